@@ -1,0 +1,318 @@
+//! Configuration: compiled-in defaults, then a TOML file, then `CLICKPRINT_*`
+//! environment variables (plus the conventional `DATABASE_URL` and
+//! `CLICKHOUSE_URL`), then command-line flags. [`RawConfig`] is what those
+//! layers deserialize into; [`Config::from_raw`] validates it into the
+//! [`Config`] the code uses, so nothing downstream re-checks a setting.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{EmbeddedOptions, ServerOptions};
+use crate::error::{Error, Result};
+
+/// The settings as written by a person, before validation. Every field has
+/// a default, so an empty file and no variables make a working embedded setup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RawConfig {
+    /// Where clickprint keeps everything it owns: the ClickHouse store, the
+    /// private Postgres cluster, the lock and the service address file.
+    pub data_dir: PathBuf,
+    /// The HTTP address `serve` listens on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// An external Postgres; unset means a private cluster in the data dir.
+    pub database_url: Option<String>,
+    /// How many Postgres connections the pool keeps.
+    pub postgres_pool_size: usize,
+    /// Where `initdb`, `pg_ctl` and `postgres` live for the private cluster.
+    pub postgres_bin_dir: PathBuf,
+    /// A clickhouse-server's HTTP URL; unset means the embedded engine.
+    pub clickhouse_url: Option<String>,
+    /// The clickhouse-server user.
+    pub clickhouse_user: Option<String>,
+    /// The clickhouse-server password.
+    pub clickhouse_password: Option<String>,
+    /// The clickhouse-server database.
+    pub clickhouse_database: Option<String>,
+    /// chDB's `_chdb.abi3.so`; unset means the one `scripts/setup.sh` installed.
+    pub chdb_library: Option<PathBuf>,
+    /// The CPython shared library; unset means the one `scripts/setup.sh` found.
+    pub libpython: Option<PathBuf>,
+    /// The folder holding the `clickprint-udf` executable; unset means the
+    /// folder of the running `clickprint` binary.
+    pub udf_dir: Option<PathBuf>,
+    /// How many statements the embedded engine runs at once.
+    pub clickhouse_connections: usize,
+}
+
+impl Default for RawConfig {
+    fn default() -> Self {
+        RawConfig {
+            data_dir: PathBuf::from("data"),
+            listen: "127.0.0.1:7420".into(),
+            database_url: None,
+            postgres_pool_size: 8,
+            postgres_bin_dir: PathBuf::from("/usr/lib/postgresql/15/bin"),
+            clickhouse_url: None,
+            clickhouse_user: None,
+            clickhouse_password: None,
+            clickhouse_database: None,
+            chdb_library: None,
+            libpython: None,
+            udf_dir: None,
+            clickhouse_connections: 4,
+        }
+    }
+}
+
+impl RawConfig {
+    /// The setting names, as written in the file (lower case).
+    pub fn keys() -> Vec<String> {
+        match serde_json::to_value(RawConfig::default()) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Reads the layers: defaults, `file` (when given, it must exist), then
+    /// the environment.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a missing file, bad TOML, an unknown key or a
+    /// value of the wrong type.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(RawConfig::default()));
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(Error::Config(format!(
+                    "no config file at {}",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        // Only variables naming a setting are read, so an unrelated
+        // CLICKPRINT_* variable (read by another binary) is not an error,
+        // while an unknown key in the file is.
+        let known = RawConfig::keys();
+        figment = figment
+            .merge(Env::raw().only(&["DATABASE_URL", "CLICKHOUSE_URL"]))
+            .merge(
+                Env::prefixed("CLICKPRINT_")
+                    .filter(move |key| known.iter().any(|k| k.as_str() == key.as_str())),
+            );
+        figment.extract().map_err(|e| Error::Config(e.to_string()))
+    }
+}
+
+/// Which Postgres to use.
+#[derive(Debug, Clone)]
+pub enum PostgresConfig {
+    /// A private cluster that clickprint creates and runs in the data dir.
+    Embedded {
+        /// Where the Postgres server binaries live.
+        bin_dir: PathBuf,
+    },
+    /// A Postgres someone else runs.
+    External {
+        /// A `postgres://` URL or a key=value connection string.
+        url: String,
+    },
+}
+
+/// Which ClickHouse to use.
+#[derive(Debug, Clone)]
+pub enum ClickHouseConfig {
+    /// chDB in this process.
+    Embedded(EmbeddedOptions),
+    /// A clickhouse-server over HTTP.
+    Server(ServerOptions),
+}
+
+/// Validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Absolute path of the data directory.
+    pub data_dir: PathBuf,
+    /// The HTTP address `serve` listens on.
+    pub listen: SocketAddr,
+    /// Which Postgres.
+    pub postgres: PostgresConfig,
+    /// Postgres pool size.
+    pub postgres_pool_size: usize,
+    /// Which ClickHouse.
+    pub clickhouse: ClickHouseConfig,
+}
+
+impl Config {
+    /// Validates raw settings.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the bad setting.
+    pub fn from_raw(raw: RawConfig) -> Result<Self> {
+        let data_dir = absolute(&raw.data_dir)?;
+        let listen: SocketAddr = raw.listen.parse().map_err(|e| {
+            Error::Config(format!(
+                "listen: `{}` is not a socket address ({e})",
+                raw.listen
+            ))
+        })?;
+        if raw.postgres_pool_size == 0 {
+            return Err(Error::Config(
+                "postgres_pool_size must be at least 1".into(),
+            ));
+        }
+        if raw.clickhouse_connections == 0 {
+            return Err(Error::Config(
+                "clickhouse_connections must be at least 1".into(),
+            ));
+        }
+        let postgres = match raw.database_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => PostgresConfig::External { url },
+            None => PostgresConfig::Embedded {
+                bin_dir: raw.postgres_bin_dir,
+            },
+        };
+        let clickhouse = match raw.clickhouse_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(Error::Config(format!(
+                        "clickhouse_url: `{url}` must start with http:// or https://"
+                    )));
+                }
+                ClickHouseConfig::Server(ServerOptions {
+                    url,
+                    user: raw.clickhouse_user,
+                    password: raw.clickhouse_password,
+                    database: raw.clickhouse_database,
+                })
+            }
+            None => {
+                let deps = SetupPaths::discover();
+                let chdb_library = raw.chdb_library.or(deps.chdb_library).ok_or_else(|| {
+                    Error::MissingDependency {
+                        what: "the chDB library (PyPI chdb-core)".into(),
+                        detail: "no chdb_library setting and no .deps/paths.env".into(),
+                    }
+                })?;
+                let libpython =
+                    raw.libpython
+                        .or(deps.libpython)
+                        .ok_or_else(|| Error::MissingDependency {
+                            what: "the CPython shared library (libpython3)".into(),
+                            detail: "no libpython setting and no .deps/paths.env".into(),
+                        })?;
+                let udf_dir = match raw.udf_dir {
+                    Some(dir) => absolute(&dir)?,
+                    None => current_exe_dir()?,
+                };
+                ClickHouseConfig::Embedded(EmbeddedOptions {
+                    path: data_dir.join("clickhouse"),
+                    chdb_library,
+                    libpython,
+                    udf_dir,
+                    functions_dir: data_dir.join("clickhouse-functions"),
+                    connections: raw.clickhouse_connections,
+                })
+            }
+        };
+        Ok(Config {
+            data_dir,
+            listen,
+            postgres,
+            postgres_pool_size: raw.postgres_pool_size,
+            clickhouse,
+        })
+    }
+}
+
+/// The paths `scripts/setup.sh` records in `.deps/paths.env`.
+#[derive(Debug, Default)]
+struct SetupPaths {
+    chdb_library: Option<PathBuf>,
+    libpython: Option<PathBuf>,
+}
+
+impl SetupPaths {
+    /// Looks for `.deps/paths.env` above the running binary, then above the
+    /// working directory (the binary usually sits in the repo's `target/`).
+    fn discover() -> Self {
+        let mut starts = Vec::new();
+        if let Ok(exe) = std::env::current_exe() {
+            starts.push(exe);
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            starts.push(cwd);
+        }
+        for start in starts {
+            for dir in start.ancestors() {
+                let file = dir.join(".deps").join("paths.env");
+                if let Ok(text) = std::fs::read_to_string(&file) {
+                    return SetupPaths::parse(&text);
+                }
+            }
+        }
+        SetupPaths::default()
+    }
+
+    fn parse(text: &str) -> Self {
+        let mut paths = SetupPaths::default();
+        for line in text.lines() {
+            match line.split_once('=') {
+                Some(("CLICKPRINT_CHDB_LIBRARY", v)) => paths.chdb_library = Some(v.into()),
+                Some(("CLICKPRINT_LIBPYTHON", v)) => paths.libpython = Some(v.into()),
+                _ => {}
+            }
+        }
+        paths
+    }
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|e| Error::io(format!("resolving {}", path.display()), e))
+}
+
+fn current_exe_dir() -> Result<PathBuf> {
+    let exe = std::env::current_exe().map_err(|e| Error::io("finding the running binary", e))?;
+    exe.parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| Error::Config("the running binary has no parent folder".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setup_paths_parse_the_file_setup_writes() {
+        let paths = SetupPaths::parse(
+            "# comment\nCLICKPRINT_CHDB_LIBRARY=/a/_chdb.abi3.so\nCLICKPRINT_LIBPYTHON=/b/libpython3.11.so\n",
+        );
+        assert_eq!(paths.chdb_library, Some(PathBuf::from("/a/_chdb.abi3.so")));
+        assert_eq!(paths.libpython, Some(PathBuf::from("/b/libpython3.11.so")));
+    }
+
+    #[test]
+    fn bad_listen_address_names_the_setting() {
+        let raw = RawConfig {
+            listen: "nowhere".into(),
+            ..RawConfig::default()
+        };
+        let err = Config::from_raw(raw).unwrap_err().to_string();
+        assert!(err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn clickhouse_url_selects_the_server_engine() {
+        let raw = RawConfig {
+            clickhouse_url: Some("http://127.0.0.1:8123".into()),
+            ..RawConfig::default()
+        };
+        let config = Config::from_raw(raw).unwrap();
+        assert!(matches!(config.clickhouse, ClickHouseConfig::Server(_)));
+    }
+}

@@ -1,0 +1,333 @@
+//! The embedded ClickHouse: the chDB engine (ClickHouse 26.9 as one shared
+//! library from PyPI's `chdb-core`) loaded into this process through its ADBC
+//! driver.
+//!
+//! Facts this module is built on (see `shared/notes/embedded-clickhouse.md`):
+//! - chDB's symbols resolve against CPython, so libpython is loaded first with
+//!   `RTLD_GLOBAL`; Python itself is never initialised.
+//! - One storage path per process, and one process per path. The engine is
+//!   therefore a process-wide singleton: opening it twice with the same path
+//!   hands back the same engine, a different path is refused.
+//! - Server-level options (the UDF folder and the function XML glob) are read
+//!   once, by the connection that starts the engine.
+//! - A connection runs one statement at a time and its result stream must be
+//!   released before the next; several connections may run concurrently. So
+//!   statements take a connection from a small pool, run on a blocking thread,
+//!   and collect their whole result before the connection goes back.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use adbc_core::options::{AdbcVersion, OptionDatabase, OptionValue};
+use adbc_core::{Connection, Database, Driver, Statement};
+use adbc_driver_manager::{ManagedConnection, ManagedDatabase, ManagedDriver};
+use arrow::record_batch::RecordBatch;
+use tokio::sync::Semaphore;
+
+use super::QueryOutput;
+use crate::error::{Error, Result};
+
+/// Where the embedded engine finds its library, its data and its UDFs.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// The ClickHouse data folder (created if missing).
+    pub path: PathBuf,
+    /// chDB's shared library, `chdb/_chdb.abi3.so` from the `chdb-core` wheel.
+    pub chdb_library: PathBuf,
+    /// The CPython shared library chDB's symbols resolve against.
+    pub libpython: PathBuf,
+    /// The folder holding the UDF executables (`user_scripts_path`).
+    pub udf_dir: PathBuf,
+    /// The folder holding the `*_function.xml` UDF definitions.
+    pub functions_dir: PathBuf,
+    /// How many statements may run at once.
+    pub connections: usize,
+}
+
+/// A handle to the process's embedded engine; cheap to clone.
+#[derive(Clone)]
+pub struct EmbeddedEngine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for EmbeddedEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmbeddedEngine")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+struct Inner {
+    path: PathBuf,
+    /// Taken (released) by [`release_at_exit`]; `None` afterwards.
+    database: Mutex<Option<ManagedDatabase>>,
+    idle: Mutex<Vec<ManagedConnection>>,
+    permits: Arc<Semaphore>,
+    // Keeps the library loaded for as long as any handle lives.
+    _driver: ManagedDriver,
+}
+
+/// The engine this process opened, if any (see the module comment).
+static OPENED: Mutex<Option<EmbeddedEngine>> = Mutex::new(None);
+
+impl EmbeddedEngine {
+    /// Loads chDB and opens (or creates) the store at `options.path`.
+    ///
+    /// # Errors
+    /// [`Error::MissingDependency`] when chDB or libpython is missing or does
+    /// not load; [`Error::Config`] when this process already opened another
+    /// path; [`Error::ClickHouse`] when the engine refuses to start.
+    pub fn open(options: &EmbeddedOptions) -> Result<Self> {
+        let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(engine) = opened.as_ref() {
+            if engine.inner.path == options.path {
+                return Ok(engine.clone());
+            }
+            return Err(Error::Config(format!(
+                "this process already opened the embedded ClickHouse at {}; \
+                 chDB allows one storage path per process",
+                engine.inner.path.display()
+            )));
+        }
+        std::fs::create_dir_all(&options.path)
+            .map_err(|e| Error::io(format!("creating {}", options.path.display()), e))?;
+        let mut driver = load_driver(&options.chdb_library, &options.libpython)?;
+        let uri = format!("file:{}", options.path.display());
+        let functions_glob = options.functions_dir.join("*_function.xml");
+        let settings = [
+            (OptionDatabase::Uri, OptionValue::from(uri)),
+            (
+                OptionDatabase::Other("chdb.user_scripts_path".into()),
+                OptionValue::from(options.udf_dir.display().to_string()),
+            ),
+            (
+                OptionDatabase::Other("chdb.user_defined_executable_functions_config".into()),
+                OptionValue::from(functions_glob.display().to_string()),
+            ),
+        ];
+        let database = driver
+            .new_database_with_opts(settings)
+            .map_err(adbc_error)?;
+        // The first connection starts the engine and reads the server-level
+        // options above; open it now so a broken setup fails here, not later.
+        let first = database.new_connection().map_err(adbc_error)?;
+        let connections = options.connections.max(1);
+        let engine = EmbeddedEngine {
+            inner: Arc::new(Inner {
+                path: options.path.clone(),
+                database: Mutex::new(Some(database)),
+                idle: Mutex::new(vec![first]),
+                permits: Arc::new(Semaphore::new(connections)),
+                _driver: driver,
+            }),
+        };
+        *opened = Some(engine.clone());
+        // chDB's own exit handlers crash when the engine is still open at
+        // exit; handlers run in reverse order of registration, and chDB's
+        // were registered when it loaded, so this one runs first.
+        // SAFETY: registering a plain extern "C" function.
+        if unsafe { libc::atexit(release_at_exit) } != 0 {
+            tracing::warn!("could not register the embedded engine's exit handler");
+        }
+        Ok(engine)
+    }
+
+    /// The data folder this engine stores its tables in.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs one statement and collects its whole result.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] with the engine's message when the statement fails.
+    pub async fn query(&self, sql: &str) -> Result<QueryOutput> {
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let inner = Arc::clone(&self.inner);
+        let sql = sql.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            inner.run(&sql)
+        })
+        .await
+        .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
+    }
+
+    /// Runs one statement on the calling thread; for tools without a runtime.
+    ///
+    /// # Errors
+    /// As [`EmbeddedEngine::query`].
+    pub fn query_blocking(&self, sql: &str) -> Result<QueryOutput> {
+        self.inner.run(sql)
+    }
+}
+
+impl Inner {
+    fn run(&self, sql: &str) -> Result<QueryOutput> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut connection = match idle {
+            Some(c) => c,
+            None => {
+                let database = self.database.lock().unwrap_or_else(|e| e.into_inner());
+                let database = database
+                    .as_ref()
+                    .ok_or_else(|| Error::ClickHouse("the embedded engine is shut down".into()))?;
+                database.new_connection().map_err(adbc_error)?
+            }
+        };
+        let result = run_statement(&mut connection, sql);
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(connection);
+        result
+    }
+}
+
+/// Shuts the process's engine down before chDB's own exit handlers run.
+///
+/// Those handlers crash (SIGSEGV, and chDB's signal handler then hangs the
+/// process) when `executable_pool` UDF processes are still alive at exit; the
+/// regression test is `udf_from_clickhouse_config_answers_every_row`, which
+/// leaves a warm pool behind. So: end the pooled UDF processes (stateless,
+/// they hold nothing to save), then release every connection and the
+/// database.
+extern "C" fn release_at_exit() {
+    let engine = OPENED.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(engine) = engine {
+        for pid in udf_children() {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::wait::waitpid(pid, None);
+        }
+        engine
+            .inner
+            .idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+        engine
+            .inner
+            .database
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+    }
+}
+
+/// This process's children that are clickprint UDF executables.
+fn udf_children() -> Vec<nix::unistd::Pid> {
+    let mut pids = Vec::new();
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return pids;
+    };
+    for task in tasks.flatten() {
+        let Ok(children) = std::fs::read_to_string(task.path().join("children")) else {
+            continue;
+        };
+        for pid in children
+            .split_whitespace()
+            .filter_map(|p| p.parse::<i32>().ok())
+        {
+            let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+            if exe.file_name().is_some_and(|n| n == "clickprint-udf") {
+                pids.push(nix::unistd::Pid::from_raw(pid));
+            }
+        }
+    }
+    pids
+}
+
+fn run_statement(connection: &mut ManagedConnection, sql: &str) -> Result<QueryOutput> {
+    let mut statement = connection.new_statement().map_err(adbc_error)?;
+    statement.set_sql_query(sql).map_err(adbc_error)?;
+    let reader = statement.execute().map_err(adbc_error)?;
+    let schema = reader.schema();
+    let batches = reader
+        .collect::<std::result::Result<Vec<RecordBatch>, _>>()
+        .map_err(|e| Error::ClickHouse(e.to_string()))?;
+    Ok(QueryOutput { schema, batches })
+}
+
+fn adbc_error(e: adbc_core::error::Error) -> Error {
+    Error::ClickHouse(without_stack_trace(&e.message))
+}
+
+/// chDB's messages carry the engine's stack trace, which helps nobody who
+/// reads them here: keep the message and the context line after the trace.
+fn without_stack_trace(message: &str) -> String {
+    let message = message.strip_prefix("[chdb] ").unwrap_or(message);
+    let Some((head, trace)) = message.split_once(", Stack trace") else {
+        return message.trim().to_owned();
+    };
+    let is_frame = |line: &str| {
+        line.split_once(". ")
+            .is_some_and(|(n, _)| n.trim().parse::<u32>().is_ok())
+    };
+    let context: Vec<&str> = trace
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !is_frame(l))
+        .collect();
+    if context.is_empty() {
+        head.trim().to_owned()
+    } else {
+        format!("{} {}", head.trim(), context.join(" "))
+    }
+}
+
+/// Loads libpython globally, then chDB's ADBC driver.
+fn load_driver(chdb_library: &Path, libpython: &Path) -> Result<ManagedDriver> {
+    if !chdb_library.is_file() {
+        return Err(Error::MissingDependency {
+            what: "the chDB library (PyPI chdb-core)".into(),
+            detail: format!("no file at {}", chdb_library.display()),
+        });
+    }
+    if !libpython.is_file() {
+        return Err(Error::MissingDependency {
+            what: "the CPython shared library (libpython3)".into(),
+            detail: format!("no file at {}", libpython.display()),
+        });
+    }
+    use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
+    // SAFETY: libpython's initialisers only register the runtime; nothing is
+    // called in it. It stays loaded for the life of the process (forgotten
+    // below), which chDB's resolved symbols rely on.
+    let python =
+        unsafe { Library::open(Some(libpython), RTLD_NOW | RTLD_GLOBAL) }.map_err(|e| {
+            Error::MissingDependency {
+                what: "the CPython shared library (libpython3)".into(),
+                detail: e.to_string(),
+            }
+        })?;
+    std::mem::forget(python);
+    ManagedDriver::load_dynamic_from_filename(
+        chdb_library,
+        Some(b"AdbcDriverInit"),
+        AdbcVersion::V110,
+    )
+    .map_err(|e| Error::MissingDependency {
+        what: "the chDB library (PyPI chdb-core)".into(),
+        detail: format!("{} did not load: {}", chdb_library.display(), e.message),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_traces_are_dropped_from_messages() {
+        let raw = "[chdb] Code: 62. DB::Exception: Syntax error. (SYNTAX_ERROR), Stack trace (when copying this message, always include the lines below):\n\n0. ? @ 0x1\n1. ? @ 0x2\n (version 26.9.2.1): In scope SELECT x. (UNKNOWN)";
+        assert_eq!(
+            without_stack_trace(raw),
+            "Code: 62. DB::Exception: Syntax error. (SYNTAX_ERROR) (version 26.9.2.1): In scope SELECT x. (UNKNOWN)"
+        );
+        assert_eq!(without_stack_trace("[chdb] plain"), "plain");
+    }
+}

@@ -1,0 +1,249 @@
+//! ClickHouse access: one type, [`Engine`], that the rest of the code uses,
+//! whether ClickHouse runs in this process ([`embedded`], the default) or as
+//! a server reached over HTTP ([`server`], chosen by `CLICKHOUSE_URL`).
+
+pub mod embedded;
+pub mod server;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, StringArray};
+use arrow::datatypes::{Schema, SchemaRef};
+use arrow::ipc::reader::StreamReader;
+use arrow::ipc::writer::StreamWriter;
+use arrow::record_batch::RecordBatch;
+use serde::Serialize;
+
+use crate::config::ClickHouseConfig;
+use crate::error::{Error, Result};
+
+/// The UDF definitions of `clickhouse-config/`, compiled in so the binary
+/// needs no checkout at run time. The embedded engine reads them, unchanged,
+/// from a folder of the data directory; a server reads the same files.
+pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[(
+    "clickprint_version_function.xml",
+    include_str!("../../../clickhouse-config/clickprint_version_function.xml"),
+)];
+
+pub use embedded::{EmbeddedEngine, EmbeddedOptions};
+pub use server::{ServerEngine, ServerOptions};
+
+/// The whole result of one statement, as Arrow.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    /// The result's columns.
+    pub schema: SchemaRef,
+    /// The result's rows, in order.
+    pub batches: Vec<RecordBatch>,
+}
+
+impl QueryOutput {
+    /// A result with no columns and no rows (DDL, INSERT).
+    pub fn empty() -> Self {
+        QueryOutput {
+            schema: Arc::new(Schema::empty()),
+            batches: Vec::new(),
+        }
+    }
+
+    /// Reads an Arrow IPC stream (what a server and `clickprint serve`
+    /// answer with); an empty body is an empty result.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] when the bytes are not an Arrow IPC stream.
+    pub fn from_arrow_stream(bytes: &[u8]) -> Result<Self> {
+        if bytes.is_empty() {
+            return Ok(QueryOutput::empty());
+        }
+        let invalid = |e: arrow::error::ArrowError| {
+            Error::ClickHouse(format!("reading an Arrow IPC answer: {e}"))
+        };
+        let reader = StreamReader::try_new(std::io::Cursor::new(bytes), None).map_err(invalid)?;
+        let schema = reader.schema();
+        let batches = reader
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(invalid)?;
+        Ok(QueryOutput { schema, batches })
+    }
+
+    /// Writes the result as an Arrow IPC stream.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] when a column cannot be encoded.
+    pub fn to_arrow_stream(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::new();
+        let mut writer = StreamWriter::try_new(&mut bytes, &self.schema)
+            .map_err(|e| Error::ClickHouse(format!("encoding Arrow: {e}")))?;
+        for batch in &self.batches {
+            writer
+                .write(batch)
+                .map_err(|e| Error::ClickHouse(format!("encoding Arrow: {e}")))?;
+        }
+        writer
+            .finish()
+            .map_err(|e| Error::ClickHouse(format!("encoding Arrow: {e}")))?;
+        drop(writer);
+        Ok(bytes)
+    }
+
+    /// How many rows the result holds.
+    pub fn num_rows(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+
+    /// The result as a text table, as `clickprint sql` prints it.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] when a column type cannot be displayed.
+    pub fn to_table(&self) -> Result<String> {
+        if self.schema.fields().is_empty() {
+            return Ok(String::from("Ok."));
+        }
+        let table = arrow::util::pretty::pretty_format_batches(&self.batches)
+            .map_err(|e| Error::ClickHouse(e.to_string()))?;
+        Ok(table.to_string())
+    }
+
+    /// The result as JSON rows (an array of objects, one per row).
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] when a column type cannot be written as JSON.
+    pub fn to_json_rows(&self) -> Result<serde_json::Value> {
+        let mut writer = arrow::json::ArrayWriter::new(Vec::new());
+        let batches: Vec<&RecordBatch> = self.batches.iter().collect();
+        writer
+            .write_batches(&batches)
+            .map_err(|e| Error::ClickHouse(e.to_string()))?;
+        writer
+            .finish()
+            .map_err(|e| Error::ClickHouse(e.to_string()))?;
+        let bytes = writer.into_inner();
+        if bytes.is_empty() {
+            return Ok(serde_json::Value::Array(Vec::new()));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| Error::ClickHouse(e.to_string()))
+    }
+
+    /// The first column of the first row, as text, if it is a string column.
+    pub fn first_string(&self) -> Option<String> {
+        let batch = self.batches.iter().find(|b| b.num_rows() > 0)?;
+        let column = batch.column(0).as_any().downcast_ref::<StringArray>()?;
+        (!column.is_null(0)).then(|| column.value(0).to_owned())
+    }
+}
+
+/// Which kind of ClickHouse an [`Engine`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EngineKind {
+    /// chDB in this process.
+    Embedded,
+    /// A clickhouse-server over HTTP.
+    Server,
+}
+
+/// ClickHouse, embedded or server; the choice is configuration.
+#[derive(Debug, Clone)]
+pub enum Engine {
+    /// chDB in this process.
+    Embedded(EmbeddedEngine),
+    /// A clickhouse-server over HTTP.
+    Server(Box<ServerEngine>),
+}
+
+impl Engine {
+    /// Opens the configured ClickHouse. For the embedded engine this writes
+    /// the UDF definitions and loads chDB (about 0.25 s); for a server it
+    /// only builds the client.
+    ///
+    /// # Errors
+    /// As [`EmbeddedEngine::open`].
+    pub fn open(config: &ClickHouseConfig) -> Result<Self> {
+        match config {
+            ClickHouseConfig::Embedded(options) => {
+                write_function_definitions(&options.functions_dir)?;
+                Ok(Engine::Embedded(EmbeddedEngine::open(options)?))
+            }
+            ClickHouseConfig::Server(options) => {
+                Ok(Engine::Server(Box::new(ServerEngine::new(options))))
+            }
+        }
+    }
+
+    /// Which kind of ClickHouse this is.
+    pub fn kind(&self) -> EngineKind {
+        match self {
+            Engine::Embedded(_) => EngineKind::Embedded,
+            Engine::Server(_) => EngineKind::Server,
+        }
+    }
+
+    /// Runs one statement and collects its whole result.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] with the engine's message.
+    pub async fn query(&self, sql: &str) -> Result<QueryOutput> {
+        match self {
+            Engine::Embedded(e) => e.query(sql).await,
+            Engine::Server(s) => s.query(sql).await,
+        }
+    }
+
+    /// The ClickHouse version, e.g. `26.9.2.1`.
+    ///
+    /// # Errors
+    /// As [`Engine::query`].
+    pub async fn version(&self) -> Result<String> {
+        self.query("SELECT version()")
+            .await?
+            .first_string()
+            .ok_or_else(|| Error::ClickHouse("SELECT version() returned no text".into()))
+    }
+
+    /// The version reported by clickprint's own UDF executable, called from
+    /// SQL: proof that ClickHouse finds and runs the UDFs.
+    ///
+    /// # Errors
+    /// As [`Engine::query`]; the UDF's own message when it fails.
+    pub async fn udf_version(&self) -> Result<String> {
+        self.query("SELECT clickprint_version('')")
+            .await?
+            .first_string()
+            .ok_or_else(|| Error::ClickHouse("clickprint_version() returned no text".into()))
+    }
+}
+
+fn write_function_definitions(dir: &std::path::Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    for (name, text) in FUNCTION_DEFINITIONS {
+        let path = dir.join(name);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+            std::fs::write(&path, text)
+                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_function_definition_is_compiled_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../clickhouse-config");
+        let mut shipped: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with("_function.xml"))
+            .collect();
+        shipped.sort();
+        let mut compiled: Vec<String> = FUNCTION_DEFINITIONS
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .collect();
+        compiled.sort();
+        assert_eq!(shipped, compiled);
+    }
+}

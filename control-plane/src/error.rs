@@ -1,0 +1,97 @@
+//! The one error type of the control-plane library.
+//!
+//! Every variant says whose fault it is, so each boundary (HTTP status, exit
+//! code) can be chosen in one place: [`Error::is_caller_fault`].
+
+use std::path::PathBuf;
+
+/// Everything the control-plane library can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Configuration is invalid (the operator's fault): a bad value, a missing
+    /// file, two settings that contradict each other.
+    #[error("configuration: {0}")]
+    Config(String),
+
+    /// A dependency that `scripts/setup.sh` installs is missing (the
+    /// operator's fault): the chDB wheel, libpython, Postgres binaries.
+    #[error("{what} not found ({detail}); run `scripts/setup.sh` to install it")]
+    MissingDependency {
+        /// What is missing, in words.
+        what: String,
+        /// Where it was looked for, or why it failed to load.
+        detail: String,
+    },
+
+    /// The data directory is owned by another running clickprint process
+    /// (the caller's fault: talk to that process instead).
+    #[error("data directory {} is in use by another clickprint process (pid {pid})", path.display())]
+    DataDirInUse {
+        /// The data directory.
+        path: PathBuf,
+        /// The process that holds it, when known (0 if not).
+        pid: u32,
+    },
+
+    /// ClickHouse refused or failed a statement. Caller's fault when the
+    /// statement is wrong, ours when the engine is broken; the message says.
+    #[error("clickhouse: {0}")]
+    ClickHouse(String),
+
+    /// Postgres refused or failed a statement, or cannot be reached (ours).
+    #[error("postgres: {0}")]
+    Postgres(String),
+
+    /// The private Postgres cluster could not be created, started or stopped (ours).
+    #[error("embedded postgres: {0}")]
+    EmbeddedPostgres(String),
+
+    /// A request was malformed (the caller's fault).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+
+    /// A filesystem or process operation failed (ours).
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Wraps an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True when the caller (a request, a query) is at fault rather than clickprint.
+    pub fn is_caller_fault(&self) -> bool {
+        matches!(self, Error::BadRequest(_) | Error::ClickHouse(_))
+    }
+}
+
+impl From<tokio_postgres::Error> for Error {
+    fn from(e: tokio_postgres::Error) -> Self {
+        // The Display of a DbError carries the server's message; keep it whole.
+        match e.as_db_error() {
+            Some(db) => Error::Postgres(format!("{}: {}", db.code().code(), db.message())),
+            None => Error::Postgres(e.to_string()),
+        }
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for Error {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Error::Postgres(e.to_string())
+    }
+}

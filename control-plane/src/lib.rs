@@ -1,0 +1,16 @@
+//! clickprint's control plane: configuration, the two stores (ClickHouse,
+//! embedded or server; Postgres, private cluster or external), the HTTP
+//! service and the command-line tools. The `clickprint` binary is glue over
+//! this library.
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod datadir;
+pub mod engine;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod service;
+pub mod store;
+
+pub use error::{Error, Result};

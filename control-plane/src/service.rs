@@ -1,0 +1,129 @@
+//! The long-running service (`clickprint serve`) and the command-line tools
+//! that either open the data directory themselves or talk to that service.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::config::{ClickHouseConfig, Config};
+use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
+use crate::engine::{Engine, QueryOutput};
+use crate::error::{Error, Result};
+use crate::http::{self, ARROW_STREAM, AppState};
+use crate::store::PostgresStore;
+
+/// Runs the service until `shutdown` resolves: takes the data directory,
+/// starts or connects both stores, serves HTTP, then stops it all in order.
+/// `on_listening` is told the bound address once requests are accepted.
+///
+/// # Errors
+/// Whatever stops a store from starting, or the listener from binding.
+pub async fn serve(
+    config: &Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let lock = DataDirLock::acquire(&config.data_dir)?;
+    let admin_token = lock.admin_token()?;
+    let postgres = PostgresStore::open(config).await?;
+    let state = match Engine::open(&config.clickhouse) {
+        Ok(engine) => Arc::new(AppState {
+            engine,
+            postgres,
+            admin_token,
+        }),
+        Err(e) => {
+            let _ = postgres.shutdown();
+            return Err(e);
+        }
+    };
+    let served = run_http(config, &lock, Arc::clone(&state), shutdown, on_listening).await;
+    lock.unpublish();
+    let stopped = state.postgres.shutdown();
+    served.and(stopped)
+}
+
+async fn run_http(
+    config: &Config,
+    lock: &DataDirLock,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<()> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| Error::io(format!("listening on {}", config.listen), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound address", e))?;
+    lock.publish(&ServiceInfo {
+        pid: std::process::id(),
+        url: format!("http://{addr}"),
+    })?;
+    on_listening(addr);
+    warp::serve(http::routes(state))
+        .incoming(listener)
+        .graceful(shutdown)
+        .run()
+        .await;
+    Ok(())
+}
+
+/// Runs one SQL statement for `clickprint sql`: through the running service
+/// when one owns the data directory, else by opening ClickHouse directly.
+///
+/// # Errors
+/// The statement's error, or why neither path could run it.
+pub async fn run_sql(config: &Config, sql: &str) -> Result<QueryOutput> {
+    if let ClickHouseConfig::Server(_) = config.clickhouse {
+        return Engine::open(&config.clickhouse)?.query(sql).await;
+    }
+    let dir = config.data_dir.clone();
+    let owner = tokio::task::spawn_blocking(move || datadir::owner(&dir, Duration::from_secs(60)))
+        .await
+        .map_err(|e| Error::Config(format!("waiting for the data directory: {e}")))??;
+    match owner {
+        Owner::Acquired(lock) => {
+            let output = Engine::open(&config.clickhouse)?.query(sql).await;
+            drop(lock);
+            output
+        }
+        Owner::Service(info) => {
+            let token = datadir::read_admin_token(&config.data_dir)?;
+            sql_through_service(&info, &token, sql).await
+        }
+    }
+}
+
+async fn sql_through_service(info: &ServiceInfo, token: &str, sql: &str) -> Result<QueryOutput> {
+    let unreachable = |e: reqwest::Error| {
+        Error::Config(format!(
+            "the service at {} (pid {}) did not answer: {e}",
+            info.url, info.pid
+        ))
+    };
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/admin/sql", info.url))
+        .bearer_auth(token)
+        .header("accept", ARROW_STREAM)
+        .json(&serde_json::json!({ "query": sql }))
+        .timeout(Duration::from_secs(600))
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status();
+    let body = response.bytes().await.map_err(unreachable)?;
+    if !status.is_success() {
+        let text = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
+            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+        // The service's message already names the store ("clickhouse: ...").
+        return Err(Error::ClickHouse(
+            text.trim_start_matches("clickhouse: ").to_owned(),
+        ));
+    }
+    QueryOutput::from_arrow_stream(&body)
+}

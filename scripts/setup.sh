@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Prepares this machine to build, run and test clickprint. Idempotent: a second
+# run checks and returns in about a second.
+#
+# What it does, and nothing else:
+#   1. installs the Debian packages the build and the embedded stores need
+#      (only the ones missing; apt-get update first when something is missing);
+#   2. installs the PyPI wheel chdb-core (the ClickHouse engine as one shared
+#      library) into .deps/chdb, a git-ignored folder of this repository;
+#   3. finds the CPython shared library that chDB's symbols resolve against
+#      and records both paths in .deps/paths.env, which the clickprint binary
+#      and the test runner read.
+# Everything comes from Debian's packages and PyPI, nothing else.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+deps="$root/.deps"
+chdb_version="26.9.0"
+
+say() { printf 'setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else say "need root for: $*"; exit 1
+  fi
+}
+
+# 1. Debian packages -----------------------------------------------------------
+packages=(
+  pkg-config clang libclang-dev
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
+  postgresql-15 libpython3.11 python3 python3-pip
+  ca-certificates curl
+)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# 2. chDB wheel into .deps/chdb ------------------------------------------------
+mkdir -p "$deps"
+stamp="$deps/chdb/.installed-$chdb_version"
+if [ ! -f "$stamp" ]; then
+  say "installing chdb-core==$chdb_version into .deps/chdb (about 180 MB)"
+  rm -rf "$deps/chdb.partial"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+    --target "$deps/chdb.partial" "chdb-core==$chdb_version"
+  rm -rf "$deps/chdb"
+  mv "$deps/chdb.partial" "$deps/chdb"
+  touch "$stamp"
+fi
+chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
+if [ -z "$chdb_lib" ]; then
+  say "the chdb-core wheel has no _chdb.abi3.so; remove .deps/chdb and run again"
+  exit 1
+fi
+
+# 3. the CPython shared library -----------------------------------------------
+libpython="$(python3 - <<'PY'
+import os, sysconfig
+libdir = sysconfig.get_config_var("LIBDIR") or ""
+name = sysconfig.get_config_var("LDLIBRARY") or ""
+candidates = [os.path.join(libdir, name)]
+multi = sysconfig.get_config_var("MULTIARCH") or ""
+ver = sysconfig.get_config_var("VERSION") or ""
+candidates += [os.path.join(libdir, multi, f"libpython{ver}.so.1.0"),
+               f"/usr/lib/{multi}/libpython{ver}.so.1.0"]
+for c in candidates:
+    if c.endswith(".so") or ".so." in c:
+        if os.path.isfile(c):
+            print(c); break
+PY
+)"
+if [ -z "$libpython" ]; then
+  libpython="$(ls /usr/lib/*/libpython3*.so.1.0 2>/dev/null | head -n 1 || true)"
+fi
+if [ -z "$libpython" ]; then
+  say "no CPython shared library found (Debian package libpython3.11)"
+  exit 1
+fi
+
+tmp="$deps/paths.env.tmp"
+{
+  echo "# written by scripts/setup.sh; read by clickprint and scripts/test.sh"
+  echo "CLICKPRINT_CHDB_LIBRARY=$chdb_lib"
+  echo "CLICKPRINT_LIBPYTHON=$libpython"
+} >"$tmp"
+mv "$tmp" "$deps/paths.env"
+say "ready (chDB: ${chdb_lib#$root/}, libpython: $libpython)"
