@@ -103,7 +103,7 @@ impl RawConfig {
             .merge(Env::raw().only(&["DATABASE_URL", "CLICKHOUSE_URL"]))
             .merge(
                 Env::prefixed("CLICKPRINT_")
-                    .filter(move |key| known.iter().any(|k| k.as_str() == key.as_str())),
+                    .filter(move |key| known.iter().any(|k| k.eq_ignore_ascii_case(key.as_str()))),
             );
         figment.extract().map_err(|e| Error::Config(e.to_string()))
     }
@@ -294,6 +294,46 @@ mod tests {
         );
         assert_eq!(paths.chdb_library, Some(PathBuf::from("/a/_chdb.abi3.so")));
         assert_eq!(paths.libpython, Some(PathBuf::from("/b/libpython3.11.so")));
+    }
+
+    #[test]
+    fn layers_apply_in_order_defaults_file_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "clickprint.toml",
+                "listen = \"127.0.0.1:9000\"\npostgres_pool_size = 3\n",
+            )?;
+            jail.set_env("CLICKPRINT_LISTEN", "127.0.0.1:9001");
+            jail.set_env("CLICKPRINT_SIDECAR", "read by another binary, not an error");
+            jail.set_env("DATABASE_URL", "postgres://u@h/db");
+            let raw = RawConfig::load(Some(Path::new("clickprint.toml")))
+                .map_err(|e| e.to_string())?;
+            assert_eq!(raw.listen, "127.0.0.1:9001", "environment beats the file");
+            assert_eq!(raw.postgres_pool_size, 3, "the file beats the defaults");
+            assert_eq!(raw.clickhouse_connections, 4, "defaults fill the rest");
+            assert_eq!(raw.database_url.as_deref(), Some("postgres://u@h/db"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("clickprint.toml", "listen_adress = \"127.0.0.1:1\"\n")?;
+            let err = RawConfig::load(Some(Path::new("clickprint.toml"))).unwrap_err();
+            assert!(err.to_string().contains("listen_adress"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn every_shipped_config_file_loads() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        for name in ["clickprint.example.toml"] {
+            let path = Path::new(dir).join(name);
+            let raw = RawConfig::load(Some(&path)).unwrap();
+            Config::from_raw(RawConfig { database_url: None, ..raw }).unwrap();
+        }
     }
 
     #[test]
