@@ -306,8 +306,8 @@ mod tests {
             jail.set_env("CLICKPRINT_LISTEN", "127.0.0.1:9001");
             jail.set_env("CLICKPRINT_SIDECAR", "read by another binary, not an error");
             jail.set_env("DATABASE_URL", "postgres://u@h/db");
-            let raw = RawConfig::load(Some(Path::new("clickprint.toml")))
-                .map_err(|e| e.to_string())?;
+            let raw =
+                RawConfig::load(Some(Path::new("clickprint.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(raw.listen, "127.0.0.1:9001", "environment beats the file");
             assert_eq!(raw.postgres_pool_size, 3, "the file beats the defaults");
             assert_eq!(raw.clickhouse_connections, 4, "defaults fill the rest");
@@ -332,7 +332,11 @@ mod tests {
         for name in ["clickprint.example.toml"] {
             let path = Path::new(dir).join(name);
             let raw = RawConfig::load(Some(&path)).unwrap();
-            Config::from_raw(RawConfig { database_url: None, ..raw }).unwrap();
+            Config::from_raw(RawConfig {
+                database_url: None,
+                ..raw
+            })
+            .unwrap();
         }
     }
 
