@@ -297,6 +297,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "the closure type is figment::Jail's"
+    )]
     fn layers_apply_in_order_defaults_file_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file(
@@ -317,6 +321,10 @@ mod tests {
     }
 
     #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "the closure type is figment::Jail's"
+    )]
     fn an_unknown_key_in_the_file_is_an_error() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("clickprint.toml", "listen_adress = \"127.0.0.1:1\"\n")?;
@@ -328,16 +336,9 @@ mod tests {
 
     #[test]
     fn every_shipped_config_file_loads() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-        for name in ["clickprint.example.toml"] {
-            let path = Path::new(dir).join(name);
-            let raw = RawConfig::load(Some(&path)).unwrap();
-            Config::from_raw(RawConfig {
-                database_url: None,
-                ..raw
-            })
-            .unwrap();
-        }
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clickprint.example.toml");
+        let raw = RawConfig::load(Some(&path)).unwrap();
+        Config::from_raw(raw).unwrap();
     }
 
     #[test]

@@ -34,14 +34,14 @@ fn wait_gone(pid: u32, within: Duration) -> bool {
 }
 
 async fn applied_versions(store: &PostgresStore) -> Vec<i32> {
-    let client = store.pool().get().await.unwrap();
+    let client = store.pool().get().await.expect("a pooled connection");
     client
         .query(
             "SELECT version FROM refinery_schema_history ORDER BY version",
             &[],
         )
         .await
-        .unwrap()
+        .expect("the migration history")
         .iter()
         .map(|r| r.get(0))
         .collect()
