@@ -29,6 +29,14 @@ enum Command {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// Decode and fingerprint a media file; print what was extracted.
+    Fingerprint {
+        /// The image, audio or video file.
+        file: PathBuf,
+        /// Print every hash and landmark as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run one SQL statement in ClickHouse and print the result as a table.
     /// Goes through the running service when one owns the data directory.
     Sql {
@@ -87,6 +95,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .await
             .context("serve")?;
             tracing::info!("stopped");
+        }
+        Command::Fingerprint { file, json } => {
+            let limits = clickprint_udf::decode::Limits::default();
+            let fp = tokio::task::spawn_blocking(move || {
+                clickprint_udf::media::fingerprint_file(&file, &limits)
+            })
+            .await??;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&clickprint::inspect::to_json(&fp))?
+                );
+            } else {
+                print!("{}", clickprint::inspect::to_text(&fp));
+            }
         }
         Command::Sql { query, json } => {
             let config = Config::from_raw(raw)?;

@@ -1,12 +1,25 @@
 //! clickprint's fingerprint library and the code behind the executable UDFs
 //! that ClickHouse runs.
 //!
-//! At this stage it holds the row protocol the UDF executables speak; the
-//! fingerprints (visual, audio, video), lookup keys and matching land here
-//! next, with a pure DSP core and decoding kept at its edge.
+//! - [`fingerprint`]: the pure DSP core. Takes grey pixels and mono samples,
+//!   returns hashes and landmarks; knows nothing of files, ffmpeg or
+//!   ClickHouse.
+//! - [`decode`]: the only module that touches ffmpeg.
+//! - [`media`]: a whole file, decoded and fingerprinted.
+//! - [`keys`]: the lookup keys rows are found by.
+//! - [`matching`]: distances and temporal alignment.
+//! - [`protocol`]: the row protocol the UDF executables speak.
 #![deny(missing_docs)]
 
+pub mod decode;
+pub mod error;
+pub mod fingerprint;
+pub mod keys;
+pub mod matching;
+pub mod media;
 pub mod protocol;
+
+pub use error::{Error, Result};
 
 /// The version of this library and of the UDF executables built from it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -8,18 +8,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 
-/// Errors of the row protocol.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// Reading stdin or writing stdout failed (ClickHouse went away: not
-    /// the caller's fault, nothing to answer).
-    #[error("i/o with ClickHouse: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// Result with the protocol's error.
-pub type Result<T, E = Error> = std::result::Result<T, E>;
+use crate::error::Result;
 
 /// Answers every `TabSeparated` input line with `answer(line)`, flushing
 /// whenever no more input is already buffered (never waiting for more input
@@ -27,7 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// of input.
 ///
 /// # Errors
-/// [`Error::Io`] when stdin or stdout fails.
+/// [`crate::Error::Pipe`] when stdin or stdout fails.
 pub fn answer_lines(
     input: &mut BufReader<impl Read>,
     output: &mut impl Write,

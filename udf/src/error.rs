@@ -1,0 +1,83 @@
+//! The one error type of the fingerprint library.
+
+use std::time::Duration;
+
+/// Everything the fingerprint library can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input cannot be read: missing, unreadable (the caller's fault).
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The input's path.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input has zero bytes (the caller's fault).
+    #[error("{0} is empty (zero bytes)")]
+    Empty(String),
+    /// ffmpeg recognises no media format in the input (the caller's fault).
+    #[error("{path} is not an image, audio or video file ffmpeg can read ({detail})")]
+    Unrecognized {
+        /// The input's path.
+        path: String,
+        /// ffmpeg's words.
+        detail: String,
+    },
+    /// The container holds no image, audio or video stream (the caller's fault).
+    #[error("{0} has no image, audio or video stream")]
+    NoStream(String),
+    /// A stream's codec cannot be decoded here (the caller's fault).
+    #[error("{path}: unsupported codec ({detail})")]
+    Unsupported {
+        /// The input's path.
+        path: String,
+        /// Which codec, and ffmpeg's words.
+        detail: String,
+    },
+    /// The media is corrupt or truncated so badly that nothing decodes (the
+    /// caller's fault).
+    #[error("{path} is corrupt or truncated: {detail}")]
+    Corrupt {
+        /// The input's path.
+        path: String,
+        /// What failed.
+        detail: String,
+    },
+    /// The input exceeds a limit: bytes, pixels, duration (the caller's fault).
+    #[error("{path} is too large: {detail}")]
+    TooLarge {
+        /// The input's path.
+        path: String,
+        /// Which limit, and the input's value.
+        detail: String,
+    },
+    /// Decoding did not finish within the time limit (the caller's media,
+    /// or an overloaded machine).
+    #[error("{path}: decoding took longer than the {limit:?} limit")]
+    Timeout {
+        /// The input's path.
+        path: String,
+        /// The limit.
+        limit: Duration,
+    },
+    /// ffmpeg failed in a way that is not the input's fault (ours).
+    #[error("ffmpeg: {0}")]
+    Ffmpeg(String),
+    /// Reading from or writing to ClickHouse's pipes failed (ClickHouse went
+    /// away; nobody's fault, nothing to answer).
+    #[error("i/o with ClickHouse: {0}")]
+    Pipe(#[from] std::io::Error),
+}
+
+/// Result with the library's error.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// True when the input (the caller's media) is at fault.
+    pub fn is_input_fault(&self) -> bool {
+        !matches!(self, Error::Ffmpeg(_) | Error::Pipe(_))
+    }
+}

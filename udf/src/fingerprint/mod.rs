@@ -1,0 +1,7 @@
+//! The fingerprints, computed from decoded samples and pixels only (no
+//! decoder, no I/O): [`visual`] for pictures and frames, [`audio`] for
+//! sound, [`video`] for the frame sampling of a moving picture.
+
+pub mod audio;
+pub mod video;
+pub mod visual;
