@@ -123,9 +123,9 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
     init();
     let name = path.display().to_string();
     let size = std::fs::metadata(path)
-        .map_err(|source| Error::Read {
+        .map_err(|reason| Error::Read {
             path: name.clone(),
-            source,
+            reason,
         })?
         .len();
     if size == 0 {
@@ -242,6 +242,11 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
                 detail: format!("longer than the {} s limit", limits.max_duration_ms / 1000),
             });
         }
+    }
+    // The interrupt callback ends reading with an error the packet
+    // iterator treats as the end of input: tell the two apart here.
+    if Instant::now() > deadline {
+        return Err(timeout());
     }
     if let Some(p) = pictures.as_mut()
         && !(kind == Kind::Image && info.frames_decoded > 0)
@@ -373,7 +378,13 @@ impl PictureDecoder {
         Ok(())
     }
 
-    fn scale_to_luma(&mut self, decoded: &frame::Video, format: Pixel, w: u32, h: u32) -> Result<Luma> {
+    fn scale_to_luma(
+        &mut self,
+        decoded: &frame::Video,
+        format: Pixel,
+        w: u32,
+        h: u32,
+    ) -> Result<Luma> {
         let scale = f64::from(WORKING_SIZE) / f64::from(w.max(h));
         let (out_w, out_h) = if scale < 1.0 {
             (

@@ -7,13 +7,12 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum Error {
     /// The input cannot be read: missing, unreadable (the caller's fault).
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Read {
         /// The input's path.
         path: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
+        /// Why (kept in the message, not as a source, so it prints once).
+        reason: std::io::Error,
     },
     /// The input has zero bytes (the caller's fault).
     #[error("{0} is empty (zero bytes)")]
