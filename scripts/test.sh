@@ -16,8 +16,9 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
   cargo install --locked cargo-nextest
 fi
 
-# The cross-process tests in tests/ run these binaries.
-cargo build --workspace --bins
+# The cross-process tests run these binaries, and the C test links the
+# cdylib: build every binary and library first.
+cargo build --workspace
 
 # Doc examples first, so nextest's summary is the last word.
 cargo test --doc --workspace --quiet

@@ -272,6 +272,27 @@ impl SetupPaths {
     }
 }
 
+/// The `clickprint-udf` executable: in `udf_dir` when given, else beside the
+/// running binary.
+///
+/// # Errors
+/// [`Error::MissingDependency`] when it is not there.
+pub fn udf_executable(udf_dir: Option<&Path>) -> Result<PathBuf> {
+    let dir = match udf_dir {
+        Some(dir) => absolute(dir)?,
+        None => current_exe_dir()?,
+    };
+    let path = dir.join("clickprint-udf");
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(Error::MissingDependency {
+            what: "the clickprint-udf executable".into(),
+            detail: format!("no file at {}; build the workspace", path.display()),
+        })
+    }
+}
+
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(|e| Error::io(format!("resolving {}", path.display()), e))
 }

@@ -10,7 +10,6 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod http;
-pub mod inspect;
 pub mod service;
 pub mod store;
 

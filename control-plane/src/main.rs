@@ -97,19 +97,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("stopped");
         }
         Command::Fingerprint { file, json } => {
-            let limits = clickprint_udf::decode::Limits::default();
-            let fp = tokio::task::spawn_blocking(move || {
-                clickprint_udf::media::fingerprint_file(&file, &limits)
-            })
-            .await??;
+            // Extraction lives in the UDF executable; this binary does not
+            // link ffmpeg (whose libraries, loaded beside chDB, make chDB
+            // crash). Hand over to it.
+            let udf = clickprint::config::udf_executable(raw.udf_dir.as_deref())?;
+            let mut command = std::process::Command::new(&udf);
+            command.arg("inspect").arg(&file);
             if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&clickprint::inspect::to_json(&fp))?
-                );
-            } else {
-                print!("{}", clickprint::inspect::to_text(&fp));
+                command.arg("--json");
             }
+            let error = std::os::unix::process::CommandExt::exec(&mut command);
+            anyhow::bail!("running {}: {error}", udf.display());
         }
         Command::Sql { query, json } => {
             let config = Config::from_raw(raw)?;

@@ -1,10 +1,12 @@
 //! End-to-end tests: clickprint's binaries run as separate processes, as a
 //! user runs them, each test in its own data directory.
 //!
-//! Where new tests go: `serve` (the service's life cycle and HTTP API),
+//! Where new tests go: `fingerprint` (the `clickprint fingerprint` tool),
+//! `serve` (the service's life cycle and HTTP API),
 //! `sql` (the `clickprint sql` tool), `setup_errors` (what a machine that
 //! is not set up sees). Helpers are in `tests/src/lib.rs`.
 
+mod fingerprint;
 mod serve;
 mod setup_errors;
 mod sql;

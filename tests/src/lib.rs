@@ -16,7 +16,7 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(120);
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The path of a workspace binary (`target/<profile>/<name>`), built by
-/// `cargo build --workspace --bins` (which `scripts/test.sh` runs).
+/// `cargo build --workspace` (which `scripts/test.sh` runs).
 pub fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let dir = exe
@@ -26,7 +26,7 @@ pub fn binary(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.is_file(),
-        "{} is missing: run `cargo build --workspace --bins` (scripts/test.sh does)",
+        "{} is missing: run `cargo build --workspace` (scripts/test.sh does)",
         path.display()
     );
     path

@@ -106,11 +106,17 @@ pub trait Sink {
     fn audio(&mut self, samples: &[f32]);
 }
 
+/// Initialises ffmpeg once, with its logging off: a UDF's stderr fails the
+/// query (`stderr_reaction` throw), and every problem ffmpeg reports reaches
+/// the caller as a typed error anyway.
 fn init() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
         let _ = ffmpeg::init();
-        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Fatal);
+        ffmpeg::util::log::set_level(ffmpeg::util::log::Level::Quiet);
+        // SAFETY: ffmpeg checks the callback for NULL before calling it;
+        // with none, nothing is logged.
+        unsafe { ffmpeg::ffi::av_log_set_callback(None) };
     });
 }
 

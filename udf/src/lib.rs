@@ -9,6 +9,7 @@
 //! - [`keys`]: the lookup keys rows are found by.
 //! - [`matching`]: distances and temporal alignment.
 //! - [`protocol`]: the row protocol the UDF executables speak.
+//! - [`report`]: text and JSON views of a fingerprint for people.
 #![deny(missing_docs)]
 
 pub mod decode;
@@ -18,6 +19,7 @@ pub mod keys;
 pub mod matching;
 pub mod media;
 pub mod protocol;
+pub mod report;
 
 pub use error::{Error, Result};
 

@@ -86,8 +86,11 @@ async fn udf_from_clickhouse_config_answers_every_row() {
     );
     assert_eq!(batch.column(1).as_primitive::<UInt64Type>().value(0), 1);
     let v = batch.column(2).as_string::<i32>();
-    assert_eq!(v.value(0), clickprint_udf::VERSION);
-    assert_eq!(engine.udf_version().await.unwrap(), clickprint_udf::VERSION);
+    assert_eq!(v.value(0), env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        engine.udf_version().await.unwrap(),
+        env!("CARGO_PKG_VERSION")
+    );
 }
 
 #[tokio::test]

@@ -2,6 +2,9 @@
 //! functions: the first argument names the function (see the `command` of
 //! each `clickhouse-config/*_function.xml`). Errors go to stderr with a
 //! non-zero exit, which fails the query with that message.
+//!
+//! `clickprint-udf inspect FILE [--json]` is for people (`clickprint
+//! fingerprint` runs it): what is extracted from one file.
 
 use std::io::{BufReader, BufWriter, stdin, stdout};
 use std::process::ExitCode;
@@ -14,8 +17,9 @@ fn main() -> ExitCode {
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
         ),
+        "inspect" => return inspect(),
         other => {
-            eprintln!("clickprint-udf: unknown function `{other}`; known: version");
+            eprintln!("clickprint-udf: unknown function `{other}`; known: version, inspect");
             return ExitCode::from(2);
         }
     };
@@ -23,6 +27,35 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("clickprint-udf {function}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn inspect() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let json = args.iter().any(|a| a == "--json");
+    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let [file] = files.as_slice() else {
+        eprintln!("usage: clickprint-udf inspect FILE [--json]");
+        return ExitCode::from(2);
+    };
+    let limits = clickprint_udf::decode::Limits::default();
+    match clickprint_udf::media::fingerprint_file(std::path::Path::new(file.as_str()), &limits) {
+        Ok(fp) if json => {
+            let value = clickprint_udf::report::to_json(&fp);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(fp) => {
+            print!("{}", clickprint_udf::report::to_text(&fp));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }

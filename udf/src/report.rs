@@ -1,9 +1,11 @@
-//! Views of an extracted fingerprint for people (`clickprint fingerprint`):
-//! a short text summary, or every hash and landmark as JSON.
+//! Views of an extracted fingerprint for people (`clickprint fingerprint`,
+//! which runs `clickprint-udf inspect`): a short text summary, or every hash
+//! and landmark as JSON.
 
-use clickprint_udf::keys;
-use clickprint_udf::media::MediaFingerprint;
 use serde_json::{Value, json};
+
+use crate::keys;
+use crate::media::MediaFingerprint;
 
 /// Every extracted value, as JSON.
 pub fn to_json(fp: &MediaFingerprint) -> Value {
