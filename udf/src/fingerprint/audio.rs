@@ -416,6 +416,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn sliding_max_matches_the_naive_window_maximum() {
+        let mut rng = Lcg(5);
+        let values: Vec<f32> = (0..300).map(|_| rng.next_f32()).collect();
+        for radius in [0, 1, 5, 12, 400] {
+            let naive: Vec<f32> = (0..values.len())
+                .map(|i| {
+                    let lo = i.saturating_sub(radius);
+                    let hi = (i + radius + 1).min(values.len());
+                    values[lo..hi]
+                        .iter()
+                        .copied()
+                        .fold(f32::NEG_INFINITY, f32::max)
+                })
+                .collect();
+            assert_eq!(sliding_max(&values, radius), naive, "radius {radius}");
+        }
+    }
+
+    #[test]
     fn silence_has_no_landmarks() {
         assert!(
             fingerprint(&vec![0.0; SAMPLE_RATE as usize * 3])
