@@ -287,6 +287,33 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
     Ok(info)
 }
 
+/// A stream's decoder (not yet specialised to pictures or sound), its
+/// codec, and the stream for its time base.
+fn open_decoder<'a>(
+    input: &'a ffmpeg::format::context::Input,
+    index: usize,
+    path: &str,
+) -> Result<(
+    ffmpeg::decoder::Decoder,
+    ffmpeg::codec::Id,
+    ffmpeg::format::stream::Stream<'a>,
+)> {
+    let stream = input
+        .stream(index)
+        .ok_or_else(|| Error::NoStream(path.to_owned()))?;
+    let codec = stream.parameters().id();
+    let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+        .map_err(|e| Error::Ffmpeg(e.to_string()))?;
+    Ok((context.decoder(), codec, stream))
+}
+
+fn unsupported(path: &str, codec: ffmpeg::codec::Id, error: ffmpeg::Error) -> Error {
+    Error::Unsupported {
+        path: path.to_owned(),
+        detail: format!("{codec:?}: {error}"),
+    }
+}
+
 /// Containers that hold one still picture (GIF counts: its first frame).
 fn is_still_image_format(container: &str) -> bool {
     container == "image2" || container.ends_with("_pipe") || container == "gif"
@@ -310,15 +337,8 @@ impl PictureDecoder {
         limits: &Limits,
         path: &str,
     ) -> Result<Self> {
-        let stream = input
-            .stream(index)
-            .ok_or_else(|| Error::NoStream(path.to_owned()))?;
-        let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| Error::Ffmpeg(e.to_string()))?;
-        let decoder = context.decoder().video().map_err(|e| Error::Unsupported {
-            path: path.to_owned(),
-            detail: format!("{:?}: {e}", stream.parameters().id()),
-        })?;
+        let (decoder, codec, stream) = open_decoder(input, index, path)?;
+        let decoder = decoder.video().map_err(|e| unsupported(path, codec, e))?;
         let (width, height) = (decoder.width(), decoder.height());
         if u64::from(width) * u64::from(height) > limits.max_pixels {
             return Err(Error::TooLarge {
@@ -444,15 +464,8 @@ struct SoundDecoder {
 
 impl SoundDecoder {
     fn open(input: &ffmpeg::format::context::Input, index: usize, path: &str) -> Result<Self> {
-        let stream = input
-            .stream(index)
-            .ok_or_else(|| Error::NoStream(path.to_owned()))?;
-        let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|e| Error::Ffmpeg(e.to_string()))?;
-        let decoder = context.decoder().audio().map_err(|e| Error::Unsupported {
-            path: path.to_owned(),
-            detail: format!("{:?}: {e}", stream.parameters().id()),
-        })?;
+        let (decoder, codec, _) = open_decoder(input, index, path)?;
+        let decoder = decoder.audio().map_err(|e| unsupported(path, codec, e))?;
         Ok(SoundDecoder {
             index,
             decoder,

@@ -179,9 +179,10 @@ impl AudioFingerprinter {
             .collect();
         self.fft
             .process_with_scratch(&mut buffer, &mut self.scratch);
+        // ln|c| = ln(|c|^2) / 2: no square root.
         let magnitudes: Vec<f32> = buffer[MIN_BIN..=MAX_BIN]
             .iter()
-            .map(|c| (c.norm() + 1e-6).ln())
+            .map(|c| 0.5 * (c.norm_sqr() + 1e-12).ln())
             .collect();
         let floor = magnitudes.iter().sum::<f32>() / magnitudes.len() as f32 + PEAK_MARGIN;
         let freq_max = sliding_max(&magnitudes, PEAK_FREQ_RADIUS);
@@ -277,24 +278,35 @@ pub fn fingerprint(samples: &[f32]) -> AudioFingerprint {
     extractor.finish()
 }
 
-/// Maximum over a window of ±`radius` around each element.
+/// Maximum over a window of ±`radius` around each element, in O(n) with a
+/// monotonic queue of candidate indices (front = the window's maximum).
 fn sliding_max(values: &[f32], radius: usize) -> Vec<f32> {
-    (0..values.len())
-        .map(|i| {
-            let lo = i.saturating_sub(radius);
-            let hi = (i + radius + 1).min(values.len());
-            values[lo..hi]
-                .iter()
-                .copied()
-                .fold(f32::NEG_INFINITY, f32::max)
-        })
-        .collect()
+    let n = values.len();
+    let mut out = Vec::with_capacity(n);
+    let mut queue: VecDeque<usize> = VecDeque::with_capacity(2 * radius + 2);
+    let mut next = 0;
+    for i in 0..n {
+        // Admit every index up to i + radius, dropping smaller ones behind.
+        while next < n && next <= i + radius {
+            while queue.back().is_some_and(|&j| values[j] <= values[next]) {
+                queue.pop_back();
+            }
+            queue.push_back(next);
+            next += 1;
+        }
+        // Forget indices left of i - radius.
+        while queue.front().is_some_and(|&j| j + radius < i) {
+            queue.pop_front();
+        }
+        out.push(queue.front().map_or(f32::NEG_INFINITY, |&j| values[j]));
+    }
+    out
 }
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::matching::{Hit, align};
+    use crate::matching::{Hit, align, landmark_hits};
 
     /// A tiny deterministic generator, so tests need no crate for noise.
     pub(crate) struct Lcg(pub u64);
@@ -336,25 +348,7 @@ pub(crate) mod tests {
     }
 
     fn hits(query: &AudioFingerprint, reference: &AudioFingerprint) -> Vec<Hit> {
-        let mut by_hash: std::collections::HashMap<u32, Vec<u32>> = Default::default();
-        for l in &reference.landmarks {
-            by_hash.entry(l.hash).or_default().push(l.time_ms());
-        }
-        query
-            .landmarks
-            .iter()
-            .flat_map(|q| {
-                by_hash
-                    .get(&q.hash)
-                    .into_iter()
-                    .flatten()
-                    .map(move |&r| Hit {
-                        query_ms: q.time_ms(),
-                        reference_ms: r,
-                        weight: 1.0,
-                    })
-            })
-            .collect()
+        landmark_hits(&query.landmarks, &reference.landmarks)
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Helpers: run ffmpeg, fingerprint files, match fingerprints.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clickprint_udf::decode::Limits;
-use clickprint_udf::fingerprint::audio::{AudioFingerprint, MS_PER_COLUMN};
+use clickprint_udf::fingerprint::audio::MS_PER_COLUMN;
 use clickprint_udf::fingerprint::video::FrameFingerprint;
 use clickprint_udf::fingerprint::visual::VisualFingerprint;
-use clickprint_udf::matching::{Alignment, Hit, align};
+use clickprint_udf::matching::{Alignment, Hit, align, landmark_hits};
 use clickprint_udf::media::{MediaFingerprint, fingerprint_file};
 
 /// An image copy is at most this far from its original, bits.
@@ -89,32 +88,13 @@ pub fn melody_source(seed: f64, seconds: u32) -> String {
     )
 }
 
-/// Landmark hits of a query against a reference (a hash join).
-pub fn audio_hits(query: &AudioFingerprint, reference: &AudioFingerprint) -> Vec<Hit> {
-    let mut by_hash: HashMap<u32, Vec<u32>> = HashMap::new();
-    for l in &reference.landmarks {
-        by_hash.entry(l.hash).or_default().push(l.time_ms());
-    }
-    query
-        .landmarks
-        .iter()
-        .flat_map(|q| {
-            by_hash
-                .get(&q.hash)
-                .into_iter()
-                .flatten()
-                .map(move |&r| Hit {
-                    query_ms: q.time_ms(),
-                    reference_ms: r,
-                    weight: 1.0,
-                })
-        })
-        .collect()
-}
-
 pub fn align_audio(query: &MediaFingerprint, reference: &MediaFingerprint) -> Option<Alignment> {
     let (q, r) = (query.audio.as_ref()?, reference.audio.as_ref()?);
-    align(&audio_hits(q, r), MS_PER_COLUMN, 10)
+    align(
+        &landmark_hits(&q.landmarks, &r.landmarks),
+        MS_PER_COLUMN,
+        10,
+    )
 }
 
 /// Frame hits: every pair of frames within [`FRAME_MATCH_DISTANCE`].
