@@ -3,7 +3,7 @@
 //!
 //! Algorithm:
 //! 1. Mono samples at [`SAMPLE_RATE`] go through a short-time Fourier
-//!    transform (rustfft): Hann window of [`FFT_SIZE`] samples, hop of
+//!    transform (a real-input FFT, realfft over rustfft): Hann window of [`FFT_SIZE`] samples, hop of
 //!    [`HOP`] samples, so one spectrum column every 16 ms and a bin every
 //!    7.8 Hz. Magnitudes are taken in the log domain, which turns a gain
 //!    change into a constant shift that nothing below depends on.
@@ -23,8 +23,8 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+use realfft::{RealFftPlanner, RealToComplex};
 use rustfft::num_complex::Complex32;
-use rustfft::{Fft, FftPlanner};
 
 /// The sample rate audio is resampled to before fingerprinting, Hz.
 pub const SAMPLE_RATE: u32 = 8_000;
@@ -86,8 +86,11 @@ struct Column {
 /// Streaming landmark extractor: [`push`](Self::push) samples as they are
 /// decoded, then [`finish`](Self::finish).
 pub struct AudioFingerprinter {
-    fft: Arc<dyn Fft<f32>>,
+    fft: Arc<dyn RealToComplex<f32>>,
     window: Vec<f32>,
+    /// Reused buffers: windowed input, spectrum, FFT scratch.
+    frame: Vec<f32>,
+    spectrum: Vec<Complex32>,
     scratch: Vec<Complex32>,
     pending: Vec<f32>,
     columns: VecDeque<Column>,
@@ -125,7 +128,7 @@ pub struct AudioFingerprint {
 impl AudioFingerprinter {
     /// A fresh extractor.
     pub fn new() -> Self {
-        let fft = FftPlanner::new().plan_fft_forward(FFT_SIZE);
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(FFT_SIZE);
         let window = (0..FFT_SIZE)
             .map(|i| {
                 let phase = 2.0 * std::f32::consts::PI * i as f32 / FFT_SIZE as f32;
@@ -133,7 +136,9 @@ impl AudioFingerprinter {
             })
             .collect();
         AudioFingerprinter {
-            scratch: vec![Complex32::default(); fft.get_inplace_scratch_len()],
+            frame: fft.make_input_vec(),
+            spectrum: fft.make_output_vec(),
+            scratch: fft.make_scratch_vec(),
             fft,
             window,
             pending: Vec::with_capacity(FFT_SIZE * 4),
@@ -172,15 +177,25 @@ impl AudioFingerprinter {
     }
 
     fn add_column(&mut self, start: usize) {
-        let mut buffer: Vec<Complex32> = self.pending[start..start + FFT_SIZE]
-            .iter()
+        for ((out, sample), weight) in self
+            .frame
+            .iter_mut()
+            .zip(&self.pending[start..start + FFT_SIZE])
             .zip(&self.window)
-            .map(|(s, w)| Complex32::new(s * w, 0.0))
-            .collect();
-        self.fft
-            .process_with_scratch(&mut buffer, &mut self.scratch);
+        {
+            *out = sample * weight;
+        }
+        // A real-input FFT: half the work of a complex one. It only fails on
+        // wrongly sized buffers, which are made by the planner above.
+        if self
+            .fft
+            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
+            .is_err()
+        {
+            unreachable!("buffers come from the FFT plan");
+        }
         // ln|c| = ln(|c|^2) / 2: no square root.
-        let magnitudes: Vec<f32> = buffer[MIN_BIN..=MAX_BIN]
+        let magnitudes: Vec<f32> = self.spectrum[MIN_BIN..=MAX_BIN]
             .iter()
             .map(|c| 0.5 * (c.norm_sqr() + 1e-12).ln())
             .collect();
