@@ -85,16 +85,25 @@ pub fn routes(
         .or(admin_sql)
         .unify()
         .recover(|rejection: Rejection| async move {
-            let status = if rejection.is_not_found() {
-                StatusCode::NOT_FOUND
+            let (status, text) = if rejection.is_not_found() {
+                (StatusCode::NOT_FOUND, "no such endpoint".to_owned())
             } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {
-                StatusCode::METHOD_NOT_ALLOWED
+                (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "method not allowed on this endpoint".to_owned(),
+                )
             } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
-                StatusCode::PAYLOAD_TOO_LARGE
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "request body too large".to_owned(),
+                )
             } else {
-                StatusCode::BAD_REQUEST
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("bad request: {rejection:?}"),
+                )
             };
-            Ok::<_, std::convert::Infallible>(message(status, &format!("{rejection:?}")))
+            Ok::<_, std::convert::Infallible>(message(status, &text))
         })
 }
 

@@ -124,6 +124,6 @@ fn unknown_routes_are_404_with_a_json_error() {
     let service = Service::start(dir.path());
     let (status, body) = service.get_json("/no/such/route");
     assert_eq!(status, 404);
-    assert!(body["error"].is_string(), "{body}");
+    assert_eq!(body["error"], "no such endpoint", "{body}");
     assert!(service.stop_with(Signal::SIGINT).success());
 }
