@@ -10,87 +10,74 @@ use crate::media::{Workdir, align_audio, align_video, fingerprint, melody_source
 
 const TOLERANCE_MS: i64 = 1_000;
 
+/// A video of `shots` (lavfi source, seconds) cut together, with a melody
+/// of seed `melody_seed` as its sound, encoded H.264 CRF 18 + AAC.
+fn shots(work: &Workdir, name: &str, shots: &[(&str, u32)], melody_seed: f64) -> PathBuf {
+    let seconds: u32 = shots.iter().map(|(_, s)| s).sum();
+    let mut args: Vec<String> = Vec::new();
+    let mut filter = String::new();
+    for (i, (source, length)) in shots.iter().enumerate() {
+        args.extend(["-f", "lavfi", "-i", source].map(String::from));
+        filter += &format!("[{i}]trim=0:{length},setpts=PTS-STARTPTS[s{i}];");
+    }
+    args.extend([
+        "-f".into(),
+        "lavfi".into(),
+        "-i".into(),
+        melody_source(melody_seed, seconds),
+    ]);
+    filter += &(0..shots.len())
+        .map(|i| format!("[s{i}]"))
+        .collect::<String>();
+    filter += &format!("concat=n={}:v=1:a=0,format=yuv420p[v]", shots.len());
+    args.extend([
+        "-filter_complex".into(),
+        filter,
+        "-map".into(),
+        "[v]".into(),
+    ]);
+    args.extend(["-map".into(), format!("{}:a", shots.len())]);
+    args.extend(
+        [
+            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-c:a", "aac", "-b:a", "128k",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    work.ffmpeg(&args, name)
+}
+
 /// 24 s: four 6 s shots of different generated content, with a melody.
 fn original(work: &Workdir) -> PathBuf {
-    let melody = melody_source(3.1, 24);
-    work.ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=320x240:r=25:start_scale=1.5",
-            "-f",
-            "lavfi",
-            "-i",
-            "life=s=320x240:r=25:seed=9:mold=10:ratio=0.2",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:r=25",
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=320x240:r=25:start_x=-0.74:start_y=0.15:start_scale=0.05",
-            "-f",
-            "lavfi",
-            "-i",
-            &melody,
-            "-filter_complex",
-            "[0]trim=0:6,setpts=PTS-STARTPTS[a];[1]trim=0:6,setpts=PTS-STARTPTS[b];\
-             [2]trim=0:6,setpts=PTS-STARTPTS[c];[3]trim=0:6,setpts=PTS-STARTPTS[d];\
-             [a][b][c][d]concat=n=4:v=1:a=0,format=yuv420p[v]",
-            "-map",
-            "[v]",
-            "-map",
-            "4:a",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "18",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-        ],
+    shots(
+        work,
         "original.mp4",
+        &[
+            ("mandelbrot=s=320x240:r=25:start_scale=1.5", 6),
+            ("life=s=320x240:r=25:seed=9:mold=10:ratio=0.2", 6),
+            ("testsrc2=s=320x240:r=25", 6),
+            (
+                "mandelbrot=s=320x240:r=25:start_x=-0.74:start_y=0.15:start_scale=0.05",
+                6,
+            ),
+        ],
+        3.1,
     )
 }
 
 /// 9 s of unrelated content, for padding and for the no-match test.
 fn unrelated(work: &Workdir, name: &str) -> PathBuf {
-    work.ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=320x240:r=25:start_x=0.3:start_y=0.5:start_scale=0.3",
-            "-f",
-            "lavfi",
-            "-i",
-            "life=s=320x240:r=25:seed=77:mold=5:ratio=0.4",
-            "-f",
-            "lavfi",
-            "-i",
-            &melody_source(9.3, 9),
-            "-filter_complex",
-            "[0]trim=0:5,setpts=PTS-STARTPTS[a];[1]trim=0:4,setpts=PTS-STARTPTS[b];\
-             [a][b]concat=n=2:v=1:a=0,format=yuv420p[v]",
-            "-map",
-            "[v]",
-            "-map",
-            "2:a",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "18",
-            "-c:a",
-            "aac",
-        ],
+    shots(
+        work,
         name,
+        &[
+            (
+                "mandelbrot=s=320x240:r=25:start_x=0.3:start_y=0.5:start_scale=0.3",
+                5,
+            ),
+            ("life=s=320x240:r=25:seed=77:mold=5:ratio=0.4", 4),
+        ],
+        9.3,
     )
 }
 
