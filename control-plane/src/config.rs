@@ -206,10 +206,7 @@ impl Config {
                             what: "the CPython shared library (libpython3)".into(),
                             detail: "no libpython setting and no .deps/paths.env".into(),
                         })?;
-                let udf_dir = match raw.udf_dir {
-                    Some(dir) => absolute(&dir)?,
-                    None => current_exe_dir()?,
-                };
+                let udf_dir = udf_dir(raw.udf_dir.as_deref())?;
                 ClickHouseConfig::Embedded(EmbeddedOptions {
                     path: data_dir.join("clickhouse"),
                     chdb_library,
@@ -277,12 +274,8 @@ impl SetupPaths {
 ///
 /// # Errors
 /// [`Error::MissingDependency`] when it is not there.
-pub fn udf_executable(udf_dir: Option<&Path>) -> Result<PathBuf> {
-    let dir = match udf_dir {
-        Some(dir) => absolute(dir)?,
-        None => current_exe_dir()?,
-    };
-    let path = dir.join("clickprint-udf");
+pub fn udf_executable(configured: Option<&Path>) -> Result<PathBuf> {
+    let path = udf_dir(configured)?.join("clickprint-udf");
     if path.is_file() {
         Ok(path)
     } else {
@@ -290,6 +283,15 @@ pub fn udf_executable(udf_dir: Option<&Path>) -> Result<PathBuf> {
             what: "the clickprint-udf executable".into(),
             detail: format!("no file at {}; build the workspace", path.display()),
         })
+    }
+}
+
+/// The folder of the UDF executables: the configured one, else the folder
+/// of the running binary (cargo builds both into the same folder).
+fn udf_dir(configured: Option<&Path>) -> Result<PathBuf> {
+    match configured {
+        Some(dir) => absolute(dir),
+        None => current_exe_dir(),
     }
 }
 

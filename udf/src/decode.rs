@@ -143,8 +143,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
             detail: format!("{size} bytes, the limit is {}", limits.max_file_bytes),
         });
     }
-    let started = Instant::now();
-    let deadline = started + limits.timeout;
+    let deadline = Instant::now() + limits.timeout;
     let timeout = || Error::Timeout {
         path: name.clone(),
         limit: limits.timeout,
@@ -221,7 +220,8 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         duration_ms: 0,
         width: pictures.as_ref().map_or(0, |p| p.width),
         height: pictures.as_ref().map_or(0, |p| p.height),
-        has_audio: sound.is_some(),
+        // Set at the end: whether any sound actually decoded.
+        has_audio: false,
         frames_decoded: 0,
         decode_errors: 0,
     };
@@ -233,7 +233,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         }
         let index = stream.index();
         if let Some(p) = pictures.as_mut().filter(|p| p.index == index) {
-            p.send(&packet, &mut info)?;
+            p.send(&packet, &mut info);
             p.drain(sink, &mut info, &mut last_ms)?;
             if kind == Kind::Image && info.frames_decoded > 0 {
                 break;
@@ -367,11 +367,10 @@ impl PictureDecoder {
         })
     }
 
-    fn send(&mut self, packet: &ffmpeg::Packet, info: &mut MediaInfo) -> Result<()> {
+    fn send(&mut self, packet: &ffmpeg::Packet, info: &mut MediaInfo) {
         if self.decoder.send_packet(packet).is_err() {
             info.decode_errors += 1;
         }
-        Ok(())
     }
 
     fn drain(
