@@ -51,6 +51,16 @@ fn json_shows_frames_landmarks_and_timing() {
     assert!(frames.len() >= 4, "{} frames", frames.len());
     assert_eq!(frames[0]["hash"].as_str().unwrap().len(), 64);
     assert!(json["audio"]["landmarks"].is_array());
+    let local = json["local"].as_array().expect("local features");
+    assert!(!local.is_empty(), "the first shot has local features");
+    assert_eq!(
+        local[0]["keypoints"][0]["descriptor"]
+            .as_str()
+            .map(str::len),
+        Some(64),
+        "{}",
+        local[0]
+    );
     assert!(json["elapsed_ms"].as_f64().unwrap() > 0.0);
 }
 

@@ -1,5 +1,6 @@
 //! Criterion benchmarks of the DSP core (no decoding): the visual hash of a
-//! 1080p picture and of a picture at the decoder's working size, and audio
+//! 1080p picture and of a picture at the decoder's working size, alone and
+//! with the local features, and audio
 //! landmarks over a minute of sound. `benchmarks/README.md` says how these
 //! relate to the targets and to the whole-file benchmark.
 //!
@@ -8,6 +9,7 @@
 use std::hint::black_box;
 
 use clickprint_udf::fingerprint::audio::{self, SAMPLE_RATE};
+use clickprint_udf::fingerprint::local;
 use clickprint_udf::fingerprint::visual::{self, Luma};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -50,6 +52,22 @@ fn visual_hash(c: &mut Criterion) {
     });
     group.bench_function("hash 256x144 (working size)", |b| {
         b.iter(|| visual::fingerprint(black_box(&working)))
+    });
+    group.bench_function("hash + local features 1920x1080", |b| {
+        b.iter(|| {
+            (
+                visual::fingerprint(black_box(&full_hd)),
+                local::extract(black_box(&full_hd)),
+            )
+        })
+    });
+    group.bench_function("hash + local features 256x144 (working size)", |b| {
+        b.iter(|| {
+            (
+                visual::fingerprint(black_box(&working)),
+                local::extract(black_box(&working)),
+            )
+        })
     });
     group.finish();
 }

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use crate::decode::{self, Kind, Limits, MediaInfo, Sink};
 use crate::error::Result;
 use crate::fingerprint::audio::{AudioFingerprint, AudioFingerprinter};
-use crate::fingerprint::video::{FrameFingerprint, VideoFingerprinter};
+use crate::fingerprint::local::{self, LocalFeatures};
+use crate::fingerprint::video::{FrameFingerprint, LocalFrame, VideoFingerprinter};
 use crate::fingerprint::visual::{self, Luma};
 
 /// Everything extracted from one file.
@@ -17,6 +18,11 @@ pub struct MediaFingerprint {
     pub info: MediaInfo,
     /// Visual fingerprints: one for an image, the kept frames of a video.
     pub frames: Vec<FrameFingerprint>,
+    /// Local features: the image's, or some kept frames' of a video.
+    pub local: Vec<LocalFrame>,
+    /// An image's mirror image's local features, which a query looks up
+    /// so that a flipped copy is found (a video has none).
+    pub mirrored_local: Option<LocalFeatures>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,
     /// Wall-clock time decoding and fingerprinting took.
@@ -26,7 +32,7 @@ pub struct MediaFingerprint {
 #[derive(Default)]
 struct Collector {
     kind_is_image: bool,
-    image: Option<FrameFingerprint>,
+    image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures)>,
     video: VideoFingerprinter,
     audio: Option<AudioFingerprinter>,
 }
@@ -39,11 +45,13 @@ impl Sink for Collector {
     fn picture(&mut self, time_ms: u32, luma: &Luma) {
         if self.kind_is_image {
             if self.image.is_none() {
-                self.image = Some(FrameFingerprint {
+                let frame = FrameFingerprint {
                     time_ms: 0,
                     visual: visual::fingerprint(luma),
                     scene_cut: true,
-                });
+                };
+                let mirrored = local::extract(&luma.flipped_horizontally());
+                self.image = Some((frame, local::extract(luma), mirrored));
             }
         } else {
             self.video.push(time_ms, luma);
@@ -65,9 +73,20 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
     let started = Instant::now();
     let mut collector = Collector::default();
     let info = decode::decode(path, limits, &mut collector)?;
-    let frames = match info.kind {
-        Kind::Image => collector.image.into_iter().collect(),
-        _ => collector.video.finish(),
+    let (frames, local, mirrored_local) = match (info.kind, collector.image) {
+        (Kind::Image, Some((frame, features, mirrored))) => (
+            vec![frame],
+            vec![LocalFrame {
+                time_ms: 0,
+                features,
+            }],
+            Some(mirrored),
+        ),
+        (Kind::Image, None) => (Vec::new(), Vec::new(), None),
+        _ => {
+            let video = collector.video.finish();
+            (video.frames, video.local, None)
+        }
     };
     let audio = match info.kind {
         Kind::Image => None,
@@ -76,6 +95,8 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
     Ok(MediaFingerprint {
         info,
         frames,
+        local,
+        mirrored_local,
         audio,
         elapsed: started.elapsed(),
     })

@@ -23,6 +23,22 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
             })
         })
         .collect();
+    let local: Vec<Value> = fp
+        .local
+        .iter()
+        .map(|l| {
+            json!({
+                "time_ms": l.time_ms,
+                "keypoints": l.features.keypoints.iter().map(|k| json!({
+                    "x": k.x,
+                    "y": k.y,
+                    "scale": k.scale,
+                    "angle": k.angle,
+                    "descriptor": k.descriptor.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
     let audio = fp.audio.as_ref().map(|a| {
         json!({
             "duration_ms": a.duration_ms,
@@ -38,6 +54,7 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
         "frames_decoded": fp.info.frames_decoded,
         "decode_errors": fp.info.decode_errors,
         "frames": frames,
+        "local": local,
         "audio": audio,
         "elapsed_ms": fp.elapsed.as_secs_f64() * 1000.0,
     })
@@ -72,6 +89,13 @@ pub fn to_text(fp: &MediaFingerprint) -> String {
     }
     if fp.frames.len() > 5 {
         out += &format!("  ... {} more (--json shows all)\n", fp.frames.len() - 5);
+    }
+    if !fp.local.is_empty() {
+        let keypoints: usize = fp.local.iter().map(|l| l.features.keypoints.len()).sum();
+        out += &format!(
+            "local features: {keypoints} keypoints on {} picture(s)\n",
+            fp.local.len()
+        );
     }
     if let Some(audio) = &fp.audio {
         out += &format!(

@@ -10,6 +10,7 @@
 //! last kept one is dropped, unless [`MAX_COLLAPSE_MS`] has passed, so that
 //! a long static shot still has frames to align on.
 
+use super::local::{self, LocalFeatures};
 use super::visual::{Luma, VisualFingerprint, area_resample, fingerprint};
 
 /// Fixed sampling interval, ms (2 frames per second).
@@ -20,6 +21,10 @@ pub const SCENE_CUT_THRESHOLD: f32 = 30.0;
 pub const COLLAPSE_DISTANCE: u32 = 8;
 /// A kept frame at least this often, even in a static shot.
 pub const MAX_COLLAPSE_MS: u32 = 4_000;
+/// Local features are taken of every shot's first kept frame and then of
+/// a kept frame at most this often (they cost rows; a shot rarely changes
+/// enough within two seconds to need more for a crop to be found).
+pub const LOCAL_INTERVAL_MS: u32 = 2_000;
 
 const THUMB: usize = 16;
 
@@ -34,6 +39,15 @@ pub struct FrameFingerprint {
     pub scene_cut: bool,
 }
 
+/// The local features of one picture or frame, with its time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocalFrame {
+    /// Presentation time, ms from the start (0 for an image).
+    pub time_ms: u32,
+    /// The keypoints of the frame.
+    pub features: LocalFeatures,
+}
+
 /// Streaming frame sampler: [`push`](Self::push) decoded frames in
 /// presentation order, then [`finish`](Self::finish).
 #[derive(Debug, Default)]
@@ -42,7 +56,17 @@ pub struct VideoFingerprinter {
     /// The next point of the sampling grid (multiples of the interval).
     next_due_ms: u32,
     frames: Vec<FrameFingerprint>,
+    local: Vec<LocalFrame>,
     frames_seen: u64,
+}
+
+/// What a video's pictures yield.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VideoFingerprint {
+    /// The kept frames' global hashes, in time order.
+    pub frames: Vec<FrameFingerprint>,
+    /// Local features of some kept frames (see [`LOCAL_INTERVAL_MS`]).
+    pub local: Vec<LocalFrame>,
 }
 
 impl VideoFingerprinter {
@@ -80,11 +104,22 @@ impl VideoFingerprinter {
         {
             return;
         }
+        let scene_cut = scene_cut || self.frames.is_empty();
         self.frames.push(FrameFingerprint {
             time_ms,
             visual,
-            scene_cut: scene_cut || self.frames.is_empty(),
+            scene_cut,
         });
+        let local_due = self
+            .local
+            .last()
+            .is_none_or(|last| time_ms >= last.time_ms + LOCAL_INTERVAL_MS);
+        if scene_cut || local_due {
+            self.local.push(LocalFrame {
+                time_ms,
+                features: local::extract(luma),
+            });
+        }
     }
 
     /// How many frames were looked at.
@@ -92,9 +127,12 @@ impl VideoFingerprinter {
         self.frames_seen
     }
 
-    /// The kept frames, in time order.
-    pub fn finish(self) -> Vec<FrameFingerprint> {
-        self.frames
+    /// The kept frames and local features, in time order.
+    pub fn finish(self) -> VideoFingerprint {
+        VideoFingerprint {
+            frames: self.frames,
+            local: self.local,
+        }
     }
 }
 
@@ -126,10 +164,15 @@ mod tests {
             video.push(i * 40, &frame(200, 5));
         }
         assert_eq!(video.frames_seen(), 125);
-        let frames = video.finish();
-        let times: Vec<u32> = frames.iter().map(|f| f.time_ms).collect();
+        let video = video.finish();
+        let times: Vec<u32> = video.frames.iter().map(|f| f.time_ms).collect();
         assert_eq!(times, vec![0, 3000], "one frame per static shot");
-        assert!(frames[1].scene_cut);
+        assert!(video.frames[1].scene_cut);
+        let local_times: Vec<u32> = video.local.iter().map(|f| f.time_ms).collect();
+        assert_eq!(
+            local_times, times,
+            "every shot's first frame has local features"
+        );
     }
 
     #[test]
@@ -138,7 +181,10 @@ mod tests {
         for i in 0..250 {
             video.push(i * 40, &frame(20, 1)); // 10 s
         }
-        let times: Vec<u32> = video.finish().iter().map(|f| f.time_ms).collect();
+        let video = video.finish();
+        let times: Vec<u32> = video.frames.iter().map(|f| f.time_ms).collect();
         assert_eq!(times, vec![0, 4000, 8000]);
+        let local_times: Vec<u32> = video.local.iter().map(|f| f.time_ms).collect();
+        assert_eq!(local_times, times, "kept frames two or more seconds apart");
     }
 }

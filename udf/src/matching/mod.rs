@@ -3,6 +3,7 @@
 //! match per reference ([`align`]).
 
 pub mod align;
+pub mod local;
 
 use std::collections::HashMap;
 

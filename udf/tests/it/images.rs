@@ -1,7 +1,12 @@
 //! Image copies: each transformed copy stays within the match distance of
 //! its original; different pictures stay apart.
 
-use crate::media::{IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, picture, picture_distance};
+use clickprint_udf::matching::local::MIN_INLIERS;
+
+use crate::media::{
+    IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, picture, picture_distance, picture_features,
+    picture_inliers,
+};
 
 /// Distinct generated photographs-to-be (640x480, one frame each).
 const ORIGINALS: &[(&str, &str)] = &[
@@ -37,9 +42,9 @@ const COPIES: &[(&str, &[&str], &str)] = &[
 ];
 
 /// Copies the global hash does not survive (measured, see the crate
-/// README): crops, and an opaque logo on some pictures. They wait for the
-/// crop- and overlay-robust descriptors.
-const NEEDS_ROBUST_DESCRIPTORS: &[(&str, &[&str], &str)] = &[
+/// README): crops, rotation, and an opaque logo on some pictures. The local
+/// features' geometric check finds them.
+const NEEDS_LOCAL_FEATURES: &[(&str, &[&str], &str)] = &[
     (
         "logo-overlay",
         &[
@@ -49,11 +54,23 @@ const NEEDS_ROBUST_DESCRIPTORS: &[(&str, &[&str], &str)] = &[
         "png",
     ),
     ("crop-10%", &["-vf", "crop=iw*0.9:ih*0.9"], "png"),
+    ("crop-20%-corner", &["-vf", "crop=iw*0.8:ih*0.8:0:0"], "png"),
+    (
+        "crop-10%+jpeg",
+        &["-vf", "crop=iw*0.9:ih*0.9", "-q:v", "10"],
+        "jpg",
+    ),
+    ("rotate-5deg", &["-vf", "rotate=5*PI/180"], "png"),
+    (
+        "crop-10%+hflip",
+        &["-vf", "crop=iw*0.9:ih*0.9,hflip"],
+        "png",
+    ),
 ];
 
 #[test]
 fn transformed_copies_match_their_original_and_not_the_others() {
-    let failures = match_matrix("images", COPIES);
+    let failures = match_matrix("images", COPIES, Check::GlobalHash);
     assert!(
         failures.is_empty(),
         "expected own <= {IMAGE_MATCH_DISTANCE} and others > {UNRELATED_DISTANCE}; failed:\n{}",
@@ -62,15 +79,33 @@ fn transformed_copies_match_their_original_and_not_the_others() {
 }
 
 #[test]
-#[ignore = "the global hash fails these; the crop- and overlay-robust descriptors are not built yet"]
-fn crops_and_overlays_match() {
-    let failures = match_matrix("images-robust", NEEDS_ROBUST_DESCRIPTORS);
+fn crops_rotations_and_overlays_match_by_local_features() {
+    let failures = match_matrix("images-local", NEEDS_LOCAL_FEATURES, Check::LocalFeatures);
+    assert!(
+        failures.is_empty(),
+        "expected own >= {MIN_INLIERS} inliers and others fewer; failed:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn local_features_also_find_the_easy_copies() {
+    // The local check is not a crop-only trick: every copy the global hash
+    // finds, it finds too.
+    let failures = match_matrix("images-local-easy", COPIES, Check::LocalFeatures);
     assert!(failures.is_empty(), "failed:\n{}", failures.join("\n"));
 }
 
+#[derive(Clone, Copy, PartialEq)]
+enum Check {
+    GlobalHash,
+    LocalFeatures,
+}
+
 /// Fingerprints every original and every copy; returns the failures and
-/// prints the whole table (own distance, nearest other original).
-fn match_matrix(test: &str, copies: &[(&str, &[&str], &str)]) -> Vec<String> {
+/// prints the whole table (own distance and inliers, nearest other
+/// original by both).
+fn match_matrix(test: &str, copies: &[(&str, &[&str], &str)], check: Check) -> Vec<String> {
     let work = Workdir::new(test);
     let mut originals = Vec::new();
     for (name, source) in ORIGINALS {
@@ -78,26 +113,42 @@ fn match_matrix(test: &str, copies: &[(&str, &[&str], &str)]) -> Vec<String> {
             &["-f", "lavfi", "-i", source, "-frames:v", "1"],
             &format!("{name}.png"),
         );
-        originals.push((*name, path.clone(), picture(&path)));
+        originals.push((*name, path.clone(), picture_features(&path)));
     }
     let mut failures = Vec::new();
     let mut table = String::new();
     for (name, path, original) in &originals {
         for (copy, args, ext) in copies {
             let copy_path = work.transform(path, args, &format!("{name}-{copy}.{ext}"));
-            let query = picture(&copy_path);
-            let own = picture_distance(&query, original);
-            let nearest_other = originals
-                .iter()
-                .filter(|(other, _, _)| other != name)
-                .map(|(_, _, fp)| picture_distance(&query, fp))
+            let query = picture_features(&copy_path);
+            let own = picture_distance(&query.visual, &original.visual);
+            let own_inliers = picture_inliers(&query, original);
+            let others = originals.iter().filter(|(other, _, _)| other != name);
+            let nearest_other = others
+                .clone()
+                .map(|(_, _, fp)| picture_distance(&query.visual, &fp.visual))
                 .min()
                 .expect("more than one original");
-            table +=
-                &format!("{name:>15} {copy:>13}: own {own:>3}, nearest other {nearest_other:>3}\n");
-            if own > IMAGE_MATCH_DISTANCE || nearest_other <= UNRELATED_DISTANCE {
+            let most_other_inliers = others
+                .map(|(_, _, fp)| picture_inliers(&query, fp))
+                .max()
+                .expect("more than one original");
+            table += &format!(
+                "{name:>15} {copy:>15}: own {own:>3} bits {own_inliers:>3} inliers, \
+                 nearest other {nearest_other:>3} bits {most_other_inliers:>3} inliers\n"
+            );
+            let failed = match check {
+                Check::GlobalHash => {
+                    own > IMAGE_MATCH_DISTANCE || nearest_other <= UNRELATED_DISTANCE
+                }
+                Check::LocalFeatures => {
+                    own_inliers < MIN_INLIERS || most_other_inliers >= MIN_INLIERS
+                }
+            };
+            if failed {
                 failures.push(format!(
-                    "{name} {copy}: own {own}, nearest other {nearest_other}"
+                    "{name} {copy}: own {own} bits {own_inliers} inliers, \
+                     nearest other {nearest_other} bits {most_other_inliers} inliers"
                 ));
             }
         }

@@ -5,8 +5,10 @@ use std::process::Command;
 
 use clickprint_udf::decode::Limits;
 use clickprint_udf::fingerprint::audio::MS_PER_COLUMN;
+use clickprint_udf::fingerprint::local::LocalFeatures;
 use clickprint_udf::fingerprint::video::FrameFingerprint;
 use clickprint_udf::fingerprint::visual::VisualFingerprint;
+use clickprint_udf::matching::local::verify;
 use clickprint_udf::matching::{Alignment, Hit, align, landmark_hits};
 use clickprint_udf::media::{MediaFingerprint, fingerprint_file};
 
@@ -65,9 +67,37 @@ pub fn fingerprint(path: &Path) -> MediaFingerprint {
 }
 
 pub fn picture(path: &Path) -> VisualFingerprint {
+    picture_features(path).visual
+}
+
+/// Everything extracted from one image.
+pub struct Picture {
+    pub visual: VisualFingerprint,
+    pub local: LocalFeatures,
+    pub mirrored: LocalFeatures,
+}
+
+pub fn picture_features(path: &Path) -> Picture {
     let fp = fingerprint(path);
     assert_eq!(fp.frames.len(), 1, "{} is one picture", path.display());
-    fp.frames[0].visual
+    Picture {
+        visual: fp.frames[0].visual,
+        local: fp.local[0].features.clone(),
+        mirrored: fp
+            .mirrored_local
+            .expect("an image has mirrored local features"),
+    }
+}
+
+/// Inliers of the local features' geometric check of a query picture
+/// against a reference, its mirror image allowed.
+pub fn picture_inliers(query: &Picture, reference: &Picture) -> usize {
+    [&query.local, &query.mirrored]
+        .into_iter()
+        .filter_map(|q| verify(q, &reference.local))
+        .map(|m| m.inliers)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Distance of a query picture to a reference, allowing a mirrored copy.
@@ -120,4 +150,32 @@ pub fn frame_hits(query: &[FrameFingerprint], reference: &[FrameFingerprint]) ->
 
 pub fn align_video(query: &MediaFingerprint, reference: &MediaFingerprint) -> Option<Alignment> {
     align(&frame_hits(&query.frames, &reference.frames), 500, 3)
+}
+
+/// Local-feature hits: every pair of query and reference frames with local
+/// features whose geometric check calls them a copy, weighted by inliers.
+pub fn local_hits(query: &MediaFingerprint, reference: &MediaFingerprint) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for q in &query.local {
+        for r in &reference.local {
+            if let Some(m) = verify(&q.features, &r.features).filter(|m| m.is_copy()) {
+                hits.push(Hit {
+                    query_ms: q.time_ms,
+                    reference_ms: r.time_ms,
+                    weight: (m.inliers as f32 / 40.0).min(1.0),
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// Aligns by local features alone (crops, picture-in-picture). Local
+/// features are taken every 2 s or so, at times that need not coincide
+/// in a copy and its original, hence the wider offset bins.
+pub fn align_video_local(
+    query: &MediaFingerprint,
+    reference: &MediaFingerprint,
+) -> Option<Alignment> {
+    align(&local_hits(query, reference), 1_000, 3)
 }

@@ -6,7 +6,9 @@
 
 use std::path::PathBuf;
 
-use crate::media::{Workdir, align_audio, align_video, fingerprint, melody_source};
+use crate::media::{
+    Workdir, align_audio, align_video, align_video_local, fingerprint, melody_source,
+};
 
 const TOLERANCE_MS: i64 = 1_000;
 
@@ -200,6 +202,64 @@ fn a_clip_embedded_in_a_longer_video_is_found_with_its_range() {
         "reference range {:?}",
         a.reference_range
     );
+}
+
+#[test]
+fn cropped_and_picture_in_picture_copies_align_by_local_features() {
+    let work = Workdir::new("video-local");
+    let original = original(&work);
+    let reference = fingerprint(&original);
+    let padding = unrelated(&work, "padding.mp4");
+    let cropped = work.transform(
+        &original,
+        &["-vf", "crop=iw*0.85:ih*0.85:0:ih*0.1", "-crf", "28"],
+        "cropped.mp4",
+    );
+    // The original at 60% size over the unrelated video, from its 2 s on.
+    let pip = work.ffmpeg(
+        &[
+            "-stream_loop",
+            "2",
+            "-i",
+            padding.to_str().unwrap(),
+            "-i",
+            original.to_str().unwrap(),
+            "-filter_complex",
+            "[1:v]trim=2:20,setpts=PTS-STARTPTS,scale=iw*0.6:-2[small];\
+             [0:v][small]overlay=x=20:y=30:shortest=1,format=yuv420p[v]",
+            "-map",
+            "[v]",
+            "-t",
+            "18",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "28",
+        ],
+        "pip.mp4",
+    );
+    let mut failures = Vec::new();
+    for (name, path, truth) in [("crop-15%", cropped, 0), ("picture-in-picture", pip, 2_000)] {
+        let query = fingerprint(&path);
+        let global = align_video(&query, &reference);
+        match align_video_local(&query, &reference) {
+            Some(a) if (a.offset_ms - truth).abs() <= 2 * TOLERANCE_MS => eprintln!(
+                "{name}: offset {} ms, {} local hits, query {:?} (global hash: {:?})",
+                a.offset_ms,
+                a.hits,
+                a.query_range,
+                global.map(|g| g.hits)
+            ),
+            other => failures.push(format!("{name}: expected offset {truth}, got {other:?}")),
+        }
+    }
+    let other = fingerprint(&unrelated(&work, "other.mp4"));
+    if let Some(a) = align_video_local(&other, &reference) {
+        failures.push(format!("unrelated video aligned by local features: {a:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
