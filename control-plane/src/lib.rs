@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod library;
 pub mod service;
 pub mod store;
 

@@ -62,6 +62,10 @@ pub enum Error {
         /// The limit.
         limit: Duration,
     },
+    /// A function's input is malformed: a bad media reference or packed
+    /// fingerprint (the caller's fault).
+    #[error("{0}")]
+    Input(String),
     /// ffmpeg failed in a way that is not the input's fault (ours).
     #[error("ffmpeg: {0}")]
     Ffmpeg(String),

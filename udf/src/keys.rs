@@ -77,17 +77,16 @@ pub fn local_keys(features: &LocalFeatures) -> Vec<[LookupKey; LOCAL_BANDS]> {
     features
         .keypoints
         .iter()
-        .map(|k| {
-            std::array::from_fn(|b| LookupKey {
-                band: LOCAL_BAND_BASE + b as u8,
-                key: u32::from_be_bytes(
-                    k.descriptor[4 * b..4 * b + 4]
-                        .try_into()
-                        .expect("four bytes"),
-                ),
-            })
-        })
+        .map(|k| descriptor_keys(&k.descriptor))
         .collect()
+}
+
+/// The keys of one keypoint descriptor.
+pub fn descriptor_keys(descriptor: &[u8; 32]) -> [LookupKey; LOCAL_BANDS] {
+    std::array::from_fn(|b| LookupKey {
+        band: LOCAL_BAND_BASE + b as u8,
+        key: u32::from_be_bytes(descriptor[4 * b..4 * b + 4].try_into().expect("four bytes")),
+    })
 }
 
 /// The key of an audio landmark.

@@ -8,18 +8,24 @@
 //! - [`media`]: a whole file, decoded and fingerprinted.
 //! - [`keys`]: the lookup keys rows are found by.
 //! - [`matching`]: distances and temporal alignment.
+//! - [`records`]: fingerprints as self-contained binary records (stored
+//!   rows, packed query fingerprints).
 //! - [`protocol`]: the row protocol the UDF executables speak.
 //! - [`report`]: text and JSON views of a fingerprint for people.
+//! - [`functions`]: the functions ClickHouse calls, over [`rowbinary`].
 #![deny(missing_docs)]
 
 pub mod decode;
 pub mod error;
 pub mod fingerprint;
+pub mod functions;
 pub mod keys;
 pub mod matching;
 pub mod media;
 pub mod protocol;
+pub mod records;
 pub mod report;
+pub mod rowbinary;
 
 pub use error::{Error, Result};
 

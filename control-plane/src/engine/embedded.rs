@@ -60,7 +60,7 @@ impl std::fmt::Debug for EmbeddedEngine {
 
 struct Inner {
     path: PathBuf,
-    /// Taken (released) by [`release_at_exit`]; `None` afterwards.
+    /// The database; `None` once shut down.
     database: Mutex<Option<ManagedDatabase>>,
     idle: Mutex<Vec<ManagedConnection>>,
     permits: Arc<Semaphore>,
@@ -126,8 +126,8 @@ impl EmbeddedEngine {
         // chDB's own exit handlers crash when the engine is still open at
         // exit; handlers run in reverse order of registration, and chDB's
         // were registered when it loaded, so this one runs first.
-        // SAFETY: registering a plain extern "C" function.
-        if unsafe { libc::atexit(release_at_exit) } != 0 {
+        // SAFETY: registering a plain extern "C" function with no argument.
+        if unsafe { on_exit(release_at_exit, std::ptr::null_mut()) } != 0 {
             tracing::warn!("could not register the embedded engine's exit handler");
         }
         Ok(engine)
@@ -157,6 +157,36 @@ impl EmbeddedEngine {
         .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
     }
 
+    /// Runs one statement with `{name:Type}` parameters. They are set on a
+    /// connection of their own (`SET param_<name>`), which is closed
+    /// afterwards, so no parameter outlives its statement: a later
+    /// statement can never run with an earlier caller's tenant.
+    ///
+    /// # Errors
+    /// As [`EmbeddedEngine::query`].
+    pub async fn query_with_params(
+        &self,
+        sql: &str,
+        params: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let inner = Arc::clone(&self.inner);
+        let sql = sql.to_owned();
+        let params: Vec<(String, String)> = params
+            .iter()
+            .map(|(n, v)| ((*n).to_owned(), v.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            inner.run_with_params(&sql, &params)
+        })
+        .await
+        .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
+    }
+
     /// Runs one statement on the calling thread; for tools without a runtime.
     ///
     /// # Errors
@@ -167,6 +197,26 @@ impl EmbeddedEngine {
 }
 
 impl Inner {
+    fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
+        let mut connection = {
+            let database = self.database.lock().unwrap_or_else(|e| e.into_inner());
+            let database = database
+                .as_ref()
+                .ok_or_else(|| Error::ClickHouse("the embedded engine is shut down".into()))?;
+            database.new_connection().map_err(adbc_error)?
+        };
+        for (name, value) in params {
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
+            }
+            run_statement(
+                &mut connection,
+                &format!("SET param_{name} = {}", parameter_literal(value)),
+            )?;
+        }
+        run_statement(&mut connection, sql)
+    }
+
     fn run(&self, sql: &str) -> Result<QueryOutput> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut connection = match idle {
@@ -188,34 +238,46 @@ impl Inner {
     }
 }
 
-/// Shuts the process's engine down before chDB's own exit handlers run.
+/// Ends the process without chDB's teardown.
 ///
-/// Those handlers crash (SIGSEGV, and chDB's signal handler then hangs the
-/// process) when `executable_pool` UDF processes are still alive at exit; the
-/// regression test is `udf_from_clickhouse_config_answers_every_row`, which
-/// leaves a warm pool behind. So: end the pooled UDF processes (stateless,
-/// they hold nothing to save), then release every connection and the
-/// database.
-extern "C" fn release_at_exit() {
-    let engine = OPENED.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let Some(engine) = engine {
-        for pid in udf_children() {
-            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
-            let _ = nix::sys::wait::waitpid(pid, None);
-        }
-        engine
-            .inner
-            .idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        engine
-            .inner
-            .database
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+/// chDB's own exit handlers and static destructors are not safe to run:
+/// they crash (SIGSEGV) when `executable_pool` UDF processes are alive at
+/// exit (regression test: `udf_from_clickhouse_config_answers_every_row`),
+/// sometimes free an invalid pointer after UDF pools and `executable()` ran
+/// (about one exit in six, seen in gdb inside `__run_exit_handlers`), and
+/// releasing the database first sometimes deadlocks on one of its mutexes
+/// (about one exit in twenty). Nothing needs them: every statement has
+/// returned, and MergeTree parts are written by rename, so an engine that
+/// simply stops loses nothing (it is the same as a kill, which ClickHouse
+/// is built to survive).
+///
+/// So this handler, registered after chDB's and therefore run before
+/// them, ends the pooled UDF processes (stateless), flushes C stdio and
+/// ends the process with the status `exit` was given. Rust's buffered
+/// stdout is flushed before exit handlers run.
+extern "C" fn release_at_exit(status: libc::c_int, _arg: *mut libc::c_void) {
+    if OPENED.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+        return;
     }
+    for pid in udf_children() {
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(pid, None);
+    }
+    // SAFETY: fflush(NULL) flushes every C stream; _exit ends the process
+    // at once with the status exit() was called with.
+    unsafe {
+        libc::fflush(std::ptr::null_mut());
+        libc::_exit(status);
+    }
+}
+
+unsafe extern "C" {
+    /// glibc's `on_exit`: like `atexit`, but the handler receives the exit
+    /// status (not bound by the libc crate).
+    fn on_exit(
+        function: extern "C" fn(libc::c_int, *mut libc::c_void),
+        arg: *mut libc::c_void,
+    ) -> libc::c_int;
 }
 
 /// This process's children that are clickprint UDF executables.
@@ -250,6 +312,34 @@ fn run_statement(connection: &mut ManagedConnection, sql: &str) -> Result<QueryO
         .collect::<std::result::Result<Vec<RecordBatch>, _>>()
         .map_err(|e| Error::ClickHouse(e.to_string()))?;
     Ok(QueryOutput { schema, batches })
+}
+
+/// A parameter value as the SQL string literal `SET param_x = ...` takes.
+/// ClickHouse reads a parameter's text in the escaped (TSV) format, so the
+/// value is escaped twice: for TSV, then for the SQL literal.
+fn parameter_literal(value: &str) -> String {
+    let mut tsv = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => tsv.push_str("\\\\"),
+            '\t' => tsv.push_str("\\t"),
+            '\n' => tsv.push_str("\\n"),
+            '\r' => tsv.push_str("\\r"),
+            '\0' => tsv.push_str("\\0"),
+            c => tsv.push(c),
+        }
+    }
+    let mut literal = String::with_capacity(tsv.len() + 2);
+    literal.push('\'');
+    for c in tsv.chars() {
+        match c {
+            '\\' => literal.push_str("\\\\"),
+            '\'' => literal.push_str("\\'"),
+            c => literal.push(c),
+        }
+    }
+    literal.push('\'');
+    literal
 }
 
 fn adbc_error(e: adbc_core::error::Error) -> Error {

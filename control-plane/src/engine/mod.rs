@@ -20,10 +20,20 @@ use crate::error::{Error, Result};
 /// The UDF definitions of `clickhouse-config/`, compiled in so the binary
 /// needs no checkout at run time. The embedded engine reads them, unchanged,
 /// from a folder of the data directory; a server reads the same files.
-pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[(
-    "clickprint_version_function.xml",
-    include_str!("../../../clickhouse-config/clickprint_version_function.xml"),
-)];
+pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "clickprint_version_function.xml",
+        include_str!("../../../clickhouse-config/clickprint_version_function.xml"),
+    ),
+    (
+        "clickprint_query_function.xml",
+        include_str!("../../../clickhouse-config/clickprint_query_function.xml"),
+    ),
+    (
+        "clickprint_rerank_function.xml",
+        include_str!("../../../clickhouse-config/clickprint_rerank_function.xml"),
+    ),
+];
 
 pub use embedded::{EmbeddedEngine, EmbeddedOptions};
 pub use server::{ServerEngine, ServerOptions};
@@ -186,6 +196,22 @@ impl Engine {
         match self {
             Engine::Embedded(e) => e.query(sql).await,
             Engine::Server(s) => s.query(sql).await,
+        }
+    }
+
+    /// Runs one statement with `{name:Type}` query parameters; values are
+    /// parsed by ClickHouse as their declared types, never spliced into SQL.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] with the engine's message.
+    pub async fn query_with_params(
+        &self,
+        sql: &str,
+        params: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        match self {
+            Engine::Embedded(e) => e.query_with_params(sql, params).await,
+            Engine::Server(s) => s.query_with_params(sql, params).await,
         }
     }
 

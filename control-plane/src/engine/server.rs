@@ -62,10 +62,26 @@ impl ServerEngine {
     /// # Errors
     /// [`Error::ClickHouse`] with the server's message, or the transport error.
     pub async fn query(&self, sql: &str) -> Result<QueryOutput> {
+        self.query_with_params(sql, &[]).await
+    }
+
+    /// Runs one statement with `{name:Type}` parameters, sent as the HTTP
+    /// interface's `param_<name>` options (the server parses each value as
+    /// its declared type: values are never spliced into the SQL).
+    ///
+    /// # Errors
+    /// As [`ServerEngine::query`].
+    pub async fn query_with_params(
+        &self,
+        sql: &str,
+        params: &[(&str, String)],
+    ) -> Result<QueryOutput> {
         // query_raw: a user's `?` is text, not a bind placeholder.
-        let mut cursor = self
-            .client
-            .query_raw(sql)
+        let mut query = self.client.query_raw(sql);
+        for (name, value) in params {
+            query = query.with_setting(format!("param_{name}"), value.clone());
+        }
+        let mut cursor = query
             .fetch_bytes("ArrowStream")
             .map_err(|e| Error::ClickHouse(e.to_string()))?;
         let body = cursor

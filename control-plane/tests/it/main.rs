@@ -13,4 +13,5 @@
 mod common;
 mod engine_embedded;
 mod engine_server;
+mod search;
 mod store_postgres;

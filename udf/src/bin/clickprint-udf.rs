@@ -5,9 +5,15 @@
 //!
 //! `clickprint-udf inspect FILE [--json]` is for people (`clickprint
 //! fingerprint` runs it): what is extracted from one file.
+//! `clickprint-udf pack FILE` prints a file's packed query fingerprint in
+//! hex, for the search by fingerprints (`sql/clickhouse/search_by_fingerprints.sql`).
 
 use std::io::{BufReader, BufWriter, stdin, stdout};
 use std::process::ExitCode;
+
+use clickprint_udf::decode::Limits;
+use clickprint_udf::functions;
+use clickprint_udf::records::{Use, pack as pack_records};
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
@@ -17,9 +23,16 @@ fn main() -> ExitCode {
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
         ),
+        "extract" => functions::extract(stdin().lock(), &mut stdout().lock(), &limits()),
+        "query" => functions::query(stdin().lock(), &mut stdout().lock(), &limits()),
+        "rerank" => functions::rerank(stdin().lock(), &mut stdout().lock()),
+        "pack" => return pack(),
         "inspect" => return inspect(),
         other => {
-            eprintln!("clickprint-udf: unknown function `{other}`; known: version, inspect");
+            eprintln!(
+                "clickprint-udf: unknown function `{other}`; \
+                 known: version, extract, query, rerank, pack, inspect"
+            );
             return ExitCode::from(2);
         }
     };
@@ -40,8 +53,7 @@ fn inspect() -> ExitCode {
         eprintln!("usage: clickprint-udf inspect FILE [--json]");
         return ExitCode::from(2);
     };
-    let limits = clickprint_udf::decode::Limits::default();
-    match clickprint_udf::media::fingerprint_file(std::path::Path::new(file.as_str()), &limits) {
+    match clickprint_udf::media::fingerprint_file(std::path::Path::new(file.as_str()), &limits()) {
         Ok(fp) if json => {
             let value = clickprint_udf::report::to_json(&fp);
             println!(
@@ -52,6 +64,34 @@ fn inspect() -> ExitCode {
         }
         Ok(fp) => {
             print!("{}", clickprint_udf::report::to_text(&fp));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The limits every function call runs under: ffmpeg's wall-clock deadline
+/// and size limits (`decode::Limits` defaults).
+fn limits() -> Limits {
+    Limits::default()
+}
+
+fn pack() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let [file] = args.as_slice() else {
+        eprintln!("usage: clickprint-udf pack FILE");
+        return ExitCode::from(2);
+    };
+    match functions::records_of(file, Use::Query, &limits()) {
+        Ok(records) => {
+            let hex: String = pack_records(&records)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            println!("{hex}");
             ExitCode::SUCCESS
         }
         Err(e) => {

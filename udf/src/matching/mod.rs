@@ -4,8 +4,7 @@
 
 pub mod align;
 pub mod local;
-
-use std::collections::HashMap;
+pub mod rerank;
 
 use crate::fingerprint::audio::Landmark;
 
@@ -14,27 +13,10 @@ pub use align::{Alignment, Hit, align};
 /// Every pair of query and reference landmarks with the same hash, as
 /// alignment hits (a hash join; weight 1).
 pub fn landmark_hits(query: &[Landmark], reference: &[Landmark]) -> Vec<Hit> {
-    let mut by_hash: HashMap<u32, Vec<u32>> = HashMap::new();
-    for landmark in reference {
-        by_hash
-            .entry(landmark.hash)
-            .or_default()
-            .push(landmark.time_ms());
-    }
-    query
-        .iter()
-        .flat_map(|q| {
-            by_hash
-                .get(&q.hash)
-                .into_iter()
-                .flatten()
-                .map(move |&reference_ms| Hit {
-                    query_ms: q.time_ms(),
-                    reference_ms,
-                    weight: 1.0,
-                })
-        })
-        .collect()
+    let pairs = |landmarks: &[Landmark]| -> Vec<(u32, u32)> {
+        landmarks.iter().map(|l| (l.hash, l.time_ms())).collect()
+    };
+    rerank::landmark_hits(&pairs(query), &pairs(reference))
 }
 
 /// The number of differing bits between two equally long byte strings.

@@ -4,20 +4,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clickprint_udf::decode::Limits;
-use clickprint_udf::fingerprint::audio::MS_PER_COLUMN;
 use clickprint_udf::fingerprint::local::LocalFeatures;
-use clickprint_udf::fingerprint::video::FrameFingerprint;
 use clickprint_udf::fingerprint::visual::VisualFingerprint;
+use clickprint_udf::matching::Alignment;
 use clickprint_udf::matching::local::verify;
-use clickprint_udf::matching::{Alignment, Hit, align, landmark_hits};
+use clickprint_udf::matching::rerank::{self, Prepared, align_frames, align_local};
 use clickprint_udf::media::{MediaFingerprint, fingerprint_file};
+use clickprint_udf::records::{Use, records};
 
 /// An image copy is at most this far from its original, bits.
 pub const IMAGE_MATCH_DISTANCE: u32 = 40;
 /// Unrelated pictures are farther apart than this, bits.
 pub const UNRELATED_DISTANCE: u32 = 70;
-/// Frames at most this far apart count as a video frame match, bits.
-pub const FRAME_MATCH_DISTANCE: u32 = 40;
 
 /// A scratch folder for one test's media.
 pub struct Workdir {
@@ -100,13 +98,7 @@ pub fn picture_inliers(query: &Picture, reference: &Picture) -> usize {
         .unwrap_or(0)
 }
 
-/// Distance of a query picture to a reference, allowing a mirrored copy.
-pub fn picture_distance(query: &VisualFingerprint, reference: &VisualFingerprint) -> u32 {
-    query
-        .hash
-        .distance(&reference.hash)
-        .min(query.flipped.distance(&reference.hash))
-}
+pub use clickprint_udf::matching::rerank::{FRAME_MATCH_DISTANCE, picture_distance};
 
 /// A pseudo-random melody as an ffmpeg aevalsrc expression: 250 ms notes,
 /// struck and decaying, two voices whose pitches depend on `seed`.
@@ -119,63 +111,22 @@ pub fn melody_source(seed: f64, seconds: u32) -> String {
 }
 
 pub fn align_audio(query: &MediaFingerprint, reference: &MediaFingerprint) -> Option<Alignment> {
-    let (q, r) = (query.audio.as_ref()?, reference.audio.as_ref()?);
-    align(
-        &landmark_hits(&q.landmarks, &r.landmarks),
-        MS_PER_COLUMN,
-        10,
-    )
+    rerank::align_audio(&prepared(query).landmarks, &prepared(reference).landmarks)
 }
 
-/// Frame hits: every pair of frames within [`FRAME_MATCH_DISTANCE`].
-pub fn frame_hits(query: &[FrameFingerprint], reference: &[FrameFingerprint]) -> Vec<Hit> {
-    let mut hits = Vec::new();
-    for q in query
-        .iter()
-        .filter(|f| f.visual.quality >= clickprint_udf::fingerprint::visual::MIN_KEY_QUALITY)
-    {
-        for r in reference {
-            let d = picture_distance(&q.visual, &r.visual);
-            if d <= FRAME_MATCH_DISTANCE {
-                hits.push(Hit {
-                    query_ms: q.time_ms,
-                    reference_ms: r.time_ms,
-                    weight: 1.0 - d as f32 / (FRAME_MATCH_DISTANCE + 1) as f32,
-                });
-            }
-        }
-    }
-    hits
+/// The fingerprint as the rerank sees a query.
+pub fn prepared(fp: &MediaFingerprint) -> Prepared {
+    Prepared::new(&records(fp, Use::Query))
 }
 
 pub fn align_video(query: &MediaFingerprint, reference: &MediaFingerprint) -> Option<Alignment> {
-    align(&frame_hits(&query.frames, &reference.frames), 500, 3)
+    align_frames(&prepared(query), &prepared(reference))
 }
 
-/// Local-feature hits: every pair of query and reference frames with local
-/// features whose geometric check calls them a copy, weighted by inliers.
-pub fn local_hits(query: &MediaFingerprint, reference: &MediaFingerprint) -> Vec<Hit> {
-    let mut hits = Vec::new();
-    for q in &query.local {
-        for r in &reference.local {
-            if let Some(m) = verify(&q.features, &r.features).filter(|m| m.is_copy()) {
-                hits.push(Hit {
-                    query_ms: q.time_ms,
-                    reference_ms: r.time_ms,
-                    weight: (m.inliers as f32 / 40.0).min(1.0),
-                });
-            }
-        }
-    }
-    hits
-}
-
-/// Aligns by local features alone (crops, picture-in-picture). Local
-/// features are taken every 2 s or so, at times that need not coincide
-/// in a copy and its original, hence the wider offset bins.
+/// Aligns by local features alone (crops, picture-in-picture).
 pub fn align_video_local(
     query: &MediaFingerprint,
     reference: &MediaFingerprint,
 ) -> Option<Alignment> {
-    align(&local_hits(query, reference), 1_000, 3)
+    align_local(&prepared(query), &prepared(reference))
 }

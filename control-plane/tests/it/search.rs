@@ -1,0 +1,457 @@
+//! Fingerprints in ClickHouse: the schema, ingest and search statements of
+//! `sql/clickhouse/` run by the embedded engine with the real UDF
+//! executables and the real function definitions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clickprint::engine::Engine;
+use clickprint::library;
+
+use crate::common::{data_dir, embedded_config};
+
+/// Runs ffmpeg to make one test medium.
+fn ffmpeg(args: &[&str], out: &Path) -> PathBuf {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-nostdin"])
+        .args(args)
+        .arg(out)
+        .output()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(
+        status.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out.to_path_buf()
+}
+
+async fn open(dir: &Path) -> Engine {
+    let engine = Engine::open(&embedded_config(dir).clickhouse).expect("the embedded engine");
+    library::apply_schema(&engine)
+        .await
+        .expect("the schema applies");
+    engine
+}
+
+#[tokio::test]
+async fn an_image_is_ingested_and_found_by_its_crop() {
+    let dir = data_dir("search-smoke");
+    let engine = open(dir.path()).await;
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        &dir.path().join("a.png"),
+    );
+    let other = ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2=s=640x480", "-frames:v", "1"],
+        &dir.path().join("b.png"),
+    );
+    library::ingest(&engine, 7, 1, original.to_str().unwrap())
+        .await
+        .unwrap();
+    library::ingest(&engine, 7, 2, other.to_str().unwrap())
+        .await
+        .unwrap();
+    let crop = ffmpeg(
+        &[
+            "-i",
+            original.to_str().unwrap(),
+            "-vf",
+            "crop=iw*0.85:ih*0.85",
+        ],
+        &dir.path().join("crop.jpg"),
+    );
+    let found = library::search(&engine, 7, crop.to_str().unwrap(), 10, 0.3)
+        .await
+        .unwrap();
+    eprintln!("{found:#?}");
+    assert_eq!(found.first().map(|m| m.media_id), Some(1), "{found:?}");
+}
+
+/// The generated library: (media id, file) per item, and the originals the
+/// checks below transform.
+struct Library {
+    items: Vec<(u64, PathBuf)>,
+}
+
+const IMAGES: u64 = 150;
+const AUDIO: u64 = 30;
+const VIDEOS: u64 = 20;
+
+/// A melody of `seconds` as an ffmpeg source: 250 ms notes whose pitches
+/// depend on `seed`.
+fn melody(seed: u64, seconds: u32) -> String {
+    let (a, b) = (seed as f64 * 1.37 + 0.11, seed as f64 * 2.71 + 0.53);
+    format!(
+        "aevalsrc=exp(-8*mod(t\\,0.25))*(0.5*sin(2*PI*t*(200+1500*abs(sin(floor(t*4)*{a}))))\\
+         +0.3*sin(2*PI*t*(300+2000*abs(sin(floor(t*4)*{b}))))):s=22050:d={seconds}"
+    )
+}
+
+/// The lavfi picture of library image `i`: random Game of Life boards,
+/// blocky (cells scaled up) or blurred into blobs, all different.
+fn image_source(i: u64) -> String {
+    match i % 2 {
+        0 => format!("life=s=120x90:seed={i}:ratio=0.35,scale=480:360:flags=neighbor"),
+        _ => format!("life=s=240x180:seed={i}:ratio=0.3,scale=480:360,boxblur=3"),
+    }
+}
+
+/// Mandelbrot views, far apart, for the videos' first shots.
+const CENTRES: [(f64, f64); 5] = [
+    (-0.7436, 0.1318),
+    (-0.1011, 0.9563),
+    (-1.2507, 0.0201),
+    (-0.7453, 0.1127),
+    (-0.1592, -1.0317),
+];
+
+fn build_library(dir: &Path) -> Library {
+    let mut jobs: Vec<(u64, Vec<String>, PathBuf)> = Vec::new();
+    for i in 0..IMAGES {
+        let out = dir.join(format!("image-{i}.png"));
+        jobs.push((
+            i + 1,
+            ["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"]
+                .map(String::from)
+                .to_vec(),
+            out,
+        ));
+    }
+    for i in 0..AUDIO {
+        let out = dir.join(format!("audio-{i}.mp3"));
+        jobs.push((
+            1000 + i,
+            vec![
+                "-f".into(),
+                "lavfi".into(),
+                "-i".into(),
+                melody(i, 20),
+                "-b:a".into(),
+                "96k".into(),
+            ],
+            out,
+        ));
+    }
+    for i in 0..VIDEOS {
+        let out = dir.join(format!("video-{i}.mp4"));
+        let (x, y) = CENTRES[i as usize % CENTRES.len()];
+        let scale = [0.05, 0.1, 0.2, 0.4][i as usize / CENTRES.len() % 4];
+        let shot_a =
+            format!("mandelbrot=s=320x240:r=25:start_x={x}:start_y={y}:start_scale={scale}");
+        let shot_b = format!(
+            "life=s=80x60:r=25:seed={}:ratio=0.3,scale=320:240:flags=neighbor",
+            500 + i
+        );
+        jobs.push((
+            2000 + i,
+            vec![
+                "-f".into(),
+                "lavfi".into(),
+                "-i".into(),
+                shot_a,
+                "-f".into(),
+                "lavfi".into(),
+                "-i".into(),
+                shot_b,
+                "-f".into(),
+                "lavfi".into(),
+                "-i".into(),
+                melody(100 + i, 10),
+                "-filter_complex".into(),
+                "[0]trim=0:5,setpts=PTS-STARTPTS[a];[1]trim=0:5,setpts=PTS-STARTPTS[b];\
+                 [a][b]concat=n=2:v=1:a=0,format=yuv420p[v]"
+                    .into(),
+                "-map".into(),
+                "[v]".into(),
+                "-map".into(),
+                "2:a".into(),
+                "-c:v".into(),
+                "libx264".into(),
+                "-preset".into(),
+                "veryfast".into(),
+                "-c:a".into(),
+                "aac".into(),
+                "-t".into(),
+                "10".into(),
+            ],
+            out,
+        ));
+    }
+    // Two cores: two ffmpeg at a time.
+    let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
+    std::thread::scope(|scope| {
+        for chunk in chunks {
+            scope.spawn(move || {
+                for (_, args, out) in chunk {
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    ffmpeg(&args, out);
+                }
+            });
+        }
+    });
+    Library {
+        items: jobs.into_iter().map(|(id, _, out)| (id, out)).collect(),
+    }
+}
+
+fn path_of(library: &Library, id: u64) -> &Path {
+    &library
+        .items
+        .iter()
+        .find(|(i, _)| *i == id)
+        .expect("an item")
+        .1
+}
+
+async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
+    let out = engine
+        .query_with_params(
+            &format!("SELECT count() FROM clickprint.{table} WHERE tenant_id = 7 AND media_id = {{m:UInt64}}"),
+            &[("m", media_id.to_string())],
+        )
+        .await
+        .expect("count");
+    out.batches[0]
+        .column(0)
+        .as_primitive::<arrow::datatypes::UInt64Type>()
+        .value(0)
+}
+
+use arrow::array::AsArray;
+
+#[tokio::test]
+async fn a_generated_library_finds_every_copy_and_nothing_else() {
+    let dir = data_dir("search-library");
+    let media = dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    let library = build_library(&media);
+    assert!(library.items.len() >= 200);
+    let engine = open(dir.path()).await;
+    for (id, path) in &library.items {
+        library::ingest(&engine, 7, *id, path.to_str().unwrap())
+            .await
+            .unwrap_or_else(|e| panic!("ingest {}: {e}", path.display()));
+    }
+
+    // Idempotent: ingesting again adds no row.
+    let before = (
+        rows_of(&engine, "fp_keys", 2003).await,
+        rows_of(&engine, "fp_media", 2003).await,
+    );
+    assert!(before.0 > 0 && before.1 > 0);
+    library::ingest(&engine, 7, 2003, path_of(&library, 2003).to_str().unwrap())
+        .await
+        .unwrap();
+    let after = (
+        rows_of(&engine, "fp_keys", 2003).await,
+        rows_of(&engine, "fp_media", 2003).await,
+    );
+    assert_eq!(before, after, "a re-run ingest added rows");
+
+    let work = dir.path().join("queries");
+    std::fs::create_dir_all(&work).unwrap();
+    let copy = |id: u64, args: &[&str], name: &str| {
+        ffmpeg(
+            &[&["-i", path_of(&library, id).to_str().unwrap()], args].concat(),
+            &work.join(name),
+        )
+    };
+    let mut failures = Vec::new();
+    // (query, expected media, expected reference start ms or None for images)
+    let queries: Vec<(PathBuf, u64, Option<u32>)> = vec![
+        (copy(4, &["-q:v", "20"], "img4-jpeg.jpg"), 4, None),
+        (
+            copy(18, &["-vf", "crop=iw*0.9:ih*0.9"], "img18-crop.png"),
+            18,
+            None,
+        ),
+        (copy(29, &["-vf", "hflip"], "img29-flip.png"), 29, None),
+        (
+            copy(41, &["-vf", "scale=iw/2:ih/2"], "img41-half.png"),
+            41,
+            None,
+        ),
+        (
+            copy(
+                56,
+                &[
+                    "-vf",
+                    "drawbox=x=iw-130:y=ih-70:w=110:h=50:color=white@0.8:t=fill",
+                ],
+                "img56-logo.png",
+            ),
+            56,
+            None,
+        ),
+        (
+            copy(
+                1005,
+                &["-ss", "6", "-t", "5", "-b:a", "64k"],
+                "aud5-excerpt.mp3",
+            ),
+            1005,
+            Some(6_000),
+        ),
+        (
+            copy(1012, &["-c:a", "aac", "-b:a", "48k"], "aud12.m4a"),
+            1012,
+            Some(0),
+        ),
+        (
+            copy(
+                2004,
+                &[
+                    "-ss", "2", "-t", "6", "-c:v", "libx264", "-crf", "35", "-an",
+                ],
+                "vid4-trim.mp4",
+            ),
+            2004,
+            Some(2_000),
+        ),
+        (
+            copy(
+                2011,
+                &["-vf", "scale=160:120", "-c:a", "copy"],
+                "vid11-small.mp4",
+            ),
+            2011,
+            Some(0),
+        ),
+    ];
+    for (query, expected, reference_start) in &queries {
+        let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap_or_else(|e| panic!("search {}: {e}", query.display()));
+        let name = query.file_name().unwrap().to_string_lossy();
+        match found.first() {
+            Some(m) if m.media_id == *expected => {
+                // The query starts `start` ms into the reference: the
+                // reported ranges must say so.
+                let offset = i64::from(m.reference_range.0) - i64::from(m.query_range.0);
+                if let Some(start) = reference_start
+                    && (offset - i64::from(*start)).abs() > 1_000
+                {
+                    failures.push(format!(
+                        "{name}: ranges {:?} -> {:?}, expected offset {start}",
+                        m.query_range, m.reference_range
+                    ));
+                }
+                eprintln!("{name}: {m:?}");
+            }
+            other => failures.push(format!(
+                "{name}: expected {expected} first, got {other:?} of {found:?}"
+            )),
+        }
+    }
+    // Reverse shot search: a still of video 2005 at 2.3 s finds the video there.
+    let still = ffmpeg(
+        &[
+            "-ss",
+            "2.3",
+            "-i",
+            path_of(&library, 2005).to_str().unwrap(),
+            "-frames:v",
+            "1",
+            "-q:v",
+            "5",
+        ],
+        &work.join("still.jpg"),
+    );
+    let found = library::search(&engine, 7, still.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    match found.first() {
+        Some(m) if m.media_id == 2005 && m.reference_range.0.abs_diff(2_300) <= 1_000 => {
+            eprintln!("still: {m:?}");
+        }
+        other => failures.push(format!("still of 2005 at 2.3 s: got {other:?}")),
+    }
+    // Unrelated queries: nothing above the threshold.
+    let unrelated = [
+        ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "life=s=120x90:seed=99999:ratio=0.35,scale=480:360:flags=neighbor",
+                "-frames:v",
+                "1",
+            ],
+            &work.join("new.png"),
+        ),
+        ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "mandelbrot=s=480x360:start_x=0.2825:start_y=0.01:start_scale=0.05",
+                "-frames:v",
+                "1",
+            ],
+            &work.join("new2.png"),
+        ),
+        ffmpeg(
+            &["-f", "lavfi", "-i", &melody(9_999, 8)],
+            &work.join("new.mp3"),
+        ),
+    ];
+    for query in &unrelated {
+        let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap();
+        if !found.is_empty() {
+            failures.push(format!("unrelated {}: {found:?}", query.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // Another tenant sees none of it, and finds its own.
+    let crop = &queries[1].0;
+    assert!(
+        library::search(&engine, 8, crop.to_str().unwrap(), 5, 0.0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    library::ingest(&engine, 8, 18, path_of(&library, 18).to_str().unwrap())
+        .await
+        .unwrap();
+    let theirs = library::search(&engine, 8, crop.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    assert_eq!(
+        theirs.iter().map(|m| m.media_id).collect::<Vec<_>>(),
+        vec![18]
+    );
+
+    // Search by pre-extracted fingerprints gives the same answer.
+    let packed = Command::new(crate::common::binaries_dir().join("clickprint-udf"))
+        .arg("pack")
+        .arg(crop)
+        .output()
+        .unwrap();
+    assert!(packed.status.success());
+    let hex = String::from_utf8(packed.stdout).unwrap();
+    let by_fingerprint = library::search(&engine, 7, &format!("fp:{}", hex.trim()), 5, 0.3)
+        .await
+        .unwrap();
+    assert_eq!(by_fingerprint.first().map(|m| m.media_id), Some(18));
+
+    // Deleted media disappear from results at once.
+    library::delete(&engine, 7, 18).await.unwrap();
+    let after_delete = library::search(&engine, 7, crop.to_str().unwrap(), 5, 0.0)
+        .await
+        .unwrap();
+    assert!(
+        after_delete.iter().all(|m| m.media_id != 18),
+        "{after_delete:?}"
+    );
+}

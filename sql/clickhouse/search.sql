@@ -1,0 +1,70 @@
+-- Search: which media of a tenant's library hold the query's content, and
+-- where. One statement. Parameters:
+--   {tenant:UInt32}
+--   {query:String}      a media reference (local path or file:// URL), or
+--                       'fp:' || a packed fingerprint in hex for callers
+--                       that extracted elsewhere (`clickprint-udf pack FILE`,
+--                       or hex(clickprint_query('...').fingerprint))
+--   {top_k:UInt32}      matches returned at most
+--   {min_score:Float32} 0..1; 0.3 is a good start
+-- Steps: extract the query (clickprint_query, a warm UDF pool); look its
+-- keys up in fp_keys within the tenant (primary key: tenant_id, band, key),
+-- skipping stop-listed keys and deleted media; keep the 100 media with
+-- most distinct key hits; fetch their full records at the hit times from
+-- fp_media (primary key: tenant_id, media_id, time_ms); rerank each with
+-- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
+WITH
+    (SELECT clickprint_query({query:String})) AS q,
+    candidates AS
+    (
+        SELECT
+            media_id,
+            uniqExact(band, key, time_ms) AS votes,
+            groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
+            groupUniqArrayIf(time_ms, band != 128) AS frame_times
+        FROM clickprint.fp_keys
+        WHERE tenant_id = {tenant:UInt32}
+            AND (band, key) IN (SELECT k.1, k.2 FROM (SELECT arrayJoin(q.keys) AS k))
+            AND (band, key) NOT IN (
+                SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
+            AND media_id NOT IN (
+                SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+        GROUP BY media_id
+        ORDER BY votes DESC, media_id
+        LIMIT 100
+    ),
+    references AS
+    (
+        SELECT media_id, arrayStringConcat(groupArray(record)) AS reference
+        FROM
+        (
+            SELECT DISTINCT media_id, time_ms, item, record
+            FROM clickprint.fp_media
+            WHERE tenant_id = {tenant:UInt32}
+                AND (media_id, time_ms) IN (
+                    SELECT media_id, arrayJoin(frame_times) FROM candidates)
+        )
+        GROUP BY media_id
+    ),
+    reranked AS
+    (
+        SELECT
+            c.media_id AS media_id,
+            c.votes AS votes,
+            clickprint_rerank(q.fingerprint, r.reference, c.audio_hits) AS verdict
+        FROM candidates AS c
+        LEFT JOIN references AS r ON r.media_id = c.media_id
+    )
+SELECT
+    media_id,
+    verdict.score AS score,
+    verdict.query_start_ms AS query_start_ms,
+    verdict.query_end_ms AS query_end_ms,
+    verdict.reference_start_ms AS reference_start_ms,
+    verdict.reference_end_ms AS reference_end_ms,
+    verdict.evidence AS evidence,
+    votes
+FROM reranked
+WHERE score >= {min_score:Float32}
+ORDER BY score DESC, votes DESC, media_id
+LIMIT {top_k:UInt32}

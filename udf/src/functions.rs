@@ -1,0 +1,292 @@
+//! The functions ClickHouse calls, over `RowBinary` (see
+//! `clickhouse-config/*_function.xml` for their SQL signatures):
+//!
+//! - [`extract`]: for the `executable()` table function; one media
+//!   reference in (or none: no rows out), one row per fingerprint record
+//!   out, then an `end` row (kind `end`, no record, no keys) that says the
+//!   extraction finished: `kind String, time_ms UInt32, item UInt32,
+//!   record String, keys Array(Tuple(UInt8, UInt32))`.
+//! - [`query`]: `clickprint_query(source String)`, an `executable_pool`
+//!   function: a media reference (or `fp:` and a packed fingerprint in hex,
+//!   for callers that extracted elsewhere) in, the query's lookup keys
+//!   `Array(Tuple(band UInt8, key UInt32, time_ms UInt32))` and its packed
+//!   fingerprint out.
+//! - [`rerank`]: `clickprint_rerank(query String, reference String,
+//!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
+//!   function: score and aligned time ranges out.
+//!
+//! A bad input fails the call with a message (the binary prints it to
+//! stderr and exits non-zero, which fails the query with it).
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use crate::decode::Limits;
+use crate::error::{Error, Result};
+use crate::matching::rerank::{self, Prepared};
+use crate::media::fingerprint_file;
+use crate::records::{self, Record, Use};
+use crate::rowbinary::{Reader, Writer};
+
+/// The longest media reference accepted, bytes.
+const MAX_SOURCE: usize = 64 * 1024;
+/// The largest packed fingerprint accepted, bytes (a 2-hour video with
+/// local features packs to about 60 MB).
+const MAX_FINGERPRINT: usize = 256 * 1024 * 1024;
+/// The most audio hits accepted per candidate.
+const MAX_AUDIO_HITS: usize = 10_000_000;
+
+/// Where a media reference points: a local path or `file://` URL.
+///
+/// # Errors
+/// [`Error::Input`] for other schemes and empty references.
+pub fn resolve(source: &str) -> Result<PathBuf> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(Error::Input("empty media reference".into()));
+    }
+    if let Some(path) = source.strip_prefix("file://") {
+        return Ok(PathBuf::from(path));
+    }
+    if let Some((scheme, _)) = source.split_once("://") {
+        return Err(Error::Input(format!(
+            "media reference scheme `{scheme}://` is not read by the UDF; \
+             pass a local path or file:// URL (the control plane downloads http(s) media)"
+        )));
+    }
+    Ok(PathBuf::from(source))
+}
+
+/// The records of a media reference.
+///
+/// # Errors
+/// As [`resolve`] and [`fingerprint_file`] (whose messages name the file).
+pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Record>> {
+    let path = resolve(source)?;
+    let fp = fingerprint_file(&path, limits)?;
+    Ok(records::records(&fp, usage))
+}
+
+/// `executable()` extraction: at most one media reference in.
+///
+/// # Errors
+/// On bad input, undecodable media, or a broken pipe.
+pub fn extract(input: impl Read, output: &mut impl Write, limits: &Limits) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut sources = Vec::new();
+    while !reader.at_end()? {
+        sources.push(utf8(reader.string(MAX_SOURCE)?, "media reference")?);
+    }
+    let source = match sources.as_slice() {
+        [] => return Ok(()),
+        [source] => source,
+        more => {
+            return Err(Error::Input(format!(
+                "extract takes one media reference per call, got {}",
+                more.len()
+            )));
+        }
+    };
+    let mut w = Writer::default();
+    for record in records_of(source, Use::Library, limits)? {
+        w.string(record.kind().as_bytes())
+            .u32(record.time_ms)
+            .u32(record.item)
+            .string(&record.to_bytes());
+        let keys = record.keys(Use::Library);
+        w.varint(keys.len() as u64);
+        for k in keys {
+            w.u8(k.band).u32(k.key);
+        }
+        if w.bytes.len() > 1 << 16 {
+            w.drain_to(output)?;
+        }
+    }
+    w.string(b"end").u32(0).u32(u32::MAX).string(b"").varint(0);
+    w.drain_to(output)?;
+    output.flush()?;
+    Ok(())
+}
+
+/// `clickprint_query`: one answer per input row, flushed as soon as the
+/// rows read so far are answered (a pool keeps the pipe open).
+///
+/// # Errors
+/// On bad input, undecodable media, or a broken pipe.
+pub fn query(input: impl Read, output: &mut impl Write, limits: &Limits) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while !reader.at_end()? {
+        let source = utf8(reader.string(MAX_FINGERPRINT)?, "query source")?;
+        let records = match source.strip_prefix("fp:") {
+            Some(hex) => records::decode(&unhex(hex)?)
+                .map_err(|e| Error::Input(format!("query fingerprint: {e}")))?,
+            None => records_of(&source, Use::Query, limits)?,
+        };
+        let keys: Vec<_> = records
+            .iter()
+            .flat_map(|r| r.keys(Use::Query).into_iter().map(|k| (k, r.time_ms)))
+            .collect();
+        w.varint(keys.len() as u64);
+        for (k, time_ms) in keys {
+            w.u8(k.band).u32(k.key).u32(time_ms);
+        }
+        w.string(&records::pack(&records));
+        if !reader.has_buffered() {
+            w.drain_to(output)?;
+            output.flush()?;
+        }
+    }
+    w.drain_to(output)?;
+    output.flush()?;
+    Ok(())
+}
+
+/// `clickprint_rerank`: one verdict per candidate row.
+///
+/// # Errors
+/// On a malformed fingerprint or a broken pipe.
+pub fn rerank(input: impl Read, output: &mut impl Write) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    // Every row of a search carries the same query: decode it once.
+    let mut last_query: Option<(Vec<u8>, Prepared)> = None;
+    while !reader.at_end()? {
+        let query = reader.string(MAX_FINGERPRINT)?;
+        let reference = reader.string(MAX_FINGERPRINT)?;
+        let n = reader.length(MAX_AUDIO_HITS)?;
+        let mut audio_hits = Vec::with_capacity(n);
+        for _ in 0..n {
+            audio_hits.push((reader.u32()?, reader.u32()?));
+        }
+        if last_query.as_ref().is_none_or(|(bytes, _)| *bytes != query) {
+            let prepared = Prepared::new(&decode(&query, "query")?);
+            last_query = Some((query, prepared));
+        }
+        let Some((_, prepared_query)) = last_query.as_ref() else {
+            unreachable!("set above");
+        };
+        let reference = Prepared::new(&decode(&reference, "reference")?);
+        match rerank::rerank(prepared_query, &reference, &audio_hits) {
+            Some(v) => w
+                .f32(v.score)
+                .u32(v.query_range.0)
+                .u32(v.query_range.1)
+                .u32(v.reference_range.0)
+                .u32(v.reference_range.1)
+                .string(v.evidence.as_str().as_bytes()),
+            None => w.f32(0.0).u32(0).u32(0).u32(0).u32(0).string(b""),
+        };
+        if !reader.has_buffered() {
+            w.drain_to(output)?;
+            output.flush()?;
+        }
+    }
+    w.drain_to(output)?;
+    output.flush()?;
+    Ok(())
+}
+
+fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
+    records::decode(bytes).map_err(|e| Error::Input(format!("{what} fingerprint: {e}")))
+}
+
+fn utf8(bytes: Vec<u8>, what: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| Error::Input(format!("{what} is not UTF-8")))
+}
+
+/// Lower- or upper-case hex to bytes.
+///
+/// # Errors
+/// [`Error::Input`] on odd length or a non-hex character.
+pub fn unhex(text: &str) -> Result<Vec<u8>> {
+    let text = text.trim();
+    if !text.len().is_multiple_of(2) {
+        return Err(Error::Input(
+            "packed fingerprint: odd number of hex digits".into(),
+        ));
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            u8::from_str_radix(text.get(i..i + 2).unwrap_or("zz"), 16)
+                .map_err(|_| Error::Input(format!("packed fingerprint: not hex at {i}")))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
+    use crate::records::Payload;
+
+    #[test]
+    fn references_resolve_or_are_refused() {
+        assert_eq!(resolve("/a/b.png").unwrap(), PathBuf::from("/a/b.png"));
+        assert_eq!(
+            resolve("file:///a/b.png").unwrap(),
+            PathBuf::from("/a/b.png")
+        );
+        assert!(
+            resolve("ftp://x/y")
+                .unwrap_err()
+                .to_string()
+                .contains("ftp://")
+        );
+        assert!(resolve("  ").is_err());
+    }
+
+    #[test]
+    fn a_packed_query_gives_keys_and_rerank_scores_it_against_itself() {
+        let picture = Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Visual(VisualFingerprint {
+                hash: VisualHash([0x5a; 32]),
+                flipped: VisualHash([0xa5; 32]),
+                quality: 50,
+            }),
+        };
+        let packed = records::pack(&[picture]);
+        let hex: String = packed.iter().map(|b| format!("{b:02x}")).collect();
+        let mut input = Writer::default();
+        input.string(format!("fp:{hex}").as_bytes());
+        let mut out = Vec::new();
+        query(&input.bytes[..], &mut out, &Limits::default()).unwrap();
+        let mut r = Reader::new(&out[..]);
+        let n = r.length(1000).unwrap();
+        assert_eq!(n, 2 * 16, "own bands and mirror bands (none shared here)");
+        for _ in 0..n {
+            r.u8().unwrap();
+            r.u32().unwrap();
+            assert_eq!(r.u32().unwrap(), 0, "time");
+        }
+        assert_eq!(r.string(1 << 20).unwrap(), packed);
+
+        let mut input = Writer::default();
+        input.string(&packed).string(&packed).varint(0);
+        let mut out = Vec::new();
+        rerank(&input.bytes[..], &mut out).unwrap();
+        let score = f32::from_le_bytes(out[..4].try_into().unwrap());
+        assert!((score - 1.0).abs() < 1e-6, "{score}");
+        assert!(out.ends_with(b"\x06visual"));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        let mut input = Writer::default();
+        input.string(b"fp:zz");
+        assert!(query(&input.bytes[..], &mut Vec::new(), &Limits::default()).is_err());
+        let mut input = Writer::default();
+        input.string(b"Q").string(b"").varint(0);
+        assert!(rerank(&input.bytes[..], &mut Vec::new()).is_err());
+        let mut two = Writer::default();
+        two.string(b"/a").string(b"/b");
+        let err = extract(&two.bytes[..], &mut Vec::new(), &Limits::default()).unwrap_err();
+        assert!(err.to_string().contains("one media reference"), "{err}");
+        let mut out = Vec::new();
+        extract(&b""[..], &mut out, &Limits::default()).unwrap();
+        assert!(out.is_empty(), "no input, no rows");
+    }
+}

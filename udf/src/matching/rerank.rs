@@ -1,0 +1,304 @@
+//! The precise rerank: one query against one candidate reference, from
+//! their fingerprint records, to a score and aligned time ranges. This is
+//! what the `clickprint_rerank` UDF runs for each of the search's top
+//! candidates.
+//!
+//! - Audio: query landmarks joined with the reference's (or with the
+//!   landmark hits the key lookup found) by hash, offset voting
+//!   ([`align`], 10 agreeing landmarks at least). Score: the share of the
+//!   query's landmarks that agree, times 4, capped at 1 (a clean copy agrees
+//!   on well over a quarter of its landmarks).
+//! - Pictures, one query picture: the best reference frame by global hash
+//!   (within [`FRAME_MATCH_DISTANCE`], score `1 - d/41`) or by the local
+//!   features' geometric check (at least
+//!   [`MIN_INLIERS`](super::local::MIN_INLIERS), score
+//!   `inliers/40` capped at 1), the mirror image allowed. A global match
+//!   wins (it pins the frame time best); among local matches, the frame
+//!   with most inliers.
+//! - Video queries: frame hits (global hash) aligned by offset voting in
+//!   500 ms bins, 3 agreeing frames at least; when the global hash finds
+//!   nothing (crops, picture-in-picture), local-feature hits in 1 s bins.
+//!   Score: the agreeing weight over the query's frames, capped at 1.
+//!
+//! The better of the audio and the visual verdict is the answer.
+
+use std::collections::HashMap;
+
+use super::align::{Alignment, Hit, align};
+use super::local::verify;
+use crate::fingerprint::audio::MS_PER_COLUMN;
+use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
+use crate::records::{Payload, Record};
+
+/// Frames at most this far apart (bits, mirror allowed) are a frame match.
+pub const FRAME_MATCH_DISTANCE: u32 = 40;
+/// Agreeing landmarks an audio match needs.
+pub const MIN_AUDIO_HITS: usize = 10;
+/// Agreeing frames a video match needs.
+pub const MIN_FRAME_HITS: usize = 3;
+
+/// Which fingerprint decided a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Audio landmarks.
+    Audio,
+    /// Global picture hashes.
+    Visual,
+    /// Local features (keypoints).
+    Local,
+}
+
+impl Evidence {
+    /// `audio`, `visual` or `local`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::Audio => "audio",
+            Evidence::Visual => "visual",
+            Evidence::Local => "local",
+        }
+    }
+}
+
+/// The rerank's answer for one reference.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// 0..=1, higher is surer.
+    pub score: f32,
+    /// Matched span of the query, ms.
+    pub query_range: (u32, u32),
+    /// The same span in the reference, ms.
+    pub reference_range: (u32, u32),
+    /// What decided it.
+    pub evidence: Evidence,
+}
+
+/// Records sorted for matching.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// Global hashes with their times.
+    pub frames: Vec<(u32, VisualFingerprint)>,
+    /// Keypoints grouped by time and mirror flag.
+    pub local: Vec<(u32, bool, LocalFeatures)>,
+    /// Landmark hashes with their times.
+    pub landmarks: Vec<(u32, u32)>,
+}
+
+impl Prepared {
+    /// Sorts records by what they hold.
+    pub fn new(records: &[Record]) -> Prepared {
+        let mut prepared = Prepared::default();
+        let mut local: HashMap<(u32, bool), LocalFeatures> = HashMap::new();
+        for r in records {
+            match r.payload {
+                Payload::Visual(v) => prepared.frames.push((r.time_ms, v)),
+                Payload::Audio(hash) => prepared.landmarks.push((hash, r.time_ms)),
+                Payload::Local { keypoint, mirrored } => local
+                    .entry((r.time_ms, mirrored))
+                    .or_default()
+                    .keypoints
+                    .push(keypoint),
+            }
+        }
+        prepared.local = local.into_iter().map(|((t, m), f)| (t, m, f)).collect();
+        prepared.local.sort_by_key(|&(t, m, _)| (t, m));
+        prepared.frames.sort_by_key(|&(t, _)| t);
+        prepared
+    }
+
+    fn is_one_picture(&self) -> bool {
+        self.landmarks.is_empty() && self.frames.len() <= 1
+    }
+}
+
+/// Distance of a query picture to a reference, a mirrored copy allowed.
+pub fn picture_distance(query: &VisualFingerprint, reference: &VisualFingerprint) -> u32 {
+    query
+        .hash
+        .distance(&reference.hash)
+        .min(query.flipped.distance(&reference.hash))
+}
+
+/// Every pair of query and reference frames within
+/// [`FRAME_MATCH_DISTANCE`] (query frames below [`MIN_KEY_QUALITY`] skipped).
+pub fn frame_hits(
+    query: &[(u32, VisualFingerprint)],
+    reference: &[(u32, VisualFingerprint)],
+) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    for (q_ms, q) in query.iter().filter(|(_, v)| v.quality >= MIN_KEY_QUALITY) {
+        for (r_ms, r) in reference {
+            let d = picture_distance(q, r);
+            if d <= FRAME_MATCH_DISTANCE {
+                hits.push(Hit {
+                    query_ms: *q_ms,
+                    reference_ms: *r_ms,
+                    weight: 1.0 - d as f32 / (FRAME_MATCH_DISTANCE + 1) as f32,
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// Every pair of query and reference local frames the geometric check calls
+/// a copy (the query's mirror image allowed), weighted by inliers / 40
+/// (not capped: a frame with more inliers is the better match; scores are
+/// capped at 1 only at the end).
+pub fn local_hits(
+    query: &[(u32, bool, LocalFeatures)],
+    reference: &[(u32, bool, LocalFeatures)],
+) -> Vec<Hit> {
+    let mut best: HashMap<(u32, u32), usize> = HashMap::new();
+    for (q_ms, _, q) in query {
+        for (r_ms, _, r) in reference.iter().filter(|(_, mirrored, _)| !mirrored) {
+            if let Some(m) = verify(q, r).filter(|m| m.is_copy()) {
+                let inliers = best.entry((*q_ms, *r_ms)).or_default();
+                *inliers = (*inliers).max(m.inliers);
+            }
+        }
+    }
+    let mut hits: Vec<Hit> = best
+        .into_iter()
+        .map(|((query_ms, reference_ms), inliers)| Hit {
+            query_ms,
+            reference_ms,
+            weight: inliers as f32 / 40.0,
+        })
+        .collect();
+    hits.sort_by_key(|h| (h.query_ms, h.reference_ms));
+    hits
+}
+
+/// Landmark hits: query landmarks joined by hash with reference landmarks
+/// given as `(hash, reference_ms)`.
+pub fn landmark_hits(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Vec<Hit> {
+    let mut by_hash: HashMap<u32, Vec<u32>> = HashMap::new();
+    for &(hash, time) in query {
+        by_hash.entry(hash).or_default().push(time);
+    }
+    reference
+        .iter()
+        .flat_map(|&(hash, reference_ms)| {
+            by_hash
+                .get(&hash)
+                .into_iter()
+                .flatten()
+                .map(move |&query_ms| Hit {
+                    query_ms,
+                    reference_ms,
+                    weight: 1.0,
+                })
+        })
+        .collect()
+}
+
+/// Aligns audio landmarks (reference landmarks as `(hash, time)`).
+pub fn align_audio(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Option<Alignment> {
+    align(
+        &landmark_hits(query, reference),
+        MS_PER_COLUMN,
+        MIN_AUDIO_HITS,
+    )
+}
+
+/// Aligns a video query with a video reference by global hashes.
+pub fn align_frames(query: &Prepared, reference: &Prepared) -> Option<Alignment> {
+    align(
+        &frame_hits(&query.frames, &reference.frames),
+        500,
+        MIN_FRAME_HITS,
+    )
+}
+
+/// Aligns by local features alone. Local features are taken every 2 s or
+/// so, at times that need not coincide in a copy and its original, hence
+/// the wider offset bins.
+pub fn align_local(query: &Prepared, reference: &Prepared) -> Option<Alignment> {
+    align(
+        &local_hits(&query.local, &reference.local),
+        1_000,
+        MIN_FRAME_HITS,
+    )
+}
+
+/// Reranks one candidate. `audio_hits` are extra reference landmarks as
+/// `(hash, reference_ms)` (the search passes the landmark rows its key
+/// lookup found instead of storing landmarks twice).
+pub fn rerank(
+    query: &Prepared,
+    reference: &Prepared,
+    audio_hits: &[(u32, u32)],
+) -> Option<Verdict> {
+    let mut verdicts = Vec::new();
+    if !query.landmarks.is_empty() {
+        let mut reference_landmarks = reference.landmarks.clone();
+        reference_landmarks.extend_from_slice(audio_hits);
+        if let Some(a) = align_audio(&query.landmarks, &reference_landmarks) {
+            let share = a.hits as f32 / query.landmarks.len() as f32;
+            verdicts.push(verdict(&a, (4.0 * share).min(1.0), Evidence::Audio));
+        }
+    }
+    if query.is_one_picture() {
+        verdicts.extend(best_picture(query, reference));
+    } else {
+        let frames = query
+            .frames
+            .iter()
+            .filter(|(_, v)| v.quality >= MIN_KEY_QUALITY)
+            .count()
+            .max(1);
+        if let Some(a) = align_frames(query, reference) {
+            verdicts.push(verdict(
+                &a,
+                (a.score / frames as f32).min(1.0),
+                Evidence::Visual,
+            ));
+        } else if let Some(a) = align_local(query, reference) {
+            let local_frames = query.local.len().max(1);
+            verdicts.push(verdict(
+                &a,
+                (a.score / local_frames as f32).min(1.0),
+                Evidence::Local,
+            ));
+        }
+    }
+    verdicts
+        .into_iter()
+        .max_by(|a, b| a.score.total_cmp(&b.score))
+}
+
+fn verdict(a: &Alignment, score: f32, evidence: Evidence) -> Verdict {
+    Verdict {
+        score,
+        query_range: a.query_range,
+        reference_range: a.reference_range,
+        evidence,
+    }
+}
+
+/// One query picture: its best reference frame.
+fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
+    let at = |hit: &Hit, evidence| Verdict {
+        score: hit.weight,
+        query_range: (hit.query_ms, hit.query_ms),
+        reference_range: (hit.reference_ms, hit.reference_ms),
+        evidence,
+    };
+    let global = frame_hits(&query.frames, &reference.frames)
+        .iter()
+        .map(|h| at(h, Evidence::Visual))
+        .max_by(|a, b| a.score.total_cmp(&b.score));
+    let local = local_hits(&query.local, &reference.local)
+        .iter()
+        .map(|h| at(h, Evidence::Local))
+        .max_by(|a, b| a.score.total_cmp(&b.score));
+    // A global-hash match is a near-exact frame, so it also pins the time
+    // best; local features decide only when no frame matches globally
+    // (crops, overlays), where their inliers pick the frame.
+    let best = global.or(local);
+    best.map(|v| Verdict {
+        score: v.score.min(1.0),
+        ..v
+    })
+}

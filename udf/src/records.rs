@@ -1,0 +1,327 @@
+//! Fingerprint records: the self-contained binary rows a fingerprint is
+//! stored and exchanged as (in the `fp_media` table, in the packed query
+//! fingerprint the search passes to the rerank function, in
+//! `clickprint-udf pack`).
+//!
+//! Every record is `tag (1) | time_ms (u32 LE) | item (u32 LE) | payload`:
+//!
+//! | tag | what | payload |
+//! | --- | --- | --- |
+//! | `V` | a picture's global hash | quality (1), hash (32), mirror hash (32) |
+//! | `L` | a keypoint | x, y (u16, 1/16 px), scale (u16, 1/256), angle (u16, full turn = 65536), descriptor (32) |
+//! | `M` | a keypoint of the mirror image (queries only) | as `L` |
+//! | `A` | an audio landmark | hash (u32 LE) |
+//!
+//! `item` tells records at one time apart: 0 for a frame's global hash,
+//! 1 + index for its keypoints, the landmark's index among those at the same
+//! time for audio. A packed fingerprint is records back to back.
+
+use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
+use crate::fingerprint::local::Keypoint;
+use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
+use crate::keys::{self, LookupKey};
+use crate::media::MediaFingerprint;
+
+/// What a record holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Payload {
+    /// A picture's global hash.
+    Visual(VisualFingerprint),
+    /// A keypoint; `mirrored` for the mirror image's (queries only).
+    Local {
+        /// The keypoint.
+        keypoint: Keypoint,
+        /// Whether it belongs to the mirror image of the query.
+        mirrored: bool,
+    },
+    /// An audio landmark's hash.
+    Audio(u32),
+}
+
+/// One record.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Record {
+    /// Time in the media, ms.
+    pub time_ms: u32,
+    /// Tells records at the same time apart (see the module comment).
+    pub item: u32,
+    /// The fingerprint data.
+    pub payload: Payload,
+}
+
+/// Whether records are for storing in a library or for a query: a query
+/// also carries its mirror image's keypoints, looks up its mirror hash's
+/// keys, and carries its landmarks (the library finds landmarks by key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// Rows of a library item.
+    Library,
+    /// A search query.
+    Query,
+}
+
+impl Record {
+    /// The modality name: `visual`, `local` or `audio`.
+    pub fn kind(&self) -> &'static str {
+        match self.payload {
+            Payload::Visual(_) => "visual",
+            Payload::Local { .. } => "local",
+            Payload::Audio(_) => "audio",
+        }
+    }
+
+    /// Appends the record's bytes.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let tag = match self.payload {
+            Payload::Visual(_) => b'V',
+            Payload::Local {
+                mirrored: false, ..
+            } => b'L',
+            Payload::Local { mirrored: true, .. } => b'M',
+            Payload::Audio(_) => b'A',
+        };
+        out.push(tag);
+        out.extend_from_slice(&self.time_ms.to_le_bytes());
+        out.extend_from_slice(&self.item.to_le_bytes());
+        match self.payload {
+            Payload::Visual(v) => {
+                out.push(v.quality);
+                out.extend_from_slice(&v.hash.0);
+                out.extend_from_slice(&v.flipped.0);
+            }
+            Payload::Local { keypoint: k, .. } => {
+                let fixed = |v: f32, scale: f32| (v * scale).round().clamp(0.0, 65535.0) as u16;
+                out.extend_from_slice(&fixed(k.x, 16.0).to_le_bytes());
+                out.extend_from_slice(&fixed(k.y, 16.0).to_le_bytes());
+                out.extend_from_slice(&fixed(k.scale, 256.0).to_le_bytes());
+                let turn = k.angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU;
+                out.extend_from_slice(
+                    &(((turn * 65536.0).round() as u32 & 0xffff) as u16).to_le_bytes(),
+                );
+                out.extend_from_slice(&k.descriptor);
+            }
+            Payload::Audio(hash) => out.extend_from_slice(&hash.to_le_bytes()),
+        }
+    }
+
+    /// The record's bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(80);
+        self.encode(&mut out);
+        out
+    }
+
+    /// The lookup keys of this record for its use.
+    pub fn keys(&self, usage: Use) -> Vec<LookupKey> {
+        match self.payload {
+            Payload::Visual(v) => match usage {
+                Use::Library => keys::visual_keys(&v),
+                Use::Query => keys::visual_query_keys(&v),
+            },
+            Payload::Local { keypoint, .. } => keys::descriptor_keys(&keypoint.descriptor).to_vec(),
+            Payload::Audio(hash) => vec![LookupKey {
+                band: keys::AUDIO_BAND,
+                key: hash,
+            }],
+        }
+    }
+}
+
+/// Why bytes are not a packed fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a clickprint fingerprint: {0}")]
+pub struct DecodeError(String);
+
+/// Reads back-to-back records.
+///
+/// # Errors
+/// [`DecodeError`] on an unknown tag or a cut-off record.
+pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
+    let mut records = Vec::new();
+    while let Some(&tag) = bytes.first() {
+        let payload_len = match tag {
+            b'V' => 65,
+            b'L' | b'M' => 40,
+            b'A' => 4,
+            other => {
+                return Err(DecodeError(format!(
+                    "unknown record tag 0x{other:02x} at record {}",
+                    records.len()
+                )));
+            }
+        };
+        let len = 9 + payload_len;
+        if bytes.len() < len {
+            return Err(DecodeError(format!(
+                "record {} is cut off ({} of {len} bytes)",
+                records.len(),
+                bytes.len()
+            )));
+        }
+        let (record, rest) = bytes.split_at(len);
+        bytes = rest;
+        let u32_at = |i: usize| u32::from_le_bytes(record[i..i + 4].try_into().expect("4 bytes"));
+        let u16_at = |i: usize| u16::from_le_bytes(record[i..i + 2].try_into().expect("2 bytes"));
+        let bytes32 = |i: usize| -> [u8; 32] { record[i..i + 32].try_into().expect("32 bytes") };
+        let payload = match tag {
+            b'V' => Payload::Visual(VisualFingerprint {
+                quality: record[9],
+                hash: VisualHash(bytes32(10)),
+                flipped: VisualHash(bytes32(42)),
+            }),
+            b'A' => Payload::Audio(u32_at(9)),
+            _ => Payload::Local {
+                keypoint: Keypoint {
+                    x: f32::from(u16_at(9)) / 16.0,
+                    y: f32::from(u16_at(11)) / 16.0,
+                    scale: f32::from(u16_at(13)) / 256.0,
+                    angle: f32::from(u16_at(15)) / 65536.0 * std::f32::consts::TAU,
+                    descriptor: bytes32(17),
+                },
+                mirrored: tag == b'M',
+            },
+        };
+        records.push(Record {
+            time_ms: u32_at(1),
+            item: u32_at(5),
+            payload,
+        });
+    }
+    Ok(records)
+}
+
+/// The records of a fingerprinted file, for a library item or a query.
+pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
+    let mut out = Vec::new();
+    for frame in &fp.frames {
+        out.push(Record {
+            time_ms: frame.time_ms,
+            item: 0,
+            payload: Payload::Visual(frame.visual),
+        });
+    }
+    let mirrored = match usage {
+        Use::Query => fp.mirrored_local.as_ref().map(|m| (0, m)),
+        Use::Library => None,
+    };
+    let local = fp.local.iter().map(|l| (l.time_ms, &l.features, false));
+    for (time_ms, features, is_mirror) in
+        local.chain(mirrored.map(|(time_ms, features)| (time_ms, features, true)))
+    {
+        for (k, keypoint) in features.keypoints.iter().enumerate() {
+            out.push(Record {
+                time_ms,
+                item: 1 + k as u32 + if is_mirror { 10_000 } else { 0 },
+                payload: Payload::Local {
+                    keypoint: *keypoint,
+                    mirrored: is_mirror,
+                },
+            });
+        }
+    }
+    if let Some(audio) = &fp.audio {
+        out.extend(audio_records(&audio.landmarks));
+    }
+    out
+}
+
+fn audio_records(landmarks: &[Landmark]) -> impl Iterator<Item = Record> + '_ {
+    let mut previous = (u32::MAX, 0u32);
+    landmarks.iter().map(move |l| {
+        let item = if l.column == previous.0 {
+            previous.1 + 1
+        } else {
+            0
+        };
+        previous = (l.column, item);
+        Record {
+            time_ms: l.column * MS_PER_COLUMN,
+            item,
+            payload: Payload::Audio(l.hash),
+        }
+    })
+}
+
+/// Records back to back.
+pub fn pack(records: &[Record]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * 50);
+    for r in records {
+        r.encode(&mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip_through_bytes() {
+        let keypoint = Keypoint {
+            x: 12.5,
+            y: 200.0625,
+            scale: 1.5625,
+            angle: -1.0,
+            descriptor: [7; 32],
+        };
+        let records = vec![
+            Record {
+                time_ms: 500,
+                item: 0,
+                payload: Payload::Visual(VisualFingerprint {
+                    hash: VisualHash([1; 32]),
+                    flipped: VisualHash([2; 32]),
+                    quality: 40,
+                }),
+            },
+            Record {
+                time_ms: 500,
+                item: 3,
+                payload: Payload::Local {
+                    keypoint,
+                    mirrored: true,
+                },
+            },
+            Record {
+                time_ms: 96,
+                item: 1,
+                payload: Payload::Audio(0x00ab_cdef),
+            },
+        ];
+        let decoded = decode(&pack(&records)).unwrap();
+        assert_eq!(decoded[0], records[0]);
+        assert_eq!(decoded[2], records[2]);
+        let Payload::Local {
+            keypoint: k,
+            mirrored,
+        } = decoded[1].payload
+        else {
+            panic!("{:?}", decoded[1]);
+        };
+        assert!(mirrored);
+        assert_eq!(
+            (k.x, k.y, k.scale, k.descriptor),
+            (12.5, 200.0625, 1.5625, [7; 32])
+        );
+        let turned = (k.angle - (-1.0f32).rem_euclid(std::f32::consts::TAU)).abs();
+        assert!(turned < 1e-3, "{}", k.angle);
+    }
+
+    #[test]
+    fn garbage_is_refused_with_a_reason() {
+        assert!(
+            decode(b"Xabc")
+                .unwrap_err()
+                .to_string()
+                .contains("unknown record tag")
+        );
+        let mut cut = pack(&[Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Audio(1),
+        }]);
+        cut.pop();
+        assert!(decode(&cut).unwrap_err().to_string().contains("cut off"));
+        assert_eq!(decode(b"").unwrap(), Vec::new());
+    }
+}
