@@ -11,7 +11,12 @@ CREATE DATABASE IF NOT EXISTS clickprint;
 -- are bounded by the tenant and by its keys, never by the table.
 -- ReplacingMergeTree over the whole row: an ingest killed half way and
 -- retried cannot leave two copies of a row once parts merge (and the
--- search counts distinct hits, so it cannot be fooled before). Codecs: see sql/README.md, "Storage", for the measured
+-- search counts distinct hits, so it cannot be fooled before).
+-- index_granularity 128 instead of 8192: a search is hundreds of point
+-- lookups, each reading at least one granule, so small granules are what
+-- keeps its reads under 1% of a 10-million-row table (sql/README.md,
+-- "Reads", has the measurement); the primary index grows to one mark per
+-- 128 rows (about 80 MB of memory per billion rows). Codecs: see sql/README.md, "Storage", for the measured
 -- sizes behind them (sorted keys and media ids compress best as deltas).
 CREATE TABLE IF NOT EXISTS clickprint.fp_keys
 (
@@ -24,7 +29,7 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_keys
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, band, key, media_id, time_ms, item)
-SETTINGS index_granularity = 8192;
+SETTINGS index_granularity = 128;
 
 -- Full fingerprint records for the rerank: a picture's global hash ('V')
 -- and its keypoints ('L'), by media and time (udf/src/records.rs has the

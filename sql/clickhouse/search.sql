@@ -15,6 +15,12 @@
 -- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
 WITH
     (SELECT clickprint_query({query:String})) AS q,
+    (
+        SELECT groupUniqArray((k.1, k.2))
+        FROM (SELECT arrayJoin(q.keys) AS k)
+        WHERE (k.1, k.2) NOT IN (
+            SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
+    ) AS lookups,
     candidates AS
     (
         SELECT
@@ -24,12 +30,10 @@ WITH
             groupUniqArrayIf(time_ms, band != 128) AS frame_times
         FROM clickprint.fp_keys
         WHERE tenant_id = {tenant:UInt32}
-            AND (band, key) IN (SELECT k.1, k.2 FROM (SELECT arrayJoin(q.keys) AS k))
-            AND (band, key) NOT IN (
-                SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
-            AND media_id NOT IN (
-                SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+            AND (band, key) IN (SELECT arrayJoin(lookups))
         GROUP BY media_id
+        HAVING media_id NOT IN (
+            SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
         ORDER BY votes DESC, media_id
         LIMIT 100
     ),

@@ -25,7 +25,7 @@ use crate::decode::Limits;
 use crate::error::{Error, Result};
 use crate::matching::rerank::{self, Prepared};
 use crate::media::fingerprint_file;
-use crate::records::{self, Record, Use};
+use crate::records::{self, Payload, Record, Use};
 use crate::rowbinary::{Reader, Writer};
 
 /// The longest media reference accepted, bytes.
@@ -125,6 +125,7 @@ pub fn query(input: impl Read, output: &mut impl Write, limits: &Limits) -> Resu
         };
         let keys: Vec<_> = records
             .iter()
+            .filter(|r| looked_up(r))
             .flat_map(|r| r.keys(Use::Query).into_iter().map(|k| (k, r.time_ms)))
             .collect();
         w.varint(keys.len() as u64);
@@ -187,6 +188,30 @@ pub fn rerank(input: impl Read, output: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
+/// Keypoints per query picture whose keys are looked up (the strongest of
+/// the finest pyramid level come first), and of its mirror image. Every
+/// lookup key reads at least one granule of fp_keys, so a query's reads
+/// grow with its keys, while a copy needs only a few shared keys to become
+/// a candidate; the rerank then compares all keypoints. Measured: see
+/// sql/README.md, "Reads".
+pub const QUERY_KEYPOINTS: u32 = 24;
+/// As [`QUERY_KEYPOINTS`], for the mirror image (flips are mostly found by
+/// the global hash's mirror bands already).
+pub const QUERY_MIRRORED_KEYPOINTS: u32 = 12;
+
+/// Whether a query record's keys are looked up.
+fn looked_up(record: &Record) -> bool {
+    match record.payload {
+        Payload::Local {
+            mirrored: false, ..
+        } => record.item <= QUERY_KEYPOINTS,
+        Payload::Local { mirrored: true, .. } => {
+            record.item <= records::MIRRORED_ITEM_BASE + QUERY_MIRRORED_KEYPOINTS
+        }
+        _ => true,
+    }
+}
+
 fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
     records::decode(bytes).map_err(|e| Error::Input(format!("{what} fingerprint: {e}")))
 }
@@ -219,7 +244,6 @@ pub fn unhex(text: &str) -> Result<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
-    use crate::records::Payload;
 
     #[test]
     fn references_resolve_or_are_refused() {

@@ -13,7 +13,8 @@
 //! | `A` | an audio landmark | hash (u32 LE) |
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
-//! 1 + index for its keypoints, the landmark's index among those at the same
+//! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
+//! query's mirror-image keypoints), the landmark's index among those at the same
 //! time for audio. A packed fingerprint is records back to back.
 
 use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
@@ -21,6 +22,9 @@ use crate::fingerprint::local::Keypoint;
 use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
 use crate::keys::{self, LookupKey};
 use crate::media::MediaFingerprint;
+
+/// Mirror-image keypoints of a query are items from here on.
+pub const MIRRORED_ITEM_BASE: u32 = 10_000;
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -211,7 +215,7 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
         for (k, keypoint) in features.keypoints.iter().enumerate() {
             out.push(Record {
                 time_ms,
-                item: 1 + k as u32 + if is_mirror { 10_000 } else { 0 },
+                item: 1 + k as u32 + if is_mirror { MIRRORED_ITEM_BASE } else { 0 },
                 payload: Payload::Local {
                     keypoint: *keypoint,
                     mirrored: is_mirror,

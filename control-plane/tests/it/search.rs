@@ -455,3 +455,140 @@ async fn a_generated_library_finds_every_copy_and_nothing_else() {
         "{after_delete:?}"
     );
 }
+
+/// Fills fp_keys with `rows` synthetic key rows over ten tenants (random
+/// keys in every band), as a large library would.
+async fn synthetic_keys(engine: &Engine, rows: u64) {
+    engine
+        .query(&format!(
+            "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
+             SELECT number % 10, (number / 10) % 24, cityHash64(number) % 4294967296, \
+                    100000 + number / 2000, (number % 2000) * 500, 0 \
+             FROM numbers({rows})"
+        ))
+        .await
+        .expect("synthetic rows");
+    // A library at rest: parts merged, as ClickHouse does in the background
+    // (each unmerged part costs every lookup one more granule).
+    engine
+        .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
+        .await
+        .expect("merge");
+}
+
+#[tokio::test]
+async fn a_search_reads_only_what_its_keys_select() {
+    const ROWS: u64 = 10_000_000;
+    let dir = data_dir("search-reads");
+    let engine = open(dir.path()).await;
+    synthetic_keys(&engine, ROWS).await;
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "life=s=240x180:seed=3:ratio=0.3,scale=480:360,boxblur=3",
+            "-frames:v",
+            "1",
+        ],
+        &dir.path().join("a.png"),
+    );
+    library::ingest(&engine, 7, 1, original.to_str().unwrap())
+        .await
+        .unwrap();
+    let copy = ffmpeg(
+        &["-i", original.to_str().unwrap(), "-q:v", "15"],
+        &dir.path().join("copy.jpg"),
+    );
+    let params = [
+        ("tenant", "7".to_owned()),
+        ("query", copy.to_str().unwrap().to_owned()),
+        ("top_k", "5".to_owned()),
+        ("min_score", "0.3".to_owned()),
+    ];
+    // The primary key serves the lookup: tenant and (band, key).
+    let explain = engine
+        .query_with_params(&format!("EXPLAIN indexes = 1 {}", library::SEARCH), &params)
+        .await
+        .unwrap();
+    // Raw bytes: the plan inlines the query's binary fingerprint, which is
+    // not UTF-8 (chDB still labels the column as text).
+    let explain: String = explain
+        .batches
+        .iter()
+        .flat_map(|b| {
+            let lines = b.column(0).as_string::<i32>();
+            let (data, offsets) = (lines.value_data(), lines.offsets());
+            offsets
+                .windows(2)
+                .map(|w| {
+                    let line = &data[w[0] as usize..w[1] as usize];
+                    String::from_utf8_lossy(line).into_owned() + "\n"
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let primary_key = explain
+        .split("PrimaryKey")
+        .nth(1)
+        .expect("EXPLAIN shows a primary key step");
+    assert!(
+        primary_key.contains("tenant_id")
+            && primary_key.contains("band")
+            && primary_key.contains("key"),
+        "{explain}"
+    );
+    // The whole statement, every subquery included, reads under 1% of the
+    // table: ClickHouse stops it otherwise.
+    let bounded = format!(
+        "{} SETTINGS max_rows_to_read = {}, read_overflow_mode = 'throw'",
+        library::SEARCH.trim_end(),
+        ROWS / 100
+    );
+    let out = engine.query_with_params(&bounded, &params).await.unwrap();
+    let found = out.to_json_rows().unwrap();
+    assert_eq!(found[0]["media_id"], 1, "{found}");
+    // And the same limit stops a full scan, so the check can fail.
+    let scan = engine
+        .query(&format!(
+            "SELECT count() FROM clickprint.fp_keys WHERE key % 7 = 1 \
+             SETTINGS max_rows_to_read = {}, read_overflow_mode = 'throw'",
+            ROWS / 100
+        ))
+        .await;
+    assert!(scan.is_err(), "a full scan must hit the limit");
+}
+
+#[tokio::test]
+async fn bad_query_media_fails_the_search_with_the_udf_message() {
+    let dir = data_dir("search-bad");
+    let engine = open(dir.path()).await;
+    let corrupt = dir.path().join("corrupt.mp4");
+    std::fs::write(&corrupt, b"\x00\x00\x00\x18ftypmp42 certainly not a video").unwrap();
+    let started = std::time::Instant::now();
+    for (source, expected) in [
+        (corrupt.to_str().unwrap().to_owned(), "corrupt.mp4"),
+        (
+            "/nonexistent/clip.mp4".to_owned(),
+            "cannot read /nonexistent/clip.mp4",
+        ),
+        ("fp:0badc0de".to_owned(), "not a clickprint fingerprint"),
+    ] {
+        let err = library::search(&engine, 7, &source, 5, 0.3)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains(expected), "{source}: {err}");
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    // The pool recovers: a good query still works afterwards.
+    let image = ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1"],
+        &dir.path().join("ok.png"),
+    );
+    assert!(
+        library::search(&engine, 7, image.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
