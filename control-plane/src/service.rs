@@ -28,7 +28,11 @@ pub async fn serve(
     let lock = DataDirLock::acquire(&config.data_dir)?;
     let admin_token = lock.admin_token()?;
     let postgres = PostgresStore::open(config).await?;
-    let state = match Engine::open(&config.clickhouse) {
+    let engine = match Engine::open(&config.clickhouse) {
+        Ok(engine) => crate::library::apply_schema(&engine).await.map(|()| engine),
+        Err(e) => Err(e),
+    };
+    let state = match engine {
         Ok(engine) => Arc::new(AppState {
             engine,
             postgres,

@@ -16,8 +16,10 @@ CREATE DATABASE IF NOT EXISTS clickprint;
 -- lookups, each reading at least one granule, so small granules are what
 -- keeps its reads under 1% of a 10-million-row table (sql/README.md,
 -- "Reads", has the measurement); the primary index grows to one mark per
--- 128 rows (about 80 MB of memory per billion rows). Codecs: see sql/README.md, "Storage", for the measured
--- sizes behind them (sorted keys and media ids compress best as deltas).
+-- 128 rows (about 80 MB of memory per billion rows). Codecs: within a
+-- (tenant, band) the keys are sorted and within a key the media ids are,
+-- so both are stored as deltas; not yet measured on real libraries (see
+-- sql/README.md, "Storage").
 CREATE TABLE IF NOT EXISTS clickprint.fp_keys
 (
     tenant_id UInt32,

@@ -46,6 +46,14 @@ fn healthz_reports_both_stores_and_a_restart_keeps_the_tables() {
         "{health}"
     );
 
+    // The fingerprint schema is in place from the start.
+    let tables = sql(
+        dir.path(),
+        "SELECT count() AS n FROM system.tables WHERE database = 'clickprint' \
+         AND name IN ('fp_keys', 'fp_media', 'fp_ingest', 'media_deleted', 'stop_keys')",
+    );
+    assert!(tables.contains("| 5 "), "{tables}");
+
     // A table created through the running service...
     sql(
         dir.path(),

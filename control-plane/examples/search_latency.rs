@@ -1,0 +1,91 @@
+//! Search latency on synthetic libraries of 1M and 10M key rows, beside a
+//! full-scan formulation of the same search in the same run, and the
+//! per-call cost of the warm rerank pool (`executable_pool`) against a
+//! process per block (`executable`). Run by `benchmarks/search_latency.sh`.
+//!
+//! Usage: search_latency <work dir> <query image>
+
+use std::time::Instant;
+
+use clickprint::config::{Config, RawConfig};
+use clickprint::engine::Engine;
+use clickprint::library;
+
+const RUNS: usize = 15;
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+async fn time(engine: &Engine, sql: &str, params: &[(&str, String)]) -> (f64, f64) {
+    let mut ms = Vec::with_capacity(RUNS);
+    engine
+        .query_with_params(sql, params)
+        .await
+        .expect("warm-up run");
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        engine.query_with_params(sql, params).await.expect("search");
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    ms.sort_by(f64::total_cmp);
+    (percentile(&ms, 0.5), percentile(&ms, 0.95))
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (dir, image) = (&args[1], &args[2]);
+    let udf_dir = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()));
+    let config = Config::from_raw(RawConfig {
+        data_dir: dir.into(),
+        udf_dir,
+        ..RawConfig::default()
+    })
+    .expect("configuration");
+    let engine = Engine::open(&config.clickhouse).expect("engine");
+    library::apply_schema(&engine).await.expect("schema");
+    library::ingest(&engine, 7, 1, image).await.expect("ingest");
+    let params = [
+        ("tenant", "7".to_owned()),
+        ("query", image.clone()),
+        ("top_k", "10".to_owned()),
+        ("min_score", "0.3".to_owned()),
+    ];
+    // The same search with the key lookup written so no index can serve it.
+    let full_scan = library::SEARCH.replace(
+        "WHERE tenant_id = {tenant:UInt32}\n            AND (band, key) IN (SELECT arrayJoin(lookups))",
+        "WHERE tenant_id + 0 = {tenant:UInt32}\n            AND has(lookups, (band, key))",
+    );
+    assert_ne!(full_scan, library::SEARCH, "the full-scan rewrite applies");
+    let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");
+    println!("rows,form,p50_ms,p95_ms");
+    let mut inserted = 0u64;
+    for rows in [1_000_000u64, 10_000_000] {
+        engine
+            .query(&format!(
+                "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
+                 SELECT number % 10, (number / 10) % 24, cityHash64(number) % 4294967296, \
+                        100000 + number / 2000, (number % 2000) * 500, 0 \
+                 FROM numbers({inserted}, {})",
+                rows - inserted
+            ))
+            .await
+            .expect("synthetic rows");
+        inserted = rows;
+        engine
+            .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
+            .await
+            .expect("merge");
+        for (form, sql) in [
+            ("search (primary key)", library::SEARCH),
+            ("full scan", full_scan.as_str()),
+            ("search, rerank process per block", once.as_str()),
+        ] {
+            let (p50, p95) = time(&engine, sql, &params).await;
+            println!("{rows},{form},{p50:.1},{p95:.1}");
+        }
+    }
+}
