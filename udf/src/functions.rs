@@ -273,7 +273,7 @@ mod tests {
             }),
         };
         let packed = records::pack(&[picture]);
-        let hex: String = packed.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::hex(&packed);
         let mut input = Writer::default();
         input.string(format!("fp:{hex}").as_bytes());
         let mut out = Vec::new();

@@ -29,5 +29,10 @@ pub mod rowbinary;
 
 pub use error::{Error, Result};
 
+/// Bytes as lower-case hex (hashes, descriptors, packed fingerprints).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The version of this library and of the UDF executables built from it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -34,7 +34,7 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
                     "y": k.y,
                     "scale": k.scale,
                     "angle": k.angle,
-                    "descriptor": k.descriptor.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+                    "descriptor": crate::hex(&k.descriptor),
                 })).collect::<Vec<_>>(),
             })
         })

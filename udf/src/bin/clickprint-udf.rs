@@ -87,10 +87,7 @@ fn pack() -> ExitCode {
     };
     match functions::records_of(file, Use::Query, &limits()) {
         Ok(records) => {
-            let hex: String = pack_records(&records)
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let hex = clickprint_udf::hex(&pack_records(&records));
             println!("{hex}");
             ExitCode::SUCCESS
         }

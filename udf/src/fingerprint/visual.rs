@@ -78,7 +78,7 @@ impl VisualHash {
 
     /// Lower-case hex, 64 characters.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        crate::hex(&self.0)
     }
 
     /// Parses 64 hex characters.
