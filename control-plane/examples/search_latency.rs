@@ -82,7 +82,7 @@ async fn main() {
         for (form, sql) in [
             ("search (primary key)", library::SEARCH),
             ("full scan", full_scan.as_str()),
-            ("search, rerank process per block", once.as_str()),
+            ("search with a rerank process per block", once.as_str()),
         ] {
             let (p50, p95) = time(&engine, sql, &params).await;
             println!("{rows},{form},{p50:.1},{p95:.1}");
