@@ -133,14 +133,9 @@ pub fn query(input: impl Read, output: &mut impl Write, limits: &Limits) -> Resu
             w.u8(k.band).u32(k.key).u32(time_ms);
         }
         w.string(&records::pack(&records));
-        if !reader.has_buffered() {
-            w.drain_to(output)?;
-            output.flush()?;
-        }
+        answer(&mut w, &reader, output, false)?;
     }
-    w.drain_to(output)?;
-    output.flush()?;
-    Ok(())
+    answer(&mut w, &reader, output, true)
 }
 
 /// `clickprint_rerank`: one verdict per candidate row.
@@ -178,13 +173,24 @@ pub fn rerank(input: impl Read, output: &mut impl Write) -> Result<()> {
                 .string(v.evidence.as_str().as_bytes()),
             None => w.f32(0.0).u32(0).u32(0).u32(0).u32(0).string(b""),
         };
-        if !reader.has_buffered() {
-            w.drain_to(output)?;
-            output.flush()?;
-        }
+        answer(&mut w, &reader, output, false)?;
     }
-    w.drain_to(output)?;
-    output.flush()?;
+    answer(&mut w, &reader, output, true)
+}
+
+/// Sends the answers written so far when no more input is already
+/// buffered (a pool keeps the pipe open between blocks, so waiting for
+/// more input before answering would stall it), and always at the end.
+fn answer(
+    w: &mut Writer,
+    reader: &Reader<impl Read>,
+    output: &mut impl Write,
+    at_end: bool,
+) -> Result<()> {
+    if at_end || !reader.has_buffered() {
+        w.drain_to(output)?;
+        output.flush()?;
+    }
     Ok(())
 }
 

@@ -143,18 +143,7 @@ impl EmbeddedEngine {
     /// # Errors
     /// [`Error::ClickHouse`] with the engine's message when the statement fails.
     pub async fn query(&self, sql: &str) -> Result<QueryOutput> {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
-        let inner = Arc::clone(&self.inner);
-        let sql = sql.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            inner.run(&sql)
-        })
-        .await
-        .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
+        self.query_with_params(sql, &[]).await
     }
 
     /// Runs one statement with `{name:Type}` parameters. They are set on a
@@ -181,7 +170,11 @@ impl EmbeddedEngine {
             .collect();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            inner.run_with_params(&sql, &params)
+            if params.is_empty() {
+                inner.run(&sql)
+            } else {
+                inner.run_with_params(&sql, &params)
+            }
         })
         .await
         .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
