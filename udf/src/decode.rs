@@ -158,6 +158,10 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
     )
     .map_err(|e| match e {
         ffmpeg::Error::Exit => timeout(),
+        // Interrupted while probing, ffmpeg may report the half-read input
+        // as invalid data rather than as interrupted: past the deadline,
+        // the deadline is the reason.
+        _ if Instant::now() > deadline => timeout(),
         other => Error::Unrecognized {
             path: name.clone(),
             detail: other.to_string(),
