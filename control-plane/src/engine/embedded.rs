@@ -60,8 +60,8 @@ impl std::fmt::Debug for EmbeddedEngine {
 
 struct Inner {
     path: PathBuf,
-    /// The database; `None` once shut down.
-    database: Mutex<Option<ManagedDatabase>>,
+    /// The database; never released (see [`release_at_exit`]).
+    database: Mutex<ManagedDatabase>,
     idle: Mutex<Vec<ManagedConnection>>,
     permits: Arc<Semaphore>,
     // Keeps the library loaded for as long as any handle lives.
@@ -116,7 +116,7 @@ impl EmbeddedEngine {
         let engine = EmbeddedEngine {
             inner: Arc::new(Inner {
                 path: options.path.clone(),
-                database: Mutex::new(Some(database)),
+                database: Mutex::new(database),
                 idle: Mutex::new(vec![first]),
                 permits: Arc::new(Semaphore::new(connections)),
                 _driver: driver,
@@ -190,14 +190,16 @@ impl EmbeddedEngine {
 }
 
 impl Inner {
+    fn new_connection(&self) -> Result<ManagedConnection> {
+        self.database
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .new_connection()
+            .map_err(adbc_error)
+    }
+
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
-        let mut connection = {
-            let database = self.database.lock().unwrap_or_else(|e| e.into_inner());
-            let database = database
-                .as_ref()
-                .ok_or_else(|| Error::ClickHouse("the embedded engine is shut down".into()))?;
-            database.new_connection().map_err(adbc_error)?
-        };
+        let mut connection = self.new_connection()?;
         for (name, value) in params {
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
@@ -214,13 +216,7 @@ impl Inner {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut connection = match idle {
             Some(c) => c,
-            None => {
-                let database = self.database.lock().unwrap_or_else(|e| e.into_inner());
-                let database = database
-                    .as_ref()
-                    .ok_or_else(|| Error::ClickHouse("the embedded engine is shut down".into()))?;
-                database.new_connection().map_err(adbc_error)?
-            }
+            None => self.new_connection()?,
         };
         let result = run_statement(&mut connection, sql);
         self.idle
