@@ -1,7 +1,8 @@
 -- Ingest one media item: fingerprint it inside ClickHouse (the
 -- `clickprint-udf extract` executable) and write its keys and records in
 -- one statement. Parameters: {tenant:UInt32}, {media_id:UInt64},
--- {source:String} (a local path or file:// URL readable by the server).
+-- {source:String} (a local path or file:// URL readable by the server, or
+-- an http(s) URL the UDF downloads under its fetch policy: see sql/README.md).
 -- Idempotent per media id: the extractor's last row is an 'end' marker
 -- that lands in media_ingested, and a media id found there is not
 -- extracted again (the executable gets no input row and answers nothing).

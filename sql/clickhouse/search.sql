@@ -1,7 +1,8 @@
 -- Search: which media of a tenant's library hold the query's content, and
 -- where. One statement. Parameters:
 --   {tenant:UInt32}
---   {query:String}      a media reference (local path or file:// URL), or
+--   {query:String}      a media reference (local path, file:// or http(s)
+--                       URL), or
 --                       'fp:' || a packed fingerprint in hex for callers
 --                       that extracted elsewhere (`clickprint-udf pack FILE`,
 --                       or hex(clickprint_query('...').fingerprint))

@@ -29,7 +29,7 @@ use crate::fingerprint::visual::Luma;
 pub const WORKING_SIZE: u32 = 256;
 
 /// Bounds on what one input may cost.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest file accepted, bytes.
     pub max_file_bytes: u64,
@@ -39,6 +39,9 @@ pub struct Limits {
     pub max_duration_ms: u64,
     /// Wall-clock time for the whole decode.
     pub timeout: Duration,
+    /// How `http(s)` media references are downloaded (size, time,
+    /// redirects, private addresses).
+    pub fetch: clickprint_fetch::Policy,
 }
 
 impl Default for Limits {
@@ -48,6 +51,7 @@ impl Default for Limits {
             max_pixels: 8192 * 8192,
             max_duration_ms: 6 * 3600 * 1000,
             timeout: Duration::from_secs(900),
+            fetch: clickprint_fetch::Policy::default(),
         }
     }
 }

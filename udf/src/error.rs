@@ -66,6 +66,10 @@ pub enum Error {
     /// fingerprint (the caller's fault).
     #[error("{0}")]
     Input(String),
+    /// Downloading an `http(s)` media reference was refused or failed
+    /// (the caller's URL, or its server).
+    #[error("{0}")]
+    Fetch(String),
     /// ffmpeg failed in a way that is not the input's fault (ours).
     #[error("ffmpeg: {0}")]
     Ffmpeg(String),
@@ -79,6 +83,40 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The same error naming `name` (a URL) where it named the file read.
+    #[must_use]
+    pub fn named(self, name: &str) -> Self {
+        match self {
+            Error::Read { reason, .. } => Error::Read {
+                path: name.to_owned(),
+                reason,
+            },
+            Error::Empty(_) => Error::Empty(name.to_owned()),
+            Error::Unrecognized { detail, .. } => Error::Unrecognized {
+                path: name.to_owned(),
+                detail,
+            },
+            Error::NoStream(_) => Error::NoStream(name.to_owned()),
+            Error::Unsupported { detail, .. } => Error::Unsupported {
+                path: name.to_owned(),
+                detail,
+            },
+            Error::Corrupt { detail, .. } => Error::Corrupt {
+                path: name.to_owned(),
+                detail,
+            },
+            Error::TooLarge { detail, .. } => Error::TooLarge {
+                path: name.to_owned(),
+                detail,
+            },
+            Error::Timeout { limit, .. } => Error::Timeout {
+                path: name.to_owned(),
+                limit,
+            },
+            other => other,
+        }
+    }
+
     /// True when the input (the caller's media) is at fault.
     pub fn is_input_fault(&self) -> bool {
         !matches!(self, Error::Ffmpeg(_) | Error::Pipe(_))

@@ -19,12 +19,14 @@
 //! stderr and exits non-zero, which fails the query with it).
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use clickprint_fetch::Policy as FetchPolicy;
 
 use crate::decode::Limits;
 use crate::error::{Error, Result};
 use crate::matching::rerank::{self, Prepared};
-use crate::media::fingerprint_file;
+use crate::media::{MediaFingerprint, fingerprint_file};
 use crate::records::{self, Payload, Record, Use};
 use crate::rowbinary::{Reader, Writer};
 
@@ -36,34 +38,84 @@ const MAX_FINGERPRINT: usize = 256 * 1024 * 1024;
 /// The most audio hits accepted per candidate.
 const MAX_AUDIO_HITS: usize = 10_000_000;
 
-/// Where a media reference points: a local path or `file://` URL.
+/// A media reference made local: a path, or a download kept in a
+/// temporary file for as long as this lives.
+#[derive(Debug)]
+pub struct Local {
+    path: PathBuf,
+    /// The URL it came from, which messages name instead of the temporary file.
+    url: Option<String>,
+    _download: Option<tempfile::TempPath>,
+}
+
+impl Local {
+    /// Where to read it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fingerprints it, naming the URL (not the temporary file) in errors.
+    ///
+    /// # Errors
+    /// As [`fingerprint_file`].
+    pub fn fingerprint(&self, limits: &Limits) -> Result<MediaFingerprint> {
+        fingerprint_file(&self.path, limits).map_err(|e| match &self.url {
+            Some(url) => e.named(url),
+            None => e,
+        })
+    }
+}
+
+/// Where a media reference points: a local path or `file://` URL as it is;
+/// an `http(s)://` URL downloaded under `fetch`'s policy (size, time,
+/// redirects, no private addresses unless allowed) into a temporary file.
 ///
 /// # Errors
-/// [`Error::Input`] for other schemes and empty references.
-pub fn resolve(source: &str) -> Result<PathBuf> {
+/// [`Error::Input`] for other schemes and empty references,
+/// [`Error::Fetch`] when the download is refused or fails.
+pub fn resolve(source: &str, fetch: &FetchPolicy) -> Result<Local> {
     let source = source.trim();
     if source.is_empty() {
         return Err(Error::Input("empty media reference".into()));
     }
+    let local = |path: &str| Local {
+        path: PathBuf::from(path),
+        url: None,
+        _download: None,
+    };
     if let Some(path) = source.strip_prefix("file://") {
-        return Ok(PathBuf::from(path));
+        return Ok(local(path));
+    }
+    if clickprint_fetch::is_url(source) {
+        let download = tempfile::Builder::new()
+            .prefix("clickprint-fetch-")
+            .tempfile()
+            .map_err(|e| Error::Fetch(format!("fetching {source}: temporary file: {e}")))?
+            .into_temp_path();
+        clickprint_fetch::fetch_to_file(source, fetch, &download)
+            .map_err(|e| Error::Fetch(format!("fetching {source}: {e}")))?;
+        return Ok(Local {
+            path: download.to_path_buf(),
+            url: Some(source.to_owned()),
+            _download: Some(download),
+        });
     }
     if let Some((scheme, _)) = source.split_once("://") {
         return Err(Error::Input(format!(
-            "media reference scheme `{scheme}://` is not read by the UDF; \
-             pass a local path or file:// URL (the control plane downloads http(s) media)"
+            "media reference scheme `{scheme}://` is not read; \
+             pass a local path, a file:// URL or an http(s) URL"
         )));
     }
-    Ok(PathBuf::from(source))
+    Ok(local(source))
 }
 
 /// The records of a media reference.
 ///
 /// # Errors
-/// As [`resolve`] and [`fingerprint_file`] (whose messages name the file).
+/// As [`resolve`] and [`fingerprint_file`] (whose messages name the file
+/// or URL).
 pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Record>> {
-    let path = resolve(source)?;
-    let fp = fingerprint_file(&path, limits)?;
+    let fp = resolve(source, &limits.fetch)?.fingerprint(limits)?;
     Ok(records::records(&fp, usage))
 }
 
@@ -253,10 +305,12 @@ mod tests {
 
     #[test]
     fn references_resolve_or_are_refused() {
-        assert_eq!(resolve("/a/b.png").unwrap(), PathBuf::from("/a/b.png"));
+        let policy = FetchPolicy::default();
+        let resolve = |s: &str| resolve(s, &policy);
+        assert_eq!(resolve("/a/b.png").unwrap().path(), Path::new("/a/b.png"));
         assert_eq!(
-            resolve("file:///a/b.png").unwrap(),
-            PathBuf::from("/a/b.png")
+            resolve("file:///a/b.png").unwrap().path(),
+            Path::new("/a/b.png")
         );
         assert!(
             resolve("ftp://x/y")
@@ -265,6 +319,10 @@ mod tests {
                 .contains("ftp://")
         );
         assert!(resolve("  ").is_err());
+        // The fetch policy applies before any connection.
+        let e = resolve("http://169.254.169.254/latest/meta-data").unwrap_err();
+        assert!(matches!(e, Error::Fetch(_)), "{e}");
+        assert!(e.to_string().contains("link-local"), "{e}");
     }
 
     #[test]

@@ -573,6 +573,20 @@ async fn bad_query_media_fails_the_search_with_the_udf_message() {
             "cannot read /nonexistent/clip.mp4",
         ),
         ("fp:0badc0de".to_owned(), "not a clickprint fingerprint"),
+        // By default the UDF refuses to fetch from non-public addresses, so
+        // SQL cannot be used to reach the machine's private services.
+        (
+            "http://127.0.0.1:9/clip.mp4".to_owned(),
+            "127.0.0.1 is a loopback address (127.0.0.1); fetching it is refused",
+        ),
+        (
+            "http://169.254.169.254/latest/meta-data/".to_owned(),
+            "link-local address",
+        ),
+        (
+            "gopher://example.com/x".to_owned(),
+            "scheme `gopher://` is not read",
+        ),
     ] {
         let err = library::search(&engine, 7, &source, 5, 0.3)
             .await
@@ -590,5 +604,80 @@ async fn bad_query_media_fails_the_search_with_the_udf_message() {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// Serves `dir` over HTTP on loopback; the address comes back.
+async fn file_server(dir: &Path) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("its address");
+    let files = warp::fs::dir(dir.to_path_buf());
+    tokio::spawn(warp::serve(files).incoming(listener).run());
+    addr
+}
+
+#[tokio::test]
+async fn media_is_ingested_and_searched_by_http_url() {
+    // The UDF processes ClickHouse starts inherit this process's
+    // environment: loopback is where the test's server is, so allow it.
+    // SAFETY: set before the engine starts any thread that reads the
+    // environment; nextest runs this test alone in its process.
+    unsafe { std::env::set_var("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true") };
+    let dir = data_dir("search-http");
+    let served = dir.path().join("served");
+    std::fs::create_dir_all(&served).unwrap();
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        &served.join("a.png"),
+    );
+    ffmpeg(
+        &[
+            "-i",
+            original.to_str().unwrap(),
+            "-vf",
+            "crop=iw*0.85:ih*0.85",
+            "-q:v",
+            "8",
+        ],
+        &served.join("crop.jpg"),
+    );
+    let addr = file_server(&served).await;
+    let engine = open(dir.path()).await;
+    library::ingest(&engine, 7, 1, &format!("http://{addr}/a.png"))
+        .await
+        .unwrap();
+    assert!(rows_of(&engine, "fp_media", 1).await > 0);
+    let found = library::search(&engine, 7, &format!("http://{addr}/crop.jpg"), 5, 0.3)
+        .await
+        .unwrap();
+    assert_eq!(found.first().map(|m| m.media_id), Some(1), "{found:?}");
+    // Failures name the URL, not the temporary file it was fetched into.
+    let err = library::search(&engine, 7, &format!("http://{addr}/gone.jpg"), 5, 0.3)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "fetching http://{addr}/gone.jpg: the server answered 404"
+        )),
+        "{err}"
+    );
+    std::fs::write(served.join("junk.png"), b"not a picture at all").unwrap();
+    let err = library::search(&engine, 7, &format!("http://{addr}/junk.png"), 5, 0.3)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "http://{addr}/junk.png is not an image, audio or video"
+        )),
+        "{err}"
     );
 }

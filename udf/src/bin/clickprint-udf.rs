@@ -17,17 +17,24 @@ use clickprint_udf::records::{Use, pack as pack_records};
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
+    let limits = match limits() {
+        Ok(limits) => limits,
+        Err(e) => {
+            eprintln!("clickprint-udf {function}: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match function.as_str() {
         "version" => clickprint_udf::protocol::answer_lines(
             &mut BufReader::with_capacity(1 << 16, stdin().lock()),
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
         ),
-        "extract" => functions::extract(stdin().lock(), &mut stdout().lock(), &limits()),
-        "query" => functions::query(stdin().lock(), &mut stdout().lock(), &limits()),
+        "extract" => functions::extract(stdin().lock(), &mut stdout().lock(), &limits),
+        "query" => functions::query(stdin().lock(), &mut stdout().lock(), &limits),
         "rerank" => functions::rerank(stdin().lock(), &mut stdout().lock()),
-        "pack" => return pack(),
-        "inspect" => return inspect(),
+        "pack" => return pack(&limits),
+        "inspect" => return inspect(&limits),
         other => {
             eprintln!(
                 "clickprint-udf: unknown function `{other}`; \
@@ -45,7 +52,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn inspect() -> ExitCode {
+fn inspect(limits: &Limits) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(2).collect();
     let json = args.iter().any(|a| a == "--json");
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
@@ -53,7 +60,8 @@ fn inspect() -> ExitCode {
         eprintln!("usage: clickprint-udf inspect FILE [--json]");
         return ExitCode::from(2);
     };
-    match clickprint_udf::media::fingerprint_file(std::path::Path::new(file.as_str()), &limits()) {
+    let fingerprint = functions::resolve(file, &limits.fetch).and_then(|f| f.fingerprint(limits));
+    match fingerprint {
         Ok(fp) if json => {
             let value = clickprint_udf::report::to_json(&fp);
             println!(
@@ -74,18 +82,23 @@ fn inspect() -> ExitCode {
 }
 
 /// The limits every function call runs under: ffmpeg's wall-clock deadline
-/// and size limits (`decode::Limits` defaults).
-fn limits() -> Limits {
-    Limits::default()
+/// and size limits (`decode::Limits` defaults), and the download policy for
+/// `http(s)` references from `CLICKPRINT_FETCH_*` (ClickHouse starts us
+/// with its environment).
+fn limits() -> Result<Limits, clickprint_fetch::Error> {
+    Ok(Limits {
+        fetch: clickprint_fetch::Policy::from_env()?,
+        ..Limits::default()
+    })
 }
 
-fn pack() -> ExitCode {
+fn pack(limits: &Limits) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(2).collect();
     let [file] = args.as_slice() else {
         eprintln!("usage: clickprint-udf pack FILE");
         return ExitCode::from(2);
     };
-    match functions::records_of(file, Use::Query, &limits()) {
+    match functions::records_of(file, Use::Query, limits) {
         Ok(records) => {
             let hex = clickprint_udf::hex(&pack_records(&records));
             println!("{hex}");
