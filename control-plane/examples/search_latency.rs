@@ -56,8 +56,8 @@ async fn main() {
     ];
     // The same search with the key lookup written so no index can serve it.
     let full_scan = library::SEARCH.replace(
-        "WHERE tenant_id = {tenant:UInt32}\n            AND (band, key) IN (SELECT arrayJoin(lookups))",
-        "WHERE tenant_id + 0 = {tenant:UInt32}\n            AND has(lookups, (band, key))",
+        "WHERE tenant_id = {tenant:UInt32}\n                AND (band, key) IN (SELECT arrayJoin(lookups))",
+        "WHERE tenant_id + 0 = {tenant:UInt32}\n                AND has(lookups, (band, key))",
     );
     assert_ne!(full_scan, library::SEARCH, "the full-scan rewrite applies");
     let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");

@@ -22,22 +22,30 @@ WITH
         WHERE (k.1, k.2) NOT IN (
             SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
     ) AS lookups,
-    candidates AS
+    -- The candidates as one array, so their key lookup runs once (a CTE
+    -- named twice below would be evaluated twice, reading the key ranges
+    -- twice): (media_id, votes, audio_hits, frame_times) per candidate.
     (
-        SELECT
-            media_id,
-            uniqExact(band, key, time_ms) AS votes,
-            groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
-            groupUniqArrayIf(time_ms, band != 128) AS frame_times
-        FROM clickprint.fp_keys
-        WHERE tenant_id = {tenant:UInt32}
-            AND (band, key) IN (SELECT arrayJoin(lookups))
-        GROUP BY media_id
-        HAVING media_id NOT IN (
-            SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
-        ORDER BY votes DESC, media_id
-        LIMIT 100
-    ),
+        SELECT groupArray((media_id, votes, audio_hits, frame_times))
+        FROM
+        (
+            -- candidate lookup: begin (tests EXPLAIN this part on its own)
+            SELECT
+                media_id,
+                uniqExact(band, key, time_ms) AS votes,
+                groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
+                groupUniqArrayIf(time_ms, band != 128) AS frame_times
+            FROM clickprint.fp_keys
+            WHERE tenant_id = {tenant:UInt32}
+                AND (band, key) IN (SELECT arrayJoin(lookups))
+            GROUP BY media_id
+            HAVING media_id NOT IN (
+                SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+            ORDER BY votes DESC, media_id
+            LIMIT 100
+            -- candidate lookup: end
+        )
+    ) AS candidates,
     references AS
     (
         SELECT media_id, arrayStringConcat(groupArray(record)) AS reference
@@ -47,18 +55,18 @@ WITH
             FROM clickprint.fp_media
             WHERE tenant_id = {tenant:UInt32}
                 AND (media_id, time_ms) IN (
-                    SELECT media_id, arrayJoin(frame_times) FROM candidates)
+                    SELECT c.1, arrayJoin(c.4) FROM (SELECT arrayJoin(candidates) AS c))
         )
         GROUP BY media_id
     ),
     reranked AS
     (
         SELECT
-            c.media_id AS media_id,
-            c.votes AS votes,
-            clickprint_rerank(q.fingerprint, r.reference, c.audio_hits) AS verdict
-        FROM candidates AS c
-        LEFT JOIN references AS r ON r.media_id = c.media_id
+            c.1 AS media_id,
+            c.2 AS votes,
+            clickprint_rerank(q.fingerprint, r.reference, c.3) AS verdict
+        FROM (SELECT arrayJoin(candidates) AS c) AS cs
+        LEFT JOIN references AS r ON r.media_id = c.1
     )
 SELECT
     media_id,
