@@ -16,18 +16,19 @@ CREATE DATABASE IF NOT EXISTS clickprint;
 -- lookups, each reading at least one granule, so small granules are what
 -- keeps its reads under 1% of a 10-million-row table (sql/README.md,
 -- "Reads", has the measurement); the primary index grows to one mark per
--- 128 rows (about 80 MB of memory per billion rows). Codecs: within a
--- (tenant, band) the keys are sorted and within a key the media ids are,
--- so both are stored as deltas; not yet measured on real libraries (see
--- sql/README.md, "Storage").
+-- 128 rows (about 80 MB of memory per billion rows). Codecs, measured on
+-- a generated library's real rows (benchmarks/storage_codecs.sh; figures
+-- in sql/README.md, "Storage"): keys are sorted within a (tenant, band), so
+-- Delta+ZSTD (1.6x smaller than LZ4); media ids jump from key to key, so
+-- plain ZSTD beats Delta on them; item numbers are small, T64 packs them.
 CREATE TABLE IF NOT EXISTS clickprint.fp_keys
 (
     tenant_id UInt32,
     band UInt8,
     key UInt32 CODEC(Delta, ZSTD(1)),
-    media_id UInt64 CODEC(Delta, ZSTD(1)),
+    media_id UInt64 CODEC(ZSTD(1)),
     time_ms UInt32 CODEC(ZSTD(1)),
-    item UInt32 CODEC(ZSTD(1))
+    item UInt32 CODEC(T64, ZSTD(1))
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, band, key, media_id, time_ms, item)
@@ -37,6 +38,8 @@ SETTINGS index_granularity = 128;
 -- and its keypoints ('L'), by media and time (udf/src/records.rs has the
 -- byte layout). Audio landmarks are not stored twice: their keys in
 -- fp_keys are all the rerank needs.
+-- Records are hashes and descriptors, close to random: ZSTD(1) stores them
+-- as small as ZSTD(3) did (measured) and decodes faster; LZ4 is 14% larger.
 CREATE TABLE IF NOT EXISTS clickprint.fp_media
 (
     tenant_id UInt32,
@@ -44,7 +47,7 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_media
     time_ms UInt32 CODEC(Delta, ZSTD(1)),
     item UInt32 CODEC(ZSTD(1)),
     kind LowCardinality(String),
-    record String CODEC(ZSTD(3))
+    record String CODEC(ZSTD(1))
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, media_id, time_ms, item);
