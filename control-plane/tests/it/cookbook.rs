@@ -1,0 +1,170 @@
+//! The worked examples of `sql/README.md`, run as written against a
+//! generated library in two tenants, their answers checked. A new example
+//! in the README fails `every_example_is_checked` until it is checked here.
+use clickprint::library;
+use serde_json::Value;
+
+use crate::common::data_dir;
+use crate::search::{ffmpeg, open};
+
+const README: &str = include_str!("../../../sql/README.md");
+
+/// The ```sql blocks of the README, in order.
+fn examples() -> Vec<&'static str> {
+    README
+        .split("```sql\n")
+        .skip(1)
+        .map(|block| block.split("```").next().expect("a closed block"))
+        .collect()
+}
+
+fn ids(rows: &Value, column: &str) -> Vec<u64> {
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| r[column].as_u64().expect("an id"))
+        .collect()
+}
+
+fn pairs(rows: &Value) -> Vec<(u64, u64)> {
+    rows.as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["media_a"].as_u64().unwrap_or(0),
+                r["media_b"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_example_runs_and_answers_the_library() {
+    let dir = data_dir("cookbook");
+    let d = dir.path();
+    let picture = |name: &str, source: &str| {
+        ffmpeg(
+            &["-f", "lavfi", "-i", source, "-frames:v", "1"],
+            &d.join(name),
+        )
+    };
+    let a = picture("a.png", "mandelbrot=s=640x480:start_scale=1.5");
+    let b = picture(
+        "b.png",
+        "life=s=320x240:seed=5:ratio=0.3,scale=640:480,boxblur=2",
+    );
+    let c = picture("c.png", "cellauto=s=640x480:rule=110:seed=3,boxblur=1");
+    let d_ = picture(
+        "d.png",
+        "life=s=320x240:seed=9:ratio=0.4,scale=640:480,boxblur=3",
+    );
+    let a_copy = ffmpeg(
+        &["-i", a.to_str().unwrap(), "-q:v", "12"],
+        &d.join("a-copy.jpg"),
+    );
+    let a_small = ffmpeg(
+        &["-i", a.to_str().unwrap(), "-vf", "scale=320:240"],
+        &d.join("a-small.jpg"),
+    );
+    let track = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=8:beep_factor=3",
+            "-b:a",
+            "96k",
+        ],
+        &d.join("track.mp3"),
+    );
+    let engine = open(d).await;
+    // Tenant 7: a picture and its copy, two unrelated pictures (one
+    // deleted), a track. Tenant 8: a smaller copy of the picture and
+    // another unrelated one.
+    for (tenant, id, file) in [
+        (7, 1, &a),
+        (7, 2, &a_copy),
+        (7, 3, &b),
+        (7, 4, &c),
+        (7, 5, &track),
+        (8, 11, &a_small),
+        (8, 12, &d_),
+    ] {
+        library::ingest(&engine, tenant, id, file.to_str().unwrap())
+            .await
+            .unwrap();
+    }
+    library::delete(&engine, 7, 4).await.unwrap();
+    let params = [
+        ("tenant", "7".to_owned()),
+        ("tenant_a", "7".to_owned()),
+        ("tenant_b", "8".to_owned()),
+        ("query", a_copy.to_str().unwrap().to_owned()),
+    ];
+    let mut answers = Vec::new();
+    for (i, sql) in examples().iter().enumerate() {
+        let out = engine
+            .query_with_params(sql, &params)
+            .await
+            .unwrap_or_else(|e| panic!("example {i} fails: {e}\n{sql}"));
+        answers.push(out.to_json_rows().unwrap());
+    }
+    let [
+        packed,
+        stats,
+        per_day,
+        most_copied,
+        duplicates,
+        alone,
+        across,
+    ] = answers.as_slice()
+    else {
+        panic!(
+            "{} examples; every_example_is_checked says which",
+            answers.len()
+        );
+    };
+
+    // Search by fingerprints: the packed query finds the picture first.
+    let hex = packed[0]["packed"].as_str().expect("hex").to_owned();
+    assert!(hex.len() > 100, "{hex}");
+    let found = library::search(&engine, 7, &format!("fp:{hex}"), 5, 0.3)
+        .await
+        .unwrap();
+    assert_eq!(found.first().map(|m| m.media_id), Some(2), "{found:?}");
+
+    // Statistics leave the deleted item out; the track brings audio keys.
+    assert_eq!(stats[0]["media"], 4, "{stats}");
+    for kind in ["global_hash_keys", "keypoint_keys", "audio_keys"] {
+        assert!(stats[0][kind].as_u64().unwrap_or(0) > 0, "{kind}: {stats}");
+    }
+    // Ingests per day: all five of tenant 7 today.
+    assert_eq!(per_day.as_array().unwrap().len(), 1, "{per_day}");
+    assert_eq!(per_day[0]["media"], 5, "{per_day}");
+    // The picture and its copy share keys with one other item each; the
+    // unrelated picture and the track with none.
+    let top = ids(most_copied, "media_id");
+    assert_eq!(top[..2], [1, 2], "{most_copied}");
+    assert!(!top.contains(&3) && !top.contains(&5), "{most_copied}");
+    // Duplicate pairs: exactly the picture and its copy.
+    assert_eq!(pairs(duplicates), [(1, 2)], "{duplicates}");
+    // Without a copy: the unrelated picture and the track (the deleted one
+    // is left out).
+    assert_eq!(ids(alone, "media_id"), [3, 5], "{alone}");
+    // Across tenants: tenant 8's small copy matches tenant 7's picture and
+    // its copy, and nothing else.
+    let mut across = pairs(across);
+    across.sort_unstable();
+    assert_eq!(across, [(1, 11), (2, 11)]);
+}
+
+#[test]
+fn every_example_is_checked() {
+    // The destructuring above names seven answers, in README order.
+    assert_eq!(
+        examples().len(),
+        7,
+        "sql/README.md's sql blocks changed: check each in every_example_runs_and_answers_the_library"
+    );
+}
