@@ -87,6 +87,8 @@ pub struct MediaInfo {
     pub container: String,
     /// Duration of what was decoded, ms (0 for an image).
     pub duration_ms: u64,
+    /// Duration the container declares, ms (0 when it declares none).
+    pub declared_ms: u64,
     /// Picture size, when there are pictures.
     pub width: u32,
     /// Picture size, when there are pictures.
@@ -108,6 +110,11 @@ pub trait Sink {
     fn picture(&mut self, time_ms: u32, luma: &Luma);
     /// Mono samples at [`SAMPLE_RATE`], in order.
     fn audio(&mut self, samples: &[f32]);
+    /// True when the sink has seen enough: decoding stops there and
+    /// [`decode`] returns what it has (a probe needs only the start).
+    fn satisfied(&self) -> bool {
+        false
+    }
 }
 
 /// Initialises ffmpeg once, with its logging off: a UDF's stderr fails the
@@ -226,6 +233,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         kind,
         container,
         duration_ms: 0,
+        declared_ms,
         width: pictures.as_ref().map_or(0, |p| p.width),
         height: pictures.as_ref().map_or(0, |p| p.height),
         // Set at the end: whether any sound actually decoded.
@@ -255,6 +263,11 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
                 path: name,
                 detail: format!("longer than the {} s limit", limits.max_duration_ms / 1000),
             });
+        }
+        if sink.satisfied() {
+            info.duration_ms = last_ms;
+            info.has_audio = sound.as_ref().is_some_and(|s| s.samples_out > 0);
+            return Ok(info);
         }
     }
     // The interrupt callback ends reading with an error the packet
@@ -293,6 +306,34 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         ),
     };
     Ok(info)
+}
+
+/// What an input is, from its container and its first decoded picture or
+/// second of sound, without decoding the rest: for deciding whether to
+/// take it (its modality, its declared duration) before doing the work.
+///
+/// # Errors
+/// As [`decode`], for what the start of the input shows.
+pub fn probe(path: &Path, limits: &Limits) -> Result<MediaInfo> {
+    /// Satisfied by one picture or a second of sound.
+    #[derive(Default)]
+    struct Start {
+        pictures: u32,
+        samples: usize,
+    }
+    impl Sink for Start {
+        fn begin(&mut self, _: Kind) {}
+        fn picture(&mut self, _: u32, _: &Luma) {
+            self.pictures += 1;
+        }
+        fn audio(&mut self, samples: &[f32]) {
+            self.samples += samples.len();
+        }
+        fn satisfied(&self) -> bool {
+            self.pictures > 0 || self.samples >= SAMPLE_RATE as usize
+        }
+    }
+    decode(path, limits, &mut Start::default())
 }
 
 /// A stream's decoder (not yet specialised to pictures or sound), its

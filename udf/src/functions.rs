@@ -59,10 +59,15 @@ impl Local {
     /// # Errors
     /// As [`fingerprint_file`].
     pub fn fingerprint(&self, limits: &Limits) -> Result<MediaFingerprint> {
-        fingerprint_file(&self.path, limits).map_err(|e| match &self.url {
-            Some(url) => e.named(url),
-            None => e,
-        })
+        fingerprint_file(&self.path, limits).map_err(|e| self.named(e))
+    }
+
+    /// An error about the local file, naming the URL it came from instead.
+    pub fn named(&self, error: Error) -> Error {
+        match &self.url {
+            Some(url) => error.named(url),
+            None => error,
+        }
     }
 }
 

@@ -35,10 +35,11 @@ fn main() -> ExitCode {
         "rerank" => functions::rerank(stdin().lock(), &mut stdout().lock()),
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
+        "probe" => return probe(&limits),
         other => {
             eprintln!(
                 "clickprint-udf: unknown function `{other}`; \
-                 known: version, extract, query, rerank, pack, inspect"
+                 known: version, extract, query, rerank, pack, inspect, probe"
             );
             return ExitCode::from(2);
         }
@@ -90,6 +91,36 @@ fn limits() -> Result<Limits, clickprint_fetch::Error> {
         fetch: clickprint_fetch::Policy::from_env()?,
         ..Limits::default()
     })
+}
+
+/// `probe FILE|URL`: one JSON line saying what the input is, from its
+/// start only (the control plane checks the modality before the work).
+fn probe(limits: &Limits) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let [file] = args.as_slice() else {
+        eprintln!("usage: clickprint-udf probe FILE|URL");
+        return ExitCode::from(2);
+    };
+    let probed = functions::resolve(file, &limits.fetch).and_then(|local| {
+        clickprint_udf::decode::probe(local.path(), limits).map_err(|e| local.named(e))
+    });
+    match probed {
+        Ok(info) => {
+            let line = serde_json::json!({
+                "modality": info.kind.as_str(),
+                "container": info.container,
+                "duration_ms": info.declared_ms.max(info.duration_ms),
+                "width": info.width,
+                "height": info.height,
+            });
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn pack(limits: &Limits) -> ExitCode {

@@ -215,3 +215,48 @@ fn decoding_stops_at_the_time_limit() {
     );
     assert!(matches!(err, Error::Timeout { .. }), "{err}");
 }
+
+#[test]
+fn a_probe_reads_only_the_start_and_names_the_modality() {
+    use clickprint_udf::decode::{Kind, probe};
+    let work = Workdir::new("probe");
+    let video = work.ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=30",
+            "-shortest",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ],
+        "v.mp4",
+    );
+    let info = probe(&video, &Limits::default()).unwrap();
+    assert_eq!(info.kind, Kind::Video);
+    assert_eq!((info.width, info.height), (320, 240));
+    assert!((29_000..=31_000).contains(&info.declared_ms), "{info:?}");
+    // Only the start was decoded, not 30 s of pictures.
+    assert!(info.frames_decoded < 30, "{info:?}");
+    let audio = work.ffmpeg(&["-f", "lavfi", "-i", "sine=d=20"], "a.mp3");
+    let info = probe(&audio, &Limits::default()).unwrap();
+    assert_eq!(info.kind, Kind::Audio);
+    assert!(info.duration_ms < 5_000, "decoded {} ms", info.duration_ms);
+    let image = work.ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2", "-frames:v", "1"],
+        "i.png",
+    );
+    assert_eq!(probe(&image, &Limits::default()).unwrap().kind, Kind::Image);
+    let junk = work.path("junk.mp4");
+    std::fs::write(&junk, b"no media here at all, just words").unwrap();
+    assert!(matches!(
+        probe(&junk, &Limits::default()).unwrap_err(),
+        Error::Unrecognized { .. }
+    ));
+}
