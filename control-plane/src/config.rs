@@ -47,6 +47,31 @@ pub struct RawConfig {
     pub udf_dir: Option<PathBuf>,
     /// How many statements the embedded engine runs at once.
     pub clickhouse_connections: usize,
+    /// The operators' token for `/v1/admin/*`; unset means the data
+    /// directory's own (`<data dir>/admin-token`, readable by its owner).
+    pub admin_token: Option<String>,
+    /// Ingest workers `serve` runs in its own process (0: none; run
+    /// `clickprint worker` processes instead).
+    pub workers: usize,
+    /// How long a worker holds a task without renewing its claim, s; a
+    /// worker that dies loses its task to another after this.
+    pub task_lease_secs: u64,
+    /// Attempts per ingest task before it is dead.
+    pub task_max_attempts: i32,
+    /// Largest upload accepted (media, search query, CSV or ZIP), bytes.
+    pub max_upload_bytes: u64,
+    /// Largest download of a media URL, bytes (also `CLICKPRINT_FETCH_MAX_BYTES` for the UDFs).
+    pub fetch_max_bytes: u64,
+    /// Time for a whole download, s.
+    pub fetch_timeout_secs: u64,
+    /// Redirects followed at most.
+    pub fetch_max_redirects: usize,
+    /// Whether media URLs may point at loopback or private addresses.
+    pub fetch_allow_private: bool,
+    /// Matches a search returns when the request does not say.
+    pub search_top_k: u32,
+    /// The score a match needs when the request does not say (0..1).
+    pub search_min_score: f32,
 }
 
 impl Default for RawConfig {
@@ -65,11 +90,43 @@ impl Default for RawConfig {
             libpython: None,
             udf_dir: None,
             clickhouse_connections: 4,
+            admin_token: None,
+            workers: 2,
+            task_lease_secs: 300,
+            task_max_attempts: 5,
+            max_upload_bytes: 2 << 30,
+            fetch_max_bytes: 2 << 30,
+            fetch_timeout_secs: 300,
+            fetch_max_redirects: 5,
+            fetch_allow_private: false,
+            search_top_k: 10,
+            search_min_score: 0.3,
         }
     }
 }
 
 impl RawConfig {
+    /// The download policy these settings make.
+    pub fn fetch_policy(&self) -> clickprint_fetch::Policy {
+        clickprint_fetch::Policy {
+            max_bytes: self.fetch_max_bytes,
+            timeout: std::time::Duration::from_secs(self.fetch_timeout_secs),
+            max_redirects: self.fetch_max_redirects,
+            allow_private: self.fetch_allow_private,
+        }
+    }
+
+    /// The same download policy as `CLICKPRINT_FETCH_*` variables, for the
+    /// UDF processes ClickHouse starts (they inherit its environment).
+    pub fn fetch_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (clickprint_fetch::ENV_MAX_BYTES, self.fetch_max_bytes.to_string()),
+            (clickprint_fetch::ENV_TIMEOUT_SECS, self.fetch_timeout_secs.to_string()),
+            (clickprint_fetch::ENV_MAX_REDIRECTS, self.fetch_max_redirects.to_string()),
+            (clickprint_fetch::ENV_ALLOW_PRIVATE, self.fetch_allow_private.to_string()),
+        ]
+    }
+
     /// The setting names, as written in the file (lower case).
     pub fn keys() -> Vec<String> {
         match serde_json::to_value(RawConfig::default()) {
@@ -146,6 +203,24 @@ pub struct Config {
     pub postgres_pool_size: usize,
     /// Which ClickHouse.
     pub clickhouse: ClickHouseConfig,
+    /// The `clickprint-udf` executable (the control plane runs its probe).
+    pub udf: PathBuf,
+    /// The configured operators' token, if any.
+    pub admin_token: Option<String>,
+    /// In-process ingest workers.
+    pub workers: usize,
+    /// A worker's claim on a task lasts this long unrenewed.
+    pub task_lease: std::time::Duration,
+    /// Attempts per ingest task.
+    pub task_max_attempts: i32,
+    /// Largest upload, bytes.
+    pub max_upload_bytes: u64,
+    /// How media URLs are downloaded.
+    pub fetch: clickprint_fetch::Policy,
+    /// Default matches per search.
+    pub search_top_k: u32,
+    /// Default score threshold.
+    pub search_min_score: f32,
 }
 
 impl Config {
@@ -155,6 +230,7 @@ impl Config {
     /// [`Error::Config`] naming the bad setting.
     pub fn from_raw(raw: RawConfig) -> Result<Self> {
         let data_dir = absolute(&raw.data_dir)?;
+        let fetch = raw.fetch_policy();
         let listen: SocketAddr = raw.listen.parse().map_err(|e| {
             Error::Config(format!(
                 "listen: `{}` is not a socket address ({e})",
@@ -217,12 +293,31 @@ impl Config {
                 })
             }
         };
+        if raw.task_lease_secs == 0 || raw.task_max_attempts < 1 {
+            return Err(Error::Config(
+                "task_lease_secs and task_max_attempts must be at least 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&raw.search_min_score) || raw.search_top_k == 0 {
+            return Err(Error::Config(
+                "search_min_score is between 0 and 1 and search_top_k at least 1".into(),
+            ));
+        }
         Ok(Config {
             data_dir,
             listen,
             postgres,
             postgres_pool_size: raw.postgres_pool_size,
             clickhouse,
+            udf: udf_dir(raw.udf_dir.as_deref())?.join("clickprint-udf"),
+            admin_token: raw.admin_token.filter(|t| !t.trim().is_empty()),
+            workers: raw.workers,
+            task_lease: std::time::Duration::from_secs(raw.task_lease_secs),
+            task_max_attempts: raw.task_max_attempts,
+            max_upload_bytes: raw.max_upload_bytes,
+            fetch,
+            search_top_k: raw.search_top_k,
+            search_min_score: raw.search_min_score,
         })
     }
 }

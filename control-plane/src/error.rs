@@ -51,6 +51,37 @@ pub enum Error {
     #[error("bad request: {0}")]
     BadRequest(String),
 
+    /// No credentials, or wrong ones (the caller's fault; HTTP 401).
+    #[error("{0}")]
+    Unauthorized(String),
+
+    /// Credentials fine, but not for this (the caller's fault; HTTP 403):
+    /// a disabled tenant or modality.
+    #[error("{0}")]
+    Forbidden(String),
+
+    /// No such thing for this caller (HTTP 404). Another tenant's items are
+    /// "not found" too, never "forbidden": their existence is not told.
+    #[error("{0}")]
+    NotFound(String),
+
+    /// It exists already (HTTP 409).
+    #[error("{0}")]
+    Conflict(String),
+
+    /// A quota is used up (HTTP 429).
+    #[error("{0}")]
+    QuotaExceeded(String),
+
+    /// The request body is larger than allowed (HTTP 413).
+    #[error("{0}")]
+    TooLarge(String),
+
+    /// Media the decoder refused, or a download that failed (the caller's
+    /// media or URL; HTTP 422 where a request waits for it).
+    #[error("{0}")]
+    Media(String),
+
     /// A filesystem or process operation failed (ours).
     #[error("{context}: {source}")]
     Io {
@@ -76,7 +107,18 @@ impl Error {
 
     /// True when the caller (a request, a query) is at fault rather than clickprint.
     pub fn is_caller_fault(&self) -> bool {
-        matches!(self, Error::BadRequest(_) | Error::ClickHouse(_))
+        matches!(
+            self,
+            Error::BadRequest(_)
+                | Error::ClickHouse(_)
+                | Error::Unauthorized(_)
+                | Error::Forbidden(_)
+                | Error::NotFound(_)
+                | Error::Conflict(_)
+                | Error::QuotaExceeded(_)
+                | Error::TooLarge(_)
+                | Error::Media(_)
+        )
     }
 }
 

@@ -10,8 +10,16 @@ pub mod engine;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod jobs;
 pub mod library;
+pub mod media;
+pub mod metrics;
+pub mod probe;
+pub mod queue;
+pub mod search;
 pub mod service;
 pub mod store;
+pub mod tenants;
+pub mod worker;
 
 pub use error::{Error, Result};

@@ -50,6 +50,15 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The UDF processes ClickHouse starts inherit this process's
+    // environment: hand them the download policy of the configuration
+    // (file or variables) before any thread exists.
+    if let Ok(raw) = RawConfig::load(cli.config.as_deref()) {
+        for (name, value) in raw.fetch_env() {
+            // SAFETY: no other thread runs yet (the runtime starts below).
+            unsafe { std::env::set_var(name, value) };
+        }
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CLICKPRINT_LOG")

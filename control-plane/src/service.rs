@@ -13,6 +13,8 @@ use crate::engine::{Engine, QueryOutput};
 use crate::error::{Error, Result};
 use crate::http::{self, ARROW_STREAM, AppState};
 use crate::store::PostgresStore;
+use crate::metrics::Metrics;
+use crate::worker::{self, WorkerContext};
 
 /// Runs the service until `shutdown` resolves: takes the data directory,
 /// starts or connects both stores, serves HTTP, then stops it all in order.
@@ -26,7 +28,10 @@ pub async fn serve(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
     let lock = DataDirLock::acquire(&config.data_dir)?;
-    let admin_token = lock.admin_token()?;
+    let admin_token = match &config.admin_token {
+        Some(token) => token.clone(),
+        None => lock.admin_token()?,
+    };
     let postgres = PostgresStore::open(config).await?;
     let engine = match Engine::open(&config.clickhouse) {
         Ok(engine) => crate::library::apply_schema(&engine).await.map(|()| engine),
@@ -37,16 +42,76 @@ pub async fn serve(
             engine,
             postgres,
             admin_token,
+            config: config.clone(),
+            metrics: Arc::new(Metrics::new()),
         }),
         Err(e) => {
             let _ = postgres.shutdown();
             return Err(e);
         }
     };
+    let (stop, workers) = start_workers(&state, config.workers);
     let served = run_http(config, &lock, Arc::clone(&state), shutdown, on_listening).await;
+    // Workers stop taking tasks; a task in work is abandoned and goes to
+    // another worker when its lease ends (its steps are safe to repeat).
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+    }
     lock.unpublish();
     let stopped = state.postgres.shutdown();
     served.and(stopped)
+}
+
+/// Starts `count` ingest workers sharing the service's stores.
+fn start_workers(
+    state: &Arc<AppState>,
+    count: usize,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let context = Arc::new(worker_context(
+        &state.config,
+        state.postgres.pool().clone(),
+        state.engine.clone(),
+        Arc::clone(&state.metrics),
+    ));
+    let handles = (0..count)
+        .map(|i| {
+            let name = format!("{}:{}:{i}", hostname(), std::process::id());
+            tokio::spawn(worker::run(Arc::clone(&context), name, stopped.clone()))
+        })
+        .collect();
+    (stop, handles)
+}
+
+/// What a worker needs, from the configuration and the stores.
+pub fn worker_context(
+    config: &Config,
+    pool: deadpool_postgres::Pool,
+    engine: Engine,
+    metrics: Arc<Metrics>,
+) -> WorkerContext {
+    WorkerContext {
+        pool,
+        engine,
+        data_dir: config.data_dir.clone(),
+        fetch: config.fetch.clone(),
+        udf: config.udf.clone(),
+        lease: config.task_lease,
+        poll: Duration::from_millis(500),
+        metrics,
+    }
+}
+
+/// This host's name, for naming workers.
+pub fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 async fn run_http(

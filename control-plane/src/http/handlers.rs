@@ -1,0 +1,453 @@
+//! One function per [`super::Endpoint`]. Each gets the shared state, the
+//! request's headers and query, and its body as a stream; it answers a
+//! response or an [`Error`] (turned into a status by `error_reply`).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt;
+use serde::Deserialize;
+use warp::http::StatusCode;
+use warp::{Buf, Reply};
+
+use super::upload::{self, Received};
+use super::{AppState, OPENAPI, Request, output_reply, token_matches};
+use crate::error::{Error, Result};
+use crate::health::Health;
+use crate::media::NewMedia;
+use crate::tenants::{self, NewTenant, Tenant, TenantChange};
+use crate::{jobs, library, media, search as searching};
+
+type Body = super::BodyStream;
+type Response = Result<warp::reply::Response>;
+
+/// JSON bodies are at most this long.
+const MAX_JSON: usize = 1 << 20;
+
+fn json(value: &impl serde::Serialize, status: StatusCode) -> warp::reply::Response {
+    warp::reply::with_status(warp::reply::json(value), status).into_response()
+}
+
+fn no_content() -> warp::reply::Response {
+    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
+}
+
+async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) -> Result<T> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
+        bytes.extend_from_slice(&chunk.copy_to_bytes(chunk.remaining()));
+        if bytes.len() > MAX_JSON {
+            return Err(Error::TooLarge(format!(
+                "a JSON body is at most {MAX_JSON} bytes"
+            )));
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        bytes = b"{}".to_vec();
+    }
+    serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("the JSON body: {e}")))
+}
+
+fn admin(state: &AppState, req: &Request) -> Result<()> {
+    if token_matches(req.auth.as_deref(), &state.admin_token) {
+        Ok(())
+    } else {
+        Err(Error::Unauthorized("missing or wrong admin token".into()))
+    }
+}
+
+async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
+    let key = req
+        .auth
+        .as_deref()
+        .and_then(|h| h.strip_prefix("Bearer "));
+    tenants::authenticate(state.postgres.pool(), key).await
+}
+
+/// The query string, percent-decoded, as a map.
+fn query_params(req: &Request) -> std::collections::HashMap<String, String> {
+    url::form_urlencoded::parse(req.query.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+fn is_multipart(req: &Request) -> bool {
+    req.content_type
+        .as_deref()
+        .is_some_and(|c| c.starts_with("multipart/form-data"))
+}
+
+fn uploads(state: &AppState) -> std::path::PathBuf {
+    state.config.data_dir.join("uploads")
+}
+
+pub(super) async fn healthz(state: Arc<AppState>, _: Request, _: Body) -> Response {
+    let health = Health::check(&state.engine, &state.postgres).await;
+    let status = if health.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    Ok(json(&health, status))
+}
+
+pub(super) async fn metrics(state: Arc<AppState>, _: Request, _: Body) -> Response {
+    let depth = crate::queue::depth(state.postgres.pool()).await.unwrap_or(-1);
+    Ok(warp::reply::with_header(
+        state.metrics.render(depth),
+        "content-type",
+        "text/plain; version=0.0.4",
+    )
+    .into_response())
+}
+
+pub(super) async fn openapi(_: Arc<AppState>, _: Request, _: Body) -> Response {
+    Ok(warp::reply::with_header(OPENAPI, "content-type", "application/json").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct SqlRequest {
+    query: String,
+}
+
+pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    admin(&state, &req)?;
+    let request: SqlRequest = read_json(body).await?;
+    let output = state.engine.query(&request.query).await?;
+    output_reply(&output, req.accept.as_deref())
+}
+
+pub(super) async fn create_tenant(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    admin(&state, &req)?;
+    let new: NewTenant = read_json(body).await?;
+    let tenant = tenants::create(state.postgres.pool(), &new).await?;
+    Ok(json(&tenant, StatusCode::CREATED))
+}
+
+pub(super) async fn list_tenants(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    admin(&state, &req)?;
+    let all = tenants::list(state.postgres.pool()).await?;
+    Ok(json(&serde_json::json!({ "tenants": all }), StatusCode::OK))
+}
+
+pub(super) async fn change_tenant(id: i32, state: Arc<AppState>, req: Request, body: Body) -> Response {
+    admin(&state, &req)?;
+    let change: TenantChange = read_json(body).await?;
+    let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
+    Ok(json(&tenant, StatusCode::OK))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyRequest {
+    #[serde(default)]
+    name: String,
+}
+
+pub(super) async fn issue_key(id: i32, state: Arc<AppState>, req: Request, body: Body) -> Response {
+    admin(&state, &req)?;
+    let request: KeyRequest = read_json(body).await?;
+    let key = tenants::issue_key(state.postgres.pool(), id, &request.name).await?;
+    Ok(json(&key, StatusCode::CREATED))
+}
+
+pub(super) async fn list_keys(id: i32, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    admin(&state, &req)?;
+    tenants::find(state.postgres.pool(), &id.to_string()).await?;
+    let keys = tenants::keys(state.postgres.pool(), id).await?;
+    Ok(json(&serde_json::json!({ "keys": keys }), StatusCode::OK))
+}
+
+pub(super) async fn revoke_key(
+    id: i32,
+    key_id: i32,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    admin(&state, &req)?;
+    tenants::revoke_key(state.postgres.pool(), id, key_id).await?;
+    Ok(no_content())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MediaRequest {
+    url: String,
+    #[serde(default)]
+    external_id: Option<String>,
+    #[serde(default)]
+    metadata: serde_json::Value,
+}
+
+fn metadata_field(form: &upload::Form) -> Result<serde_json::Value> {
+    match form.fields.get("metadata") {
+        None => Ok(serde_json::Value::Null),
+        Some(text) => serde_json::from_str(text)
+            .map_err(|e| Error::BadRequest(format!("the `metadata` field is not JSON: {e}"))),
+    }
+}
+
+pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let pool = state.postgres.pool();
+    let data_dir = &state.config.data_dir;
+    let new = if is_multipart(&req) {
+        let form = upload::form(
+            &uploads(&state),
+            req.content_type.as_deref().unwrap_or_default(),
+            body,
+            state.config.max_upload_bytes,
+        )
+        .await?;
+        let metadata = metadata_field(&form)?;
+        let Some(file) = form.file else {
+            return Err(Error::BadRequest(
+                "a multipart upload needs a `file` part".into(),
+            ));
+        };
+        // The modality is known at once for an upload: refuse a disabled
+        // one now. Media the probe cannot read is accepted and fails in
+        // its task with the decoder's reason.
+        if let Ok(probed) =
+            crate::probe::probe(&state.config.udf, &file.path, std::time::Duration::from_secs(30)).await
+        {
+            tenant.require(&probed.modality)?;
+        }
+        let name = file.filename.clone().unwrap_or_else(|| "upload".into());
+        (
+            NewMedia {
+                source: format!("upload:{name}"),
+                external_id: form.fields.get("external_id").cloned().or(Some(name)),
+                metadata,
+                upload: Some(file.path.clone()),
+                job: None,
+            },
+            // Kept until the item is made: removed on drop if it was not.
+            Some(file),
+        )
+    } else {
+        let request: MediaRequest = read_json(body).await?;
+        if !clickprint_fetch::is_url(&request.url) {
+            return Err(Error::BadRequest(format!(
+                "`url` must be an http(s) URL, not {:?}",
+                request.url
+            )));
+        }
+        (
+            NewMedia {
+                source: request.url.trim().to_owned(),
+                external_id: request.external_id,
+                metadata: request.metadata,
+                upload: None,
+                job: None,
+            },
+            None,
+        )
+    };
+    let (new, _received) = new;
+    let media = media::create(pool, data_dir, &tenant, new).await?;
+    Ok(json(&media, StatusCode::ACCEPTED))
+}
+
+pub(super) async fn list_media(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let params = query_params(&req);
+    let number = |name: &str| -> Result<Option<i64>> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
+            })
+            .transpose()
+    };
+    let (items, next) = media::list(
+        state.postgres.pool(),
+        tenant.id,
+        params.get("status").map(String::as_str),
+        number("cursor")?,
+        number("limit")?.unwrap_or(100),
+    )
+    .await?;
+    Ok(json(
+        &serde_json::json!({ "media": items, "next_cursor": next }),
+        StatusCode::OK,
+    ))
+}
+
+pub(super) async fn get_media(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let item = media::get(state.postgres.pool(), tenant.id, id).await?;
+    Ok(json(&item, StatusCode::OK))
+}
+
+pub(super) async fn delete_media(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    if let Some(fingerprints) = media::delete(state.postgres.pool(), tenant.id, id).await? {
+        library::delete(
+            &state.engine,
+            u32::try_from(tenant.id).unwrap_or(0),
+            u64::try_from(fingerprints).unwrap_or(0),
+        )
+        .await?;
+    }
+    Ok(no_content())
+}
+
+pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let limit = state.config.max_upload_bytes;
+    let content_type = req.content_type.clone().unwrap_or_default();
+    let (file, kind) = if is_multipart(&req) {
+        let form = upload::form(&uploads(&state), &content_type, body, limit).await?;
+        let file = form
+            .file
+            .ok_or_else(|| Error::BadRequest("a multipart job needs a `file` part".into()))?;
+        let name = file.filename.clone().unwrap_or_default().to_ascii_lowercase();
+        let kind = if name.ends_with(".zip") { "zip" } else { "csv" };
+        (file, kind)
+    } else {
+        let kind = if content_type.starts_with("text/csv") {
+            "csv"
+        } else if content_type.starts_with("application/zip") {
+            "zip"
+        } else {
+            return Err(Error::BadRequest(format!(
+                "send a job as text/csv, application/zip or a multipart `file`, not {content_type:?}"
+            )));
+        };
+        (upload::body_to_file(&uploads(&state), body, limit).await?, kind)
+    };
+    let job = jobs::create(
+        state.postgres.pool(),
+        &state.config.data_dir,
+        &tenant,
+        kind,
+        &file.path,
+        limit,
+    )
+    .await?;
+    Ok(json(&job, StatusCode::ACCEPTED))
+}
+
+pub(super) async fn get_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let job = jobs::get(state.postgres.pool(), tenant.id, id).await?;
+    Ok(json(&job, StatusCode::OK))
+}
+
+pub(super) async fn cancel_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let job = jobs::cancel(state.postgres.pool(), tenant.id, id).await?;
+    Ok(json(&job, StatusCode::OK))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchRequest {
+    url: String,
+    #[serde(default)]
+    top_k: Option<u32>,
+    #[serde(default)]
+    min_score: Option<f32>,
+}
+
+pub(super) async fn search(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let started = Instant::now();
+    let result = search_inner(&state, &req, body, started).await;
+    state
+        .metrics
+        .search(started.elapsed().as_secs_f64(), result.is_ok());
+    result
+}
+
+async fn search_inner(state: &AppState, req: &Request, body: Body, started: Instant) -> Response {
+    let tenant = tenant(state, req).await?;
+    let mut timings = serde_json::Map::new();
+    let t = Instant::now();
+    let (file, top_k, min_score) = if is_multipart(req) {
+        let form = upload::form(
+            &uploads(state),
+            req.content_type.as_deref().unwrap_or_default(),
+            body,
+            state.config.max_upload_bytes,
+        )
+        .await?;
+        let number = |name: &str| -> Result<Option<f64>> {
+            form.fields
+                .get(name)
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
+                })
+                .transpose()
+        };
+        let top_k = number("top_k")?.map(|v| v as u32);
+        let min_score = number("min_score")?.map(|v| v as f32);
+        let file = form
+            .file
+            .ok_or_else(|| Error::BadRequest("a multipart search needs a `file` part".into()))?;
+        timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
+        (file, top_k, min_score)
+    } else {
+        let request: SearchRequest = read_json(body).await?;
+        let file = fetch_query(state, &request.url).await?;
+        timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
+        (file, request.top_k, request.min_score)
+    };
+    let top_k = top_k.unwrap_or(state.config.search_top_k);
+    let min_score = min_score.unwrap_or(state.config.search_min_score);
+    if top_k == 0 || top_k > 1000 || !(0.0..=1.0).contains(&min_score) {
+        return Err(Error::BadRequest(
+            "top_k is 1..1000 and min_score 0..1".into(),
+        ));
+    }
+    let answer = searching::run(
+        state.postgres.pool(),
+        &state.engine,
+        &state.config.udf,
+        &tenant,
+        &file.path,
+        top_k,
+        min_score,
+        timings,
+        started,
+    )
+    .await?;
+    Ok(json(&answer, StatusCode::OK))
+}
+
+/// Downloads a query URL under the fetch policy into the uploads folder.
+async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
+    if !clickprint_fetch::is_url(url) {
+        return Err(Error::BadRequest(format!(
+            "`url` must be an http(s) URL, not {url:?}"
+        )));
+    }
+    let dir = uploads(state);
+    tokio::fs::create_dir_all(&dir)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    // Removed when dropped, like an upload.
+    let target = Received {
+        path: dir.join(format!("query-{}", random_name()?)),
+        filename: None,
+        bytes: 0,
+    };
+    let mut file = tokio::fs::File::create(&target.path)
+        .await
+        .map_err(|e| Error::io("creating the query file", e))?;
+    clickprint_fetch::fetch(url, &state.config.fetch, &mut file)
+        .await
+        .map_err(|e| Error::Media(format!("fetching {url}: {e}")))?;
+    Ok(target)
+}
+
+fn random_name() -> Result<String> {
+    let mut buf = [0u8; 12];
+    getrandom::fill(&mut buf).map_err(|e| Error::Config(format!("no random numbers: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}

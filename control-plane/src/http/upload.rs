@@ -1,0 +1,174 @@
+//! Request bodies to files: a raw body, or a `multipart/form-data` form
+//! whose file part is streamed to disk (never held in memory) and whose
+//! other parts are small text fields. Past the size limit the request is
+//! refused with 413 and the partial file removed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use futures_util::{Stream, StreamExt};
+use tokio::io::AsyncWriteExt;
+use warp::Buf;
+use warp::hyper::body::Bytes;
+
+use crate::error::{Error, Result};
+
+/// Text fields are at most this long.
+const MAX_FIELD: u64 = 1 << 20;
+
+/// A file received into the uploads folder; removed when dropped unless it
+/// was moved away (into the library) before.
+#[derive(Debug)]
+pub struct Received {
+    /// Where it is.
+    pub path: PathBuf,
+    /// The name the client gave, if any.
+    pub filename: Option<String>,
+    /// Bytes received.
+    pub bytes: u64,
+}
+
+impl Drop for Received {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A form: its file (the part named `file`) and its text fields.
+#[derive(Debug)]
+pub struct Form {
+    /// The file part, if there was one.
+    pub file: Option<Received>,
+    /// The other parts, as text.
+    pub fields: HashMap<String, String>,
+}
+
+fn new_upload_path(dir: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    let mut buf = [0u8; 12];
+    getrandom::fill(&mut buf).map_err(|e| Error::Config(format!("no random numbers: {e}")))?;
+    let name: String = buf.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(dir.join(format!("upload-{name}")))
+}
+
+fn too_large(limit: u64) -> Error {
+    Error::TooLarge(format!("the upload is larger than the {limit}-byte limit"))
+}
+
+/// Streams a raw body into a new file in `dir`.
+///
+/// # Errors
+/// [`Error::TooLarge`] past `limit`; [`Error::BadRequest`] for a broken
+/// body; [`Error::Io`].
+pub async fn body_to_file(
+    dir: &Path,
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Unpin,
+    limit: u64,
+) -> Result<Received> {
+    let received = Received {
+        path: new_upload_path(dir)?,
+        filename: None,
+        bytes: 0,
+    };
+    let mut body = body;
+    let mut file = tokio::fs::File::create(&received.path)
+        .await
+        .map_err(|e| Error::io("creating the upload file", e))?;
+    let mut received = received;
+    while let Some(chunk) = body.next().await {
+        let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
+        let bytes = chunk.copy_to_bytes(chunk.remaining());
+        received.bytes += bytes.len() as u64;
+        if received.bytes > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(&bytes)
+            .await
+            .map_err(|e| Error::io("writing the upload", e))?;
+    }
+    file.flush().await.map_err(|e| Error::io("writing the upload", e))?;
+    if received.bytes == 0 {
+        return Err(Error::BadRequest("the body is empty".into()));
+    }
+    Ok(received)
+}
+
+/// Reads a `multipart/form-data` body: the part named `file` into a new
+/// file in `dir`, the others as text.
+///
+/// # Errors
+/// [`Error::TooLarge`] past `limit`; [`Error::BadRequest`] for a malformed
+/// form; [`Error::Io`].
+pub async fn form(
+    dir: &Path,
+    content_type: &str,
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + Unpin + 'static,
+    limit: u64,
+) -> Result<Form> {
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| Error::BadRequest(format!("multipart form: {e}")))?;
+    let stream = body.map(|chunk| {
+        chunk.map(|mut b| -> Bytes { b.copy_to_bytes(b.remaining()) })
+    });
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(limit.saturating_add(MAX_FIELD * 8))
+            .per_field(limit)
+            .for_field("file", limit),
+    );
+    let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
+    let mut form = Form {
+        file: None,
+        fields: HashMap::new(),
+    };
+    let multer_error = |e: multer::Error| match e {
+        multer::Error::FieldSizeExceeded { .. } | multer::Error::StreamSizeExceeded { .. } => {
+            too_large(limit)
+        }
+        other => Error::BadRequest(format!("multipart form: {other}")),
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(multer_error)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if form.file.is_some() {
+                return Err(Error::BadRequest("more than one `file` part".into()));
+            }
+            let mut received = Received {
+                path: new_upload_path(dir)?,
+                filename: field.file_name().map(str::to_owned),
+                bytes: 0,
+            };
+            let mut file = tokio::fs::File::create(&received.path)
+                .await
+                .map_err(|e| Error::io("creating the upload file", e))?;
+            while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
+                received.bytes += chunk.len() as u64;
+                if received.bytes > limit {
+                    return Err(too_large(limit));
+                }
+                file.write_all(&chunk)
+                    .await
+                    .map_err(|e| Error::io("writing the upload", e))?;
+            }
+            file.flush().await.map_err(|e| Error::io("writing the upload", e))?;
+            if received.bytes == 0 {
+                return Err(Error::BadRequest("the `file` part is empty".into()));
+            }
+            form.file = Some(received);
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
+                text.extend_from_slice(&chunk);
+                if text.len() as u64 > MAX_FIELD {
+                    return Err(Error::BadRequest(format!(
+                        "the `{name}` field is longer than {MAX_FIELD} bytes"
+                    )));
+                }
+            }
+            let text = String::from_utf8(text)
+                .map_err(|_| Error::BadRequest(format!("the `{name}` field is not UTF-8")))?;
+            form.fields.insert(name, text);
+        }
+    }
+    Ok(form)
+}

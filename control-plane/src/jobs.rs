@@ -1,0 +1,521 @@
+//! Bulk ingest jobs: a CSV of URLs, or a ZIP holding a manifest CSV and
+//! the media files. A job becomes one media item (and task) per good row,
+//! all in one transaction; a malformed row becomes a failed row with its
+//! reason, and the job goes on. A hostile archive (paths escaping the
+//! archive, absolute paths, symbolic links, archives inside it, a
+//! compression ratio that says "bomb") is refused whole, with the reason.
+//!
+//! CSV columns: `url` (CSV jobs) or `file` (the ZIP manifest) is required;
+//! `external_id` is optional; every other column becomes a metadata key.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use deadpool_postgres::Pool;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::media::{self, NewMedia};
+use crate::tenants::Tenant;
+
+/// The manifest's name inside a ZIP.
+pub const MANIFEST: &str = "manifest.csv";
+/// A ZIP entry may expand to at most this many times its compressed size.
+pub const MAX_COMPRESSION_RATIO: u64 = 200;
+/// Rows a job may have.
+pub const MAX_ROWS: usize = 100_000;
+
+/// A job as the API shows it: counts that move while workers proceed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Job {
+    /// The id.
+    pub id: i64,
+    /// `csv` or `zip`.
+    pub kind: String,
+    /// `running`, `done` (nothing left to do) or `cancelled`.
+    pub status: String,
+    /// Rows in the CSV or manifest.
+    pub total: i64,
+    /// Items ready.
+    pub completed: i64,
+    /// Rows that failed: malformed, or their item failed.
+    pub failed: i64,
+    /// Items still waiting or in work.
+    pub pending: i64,
+    /// Items cancelled before they started.
+    pub cancelled: i64,
+    /// The failed rows, with reasons (the first 1,000).
+    pub failures: Vec<RowFailure>,
+}
+
+/// A failed row.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowFailure {
+    /// 1-based row number in the CSV, header excluded.
+    pub row: i64,
+    /// The row's media item, when one was made.
+    pub media_id: Option<i64>,
+    /// The row's external id, when known.
+    pub external_id: Option<String>,
+    /// Why.
+    pub reason: String,
+}
+
+/// One good row.
+#[derive(Debug, Clone)]
+struct Row {
+    number: i32,
+    /// The URL (CSV) or the file name inside the archive (ZIP).
+    source: String,
+    external_id: Option<String>,
+    metadata: serde_json::Value,
+}
+
+/// A failed row: its number and why.
+type Failure = (i32, String);
+
+/// Rows of a CSV: good ones, and failures. `required` is the column naming
+/// the media (`url` or `file`).
+fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(data);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::BadRequest(format!("the CSV header does not parse: {e}")))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let Some(source_column) = headers.iter().position(|h| h == required) else {
+        return Err(Error::BadRequest(format!(
+            "the CSV needs a `{required}` column (found: {})",
+            headers.join(", ")
+        )));
+    };
+    let external_column = headers.iter().position(|h| h == "external_id");
+    let mut rows = Vec::new();
+    let mut failures = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let number = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        if i >= MAX_ROWS {
+            return Err(Error::BadRequest(format!(
+                "more than {MAX_ROWS} rows; split the job"
+            )));
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                failures.push((number, format!("does not parse: {e}")));
+                continue;
+            }
+        };
+        if record.len() != headers.len() {
+            failures.push((
+                number,
+                format!("has {} fields, the header has {}", record.len(), headers.len()),
+            ));
+            continue;
+        }
+        let source = record.get(source_column).unwrap_or("").to_owned();
+        if source.is_empty() {
+            failures.push((number, format!("no `{required}`")));
+            continue;
+        }
+        if required == "url" && !clickprint_fetch::is_url(&source) {
+            failures.push((number, format!("`{source}` is not an http(s) URL")));
+            continue;
+        }
+        let mut metadata = serde_json::Map::new();
+        for (c, value) in record.iter().enumerate() {
+            if c != source_column && Some(c) != external_column && !value.is_empty() {
+                metadata.insert(headers[c].clone(), serde_json::Value::String(value.to_owned()));
+            }
+        }
+        rows.push(Row {
+            number,
+            source,
+            external_id: external_column
+                .and_then(|c| record.get(c))
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned),
+            metadata: serde_json::Value::Object(metadata),
+        });
+    }
+    Ok((rows, failures))
+}
+
+/// What an archive holds, checked: the manifest's bytes, and each file's
+/// entry index by name.
+struct Archive {
+    zip: zip::ZipArchive<std::fs::File>,
+    manifest: Vec<u8>,
+    files: HashMap<String, usize>,
+    limit: u64,
+}
+
+fn is_archive_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".zip", ".jar", ".tar", ".tgz", ".gz", ".bz2", ".xz", ".zst", ".7z", ".rar",
+    ]
+    .iter()
+    .any(|ext| lower.ends_with(ext))
+}
+
+/// Opens and checks a ZIP: every entry must be a plain file or folder with
+/// a relative path inside the archive, not an archive itself, and expand
+/// by at most [`MAX_COMPRESSION_RATIO`] and `limit` bytes in all.
+fn open_archive(path: &Path, limit: u64) -> Result<Archive> {
+    let refuse = |why: String| Error::BadRequest(format!("ZIP refused: {why}"));
+    let file = std::fs::File::open(path).map_err(|e| Error::io("opening the upload", e))?;
+    let mut zip = zip::ZipArchive::new(file).map_err(|e| refuse(format!("not a ZIP file ({e})")))?;
+    let mut files = HashMap::new();
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let entry = zip
+            .by_index_raw(i)
+            .map_err(|e| refuse(format!("entry {i} does not read ({e})")))?;
+        let name = entry.name().to_owned();
+        if name.starts_with('/') || name.starts_with('\\') || name.contains(":\\") {
+            return Err(refuse(format!("`{name}` is an absolute path")));
+        }
+        if entry.enclosed_name().is_none() || name.split(['/', '\\']).any(|p| p == "..") {
+            return Err(refuse(format!("`{name}` points outside the archive")));
+        }
+        if entry.is_symlink() {
+            return Err(refuse(format!("`{name}` is a symbolic link")));
+        }
+        if entry.is_dir() {
+            continue;
+        }
+        if is_archive_name(&name) {
+            return Err(refuse(format!(
+                "`{name}` is an archive inside the archive; send its files instead"
+            )));
+        }
+        let ratio = entry.size() / entry.compressed_size().max(1);
+        if ratio > MAX_COMPRESSION_RATIO {
+            return Err(refuse(format!(
+                "`{name}` expands {ratio} times (more than {MAX_COMPRESSION_RATIO}): a compression bomb"
+            )));
+        }
+        total = total.saturating_add(entry.size());
+        if total > limit {
+            return Err(refuse(format!(
+                "its files expand to more than the {limit}-byte upload limit"
+            )));
+        }
+        files.insert(name, i);
+    }
+    let manifest_index = *files
+        .get(MANIFEST)
+        .ok_or_else(|| refuse(format!("no {MANIFEST} at its top level")))?;
+    let mut manifest = Vec::new();
+    read_entry(&mut zip, manifest_index, 16 << 20, &mut manifest)
+        .map_err(|e| refuse(format!("{MANIFEST}: {e}")))?;
+    Ok(Archive {
+        zip,
+        manifest,
+        files,
+        limit,
+    })
+}
+
+/// Reads an entry, stopping at `limit` bytes whatever its header claims
+/// (a header can lie about the size).
+fn read_entry(
+    zip: &mut zip::ZipArchive<std::fs::File>,
+    index: usize,
+    limit: u64,
+    out: &mut impl std::io::Write,
+) -> std::result::Result<u64, String> {
+    let entry = zip.by_index(index).map_err(|e| e.to_string())?;
+    let mut limited = entry.take(limit + 1);
+    let n = std::io::copy(&mut limited, out).map_err(|e| e.to_string())?;
+    if n > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    Ok(n)
+}
+
+impl Archive {
+    /// Extracts one file to `target`.
+    fn extract(&mut self, name: &str, target: &Path) -> std::result::Result<(), String> {
+        let index = *self
+            .files
+            .get(name)
+            .ok_or_else(|| format!("the manifest names `{name}`, which the archive does not hold"))?;
+        let mut out = std::fs::File::create(target).map_err(|e| e.to_string())?;
+        let limit = self.limit;
+        read_entry(&mut self.zip, index, limit, &mut out).map(|_| ())
+    }
+}
+
+/// Creates a job from an uploaded CSV (`kind` "csv") or ZIP ("zip") kept at
+/// `upload`: its items and tasks, and its failed rows, in one transaction.
+///
+/// # Errors
+/// [`Error::BadRequest`] for a CSV without the needed column or a refused
+/// archive; [`Error::QuotaExceeded`] when the items do not fit the quota.
+pub async fn create(
+    pool: &Pool,
+    data_dir: &Path,
+    tenant: &Tenant,
+    kind: &str,
+    upload: &Path,
+    max_bytes: u64,
+) -> Result<Job> {
+    let staging = data_dir.join("uploads");
+    let (rows, mut failures, extracted) = {
+        let upload = upload.to_path_buf();
+        let kind = kind.to_owned();
+        let staging = staging.clone();
+        tokio::task::spawn_blocking(move || prepare(&kind, &upload, &staging, max_bytes))
+            .await
+            .map_err(|e| Error::BadRequest(format!("reading the job: {e}")))??
+    };
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let total = i32::try_from(rows.len() + failures.len()).unwrap_or(i32::MAX);
+    let job_id: i64 = tx
+        .query_one(
+            "INSERT INTO jobs (tenant_id, kind, total) VALUES ($1, $2, $3) RETURNING id",
+            &[&tenant.id, &kind, &total],
+        )
+        .await?
+        .get(0);
+    let accepted: Vec<(Row, Option<PathBuf>)> = rows
+        .into_iter()
+        .zip(extracted)
+        .filter_map(|(row, file)| match file {
+            Ok(path) => Some((row, path)),
+            Err(reason) => {
+                failures.push((row.number, reason));
+                None
+            }
+        })
+        .collect();
+    if let Some(max) = tenant.max_assets {
+        tx.execute("SELECT pg_advisory_xact_lock(1, $1)", &[&tenant.id])
+            .await?;
+        let used: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM media WHERE tenant_id = $1 \
+                 AND status NOT IN ('deleted', 'failed', 'cancelled')",
+                &[&tenant.id],
+            )
+            .await?
+            .get(0);
+        if used + accepted.len() as i64 > max {
+            return Err(Error::QuotaExceeded(format!(
+                "tenant {} holds {used} of its {max} assets; the job's {} items do not fit",
+                tenant.name,
+                accepted.len()
+            )));
+        }
+    }
+    for (row, file) in accepted {
+        let source = match &file {
+            Some(_) => format!("upload:{}", row.source),
+            None => row.source.clone(),
+        };
+        media::insert(
+            &tx,
+            data_dir,
+            tenant,
+            NewMedia {
+                source,
+                external_id: row.external_id,
+                metadata: row.metadata,
+                upload: file,
+                job: Some((job_id, row.number)),
+            },
+        )
+        .await?;
+    }
+    for (row, reason) in &failures {
+        tx.execute(
+            "INSERT INTO job_failures (job_id, row_number, reason) VALUES ($1, $2, $3)",
+            &[&job_id, row, reason],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    get(pool, tenant.id, job_id).await
+}
+
+/// What a job file holds, read off the async threads: rows, failures, and
+/// per row its extracted file (ZIP), `None` (CSV), or why it is missing.
+type Prepared = (
+    Vec<Row>,
+    Vec<Failure>,
+    Vec<std::result::Result<Option<PathBuf>, String>>,
+);
+
+fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<Prepared> {
+    match kind {
+        "csv" => {
+            let data = std::fs::read(upload).map_err(|e| Error::io("reading the CSV", e))?;
+            let (rows, failures) = parse_csv(&data, "url")?;
+            let files = rows.iter().map(|_| Ok(None)).collect();
+            Ok((rows, failures, files))
+        }
+        "zip" => {
+            let mut archive = open_archive(upload, max_bytes)?;
+            let (rows, failures) = parse_csv(&archive.manifest.clone(), "file")?;
+            std::fs::create_dir_all(staging)
+                .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
+            let files = rows
+                .iter()
+                .map(|row| {
+                    let target = staging.join(format!(
+                        "zip-{}-{}",
+                        std::process::id(),
+                        random_suffix()
+                    ));
+                    archive.extract(&row.source, &target).map(|()| Some(target))
+                })
+                .collect();
+            Ok((rows, failures, files))
+        }
+        other => Err(Error::BadRequest(format!(
+            "unknown job kind {other:?}; send text/csv or application/zip"
+        ))),
+    }
+}
+
+fn random_suffix() -> String {
+    let mut buf = [0u8; 8];
+    let _ = getrandom::fill(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A job of a tenant, with its counts.
+///
+/// # Errors
+/// [`Error::NotFound`] when the tenant has no such job.
+pub async fn get(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
+    let client = pool.get().await?;
+    let job = client
+        .query_opt(
+            "SELECT j.kind, j.total, j.cancelled_at IS NOT NULL, \
+                 count(*) FILTER (WHERE m.status = 'ready'), \
+                 count(*) FILTER (WHERE m.status = 'failed'), \
+                 count(*) FILTER (WHERE m.status IN ('pending', 'processing')), \
+                 count(*) FILTER (WHERE m.status = 'cancelled'), \
+                 (SELECT count(*) FROM job_failures f WHERE f.job_id = j.id) \
+             FROM jobs j LEFT JOIN media m ON m.job_id = j.id \
+             WHERE j.id = $1 AND j.tenant_id = $2 \
+             GROUP BY j.id",
+            &[&id, &tenant_id],
+        )
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
+    let failures = client
+        .query(
+            "SELECT row_number::bigint, NULL::bigint, NULL::text, reason FROM job_failures \
+             WHERE job_id = $1 \
+             UNION ALL \
+             SELECT job_row::bigint, id, external_id, coalesce(error, 'failed') FROM media \
+             WHERE job_id = $1 AND status = 'failed' \
+             ORDER BY 1 LIMIT 1000",
+            &[&id],
+        )
+        .await?
+        .iter()
+        .map(|r| RowFailure {
+            row: r.get(0),
+            media_id: r.get(1),
+            external_id: r.get(2),
+            reason: r.get(3),
+        })
+        .collect();
+    let cancelled_job: bool = job.get(2);
+    let pending: i64 = job.get(5);
+    let malformed: i64 = job.get(7);
+    let failed_items: i64 = job.get(4);
+    Ok(Job {
+        id,
+        kind: job.get(0),
+        status: if cancelled_job {
+            "cancelled"
+        } else if pending > 0 {
+            "running"
+        } else {
+            "done"
+        }
+        .to_owned(),
+        total: i64::from(job.get::<_, i32>(1)),
+        completed: job.get(3),
+        failed: failed_items + malformed,
+        pending,
+        cancelled: job.get(6),
+        failures,
+    })
+}
+
+/// Cancels what of a job has not started: its queued tasks, whose items
+/// become `cancelled`. Items in work finish.
+///
+/// # Errors
+/// [`Error::NotFound`] when the tenant has no such job.
+pub async fn cancel(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let n = tx
+        .execute(
+            "UPDATE jobs SET cancelled_at = coalesce(cancelled_at, now()) \
+             WHERE id = $1 AND tenant_id = $2",
+            &[&id, &tenant_id],
+        )
+        .await?;
+    if n == 0 {
+        return Err(Error::NotFound(format!("no job {id}")));
+    }
+    tx.execute(
+        "WITH cancelled AS ( \
+             UPDATE tasks t SET state = 'cancelled', finished_at = now() \
+             FROM media m WHERE m.id = t.media_id AND m.job_id = $1 AND t.state = 'queued' \
+             RETURNING t.media_id) \
+         UPDATE media SET status = 'cancelled', updated_at = now() \
+         WHERE id IN (SELECT media_id FROM cancelled) AND status = 'pending'",
+        &[&id],
+    )
+    .await?;
+    tx.commit().await?;
+    get(pool, tenant_id, id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_become_items_or_reasons() {
+        let csv = "url,external_id,colour\n\
+                   https://a.example/1.jpg,one,red\n\
+                   ,two,blue\n\
+                   ftp://x/3.jpg,three,\n\
+                   https://a.example/4.jpg,four\n\
+                   https://a.example/5.jpg,,green\n";
+        let (rows, failures) = parse_csv(csv.as_bytes(), "url").unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].external_id.as_deref(), Some("one"));
+        assert_eq!(rows[0].metadata, serde_json::json!({"colour": "red"}));
+        assert_eq!(rows[1].number, 5);
+        assert_eq!(rows[1].external_id, None);
+        let reasons: Vec<(i32, &str)> = failures.iter().map(|(n, r)| (*n, r.as_str())).collect();
+        assert_eq!(reasons[0], (2, "no `url`"));
+        assert_eq!(reasons[1].0, 3);
+        assert!(reasons[1].1.contains("not an http(s) URL"));
+        assert_eq!(reasons[2], (4, "has 2 fields, the header has 3"));
+    }
+
+    #[test]
+    fn a_csv_without_its_column_is_refused() {
+        let e = parse_csv(b"link\nhttps://x/y\n", "url").unwrap_err();
+        assert!(e.to_string().contains("needs a `url` column"), "{e}");
+    }
+}

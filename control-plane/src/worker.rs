@@ -1,0 +1,356 @@
+//! Ingest workers: take a task from the queue, fetch the media (URL) or
+//! find it (upload), hash it (an exact duplicate in the tenant links to the
+//! existing fingerprints), probe it (a disabled modality fails the item),
+//! fingerprint it through ClickHouse's ingest statement (all rows in one
+//! INSERT), and mark it ready.
+//!
+//! Safe to run twice or to kill anywhere: the download lands under a
+//! temporary name and is renamed when whole; the ingest statement adds
+//! nothing for a media id whose `end` marker ClickHouse already holds, and
+//! rows of an ingest killed before its marker are identical to the retry's
+//! (ReplacingMergeTree keeps one; the search counts distinct hits).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+use sha2::{Digest, Sha256};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::media;
+use crate::metrics::Metrics;
+use crate::probe::probe;
+use crate::queue::{self, AfterFailure, Claimed};
+use crate::tenants::Tenant;
+
+/// What a worker needs.
+#[derive(Debug)]
+pub struct WorkerContext {
+    /// Postgres: the queue and the metadata.
+    pub pool: Pool,
+    /// ClickHouse: the ingest statement.
+    pub engine: Engine,
+    /// Where media files are kept (`<data dir>/media/...`).
+    pub data_dir: PathBuf,
+    /// Download limits for URL sources.
+    pub fetch: clickprint_fetch::Policy,
+    /// The `clickprint-udf` executable (for probing).
+    pub udf: PathBuf,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+    /// How long to wait when the queue is empty.
+    pub poll: Duration,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Why a task failed, and whether trying again may help.
+#[derive(Debug)]
+struct TaskError {
+    message: String,
+    retry: bool,
+}
+
+impl TaskError {
+    fn permanent(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retry: false,
+        }
+    }
+
+    fn transient(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retry: true,
+        }
+    }
+}
+
+impl From<Error> for TaskError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Media(m) | Error::Forbidden(m) | Error::BadRequest(m) => TaskError::permanent(m),
+            other => TaskError::transient(other.to_string()),
+        }
+    }
+}
+
+/// Runs one worker until `stop` says so, taking tasks one at a time.
+pub async fn run(ctx: Arc<WorkerContext>, name: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tracing::info!(worker = %name, "worker started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let claimed = match queue::claim(&ctx.pool, &name, ctx.lease).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(worker = %name, error = %e, "claiming a task failed");
+                None
+            }
+        };
+        match claimed {
+            Some(task) => handle(&ctx, &name, task).await,
+            None => {
+                tokio::select! {
+                    () = tokio::time::sleep(ctx.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+    tracing::info!(worker = %name, "worker stopped");
+}
+
+/// Works one task to its end: done, queued again, or dead.
+async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
+    let started = Instant::now();
+    let outcome = if task.attempt > task.max_attempts {
+        // Claimed again after its lease ran out, attempts used up: its
+        // workers keep dying on it.
+        Err(TaskError::permanent(format!(
+            "gave up after {} attempts (the last worker stopped before finishing)",
+            task.max_attempts
+        )))
+    } else {
+        let renewing = renew_while_working(ctx, name, &task);
+        tokio::select! {
+            result = work(ctx, &task) => result,
+            () = renewing => Err(TaskError::transient("lost the task's lease")),
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(()) => {
+            ctx.metrics.task_done(seconds);
+            if let Err(e) = queue::finish(&ctx.pool, &task, name).await {
+                tracing::warn!(task = task.id, error = %e, "marking a task done failed");
+            }
+        }
+        Err(failure) => {
+            ctx.metrics.task_failed(seconds, failure.retry);
+            tracing::info!(task = task.id, media = task.media_id, error = %failure.message, retry = failure.retry, "task failed");
+            let after = queue::fail(&ctx.pool, &task, name, &failure.message, failure.retry).await;
+            let media_status = match after {
+                Ok(AfterFailure::Retry(_)) => "pending",
+                Ok(AfterFailure::Dead) => "failed",
+                Err(e) => {
+                    tracing::warn!(task = task.id, error = %e, "recording a failure failed");
+                    return;
+                }
+            };
+            if let Err(e) = set_status(&ctx.pool, task.media_id, media_status, Some(&failure.message)).await {
+                tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
+            }
+        }
+    }
+}
+
+/// Renews the lease every third of it; returns only when the task was
+/// taken over (this worker was too slow to renew).
+async fn renew_while_working(ctx: &WorkerContext, name: &str, task: &Claimed) {
+    let every = ctx.lease / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        match queue::renew(&ctx.pool, task, name, ctx.lease).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::warn!(task = task.id, error = %e, "renewing a lease failed"),
+        }
+    }
+}
+
+async fn set_status(pool: &Pool, media_id: i64, status: &str, error: Option<&str>) -> Result<()> {
+    let client = pool.get().await?;
+    client
+        .execute(
+            "UPDATE media SET status = $2, error = $3, updated_at = now() \
+             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
+            &[&media_id, &status, &error],
+        )
+        .await?;
+    Ok(())
+}
+
+async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), TaskError> {
+    let client = ctx.pool.get().await.map_err(Error::from)?;
+    let row = client
+        .query_opt(
+            "SELECT m.source, m.status, t.name, t.modalities FROM media m \
+             JOIN tenants t ON t.id = m.tenant_id WHERE m.id = $1",
+            &[&task.media_id],
+        )
+        .await
+        .map_err(Error::from)?
+        .ok_or_else(|| TaskError::permanent("the media item is gone"))?;
+    drop(client);
+    let source: String = row.get(0);
+    let status: String = row.get(1);
+    if status == "deleted" || status == "cancelled" {
+        return Ok(());
+    }
+    let tenant = Tenant {
+        id: task.tenant_id,
+        name: row.get(2),
+        modalities: row.get(3),
+        max_assets: None,
+        requests_per_minute: None,
+        disabled: false,
+    };
+    set_status(&ctx.pool, task.media_id, "processing", None).await?;
+    let path = media::file_path(&ctx.data_dir, task.tenant_id, task.media_id);
+    if clickprint_fetch::is_url(&source) {
+        if !path.is_file() {
+            download(ctx, &source, &path).await?;
+        }
+    } else if !path.is_file() {
+        return Err(TaskError::permanent(format!(
+            "the uploaded file for media {} is missing",
+            task.media_id
+        )));
+    }
+    let name_in_messages = |message: String| message.replace(&path.display().to_string(), &source);
+
+    let (digest, bytes) = hash_file(&path).await?;
+    if link_duplicate(&ctx.pool, task, &digest, bytes).await? {
+        // Same bytes as an item already fingerprinted: the file adds nothing.
+        let _ = tokio::fs::remove_file(&path).await;
+        return Ok(());
+    }
+    let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
+        .await
+        .map_err(|e| TaskError::from(e).map(name_in_messages))?;
+    tenant
+        .require(&probed.modality)
+        .map_err(TaskError::from)?;
+    let ingest = crate::library::ingest(
+        &ctx.engine,
+        u32::try_from(task.tenant_id).unwrap_or(0),
+        u64::try_from(task.media_id).unwrap_or(0),
+        &path.display().to_string(),
+    )
+    .await;
+    if let Err(e) = ingest {
+        let message = name_in_messages(e.to_string());
+        // The extractor's own complaints are about the media; anything
+        // else (the engine busy or restarting) may pass.
+        return Err(if message.contains("clickprint-udf extract:") {
+            TaskError::permanent(message)
+        } else {
+            TaskError::transient(message)
+        });
+    }
+    let client = ctx.pool.get().await.map_err(Error::from)?;
+    client
+        .execute(
+            "UPDATE media SET status = 'ready', error = NULL, modality = $2, duration_ms = $3, \
+                 bytes = $4, sha256 = $5, updated_at = now() \
+             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
+            &[
+                &task.media_id,
+                &probed.modality,
+                &i64::try_from(probed.duration_ms).unwrap_or(i64::MAX),
+                &bytes,
+                &digest,
+            ],
+        )
+        .await
+        .map_err(Error::from)?;
+    Ok(())
+}
+
+impl TaskError {
+    fn map(self, f: impl FnOnce(String) -> String) -> Self {
+        TaskError {
+            message: f(self.message),
+            retry: self.retry,
+        }
+    }
+}
+
+/// Downloads `url` to `path` under the policy: into `path.part`, renamed
+/// when whole, so a killed download is never taken for a file.
+async fn download(ctx: &WorkerContext, url: &str, path: &Path) -> std::result::Result<(), TaskError> {
+    use clickprint_fetch::Error as F;
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| TaskError::transient(format!("creating {}: {e}", dir.display())))?;
+    }
+    let part = path.with_extension("part");
+    let mut file = tokio::fs::File::create(&part)
+        .await
+        .map_err(|e| TaskError::transient(format!("creating {}: {e}", part.display())))?;
+    let fetched = clickprint_fetch::fetch(url, &ctx.fetch, &mut file).await;
+    drop(file);
+    match fetched {
+        Ok(_) => tokio::fs::rename(&part, path)
+            .await
+            .map_err(|e| TaskError::transient(format!("keeping the download: {e}"))),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            let message = format!("fetching {url}: {e}");
+            // A server error or a network hiccup may pass; a refused
+            // address, a bad scheme, a 404 or an oversized file will not.
+            let retry = match &e {
+                F::Status { status } => *status >= 500 || *status == 429 || *status == 408,
+                F::Timeout(_) | F::Transfer(_) | F::Io(_) => true,
+                _ => false,
+            };
+            Err(TaskError { message, retry })
+        }
+    }
+}
+
+/// SHA-256 and size of a file, read off the async threads.
+async fn hash_file(path: &Path) -> std::result::Result<(Vec<u8>, i64), TaskError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> std::io::Result<(Vec<u8>, i64)> {
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut bytes = 0i64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as i64;
+            hasher.update(&buf[..n]);
+        }
+        Ok((hasher.finalize().to_vec(), bytes))
+    })
+    .await
+    .map_err(|e| TaskError::transient(format!("hashing: {e}")))?
+    .map_err(|e| TaskError::transient(format!("hashing the file: {e}")))
+}
+
+/// Links the item to a ready item of the tenant with the same bytes, if
+/// there is one; true when linked.
+async fn link_duplicate(
+    pool: &Pool,
+    task: &Claimed,
+    digest: &[u8],
+    bytes: i64,
+) -> std::result::Result<bool, TaskError> {
+    let client = pool.get().await.map_err(Error::from)?;
+    let n = client
+        .execute(
+            "UPDATE media m SET status = 'ready', error = NULL, fingerprints_of = o.id, \
+                 modality = o.modality, duration_ms = o.duration_ms, bytes = $3, sha256 = $4, \
+                 updated_at = now() \
+             FROM (SELECT id, modality, duration_ms FROM media \
+                   WHERE tenant_id = $2 AND sha256 = $4 AND status = 'ready' \
+                     AND fingerprints_of IS NULL AND id != $1 \
+                   ORDER BY id LIMIT 1) o \
+             WHERE m.id = $1 AND m.status NOT IN ('deleted', 'cancelled')",
+            &[&task.media_id, &task.tenant_id, &bytes, &digest],
+        )
+        .await
+        .map_err(Error::from)?;
+    Ok(n == 1)
+}
