@@ -4,6 +4,7 @@
 //! this library.
 #![deny(missing_docs)]
 
+pub mod commands;
 pub mod config;
 pub mod datadir;
 pub mod engine;
@@ -19,6 +20,7 @@ pub mod queue;
 pub mod search;
 pub mod service;
 pub mod store;
+pub mod stores;
 pub mod tenants;
 pub mod worker;
 

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clickprint::config::{Config, RawConfig};
+use clickprint::stores::Stores;
+use clickprint::{commands, tenants};
 
 /// clickprint: find copies of images, audio and video inside ClickHouse.
 #[derive(Debug, Parser)]
@@ -37,6 +39,49 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run ingest workers against the stores of a running `clickprint serve`
+    /// (or a configured server and Postgres). Ctrl-C stops them.
+    Worker {
+        /// How many workers.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+    },
+    /// Tenants.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
+    /// Add media to a tenant's library: files, folders, http(s) URLs, CSV
+    /// files of URLs, ZIP files with a manifest.csv. Waits until every item
+    /// is ready or failed, with a progress bar.
+    Ingest {
+        /// The tenant's name or id.
+        #[arg(long)]
+        tenant: String,
+        /// Return once the items are queued.
+        #[arg(long)]
+        no_wait: bool,
+        /// What to add.
+        #[arg(required = true)]
+        sources: Vec<String>,
+    },
+    /// Search a tenant's library with a media file.
+    Search {
+        /// The tenant's name or id.
+        #[arg(long)]
+        tenant: String,
+        /// The query file.
+        file: PathBuf,
+        /// Print `{"matches": [...], "timings_ms": {...}}`.
+        #[arg(long)]
+        json: bool,
+        /// Matches returned at most.
+        #[arg(long)]
+        top_k: Option<u32>,
+        /// Score a match needs (0..1).
+        #[arg(long)]
+        min_score: Option<f32>,
+    },
     /// Run one SQL statement in ClickHouse and print the result as a table.
     /// Goes through the running service when one owns the data directory.
     Sql {
@@ -46,6 +91,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TenantCommand {
+    /// Create a tenant; prints its id.
+    Create {
+        /// Lower-case letters, digits, `_` and `-`.
+        name: String,
+        /// Enabled modalities (default: image,audio,video).
+        #[arg(long, value_delimiter = ',')]
+        modalities: Option<Vec<String>>,
+    },
+    /// Issue an API key for a tenant; prints it (shown once).
+    Key {
+        /// The tenant's name or id.
+        tenant: String,
+    },
+    /// List tenants.
+    List,
 }
 
 fn main() -> ExitCode {
@@ -62,7 +126,14 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CLICKPRINT_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| {
+                    // The long-running commands tell what they do; the
+                    // one-shot tools print only their answer and warnings.
+                    match cli.command {
+                        Command::Serve { .. } | Command::Worker { .. } => "info".into(),
+                        _ => "warn".into(),
+                    }
+                }),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -118,6 +189,78 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let error = std::os::unix::process::CommandExt::exec(&mut command);
             anyhow::bail!("running {}: {error}", udf.display());
         }
+        Command::Worker { count } => {
+            let config = Config::from_raw(raw)?;
+            let stores = Stores::open(&config).await?;
+            if stores.owned() {
+                stores.close()?;
+                anyhow::bail!(
+                    "no clickprint serve owns {}: start it first (workers join a running service)",
+                    config.data_dir.display()
+                );
+            }
+            let (stop, handles) = stores.start_workers(&config, count.max(1));
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            for handle in handles {
+                let _ = handle.await;
+            }
+            stores.close()?;
+        }
+        Command::Tenant { command } => {
+            let config = Config::from_raw(raw)?;
+            let stores = Stores::open(&config).await?;
+            let result = tenant_command(&stores, command).await;
+            stores.close()?;
+            result?;
+        }
+        Command::Ingest {
+            tenant,
+            no_wait,
+            sources,
+        } => {
+            let config = Config::from_raw(raw)?;
+            let stores = Stores::open(&config).await?;
+            let result = ingest(&stores, &config, &tenant, no_wait, &sources).await;
+            stores.close()?;
+            result?;
+        }
+        Command::Search {
+            tenant,
+            file,
+            json,
+            top_k,
+            min_score,
+        } => {
+            let config = Config::from_raw(raw)?;
+            let stores = Stores::open(&config).await?;
+            let result = async {
+                let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
+                commands::search(&stores, &config, &tenant, &file, top_k, min_score).await
+            }
+            .await;
+            stores.close()?;
+            let answer = result?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else if answer.matches.is_empty() {
+                println!("no match");
+            } else {
+                for m in &answer.matches {
+                    let range = |r: Option<[f64; 2]>| {
+                        r.map_or_else(String::new, |[a, b]| format!(" {a:.1}-{b:.1}s"))
+                    };
+                    println!(
+                        "{:>8} {:<30} {:.3}{}{}",
+                        m.media_id,
+                        m.external_id.as_deref().unwrap_or("-"),
+                        m.score,
+                        range(m.query_range),
+                        range(m.reference_range)
+                    );
+                }
+            }
+        }
         Command::Sql { query, json } => {
             let config = Config::from_raw(raw)?;
             let output = clickprint::service::run_sql(&config, &query).await?;
@@ -129,6 +272,73 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+async fn tenant_command(stores: &Stores, command: TenantCommand) -> anyhow::Result<()> {
+    match command {
+        TenantCommand::Create { name, modalities } => {
+            let tenant = commands::create_tenant(stores, &name, modalities).await?;
+            println!("{}", tenant.id);
+        }
+        TenantCommand::Key { tenant } => {
+            let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
+            let key = tenants::issue_key(stores.postgres.pool(), tenant.id, "cli").await?;
+            println!("{}", key.key);
+        }
+        TenantCommand::List => {
+            for t in tenants::list(stores.postgres.pool()).await? {
+                println!(
+                    "{:>5} {:<24} {}{}",
+                    t.id,
+                    t.name,
+                    t.modalities.join(","),
+                    if t.disabled { " (disabled)" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn ingest(
+    stores: &Stores,
+    config: &Config,
+    tenant: &str,
+    no_wait: bool,
+    sources: &[String],
+) -> anyhow::Result<()> {
+    let tenant = tenants::find(stores.postgres.pool(), tenant).await?;
+    let accepted = commands::ingest(stores, config, &tenant, sources).await?;
+    for line in &accepted.failed_rows {
+        eprintln!("failed: {line}");
+    }
+    if no_wait {
+        println!("queued {} items", accepted.media.len());
+        return Ok(());
+    }
+    let bar = indicatif::ProgressBar::new(accepted.media.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} items {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let failed = commands::wait(stores, config, &accepted.media, |done, _| {
+        bar.set_position(done as u64);
+    })
+    .await?;
+    bar.finish_and_clear();
+    for (id, name, reason) in &failed {
+        eprintln!("failed: {name} (media {id}): {reason}");
+    }
+    println!(
+        "{} ready, {} failed",
+        accepted.media.len() - failed.len(),
+        failed.len() + accepted.failed_rows.len()
+    );
+    if failed.is_empty() && accepted.failed_rows.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("some items failed")
+    }
 }
 
 /// Resolves on Ctrl-C (SIGINT) or SIGTERM.

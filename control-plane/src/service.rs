@@ -9,9 +9,9 @@ use tokio::net::TcpListener;
 
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
-use crate::engine::{Engine, QueryOutput};
+use crate::engine::{Engine, QueryOutput, RemoteEngine};
 use crate::error::{Error, Result};
-use crate::http::{self, ARROW_STREAM, AppState};
+use crate::http::{self, AppState};
 use crate::store::PostgresStore;
 use crate::metrics::Metrics;
 use crate::worker::{self, WorkerContext};
@@ -50,7 +50,15 @@ pub async fn serve(
             return Err(e);
         }
     };
-    let (stop, workers) = start_workers(&state, config.workers);
+    let (stop, workers) = worker::start(
+        Arc::new(WorkerContext::new(
+            config,
+            state.postgres.pool().clone(),
+            state.engine.clone(),
+            Arc::clone(&state.metrics),
+        )),
+        config.workers,
+    );
     let served = run_http(config, &lock, Arc::clone(&state), shutdown, on_listening).await;
     // Workers stop taking tasks; a task in work is abandoned and goes to
     // another worker when its lease ends (its steps are safe to repeat).
@@ -61,57 +69,6 @@ pub async fn serve(
     lock.unpublish();
     let stopped = state.postgres.shutdown();
     served.and(stopped)
-}
-
-/// Starts `count` ingest workers sharing the service's stores.
-fn start_workers(
-    state: &Arc<AppState>,
-    count: usize,
-) -> (
-    tokio::sync::watch::Sender<bool>,
-    Vec<tokio::task::JoinHandle<()>>,
-) {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let context = Arc::new(worker_context(
-        &state.config,
-        state.postgres.pool().clone(),
-        state.engine.clone(),
-        Arc::clone(&state.metrics),
-    ));
-    let handles = (0..count)
-        .map(|i| {
-            let name = format!("{}:{}:{i}", hostname(), std::process::id());
-            tokio::spawn(worker::run(Arc::clone(&context), name, stopped.clone()))
-        })
-        .collect();
-    (stop, handles)
-}
-
-/// What a worker needs, from the configuration and the stores.
-pub fn worker_context(
-    config: &Config,
-    pool: deadpool_postgres::Pool,
-    engine: Engine,
-    metrics: Arc<Metrics>,
-) -> WorkerContext {
-    WorkerContext {
-        pool,
-        engine,
-        data_dir: config.data_dir.clone(),
-        fetch: config.fetch.clone(),
-        udf: config.udf.clone(),
-        lease: config.task_lease,
-        poll: Duration::from_millis(500),
-        metrics,
-    }
-}
-
-/// This host's name, for naming workers.
-pub fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into())
 }
 
 async fn run_http(
@@ -161,38 +118,9 @@ pub async fn run_sql(config: &Config, sql: &str) -> Result<QueryOutput> {
         }
         Owner::Service(info) => {
             let token = datadir::read_admin_token(&config.data_dir)?;
-            sql_through_service(&info, &token, sql).await
+            RemoteEngine::new(&info.url, info.pid, &token)
+                .query_with_params(sql, &[])
+                .await
         }
     }
-}
-
-async fn sql_through_service(info: &ServiceInfo, token: &str, sql: &str) -> Result<QueryOutput> {
-    let unreachable = |e: reqwest::Error| {
-        Error::Config(format!(
-            "the service at {} (pid {}) did not answer: {e}",
-            info.url, info.pid
-        ))
-    };
-    let response = reqwest::Client::new()
-        .post(format!("{}/v1/admin/sql", info.url))
-        .bearer_auth(token)
-        .header("accept", ARROW_STREAM)
-        .json(&serde_json::json!({ "query": sql }))
-        .timeout(Duration::from_secs(600))
-        .send()
-        .await
-        .map_err(unreachable)?;
-    let status = response.status();
-    let body = response.bytes().await.map_err(unreachable)?;
-    if !status.is_success() {
-        let text = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
-            .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-        // The service's message already names the store ("clickhouse: ...").
-        return Err(Error::ClickHouse(
-            text.trim_start_matches("clickhouse: ").to_owned(),
-        ));
-    }
-    QueryOutput::from_arrow_stream(&body)
 }

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 
+use crate::config::Config;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::media;
@@ -45,6 +46,46 @@ pub struct WorkerContext {
     pub poll: Duration,
     /// Counters and histograms.
     pub metrics: Arc<Metrics>,
+}
+
+impl WorkerContext {
+    /// What a worker needs, from the configuration and the stores.
+    pub fn new(config: &Config, pool: Pool, engine: Engine, metrics: Arc<Metrics>) -> Self {
+        WorkerContext {
+            pool,
+            engine,
+            data_dir: config.data_dir.clone(),
+            fetch: config.fetch.clone(),
+            udf: config.udf.clone(),
+            lease: config.task_lease,
+            poll: Duration::from_millis(500),
+            metrics,
+        }
+    }
+}
+
+/// Starts `count` workers sharing `context`; send `true` to stop them
+/// (each finishes or abandons its task: abandoned tasks go to another
+/// worker when their lease ends).
+pub fn start(
+    context: Arc<WorkerContext>,
+    count: usize,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    let handles = (0..count)
+        .map(|i| {
+            let name = format!("{host}:{}:{i}", std::process::id());
+            tokio::spawn(run(Arc::clone(&context), name, stopped.clone()))
+        })
+        .collect();
+    (stop, handles)
 }
 
 /// Why a task failed, and whether trying again may help.

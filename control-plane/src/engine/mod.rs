@@ -3,6 +3,7 @@
 //! a server reached over HTTP ([`server`], chosen by `CLICKHOUSE_URL`).
 
 pub mod embedded;
+pub mod remote;
 pub mod server;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[
 ];
 
 pub use embedded::{EmbeddedEngine, EmbeddedOptions};
+pub use remote::RemoteEngine;
 pub use server::{ServerEngine, ServerOptions};
 
 /// The whole result of one statement, as Arrow.
@@ -159,6 +161,8 @@ pub enum Engine {
     Embedded(EmbeddedEngine),
     /// A clickhouse-server over HTTP.
     Server(Box<ServerEngine>),
+    /// The embedded engine of a running `clickprint serve`, through its API.
+    Remote(RemoteEngine),
 }
 
 impl Engine {
@@ -183,7 +187,7 @@ impl Engine {
     /// Which kind of ClickHouse this is.
     pub fn kind(&self) -> EngineKind {
         match self {
-            Engine::Embedded(_) => EngineKind::Embedded,
+            Engine::Embedded(_) | Engine::Remote(_) => EngineKind::Embedded,
             Engine::Server(_) => EngineKind::Server,
         }
     }
@@ -196,6 +200,7 @@ impl Engine {
         match self {
             Engine::Embedded(e) => e.query(sql).await,
             Engine::Server(s) => s.query(sql).await,
+            Engine::Remote(r) => r.query_with_params(sql, &[]).await,
         }
     }
 
@@ -212,6 +217,7 @@ impl Engine {
         match self {
             Engine::Embedded(e) => e.query_with_params(sql, params).await,
             Engine::Server(s) => s.query_with_params(sql, params).await,
+            Engine::Remote(r) => r.query_with_params(sql, params).await,
         }
     }
 

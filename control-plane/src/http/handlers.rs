@@ -107,14 +107,27 @@ pub(super) async fn openapi(_: Arc<AppState>, _: Request, _: Body) -> Response {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SqlRequest {
     query: String,
+    /// ClickHouse query parameters (`{name:Type}` in the statement).
+    #[serde(default)]
+    params: std::collections::BTreeMap<String, String>,
 }
 
 pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
     let request: SqlRequest = read_json(body).await?;
-    let output = state.engine.query(&request.query).await?;
+    let params: Vec<(&str, String)> = request
+        .params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let output = if params.is_empty() {
+        state.engine.query(&request.query).await?
+    } else {
+        state.engine.query_with_params(&request.query, &params).await?
+    };
     output_reply(&output, req.accept.as_deref())
 }
 

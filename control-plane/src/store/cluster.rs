@@ -139,16 +139,15 @@ impl PrivateCluster {
 
     /// Client settings that reach this cluster as clickprint's role.
     pub fn client_config(&self, dbname: &str) -> tokio_postgres::Config {
-        let mut config = tokio_postgres::Config::new();
-        config
-            .host_path(&self.socket_dir)
-            .port(PORT)
-            .user(ROLE)
-            .dbname(dbname);
-        config.application_name("clickprint");
-        config.connect_timeout(Duration::from_secs(10));
-        config
+        client_config_at(&self.socket_dir, dbname)
     }
+
+    /// Client settings for the cluster another process runs in `data_dir`
+    /// (a `clickprint worker` beside `clickprint serve`).
+    pub fn attach_config(data_dir: &Path) -> tokio_postgres::Config {
+        client_config_at(&socket_dir_for(data_dir), ROLE)
+    }
+
 
     /// Stops the server with a fast shutdown (open transactions roll back,
     /// everything committed stays), escalating if it does not exit in time.
@@ -410,4 +409,17 @@ fn log_tail(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// Client settings for a private cluster whose socket is in `socket_dir`.
+fn client_config_at(socket_dir: &Path, dbname: &str) -> tokio_postgres::Config {
+    let mut config = tokio_postgres::Config::new();
+    config
+        .host_path(socket_dir)
+        .port(PORT)
+        .user(ROLE)
+        .dbname(dbname);
+    config.application_name("clickprint");
+    config.connect_timeout(Duration::from_secs(10));
+    config
 }

@@ -59,20 +59,7 @@ impl PostgresStore {
                 (cluster.client_config(cluster::ROLE), Some(cluster))
             }
         };
-        let manager = Manager::from_config(
-            client_config.clone(),
-            NoTls,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(config.postgres_pool_size)
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .create_timeout(Some(Duration::from_secs(10)))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(|e| Error::Postgres(format!("building the pool: {e}")))?;
+        let pool = pool(&client_config, config.postgres_pool_size)?;
         let store = PostgresStore {
             pool,
             client_config,
@@ -80,6 +67,29 @@ impl PostgresStore {
         };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Connects to the Postgres another clickprint process runs or uses
+    /// (for `clickprint worker` beside `clickprint serve`): never starts or
+    /// stops a cluster, never migrates.
+    ///
+    /// # Errors
+    /// [`Error::Postgres`] when it cannot be reached.
+    pub async fn attach(config: &Config) -> Result<Self> {
+        let client_config = match &config.postgres {
+            PostgresConfig::External { url } => url
+                .parse()
+                .map_err(|e| Error::Config(format!("database_url is not valid: {e}")))?,
+            PostgresConfig::Embedded { .. } => PrivateCluster::attach_config(&config.data_dir),
+        };
+        let pool = pool(&client_config, config.postgres_pool_size)?;
+        // Fail now, with the reason, rather than at the first task.
+        drop(pool.get().await?);
+        Ok(PostgresStore {
+            pool,
+            client_config,
+            cluster: Mutex::new(None),
+        })
     }
 
     /// The connection pool.
@@ -172,4 +182,21 @@ async fn create_database(cluster: &PrivateCluster) -> Result<()> {
     drop(client);
     let _ = driver.await;
     Ok(())
+}
+
+fn pool(client_config: &tokio_postgres::Config, size: usize) -> Result<Pool> {
+    let manager = Manager::from_config(
+        client_config.clone(),
+        NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(Duration::from_secs(30)))
+        .create_timeout(Some(Duration::from_secs(10)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(|e| Error::Postgres(format!("building the pool: {e}")))
 }
