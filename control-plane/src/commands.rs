@@ -7,17 +7,21 @@ use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::jobs;
 use crate::media::{self, NewMedia};
 use crate::search::{self, Answer};
 use crate::stores::Stores;
 use crate::tenants::{self, NewTenant, Tenant};
-use crate::jobs;
 
 /// Creates a tenant; its id.
 ///
 /// # Errors
 /// As [`tenants::create`].
-pub async fn create_tenant(stores: &Stores, name: &str, modalities: Option<Vec<String>>) -> Result<Tenant> {
+pub async fn create_tenant(
+    stores: &Stores,
+    name: &str,
+    modalities: Option<Vec<String>>,
+) -> Result<Tenant> {
     tenants::create(
         stores.postgres.pool(),
         &NewTenant {
@@ -104,7 +108,15 @@ pub async fn ingest(
             .await
             .map_err(|e| Error::io(format!("copying {}", file.display()), e))?;
         if let Some(kind) = is_job_file(file) {
-            let job = jobs::create(pool, &config.data_dir, tenant, kind, &copy, config.max_upload_bytes).await;
+            let job = jobs::create(
+                pool,
+                &config.data_dir,
+                tenant,
+                kind,
+                &copy,
+                config.max_upload_bytes,
+            )
+            .await;
             let _ = tokio::fs::remove_file(&copy).await;
             let job = job?;
             let rows = job_media(stores, job.id).await?;
@@ -160,7 +172,10 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 async fn job_media(stores: &Stores, job: i64) -> Result<Vec<i64>> {
     let client = stores.postgres.pool().get().await?;
     Ok(client
-        .query("SELECT id FROM media WHERE job_id = $1 ORDER BY id", &[&job])
+        .query(
+            "SELECT id FROM media WHERE job_id = $1 ORDER BY id",
+            &[&job],
+        )
         .await?
         .iter()
         .map(|r| r.get(0))
@@ -237,9 +252,13 @@ pub async fn search(
     top_k: Option<u32>,
     min_score: Option<f32>,
 ) -> Result<Answer> {
-    let file = std::path::absolute(file).map_err(|e| Error::io(format!("resolving {}", file.display()), e))?;
+    let file = std::path::absolute(file)
+        .map_err(|e| Error::io(format!("resolving {}", file.display()), e))?;
     if !file.is_file() {
-        return Err(Error::BadRequest(format!("{} is not a file", file.display())));
+        return Err(Error::BadRequest(format!(
+            "{} is not a file",
+            file.display()
+        )));
     }
     search::run(
         stores.postgres.pool(),

@@ -120,10 +120,22 @@ impl RawConfig {
     /// UDF processes ClickHouse starts (they inherit its environment).
     pub fn fetch_env(&self) -> Vec<(&'static str, String)> {
         vec![
-            (clickprint_fetch::ENV_MAX_BYTES, self.fetch_max_bytes.to_string()),
-            (clickprint_fetch::ENV_TIMEOUT_SECS, self.fetch_timeout_secs.to_string()),
-            (clickprint_fetch::ENV_MAX_REDIRECTS, self.fetch_max_redirects.to_string()),
-            (clickprint_fetch::ENV_ALLOW_PRIVATE, self.fetch_allow_private.to_string()),
+            (
+                clickprint_fetch::ENV_MAX_BYTES,
+                self.fetch_max_bytes.to_string(),
+            ),
+            (
+                clickprint_fetch::ENV_TIMEOUT_SECS,
+                self.fetch_timeout_secs.to_string(),
+            ),
+            (
+                clickprint_fetch::ENV_MAX_REDIRECTS,
+                self.fetch_max_redirects.to_string(),
+            ),
+            (
+                clickprint_fetch::ENV_ALLOW_PRIVATE,
+                self.fetch_allow_private.to_string(),
+            ),
         ]
     }
 

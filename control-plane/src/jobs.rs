@@ -114,7 +114,11 @@ fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
         if record.len() != headers.len() {
             failures.push((
                 number,
-                format!("has {} fields, the header has {}", record.len(), headers.len()),
+                format!(
+                    "has {} fields, the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
             ));
             continue;
         }
@@ -130,7 +134,10 @@ fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
         let mut metadata = serde_json::Map::new();
         for (c, value) in record.iter().enumerate() {
             if c != source_column && Some(c) != external_column && !value.is_empty() {
-                metadata.insert(headers[c].clone(), serde_json::Value::String(value.to_owned()));
+                metadata.insert(
+                    headers[c].clone(),
+                    serde_json::Value::String(value.to_owned()),
+                );
             }
         }
         rows.push(Row {
@@ -170,7 +177,8 @@ fn is_archive_name(name: &str) -> bool {
 fn open_archive(path: &Path, limit: u64) -> Result<Archive> {
     let refuse = |why: String| Error::BadRequest(format!("ZIP refused: {why}"));
     let file = std::fs::File::open(path).map_err(|e| Error::io("opening the upload", e))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| refuse(format!("not a ZIP file ({e})")))?;
+    let mut zip =
+        zip::ZipArchive::new(file).map_err(|e| refuse(format!("not a ZIP file ({e})")))?;
     let mut files = HashMap::new();
     let mut total: u64 = 0;
     for i in 0..zip.len() {
@@ -243,10 +251,9 @@ fn read_entry(
 impl Archive {
     /// Extracts one file to `target`.
     fn extract(&mut self, name: &str, target: &Path) -> std::result::Result<(), String> {
-        let index = *self
-            .files
-            .get(name)
-            .ok_or_else(|| format!("the manifest names `{name}`, which the archive does not hold"))?;
+        let index = *self.files.get(name).ok_or_else(|| {
+            format!("the manifest names `{name}`, which the archive does not hold")
+        })?;
         let mut out = std::fs::File::create(target).map_err(|e| e.to_string())?;
         let limit = self.limit;
         read_entry(&mut self.zip, index, limit, &mut out).map(|_| ())
@@ -370,11 +377,8 @@ fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<
             let files = rows
                 .iter()
                 .map(|row| {
-                    let target = staging.join(format!(
-                        "zip-{}-{}",
-                        std::process::id(),
-                        random_suffix()
-                    ));
+                    let target =
+                        staging.join(format!("zip-{}-{}", std::process::id(), random_suffix()));
                     archive.extract(&row.source, &target).map(|()| Some(target))
                 })
                 .collect();

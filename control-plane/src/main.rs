@@ -125,15 +125,14 @@ fn main() -> ExitCode {
     }
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CLICKPRINT_LOG")
-                .unwrap_or_else(|_| {
-                    // The long-running commands tell what they do; the
-                    // one-shot tools print only their answer and warnings.
-                    match cli.command {
-                        Command::Serve { .. } | Command::Worker { .. } => "info".into(),
-                        _ => "warn".into(),
-                    }
-                }),
+            tracing_subscriber::EnvFilter::try_from_env("CLICKPRINT_LOG").unwrap_or_else(|_| {
+                // The long-running commands tell what they do; the
+                // one-shot tools print only their answer and warnings.
+                match cli.command {
+                    Command::Serve { .. } | Command::Worker { .. } => "info".into(),
+                    _ => "warn".into(),
+                }
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

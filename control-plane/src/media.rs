@@ -222,7 +222,14 @@ pub async fn list(
     cursor: Option<i64>,
     limit: i64,
 ) -> Result<(Vec<Media>, Option<i64>)> {
-    const STATUSES: [&str; 6] = ["pending", "processing", "ready", "failed", "cancelled", "deleted"];
+    const STATUSES: [&str; 6] = [
+        "pending",
+        "processing",
+        "ready",
+        "failed",
+        "cancelled",
+        "deleted",
+    ];
     if let Some(s) = status
         && !STATUSES.contains(&s)
     {

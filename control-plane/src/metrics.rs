@@ -29,10 +29,10 @@ impl Metrics {
     /// Never: the names are constants that are valid and distinct.
     #[allow(clippy::expect_used)]
     pub fn new() -> Self {
-        let registry = Registry::new_custom(Some("clickprint".into()), None)
-            .expect("a valid metric prefix");
-        let queue_depth = IntGauge::new("queue_depth", "Ingest tasks queued or running")
-            .expect("valid gauge");
+        let registry =
+            Registry::new_custom(Some("clickprint".into()), None).expect("a valid metric prefix");
+        let queue_depth =
+            IntGauge::new("queue_depth", "Ingest tasks queued or running").expect("valid gauge");
         let task_seconds = HistogramVec::new(
             HistogramOpts::new("task_duration_seconds", "Ingest task durations")
                 .buckets(vec![0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0]),
@@ -69,12 +69,16 @@ impl Metrics {
 
     /// A task finished.
     pub fn task_done(&self, seconds: f64) {
-        self.task_seconds.with_label_values(&["done"]).observe(seconds);
+        self.task_seconds
+            .with_label_values(&["done"])
+            .observe(seconds);
     }
 
     /// A task failed; `retry` says whether it will be tried again.
     pub fn task_failed(&self, seconds: f64, retry: bool) {
-        self.task_seconds.with_label_values(&["failed"]).observe(seconds);
+        self.task_seconds
+            .with_label_values(&["failed"])
+            .observe(seconds);
         self.task_failures
             .with_label_values(&[if retry { "retried" } else { "final" }])
             .inc();

@@ -124,7 +124,13 @@ pub async fn fail(
                 "UPDATE tasks SET state = 'queued', last_error = $2, lease_until = NULL, \
                      run_after = now() + $3 * interval '1 millisecond' \
                  WHERE id = $1 AND worker = $4 AND attempts = $5",
-                &[&task.id, &error, &(wait.as_millis() as f64), &worker, &task.attempt],
+                &[
+                    &task.id,
+                    &error,
+                    &(wait.as_millis() as f64),
+                    &worker,
+                    &task.attempt,
+                ],
             )
             .await?;
         Ok(AfterFailure::Retry(wait))

@@ -12,8 +12,8 @@ use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
 use crate::engine::{Engine, QueryOutput, RemoteEngine};
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
-use crate::store::PostgresStore;
 use crate::metrics::Metrics;
+use crate::store::PostgresStore;
 use crate::worker::{self, WorkerContext};
 
 /// Runs the service until `shutdown` resolves: takes the data directory,

@@ -42,9 +42,12 @@ impl Stores {
             });
         }
         let dir = config.data_dir.clone();
-        let owner = tokio::task::spawn_blocking(move || datadir::owner(&dir, Duration::from_secs(60)))
-            .await
-            .map_err(|e| crate::Error::Config(format!("waiting for the data directory: {e}")))??;
+        let owner =
+            tokio::task::spawn_blocking(move || datadir::owner(&dir, Duration::from_secs(60)))
+                .await
+                .map_err(|e| {
+                    crate::Error::Config(format!("waiting for the data directory: {e}"))
+                })??;
         match owner {
             Owner::Service(info) => {
                 let token = match &config.admin_token {

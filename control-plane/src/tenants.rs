@@ -38,7 +38,9 @@ impl Tenant {
             modalities: row.get("modalities"),
             max_assets: row.get("max_assets"),
             requests_per_minute: row.get("requests_per_minute"),
-            disabled: row.get::<_, Option<std::time::SystemTime>>("disabled_at").is_some(),
+            disabled: row
+                .get::<_, Option<std::time::SystemTime>>("disabled_at")
+                .is_some(),
         }
     }
 
@@ -84,7 +86,10 @@ pub struct NewTenant {
 }
 
 fn check_modalities(modalities: &[String]) -> Result<()> {
-    match modalities.iter().find(|m| !MODALITIES.contains(&m.as_str())) {
+    match modalities
+        .iter()
+        .find(|m| !MODALITIES.contains(&m.as_str()))
+    {
         Some(bad) => Err(Error::BadRequest(format!(
             "unknown modality {bad:?}; known: image, audio, video"
         ))),
@@ -104,7 +109,11 @@ pub async fn create(pool: &Pool, new: &NewTenant) -> Result<Tenant> {
             .name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
-        && new.name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        && new
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
     if !valid_name {
         return Err(Error::BadRequest(format!(
             "tenant name {:?}: use 1-63 lower-case letters, digits, '_' or '-', starting with a letter or digit",
@@ -152,7 +161,10 @@ pub async fn create(pool: &Pool, new: &NewTenant) -> Result<Tenant> {
 pub async fn list(pool: &Pool) -> Result<Vec<Tenant>> {
     let client = pool.get().await?;
     let rows = client
-        .query(&format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id"), &[])
+        .query(
+            &format!("SELECT {TENANT_COLUMNS} FROM tenants ORDER BY id"),
+            &[],
+        )
         .await?;
     Ok(rows.iter().map(Tenant::from_row).collect())
 }
@@ -352,7 +364,10 @@ pub async fn authenticate(pool: &Pool, key: Option<&str>) -> Result<Tenant> {
         || Error::Unauthorized("missing or invalid API key (Authorization: Bearer cpk_...)".into());
     let key = key.map(str::trim).ok_or_else(unauthorized)?;
     // cpk_<12 hex>_<64 hex>
-    let prefix = key.get(..16).filter(|p| p.starts_with("cpk_")).ok_or_else(unauthorized)?;
+    let prefix = key
+        .get(..16)
+        .filter(|p| p.starts_with("cpk_"))
+        .ok_or_else(unauthorized)?;
     let client = pool.get().await?;
     let row = client
         .query_opt(

@@ -121,7 +121,11 @@ impl From<Error> for TaskError {
 }
 
 /// Runs one worker until `stop` says so, taking tasks one at a time.
-pub async fn run(ctx: Arc<WorkerContext>, name: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(
+    ctx: Arc<WorkerContext>,
+    name: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     tracing::info!(worker = %name, "worker started");
     loop {
         if *stop.borrow() {
@@ -184,7 +188,14 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
                     return;
                 }
             };
-            if let Err(e) = set_status(&ctx.pool, task.media_id, media_status, Some(&failure.message)).await {
+            if let Err(e) = set_status(
+                &ctx.pool,
+                task.media_id,
+                media_status,
+                Some(&failure.message),
+            )
+            .await
+            {
                 tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
             }
         }
@@ -265,9 +276,7 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
     let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
         .await
         .map_err(|e| TaskError::from(e).map(name_in_messages))?;
-    tenant
-        .require(&probed.modality)
-        .map_err(TaskError::from)?;
+    tenant.require(&probed.modality).map_err(TaskError::from)?;
     let ingest = crate::library::ingest(
         &ctx.engine,
         u32::try_from(task.tenant_id).unwrap_or(0),
@@ -315,7 +324,11 @@ impl TaskError {
 
 /// Downloads `url` to `path` under the policy: into `path.part`, renamed
 /// when whole, so a killed download is never taken for a file.
-async fn download(ctx: &WorkerContext, url: &str, path: &Path) -> std::result::Result<(), TaskError> {
+async fn download(
+    ctx: &WorkerContext,
+    url: &str,
+    path: &Path,
+) -> std::result::Result<(), TaskError> {
     use clickprint_fetch::Error as F;
     if let Some(dir) = path.parent() {
         tokio::fs::create_dir_all(dir)

@@ -1,11 +1,13 @@
 //! End-to-end tests: clickprint's binaries run as separate processes, as a
 //! user runs them, each test in its own data directory.
 //!
-//! Where new tests go: `fingerprint` (the `clickprint fingerprint` tool),
+//! Where new tests go: `api` (the HTTP API as applications use it),
+//! `fingerprint` (the `clickprint fingerprint` tool),
 //! `serve` (the service's life cycle and HTTP API),
 //! `sql` (the `clickprint sql` tool), `setup_errors` (what a machine that
 //! is not set up sees). Helpers are in `tests/src/lib.rs`.
 
+mod api;
 mod fingerprint;
 mod serve;
 mod setup_errors;

@@ -95,6 +95,12 @@ pub struct Service {
 impl Service {
     /// Starts `clickprint serve` on a free port and waits until it listens.
     pub fn start(data_dir: &Path) -> Service {
+        Service::start_with(data_dir, &[])
+    }
+
+    /// [`Service::start`] with settings as `CLICKPRINT_*` variables, e.g.
+    /// `("CLICKPRINT_WORKERS", "0")`.
+    pub fn start_with(data_dir: &Path, env: &[(&str, &str)]) -> Service {
         std::fs::create_dir_all(data_dir).expect("data dir");
         let log = data_dir.join("test-serve.log");
         let log_file = std::fs::OpenOptions::new()
@@ -102,7 +108,11 @@ impl Service {
             .append(true)
             .open(&log)
             .expect("service log");
-        let mut child = clickprint(data_dir)
+        let mut command = clickprint(data_dir);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -223,4 +233,214 @@ pub fn texts(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// The admin token of the service owning `data_dir`.
+pub fn admin_token(data_dir: &Path) -> String {
+    std::fs::read_to_string(data_dir.join("admin.token"))
+        .expect("the service's admin.token")
+        .trim()
+        .to_owned()
+}
+
+/// A blocking HTTP client for the API, with a bearer token.
+#[derive(Debug, Clone)]
+pub struct Api {
+    /// The service's base URL.
+    pub url: String,
+    token: Option<String>,
+    client: reqwest::blocking::Client,
+}
+
+impl Api {
+    /// A client for `url`, authenticating with `token` when given.
+    pub fn new(url: &str, token: Option<&str>) -> Self {
+        Api {
+            url: url.to_owned(),
+            token: token.map(str::to_owned),
+            client: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(300))
+                .build()
+                .expect("client"),
+        }
+    }
+
+    /// The same service with another token.
+    pub fn with_token(&self, token: &str) -> Self {
+        Api::new(&self.url, Some(token))
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::blocking::RequestBuilder {
+        let r = self.client.request(method, format!("{}{path}", self.url));
+        match &self.token {
+            Some(t) => r.bearer_auth(t),
+            None => r,
+        }
+    }
+
+    fn answer(response: reqwest::blocking::Response) -> (u16, serde_json::Value) {
+        let status = response.status().as_u16();
+        let text = response.text().expect("body");
+        let value = if text.trim().is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text))
+        };
+        (status, value)
+    }
+
+    /// `GET path`.
+    pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        Api::answer(
+            self.request(reqwest::Method::GET, path)
+                .send()
+                .expect("GET"),
+        )
+    }
+
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> (u16, serde_json::Value) {
+        Api::answer(
+            self.request(reqwest::Method::DELETE, path)
+                .send()
+                .expect("DELETE"),
+        )
+    }
+
+    /// `POST path` with a JSON body.
+    pub fn post_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        Api::answer(
+            self.request(reqwest::Method::POST, path)
+                .json(body)
+                .send()
+                .expect("POST"),
+        )
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub fn patch_json(&self, path: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+        Api::answer(
+            self.request(reqwest::Method::PATCH, path)
+                .json(body)
+                .send()
+                .expect("PATCH"),
+        )
+    }
+
+    /// `POST path` with a raw body of a content type.
+    pub fn post_body(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> (u16, serde_json::Value) {
+        Api::answer(
+            self.request(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .expect("POST"),
+        )
+    }
+
+    /// `POST path` with a multipart form: `file` from disk plus text fields.
+    pub fn post_file(
+        &self,
+        path: &str,
+        file: &Path,
+        fields: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let mut form = reqwest::blocking::multipart::Form::new()
+            .file("file", file)
+            .expect("the file to upload");
+        for (k, v) in fields {
+            form = form.text((*k).to_owned(), (*v).to_owned());
+        }
+        Api::answer(
+            self.request(reqwest::Method::POST, path)
+                .multipart(form)
+                .send()
+                .expect("POST"),
+        )
+    }
+}
+
+/// Serves the files of a folder over HTTP on loopback, one thread per
+/// connection, until the process ends. Returns the base URL.
+pub fn file_server(dir: &Path) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let text = String::from_utf8_lossy(&request);
+                let path = text.split_whitespace().nth(1).unwrap_or("/");
+                let name = path.trim_start_matches('/');
+                let file = (!name.contains("..")).then(|| dir.join(name));
+                match file.and_then(|f| std::fs::read(f).ok()) {
+                    Some(body) => {
+                        let _ = write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = stream.write_all(&body);
+                    }
+                    None => {
+                        let _ = stream.write_all(
+                            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        );
+                    }
+                }
+            });
+        }
+    });
+    url
+}
+
+/// Runs ffmpeg (quiet, overwriting) to make a test medium at `out`.
+pub fn ffmpeg(args: &[&str], out: &Path) -> PathBuf {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-nostdin"])
+        .args(args)
+        .arg(out)
+        .output()
+        .expect("ffmpeg runs (scripts/setup.sh installs it)");
+    assert!(
+        output.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    out.to_path_buf()
+}
+
+/// A melody of `seconds` as an ffmpeg source: 250 ms notes whose pitches
+/// depend on `seed`, so two seeds never align.
+pub fn melody_source(seed: u64, seconds: u32) -> String {
+    let (a, b) = (seed as f64 * 1.37 + 0.11, seed as f64 * 2.71 + 0.53);
+    format!(
+        "aevalsrc=exp(-8*mod(t\\,0.25))*(0.5*sin(2*PI*t*(200+1500*abs(sin(floor(t*4)*{a}))))\\
+         +0.3*sin(2*PI*t*(300+2000*abs(sin(floor(t*4)*{b}))))):s=22050:d={seconds}"
+    )
+}
+
+/// The lavfi picture number `i`: random Game of Life boards, blocky
+/// (cells scaled up) or blurred into blobs, all different.
+pub fn image_source(i: u64) -> String {
+    match i % 2 {
+        0 => format!("life=s=120x90:seed={i}:ratio=0.35,scale=480:360:flags=neighbor"),
+        _ => format!("life=s=240x180:seed={i}:ratio=0.3,scale=480:360,boxblur=3"),
+    }
 }

@@ -58,10 +58,7 @@ fn admin(state: &AppState, req: &Request) -> Result<()> {
 }
 
 async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
-    let key = req
-        .auth
-        .as_deref()
-        .and_then(|h| h.strip_prefix("Bearer "));
+    let key = req.auth.as_deref().and_then(|h| h.strip_prefix("Bearer "));
     tenants::authenticate(state.postgres.pool(), key).await
 }
 
@@ -93,7 +90,9 @@ pub(super) async fn healthz(state: Arc<AppState>, _: Request, _: Body) -> Respon
 }
 
 pub(super) async fn metrics(state: Arc<AppState>, _: Request, _: Body) -> Response {
-    let depth = crate::queue::depth(state.postgres.pool()).await.unwrap_or(-1);
+    let depth = crate::queue::depth(state.postgres.pool())
+        .await
+        .unwrap_or(-1);
     Ok(warp::reply::with_header(
         state.metrics.render(depth),
         "content-type",
@@ -126,7 +125,10 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
     let output = if params.is_empty() {
         state.engine.query(&request.query).await?
     } else {
-        state.engine.query_with_params(&request.query, &params).await?
+        state
+            .engine
+            .query_with_params(&request.query, &params)
+            .await?
     };
     output_reply(&output, req.accept.as_deref())
 }
@@ -144,7 +146,12 @@ pub(super) async fn list_tenants(state: Arc<AppState>, req: Request, _: Body) ->
     Ok(json(&serde_json::json!({ "tenants": all }), StatusCode::OK))
 }
 
-pub(super) async fn change_tenant(id: i32, state: Arc<AppState>, req: Request, body: Body) -> Response {
+pub(super) async fn change_tenant(
+    id: i32,
+    state: Arc<AppState>,
+    req: Request,
+    body: Body,
+) -> Response {
     admin(&state, &req)?;
     let change: TenantChange = read_json(body).await?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
@@ -223,8 +230,12 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         // The modality is known at once for an upload: refuse a disabled
         // one now. Media the probe cannot read is accepted and fails in
         // its task with the decoder's reason.
-        if let Ok(probed) =
-            crate::probe::probe(&state.config.udf, &file.path, std::time::Duration::from_secs(30)).await
+        if let Ok(probed) = crate::probe::probe(
+            &state.config.udf,
+            &file.path,
+            std::time::Duration::from_secs(30),
+        )
+        .await
         {
             tenant.require(&probed.modality)?;
         }
@@ -318,7 +329,11 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
         let file = form
             .file
             .ok_or_else(|| Error::BadRequest("a multipart job needs a `file` part".into()))?;
-        let name = file.filename.clone().unwrap_or_default().to_ascii_lowercase();
+        let name = file
+            .filename
+            .clone()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let kind = if name.ends_with(".zip") { "zip" } else { "csv" };
         (file, kind)
     } else {
@@ -331,7 +346,10 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
                 "send a job as text/csv, application/zip or a multipart `file`, not {content_type:?}"
             )));
         };
-        (upload::body_to_file(&uploads(&state), body, limit).await?, kind)
+        (
+            upload::body_to_file(&uploads(&state), body, limit).await?,
+            kind,
+        )
     };
     let job = jobs::create(
         state.postgres.pool(),

@@ -141,11 +141,7 @@ fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
     warp::header::optional::<String>("authorization")
         .and(warp::header::optional::<String>("accept"))
         .and(warp::header::optional::<String>("content-type"))
-        .and(
-            warp::query::raw()
-                .or(warp::any().map(String::new))
-                .unify(),
-        )
+        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .map(|auth, accept, content_type, query| Request {
             auth,
             accept,
@@ -192,7 +188,11 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         Endpoint::Healthz => to!(warp::path!("healthz"), warp::get(), h::healthz),
         Endpoint::Metrics => to!(warp::path!("metrics"), warp::get(), h::metrics),
         Endpoint::OpenApi => to!(warp::path!("v1" / "openapi.json"), warp::get(), h::openapi),
-        Endpoint::AdminSql => to!(warp::path!("v1" / "admin" / "sql"), warp::post(), h::admin_sql),
+        Endpoint::AdminSql => to!(
+            warp::path!("v1" / "admin" / "sql"),
+            warp::post(),
+            h::admin_sql
+        ),
         Endpoint::CreateTenant => to!(
             warp::path!("v1" / "admin" / "tenants"),
             warp::post(),
@@ -278,7 +278,10 @@ pub fn routes(
 }
 
 /// A query result as Arrow IPC (when asked for) or JSON rows.
-fn output_reply(output: &QueryOutput, accept: Option<&str>) -> Result<warp::reply::Response, Error> {
+fn output_reply(
+    output: &QueryOutput,
+    accept: Option<&str>,
+) -> Result<warp::reply::Response, Error> {
     if accept.is_some_and(|a| a.contains(ARROW_STREAM)) {
         let bytes = output.to_arrow_stream()?;
         return Ok(warp::reply::with_header(bytes, "content-type", ARROW_STREAM).into_response());

@@ -44,7 +44,8 @@ pub struct Form {
 }
 
 fn new_upload_path(dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     let mut buf = [0u8; 12];
     getrandom::fill(&mut buf).map_err(|e| Error::Config(format!("no random numbers: {e}")))?;
     let name: String = buf.iter().map(|b| format!("{b:02x}")).collect();
@@ -86,7 +87,9 @@ pub async fn body_to_file(
             .await
             .map_err(|e| Error::io("writing the upload", e))?;
     }
-    file.flush().await.map_err(|e| Error::io("writing the upload", e))?;
+    file.flush()
+        .await
+        .map_err(|e| Error::io("writing the upload", e))?;
     if received.bytes == 0 {
         return Err(Error::BadRequest("the body is empty".into()));
     }
@@ -107,9 +110,7 @@ pub async fn form(
 ) -> Result<Form> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| Error::BadRequest(format!("multipart form: {e}")))?;
-    let stream = body.map(|chunk| {
-        chunk.map(|mut b| -> Bytes { b.copy_to_bytes(b.remaining()) })
-    });
+    let stream = body.map(|chunk| chunk.map(|mut b| -> Bytes { b.copy_to_bytes(b.remaining()) }));
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limit.saturating_add(MAX_FIELD * 8))
@@ -150,7 +151,9 @@ pub async fn form(
                     .await
                     .map_err(|e| Error::io("writing the upload", e))?;
             }
-            file.flush().await.map_err(|e| Error::io("writing the upload", e))?;
+            file.flush()
+                .await
+                .map_err(|e| Error::io("writing the upload", e))?;
             if received.bytes == 0 {
                 return Err(Error::BadRequest("the `file` part is empty".into()));
             }

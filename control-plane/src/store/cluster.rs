@@ -148,7 +148,6 @@ impl PrivateCluster {
         client_config_at(&socket_dir_for(data_dir), ROLE)
     }
 
-
     /// Stops the server with a fast shutdown (open transactions roll back,
     /// everything committed stays), escalating if it does not exit in time.
     ///

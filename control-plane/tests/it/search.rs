@@ -9,22 +9,8 @@ use clickprint::engine::Engine;
 use clickprint::library;
 
 use crate::common::{data_dir, embedded_config};
-
-/// Runs ffmpeg to make one test medium.
-pub fn ffmpeg(args: &[&str], out: &Path) -> PathBuf {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-nostdin"])
-        .args(args)
-        .arg(out)
-        .output()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(
-        status.status.success(),
-        "ffmpeg {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    out.to_path_buf()
-}
+pub use clickprint_tests::ffmpeg;
+use clickprint_tests::{image_source, melody_source as melody};
 
 pub async fn open(dir: &Path) -> Engine {
     let engine = Engine::open(&embedded_config(dir).clickhouse).expect("the embedded engine");
@@ -84,25 +70,6 @@ struct Library {
 const IMAGES: u64 = 150;
 const AUDIO: u64 = 30;
 const VIDEOS: u64 = 20;
-
-/// A melody of `seconds` as an ffmpeg source: 250 ms notes whose pitches
-/// depend on `seed`.
-fn melody(seed: u64, seconds: u32) -> String {
-    let (a, b) = (seed as f64 * 1.37 + 0.11, seed as f64 * 2.71 + 0.53);
-    format!(
-        "aevalsrc=exp(-8*mod(t\\,0.25))*(0.5*sin(2*PI*t*(200+1500*abs(sin(floor(t*4)*{a}))))\\
-         +0.3*sin(2*PI*t*(300+2000*abs(sin(floor(t*4)*{b}))))):s=22050:d={seconds}"
-    )
-}
-
-/// The lavfi picture of library image `i`: random Game of Life boards,
-/// blocky (cells scaled up) or blurred into blobs, all different.
-fn image_source(i: u64) -> String {
-    match i % 2 {
-        0 => format!("life=s=120x90:seed={i}:ratio=0.35,scale=480:360:flags=neighbor"),
-        _ => format!("life=s=240x180:seed={i}:ratio=0.3,scale=480:360,boxblur=3"),
-    }
-}
 
 /// Mandelbrot views, far apart, for the videos' first shots.
 const CENTRES: [(f64, f64); 5] = [

@@ -1,0 +1,639 @@
+//! The HTTP API as applications use it: operators make tenants and keys;
+//! tenants ingest by URL, upload, CSV and ZIP, watch jobs, search, delete;
+//! hostile input gets a clear 4xx; tenants never see each other.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clickprint_tests::{
+    Api, Service, admin_token, data_dir, ffmpeg, file_server, image_source, melody_source,
+    wait_until,
+};
+use serde_json::{Value, json};
+
+/// A service allowed to fetch from loopback (where the test's file server is).
+fn service(dir: &Path, extra: &[(&str, &str)]) -> (Service, Api) {
+    let mut env = vec![("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true")];
+    env.extend_from_slice(extra);
+    let service = Service::start_with(dir, &env);
+    let admin = Api::new(&service.url, Some(&admin_token(dir)));
+    (service, admin)
+}
+
+/// Creates a tenant and a key for it; the tenant's client.
+fn tenant(admin: &Api, body: Value) -> (i64, Api) {
+    let (status, tenant) = admin.post_json("/v1/admin/tenants", &body);
+    assert_eq!(status, 201, "{tenant}");
+    let id = tenant["id"].as_i64().expect("a tenant id");
+    let (status, key) = admin.post_json(&format!("/v1/admin/tenants/{id}/keys"), &json!({}));
+    assert_eq!(status, 201, "{key}");
+    (id, admin.with_token(key["key"].as_str().expect("a key")))
+}
+
+/// Waits until media `id` leaves pending/processing; its final state.
+fn settled(api: &Api, id: i64) -> Value {
+    let mut last = Value::Null;
+    let done = wait_until(Duration::from_secs(240), || {
+        let (status, item) = api.get(&format!("/v1/media/{id}"));
+        assert_eq!(status, 200, "{item}");
+        last = item;
+        !matches!(last["status"].as_str(), Some("pending" | "processing"))
+    });
+    assert!(done, "media {id} did not settle: {last}");
+    last
+}
+
+fn image(dir: &Path, name: &str, seed: u32) -> PathBuf {
+    let source = image_source(u64::from(seed));
+    ffmpeg(
+        &["-f", "lavfi", "-i", &source, "-frames:v", "1"],
+        &dir.join(name),
+    )
+}
+
+fn melody(dir: &Path, name: &str, seed: u32, seconds: u32) -> PathBuf {
+    let source = melody_source(u64::from(seed), seconds);
+    ffmpeg(
+        &["-f", "lavfi", "-i", &source, "-b:a", "128k"],
+        &dir.join(name),
+    )
+}
+
+fn video(dir: &Path, name: &str, seed: u32) -> PathBuf {
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("life=s=160x120:seed={seed}:ratio=0.25:rate=25,scale=320:240"),
+            "-f",
+            "lavfi",
+            "-i",
+            &melody_source(u64::from(seed), 12),
+            "-t",
+            "12",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "aac",
+        ],
+        &dir.join(name),
+    )
+}
+
+fn zip_of(path: &Path, entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let file = std::fs::File::create(path).expect("the zip file");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        zip.start_file(*name, options).expect("writing the zip");
+        zip.write_all(data).expect("writing the zip");
+    }
+    zip.finish().expect("writing the zip");
+    std::fs::read(path).expect("writing the zip")
+}
+
+#[test]
+fn operators_manage_tenants_and_keys() {
+    let dir = data_dir("api-operators");
+    let (service, admin) = service(dir.path(), &[]);
+    let anonymous = Api::new(&service.url, None);
+    assert_eq!(anonymous.get("/v1/admin/tenants").0, 401);
+    assert_eq!(admin.with_token("wrong").get("/v1/admin/tenants").0, 401);
+    let (status, body) = admin.post_json("/v1/admin/tenants", &json!({"name": "Bad Name!"}));
+    assert_eq!(status, 400, "{body}");
+    let (id, acme) = tenant(&admin, json!({"name": "acme"}));
+    let (status, body) = admin.post_json("/v1/admin/tenants", &json!({"name": "acme"}));
+    assert_eq!(
+        (status, body["error"].as_str().unwrap()),
+        (409, "a tenant named acme exists already")
+    );
+    let (status, body) = admin.post_json(
+        "/v1/admin/tenants",
+        &json!({"name": "x", "modalities": ["image", "smell"]}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("smell"), "{body}");
+
+    // Keys are listed by prefix, never whole; a key works until revoked.
+    let (status, keys) = admin.get(&format!("/v1/admin/tenants/{id}/keys"));
+    assert_eq!(status, 200);
+    let key = &keys["keys"][0];
+    assert!(key["prefix"].as_str().unwrap().starts_with("cpk_"));
+    assert!(key.get("key").is_none() && !keys.to_string().contains("secret"));
+    assert_eq!(acme.get("/v1/media").0, 200);
+    let key_id = key["id"].as_i64().unwrap();
+    assert_eq!(
+        admin
+            .delete(&format!("/v1/admin/tenants/{id}/keys/{key_id}"))
+            .0,
+        204
+    );
+    let (status, body) = acme.get("/v1/media");
+    assert_eq!(status, 401, "{body}");
+
+    // A disabled tenant's keys are refused with 403, and work again once enabled.
+    let (beta_id, beta) = tenant(&admin, json!({"name": "beta"}));
+    let (status, t) = admin.patch_json(
+        &format!("/v1/admin/tenants/{beta_id}"),
+        &json!({"disabled": true}),
+    );
+    assert_eq!((status, &t["disabled"]), (200, &json!(true)), "{t}");
+    let (status, body) = beta.get("/v1/media");
+    assert_eq!(
+        (status, body["error"].as_str().unwrap()),
+        (403, "tenant beta is disabled")
+    );
+    admin.patch_json(
+        &format!("/v1/admin/tenants/{beta_id}"),
+        &json!({"disabled": false}),
+    );
+    assert_eq!(beta.get("/v1/media").0, 200);
+    assert_eq!(
+        admin
+            .patch_json("/v1/admin/tenants/99", &json!({"disabled": true}))
+            .0,
+        404
+    );
+
+    // The OpenAPI document is served and every route it lists exists.
+    let (status, doc) = anonymous.get("/v1/openapi.json");
+    assert_eq!(status, 200);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path.replace("{id}", "1").replace("{key_id}", "1");
+            let response = reqwest::blocking::Client::new()
+                .request(
+                    method.to_uppercase().parse().unwrap(),
+                    format!("{}{concrete}", service.url),
+                )
+                .send()
+                .unwrap();
+            let status = response.status().as_u16();
+            let text = response.text().unwrap();
+            assert!(
+                !(status == 404 && text.contains("no such endpoint")) && status != 405,
+                "{method} {path}: {status} {text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_library_ingested_every_way_finds_its_copies() {
+    let dir = data_dir("api-library");
+    let media = dir.path().join("media-files");
+    std::fs::create_dir_all(&media).unwrap();
+    let served = file_server(&media);
+    let (service, admin) = service(dir.path(), &[]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+
+    // 84 pictures, 12 tracks, 6 videos: 102 items.
+    let pictures: Vec<PathBuf> = (0..84)
+        .map(|i| image(&media, &format!("p{i:03}.png"), i + 1))
+        .collect();
+    let tracks: Vec<PathBuf> = (0..12)
+        .map(|i| melody(&media, &format!("t{i:02}.mp3"), i + 1, 20))
+        .collect();
+    let videos: Vec<PathBuf> = (0..6)
+        .map(|i| video(&media, &format!("v{i}.mp4"), i + 40))
+        .collect();
+    let name = |p: &PathBuf| p.file_name().unwrap().to_str().unwrap().to_owned();
+    let mut ids: std::collections::HashMap<String, i64> = Default::default();
+
+    // By URL: 30 pictures and the tracks.
+    for p in pictures[..30].iter().chain(&tracks) {
+        let (status, item) = api.post_json(
+            "/v1/media",
+            &json!({"url": format!("{served}/{}", name(p)), "external_id": name(p), "metadata": {"kind": "url"}}),
+        );
+        assert_eq!(
+            (status, item["status"].as_str()),
+            (202, Some("pending")),
+            "{item}"
+        );
+        ids.insert(name(p), item["id"].as_i64().unwrap());
+    }
+    // By upload: 24 pictures and the videos.
+    for p in pictures[30..54].iter().chain(&videos) {
+        let (status, item) =
+            api.post_file("/v1/media", p, &[("metadata", r#"{"kind": "upload"}"#)]);
+        assert_eq!(status, 202, "{item}");
+        assert_eq!(item["external_id"], name(p));
+        ids.insert(name(p), item["id"].as_i64().unwrap());
+    }
+    // By CSV: 15 pictures.
+    let mut csv = String::from("url,external_id,batch\n");
+    for p in &pictures[54..69] {
+        csv.push_str(&format!("{served}/{},{},csv\n", name(p), name(p)));
+    }
+    let (status, csv_job) = api.post_body("/v1/jobs", "text/csv", csv.into_bytes());
+    assert_eq!((status, &csv_job["total"]), (202, &json!(15)), "{csv_job}");
+    // By ZIP: 15 pictures and a manifest.
+    let mut manifest = String::from("file,external_id\n");
+    let files: Vec<(String, Vec<u8>)> = pictures[69..84]
+        .iter()
+        .map(|p| (format!("pics/{}", name(p)), std::fs::read(p).unwrap()))
+        .collect();
+    for (path, _) in &files {
+        manifest.push_str(&format!("{path},{}\n", path.trim_start_matches("pics/")));
+    }
+    let mut entries: Vec<(&str, &[u8])> = vec![("manifest.csv", manifest.as_bytes())];
+    entries.extend(files.iter().map(|(n, d)| (n.as_str(), d.as_slice())));
+    let zip = zip_of(&dir.path().join("job.zip"), &entries);
+    let (status, zip_job) = api.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!((status, &zip_job["total"]), (202, &json!(15)), "{zip_job}");
+
+    // Job counters move to their totals.
+    for job in [&csv_job, &zip_job] {
+        let id = job["id"].as_i64().unwrap();
+        let mut last = Value::Null;
+        assert!(
+            wait_until(Duration::from_secs(300), || {
+                last = api.get(&format!("/v1/jobs/{id}")).1;
+                last["status"] == "done"
+            }),
+            "job {id}: {last}"
+        );
+        assert_eq!(
+            (&last["completed"], &last["failed"]),
+            (&json!(15), &json!(0)),
+            "{last}"
+        );
+    }
+    for id in ids.values() {
+        let item = settled(&api, *id);
+        assert_eq!(item["status"], "ready", "{item}");
+    }
+    let (_, page) = api.get("/v1/media?status=ready&limit=1000");
+    assert_eq!(page["media"].as_array().unwrap().len(), 102);
+
+    // Copies find their originals first.
+    let search = |file: &Path| {
+        let (status, answer) = api.post_file("/v1/search", file, &[]);
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let work = dir.path().join("queries");
+    std::fs::create_dir_all(&work).unwrap();
+    // Blurred boards (odd seeds): a board of flat squares repeats one
+    // corner pattern everywhere, which the keypoint check cannot place
+    // under a crop (udf/README.md, "Known limits").
+    for (i, p) in [&pictures[2], &pictures[40], &pictures[60], &pictures[80]]
+        .iter()
+        .enumerate()
+    {
+        let crop = ffmpeg(
+            &[
+                "-i",
+                p.to_str().unwrap(),
+                "-vf",
+                "crop=iw*0.9:ih*0.9",
+                "-q:v",
+                "4",
+            ],
+            &work.join(format!("crop{i}.jpg")),
+        );
+        let answer = search(&crop);
+        assert_eq!(answer["matches"][0]["external_id"], name(p), "{answer}");
+        assert_eq!(answer["matches"][0]["query_range"], Value::Null);
+    }
+    // An audio excerpt from 6 s: aligned within a second.
+    let excerpt = ffmpeg(
+        &[
+            "-ss",
+            "6",
+            "-t",
+            "6",
+            "-i",
+            tracks[4].to_str().unwrap(),
+            "-b:a",
+            "64k",
+        ],
+        &work.join("excerpt.mp3"),
+    );
+    let answer = search(&excerpt);
+    let top = &answer["matches"][0];
+    assert_eq!(top["external_id"], name(&tracks[4]), "{answer}");
+    let offset =
+        top["reference_range"][0].as_f64().unwrap() - top["query_range"][0].as_f64().unwrap();
+    assert!((offset - 6.0).abs() < 1.0, "{answer}");
+    // A trimmed, re-encoded video from 3 s.
+    let trimmed = ffmpeg(
+        &[
+            "-ss",
+            "3",
+            "-t",
+            "6",
+            "-i",
+            videos[2].to_str().unwrap(),
+            "-c:v",
+            "libx264",
+            "-crf",
+            "35",
+            "-preset",
+            "ultrafast",
+        ],
+        &work.join("trim.mp4"),
+    );
+    let answer = search(&trimmed);
+    let top = &answer["matches"][0];
+    assert_eq!(top["external_id"], name(&videos[2]), "{answer}");
+    let offset =
+        top["reference_range"][0].as_f64().unwrap() - top["query_range"][0].as_f64().unwrap();
+    assert!((offset - 3.0).abs() < 1.0, "{answer}");
+    for stage in ["probe", "search", "total"] {
+        assert!(answer["timings_ms"][stage].as_f64().is_some(), "{answer}");
+    }
+    // By URL too; and an unrelated picture finds nothing.
+    let (status, answer) = api.post_json(
+        "/v1/search",
+        &json!({"url": format!("{served}/{}", name(&pictures[7]))}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["matches"][0]["external_id"], name(&pictures[7]));
+    let unrelated = ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2=s=640x480", "-frames:v", "1"],
+        &work.join("unrelated.png"),
+    );
+    assert_eq!(search(&unrelated)["matches"], json!([]));
+
+    // Deleting removes an item from results at once.
+    let victim = ids[&name(&pictures[40])];
+    assert_eq!(api.delete(&format!("/v1/media/{victim}")).0, 204);
+    let answer = search(&work.join("crop1.jpg"));
+    assert!(
+        answer["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["media_id"] != victim),
+        "{answer}"
+    );
+    assert_eq!(
+        api.get(&format!("/v1/media/{victim}")).1["status"],
+        "deleted"
+    );
+
+    // Metrics saw it all.
+    let metrics = reqwest::blocking::get(format!("{}/metrics", service.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    for needle in [
+        "clickprint_queue_depth 0",
+        "clickprint_task_duration_seconds_count{outcome=\"done\"} 102",
+        "clickprint_search_duration_seconds_count{outcome=\"ok\"}",
+    ] {
+        assert!(metrics.contains(needle), "{needle} in\n{metrics}");
+    }
+}
+
+#[test]
+fn tenants_never_see_each_other() {
+    let dir = data_dir("api-isolation");
+    let media = dir.path().join("files");
+    std::fs::create_dir_all(&media).unwrap();
+    let (_service, admin) = service(dir.path(), &[]);
+    let (_, a) = tenant(&admin, json!({"name": "a"}));
+    let (_, b) = tenant(&admin, json!({"name": "b"}));
+    let picture = image(&media, "shared.png", 4);
+    let (_, item) = b.post_file("/v1/media", &picture, &[]);
+    let b_id = item["id"].as_i64().unwrap();
+    assert_eq!(settled(&b, b_id)["status"], "ready");
+    // A cannot see, list, search or delete B's item; the answer is the
+    // same as for an id nobody has.
+    let (status, body) = a.get(&format!("/v1/media/{b_id}"));
+    assert_eq!(
+        (status, body["error"].as_str().unwrap()),
+        (404, format!("no media {b_id}").as_str())
+    );
+    assert_eq!(a.get("/v1/media/999999").1["error"], "no media 999999");
+    assert_eq!(a.delete(&format!("/v1/media/{b_id}")).0, 404);
+    assert_eq!(a.get("/v1/media").1["media"], json!([]));
+    let (status, answer) = a.post_file("/v1/search", &picture, &[]);
+    assert_eq!((status, &answer["matches"]), (200, &json!([])), "{answer}");
+    // B still has it, and finds it.
+    assert_eq!(b.get(&format!("/v1/media/{b_id}")).1["status"], "ready");
+    let (_, answer) = b.post_file("/v1/search", &picture, &[]);
+    assert_eq!(answer["matches"][0]["media_id"], b_id, "{answer}");
+    // A's job ids are not B's either.
+    let (_, job) = b.post_body(
+        "/v1/jobs",
+        "text/csv",
+        b"url\nhttp://127.0.0.1:9/x.png\n".to_vec(),
+    );
+    let job = job["id"].as_i64().unwrap();
+    assert_eq!(a.get(&format!("/v1/jobs/{job}")).0, 404);
+    assert_eq!(a.delete(&format!("/v1/jobs/{job}")).0, 404);
+}
+
+#[test]
+fn hostile_input_gets_a_clear_refusal() {
+    let dir = data_dir("api-hostile");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    // Loopback URLs are refused here: the default policy.
+    let service = Service::start_with(dir.path(), &[("CLICKPRINT_MAX_UPLOAD_BYTES", "3000000")]);
+    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
+    let (_, api) = tenant(
+        &admin,
+        json!({"name": "acme", "modalities": ["image"], "max_assets": 6}),
+    );
+    let anonymous = Api::new(&service.url, None);
+
+    // No key, a malformed key, an unknown key.
+    for client in [
+        anonymous.clone(),
+        api.with_token("nonsense"),
+        api.with_token("cpk_000000000000_00"),
+    ] {
+        let (status, body) = client.get("/v1/media");
+        assert_eq!(status, 401, "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("API key"),
+            "{body}"
+        );
+    }
+    // A disabled modality: refused on upload and on search.
+    let track = melody(&files, "t.mp3", 1, 5);
+    let (status, body) = api.post_file("/v1/media", &track, &[]);
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        body["error"],
+        "audio is not enabled for tenant acme (enabled: image)"
+    );
+    assert_eq!(api.post_file("/v1/search", &track, &[]).0, 403);
+    // A loopback URL: accepted, then failed with the reason.
+    let (_, item) = api.post_json("/v1/media", &json!({"url": "http://127.0.0.1:9/a.png"}));
+    let failed = settled(&api, item["id"].as_i64().unwrap());
+    assert_eq!(failed["status"], "failed");
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("loopback address"),
+        "{failed}"
+    );
+    assert_eq!(
+        api.post_json("/v1/media", &json!({"url": "file:///etc/passwd"}))
+            .0,
+        400
+    );
+    // Unsupported media: the item fails with the decoder's reason.
+    let junk = files.join("junk.png");
+    std::fs::write(&junk, b"this is not a picture, whatever its name says").unwrap();
+    let (status, item) = api.post_file("/v1/media", &junk, &[]);
+    assert_eq!(status, 202, "{item}");
+    let failed = settled(&api, item["id"].as_i64().unwrap());
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("not an image, audio or video file"),
+        "{failed}"
+    );
+    // An oversized upload: 413.
+    let big = files.join("big.png");
+    std::fs::write(&big, vec![0u8; 3_500_000]).unwrap();
+    let (status, body) = api.post_file("/v1/media", &big, &[]);
+    assert_eq!(status, 413, "{body}");
+    let (status, _) = api.post_body("/v1/jobs", "text/csv", vec![b'x'; 3_500_000]);
+    assert_eq!(status, 413);
+
+    // Malformed CSV rows become failed rows; the job goes on.
+    let csv = "url,external_id\nnot a url,one\n,two\nhttp://127.0.0.1:9/three.png,three,extra\n";
+    let (status, job) = api.post_body("/v1/jobs", "text/csv", csv.as_bytes().to_vec());
+    assert_eq!(
+        (status, &job["total"], &job["failed"]),
+        (202, &json!(3), &json!(3)),
+        "{job}"
+    );
+    let reasons: Vec<&str> = job["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons[0].contains("not an http(s) URL") && reasons[1] == "no `url`",
+        "{job}"
+    );
+    assert!(reasons[2].contains("3 fields"), "{job}");
+    assert_eq!(
+        api.post_body("/v1/jobs", "text/csv", b"link\nx\n".to_vec())
+            .0,
+        400
+    );
+
+    // Hostile archives are refused whole, with the reason.
+    let picture = std::fs::read(image(&files, "p.png", 2)).unwrap();
+    let manifest = b"file\np.png\n".as_slice();
+    let zeros = vec![0u8; 2_000_000];
+    for (entries, reason) in [
+        (
+            vec![("manifest.csv", manifest), ("../p.png", picture.as_slice())],
+            "points outside the archive",
+        ),
+        (
+            vec![
+                ("manifest.csv", manifest),
+                ("/etc/p.png", picture.as_slice()),
+            ],
+            "absolute path",
+        ),
+        (
+            vec![
+                ("manifest.csv", manifest),
+                ("inner.zip", picture.as_slice()),
+            ],
+            "archive inside the archive",
+        ),
+        (
+            vec![("manifest.csv", manifest), ("p.png", zeros.as_slice())],
+            "compression bomb",
+        ),
+        (vec![("p.png", picture.as_slice())], "no manifest.csv"),
+    ] {
+        let zip = zip_of(&dir.path().join("hostile.zip"), &entries);
+        let (status, body) = api.post_body("/v1/jobs", "application/zip", zip);
+        assert_eq!(status, 400, "{reason}: {body}");
+        assert!(
+            body["error"].as_str().unwrap().contains(reason),
+            "{reason}: {body}"
+        );
+    }
+    // A symbolic link inside.
+    {
+        let path = dir.path().join("link.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("manifest.csv", options).unwrap();
+        zip.write_all(b"file\np.png\n").unwrap();
+        zip.add_symlink("p.png", "/etc/passwd", options).unwrap();
+        zip.finish().unwrap();
+        let (status, body) =
+            api.post_body("/v1/jobs", "application/zip", std::fs::read(&path).unwrap());
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("symbolic link"),
+            "{body}"
+        );
+    }
+    // A manifest naming a missing file: that row fails, the others go on.
+    let zip = zip_of(
+        &dir.path().join("missing.zip"),
+        &[
+            ("manifest.csv", b"file\np.png\ngone.png\n"),
+            ("p.png", picture.as_slice()),
+        ],
+    );
+    let (status, job) = api.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!(
+        (status, &job["total"], &job["failed"]),
+        (202, &json!(2), &json!(1)),
+        "{job}"
+    );
+    assert!(
+        job["failures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("gone.png"),
+        "{job}"
+    );
+
+    // The asset quota (6: two failed items do not count; p.png is one).
+    let mut accepted = 0;
+    let mut refused = None;
+    for i in 0..8 {
+        let (status, body) = api.post_file(
+            "/v1/media",
+            &image(&files, &format!("q{i}.png"), 10 + i),
+            &[],
+        );
+        match status {
+            202 => accepted += 1,
+            429 => {
+                refused = Some(body);
+                break;
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(accepted, 5);
+    assert!(
+        refused.unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("of its 6 assets")
+    );
+    // The request quota.
+    let (id, limited) = tenant(&admin, json!({"name": "slow", "requests_per_minute": 3}));
+    let statuses: Vec<u16> = (0..5).map(|_| limited.get("/v1/media").0).collect();
+    assert_eq!(statuses, [200, 200, 200, 429, 429], "tenant {id}");
+}
