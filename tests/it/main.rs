@@ -4,11 +4,14 @@
 //! Where new tests go: `api` (the HTTP API as applications use it),
 //! `fingerprint` (the `clickprint fingerprint` tool),
 //! `serve` (the service's life cycle and HTTP API),
-//! `sql` (the `clickprint sql` tool), `setup_errors` (what a machine that
+//! `sql` (the `clickprint sql` tool), `cli` (tenant/ingest/search
+//! commands), `workers` (`clickprint worker` processes), `setup_errors` (what a machine that
 //! is not set up sees). Helpers are in `tests/src/lib.rs`.
 
 mod api;
+mod cli;
 mod fingerprint;
 mod serve;
 mod setup_errors;
 mod sql;
+mod workers;

@@ -1,0 +1,111 @@
+//! The command-line contract scripts rely on: `tenant create`, `ingest`,
+//! `search --json`, with no service running and through one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use clickprint_tests::{
+    Service, clickprint, data_dir, ffmpeg, image_source, melody_source, run_with_timeout, texts,
+};
+use serde_json::Value;
+
+fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let mut command = clickprint(dir);
+    command.args(args);
+    let output = run_with_timeout(command, Duration::from_secs(300));
+    let (stdout, stderr) = texts(&output);
+    (output.status.success(), stdout, stderr)
+}
+
+fn search(dir: &Path, file: &Path) -> Value {
+    let (ok, stdout, stderr) = run(
+        dir,
+        &[
+            "search",
+            "--tenant",
+            "acme",
+            file.to_str().expect("a UTF-8 path"),
+            "--json",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[test]
+fn tenant_ingest_and_search_work_with_and_without_a_service() {
+    let dir = data_dir("cli");
+    let data = dir.path().join("data");
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(library.join("sub")).unwrap();
+    let picture = ffmpeg(
+        &["-f", "lavfi", "-i", &image_source(5), "-frames:v", "1"],
+        &library.join("board.png"),
+    );
+    let track = ffmpeg(
+        &["-f", "lavfi", "-i", &melody_source(3, 20), "-b:a", "128k"],
+        &library.join("sub").join("tune.mp3"),
+    );
+
+    // No service: the command opens the stores itself.
+    let (ok, stdout, stderr) = run(&data, &["tenant", "create", "acme"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "1");
+    let (ok, stdout, stderr) = run(
+        &data,
+        &["ingest", "--tenant", "acme", library.to_str().unwrap()],
+    );
+    assert!(ok, "{stderr}");
+    assert_eq!(stdout.trim(), "2 ready, 0 failed");
+
+    let queries = dir.path().join("queries");
+    std::fs::create_dir_all(&queries).unwrap();
+    let copy = ffmpeg(
+        &["-i", picture.to_str().unwrap(), "-q:v", "12"],
+        &queries.join("copy.jpg"),
+    );
+    let answer = search(&data, &copy);
+    let top = &answer["matches"][0];
+    assert_eq!(top["external_id"], "board.png", "{answer}");
+    assert_eq!(top["modality"], "image");
+    assert!(top["score"].as_f64().unwrap() >= 0.3);
+    assert_eq!(top["query_range"], Value::Null);
+    assert_eq!(top["reference_range"], Value::Null);
+    assert!(answer["timings_ms"]["total"].as_f64().is_some(), "{answer}");
+
+    // Through a running service: the same contract.
+    let service = Service::start(&data);
+    let excerpt = ffmpeg(
+        &["-ss", "5", "-t", "6", "-i", track.to_str().unwrap()],
+        &queries.join("excerpt.wav"),
+    );
+    let answer = search(&data, &excerpt);
+    let top = &answer["matches"][0];
+    assert_eq!(top["external_id"], "tune.mp3", "{answer}");
+    assert_eq!(top["modality"], "audio");
+    let (q, r) = (&top["query_range"], &top["reference_range"]);
+    let offset = r[0].as_f64().unwrap() - q[0].as_f64().unwrap();
+    assert!((offset - 5.0).abs() < 1.0, "{answer}");
+    assert!(r[1].as_f64().unwrap() > r[0].as_f64().unwrap());
+
+    // A file that is not media: the item fails with the decoder's reason
+    // and the command says so with a non-zero exit.
+    let junk = dir.path().join("junk.png");
+    std::fs::write(&junk, b"not a picture").unwrap();
+    let (ok, stdout, stderr) = run(
+        &data,
+        &["ingest", "--tenant", "acme", junk.to_str().unwrap()],
+    );
+    assert!(!ok, "{stdout}");
+    assert!(stderr.contains("failed: junk.png"), "{stderr}");
+    assert!(
+        stderr.contains("not an image, audio or video file"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(
+        &data,
+        &["search", "--tenant", "nobody", junk.to_str().unwrap()],
+    );
+    assert!(!ok && stderr.contains("no tenant nobody"), "{stderr}");
+    drop(service);
+}
