@@ -469,6 +469,15 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../clickprint.example.toml");
         let raw = RawConfig::load(Some(&path)).unwrap();
         Config::from_raw(raw).unwrap();
+        // It lists every setting, set or commented out.
+        let text = std::fs::read_to_string(&path).unwrap();
+        for key in RawConfig::keys() {
+            assert!(
+                text.lines()
+                    .any(|l| l.trim_start_matches("# ").starts_with(&format!("{key} = "))),
+                "clickprint.example.toml does not mention {key}"
+            );
+        }
     }
 
     #[test]
