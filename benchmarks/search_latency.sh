@@ -6,18 +6,8 @@
 #
 #   benchmarks/search_latency.sh     # writes benchmarks/results/<date>-search-latency.csv
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-scripts/setup.sh
-# shellcheck disable=SC1091
-source .deps/paths.env
-export CLICKPRINT_CHDB_LIBRARY CLICKPRINT_LIBPYTHON
-cargo build --release -p clickprint-udf --quiet
-cargo build --release -p clickprint --example search_latency --quiet
-work="$(mktemp -d)"
-chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tools/example.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" search_latency search-latency
 ffmpeg -v error -y -f lavfi -i "life=s=240x180:seed=3:ratio=0.3,scale=480:360,boxblur=3" -frames:v 1 "$work/query.png"
-out="benchmarks/results/$(date -u +%Y-%m-%d)-search-latency.csv"
 target/release/examples/search_latency "$work/data" "$work/query.png" | tee "$out"
 echo "results: $out"

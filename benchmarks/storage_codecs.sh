@@ -7,17 +7,8 @@
 #
 #   benchmarks/storage_codecs.sh     # writes benchmarks/results/<date>-storage-codecs.csv
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-scripts/setup.sh
-# shellcheck disable=SC1091
-source .deps/paths.env
-export CLICKPRINT_CHDB_LIBRARY CLICKPRINT_LIBPYTHON
-cargo build --release -p clickprint-udf --quiet
-cargo build --release -p clickprint --example storage_codecs --quiet
-work="$(mktemp -d)"
-chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=tools/example.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" storage_codecs storage-codecs
 media="$work/media"
 mkdir -p "$media"
 ff() { ffmpeg -v error -y -nostdin "$@"; }
@@ -36,6 +27,5 @@ for i in $(seq 1 8); do
         -f lavfi -i "sine=f=$((300 + i * 41)):beep_factor=4" -t 20 \
         -c:v libx264 -preset veryfast -c:a aac "$media/video-$i.mp4"
 done
-out="benchmarks/results/$(date -u +%Y-%m-%d)-storage-codecs.csv"
 target/release/examples/storage_codecs "$work/data" "$media" | tee "$out"
 echo "results: $out"

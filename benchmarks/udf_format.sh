@@ -6,17 +6,7 @@
 #
 #   benchmarks/udf_format.sh     # writes benchmarks/results/<date>-udf-format.csv
 set -euo pipefail
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$root"
-scripts/setup.sh
-# shellcheck disable=SC1091
-source .deps/paths.env
-export CLICKPRINT_CHDB_LIBRARY CLICKPRINT_LIBPYTHON
-cargo build --release -p clickprint-udf --quiet
-cargo build --release -p clickprint --example udf_format --quiet
-work="$(mktemp -d)"
-chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
-out="benchmarks/results/$(date -u +%Y-%m-%d)-udf-format.csv"
+# shellcheck source=tools/example.sh
+source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" udf_format udf-format
 target/release/examples/udf_format "$work" | tee "$out"
 echo "results: $out"

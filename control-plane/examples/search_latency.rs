@@ -7,8 +7,9 @@
 
 use std::time::Instant;
 
-use clickprint::config::{Config, RawConfig};
 use clickprint::engine::Engine;
+
+mod common;
 use clickprint::library;
 
 const RUNS: usize = 15;
@@ -36,17 +37,7 @@ async fn time(engine: &Engine, sql: &str, params: &[(&str, String)]) -> (f64, f6
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (dir, image) = (&args[1], &args[2]);
-    let udf_dir = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()));
-    let config = Config::from_raw(RawConfig {
-        data_dir: dir.into(),
-        udf_dir,
-        ..RawConfig::default()
-    })
-    .expect("configuration");
-    let engine = Engine::open(&config.clickhouse).expect("engine");
-    library::apply_schema(&engine).await.expect("schema");
+    let engine = common::engine(std::path::Path::new(dir)).await;
     library::ingest(&engine, 7, 1, image).await.expect("ingest");
     let params = [
         ("tenant", "7".to_owned()),

@@ -9,8 +9,7 @@
 
 use std::time::Instant;
 
-use clickprint::config::{Config, RawConfig};
-use clickprint::engine::Engine;
+mod common;
 use clickprint::library;
 
 /// (variant, fp_keys columns, fp_media columns). The schema's own columns
@@ -45,17 +44,7 @@ const VARIANTS: [(&str, &str, &str); 4] = [
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (dir, media) = (&args[1], &args[2]);
-    let udf_dir = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent()?.parent().map(|p| p.to_path_buf()));
-    let config = Config::from_raw(RawConfig {
-        data_dir: dir.into(),
-        udf_dir,
-        ..RawConfig::default()
-    })
-    .expect("configuration");
-    let engine = Engine::open(&config.clickhouse).expect("engine");
-    library::apply_schema(&engine).await.expect("schema");
+    let engine = common::engine(std::path::Path::new(dir)).await;
     let mut files: Vec<_> = std::fs::read_dir(media)
         .expect("media folder")
         .filter_map(|e| Some(e.ok()?.path()))

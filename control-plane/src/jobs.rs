@@ -283,6 +283,30 @@ pub async fn create(
             .await
             .map_err(|e| Error::BadRequest(format!("reading the job: {e}")))??
     };
+    let files: Vec<PathBuf> = extracted
+        .iter()
+        .filter_map(|f| f.as_ref().ok().cloned().flatten())
+        .collect();
+    let stored = store(pool, data_dir, tenant, kind, rows, &mut failures, extracted).await;
+    // Files the items took were moved into the library; what is left of
+    // them (a refused job) goes.
+    for file in files {
+        let _ = tokio::fs::remove_file(file).await;
+    }
+    get(pool, tenant.id, stored?).await
+}
+
+/// Writes a prepared job: its row, its items and tasks, its failed rows,
+/// in one transaction; the job's id.
+async fn store(
+    pool: &Pool,
+    data_dir: &Path,
+    tenant: &Tenant,
+    kind: &str,
+    rows: Vec<Row>,
+    failures: &mut Vec<Failure>,
+    extracted: Vec<std::result::Result<Option<PathBuf>, String>>,
+) -> Result<i64> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let total = i32::try_from(rows.len() + failures.len()).unwrap_or(i32::MAX);
@@ -304,25 +328,7 @@ pub async fn create(
             }
         })
         .collect();
-    if let Some(max) = tenant.max_assets {
-        tx.execute("SELECT pg_advisory_xact_lock(1, $1)", &[&tenant.id])
-            .await?;
-        let used: i64 = tx
-            .query_one(
-                "SELECT count(*) FROM media WHERE tenant_id = $1 \
-                 AND status NOT IN ('deleted', 'failed', 'cancelled')",
-                &[&tenant.id],
-            )
-            .await?
-            .get(0);
-        if used + accepted.len() as i64 > max {
-            return Err(Error::QuotaExceeded(format!(
-                "tenant {} holds {used} of its {max} assets; the job's {} items do not fit",
-                tenant.name,
-                accepted.len()
-            )));
-        }
-    }
+    media::check_quota(&tx, tenant, accepted.len() as i64).await?;
     for (row, file) in accepted {
         let source = match &file {
             Some(_) => format!("upload:{}", row.source),
@@ -342,7 +348,7 @@ pub async fn create(
         )
         .await?;
     }
-    for (row, reason) in &failures {
+    for (row, reason) in failures.iter() {
         tx.execute(
             "INSERT INTO job_failures (job_id, row_number, reason) VALUES ($1, $2, $3)",
             &[&job_id, row, reason],
@@ -350,7 +356,7 @@ pub async fn create(
         .await?;
     }
     tx.commit().await?;
-    get(pool, tenant.id, job_id).await
+    Ok(job_id)
 }
 
 /// What a job file holds, read off the async threads: rows, failures, and
@@ -374,26 +380,17 @@ fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<
             let (rows, failures) = parse_csv(&archive.manifest.clone(), "file")?;
             std::fs::create_dir_all(staging)
                 .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
-            let files = rows
-                .iter()
-                .map(|row| {
-                    let target =
-                        staging.join(format!("zip-{}-{}", std::process::id(), random_suffix()));
-                    archive.extract(&row.source, &target).map(|()| Some(target))
-                })
-                .collect();
+            let mut files = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let target = staging.join(format!("zip-{}", crate::random_hex(12)?));
+                files.push(archive.extract(&row.source, &target).map(|()| Some(target)));
+            }
             Ok((rows, failures, files))
         }
         other => Err(Error::BadRequest(format!(
             "unknown job kind {other:?}; send text/csv or application/zip"
         ))),
     }
-}
-
-fn random_suffix() -> String {
-    let mut buf = [0u8; 8];
-    let _ = getrandom::fill(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A job of a tenant, with its counts.

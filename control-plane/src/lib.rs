@@ -25,3 +25,14 @@ pub mod tenants;
 pub mod worker;
 
 pub use error::{Error, Result};
+
+/// `bytes` random bytes from the system, in hex: keys, tokens, file names.
+///
+/// # Errors
+/// [`Error::Config`] when the system has no random numbers to give.
+pub(crate) fn random_hex(bytes: usize) -> Result<String> {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf)
+        .map_err(|e| Error::Config(format!("no random numbers from the system: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}

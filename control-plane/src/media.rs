@@ -98,7 +98,7 @@ pub fn file_path(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
 }
 
 /// Checks the tenant's asset quota inside `tx`, counting `more` new items.
-async fn check_quota(tx: &Transaction<'_>, tenant: &Tenant, more: i64) -> Result<()> {
+pub(crate) async fn check_quota(tx: &Transaction<'_>, tenant: &Tenant, more: i64) -> Result<()> {
     let Some(max) = tenant.max_assets else {
         return Ok(());
     };

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use tokio_postgres::Row;
 
 use crate::error::{Error, Result};
+use crate::random_hex;
 
 /// The modalities a tenant may have enabled.
 pub const MODALITIES: [&str; 3] = ["image", "audio", "video"];
@@ -272,13 +273,6 @@ pub struct IssuedKey {
     pub key: String,
     /// The tenant it belongs to.
     pub tenant_id: i32,
-}
-
-fn random_hex(bytes: usize) -> Result<String> {
-    let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf)
-        .map_err(|e| Error::Config(format!("no random numbers from the system: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Issues a key for a tenant.

@@ -127,9 +127,14 @@ pub async fn run(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     tracing::info!(worker = %name, "worker started");
+    let mut last_chores = Instant::now();
     loop {
         if *stop.borrow() {
             break;
+        }
+        if last_chores.elapsed() > Duration::from_secs(60) {
+            last_chores = Instant::now();
+            chores(&ctx).await;
         }
         let claimed = match queue::claim(&ctx.pool, &name, ctx.lease).await {
             Ok(c) => c,
@@ -149,6 +154,35 @@ pub async fn run(
         }
     }
     tracing::info!(worker = %name, "worker stopped");
+}
+
+/// Housekeeping any worker may do now and then: forget request counts
+/// older than an hour (the per-minute quota needs the current minute only),
+/// and remove uploads left by requests that died before making their item.
+async fn chores(ctx: &WorkerContext) {
+    if let Ok(client) = ctx.pool.get().await {
+        let _ = client
+            .execute(
+                "DELETE FROM request_counts WHERE minute < now() - interval '1 hour'",
+                &[],
+            )
+            .await;
+    }
+    let uploads = ctx.data_dir.join("uploads");
+    if let Ok(mut entries) = tokio::fs::read_dir(&uploads).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let stale = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(24 * 3600));
+            if stale {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
 }
 
 /// Works one task to its end: done, queued again, or dead.

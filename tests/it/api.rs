@@ -23,12 +23,7 @@ fn service(dir: &Path, extra: &[(&str, &str)]) -> (Service, Api) {
 
 /// Creates a tenant and a key for it; the tenant's client.
 fn tenant(admin: &Api, body: Value) -> (i64, Api) {
-    let (status, tenant) = admin.post_json("/v1/admin/tenants", &body);
-    assert_eq!(status, 201, "{tenant}");
-    let id = tenant["id"].as_i64().expect("a tenant id");
-    let (status, key) = admin.post_json(&format!("/v1/admin/tenants/{id}/keys"), &json!({}));
-    assert_eq!(status, 201, "{key}");
-    (id, admin.with_token(key["key"].as_str().expect("a key")))
+    admin.create_tenant(&body)
 }
 
 /// Waits until media `id` leaves pending/processing; its final state.
@@ -498,6 +493,23 @@ fn hostile_input_gets_a_clear_refusal() {
             .contains("not an image, audio or video file"),
         "{failed}"
     );
+    // A search with a query that is not media, or a URL that cannot be
+    // fetched: 422 with the reason.
+    let (status, body) = api.post_file("/v1/search", &junk, &[]);
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("not an image, audio or video file"),
+        "{body}"
+    );
+    let (status, body) = api.post_json("/v1/search", &json!({"url": "http://127.0.0.1:9/q.png"}));
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("loopback address"),
+        "{body}"
+    );
     // An oversized upload: 413.
     let big = files.join("big.png");
     std::fs::write(&big, vec![0u8; 3_500_000]).unwrap();
@@ -636,4 +648,31 @@ fn hostile_input_gets_a_clear_refusal() {
     let (id, limited) = tenant(&admin, json!({"name": "slow", "requests_per_minute": 3}));
     let statuses: Vec<u16> = (0..5).map(|_| limited.get("/v1/media").0).collect();
     assert_eq!(statuses, [200, 200, 200, 429, 429], "tenant {id}");
+}
+
+#[test]
+fn a_cancelled_job_leaves_nothing_to_do() {
+    let dir = data_dir("api-cancel");
+    // No workers: nothing starts, so everything can be cancelled.
+    let (_service, admin) = service(dir.path(), &[("CLICKPRINT_WORKERS", "0")]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let csv = "url\nhttp://127.0.0.1:9/a.png\nhttp://127.0.0.1:9/b.png\nhttp://127.0.0.1:9/c.png\n";
+    let (status, job) = api.post_body("/v1/jobs", "text/csv", csv.as_bytes().to_vec());
+    assert_eq!((status, &job["pending"]), (202, &json!(3)), "{job}");
+    let id = job["id"].as_i64().unwrap();
+    let (status, job) = api.delete(&format!("/v1/jobs/{id}"));
+    assert_eq!(status, 200, "{job}");
+    assert_eq!(
+        (&job["status"], &job["cancelled"], &job["pending"]),
+        (&json!("cancelled"), &json!(3), &json!(0)),
+        "{job}"
+    );
+    let (_, page) = api.get("/v1/media?status=cancelled");
+    assert_eq!(page["media"].as_array().unwrap().len(), 3, "{page}");
+    // The metrics' queue depth counts no cancelled task.
+    let metrics = reqwest::blocking::get(format!("{}/metrics", admin.url))
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(metrics.contains("clickprint_queue_depth 0"), "{metrics}");
 }

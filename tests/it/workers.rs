@@ -62,12 +62,7 @@ fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
     std::fs::create_dir_all(&files).unwrap();
     let service = Service::start_with(dir.path(), &ENV);
     let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
-    let tenant = |name: &str| {
-        let (_, t) = admin.post_json("/v1/admin/tenants", &json!({ "name": name }));
-        let id = t["id"].as_i64().unwrap();
-        let (_, key) = admin.post_json(&format!("/v1/admin/tenants/{id}/keys"), &json!({}));
-        (id, admin.with_token(key["key"].as_str().unwrap()))
-    };
+    let tenant = |name: &str| admin.create_tenant(&json!({ "name": name }));
     let (tenant_id, api) = tenant("acme");
     // Long enough that the kill lands inside the task.
     let clip = ffmpeg(

@@ -265,6 +265,20 @@ impl Api {
         }
     }
 
+    /// As an operator: creates a tenant from `body` (JSON) and a key for
+    /// it; the tenant's id and a client with its key.
+    pub fn create_tenant(&self, body: &serde_json::Value) -> (i64, Api) {
+        let (status, tenant) = self.post_json("/v1/admin/tenants", body);
+        assert_eq!(status, 201, "{tenant}");
+        let id = tenant["id"].as_i64().expect("a tenant id");
+        let (status, key) = self.post_json(
+            &format!("/v1/admin/tenants/{id}/keys"),
+            &serde_json::json!({}),
+        );
+        assert_eq!(status, 201, "{key}");
+        (id, self.with_token(key["key"].as_str().expect("a key")))
+    }
+
     /// The same service with another token.
     pub fn with_token(&self, token: &str) -> Self {
         Api::new(&self.url, Some(token))

@@ -464,7 +464,7 @@ async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     // Removed when dropped, like an upload.
     let target = Received {
-        path: dir.join(format!("query-{}", random_name()?)),
+        path: dir.join(format!("query-{}", crate::random_hex(12)?)),
         filename: None,
         bytes: 0,
     };
@@ -475,10 +475,4 @@ async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
         .await
         .map_err(|e| Error::Media(format!("fetching {url}: {e}")))?;
     Ok(target)
-}
-
-fn random_name() -> Result<String> {
-    let mut buf = [0u8; 12];
-    getrandom::fill(&mut buf).map_err(|e| Error::Config(format!("no random numbers: {e}")))?;
-    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }

@@ -46,10 +46,44 @@ pub struct Form {
 fn new_upload_path(dir: &Path) -> Result<PathBuf> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    let mut buf = [0u8; 12];
-    getrandom::fill(&mut buf).map_err(|e| Error::Config(format!("no random numbers: {e}")))?;
-    let name: String = buf.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(dir.join(format!("upload-{name}")))
+    Ok(dir.join(format!("upload-{}", crate::random_hex(12)?)))
+}
+
+impl Received {
+    /// A new, empty file in `dir`, removed on drop.
+    async fn create(dir: &Path, filename: Option<String>) -> Result<(Received, tokio::fs::File)> {
+        let received = Received {
+            path: new_upload_path(dir)?,
+            filename,
+            bytes: 0,
+        };
+        let file = tokio::fs::File::create(&received.path)
+            .await
+            .map_err(|e| Error::io("creating the upload file", e))?;
+        Ok((received, file))
+    }
+
+    /// Appends a chunk, refusing to pass `limit` bytes in all.
+    async fn append(&mut self, file: &mut tokio::fs::File, chunk: &[u8], limit: u64) -> Result<()> {
+        self.bytes += chunk.len() as u64;
+        if self.bytes > limit {
+            return Err(too_large(limit));
+        }
+        file.write_all(chunk)
+            .await
+            .map_err(|e| Error::io("writing the upload", e))
+    }
+
+    /// Finishes the file; an empty one is refused as `what`.
+    async fn finish(self, mut file: tokio::fs::File, what: &str) -> Result<Received> {
+        file.flush()
+            .await
+            .map_err(|e| Error::io("writing the upload", e))?;
+        if self.bytes == 0 {
+            return Err(Error::BadRequest(format!("{what} is empty")));
+        }
+        Ok(self)
+    }
 }
 
 fn too_large(limit: u64) -> Error {
@@ -66,34 +100,14 @@ pub async fn body_to_file(
     body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Unpin,
     limit: u64,
 ) -> Result<Received> {
-    let received = Received {
-        path: new_upload_path(dir)?,
-        filename: None,
-        bytes: 0,
-    };
+    let (mut received, mut file) = Received::create(dir, None).await?;
     let mut body = body;
-    let mut file = tokio::fs::File::create(&received.path)
-        .await
-        .map_err(|e| Error::io("creating the upload file", e))?;
-    let mut received = received;
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
         let bytes = chunk.copy_to_bytes(chunk.remaining());
-        received.bytes += bytes.len() as u64;
-        if received.bytes > limit {
-            return Err(too_large(limit));
-        }
-        file.write_all(&bytes)
-            .await
-            .map_err(|e| Error::io("writing the upload", e))?;
+        received.append(&mut file, &bytes, limit).await?;
     }
-    file.flush()
-        .await
-        .map_err(|e| Error::io("writing the upload", e))?;
-    if received.bytes == 0 {
-        return Err(Error::BadRequest("the body is empty".into()));
-    }
-    Ok(received)
+    received.finish(file, "the body").await
 }
 
 /// Reads a `multipart/form-data` body: the part named `file` into a new
@@ -134,30 +148,12 @@ pub async fn form(
             if form.file.is_some() {
                 return Err(Error::BadRequest("more than one `file` part".into()));
             }
-            let mut received = Received {
-                path: new_upload_path(dir)?,
-                filename: field.file_name().map(str::to_owned),
-                bytes: 0,
-            };
-            let mut file = tokio::fs::File::create(&received.path)
-                .await
-                .map_err(|e| Error::io("creating the upload file", e))?;
+            let filename = field.file_name().map(str::to_owned);
+            let (mut received, mut file) = Received::create(dir, filename).await?;
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
-                received.bytes += chunk.len() as u64;
-                if received.bytes > limit {
-                    return Err(too_large(limit));
-                }
-                file.write_all(&chunk)
-                    .await
-                    .map_err(|e| Error::io("writing the upload", e))?;
+                received.append(&mut file, &chunk, limit).await?;
             }
-            file.flush()
-                .await
-                .map_err(|e| Error::io("writing the upload", e))?;
-            if received.bytes == 0 {
-                return Err(Error::BadRequest("the `file` part is empty".into()));
-            }
-            form.file = Some(received);
+            form.file = Some(received.finish(file, "the `file` part").await?);
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
