@@ -329,6 +329,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_openapi_document_is_openapi_3_and_its_references_resolve() {
+        let doc: openapiv3::OpenAPI = serde_json::from_str(OPENAPI).unwrap();
+        assert!(doc.openapi.starts_with("3.0"));
+        let components = doc.components.as_ref().unwrap();
+        // Every $ref names a schema that exists.
+        for (at, _) in OPENAPI.match_indices("#/components/schemas/") {
+            let rest = &OPENAPI[at + "#/components/schemas/".len()..];
+            let name = &rest[..rest.find('"').unwrap()];
+            assert!(components.schemas.contains_key(name), "{name}");
+        }
+        // Every operation says what it answers, and those that need a key
+        // say which.
+        for (path, item) in doc.paths.iter() {
+            let item = item.as_item().unwrap();
+            for (method, op) in item.iter() {
+                assert!(!op.responses.responses.is_empty(), "{method} {path}");
+                assert!(op.security.is_some(), "{method} {path} names no security");
+            }
+        }
+    }
+
+    #[test]
     fn the_openapi_document_lists_exactly_the_endpoints() {
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
