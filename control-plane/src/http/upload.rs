@@ -15,6 +15,50 @@ use crate::error::{Error, Result};
 
 /// Text fields are at most this long.
 const MAX_FIELD: u64 = 1 << 20;
+/// After refusing an oversized upload, at most this much more of it is
+/// read (and thrown away) so the client, still sending, gets the 413
+/// rather than a reset connection; a bigger one is cut off.
+const DRAIN: u64 = 256 << 20;
+
+type Chunks = std::pin::Pin<Box<dyn Stream<Item = std::result::Result<Bytes, warp::Error>> + Send>>;
+
+/// The body shared between its reader (multer, or a loop) and whoever
+/// drains it after a refusal.
+type Shared = std::sync::Arc<tokio::sync::Mutex<Chunks>>;
+
+fn shared(
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + 'static,
+) -> Shared {
+    let chunks = body.map(|chunk| chunk.map(|mut b| -> Bytes { b.copy_to_bytes(b.remaining()) }));
+    std::sync::Arc::new(tokio::sync::Mutex::new(Box::pin(chunks)))
+}
+
+/// A stream reading from the shared body.
+fn reader(body: &Shared) -> Chunks {
+    Box::pin(futures_util::stream::unfold(
+        body.clone(),
+        |body| async move {
+            let next = body.lock().await.next().await;
+            next.map(|chunk| (chunk, body))
+        },
+    ))
+}
+
+/// On a 413, reads (and discards) what the client is still sending, up to
+/// [`DRAIN`] bytes, so it can read the answer.
+async fn drain_if_too_large<T>(result: Result<T>, body: &Shared) -> Result<T> {
+    if let Err(Error::TooLarge(_)) = &result {
+        let mut body = body.lock().await;
+        let mut drained = 0u64;
+        while let Some(Ok(chunk)) = body.next().await {
+            drained += chunk.len() as u64;
+            if drained > DRAIN {
+                break;
+            }
+        }
+    }
+    result
+}
 
 /// A file received into the uploads folder; removed when dropped unless it
 /// was moved away (into the library) before.
@@ -97,17 +141,21 @@ fn too_large(limit: u64) -> Error {
 /// body; [`Error::Io`].
 pub async fn body_to_file(
     dir: &Path,
-    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Unpin,
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + 'static,
     limit: u64,
 ) -> Result<Received> {
-    let (mut received, mut file) = Received::create(dir, None).await?;
-    let mut body = body;
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
-        let bytes = chunk.copy_to_bytes(chunk.remaining());
-        received.append(&mut file, &bytes, limit).await?;
+    let body = shared(body);
+    let received = async {
+        let (mut received, mut file) = Received::create(dir, None).await?;
+        let mut chunks = reader(&body);
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
+            received.append(&mut file, &chunk, limit).await?;
+        }
+        received.finish(file, "the body").await
     }
-    received.finish(file, "the body").await
+    .await;
+    drain_if_too_large(received, &body).await
 }
 
 /// Reads a `multipart/form-data` body: the part named `file` into a new
@@ -119,12 +167,17 @@ pub async fn body_to_file(
 pub async fn form(
     dir: &Path,
     content_type: &str,
-    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + Unpin + 'static,
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + 'static,
     limit: u64,
 ) -> Result<Form> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| Error::BadRequest(format!("multipart form: {e}")))?;
-    let stream = body.map(|chunk| chunk.map(|mut b| -> Bytes { b.copy_to_bytes(b.remaining()) }));
+    let body = shared(body);
+    let form = read_form(dir, boundary, reader(&body), limit).await;
+    drain_if_too_large(form, &body).await
+}
+
+async fn read_form(dir: &Path, boundary: String, stream: Chunks, limit: u64) -> Result<Form> {
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limit.saturating_add(MAX_FIELD * 8))
