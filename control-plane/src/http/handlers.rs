@@ -122,14 +122,11 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let output = if params.is_empty() {
-        state.engine.query(&request.query).await?
-    } else {
-        state
-            .engine
-            .query_with_params(&request.query, &params)
-            .await?
-    };
+    // Without parameters every engine runs it as `Engine::query` does.
+    let output = state
+        .engine
+        .query_with_params(&request.query, &params)
+        .await?;
     output_reply(&output, req.accept.as_deref())
 }
 
@@ -458,19 +455,8 @@ async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
             "`url` must be an http(s) URL, not {url:?}"
         )));
     }
-    let dir = uploads(state);
-    tokio::fs::create_dir_all(&dir)
-        .await
-        .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     // Removed when dropped, like an upload.
-    let target = Received {
-        path: dir.join(format!("query-{}", crate::random_hex(12)?)),
-        filename: None,
-        bytes: 0,
-    };
-    let mut file = tokio::fs::File::create(&target.path)
-        .await
-        .map_err(|e| Error::io("creating the query file", e))?;
+    let (target, mut file) = Received::create(&uploads(state), None).await?;
     clickprint_fetch::fetch(url, &state.config.fetch, &mut file)
         .await
         .map_err(|e| Error::Media(format!("fetching {url}: {e}")))?;

@@ -95,7 +95,10 @@ fn new_upload_path(dir: &Path) -> Result<PathBuf> {
 
 impl Received {
     /// A new, empty file in `dir`, removed on drop.
-    async fn create(dir: &Path, filename: Option<String>) -> Result<(Received, tokio::fs::File)> {
+    pub(crate) async fn create(
+        dir: &Path,
+        filename: Option<String>,
+    ) -> Result<(Received, tokio::fs::File)> {
         let received = Received {
             path: new_upload_path(dir)?,
             filename,
