@@ -73,6 +73,10 @@ pub enum Error {
     /// ffmpeg failed in a way that is not the input's fault (ours).
     #[error("ffmpeg: {0}")]
     Ffmpeg(String),
+    /// The Arrow Flight sidecar the work was delegated to failed or could
+    /// not be reached (its words, and where it is).
+    #[error("{0}")]
+    Sidecar(String),
     /// Reading from or writing to ClickHouse's pipes failed (ClickHouse went
     /// away; nobody's fault, nothing to answer).
     #[error("i/o with ClickHouse: {0}")]
@@ -119,6 +123,6 @@ impl Error {
 
     /// True when the input (the caller's media) is at fault.
     pub fn is_input_fault(&self) -> bool {
-        !matches!(self, Error::Ffmpeg(_) | Error::Pipe(_))
+        !matches!(self, Error::Ffmpeg(_) | Error::Pipe(_) | Error::Sidecar(_))
     }
 }

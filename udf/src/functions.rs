@@ -124,11 +124,226 @@ pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Recor
     Ok(records::records(&fp, usage))
 }
 
+/// One row of an extraction: a fingerprint record and its lookup keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// `visual`, `local` or `audio`.
+    pub kind: String,
+    /// Time in the media, ms.
+    pub time_ms: u32,
+    /// Tells records at the same time apart.
+    pub item: u32,
+    /// The record, self-contained ([`records`]).
+    pub record: Vec<u8>,
+    /// Its lookup keys, (band, key).
+    pub keys: Vec<(u8, u32)>,
+}
+
+impl Extracted {
+    /// The row of `record`, with the keys of `usage`.
+    pub fn of(record: &Record, usage: Use) -> Extracted {
+        Extracted {
+            kind: record.kind().to_owned(),
+            time_ms: record.time_ms,
+            item: record.item,
+            record: record.to_bytes(),
+            keys: record
+                .keys(usage)
+                .into_iter()
+                .map(|k| (k.band, k.key))
+                .collect(),
+        }
+    }
+}
+
+/// `clickprint_query`'s answer for one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryAnswer {
+    /// The keys looked up, (band, key, time_ms).
+    pub keys: Vec<(u8, u32, u32)>,
+    /// The packed query fingerprint the rerank compares.
+    pub fingerprint: Vec<u8>,
+}
+
+/// One candidate `clickprint_rerank` compares with the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The packed query fingerprint.
+    pub query: Vec<u8>,
+    /// The candidate's records, concatenated.
+    pub reference: Vec<u8>,
+    /// The candidate's landmark rows the key lookup found, (key, time_ms).
+    pub audio_hits: Vec<(u32, u32)>,
+}
+
+/// `clickprint_rerank`'s answer for one candidate: score 0 and empty
+/// evidence when it does not match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// 0..=1.
+    pub score: f32,
+    /// Matched span of the query, ms.
+    pub query_range: (u32, u32),
+    /// The same span in the reference, ms.
+    pub reference_range: (u32, u32),
+    /// `audio`, `visual`, `local`, or empty.
+    pub evidence: String,
+}
+
+impl From<Option<rerank::Verdict>> for Ranked {
+    fn from(verdict: Option<rerank::Verdict>) -> Ranked {
+        match verdict {
+            Some(v) => Ranked {
+                score: v.score,
+                query_range: v.query_range,
+                reference_range: v.reference_range,
+                evidence: v.evidence.as_str().to_owned(),
+            },
+            None => Ranked {
+                score: 0.0,
+                query_range: (0, 0),
+                reference_range: (0, 0),
+                evidence: String::new(),
+            },
+        }
+    }
+}
+
+/// What does a function's work: this process ([`InProcess`]) or a warm
+/// Arrow Flight sidecar (`crate::flight::client::Sidecar`). The row
+/// protocol below is the same for both, so answers are too.
+pub trait Backend {
+    /// The rows of one media reference, handed over in batches as they are
+    /// made.
+    ///
+    /// # Errors
+    /// Undecodable or unreachable media; a failing `rows`.
+    fn extract(
+        &mut self,
+        source: &str,
+        usage: Use,
+        rows: &mut dyn FnMut(Vec<Extracted>) -> Result<()>,
+    ) -> Result<()>;
+
+    /// One answer per source, in order.
+    ///
+    /// # Errors
+    /// As [`query_answer`].
+    fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>>;
+
+    /// One answer per candidate, in order.
+    ///
+    /// # Errors
+    /// A malformed fingerprint.
+    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>>;
+}
+
+/// The work done here, in this process.
+#[derive(Debug)]
+pub struct InProcess {
+    limits: Limits,
+    reranker: Reranker,
+}
+
+impl InProcess {
+    /// Work under `limits`.
+    pub fn new(limits: Limits) -> InProcess {
+        InProcess {
+            limits,
+            reranker: Reranker::default(),
+        }
+    }
+}
+
+impl Backend for InProcess {
+    fn extract(
+        &mut self,
+        source: &str,
+        usage: Use,
+        rows: &mut dyn FnMut(Vec<Extracted>) -> Result<()>,
+    ) -> Result<()> {
+        let records = records_of(source, usage, &self.limits)?;
+        for chunk in records.chunks(EXTRACT_BATCH) {
+            rows(chunk.iter().map(|r| Extracted::of(r, usage)).collect())?;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>> {
+        sources
+            .iter()
+            .map(|s| query_answer(s, &self.limits))
+            .collect()
+    }
+
+    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>> {
+        candidates.iter().map(|c| self.reranker.rank(c)).collect()
+    }
+}
+
+/// Rows handed over at a time by an extraction.
+pub const EXTRACT_BATCH: usize = 4096;
+
+/// The query side of a search for one source: a media reference, or `fp:`
+/// and a packed fingerprint in hex.
+///
+/// # Errors
+/// As [`records_of`]; malformed hex or fingerprint.
+pub fn query_answer(source: &str, limits: &Limits) -> Result<QueryAnswer> {
+    let records = match source.strip_prefix("fp:") {
+        Some(hex) => records::decode(&unhex(hex)?)
+            .map_err(|e| Error::Input(format!("query fingerprint: {e}")))?,
+        None => records_of(source, Use::Query, limits)?,
+    };
+    let keys = records
+        .iter()
+        .filter(|r| looked_up(r))
+        .flat_map(|r| {
+            r.keys(Use::Query)
+                .into_iter()
+                .map(|k| (k.band, k.key, r.time_ms))
+        })
+        .collect();
+    Ok(QueryAnswer {
+        keys,
+        fingerprint: records::pack(&records),
+    })
+}
+
+/// Reranks candidates, decoding each distinct query once (every row of a
+/// search carries the same query).
+#[derive(Debug, Default)]
+pub struct Reranker {
+    last_query: Option<(Vec<u8>, Prepared)>,
+}
+
+impl Reranker {
+    /// The verdict for one candidate.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a malformed fingerprint.
+    pub fn rank(&mut self, candidate: &Candidate) -> Result<Ranked> {
+        if self
+            .last_query
+            .as_ref()
+            .is_none_or(|(bytes, _)| *bytes != candidate.query)
+        {
+            let prepared = Prepared::new(&decode(&candidate.query, "query")?);
+            self.last_query = Some((candidate.query.clone(), prepared));
+        }
+        let Some((_, prepared_query)) = &self.last_query else {
+            unreachable!("set above");
+        };
+        let reference = Prepared::new(&decode(&candidate.reference, "reference")?);
+        Ok(rerank::rerank(prepared_query, &reference, &candidate.audio_hits).into())
+    }
+}
+
 /// `executable()` extraction: at most one media reference in.
 ///
 /// # Errors
 /// On bad input, undecodable media, or a broken pipe.
-pub fn extract(input: impl Read, output: &mut impl Write, limits: &Limits) -> Result<()> {
+pub fn extract(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut sources = Vec::new();
     while !reader.at_end()? {
@@ -145,110 +360,101 @@ pub fn extract(input: impl Read, output: &mut impl Write, limits: &Limits) -> Re
         }
     };
     let mut w = Writer::default();
-    for record in records_of(source, Use::Library, limits)? {
-        w.string(record.kind().as_bytes())
-            .u32(record.time_ms)
-            .u32(record.item)
-            .string(&record.to_bytes());
-        let keys = record.keys(Use::Library);
-        w.varint(keys.len() as u64);
-        for k in keys {
-            w.u8(k.band).u32(k.key);
+    backend.extract(source, Use::Library, &mut |rows| {
+        for row in rows {
+            w.string(row.kind.as_bytes())
+                .u32(row.time_ms)
+                .u32(row.item)
+                .string(&row.record);
+            w.varint(row.keys.len() as u64);
+            for (band, key) in row.keys {
+                w.u8(band).u32(key);
+            }
         }
-        if w.bytes.len() > 1 << 16 {
-            w.drain_to(output)?;
-        }
-    }
+        w.drain_to(output)?;
+        Ok(())
+    })?;
     w.string(b"end").u32(0).u32(u32::MAX).string(b"").varint(0);
     w.drain_to(output)?;
     output.flush()?;
     Ok(())
 }
 
-/// `clickprint_query`: one answer per input row, flushed as soon as the
-/// rows read so far are answered (a pool keeps the pipe open).
+/// `clickprint_query`: one answer per input row, sent as soon as the rows
+/// read so far are answered (a pool keeps the pipe open).
 ///
 /// # Errors
 /// On bad input, undecodable media, or a broken pipe.
-pub fn query(input: impl Read, output: &mut impl Write, limits: &Limits) -> Result<()> {
+pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
-    while !reader.at_end()? {
-        let source = utf8(reader.string(MAX_FINGERPRINT)?, "query source")?;
-        let records = match source.strip_prefix("fp:") {
-            Some(hex) => records::decode(&unhex(hex)?)
-                .map_err(|e| Error::Input(format!("query fingerprint: {e}")))?,
-            None => records_of(&source, Use::Query, limits)?,
-        };
-        let keys: Vec<_> = records
-            .iter()
-            .filter(|r| looked_up(r))
-            .flat_map(|r| r.keys(Use::Query).into_iter().map(|k| (k, r.time_ms)))
-            .collect();
-        w.varint(keys.len() as u64);
-        for (k, time_ms) in keys {
-            w.u8(k.band).u32(k.key).u32(time_ms);
+    while let Some(sources) = block(&mut reader, |r| {
+        utf8(r.string(MAX_FINGERPRINT)?, "query source")
+    })? {
+        for answer in backend.query(sources)? {
+            w.varint(answer.keys.len() as u64);
+            for (band, key, time_ms) in answer.keys {
+                w.u8(band).u32(key).u32(time_ms);
+            }
+            w.string(&answer.fingerprint);
         }
-        w.string(&records::pack(&records));
-        answer(&mut w, &reader, output, false)?;
+        w.drain_to(output)?;
+        output.flush()?;
     }
-    answer(&mut w, &reader, output, true)
+    Ok(())
 }
 
 /// `clickprint_rerank`: one verdict per candidate row.
 ///
 /// # Errors
 /// On a malformed fingerprint or a broken pipe.
-pub fn rerank(input: impl Read, output: &mut impl Write) -> Result<()> {
+pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
-    // Every row of a search carries the same query: decode it once.
-    let mut last_query: Option<(Vec<u8>, Prepared)> = None;
-    while !reader.at_end()? {
-        let query = reader.string(MAX_FINGERPRINT)?;
-        let reference = reader.string(MAX_FINGERPRINT)?;
-        let n = reader.length(MAX_AUDIO_HITS)?;
+    while let Some(candidates) = block(&mut reader, |r| {
+        let query = r.string(MAX_FINGERPRINT)?;
+        let reference = r.string(MAX_FINGERPRINT)?;
+        let n = r.length(MAX_AUDIO_HITS)?;
         let mut audio_hits = Vec::with_capacity(n);
         for _ in 0..n {
-            audio_hits.push((reader.u32()?, reader.u32()?));
+            audio_hits.push((r.u32()?, r.u32()?));
         }
-        if last_query.as_ref().is_none_or(|(bytes, _)| *bytes != query) {
-            let prepared = Prepared::new(&decode(&query, "query")?);
-            last_query = Some((query, prepared));
-        }
-        let Some((_, prepared_query)) = last_query.as_ref() else {
-            unreachable!("set above");
-        };
-        let reference = Prepared::new(&decode(&reference, "reference")?);
-        match rerank::rerank(prepared_query, &reference, &audio_hits) {
-            Some(v) => w
-                .f32(v.score)
+        Ok(Candidate {
+            query,
+            reference,
+            audio_hits,
+        })
+    })? {
+        for v in backend.rerank(candidates)? {
+            w.f32(v.score)
                 .u32(v.query_range.0)
                 .u32(v.query_range.1)
                 .u32(v.reference_range.0)
                 .u32(v.reference_range.1)
-                .string(v.evidence.as_str().as_bytes()),
-            None => w.f32(0.0).u32(0).u32(0).u32(0).u32(0).string(b""),
-        };
-        answer(&mut w, &reader, output, false)?;
-    }
-    answer(&mut w, &reader, output, true)
-}
-
-/// Sends the answers written so far when no more input is already
-/// buffered (a pool keeps the pipe open between blocks, so waiting for
-/// more input before answering would stall it), and always at the end.
-fn answer(
-    w: &mut Writer,
-    reader: &Reader<impl Read>,
-    output: &mut impl Write,
-    at_end: bool,
-) -> Result<()> {
-    if at_end || !reader.has_buffered() {
+                .string(v.evidence.as_bytes());
+        }
         w.drain_to(output)?;
         output.flush()?;
     }
     Ok(())
+}
+
+/// The rows ClickHouse has sent so far: at least one (waiting for it),
+/// then as many as are already buffered, never waiting for more (a pool
+/// keeps the pipe open between blocks, so waiting would stall it). `None`
+/// at the end of input.
+fn block<R: Read, T>(
+    reader: &mut Reader<R>,
+    mut row: impl FnMut(&mut Reader<R>) -> Result<T>,
+) -> Result<Option<Vec<T>>> {
+    if reader.at_end()? {
+        return Ok(None);
+    }
+    let mut rows = vec![row(reader)?];
+    while reader.has_buffered() {
+        rows.push(row(reader)?);
+    }
+    Ok(Some(rows))
 }
 
 /// Keypoints per query picture whose keys are looked up (the strongest of
@@ -308,6 +514,10 @@ mod tests {
     use super::*;
     use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
 
+    fn here() -> InProcess {
+        InProcess::new(Limits::default())
+    }
+
     #[test]
     fn references_resolve_or_are_refused() {
         let policy = FetchPolicy::default();
@@ -346,7 +556,7 @@ mod tests {
         let mut input = Writer::default();
         input.string(format!("fp:{hex}").as_bytes());
         let mut out = Vec::new();
-        query(&input.bytes[..], &mut out, &Limits::default()).unwrap();
+        query(&input.bytes[..], &mut out, &mut here()).unwrap();
         let mut r = Reader::new(&out[..]);
         let n = r.length(1000).unwrap();
         assert_eq!(n, 2 * 16, "own bands and mirror bands (none shared here)");
@@ -360,7 +570,7 @@ mod tests {
         let mut input = Writer::default();
         input.string(&packed).string(&packed).varint(0);
         let mut out = Vec::new();
-        rerank(&input.bytes[..], &mut out).unwrap();
+        rerank(&input.bytes[..], &mut out, &mut here()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
         assert!(out.ends_with(b"\x06visual"));
@@ -370,16 +580,16 @@ mod tests {
     fn malformed_input_is_an_error_not_a_panic() {
         let mut input = Writer::default();
         input.string(b"fp:zz");
-        assert!(query(&input.bytes[..], &mut Vec::new(), &Limits::default()).is_err());
+        assert!(query(&input.bytes[..], &mut Vec::new(), &mut here()).is_err());
         let mut input = Writer::default();
         input.string(b"Q").string(b"").varint(0);
-        assert!(rerank(&input.bytes[..], &mut Vec::new()).is_err());
+        assert!(rerank(&input.bytes[..], &mut Vec::new(), &mut here()).is_err());
         let mut two = Writer::default();
         two.string(b"/a").string(b"/b");
-        let err = extract(&two.bytes[..], &mut Vec::new(), &Limits::default()).unwrap_err();
+        let err = extract(&two.bytes[..], &mut Vec::new(), &mut here()).unwrap_err();
         assert!(err.to_string().contains("one media reference"), "{err}");
         let mut out = Vec::new();
-        extract(&b""[..], &mut out, &Limits::default()).unwrap();
+        extract(&b""[..], &mut out, &mut here()).unwrap();
         assert!(out.is_empty(), "no input, no rows");
     }
 }

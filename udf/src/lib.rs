@@ -13,11 +13,14 @@
 //! - [`protocol`]: the row protocol the UDF executables speak.
 //! - [`report`]: text and JSON views of a fingerprint for people.
 //! - [`functions`]: the functions ClickHouse calls, over [`rowbinary`].
+//! - [`flight`]: the same functions served warm over Arrow Flight (the
+//!   sidecar), and the client the UDF executables delegate with.
 #![deny(missing_docs)]
 
 pub mod decode;
 pub mod error;
 pub mod fingerprint;
+pub mod flight;
 pub mod functions;
 pub mod keys;
 pub mod matching;

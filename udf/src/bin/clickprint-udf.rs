@@ -12,7 +12,8 @@ use std::io::{BufReader, BufWriter, stdin, stdout};
 use std::process::ExitCode;
 
 use clickprint_udf::decode::Limits;
-use clickprint_udf::functions;
+use clickprint_udf::flight::client::Sidecar;
+use clickprint_udf::functions::{self, Backend, InProcess};
 use clickprint_udf::records::{Use, pack as pack_records};
 
 fn main() -> ExitCode {
@@ -30,9 +31,7 @@ fn main() -> ExitCode {
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
         ),
-        "extract" => functions::extract(stdin().lock(), &mut stdout().lock(), &limits),
-        "query" => functions::query(stdin().lock(), &mut stdout().lock(), &limits),
-        "rerank" => functions::rerank(stdin().lock(), &mut stdout().lock()),
+        "extract" | "query" | "rerank" => serve_rows(&function, limits),
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
         "probe" => return probe(&limits),
@@ -50,6 +49,22 @@ fn main() -> ExitCode {
             eprintln!("clickprint-udf {function}: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A row function: done here, or by the Arrow Flight sidecar named in
+/// `CLICKPRINT_SIDECAR` (ClickHouse starts us with its environment), with
+/// the same rows in and out either way.
+fn serve_rows(function: &str, limits: Limits) -> clickprint_udf::Result<()> {
+    let mut backend: Box<dyn Backend> = match Sidecar::from_env()? {
+        Some(sidecar) => Box::new(sidecar),
+        None => Box::new(InProcess::new(limits)),
+    };
+    let (input, output) = (stdin().lock(), &mut stdout().lock());
+    match function {
+        "extract" => functions::extract(input, output, backend.as_mut()),
+        "query" => functions::query(input, output, backend.as_mut()),
+        _ => functions::rerank(input, output, backend.as_mut()),
     }
 }
 

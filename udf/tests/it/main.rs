@@ -15,4 +15,5 @@ mod audio;
 mod bad_input;
 mod images;
 mod media;
+mod sidecar;
 mod video;

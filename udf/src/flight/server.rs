@@ -1,0 +1,577 @@
+//! The Flight service: [`crate::functions`] served warm.
+//!
+//! Every request's work runs on a blocking thread under a semaphore
+//! (`max_concurrent`), with the decode limits of [`Limits`] (bytes,
+//! pixels, duration, wall clock, downloads) and a deadline for the whole
+//! request; a failed or panicking request answers with a Flight error and
+//! the server goes on serving.
+//!
+//! Authentication (when configured): `Basic` credentials on any call, or
+//! the `Bearer` token a `Handshake` with those credentials returns (what
+//! Arrow's C++ and Python clients do with a user name and password, and so
+//! ClickHouse's `arrowFlight(..., 'user', 'password')`), or a configured
+//! bearer token.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use arrow::ipc::writer::IpcWriteOptions;
+use arrow_flight::decode::FlightRecordBatchStream;
+use arrow_flight::encode::FlightDataEncoderBuilder;
+use arrow_flight::error::FlightError;
+use arrow_flight::flight_descriptor::DescriptorType;
+use arrow_flight::flight_service_server::{FlightService, FlightServiceServer};
+use arrow_flight::{
+    Action, ActionType, Criteria, Empty, FlightData, FlightDescriptor, FlightEndpoint, FlightInfo,
+    HandshakeRequest, HandshakeResponse, PollInfo, PutResult, SchemaAsIpc, SchemaResult, Ticket,
+};
+use base64::Engine as _;
+use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tonic::metadata::MetadataMap;
+use tonic::transport::server::TcpIncoming;
+use tonic::transport::{Server, ServerTlsConfig};
+use tonic::{Request, Response, Status, Streaming};
+
+use super::{Dataset, Exchange, batches};
+use crate::decode::Limits;
+use crate::error::Error;
+use crate::functions::{
+    Candidate, EXTRACT_BATCH, Extracted, QueryAnswer, Ranked, Reranker, query_answer, resolve,
+};
+use crate::records::{self, Use};
+
+/// Who may call.
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    /// A user name and password (`Basic`, or `Handshake` for a token).
+    pub basic: Option<(String, String)>,
+    /// A bearer token accepted as it is.
+    pub token: Option<String>,
+}
+
+impl Credentials {
+    fn required(&self) -> bool {
+        self.basic.is_some() || self.token.is_some()
+    }
+}
+
+/// How the sidecar serves.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Decode and download limits of every piece of work.
+    pub limits: Limits,
+    /// Pieces of work running at once; more wait (up to the deadline).
+    pub max_concurrent: usize,
+    /// Deadline of one request, waiting included.
+    pub request_timeout: Duration,
+    /// Who may call.
+    pub credentials: Credentials,
+    /// Largest gRPC message either way, bytes (one packed fingerprint of a
+    /// long video is tens of MB).
+    pub max_message_bytes: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            limits: Limits::default(),
+            max_concurrent: std::thread::available_parallelism().map_or(2, usize::from),
+            request_timeout: Duration::from_secs(600),
+            credentials: Credentials::default(),
+            max_message_bytes: 512 << 20,
+        }
+    }
+}
+
+/// The Flight service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    permits: Arc<Semaphore>,
+    /// The token a successful `Handshake` hands out, made at start.
+    session_token: String,
+    served: AtomicU64,
+    failed: AtomicU64,
+}
+
+type Answer<T> = Result<Response<T>, Status>;
+
+impl Service {
+    /// A service with `settings`.
+    pub fn new(settings: Settings) -> Service {
+        let mut secret = [0u8; 32];
+        // An all-zero token only if the OS has no randomness; then nobody
+        // can use it because no Handshake succeeds without credentials.
+        let _ = getrandom::fill(&mut secret);
+        Service {
+            inner: Arc::new(Inner {
+                permits: Arc::new(Semaphore::new(settings.max_concurrent.max(1))),
+                settings,
+                session_token: crate::hex(&secret),
+                served: AtomicU64::new(0),
+                failed: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    /// The gRPC service, with the message size limits.
+    pub fn into_server(self) -> FlightServiceServer<Service> {
+        let limit = self.inner.settings.max_message_bytes;
+        FlightServiceServer::new(self)
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit)
+    }
+
+    fn authorize(&self, metadata: &MetadataMap) -> Result<(), Status> {
+        let credentials = &self.inner.settings.credentials;
+        if !credentials.required() {
+            return Ok(());
+        }
+        let header = metadata
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let accepted = if let Some(token) = header.strip_prefix("Bearer ") {
+            same(token, &self.inner.session_token) && credentials.basic.is_some()
+                || credentials.token.as_deref().is_some_and(|t| same(token, t))
+        } else if let Some(encoded) = header.strip_prefix("Basic ") {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded.trim())
+                .unwrap_or_default();
+            let decoded = String::from_utf8_lossy(&decoded);
+            match (decoded.split_once(':'), &credentials.basic) {
+                (Some((user, password)), Some((u, p))) => same(user, u) & same(password, p),
+                _ => false,
+            }
+        } else {
+            false
+        };
+        if accepted {
+            Ok(())
+        } else if header.is_empty() {
+            Err(Status::unauthenticated(
+                "this sidecar needs credentials: a user name and password, or a bearer token",
+            ))
+        } else {
+            Err(Status::unauthenticated("wrong credentials"))
+        }
+    }
+
+    /// Runs `work` on a blocking thread under the concurrency limit and the
+    /// request deadline.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Limits) -> Result<T, Error> + Send + 'static,
+    ) -> Result<T, Status> {
+        let inner = &self.inner;
+        let deadline = inner.settings.request_timeout;
+        let result = tokio::time::timeout(deadline, async {
+            let permit = Arc::clone(&inner.permits)
+                .acquire_owned()
+                .await
+                .map_err(|_| Status::unavailable("the sidecar is shutting down"))?;
+            let limits = inner.settings.limits.clone();
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                work(&limits)
+            })
+            .await
+            .map_err(|e| Status::internal(format!("the work failed unexpectedly: {e}")))?
+            .map_err(status_of)
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(Status::deadline_exceeded(format!(
+                "the request took longer than the sidecar's {deadline:?} limit"
+            )))
+        });
+        let counter = if result.is_ok() {
+            &inner.served
+        } else {
+            &inner.failed
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        result
+    }
+
+    /// The batches of a dataset.
+    async fn dataset(&self, dataset: Dataset) -> Result<(SchemaRef, Vec<RecordBatch>), Status> {
+        let schema = schema_of(&dataset);
+        let batches = match dataset {
+            Dataset::Extract {
+                uri,
+                usage,
+                modality,
+            } => {
+                let rows = self
+                    .run(move |limits| {
+                        let local = resolve(&uri, &limits.fetch)?;
+                        let fp = local.fingerprint(limits)?;
+                        if let Some(expected) = modality
+                            && fp.info.kind != expected
+                        {
+                            return Err(Error::Input(format!(
+                                "{uri} is {}, not {}",
+                                fp.info.kind.as_str(),
+                                expected.as_str()
+                            )));
+                        }
+                        Ok(records::records(&fp, usage)
+                            .iter()
+                            .map(|r| Extracted::of(r, usage))
+                            .collect::<Vec<_>>())
+                    })
+                    .await?;
+                rows.chunks(EXTRACT_BATCH)
+                    .map(|chunk| batches::from_extracted(chunk, None))
+                    .collect::<Result<Vec<_>, _>>()
+            }
+            Dataset::Query { uri } => {
+                let answer = self.run(move |limits| query_answer(&uri, limits)).await?;
+                batches::from_answers(&[answer]).map(|b| vec![b])
+            }
+            Dataset::Compare { query, reference } => {
+                let ranked = self
+                    .run(move |limits| {
+                        let query = query_answer(&query, limits)?.fingerprint;
+                        let reference = records::pack(&crate::functions::records_of(
+                            &reference,
+                            Use::Library,
+                            limits,
+                        )?);
+                        // The audio hits the key lookup would find: every
+                        // landmark of the reference.
+                        let audio_hits = audio_rows(&reference)?;
+                        Reranker::default().rank(&Candidate {
+                            query,
+                            reference,
+                            audio_hits,
+                        })
+                    })
+                    .await?;
+                batches::from_ranked(&[ranked]).map(|b| vec![b])
+            }
+        };
+        Ok((schema, batches.map_err(internal)?))
+    }
+
+    async fn exchange(
+        &self,
+        exchange: Exchange,
+        input: Vec<RecordBatch>,
+    ) -> Result<(SchemaRef, Vec<RecordBatch>), Status> {
+        let invalid = |e: arrow::error::ArrowError| Status::invalid_argument(e.to_string());
+        match exchange {
+            Exchange::Query => {
+                let mut sources = Vec::new();
+                for batch in &input {
+                    sources.extend(batches::to_texts(batch, "source").map_err(invalid)?);
+                }
+                let answers: Vec<QueryAnswer> = self
+                    .run(move |limits| sources.iter().map(|s| query_answer(s, limits)).collect())
+                    .await?;
+                let batch = batches::from_answers(&answers).map_err(internal)?;
+                Ok((batches::query_schema(), vec![batch]))
+            }
+            Exchange::Rerank => {
+                let mut candidates = Vec::new();
+                for batch in &input {
+                    candidates.extend(batches::to_candidates(batch).map_err(invalid)?);
+                }
+                let ranked: Vec<Ranked> = self
+                    .run(move |_| {
+                        let mut reranker = Reranker::default();
+                        candidates.iter().map(|c| reranker.rank(c)).collect()
+                    })
+                    .await?;
+                let batch = batches::from_ranked(&ranked).map_err(internal)?;
+                Ok((batches::ranked_schema(), vec![batch]))
+            }
+            Exchange::Extract => {
+                let mut uris = Vec::new();
+                for batch in &input {
+                    uris.extend(batches::to_texts(batch, "uri").map_err(invalid)?);
+                }
+                let per_uri: Vec<Vec<Extracted>> = self
+                    .run(move |limits| {
+                        uris.iter()
+                            .map(|uri| {
+                                let records =
+                                    crate::functions::records_of(uri, Use::Library, limits)?;
+                                Ok(records
+                                    .iter()
+                                    .map(|r| Extracted::of(r, Use::Library))
+                                    .collect())
+                            })
+                            .collect()
+                    })
+                    .await?;
+                let mut out = Vec::new();
+                for (row, rows) in per_uri.iter().enumerate() {
+                    let row = u32::try_from(row).map_err(|_| invalid_rows())?;
+                    for chunk in rows.chunks(EXTRACT_BATCH) {
+                        out.push(batches::from_extracted(chunk, Some(row)).map_err(internal)?);
+                    }
+                }
+                Ok((batches::extract_exchange_schema(), out))
+            }
+        }
+    }
+
+    fn health(&self) -> serde_json::Value {
+        let inner = &self.inner;
+        let running = inner.settings.max_concurrent - inner.permits.available_permits();
+        serde_json::json!({
+            "status": "ok",
+            "version": crate::VERSION,
+            "running": running,
+            "max_concurrent": inner.settings.max_concurrent,
+            "served": inner.served.load(Ordering::Relaxed),
+            "failed": inner.failed.load(Ordering::Relaxed),
+        })
+    }
+}
+
+fn invalid_rows() -> Status {
+    Status::invalid_argument("too many rows in one exchange")
+}
+
+/// The (key, time) of every landmark in packed records.
+fn audio_rows(packed: &[u8]) -> Result<Vec<(u32, u32)>, Error> {
+    let records = records::decode(packed).map_err(|e| Error::Input(e.to_string()))?;
+    Ok(records
+        .iter()
+        .filter_map(|r| match r.payload {
+            records::Payload::Audio(key) => Some((key, r.time_ms)),
+            _ => None,
+        })
+        .collect())
+}
+
+fn schema_of(dataset: &Dataset) -> SchemaRef {
+    match dataset {
+        Dataset::Extract { .. } => batches::extract_schema(),
+        Dataset::Query { .. } => batches::query_schema(),
+        Dataset::Compare { .. } => batches::ranked_schema(),
+    }
+}
+
+/// Equal, in time that does not depend on where they differ.
+fn same(a: &str, b: &str) -> bool {
+    Sha256::digest(a.as_bytes()) == Sha256::digest(b.as_bytes())
+}
+
+fn internal(e: impl std::fmt::Display) -> Status {
+    Status::internal(e.to_string())
+}
+
+/// The Flight status for a library error: the caller's input is
+/// `INVALID_ARGUMENT` (with the library's words), a decode past its wall
+/// clock `DEADLINE_EXCEEDED`, anything else `INTERNAL`.
+fn status_of(e: Error) -> Status {
+    match e {
+        Error::Timeout { .. } => Status::deadline_exceeded(e.to_string()),
+        e if e.is_input_fault() => Status::invalid_argument(e.to_string()),
+        e => Status::internal(e.to_string()),
+    }
+}
+
+/// The dataset a descriptor names: its one path element, or its command.
+fn dataset_of(descriptor: &FlightDescriptor) -> Result<Dataset, Status> {
+    let text = match descriptor.r#type() {
+        DescriptorType::Path => descriptor.path.join("/"),
+        DescriptorType::Cmd => String::from_utf8_lossy(&descriptor.cmd).into_owned(),
+        DescriptorType::Unknown => {
+            return Err(Status::invalid_argument("descriptor names nothing"));
+        }
+    };
+    Dataset::parse(&text).map_err(|e| Status::invalid_argument(e.to_string()))
+}
+
+/// Record batches as a Flight stream: the schema first, even for no rows.
+fn encode(
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+) -> BoxStream<'static, Result<FlightData, Status>> {
+    FlightDataEncoderBuilder::new()
+        .with_schema(schema)
+        .build(stream::iter(batches.into_iter().map(Ok)))
+        .map_err(Status::from)
+        .boxed()
+}
+
+#[tonic::async_trait]
+impl FlightService for Service {
+    type HandshakeStream = BoxStream<'static, Result<HandshakeResponse, Status>>;
+    type ListFlightsStream = BoxStream<'static, Result<FlightInfo, Status>>;
+    type DoGetStream = BoxStream<'static, Result<FlightData, Status>>;
+    type DoPutStream = BoxStream<'static, Result<PutResult, Status>>;
+    type DoExchangeStream = BoxStream<'static, Result<FlightData, Status>>;
+    type DoActionStream = BoxStream<'static, Result<arrow_flight::Result, Status>>;
+    type ListActionsStream = BoxStream<'static, Result<ActionType, Status>>;
+
+    async fn handshake(
+        &self,
+        request: Request<Streaming<HandshakeRequest>>,
+    ) -> Answer<Self::HandshakeStream> {
+        self.authorize(request.metadata())?;
+        let token = self.inner.session_token.clone();
+        let reply = HandshakeResponse {
+            protocol_version: 0,
+            payload: token.clone().into_bytes().into(),
+        };
+        let mut response = Response::new(stream::once(async { Ok(reply) }).boxed());
+        if self.inner.settings.credentials.basic.is_some() {
+            let value = format!("Bearer {token}")
+                .parse()
+                .map_err(|_| Status::internal("token is not a header value"))?;
+            response.metadata_mut().insert("authorization", value);
+        }
+        Ok(response)
+    }
+
+    async fn list_flights(&self, request: Request<Criteria>) -> Answer<Self::ListFlightsStream> {
+        self.authorize(request.metadata())?;
+        Err(Status::unimplemented(format!(
+            "datasets are named, not listed: {}",
+            super::DATASETS
+        )))
+    }
+
+    async fn get_flight_info(&self, request: Request<FlightDescriptor>) -> Answer<FlightInfo> {
+        self.authorize(request.metadata())?;
+        let descriptor = request.into_inner();
+        let dataset = dataset_of(&descriptor)?;
+        let ticket = match descriptor.r#type() {
+            DescriptorType::Cmd => descriptor.cmd.clone(),
+            _ => descriptor.path.join("/").into_bytes().into(),
+        };
+        let info = FlightInfo::new()
+            .try_with_schema(&schema_of(&dataset))
+            .map_err(internal)?
+            .with_endpoint(FlightEndpoint::new().with_ticket(Ticket { ticket }))
+            .with_descriptor(descriptor);
+        Ok(Response::new(info))
+    }
+
+    async fn poll_flight_info(&self, request: Request<FlightDescriptor>) -> Answer<PollInfo> {
+        self.authorize(request.metadata())?;
+        Err(Status::unimplemented("use GetFlightInfo"))
+    }
+
+    async fn get_schema(&self, request: Request<FlightDescriptor>) -> Answer<SchemaResult> {
+        self.authorize(request.metadata())?;
+        let dataset = dataset_of(request.get_ref())?;
+        let schema = schema_of(&dataset);
+        let result = SchemaResult::try_from(SchemaAsIpc::new(&schema, &IpcWriteOptions::default()))
+            .map_err(internal)?;
+        Ok(Response::new(result))
+    }
+
+    async fn do_get(&self, request: Request<Ticket>) -> Answer<Self::DoGetStream> {
+        self.authorize(request.metadata())?;
+        let text = String::from_utf8_lossy(&request.get_ref().ticket).into_owned();
+        let dataset = Dataset::parse(&text).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let (schema, batches) = self.dataset(dataset).await?;
+        Ok(Response::new(encode(schema, batches)))
+    }
+
+    async fn do_put(&self, request: Request<Streaming<FlightData>>) -> Answer<Self::DoPutStream> {
+        self.authorize(request.metadata())?;
+        Err(Status::unimplemented(
+            "the sidecar stores nothing; use DoExchange for batch work",
+        ))
+    }
+
+    async fn do_exchange(
+        &self,
+        request: Request<Streaming<FlightData>>,
+    ) -> Answer<Self::DoExchangeStream> {
+        self.authorize(request.metadata())?;
+        let mut input = request.into_inner();
+        let first = input
+            .message()
+            .await?
+            .ok_or_else(|| Status::invalid_argument("an exchange with no messages"))?;
+        let command = match &first.flight_descriptor {
+            Some(d) if d.r#type() == DescriptorType::Cmd => d.cmd.to_vec(),
+            Some(d) => d.path.join("/").into_bytes(),
+            None => Vec::new(),
+        };
+        if command.is_empty() {
+            return Err(Status::invalid_argument(
+                "the first message of an exchange names it in its descriptor: \
+                 extract, query or rerank",
+            ));
+        }
+        let exchange =
+            Exchange::parse(&command).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let messages = stream::once(async { Ok(first) }).chain(input.map_err(FlightError::from));
+        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(messages)
+            .try_collect()
+            .await
+            .map_err(|e| {
+                Status::invalid_argument(format!("reading the exchange's batches: {e}"))
+            })?;
+        let (schema, out) = self.exchange(exchange, batches).await?;
+        Ok(Response::new(encode(schema, out)))
+    }
+
+    async fn do_action(&self, request: Request<Action>) -> Answer<Self::DoActionStream> {
+        self.authorize(request.metadata())?;
+        match request.get_ref().r#type.as_str() {
+            "health" => {
+                let body = self.health().to_string();
+                let result = arrow_flight::Result {
+                    body: body.into_bytes().into(),
+                };
+                Ok(Response::new(stream::once(async { Ok(result) }).boxed()))
+            }
+            other => Err(Status::invalid_argument(format!(
+                "no action `{other}`; served: health"
+            ))),
+        }
+    }
+
+    async fn list_actions(&self, request: Request<Empty>) -> Answer<Self::ListActionsStream> {
+        self.authorize(request.metadata())?;
+        let health = ActionType {
+            r#type: "health".into(),
+            description: "JSON: status, version, running, served and failed requests".into(),
+        };
+        Ok(Response::new(stream::once(async { Ok(health) }).boxed()))
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets the requests
+/// in flight finish.
+///
+/// # Errors
+/// A bad TLS configuration, or the transport failing.
+pub async fn serve(
+    listener: TcpListener,
+    settings: Settings,
+    tls: Option<ServerTlsConfig>,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), tonic::transport::Error> {
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder.tls_config(tls)?;
+    }
+    builder
+        .add_service(Service::new(settings).into_server())
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
+        .await
+}

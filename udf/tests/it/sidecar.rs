@@ -1,0 +1,409 @@
+//! The Arrow Flight sidecar, started as its own process on port 0 and
+//! called with Rust Flight clients: datasets, exchanges, credentials, bad
+//! media, and the UDF executables delegating to it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use arrow::array::RecordBatch;
+use arrow_flight::{FlightClient, FlightDescriptor};
+use clickprint_udf::decode::Limits;
+use clickprint_udf::flight::batches;
+use clickprint_udf::flight::client::{Config, Sidecar};
+use clickprint_udf::functions::{
+    Backend, Candidate, Extracted, InProcess, Reranker, query_answer, records_of,
+};
+use clickprint_udf::records::{Use, pack};
+use clickprint_udf::rowbinary::Writer;
+use futures_util::TryStreamExt;
+use tonic::Code;
+
+use crate::media::Workdir;
+
+/// A running `clickprint-sidecar`, killed when dropped.
+struct Running {
+    child: Child,
+    endpoint: String,
+}
+
+impl Running {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_clickprint-sidecar"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .env_remove("CLICKPRINT_SIDECAR_USER")
+            .env_remove("CLICKPRINT_SIDECAR_PASSWORD")
+            .env_remove("CLICKPRINT_SIDECAR_TOKEN")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the sidecar starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped"))
+            .read_line(&mut line)
+            .expect("the sidecar says where it listens");
+        let endpoint = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Running { child, endpoint }
+    }
+
+    fn client(&self) -> Sidecar {
+        self.client_with(Config::default())
+    }
+
+    fn client_with(&self, config: Config) -> Sidecar {
+        Sidecar::connect(Config {
+            endpoint: self.endpoint.clone(),
+            ..config
+        })
+        .expect("connects")
+    }
+
+    /// A plain arrow-flight client on a runtime of its own.
+    fn raw(&self) -> (tokio::runtime::Runtime, FlightClient) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let uri = self.endpoint.replace("grpc://", "http://");
+        let channel = runtime
+            .block_on(
+                tonic::transport::Endpoint::from_shared(uri)
+                    .unwrap()
+                    .connect(),
+            )
+            .unwrap();
+        (runtime, FlightClient::new(channel))
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn picture(dir: &Workdir, name: &str, source: &str) -> String {
+    dir.ffmpeg(&["-f", "lavfi", "-i", source, "-frames:v", "1"], name)
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn extracted_here(path: &str, usage: Use) -> Vec<Extracted> {
+    records_of(path, usage, &Limits::default())
+        .unwrap()
+        .iter()
+        .map(|r| Extracted::of(r, usage))
+        .collect()
+}
+
+fn all_extracted(batches: &[RecordBatch]) -> Vec<Extracted> {
+    batches
+        .iter()
+        .flat_map(|b| batches::to_extracted(b).unwrap())
+        .collect()
+}
+
+#[test]
+fn datasets_and_exchanges_give_what_the_library_gives() {
+    let dir = Workdir::new("sidecar");
+    let original = picture(&dir, "a.png", "mandelbrot=s=480x360:start_scale=1.2");
+    let crop = dir
+        .transform(
+            Path::new(&original),
+            &["-vf", "crop=iw*0.85:ih*0.85"],
+            "crop.jpg",
+        )
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let melody = dir
+        .ffmpeg(
+            &["-f", "lavfi", "-i", &crate::media::melody_source(3.0, 12)],
+            "m.mp3",
+        )
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sidecar = Running::start(&[], &[]);
+    let mut client = sidecar.client();
+
+    // DoGet of the extract dataset: the library's rows, for a picture and a
+    // track, in order; a path with characters to encode survives.
+    for path in [&original, &melody] {
+        let dataset = format!(
+            "extract?uri={}",
+            percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+        );
+        let got = all_extracted(&client.dataset(&dataset).unwrap());
+        assert!(!got.is_empty());
+        assert_eq!(got, extracted_here(path, Use::Library), "{path}");
+    }
+    let got = all_extracted(
+        &client
+            .dataset(&format!("extract?uri=file://{original}&use=query"))
+            .unwrap(),
+    );
+    assert_eq!(got, extracted_here(&original, Use::Query));
+
+    // GetSchema and GetFlightInfo for a path descriptor, as ClickHouse asks.
+    let (runtime, mut raw) = sidecar.raw();
+    let descriptor = FlightDescriptor::new_path(vec![format!("query?uri={crop}")]);
+    let schema = runtime
+        .block_on(raw.get_schema(descriptor.clone()))
+        .unwrap();
+    assert_eq!(schema, *batches::query_schema());
+    let info = runtime.block_on(raw.get_flight_info(descriptor)).unwrap();
+    let ticket = info.endpoint[0].ticket.clone().unwrap();
+    let answers: Vec<RecordBatch> = runtime
+        .block_on(async { raw.do_get(ticket).await?.try_collect().await })
+        .unwrap();
+    let answer = batches::to_answers(&answers[0]).unwrap();
+    let here = query_answer(&crop, &Limits::default()).unwrap();
+    assert_eq!(answer, vec![here.clone()]);
+
+    // DoExchange: query and rerank batches.
+    let sources = vec![crop.clone(), original.clone()];
+    let remote = client.query(sources.clone()).unwrap();
+    let local = InProcess::new(Limits::default()).query(sources).unwrap();
+    assert_eq!(remote, local);
+    let candidates: Vec<Candidate> = [&original, &melody, &crop]
+        .iter()
+        .map(|reference| Candidate {
+            query: here.fingerprint.clone(),
+            reference: pack(&records_of(reference, Use::Library, &Limits::default()).unwrap()),
+            audio_hits: vec![],
+        })
+        .collect();
+    let remote = client.rerank(candidates.clone()).unwrap();
+    let mut reranker = Reranker::default();
+    let local: Vec<_> = candidates
+        .iter()
+        .map(|c| reranker.rank(c).unwrap())
+        .collect();
+    assert_eq!(remote, local);
+    assert!(remote[0].score > 0.5, "the crop matches its original");
+    assert_eq!(remote[1].score, 0.0, "and not the melody");
+
+    // compare?query=&reference= is the same verdict as a dataset.
+    let compared = client
+        .dataset(&format!("compare?query={crop}&reference={original}"))
+        .unwrap();
+    assert_eq!(batches::to_ranked(&compared[0]).unwrap()[0], remote[0]);
+
+    let health = client.health().unwrap();
+    assert_eq!(health["status"], "ok");
+    assert!(health["served"].as_u64().unwrap() >= 7, "{health}");
+}
+
+#[test]
+fn credentials_are_required_and_checked() {
+    let sidecar = Running::start(
+        &["--user", "clickhouse"],
+        &[
+            ("CLICKPRINT_SIDECAR_PASSWORD", "s3cret"),
+            ("CLICKPRINT_SIDECAR_TOKEN", "t0ken"),
+        ],
+    );
+    let refused = |config: Config| {
+        let e = sidecar
+            .client_with(config)
+            .health()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("refused the credentials"), "{e}");
+        e
+    };
+    let e = refused(Config::default());
+    assert!(e.contains("needs credentials"), "{e}");
+    let e = refused(Config {
+        basic: Some(("clickhouse".into(), "wrong".into())),
+        ..Config::default()
+    });
+    assert!(e.contains("wrong credentials"), "{e}");
+    refused(Config {
+        token: Some("t0ken-not".into()),
+        ..Config::default()
+    });
+    for config in [
+        Config {
+            basic: Some(("clickhouse".into(), "s3cret".into())),
+            ..Config::default()
+        },
+        Config {
+            token: Some("t0ken".into()),
+            ..Config::default()
+        },
+    ] {
+        assert_eq!(
+            sidecar.client_with(config).health().unwrap()["status"],
+            "ok"
+        );
+    }
+
+    // A handshake with the user name and password hands out a bearer
+    // token in the `authorization` header (what Arrow's C++ and Python
+    // clients, and so ClickHouse, use), which then works on its own.
+    let (runtime, mut raw) = sidecar.raw();
+    raw.add_header("authorization", "Basic Y2xpY2tob3VzZTpzM2NyZXQ=")
+        .unwrap();
+    let token = runtime.block_on(raw.handshake("")).unwrap();
+    let token = String::from_utf8(token.to_vec()).unwrap();
+    assert_eq!(token.len(), 64);
+    let (runtime, mut raw) = sidecar.raw();
+    let e = runtime.block_on(raw.handshake("")).unwrap_err();
+    assert!(
+        matches!(e, arrow_flight::error::FlightError::Tonic(ref s) if s.code() == Code::Unauthenticated),
+        "{e}"
+    );
+    raw.add_header("authorization", &format!("Bearer {token}"))
+        .unwrap();
+    let actions: Vec<_> = runtime
+        .block_on(async { raw.list_actions().await?.try_collect::<Vec<_>>().await })
+        .unwrap();
+    assert_eq!(actions[0].r#type, "health");
+}
+
+#[test]
+fn bad_media_is_a_clear_error_and_the_server_goes_on() {
+    let dir = Workdir::new("sidecar-bad");
+    let good = picture(&dir, "good.png", "testsrc2=s=320x240");
+    let big = picture(&dir, "big.png", "mandelbrot=s=1280x960");
+    let corrupt = dir.path("corrupt.png");
+    std::fs::write(&corrupt, b"\x89PNG\r\n\x1a\n this is not a picture").unwrap();
+    let big_bytes = std::fs::metadata(&big).unwrap().len();
+    let limit = (big_bytes / 2).to_string();
+    let sidecar = Running::start(&["--max-media-bytes", &limit], &[]);
+    let mut client = sidecar.client();
+
+    let e = client
+        .dataset(&format!("extract?uri={big}"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("too large"), "{e}");
+    let e = client
+        .query(vec![corrupt.to_str().unwrap().to_owned()])
+        .unwrap_err();
+    assert!(e.is_input_fault(), "{e:?}");
+    assert!(e.to_string().contains("corrupt.png"), "{e}");
+    let e = client
+        .dataset("extract?uri=/no/such/file.mp4")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("/no/such/file.mp4"), "{e}");
+    let e = client
+        .dataset(&format!("extract?uri={good}&modality=audio"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("is image, not audio"), "{e}");
+    let e = client
+        .dataset("fingerprints?uri=/x")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no dataset `fingerprints`"), "{e}");
+    let e = client
+        .rerank(vec![Candidate {
+            query: b"not a fingerprint".to_vec(),
+            reference: vec![],
+            audio_hits: vec![],
+        }])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("query fingerprint"), "{e}");
+
+    // Still serving, and counting.
+    assert_eq!(
+        all_extracted(&client.dataset(&format!("extract?uri={good}")).unwrap()),
+        extracted_here(&good, Use::Library)
+    );
+    let health = client.health().unwrap();
+    assert_eq!(health["failed"], 5, "{health}");
+    assert_eq!(health["served"], 1, "{health}");
+}
+
+/// The UDF executable's answer to `input`, standalone or through `sidecar`.
+fn udf(function: &str, input: &[u8], sidecar: Option<&Running>) -> Vec<u8> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clickprint-udf"));
+    command
+        .arg(function)
+        .env_remove("CLICKPRINT_SIDECAR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(s) = sidecar {
+        command.env("CLICKPRINT_SIDECAR", &s.endpoint);
+    }
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{function}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn udf_executables_delegate_with_the_same_bytes_out() {
+    let dir = Workdir::new("sidecar-udf");
+    let original = picture(&dir, "a.png", "mandelbrot=s=480x360:start_scale=0.9");
+    let crop = dir
+        .transform(
+            Path::new(&original),
+            &["-vf", "crop=iw*0.9:ih*0.9"],
+            "crop.jpg",
+        )
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sidecar = Running::start(&[], &[]);
+
+    let mut one = Writer::default();
+    one.string(original.as_bytes());
+    let mut two = Writer::default();
+    two.string(crop.as_bytes()).string(original.as_bytes());
+    let query = query_answer(&crop, &Limits::default()).unwrap();
+    let reference = pack(&records_of(&original, Use::Library, &Limits::default()).unwrap());
+    let mut candidates = Writer::default();
+    for _ in 0..3 {
+        candidates
+            .string(&query.fingerprint)
+            .string(&reference)
+            .varint(1)
+            .u32(5)
+            .u32(0);
+    }
+    for (function, input) in [
+        ("extract", &one.bytes),
+        ("query", &two.bytes),
+        ("rerank", &candidates.bytes),
+    ] {
+        let standalone = udf(function, input, None);
+        let delegated = udf(function, input, Some(&sidecar));
+        assert!(!standalone.is_empty());
+        assert_eq!(standalone, delegated, "{function}");
+    }
+    let health = sidecar.client().health().unwrap();
+    assert!(health["served"].as_u64().unwrap() >= 3, "{health}");
+
+    // A sidecar that is not there: the function fails, saying where.
+    let gone = Command::new(env!("CARGO_BIN_EXE_clickprint-udf"))
+        .arg("query")
+        .env("CLICKPRINT_SIDECAR", "grpc://127.0.0.1:9")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!gone.status.success());
+    let stderr = String::from_utf8_lossy(&gone.stderr);
+    assert!(
+        stderr.contains("sidecar grpc://127.0.0.1:9: cannot connect"),
+        "{stderr}"
+    );
+}
