@@ -68,15 +68,15 @@ impl Running {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
+            .expect("test setup");
         let uri = self.endpoint.replace("grpc://", "http://");
         let channel = runtime
             .block_on(
                 tonic::transport::Endpoint::from_shared(uri)
-                    .unwrap()
+                    .expect("test setup")
                     .connect(),
             )
-            .unwrap();
+            .expect("test setup");
         (runtime, FlightClient::new(channel))
     }
 }
@@ -91,13 +91,13 @@ impl Drop for Running {
 fn picture(dir: &Workdir, name: &str, source: &str) -> String {
     dir.ffmpeg(&["-f", "lavfi", "-i", source, "-frames:v", "1"], name)
         .to_str()
-        .unwrap()
+        .expect("test setup")
         .to_owned()
 }
 
 fn extracted_here(path: &str, usage: Use) -> Vec<Extracted> {
     records_of(path, usage, &Limits::default())
-        .unwrap()
+        .expect("test setup")
         .iter()
         .map(|r| Extracted::of(r, usage))
         .collect()
@@ -106,7 +106,7 @@ fn extracted_here(path: &str, usage: Use) -> Vec<Extracted> {
 fn all_extracted(batches: &[RecordBatch]) -> Vec<Extracted> {
     batches
         .iter()
-        .flat_map(|b| batches::to_extracted(b).unwrap())
+        .flat_map(|b| batches::to_extracted(b).expect("test setup"))
         .collect()
 }
 
@@ -339,9 +339,9 @@ fn udf(function: &str, input: &[u8], sidecar: Option<&Running>) -> Vec<u8> {
     if let Some(s) = sidecar {
         command.env("CLICKPRINT_SIDECAR", &s.endpoint);
     }
-    let mut child = command.spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut child = command.spawn().expect("test setup");
+    child.stdin.take().expect("test setup").write_all(input).expect("test setup");
+    let out = child.wait_with_output().expect("test setup");
     assert!(
         out.status.success(),
         "{function}: {}",
