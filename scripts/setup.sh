@@ -7,7 +7,8 @@
 #      (only the ones missing; apt-get update first when something is missing);
 #   2. installs the PyPI wheel chdb-core (the ClickHouse engine as one shared
 #      library) into .deps/chdb, a git-ignored folder of this repository;
-#   3. finds the CPython shared library that chDB's symbols resolve against
+#   3. installs pyarrow (PyPI) into .deps/pyarrow, for the Flight tests;
+#   4. finds the CPython shared library that chDB's symbols resolve against
 #      and records both paths in .deps/paths.env, which the clickprint binary
 #      and the test runner read.
 # Everything comes from Debian's packages and PyPI, nothing else.
@@ -59,13 +60,28 @@ if [ ! -f "$stamp" ]; then
   mv "$deps/chdb.partial" "$deps/chdb"
   touch "$stamp"
 fi
+# pyarrow into .deps/pyarrow: the Python Flight client the sidecar's tests
+# and example use (the same Arrow C++ Flight client ClickHouse's
+# arrowFlight() is built on).
+pyarrow_version="26.0.1"
+stamp="$deps/pyarrow/.installed-$pyarrow_version"
+if [ ! -f "$stamp" ]; then
+  say "installing pyarrow==$pyarrow_version into .deps/pyarrow (about 170 MB)"
+  rm -rf "$deps/pyarrow.partial"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+    --target "$deps/pyarrow.partial" "pyarrow==$pyarrow_version"
+  rm -rf "$deps/pyarrow"
+  mv "$deps/pyarrow.partial" "$deps/pyarrow"
+  touch "$stamp"
+fi
+
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
 if [ -z "$chdb_lib" ]; then
   say "the chdb-core wheel has no _chdb.abi3.so; remove .deps/chdb and run again"
   exit 1
 fi
 
-# 3. the CPython shared library -----------------------------------------------
+# 4. the CPython shared library -----------------------------------------------
 libpython="$(python3 - <<'PY'
 import os, sysconfig
 libdir = sysconfig.get_config_var("LIBDIR") or ""
@@ -94,6 +110,7 @@ tmp="$deps/paths.env.tmp"
   echo "# written by scripts/setup.sh; read by clickprint and scripts/test.sh"
   echo "CLICKPRINT_CHDB_LIBRARY=$chdb_lib"
   echo "CLICKPRINT_LIBPYTHON=$libpython"
+  echo "CLICKPRINT_PYARROW=$deps/pyarrow"
 } >"$tmp"
 mv "$tmp" "$deps/paths.env"
 say "ready (chDB: ${chdb_lib#$root/}, libpython: $libpython)"

@@ -13,5 +13,6 @@ mod cli;
 mod fingerprint;
 mod serve;
 mod setup_errors;
+mod sidecar;
 mod sql;
 mod workers;

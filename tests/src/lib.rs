@@ -56,6 +56,57 @@ pub fn clickprint(data_dir: &Path) -> Command {
     command
 }
 
+/// A running `clickprint-sidecar` on a free loopback port, killed when
+/// dropped.
+#[derive(Debug)]
+pub struct Sidecar {
+    child: Child,
+    /// `grpc://127.0.0.1:PORT`.
+    pub endpoint: String,
+}
+
+impl Sidecar {
+    /// Starts it with extra arguments and environment, and waits until it
+    /// says where it listens.
+    pub fn start(args: &[&str], env: &[(&str, &str)]) -> Sidecar {
+        let mut command = Command::new(binary("clickprint-sidecar"));
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CLICKPRINT_") {
+                command.env_remove(key);
+            }
+        }
+        let mut child = command
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("clickprint-sidecar starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout"))
+            .read_line(&mut line)
+            .expect("the sidecar says where it listens");
+        let endpoint = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Sidecar { child, endpoint }
+    }
+
+    /// Kills it and waits for it.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// Runs a command to completion, killing it after `timeout`.
 pub fn run_with_timeout(mut command: Command, timeout: Duration) -> Output {
     let child = command

@@ -518,7 +518,10 @@ impl FlightService for Service {
         }
         let exchange =
             Exchange::parse(&command).map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let messages = stream::once(async { Ok(first) }).chain(input.map_err(FlightError::from));
+        // Arrow's C++ and Python clients send the descriptor alone first;
+        // Rust's sends it with the schema.
+        let first = (!first.data_header.is_empty()).then_some(Ok(first));
+        let messages = stream::iter(first).chain(input.map_err(FlightError::from));
         let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(messages)
             .try_collect()
             .await

@@ -340,7 +340,12 @@ fn udf(function: &str, input: &[u8], sidecar: Option<&Running>) -> Vec<u8> {
         command.env("CLICKPRINT_SIDECAR", &s.endpoint);
     }
     let mut child = command.spawn().expect("test setup");
-    child.stdin.take().expect("test setup").write_all(input).expect("test setup");
+    child
+        .stdin
+        .take()
+        .expect("test setup")
+        .write_all(input)
+        .expect("test setup");
     let out = child.wait_with_output().expect("test setup");
     assert!(
         out.status.success(),
@@ -406,4 +411,63 @@ fn udf_executables_delegate_with_the_same_bytes_out() {
         stderr.contains("sidecar grpc://127.0.0.1:9: cannot connect"),
         "{stderr}"
     );
+}
+
+#[test]
+fn pyarrow_reads_datasets_and_exchanges_batches() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let pyarrow = root.join(".deps/pyarrow");
+    assert!(
+        pyarrow.is_dir(),
+        "{} is missing: scripts/setup.sh installs pyarrow",
+        pyarrow.display()
+    );
+    let dir = Workdir::new("sidecar-pyarrow");
+    let original = picture(&dir, "a b&c.png", "mandelbrot=s=480x360:start_scale=1.3");
+    let copy = dir
+        .transform(Path::new(&original), &["-q:v", "20"], "copy.jpg")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let sidecar = Running::start(
+        &["--user", "analyst"],
+        &[("CLICKPRINT_SIDECAR_PASSWORD", "pa55")],
+    );
+    let output = Command::new("python3")
+        .arg(root.join("benchmarks/tools/flight_example.py"))
+        .args([&sidecar.endpoint, &original, &copy, "analyst", "pa55"])
+        .env("PYTHONPATH", &pyarrow)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let got: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    let expected: Vec<serde_json::Value> = extracted_here(&original, Use::Library)
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "kind": r.kind,
+                "time_ms": r.time_ms,
+                "item": r.item,
+                "record": clickprint_udf::hex(&r.record),
+                "keys": r.keys.iter().map(|k| [u64::from(k.0), u64::from(k.1)]).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    assert_eq!(got["extract"], serde_json::Value::from(expected));
+    for (i, source) in [&copy, &original].into_iter().enumerate() {
+        let here = query_answer(source, &Limits::default()).unwrap();
+        assert_eq!(got["query"][i]["keys"], here.keys.len(), "{source}");
+        assert_eq!(
+            got["query"][i]["fingerprint"],
+            clickprint_udf::hex(&here.fingerprint)
+        );
+    }
+    let verdict = &got["compare"];
+    assert!(verdict["score"].as_f64().unwrap() > 0.5, "{verdict}");
+    assert_eq!(verdict["evidence"], "visual", "{verdict}");
 }
