@@ -59,6 +59,7 @@ fn main() -> ExitCode {
     args.token = secret("CLICKPRINT_SIDECAR_TOKEN");
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("CLICKPRINT_LOG")
                 .unwrap_or_else(|_| "info".into()),

@@ -104,6 +104,8 @@ struct Inner {
     session_token: String,
     served: AtomicU64,
     failed: AtomicU64,
+    /// Requests between arriving and having their answer made.
+    in_flight: AtomicU64,
 }
 
 type Answer<T> = Result<Response<T>, Status>;
@@ -122,6 +124,7 @@ impl Service {
                 session_token: crate::hex(&secret),
                 served: AtomicU64::new(0),
                 failed: AtomicU64::new(0),
+                in_flight: AtomicU64::new(0),
             }),
         }
     }
@@ -177,6 +180,7 @@ impl Service {
     ) -> Result<T, Status> {
         let inner = &self.inner;
         let deadline = inner.settings.request_timeout;
+        inner.in_flight.fetch_add(1, Ordering::SeqCst);
         let result = tokio::time::timeout(deadline, async {
             let permit = Arc::clone(&inner.permits)
                 .acquire_owned()
@@ -203,6 +207,7 @@ impl Service {
             &inner.failed
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        inner.in_flight.fetch_sub(1, Ordering::SeqCst);
         result
     }
 
@@ -558,8 +563,10 @@ impl FlightService for Service {
     }
 }
 
-/// Serves on `listener` until `shutdown` completes, then lets the requests
-/// in flight finish.
+/// Serves on `listener` until `shutdown` completes; then takes no new
+/// connections, lets the requests in flight finish (up to the request
+/// deadline) and their answers go out (up to [`FLUSH_GRACE`]), and returns
+/// without waiting for idle clients to hang up.
 ///
 /// # Errors
 /// A bad TLS configuration, or the transport failing.
@@ -573,8 +580,35 @@ pub async fn serve(
     if let Some(tls) = tls {
         builder = builder.tls_config(tls)?;
     }
-    builder
-        .add_service(Service::new(settings).into_server())
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), shutdown)
-        .await
+    let service = Service::new(settings);
+    let inner = Arc::clone(&service.inner);
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    };
+    let serving = builder
+        .add_service(service.into_server())
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener), signal);
+    tokio::pin!(serving);
+    tokio::select! {
+        result = &mut serving => return result,
+        _ = stopped => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
+    let drained = async {
+        while inner.in_flight.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let _ = tokio::time::timeout(inner.settings.request_timeout, drained).await;
+    match tokio::time::timeout(FLUSH_GRACE, serving).await {
+        Ok(result) => result,
+        Err(_) => Ok(()),
+    }
 }
+
+/// After the last request in flight has its answer, how long the answers
+/// have to go out before the server stops even if clients keep their
+/// connections open.
+pub const FLUSH_GRACE: Duration = Duration::from_secs(2);

@@ -471,3 +471,163 @@ fn pyarrow_reads_datasets_and_exchanges_batches() {
     assert!(verdict["score"].as_f64().unwrap() > 0.5, "{verdict}");
     assert_eq!(verdict["evidence"], "visual", "{verdict}");
 }
+
+/// A CA and a certificate it signed for 127.0.0.1 and localhost, made with
+/// the openssl command line: (ca.pem, cert.pem, key.pem).
+fn certificates(dir: &Workdir) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path(""))
+            .output()
+            .expect("openssl runs (Debian's openssl package)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.path("leaf.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("test setup");
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-subj",
+        "/CN=clickprint test CA",
+        "-days",
+        "2",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "leaf.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "leaf.ext",
+    ]);
+    (
+        dir.path("ca.pem"),
+        dir.path("cert.pem"),
+        dir.path("key.pem"),
+    )
+}
+
+#[test]
+fn tls_is_served_and_checked() {
+    let dir = Workdir::new("sidecar-tls");
+    let (ca, cert, key) = certificates(&dir);
+    let sidecar = Running::start(
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(
+        sidecar.endpoint.starts_with("grpc+tls://"),
+        "{}",
+        sidecar.endpoint
+    );
+    let mut trusted = sidecar.client_with(Config {
+        ca_pem: Some(std::fs::read(&ca).unwrap()),
+        ..Config::default()
+    });
+    assert_eq!(trusted.health().unwrap()["status"], "ok");
+
+    // Plain gRPC to a TLS port, and TLS without trusting its CA: refused.
+    let plain = Sidecar::connect(Config {
+        endpoint: sidecar.endpoint.replace("grpc+tls://", "grpc://"),
+        ..Config::default()
+    })
+    .and_then(|mut s| s.health());
+    assert!(plain.is_err());
+    let untrusted = Sidecar::connect(Config {
+        endpoint: sidecar.endpoint.clone(),
+        ..Config::default()
+    })
+    .and_then(|mut s| s.health());
+    let e = untrusted.unwrap_err().to_string();
+    assert!(e.contains("sidecar grpc+tls://"), "{e}");
+}
+
+#[test]
+fn a_stop_signal_lets_work_in_flight_finish() {
+    let dir = Workdir::new("sidecar-stop");
+    // Long enough to be in flight when the signal comes.
+    let video = dir
+        .ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=s=640x480:r=25",
+                "-t",
+                "20",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            "long.mp4",
+        )
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut sidecar = Running::start(&[], &[]);
+    let endpoint = sidecar.endpoint.clone();
+    let expected = extracted_here(&video, Use::Library);
+    let work = std::thread::spawn(move || {
+        let mut client = Sidecar::connect(Config {
+            endpoint,
+            ..Config::default()
+        })
+        .unwrap();
+        client.dataset(&format!("extract?uri={video}"))
+    });
+    let mut watcher = sidecar.client();
+    let started = std::time::Instant::now();
+    while watcher.health().unwrap()["running"] == 0 {
+        assert!(started.elapsed().as_secs() < 30, "the work never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &sidecar.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let rows = all_extracted(&work.join().unwrap().expect("the work in flight finishes"));
+    assert_eq!(rows, expected);
+    let status = sidecar.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
