@@ -377,20 +377,23 @@ impl SetupPaths {
 }
 
 /// The `clickprint-udf` executable: in `udf_dir` when given, else beside the
-/// running binary.
+/// running binary; `clickprint-udf-media`, which it runs to decode, must sit
+/// beside it.
 ///
 /// # Errors
-/// [`Error::MissingDependency`] when it is not there.
+/// [`Error::MissingDependency`] when either is not there.
 pub fn udf_executable(configured: Option<&Path>) -> Result<PathBuf> {
-    let path = udf_dir(configured)?.join("clickprint-udf");
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(Error::MissingDependency {
-            what: "the clickprint-udf executable".into(),
-            detail: format!("no file at {}; build the workspace", path.display()),
-        })
+    let dir = udf_dir(configured)?;
+    for name in ["clickprint-udf", "clickprint-udf-media"] {
+        let path = dir.join(name);
+        if !path.is_file() {
+            return Err(Error::MissingDependency {
+                what: format!("the {name} executable"),
+                detail: format!("no file at {}; build the workspace", path.display()),
+            });
+        }
     }
+    Ok(dir.join("clickprint-udf"))
 }
 
 /// The folder of the UDF executables: the configured one, else the folder

@@ -209,10 +209,11 @@ impl From<Option<rerank::Verdict>> for Ranked {
     }
 }
 
-/// What does a function's work: this process ([`InProcess`]) or a warm
-/// Arrow Flight sidecar (`crate::flight::client::Sidecar`). The row
-/// protocol below is the same for both, so answers are too.
-pub trait Backend {
+/// What extracts fingerprints for [`extract`] and [`query`]: this process
+/// ([`InProcess`]) or a warm Arrow Flight sidecar
+/// (`crate::flight::client::Sidecar`). The row protocol below is the same
+/// for both, so answers are too.
+pub trait Extractor {
     /// The rows of one media reference, handed over in batches as they are
     /// made.
     ///
@@ -230,7 +231,11 @@ pub trait Backend {
     /// # Errors
     /// As [`query_answer`].
     fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>>;
+}
 
+/// What reranks candidates for [`rerank`]: a [`Reranker`] here, or the
+/// sidecar.
+pub trait Ranker {
     /// One answer per candidate, in order.
     ///
     /// # Errors
@@ -238,24 +243,20 @@ pub trait Backend {
     fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>>;
 }
 
-/// The work done here, in this process.
+/// Extraction done here, in this process (decoding with ffmpeg).
 #[derive(Debug)]
 pub struct InProcess {
     limits: Limits,
-    reranker: Reranker,
 }
 
 impl InProcess {
     /// Work under `limits`.
     pub fn new(limits: Limits) -> InProcess {
-        InProcess {
-            limits,
-            reranker: Reranker::default(),
-        }
+        InProcess { limits }
     }
 }
 
-impl Backend for InProcess {
+impl Extractor for InProcess {
     fn extract(
         &mut self,
         source: &str,
@@ -274,10 +275,6 @@ impl Backend for InProcess {
             .iter()
             .map(|s| query_answer(s, &self.limits))
             .collect()
-    }
-
-    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>> {
-        candidates.iter().map(|c| self.reranker.rank(c)).collect()
     }
 }
 
@@ -317,6 +314,12 @@ pub struct Reranker {
     last_query: Option<(Vec<u8>, Prepared)>,
 }
 
+impl Ranker for Reranker {
+    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>> {
+        candidates.iter().map(|c| self.rank(c)).collect()
+    }
+}
+
 impl Reranker {
     /// The verdict for one candidate.
     ///
@@ -343,7 +346,11 @@ impl Reranker {
 ///
 /// # Errors
 /// On bad input, undecodable media, or a broken pipe.
-pub fn extract(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
+pub fn extract(
+    input: impl Read,
+    output: &mut impl Write,
+    backend: &mut dyn Extractor,
+) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut sources = Vec::new();
     while !reader.at_end()? {
@@ -385,7 +392,7 @@ pub fn extract(input: impl Read, output: &mut impl Write, backend: &mut dyn Back
 ///
 /// # Errors
 /// On bad input, undecodable media, or a broken pipe.
-pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
+pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Extractor) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
     while let Some(sources) = block(&mut reader, |r| {
@@ -408,7 +415,7 @@ pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Backen
 ///
 /// # Errors
 /// On a malformed fingerprint or a broken pipe.
-pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Backend) -> Result<()> {
+pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranker) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
     while let Some(candidates) = block(&mut reader, |r| {
@@ -570,7 +577,7 @@ mod tests {
         let mut input = Writer::default();
         input.string(&packed).string(&packed).varint(0);
         let mut out = Vec::new();
-        rerank(&input.bytes[..], &mut out, &mut here()).unwrap();
+        rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
         assert!(out.ends_with(b"\x06visual"));
@@ -583,7 +590,7 @@ mod tests {
         assert!(query(&input.bytes[..], &mut Vec::new(), &mut here()).is_err());
         let mut input = Writer::default();
         input.string(b"Q").string(b"").varint(0);
-        assert!(rerank(&input.bytes[..], &mut Vec::new(), &mut here()).is_err());
+        assert!(rerank(&input.bytes[..], &mut Vec::new(), &mut Reranker::default()).is_err());
         let mut two = Writer::default();
         two.string(b"/a").string(b"/b");
         let err = extract(&two.bytes[..], &mut Vec::new(), &mut here()).unwrap_err();

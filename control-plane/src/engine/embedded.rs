@@ -284,7 +284,12 @@ fn udf_children() -> Vec<nix::unistd::Pid> {
             .filter_map(|p| p.parse::<i32>().ok())
         {
             let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
-            if exe.file_name().is_some_and(|n| n == "clickprint-udf") {
+            // `clickprint-udf` replaces itself with `clickprint-udf-media`
+            // when it decodes in-process.
+            if exe
+                .file_name()
+                .is_some_and(|n| n == "clickprint-udf" || n == "clickprint-udf-media")
+            {
                 pids.push(nix::unistd::Pid::from_raw(pid));
             }
         }

@@ -1,40 +1,55 @@
-//! The executable ClickHouse runs for clickprint's UDFs. One binary, several
-//! functions: the first argument names the function (see the `command` of
-//! each `clickhouse-config/*_function.xml`). Errors go to stderr with a
-//! non-zero exit, which fails the query with that message.
+//! The executable ClickHouse runs for clickprint's UDFs (see the `command`
+//! of each `clickhouse-config/*_function.xml`); the first argument names the
+//! function. Errors go to stderr with a non-zero exit, which fails the
+//! query with that message.
 //!
-//! `clickprint-udf inspect FILE [--json]` is for people (`clickprint
-//! fingerprint` runs it): what is extracted from one file.
-//! `clickprint-udf pack FILE` prints a file's packed query fingerprint in
-//! hex, for the search by fingerprints (`sql/clickhouse/search_by_fingerprints.sql`).
+//! It is thin on purpose: it links no ffmpeg, so it starts in a few
+//! milliseconds instead of the ~40 ms that loading ffmpeg's libraries takes.
+//! It answers `version` and `rerank` itself (the rerank is pure Rust), and
+//! for `extract` and `query`:
+//! - with `CLICKPRINT_SIDECAR` set (ClickHouse starts it with its
+//!   environment), it sends the rows to that Arrow Flight sidecar, which
+//!   decodes warm, and writes back what it answers; `rerank` goes there
+//!   too;
+//! - without, it replaces itself with `clickprint-udf-media` (same
+//!   arguments, same pipes), which must sit beside it.
+//!
+//! `inspect`, `pack` and `probe` (for people and the control plane) are
+//! always `clickprint-udf-media`'s.
 
 use std::io::{BufReader, BufWriter, stdin, stdout};
-use std::process::ExitCode;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitCode};
 
-use clickprint_udf::decode::Limits;
 use clickprint_udf::flight::client::Sidecar;
-use clickprint_udf::functions::{self, Backend, InProcess};
-use clickprint_udf::records::{Use, pack as pack_records};
+use clickprint_udf::functions::{self, Reranker};
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
-    let limits = match limits() {
-        Ok(limits) => limits,
-        Err(e) => {
-            eprintln!("clickprint-udf {function}: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let result = match function.as_str() {
         "version" => clickprint_udf::protocol::answer_lines(
             &mut BufReader::with_capacity(1 << 16, stdin().lock()),
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
         ),
-        "extract" | "query" | "rerank" => serve_rows(&function, limits),
-        "pack" => return pack(&limits),
-        "inspect" => return inspect(&limits),
-        "probe" => return probe(&limits),
+        "extract" | "query" | "rerank" => match Sidecar::from_env() {
+            Ok(Some(mut sidecar)) => {
+                let (input, output) = (stdin().lock(), &mut stdout().lock());
+                match function.as_str() {
+                    "extract" => functions::extract(input, output, &mut sidecar),
+                    "query" => functions::query(input, output, &mut sidecar),
+                    _ => functions::rerank(input, output, &mut sidecar),
+                }
+            }
+            Ok(None) if function == "rerank" => functions::rerank(
+                stdin().lock(),
+                &mut stdout().lock(),
+                &mut Reranker::default(),
+            ),
+            Ok(None) => return media(),
+            Err(e) => Err(e),
+        },
+        "inspect" | "pack" | "probe" => return media(),
         other => {
             eprintln!(
                 "clickprint-udf: unknown function `{other}`; \
@@ -52,107 +67,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// A row function: done here, or by the Arrow Flight sidecar named in
-/// `CLICKPRINT_SIDECAR` (ClickHouse starts us with its environment), with
-/// the same rows in and out either way.
-fn serve_rows(function: &str, limits: Limits) -> clickprint_udf::Result<()> {
-    let mut backend: Box<dyn Backend> = match Sidecar::from_env()? {
-        Some(sidecar) => Box::new(sidecar),
-        None => Box::new(InProcess::new(limits)),
-    };
-    let (input, output) = (stdin().lock(), &mut stdout().lock());
-    match function {
-        "extract" => functions::extract(input, output, backend.as_mut()),
-        "query" => functions::query(input, output, backend.as_mut()),
-        _ => functions::rerank(input, output, backend.as_mut()),
-    }
-}
-
-fn inspect(limits: &Limits) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(2).collect();
-    let json = args.iter().any(|a| a == "--json");
-    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let [file] = files.as_slice() else {
-        eprintln!("usage: clickprint-udf inspect FILE [--json]");
-        return ExitCode::from(2);
-    };
-    let fingerprint = functions::resolve(file, &limits.fetch).and_then(|f| f.fingerprint(limits));
-    match fingerprint {
-        Ok(fp) if json => {
-            let value = clickprint_udf::report::to_json(&fp);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(fp) => {
-            print!("{}", clickprint_udf::report::to_text(&fp));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// The limits every function call runs under: ffmpeg's wall-clock deadline
-/// and size limits (`decode::Limits` defaults), and the download policy for
-/// `http(s)` references from `CLICKPRINT_FETCH_*` (ClickHouse starts us
-/// with its environment).
-fn limits() -> Result<Limits, clickprint_fetch::Error> {
-    Ok(Limits {
-        fetch: clickprint_fetch::Policy::from_env()?,
-        ..Limits::default()
-    })
-}
-
-/// `probe FILE|URL`: one JSON line saying what the input is, from its
-/// start only (the control plane checks the modality before the work).
-fn probe(limits: &Limits) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(2).collect();
-    let [file] = args.as_slice() else {
-        eprintln!("usage: clickprint-udf probe FILE|URL");
-        return ExitCode::from(2);
-    };
-    let probed = functions::resolve(file, &limits.fetch).and_then(|local| {
-        clickprint_udf::decode::probe(local.path(), limits).map_err(|e| local.named(e))
-    });
-    match probed {
-        Ok(info) => {
-            let line = serde_json::json!({
-                "modality": info.kind.as_str(),
-                "container": info.container,
-                "duration_ms": info.declared_ms.max(info.duration_ms),
-                "width": info.width,
-                "height": info.height,
-            });
-            println!("{line}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn pack(limits: &Limits) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(2).collect();
-    let [file] = args.as_slice() else {
-        eprintln!("usage: clickprint-udf pack FILE");
-        return ExitCode::from(2);
-    };
-    match functions::records_of(file, Use::Query, limits) {
-        Ok(records) => {
-            let hex = clickprint_udf::hex(&pack_records(&records));
-            println!("{hex}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+/// Becomes `clickprint-udf-media` with the same arguments and pipes.
+fn media() -> ExitCode {
+    let beside = std::env::current_exe()
+        .map(|exe| exe.with_file_name("clickprint-udf-media"))
+        .unwrap_or_else(|_| "clickprint-udf-media".into());
+    let error = Command::new(&beside)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    eprintln!(
+        "clickprint-udf: cannot run {}: {error} (it must sit beside clickprint-udf)",
+        beside.display()
+    );
+    ExitCode::from(2)
 }

@@ -1,4 +1,5 @@
-//! A UDF executable's way to the sidecar: a [`Backend`] that sends the rows
+//! A UDF executable's way to the sidecar: an [`Extractor`] and [`Ranker`]
+//! that sends the rows
 //! it reads to a running `clickprint-sidecar` and writes back what comes
 //! back, so ClickHouse's process does no decoding of its own.
 //!
@@ -27,7 +28,7 @@ use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 
 use super::{Exchange, batches};
 use crate::error::{Error, Result};
-use crate::functions::{Backend, Candidate, Extracted, QueryAnswer, Ranked};
+use crate::functions::{Candidate, Extracted, Extractor, QueryAnswer, Ranked, Ranker};
 use crate::records::Use;
 
 /// Where the sidecar is and how to call it.
@@ -255,7 +256,7 @@ fn arrow_error(e: arrow::error::ArrowError) -> Error {
     Error::Sidecar(format!("the sidecar's answer: {e}"))
 }
 
-impl Backend for Sidecar {
+impl Extractor for Sidecar {
     fn extract(
         &mut self,
         source: &str,
@@ -285,7 +286,9 @@ impl Backend for Sidecar {
         }
         expect_rows(answers, sources.len())
     }
+}
 
+impl Ranker for Sidecar {
     fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>> {
         let batch = batches::from_candidates(&candidates).map_err(arrow_error)?;
         let mut ranked = Vec::with_capacity(candidates.len());

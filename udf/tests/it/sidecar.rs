@@ -12,7 +12,7 @@ use clickprint_udf::decode::Limits;
 use clickprint_udf::flight::batches;
 use clickprint_udf::flight::client::{Config, Sidecar};
 use clickprint_udf::functions::{
-    Backend, Candidate, Extracted, InProcess, Reranker, query_answer, records_of,
+    Candidate, Extracted, Extractor, InProcess, Ranker, Reranker, query_answer, records_of,
 };
 use clickprint_udf::records::{Use, pack};
 use clickprint_udf::rowbinary::Writer;
@@ -630,4 +630,19 @@ fn a_stop_signal_lets_work_in_flight_finish() {
     assert_eq!(rows, expected);
     let status = sidecar.child.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+#[test]
+fn the_executable_clickhouse_starts_links_no_ffmpeg() {
+    // Thin on purpose: loading ffmpeg's libraries is most of a UDF
+    // process's start (see the module comment of src/bin/clickprint-udf.rs).
+    let libraries = |binary: &str| {
+        let out = Command::new("ldd").arg(binary).output().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let thin = libraries(env!("CARGO_BIN_EXE_clickprint-udf"));
+    assert!(!thin.contains("libavcodec"), "{thin}");
+    assert!(thin.lines().count() < 10, "{thin}");
+    let media = libraries(env!("CARGO_BIN_EXE_clickprint-udf-media"));
+    assert!(media.contains("libavcodec"), "{media}");
 }

@@ -1,0 +1,153 @@
+//! `clickprint-udf-media`: the half of the UDF executable that decodes
+//! media (it links ffmpeg). `clickprint-udf`, the thin executable
+//! ClickHouse starts, replaces itself with this one (same arguments, same
+//! pipes) for `extract` and `query` when no sidecar is configured, and for
+//! `inspect`, `pack` and `probe`; it must sit beside `clickprint-udf`.
+//!
+//! `inspect FILE [--json]` is for people (`clickprint fingerprint` runs
+//! it): what is extracted from one file. `pack FILE` prints a file's packed
+//! query fingerprint in hex, for the search by fingerprints
+//! (`sql/clickhouse/search_by_fingerprints.sql`). `probe FILE|URL` says what
+//! a file is from its start. Errors go to stderr with a non-zero exit.
+
+use std::io::{BufReader, BufWriter, stdin, stdout};
+use std::process::ExitCode;
+
+use clickprint_udf::decode::Limits;
+use clickprint_udf::functions::{self, InProcess, Reranker};
+use clickprint_udf::records::{Use, pack as pack_records};
+
+fn main() -> ExitCode {
+    let function = std::env::args().nth(1).unwrap_or_default();
+    let limits = match limits() {
+        Ok(limits) => limits,
+        Err(e) => {
+            eprintln!("clickprint-udf {function}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match function.as_str() {
+        "version" => clickprint_udf::protocol::answer_lines(
+            &mut BufReader::with_capacity(1 << 16, stdin().lock()),
+            &mut BufWriter::new(stdout().lock()),
+            |_| clickprint_udf::VERSION.to_owned(),
+        ),
+        "extract" | "query" | "rerank" => serve_rows(&function, limits),
+        "pack" => return pack(&limits),
+        "inspect" => return inspect(&limits),
+        "probe" => return probe(&limits),
+        other => {
+            eprintln!(
+                "clickprint-udf: unknown function `{other}`; \
+                 known: version, extract, query, rerank, pack, inspect, probe"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clickprint-udf {function}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A row function, done here.
+fn serve_rows(function: &str, limits: Limits) -> clickprint_udf::Result<()> {
+    let (input, output) = (stdin().lock(), &mut stdout().lock());
+    match function {
+        "extract" => functions::extract(input, output, &mut InProcess::new(limits)),
+        "query" => functions::query(input, output, &mut InProcess::new(limits)),
+        _ => functions::rerank(input, output, &mut Reranker::default()),
+    }
+}
+
+fn inspect(limits: &Limits) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let json = args.iter().any(|a| a == "--json");
+    let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    let [file] = files.as_slice() else {
+        eprintln!("usage: clickprint-udf inspect FILE [--json]");
+        return ExitCode::from(2);
+    };
+    let fingerprint = functions::resolve(file, &limits.fetch).and_then(|f| f.fingerprint(limits));
+    match fingerprint {
+        Ok(fp) if json => {
+            let value = clickprint_udf::report::to_json(&fp);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(fp) => {
+            print!("{}", clickprint_udf::report::to_text(&fp));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The limits every function call runs under: ffmpeg's wall-clock deadline
+/// and size limits (`decode::Limits` defaults), and the download policy for
+/// `http(s)` references from `CLICKPRINT_FETCH_*` (ClickHouse starts us
+/// with its environment).
+fn limits() -> Result<Limits, clickprint_fetch::Error> {
+    Ok(Limits {
+        fetch: clickprint_fetch::Policy::from_env()?,
+        ..Limits::default()
+    })
+}
+
+/// `probe FILE|URL`: one JSON line saying what the input is, from its
+/// start only (the control plane checks the modality before the work).
+fn probe(limits: &Limits) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let [file] = args.as_slice() else {
+        eprintln!("usage: clickprint-udf probe FILE|URL");
+        return ExitCode::from(2);
+    };
+    let probed = functions::resolve(file, &limits.fetch).and_then(|local| {
+        clickprint_udf::decode::probe(local.path(), limits).map_err(|e| local.named(e))
+    });
+    match probed {
+        Ok(info) => {
+            let line = serde_json::json!({
+                "modality": info.kind.as_str(),
+                "container": info.container,
+                "duration_ms": info.declared_ms.max(info.duration_ms),
+                "width": info.width,
+                "height": info.height,
+            });
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn pack(limits: &Limits) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let [file] = args.as_slice() else {
+        eprintln!("usage: clickprint-udf pack FILE");
+        return ExitCode::from(2);
+    };
+    match functions::records_of(file, Use::Query, limits) {
+        Ok(records) => {
+            let hex = clickprint_udf::hex(&pack_records(&records));
+            println!("{hex}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
