@@ -587,9 +587,12 @@ pub async fn serve(
         shutdown.await;
         let _ = stopping.send(());
     };
+    // Without TCP_NODELAY a small answer waits for the client's delayed
+    // ACK (40 ms on Linux); tonic sets it only on listeners it binds.
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let serving = builder
         .add_service(service.into_server())
-        .serve_with_incoming_shutdown(TcpIncoming::from(listener), signal);
+        .serve_with_incoming_shutdown(incoming, signal);
     tokio::pin!(serving);
     tokio::select! {
         result = &mut serving => return result,
