@@ -28,7 +28,9 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 cargo build --release -p clickprint-udf --quiet
-udf="$root/target/release/clickprint-udf"
+# The decoding executable (clickprint-udf, the thin one ClickHouse starts,
+# becomes it for `inspect`).
+udf="$root/target/release/clickprint-udf-media"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
