@@ -48,32 +48,25 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 2. chDB wheel into .deps/chdb ------------------------------------------------
+# 2. PyPI wheels into git-ignored folders of .deps ------------------------------
+# wheel NAME VERSION FOLDER SIZE: installs NAME==VERSION into .deps/FOLDER
+# (through a .partial folder, so an interrupted install is redone).
+wheel() {
+  local name="$1" version="$2" folder="$deps/$3" size="$4"
+  [ -f "$folder/.installed-$version" ] && return 0
+  say "installing $name==$version into .deps/$3 (about $size)"
+  rm -rf "$folder.partial"
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+    --target "$folder.partial" "$name==$version"
+  rm -rf "$folder"
+  mv "$folder.partial" "$folder"
+  touch "$folder/.installed-$version"
+}
 mkdir -p "$deps"
-stamp="$deps/chdb/.installed-$chdb_version"
-if [ ! -f "$stamp" ]; then
-  say "installing chdb-core==$chdb_version into .deps/chdb (about 180 MB)"
-  rm -rf "$deps/chdb.partial"
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
-    --target "$deps/chdb.partial" "chdb-core==$chdb_version"
-  rm -rf "$deps/chdb"
-  mv "$deps/chdb.partial" "$deps/chdb"
-  touch "$stamp"
-fi
-# pyarrow into .deps/pyarrow: the Python Flight client the sidecar's tests
-# and example use (the same Arrow C++ Flight client ClickHouse's
-# arrowFlight() is built on).
-pyarrow_version="26.0.1"
-stamp="$deps/pyarrow/.installed-$pyarrow_version"
-if [ ! -f "$stamp" ]; then
-  say "installing pyarrow==$pyarrow_version into .deps/pyarrow (about 170 MB)"
-  rm -rf "$deps/pyarrow.partial"
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
-    --target "$deps/pyarrow.partial" "pyarrow==$pyarrow_version"
-  rm -rf "$deps/pyarrow"
-  mv "$deps/pyarrow.partial" "$deps/pyarrow"
-  touch "$stamp"
-fi
+wheel chdb-core "$chdb_version" chdb "180 MB"
+# pyarrow: the Python Flight client the sidecar's tests and example use
+# (the same Arrow C++ Flight client ClickHouse's arrowFlight() is built on).
+wheel pyarrow 26.0.1 pyarrow "170 MB"
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
 if [ -z "$chdb_lib" ]; then

@@ -2,34 +2,18 @@
 //! `search --json`, with no service running and through one.
 
 use std::path::Path;
-use std::time::Duration;
 
 use clickprint_tests::{
-    Service, clickprint, data_dir, ffmpeg, image_source, melody_source, run_with_timeout, texts,
+    Service, data_dir, ffmpeg, image_source, melody_source, run_clickprint, search_json,
 };
 use serde_json::Value;
 
 fn run(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let mut command = clickprint(dir);
-    command.args(args);
-    let output = run_with_timeout(command, Duration::from_secs(300));
-    let (stdout, stderr) = texts(&output);
-    (output.status.success(), stdout, stderr)
+    run_clickprint(dir, args, &[])
 }
 
 fn search(dir: &Path, file: &Path) -> Value {
-    let (ok, stdout, stderr) = run(
-        dir,
-        &[
-            "search",
-            "--tenant",
-            "acme",
-            file.to_str().expect("a UTF-8 path"),
-            "--json",
-        ],
-    );
-    assert!(ok, "{stderr}");
-    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+    search_json(dir, "acme", file, &[])
 }
 
 #[test]

@@ -4,41 +4,18 @@
 //! was started with (chDB does not reload functions within a process).
 
 use std::path::Path;
-use std::time::Duration;
 
 use clickprint_tests::{
-    Sidecar, clickprint, data_dir, ffmpeg, image_source, melody_source, run_with_timeout, texts,
+    Sidecar, data_dir, ffmpeg, image_source, melody_source, run_clickprint, search_json,
 };
 use serde_json::Value;
 
 const USER: &str = "clickhouse";
 const PASSWORD: &str = "s3cret";
 
-/// `clickprint ARGS` with `env` added; (success, stdout, stderr).
-fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (bool, String, String) {
-    let mut command = clickprint(dir);
-    command.args(args).envs(env.iter().copied());
-    let output = run_with_timeout(command, Duration::from_secs(300));
-    let (stdout, stderr) = texts(&output);
-    (output.status.success(), stdout, stderr)
-}
-
 /// The matches of `search --json`, without the timings.
 fn matches(dir: &Path, file: &Path, env: &[(&str, &str)]) -> Value {
-    let (ok, stdout, stderr) = run(
-        dir,
-        &[
-            "search",
-            "--tenant",
-            "acme",
-            file.to_str().expect("UTF-8"),
-            "--json",
-        ],
-        env,
-    );
-    assert!(ok, "{stderr}");
-    let answer: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    answer["matches"].clone()
+    search_json(dir, "acme", file, env)["matches"].clone()
 }
 
 #[test]
@@ -84,10 +61,10 @@ fn searches_through_the_sidecar_give_the_same_answers() {
         ("CLICKPRINT_SIDECAR_PASSWORD", PASSWORD),
     ];
 
-    let (ok, _, stderr) = run(&data, &["tenant", "create", "acme"], &[]);
+    let (ok, _, stderr) = run_clickprint(&data, &["tenant", "create", "acme"], &[]);
     assert!(ok, "{stderr}");
     // The library's fingerprints are extracted through the sidecar too.
-    let (ok, stdout, stderr) = run(
+    let (ok, stdout, stderr) = run_clickprint(
         &data,
         &["ingest", "--tenant", "acme", library.to_str().unwrap()],
         &through,
@@ -125,7 +102,7 @@ fn searches_through_the_sidecar_give_the_same_answers() {
 
     // It did go through the sidecar: pointed at one that is not there,
     // the search fails saying so.
-    let (ok, _, stderr) = run(
+    let (ok, _, stderr) = run_clickprint(
         &data,
         &["search", "--tenant", "acme", crop.to_str().unwrap()],
         &[("CLICKPRINT_SIDECAR", "grpc://127.0.0.1:9")],

@@ -94,6 +94,16 @@ impl Sidecar {
         Sidecar { child, endpoint }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for it to exit by itself.
+    pub fn wait(&mut self) -> ExitStatus {
+        self.child.wait().expect("wait for the sidecar")
+    }
+
     /// Kills it and waits for it.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -105,6 +115,38 @@ impl Drop for Sidecar {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// `clickprint --data-dir DIR ARGS...` with `env` added, run to completion
+/// (5 minutes at most): (success, stdout, stderr).
+pub fn run_clickprint(
+    data_dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut command = clickprint(data_dir);
+    command.args(args).envs(env.iter().copied());
+    let output = run_with_timeout(command, Duration::from_secs(300));
+    let (stdout, stderr) = texts(&output);
+    (output.status.success(), stdout, stderr)
+}
+
+/// The answer of `clickprint search --tenant TENANT FILE --json`, with
+/// `env` added; panics when the command fails.
+pub fn search_json(
+    data_dir: &Path,
+    tenant: &str,
+    file: &Path,
+    env: &[(&str, &str)],
+) -> serde_json::Value {
+    let file = file.to_str().expect("a UTF-8 path");
+    let (ok, stdout, stderr) = run_clickprint(
+        data_dir,
+        &["search", "--tenant", tenant, file, "--json"],
+        env,
+    );
+    assert!(ok, "{stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
 /// Runs a command to completion, killing it after `timeout`.

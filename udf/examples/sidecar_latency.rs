@@ -14,8 +14,8 @@
 //! Prints CSV: function, input, mode, p50_ms, p95_ms, ratio to `per block,
 //! alone` (p50). `benchmarks/sidecar_latency.sh` makes the media and runs it.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::Instant;
 
@@ -40,7 +40,7 @@ fn main() {
         .and_then(Path::parent)
         .expect("target/release")
         .to_path_buf();
-    let sidecar = start_sidecar(&bin);
+    let sidecar = clickprint_tests::Sidecar::start(&[], &[("CLICKPRINT_LOG", "warn")]);
 
     // The blocks: one query row per medium; one rerank block of candidates.
     let query_block = |path: &str| {
@@ -76,7 +76,7 @@ fn main() {
     for (function, input, block, answer) in cases {
         let udf = bin.join("clickprint-udf");
         let media = bin.join("clickprint-udf-media");
-        let env: &[(&str, &str)] = &[("CLICKPRINT_SIDECAR", &sidecar.1)];
+        let env: &[(&str, &str)] = &[("CLICKPRINT_SIDECAR", &sidecar.endpoint)];
         let modes: Vec<(&str, Vec<f64>)> = vec![
             (
                 "per block, alone",
@@ -111,39 +111,22 @@ fn main() {
     drop(sidecar);
 }
 
-/// A release `clickprint-sidecar` on a free port: (process, endpoint).
-struct Sidecar(Child, String);
-
-impl Drop for Sidecar {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_sidecar(bin: &Path) -> Sidecar {
-    let mut child = Command::new(bin.join("clickprint-sidecar"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env("CLICKPRINT_LOG", "warn")
+/// `EXE FUNCTION` with `env` (and no sidecar from ours), piped.
+fn udf(exe: &Path, function: &str, env: &[(&str, &str)]) -> Child {
+    Command::new(exe)
+        .arg(function)
+        .env_remove("CLICKPRINT_SIDECAR")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .expect("the sidecar starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("it says where it listens");
-    let endpoint = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("listening on ...")
-        .to_owned();
-    Sidecar(child, endpoint)
+        .expect("the UDF starts")
 }
 
 /// Milliseconds per block with a new process for each block, after one
 /// warm-up.
 fn per_block(
-    exe: &PathBuf,
+    exe: &Path,
     function: &str,
     env: &[(&str, &str)],
     block: &[u8],
@@ -152,14 +135,7 @@ fn per_block(
     let mut times = Vec::with_capacity(runs);
     for run in 0..=runs {
         let started = Instant::now();
-        let mut child = Command::new(exe)
-            .arg(function)
-            .env_remove("CLICKPRINT_SIDECAR")
-            .envs(env.iter().copied())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the UDF starts");
+        let mut child = udf(exe, function, env);
         child
             .stdin
             .take()
@@ -215,21 +191,14 @@ fn read_answer(reader: &mut Reader<ChildStdout>, answer: Answer) {
 /// Milliseconds per block through one long-lived process, after one
 /// warm-up block.
 fn pooled(
-    exe: &PathBuf,
+    exe: &Path,
     function: &str,
     env: &[(&str, &str)],
     block: &[u8],
     answer: Answer,
     runs: usize,
 ) -> Vec<f64> {
-    let mut child = Command::new(exe)
-        .arg(function)
-        .env_remove("CLICKPRINT_SIDECAR")
-        .envs(env.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the UDF starts");
+    let mut child = udf(exe, function, env);
     let mut stdin: ChildStdin = child.stdin.take().expect("stdin");
     let mut reader = Reader::new(child.stdout.take().expect("stdout"));
     let mut times = Vec::with_capacity(runs);

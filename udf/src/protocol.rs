@@ -7,6 +7,7 @@
 //! rows it has read are answered, not only at end of input.
 
 use std::io::{BufRead, BufReader, Read, Write};
+use std::process::ExitCode;
 
 use crate::error::Result;
 
@@ -37,6 +38,27 @@ pub fn answer_lines(
             output.flush()?;
         }
     }
+}
+
+/// The functions the UDF executables answer, for messages.
+pub const FUNCTIONS: &str = "version, extract, query, rerank, pack, inspect, probe";
+
+/// How a function call ends: success, or its error on stderr (which fails
+/// ClickHouse's query with it) and a failure exit.
+pub fn finish(function: &str, result: Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("clickprint-udf {function}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A function nobody answers: a message naming the known ones, exit 2.
+pub fn unknown(function: &str) -> ExitCode {
+    eprintln!("clickprint-udf: unknown function `{function}`; known: {FUNCTIONS}");
+    ExitCode::from(2)
 }
 
 #[cfg(test)]

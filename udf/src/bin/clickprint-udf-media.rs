@@ -10,11 +10,12 @@
 //! (`sql/clickhouse/search_by_fingerprints.sql`). `probe FILE|URL` says what
 //! a file is from its start. Errors go to stderr with a non-zero exit.
 
-use std::io::{BufReader, BufWriter, stdin, stdout};
+use std::io::{stdin, stdout};
 use std::process::ExitCode;
 
 use clickprint_udf::decode::Limits;
 use clickprint_udf::functions::{self, InProcess, Reranker};
+use clickprint_udf::protocol;
 use clickprint_udf::records::{Use, pack as pack_records};
 
 fn main() -> ExitCode {
@@ -27,30 +28,13 @@ fn main() -> ExitCode {
         }
     };
     let result = match function.as_str() {
-        "version" => clickprint_udf::protocol::answer_lines(
-            &mut BufReader::with_capacity(1 << 16, stdin().lock()),
-            &mut BufWriter::new(stdout().lock()),
-            |_| clickprint_udf::VERSION.to_owned(),
-        ),
         "extract" | "query" | "rerank" => serve_rows(&function, limits),
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
         "probe" => return probe(&limits),
-        other => {
-            eprintln!(
-                "clickprint-udf: unknown function `{other}`; \
-                 known: version, extract, query, rerank, pack, inspect, probe"
-            );
-            return ExitCode::from(2);
-        }
+        other => return protocol::unknown(other),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("clickprint-udf {function}: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    protocol::finish(&function, result)
 }
 
 /// A row function, done here.

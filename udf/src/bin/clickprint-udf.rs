@@ -23,11 +23,12 @@ use std::process::{Command, ExitCode};
 
 use clickprint_udf::flight::client::Sidecar;
 use clickprint_udf::functions::{self, Reranker};
+use clickprint_udf::protocol;
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
     let result = match function.as_str() {
-        "version" => clickprint_udf::protocol::answer_lines(
+        "version" => protocol::answer_lines(
             &mut BufReader::with_capacity(1 << 16, stdin().lock()),
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_udf::VERSION.to_owned(),
@@ -50,21 +51,9 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         "inspect" | "pack" | "probe" => return media(),
-        other => {
-            eprintln!(
-                "clickprint-udf: unknown function `{other}`; \
-                 known: version, extract, query, rerank, pack, inspect, probe"
-            );
-            return ExitCode::from(2);
-        }
+        other => return protocol::unknown(other),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("clickprint-udf {function}: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    protocol::finish(&function, result)
 }
 
 /// Becomes `clickprint-udf-media` with the same arguments and pipes.

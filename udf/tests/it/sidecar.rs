@@ -2,9 +2,9 @@
 //! called with Rust Flight clients: datasets, exchanges, credentials, bad
 //! media, and the UDF executables delegating to it.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use arrow::array::RecordBatch;
 use arrow_flight::{FlightClient, FlightDescriptor};
@@ -19,38 +19,19 @@ use clickprint_udf::rowbinary::Writer;
 use futures_util::TryStreamExt;
 use tonic::Code;
 
+use clickprint_tests::Sidecar as Running;
+
 use crate::media::Workdir;
 
-/// A running `clickprint-sidecar`, killed when dropped.
-struct Running {
-    child: Child,
-    endpoint: String,
+/// Calls on a running sidecar.
+trait Calls {
+    fn client(&self) -> Sidecar;
+    fn client_with(&self, config: Config) -> Sidecar;
+    /// A plain arrow-flight client on a runtime of its own.
+    fn raw(&self) -> (tokio::runtime::Runtime, FlightClient);
 }
 
-impl Running {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_clickprint-sidecar"))
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("CLICKPRINT_SIDECAR_USER")
-            .env_remove("CLICKPRINT_SIDECAR_PASSWORD")
-            .env_remove("CLICKPRINT_SIDECAR_TOKEN")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the sidecar starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("piped"))
-            .read_line(&mut line)
-            .expect("the sidecar says where it listens");
-        let endpoint = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Running { child, endpoint }
-    }
-
+impl Calls for Running {
     fn client(&self) -> Sidecar {
         self.client_with(Config::default())
     }
@@ -63,28 +44,20 @@ impl Running {
         .expect("connects")
     }
 
-    /// A plain arrow-flight client on a runtime of its own.
     fn raw(&self) -> (tokio::runtime::Runtime, FlightClient) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .expect("test setup");
+            .expect("a runtime");
         let uri = self.endpoint.replace("grpc://", "http://");
         let channel = runtime
             .block_on(
                 tonic::transport::Endpoint::from_shared(uri)
-                    .expect("test setup")
+                    .expect("an address")
                     .connect(),
             )
-            .expect("test setup");
+            .expect("connects");
         (runtime, FlightClient::new(channel))
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -622,13 +595,13 @@ fn a_stop_signal_lets_work_in_flight_finish() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let kill = Command::new("kill")
-        .args(["-TERM", &sidecar.child.id().to_string()])
+        .args(["-TERM", &sidecar.pid().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let rows = all_extracted(&work.join().unwrap().expect("the work in flight finishes"));
     assert_eq!(rows, expected);
-    let status = sidecar.child.wait().unwrap();
+    let status = sidecar.wait();
     assert!(status.success(), "{status}");
 }
 
