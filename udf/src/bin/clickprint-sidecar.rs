@@ -76,8 +76,11 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), String> {
     let fetch = clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?;
+    // Decoding stops itself at the request deadline too, so a request
+    // that ran out of time does not go on using a slot.
     let limits = Limits {
         max_file_bytes: args.max_media_bytes,
+        timeout: Duration::from_secs(args.request_timeout_secs),
         fetch: clickprint_fetch::Policy {
             max_bytes: args.max_media_bytes.min(fetch.max_bytes),
             ..fetch

@@ -557,6 +557,40 @@ fn tls_is_served_and_checked() {
 }
 
 #[test]
+fn a_request_past_its_deadline_is_stopped() {
+    let dir = Workdir::new("sidecar-deadline");
+    let video = dir.ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=640x480:r=25",
+            "-t",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        "long.mp4",
+    );
+    let sidecar = Running::start(&["--request-timeout-secs", "1"], &[]);
+    let mut client = sidecar.client();
+    let started = std::time::Instant::now();
+    let e = client
+        .dataset(&format!("extract?uri={}", video.display()))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("out of time") && e.contains("1s limit"), "{e}");
+    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    // The decode stopped as well: the slot is free again.
+    let started = std::time::Instant::now();
+    while client.health().unwrap()["running"] != 0 {
+        assert!(started.elapsed().as_secs() < 10, "the work went on");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(client.health().unwrap()["failed"], 1);
+}
+
+#[test]
 fn a_stop_signal_lets_work_in_flight_finish() {
     let dir = Workdir::new("sidecar-stop");
     // Long enough to be in flight when the signal comes.
