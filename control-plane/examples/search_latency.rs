@@ -3,7 +3,10 @@
 //! per-call cost of the warm rerank pool (`executable_pool`) against a
 //! process per block (`executable`). Run by `benchmarks/search_latency.sh`.
 //!
-//! Usage: search_latency <work dir> <query image>
+//! Usage: search_latency <work dir> <query image> [rows,rows...]
+//!
+//! With `CLICKPRINT_SIDECAR` set, the UDF processes chDB starts delegate to
+//! that Arrow Flight sidecar, and every form is labelled "via sidecar".
 
 use std::time::Instant;
 
@@ -52,9 +55,17 @@ async fn main() {
     );
     assert_ne!(full_scan, library::SEARCH, "the full-scan rewrite applies");
     let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");
+    let sizes: Vec<u64> = args.get(3).map_or(vec![1_000_000, 10_000_000], |list| {
+        list.split(',').map(|n| n.parse().expect("row counts")).collect()
+    });
+    let via = if std::env::var_os("CLICKPRINT_SIDECAR").is_some() {
+        " via sidecar"
+    } else {
+        ""
+    };
     println!("rows,form,p50_ms,p95_ms");
     let mut inserted = 0u64;
-    for rows in [1_000_000u64, 10_000_000] {
+    for rows in sizes {
         engine
             .query(&format!(
                 "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
@@ -76,7 +87,7 @@ async fn main() {
             ("search with a rerank process per block", once.as_str()),
         ] {
             let (p50, p95) = time(&engine, sql, &params).await;
-            println!("{rows},{form},{p50:.1},{p95:.1}");
+            println!("{rows},{form}{via},{p50:.1},{p95:.1}");
         }
     }
 }
