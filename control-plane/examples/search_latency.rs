@@ -56,7 +56,9 @@ async fn main() {
     assert_ne!(full_scan, library::SEARCH, "the full-scan rewrite applies");
     let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");
     let sizes: Vec<u64> = args.get(3).map_or(vec![1_000_000, 10_000_000], |list| {
-        list.split(',').map(|n| n.parse().expect("row counts")).collect()
+        list.split(',')
+            .map(|n| n.parse().expect("row counts"))
+            .collect()
     });
     let via = if std::env::var_os("CLICKPRINT_SIDECAR").is_some() {
         " via sidecar"
