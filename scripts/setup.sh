@@ -33,7 +33,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
   postgresql-15 libpython3.11 python3 python3-pip
-  ca-certificates curl
+  ca-certificates curl openssl
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -94,9 +94,10 @@ impl Sidecar {
         Sidecar { child, endpoint }
     }
 
-    /// Its process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
+    /// Sends it SIGTERM (it stops after the requests in flight).
+    pub fn terminate(&self) {
+        let pid = Pid::from_raw(i32::try_from(self.child.id()).expect("a pid"));
+        kill(pid, Signal::SIGTERM).expect("SIGTERM to the sidecar");
     }
 
     /// Waits for it to exit by itself.

@@ -628,11 +628,7 @@ fn a_stop_signal_lets_work_in_flight_finish() {
         assert!(started.elapsed().as_secs() < 30, "the work never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    let kill = Command::new("kill")
-        .args(["-TERM", &sidecar.pid().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
+    sidecar.terminate();
     let rows = all_extracted(&work.join().unwrap().expect("the work in flight finishes"));
     assert_eq!(rows, expected);
     let status = sidecar.wait();
