@@ -527,12 +527,24 @@ impl FlightService for Service {
         // Rust's sends it with the schema.
         let first = (!first.data_header.is_empty()).then_some(Ok(first));
         let messages = stream::iter(first).chain(input.map_err(FlightError::from));
-        let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(messages)
-            .try_collect()
-            .await
-            .map_err(|e| {
+        // Every message is bounded by gRPC's limit; the whole input is
+        // bounded by the same number, read batch by batch.
+        let limit = self.inner.settings.max_message_bytes;
+        let mut stream = FlightRecordBatchStream::new_from_flight_data(messages);
+        let (mut batches, mut bytes) = (Vec::new(), 0usize);
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(|e| {
                 Status::invalid_argument(format!("reading the exchange's batches: {e}"))
             })?;
+            bytes += batch.get_array_memory_size();
+            if bytes > limit {
+                return Err(Status::resource_exhausted(format!(
+                    "the exchange's input is over the sidecar's {limit}-byte limit \
+                     (--max-message-bytes); send fewer rows per call"
+                )));
+            }
+            batches.push(batch);
+        }
         let (schema, out) = self.exchange(exchange, batches).await?;
         Ok(Response::new(encode(schema, out)))
     }

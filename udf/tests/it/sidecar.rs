@@ -290,6 +290,25 @@ fn bad_media_is_a_clear_error_and_the_server_goes_on() {
         .to_string();
     assert!(e.contains("query fingerprint"), "{e}");
 
+    // An exchange whose input is larger than --max-message-bytes in all,
+    // in messages each under it: refused, saying why.
+    let small = Running::start(&["--max-message-bytes", "3000000"], &[]);
+    let e = small
+        .client()
+        .rerank(
+            (0..10)
+                .map(|i| Candidate {
+                    query: vec![i; 1 << 20],
+                    reference: vec![],
+                    audio_hits: vec![],
+                })
+                .collect(),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("3000000-byte limit"), "{e}");
+    assert_eq!(small.client().health().unwrap()["status"], "ok");
+
     // Still serving, and counting.
     assert_eq!(
         all_extracted(&client.dataset(&format!("extract?uri={good}")).unwrap()),
