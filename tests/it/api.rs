@@ -426,6 +426,36 @@ fn tenants_never_see_each_other() {
     let job = job["id"].as_i64().unwrap();
     assert_eq!(a.get(&format!("/v1/jobs/{job}")).0, 404);
     assert_eq!(a.delete(&format!("/v1/jobs/{job}")).0, 404);
+
+    // Analysts' SQL (POST /v1/sql) sees the caller's rows only.
+    let count = json!({"query": "SELECT count() AS n FROM fp_keys"});
+    assert_eq!(
+        a.post_json("/v1/sql", &count),
+        (200, json!({"rows": [{"n": 0}]}))
+    );
+    let (status, rows) = b.post_json("/v1/sql", &count);
+    assert_eq!(status, 200, "{rows}");
+    assert!(rows["rows"][0]["n"].as_u64().unwrap() > 0, "{rows}");
+    for attempt in [
+        "SELECT count() AS n FROM clickprint.fp_keys",
+        "SELECT count() AS n FROM fp_keys /* */ UNION ALL SELECT count() FROM clickprint.fp_keys",
+        "SELECT 1; SELECT count() FROM clickprint.fp_keys",
+        "DROP TABLE fp_keys",
+    ] {
+        let (status, body) = a.post_json("/v1/sql", &json!({ "query": attempt }));
+        assert_eq!(status, 403, "{attempt}: {body}");
+        assert!(
+            body["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("statement refused"),
+            "{body}"
+        );
+    }
+    let (status, _) = a.post_json("/v1/sql", &json!({"query": "SELECT 1", "tenant": 2}));
+    assert_eq!(status, 400, "unknown fields are refused");
+    let (status, _) = Api::new(&a.url, None).post_json("/v1/sql", &count);
+    assert_eq!(status, 401);
 }
 
 #[test]

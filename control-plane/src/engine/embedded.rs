@@ -180,6 +180,62 @@ impl EmbeddedEngine {
         .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
     }
 
+    /// Runs one statement in `database` under `settings`, both set on a
+    /// connection of its own (`USE`, `SET name = value`) that is closed
+    /// afterwards. The database, names and values are ours (a tenant's
+    /// view database, limits, `readonly`), never a caller's text: each is
+    /// checked to be a plain word or number.
+    ///
+    /// # Errors
+    /// As [`EmbeddedEngine::query`]; a name or value that is not plain.
+    pub async fn query_scoped(
+        &self,
+        sql: &str,
+        database: &str,
+        settings: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        let plain = |t: &str| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        };
+        if !plain(database) {
+            return Err(Error::ClickHouse(format!(
+                "database `{database}` is not a plain name"
+            )));
+        }
+        let mut statements = vec![format!("USE {database}")];
+        for (name, value) in settings {
+            if !plain(name) || !plain(value) {
+                return Err(Error::ClickHouse(format!(
+                    "setting `{name}` = `{value}` is not a plain name and value"
+                )));
+            }
+            let literal = if value.parse::<f64>().is_ok() {
+                value.clone()
+            } else {
+                format!("'{value}'")
+            };
+            statements.push(format!("SET {name} = {literal}"));
+        }
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let inner = Arc::clone(&self.inner);
+        let sql = sql.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let mut connection = inner.new_connection()?;
+            for statement in &statements {
+                run_statement(&mut connection, statement)?;
+            }
+            run_statement(&mut connection, &sql)
+        })
+        .await
+        .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
+    }
+
     /// Runs one statement on the calling thread; for tools without a runtime.
     ///
     /// # Errors

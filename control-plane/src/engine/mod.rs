@@ -221,6 +221,29 @@ impl Engine {
         }
     }
 
+    /// Runs one statement in `database` under `settings` (ours: a
+    /// tenant's view database, `readonly`, limits), which hold for that
+    /// statement only.
+    ///
+    /// # Errors
+    /// [`Error::ClickHouse`] with the engine's message; through a running
+    /// service ([`Engine::Remote`]) this is not offered (the service runs
+    /// such statements itself), which is an error.
+    pub async fn query_scoped(
+        &self,
+        sql: &str,
+        database: &str,
+        settings: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        match self {
+            Engine::Embedded(e) => e.query_scoped(sql, database, settings).await,
+            Engine::Server(s) => s.query_scoped(sql, database, settings).await,
+            Engine::Remote(_) => Err(Error::Config(
+                "scoped statements run in the service itself, not through it".into(),
+            )),
+        }
+    }
+
     /// The ClickHouse version, e.g. `26.9.2.1`.
     ///
     /// # Errors

@@ -76,10 +76,42 @@ impl ServerEngine {
         sql: &str,
         params: &[(&str, String)],
     ) -> Result<QueryOutput> {
+        let settings: Vec<(String, String)> = params
+            .iter()
+            .map(|(name, value)| (format!("param_{name}"), value.clone()))
+            .collect();
+        self.run(self.client.clone(), sql, &settings).await
+    }
+
+    /// Runs one statement in `database` with settings sent as the HTTP
+    /// interface's options (`readonly`, limits).
+    ///
+    /// # Errors
+    /// As [`ServerEngine::query`].
+    pub async fn query_scoped(
+        &self,
+        sql: &str,
+        database: &str,
+        settings: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        let settings: Vec<(String, String)> = settings
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect();
+        let client = self.client.clone().with_database(database);
+        self.run(client, sql, &settings).await
+    }
+
+    async fn run(
+        &self,
+        client: clickhouse::Client,
+        sql: &str,
+        settings: &[(String, String)],
+    ) -> Result<QueryOutput> {
         // query_raw: a user's `?` is text, not a bind placeholder.
-        let mut query = self.client.query_raw(sql);
-        for (name, value) in params {
-            query = query.with_setting(format!("param_{name}"), value.clone());
+        let mut query = client.query_raw(sql);
+        for (name, value) in settings {
+            query = query.with_setting(name.clone(), value.clone());
         }
         let mut cursor = query
             .fetch_bytes("ArrowStream")

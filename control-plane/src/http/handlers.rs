@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::health::Health;
 use crate::media::NewMedia;
 use crate::tenants::{self, NewTenant, Tenant, TenantChange};
-use crate::{jobs, library, media, search as searching};
+use crate::{analyst, jobs, library, media, search as searching};
 
 type Body = super::BodyStream;
 type Response = Result<warp::reply::Response>;
@@ -127,6 +127,29 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
         .engine
         .query_with_params(&request.query, &params)
         .await?;
+    output_reply(&output, req.accept.as_deref())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TenantSqlRequest {
+    query: String,
+}
+
+/// An analyst's statement over the caller's own fingerprint rows
+/// ([`crate::analyst`]): checked, read-only, limited.
+pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: TenantSqlRequest = read_json(body).await?;
+    let id = u32::try_from(tenant.id)
+        .map_err(|_| Error::BadRequest(format!("tenant id {} out of range", tenant.id)))?;
+    let output = analyst::run(
+        &state.engine,
+        id,
+        &request.query,
+        &analyst::Limits::default(),
+    )
+    .await?;
     output_reply(&output, req.accept.as_deref())
 }
 

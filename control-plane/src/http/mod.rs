@@ -79,11 +79,13 @@ pub enum Endpoint {
     CancelJob,
     /// `POST /v1/search`
     Search,
+    /// `POST /v1/sql`
+    TenantSql,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 18] = [
+    pub const ALL: [Endpoint; 19] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -102,6 +104,7 @@ impl Endpoint {
         Endpoint::GetJob,
         Endpoint::CancelJob,
         Endpoint::Search,
+        Endpoint::TenantSql,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -125,6 +128,7 @@ impl Endpoint {
             Endpoint::GetJob => ("GET", "/v1/jobs/{id}"),
             Endpoint::CancelJob => ("DELETE", "/v1/jobs/{id}"),
             Endpoint::Search => ("POST", "/v1/search"),
+            Endpoint::TenantSql => ("POST", "/v1/sql"),
         }
     }
 }
@@ -239,6 +243,7 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             h::cancel_job
         ),
         Endpoint::Search => to!(warp::path!("v1" / "search"), warp::post(), h::search),
+        Endpoint::TenantSql => to!(warp::path!("v1" / "sql"), warp::post(), h::tenant_sql),
     }
 }
 

@@ -10,6 +10,7 @@
 //! Each test runs in its own process (cargo-nextest), with its own data
 //! directory, because chDB allows one storage path per process.
 
+mod analyst;
 mod common;
 mod cookbook;
 mod engine_embedded;
