@@ -158,23 +158,35 @@ impl EmbeddedEngine {
         sql: &str,
         params: &[(&str, String)],
     ) -> Result<QueryOutput> {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
-        let inner = Arc::clone(&self.inner);
-        let sql = sql.to_owned();
         let params: Vec<(String, String)> = params
             .iter()
             .map(|(n, v)| ((*n).to_owned(), v.clone()))
             .collect();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        let sql = sql.to_owned();
+        self.blocking(move |inner| {
             if params.is_empty() {
                 inner.run(&sql)
             } else {
                 inner.run_with_params(&sql, &params)
             }
+        })
+        .await
+    }
+
+    /// Runs `work` with the statement on a blocking thread, holding one of
+    /// the engine's permits.
+    async fn blocking(
+        &self,
+        work: impl FnOnce(&Inner) -> Result<QueryOutput> + Send + 'static,
+    ) -> Result<QueryOutput> {
+        let permit = Arc::clone(&self.inner.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work(&inner)
         })
         .await
         .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
@@ -218,14 +230,8 @@ impl EmbeddedEngine {
             };
             statements.push(format!("SET {name} = {literal}"));
         }
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
-        let inner = Arc::clone(&self.inner);
         let sql = sql.to_owned();
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
+        self.blocking(move |inner| {
             let mut connection = inner.new_connection()?;
             for statement in &statements {
                 run_statement(&mut connection, statement)?;
@@ -233,7 +239,6 @@ impl EmbeddedEngine {
             run_statement(&mut connection, &sql)
         })
         .await
-        .map_err(|e| Error::ClickHouse(format!("statement task failed: {e}")))?
     }
 
     /// Runs one statement on the calling thread; for tools without a runtime.
