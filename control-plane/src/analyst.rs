@@ -128,6 +128,11 @@ pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Re
             "statements are limited to {MAX_STATEMENT} bytes"
         )));
     }
+    if let Engine::Remote(remote) = engine {
+        // Through a running service: it runs this same function with its
+        // own engine.
+        return remote.query_as_analyst(sql, tenant).await;
+    }
     prepare(engine, tenant).await?;
     let db = database(tenant);
     let ast = engine

@@ -90,6 +90,10 @@ enum Command {
         /// Print JSON rows instead of a table.
         #[arg(long)]
         json: bool,
+        /// Run it as that tenant's analyst: one read-only SELECT over its
+        /// own fingerprint rows (see sql/README.md, "Analysts").
+        #[arg(long)]
+        tenant: Option<String>,
     },
 }
 
@@ -260,9 +264,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Sql { query, json } => {
+        Command::Sql {
+            query,
+            json,
+            tenant,
+        } => {
             let config = Config::from_raw(raw)?;
-            let output = clickprint::service::run_sql(&config, &query).await?;
+            let output = match tenant {
+                None => clickprint::service::run_sql(&config, &query).await?,
+                Some(name) => {
+                    let stores = Stores::open(&config).await?;
+                    let result = async {
+                        let tenant = tenants::find(stores.postgres.pool(), &name).await?;
+                        let id = u32::try_from(tenant.id).map_err(|_| {
+                            clickprint::Error::Config(format!(
+                                "tenant id {} out of range",
+                                tenant.id
+                            ))
+                        })?;
+                        clickprint::analyst::run(
+                            &stores.engine,
+                            id,
+                            &query,
+                            &clickprint::analyst::Limits::default(),
+                        )
+                        .await
+                    }
+                    .await;
+                    stores.close()?;
+                    result?
+                }
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&output.to_json_rows()?)?);
             } else {

@@ -61,3 +61,73 @@ fn a_bad_statement_fails_with_the_engines_message() {
         }
     }
 }
+
+#[test]
+fn sql_as_a_tenant_sees_its_rows_only_with_and_without_a_service() {
+    let dir = data_dir("sql-tenant");
+    let data = dir.path().join("data");
+    let library = dir.path().join("library");
+    std::fs::create_dir_all(&library).unwrap();
+    clickprint_tests::ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &clickprint_tests::image_source(3),
+            "-frames:v",
+            "1",
+        ],
+        &library.join("a.png"),
+    );
+    for name in ["acme", "other"] {
+        let (ok, _, stderr) =
+            clickprint_tests::run_clickprint(&data, &["tenant", "create", name], &[]);
+        assert!(ok, "{stderr}");
+    }
+    let (ok, _, stderr) = clickprint_tests::run_clickprint(
+        &data,
+        &["ingest", "--tenant", "acme", library.to_str().unwrap()],
+        &[],
+    );
+    assert!(ok, "{stderr}");
+    let count = "SELECT count() > 0 AS some, uniqExact(tenant_id) AS tenants FROM fp_keys";
+    let check = |service: bool| {
+        let output = sql(&data, &["--tenant", "acme", "--json", count]);
+        let (stdout, stderr) = texts(&output);
+        assert!(output.status.success(), "service {service}: {stderr}");
+        let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            rows,
+            serde_json::json!([{"some": 1, "tenants": 1}]),
+            "{stdout}"
+        );
+        let output = sql(&data, &["--tenant", "other", "--json", count]);
+        let (stdout, _) = texts(&output);
+        let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(
+            rows,
+            serde_json::json!([{"some": 0, "tenants": 0}]),
+            "{stdout}"
+        );
+        let output = sql(
+            &data,
+            &[
+                "--tenant",
+                "other",
+                "SELECT count() FROM clickprint.fp_keys",
+            ],
+        );
+        let (_, stderr) = texts(&output);
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains("statement refused"),
+            "service {service}: {stderr}"
+        );
+        let output = sql(&data, &["--tenant", "nobody", "SELECT 1"]);
+        assert!(texts(&output).1.contains("no tenant nobody"));
+    };
+    check(false);
+    let service = Service::start(&data);
+    check(true);
+    drop(service);
+}

@@ -39,22 +39,37 @@ impl RemoteEngine {
         sql: &str,
         params: &[(&str, String)],
     ) -> Result<QueryOutput> {
+        let params: serde_json::Map<String, serde_json::Value> = params
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+            .collect();
+        self.post(serde_json::json!({ "query": sql, "params": params }))
+            .await
+    }
+
+    /// Runs an analyst's statement for `tenant` in the service
+    /// (`crate::analyst::run` there).
+    ///
+    /// # Errors
+    /// As [`RemoteEngine::query_with_params`]; the service's refusal.
+    pub async fn query_as_analyst(&self, sql: &str, tenant: u32) -> Result<QueryOutput> {
+        self.post(serde_json::json!({ "query": sql, "tenant": tenant }))
+            .await
+    }
+
+    async fn post(&self, body: serde_json::Value) -> Result<QueryOutput> {
         let unreachable = |e: reqwest::Error| {
             Error::Config(format!(
                 "the service at {} (pid {}) did not answer: {e}",
                 self.url, self.pid
             ))
         };
-        let params: serde_json::Map<String, serde_json::Value> = params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
-            .collect();
         let response = self
             .client
             .post(format!("{}/v1/admin/sql", self.url))
             .bearer_auth(&self.token)
             .header("accept", ARROW_STREAM)
-            .json(&serde_json::json!({ "query": sql, "params": params }))
+            .json(&body)
             .timeout(Duration::from_secs(3600))
             .send()
             .await
@@ -66,10 +81,13 @@ impl RemoteEngine {
                 .ok()
                 .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            // The service's message already names the store ("clickhouse: ...").
-            return Err(Error::ClickHouse(
-                text.trim_start_matches("clickhouse: ").to_owned(),
-            ));
+            return Err(match status.as_u16() {
+                // A refused analyst statement, and one that failed.
+                403 => Error::Forbidden(text),
+                400 => Error::BadRequest(text.trim_start_matches("bad request: ").to_owned()),
+                // The service's message already names the store ("clickhouse: ...").
+                _ => Error::ClickHouse(text.trim_start_matches("clickhouse: ").to_owned()),
+            });
         }
         QueryOutput::from_arrow_stream(&body)
     }

@@ -112,11 +112,25 @@ struct SqlRequest {
     /// ClickHouse query parameters (`{name:Type}` in the statement).
     #[serde(default)]
     params: std::collections::BTreeMap<String, String>,
+    /// Run it as this tenant's analyst (`clickprint sql --tenant`).
+    #[serde(default)]
+    tenant: Option<u32>,
 }
 
 pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
     let request: SqlRequest = read_json(body).await?;
+    if let Some(tenant) = request.tenant {
+        if !request.params.is_empty() {
+            return Err(Error::BadRequest(
+                "an analyst's statement takes no parameters".into(),
+            ));
+        }
+        tenants::find(state.postgres.pool(), &tenant.to_string()).await?;
+        let limits = analyst::Limits::default();
+        let output = analyst::run(&state.engine, tenant, &request.query, &limits).await?;
+        return output_reply(&output, req.accept.as_deref());
+    }
     let params: Vec<(&str, String)> = request
         .params
         .iter()
