@@ -157,6 +157,34 @@ async fn every_example_runs_and_answers_the_library() {
     let mut across = pairs(across);
     across.sort_unstable();
     assert_eq!(across, [(1, 11), (2, 11)]);
+
+    // The same examples as tenant 7's analyst (POST /v1/sql): its own
+    // tables, unqualified, values written in. Each gives the operator's
+    // answer, except the one across tenants, which finds nothing: the
+    // analyst never sees tenant 8.
+    let query_literal = format!("'{}'", a_copy.to_str().unwrap());
+    for (i, sql) in examples().iter().enumerate() {
+        let as_analyst = sql
+            .replace("clickprint.", "")
+            .replace("{tenant:UInt32}", "7")
+            .replace("{tenant_a:UInt32}", "7")
+            .replace("{tenant_b:UInt32}", "8")
+            .replace("{query:String}", &query_literal);
+        let out = clickprint::analyst::run(
+            &engine,
+            7,
+            &as_analyst,
+            &clickprint::analyst::Limits::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("example {i} as an analyst: {e}\n{as_analyst}"));
+        let rows = out.to_json_rows().unwrap();
+        if sql.contains("{tenant_b:UInt32}") {
+            assert_eq!(rows, serde_json::json!([]), "example {i}: {rows}");
+        } else {
+            assert_eq!(rows, answers[i], "example {i}");
+        }
+    }
 }
 
 #[test]
