@@ -43,7 +43,8 @@ use super::{Dataset, Exchange, batches};
 use crate::decode::Limits;
 use crate::error::Error;
 use crate::functions::{
-    Candidate, EXTRACT_BATCH, Extracted, QueryAnswer, Ranked, Reranker, query_answer, resolve,
+    Candidate, EXTRACT_BATCH, Extracted, QueryAnswer, Ranked, Reranker, query_answer, records_of,
+    resolve,
 };
 use crate::records::{self, Use};
 
@@ -221,23 +222,7 @@ impl Service {
                 modality,
             } => {
                 let rows = self
-                    .run(move |limits| {
-                        let local = resolve(&uri, &limits.fetch)?;
-                        let fp = local.fingerprint(limits)?;
-                        if let Some(expected) = modality
-                            && fp.info.kind != expected
-                        {
-                            return Err(Error::Input(format!(
-                                "{uri} is {}, not {}",
-                                fp.info.kind.as_str(),
-                                expected.as_str()
-                            )));
-                        }
-                        Ok(records::records(&fp, usage)
-                            .iter()
-                            .map(|r| Extracted::of(r, usage))
-                            .collect::<Vec<_>>())
-                    })
+                    .run(move |limits| extracted(&uri, usage, modality, limits))
                     .await?;
                 rows.chunks(EXTRACT_BATCH)
                     .map(|chunk| batches::from_extracted(chunk, None))
@@ -251,17 +236,19 @@ impl Service {
                 let ranked = self
                     .run(move |limits| {
                         let query = query_answer(&query, limits)?.fingerprint;
-                        let reference = records::pack(&crate::functions::records_of(
-                            &reference,
-                            Use::Library,
-                            limits,
-                        )?);
+                        let reference = records_of(&reference, Use::Library, limits)?;
                         // The audio hits the key lookup would find: every
                         // landmark of the reference.
-                        let audio_hits = audio_rows(&reference)?;
+                        let audio_hits = reference
+                            .iter()
+                            .filter_map(|r| match r.payload {
+                                records::Payload::Audio(key) => Some((key, r.time_ms)),
+                                _ => None,
+                            })
+                            .collect();
                         Reranker::default().rank(&Candidate {
                             query,
-                            reference,
+                            reference: records::pack(&reference),
                             audio_hits,
                         })
                     })
@@ -312,20 +299,14 @@ impl Service {
                 let per_uri: Vec<Vec<Extracted>> = self
                     .run(move |limits| {
                         uris.iter()
-                            .map(|uri| {
-                                let records =
-                                    crate::functions::records_of(uri, Use::Library, limits)?;
-                                Ok(records
-                                    .iter()
-                                    .map(|r| Extracted::of(r, Use::Library))
-                                    .collect())
-                            })
+                            .map(|uri| extracted(uri, Use::Library, None, limits))
                             .collect()
                     })
                     .await?;
                 let mut out = Vec::new();
                 for (row, rows) in per_uri.iter().enumerate() {
-                    let row = u32::try_from(row).map_err(|_| invalid_rows())?;
+                    let row = u32::try_from(row)
+                        .map_err(|_| Status::invalid_argument("too many rows in one exchange"))?;
                     for chunk in rows.chunks(EXTRACT_BATCH) {
                         out.push(batches::from_extracted(chunk, Some(row)).map_err(internal)?);
                     }
@@ -349,19 +330,27 @@ impl Service {
     }
 }
 
-fn invalid_rows() -> Status {
-    Status::invalid_argument("too many rows in one exchange")
-}
-
-/// The (key, time) of every landmark in packed records.
-fn audio_rows(packed: &[u8]) -> Result<Vec<(u32, u32)>, Error> {
-    let records = records::decode(packed).map_err(|e| Error::Input(e.to_string()))?;
-    Ok(records
+/// The rows of a media reference for `usage`, refusing media of another
+/// modality than `modality` when one is given.
+fn extracted(
+    uri: &str,
+    usage: Use,
+    modality: Option<crate::decode::Kind>,
+    limits: &Limits,
+) -> Result<Vec<Extracted>, Error> {
+    let fp = resolve(uri, &limits.fetch)?.fingerprint(limits)?;
+    if let Some(expected) = modality
+        && fp.info.kind != expected
+    {
+        return Err(Error::Input(format!(
+            "{uri} is {}, not {}",
+            fp.info.kind.as_str(),
+            expected.as_str()
+        )));
+    }
+    Ok(records::records(&fp, usage)
         .iter()
-        .filter_map(|r| match r.payload {
-            records::Payload::Audio(key) => Some((key, r.time_ms)),
-            _ => None,
-        })
+        .map(|r| Extracted::of(r, usage))
         .collect())
 }
 
