@@ -111,6 +111,24 @@ pub async fn prepare(engine: &Engine, tenant: u32) -> Result<()> {
     Ok(())
 }
 
+/// The tenants whose views this process has made (each process has one
+/// engine), so a statement does not redo the DDL.
+static PREPARED: std::sync::Mutex<std::collections::BTreeSet<u32>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+async fn prepare_once(engine: &Engine, tenant: u32) -> Result<()> {
+    let done = |set: &std::collections::BTreeSet<u32>| set.contains(&tenant);
+    if done(&PREPARED.lock().unwrap_or_else(|e| e.into_inner())) {
+        return Ok(());
+    }
+    prepare(engine, tenant).await?;
+    PREPARED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(tenant);
+    Ok(())
+}
+
 /// Runs an analyst's statement for `tenant`: checked, then run in the
 /// tenant's view database under `limits` and `readonly`.
 ///
@@ -133,7 +151,7 @@ pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Re
         // own engine.
         return remote.query_as_analyst(sql, tenant).await;
     }
-    prepare(engine, tenant).await?;
+    prepare_once(engine, tenant).await?;
     let db = database(tenant);
     let ast = engine
         .query_scoped(
