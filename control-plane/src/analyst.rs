@@ -117,8 +117,13 @@ static PREPARED: std::sync::Mutex<std::collections::BTreeSet<u32>> =
     std::sync::Mutex::new(std::collections::BTreeSet::new());
 
 async fn prepare_once(engine: &Engine, tenant: u32) -> Result<()> {
-    let done = |set: &std::collections::BTreeSet<u32>| set.contains(&tenant);
-    if done(&PREPARED.lock().unwrap_or_else(|e| e.into_inner())) {
+    let prepared = |tenant| {
+        PREPARED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&tenant)
+    };
+    if prepared(tenant) {
         return Ok(());
     }
     prepare(engine, tenant).await?;
@@ -133,7 +138,7 @@ async fn prepare_once(engine: &Engine, tenant: u32) -> Result<()> {
 /// tenant's view database under `limits` and `readonly`.
 ///
 /// # Errors
-/// [`Error::Refused`] saying why a statement is not run;
+/// [`Error::Forbidden`] saying why a statement is not run;
 /// [`Error::BadRequest`] with the engine's message when it fails (a limit
 /// hit says which).
 pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Result<QueryOutput> {
@@ -162,7 +167,7 @@ pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Re
         .await
         .map_err(|e| refused(format!("not a statement that can run here: {e}")))?;
     let databases = engine.query("SELECT name FROM system.databases").await?;
-    check(&lines(&ast), &db, &strings(&databases))?;
+    check(&nodes(strings(&ast)), &db, &strings(&databases))?;
     // `readonly` last: once set, no setting can change.
     let settings = [
         (
@@ -206,13 +211,14 @@ fn strings(output: &QueryOutput) -> Vec<String> {
     all
 }
 
-/// The lines of `EXPLAIN AST`: one per node, as (depth, text).
-fn lines(output: &QueryOutput) -> Vec<(usize, String)> {
-    strings(output)
+/// The lines of `EXPLAIN AST`, one per node, as (depth, text).
+fn nodes(lines: impl IntoIterator<Item = impl AsRef<str>>) -> Vec<(usize, String)> {
+    lines
         .into_iter()
         .map(|line| {
-            let depth = line.len() - line.trim_start_matches(' ').len();
-            (depth, line.trim_start_matches(' ').to_owned())
+            let line = line.as_ref();
+            let text = line.trim_start_matches(' ');
+            (line.len() - text.len(), text.to_owned())
         })
         .collect()
 }
@@ -290,12 +296,7 @@ mod tests {
     use super::*;
 
     fn tree(text: &str) -> Vec<(usize, String)> {
-        text.lines()
-            .map(|l| {
-                let depth = l.len() - l.trim_start_matches(' ').len();
-                (depth, l.trim_start().to_owned())
-            })
-            .collect()
+        nodes(text.lines())
     }
 
     #[test]

@@ -231,14 +231,8 @@ impl EmbeddedEngine {
             statements.push(format!("SET {name} = {literal}"));
         }
         let sql = sql.to_owned();
-        self.blocking(move |inner| {
-            let mut connection = inner.new_connection()?;
-            for statement in &statements {
-                run_statement(&mut connection, statement)?;
-            }
-            run_statement(&mut connection, &sql)
-        })
-        .await
+        self.blocking(move |inner| inner.run_after(&statements, &sql))
+            .await
     }
 
     /// Runs one statement on the calling thread; for tools without a runtime.
@@ -260,15 +254,22 @@ impl Inner {
     }
 
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
-        let mut connection = self.new_connection()?;
+        let mut statements = Vec::with_capacity(params.len());
         for (name, value) in params {
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
             }
-            run_statement(
-                &mut connection,
-                &format!("SET param_{name} = {}", parameter_literal(value)),
-            )?;
+            statements.push(format!("SET param_{name} = {}", parameter_literal(value)));
+        }
+        self.run_after(&statements, sql)
+    }
+
+    /// Runs `sql` on a connection of its own after `setup` (`SET`, `USE`),
+    /// so nothing set outlives the statement.
+    fn run_after(&self, setup: &[String], sql: &str) -> Result<QueryOutput> {
+        let mut connection = self.new_connection()?;
+        for statement in setup {
+            run_statement(&mut connection, statement)?;
         }
         run_statement(&mut connection, sql)
     }

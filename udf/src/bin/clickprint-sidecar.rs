@@ -123,10 +123,7 @@ fn run(args: Args) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        if !address.ip().is_loopback()
-            && settings.credentials.basic.is_none()
-            && settings.credentials.token.is_none()
-        {
+        if !address.ip().is_loopback() && !settings.credentials.required() {
             tracing::warn!(
                 "listening on {address} without credentials: anyone who reaches it can make it \
                  read files and URLs; set CLICKPRINT_SIDECAR_USER/PASSWORD or _TOKEN"

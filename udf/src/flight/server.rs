@@ -43,8 +43,8 @@ use super::{Dataset, Exchange, batches};
 use crate::decode::Limits;
 use crate::error::Error;
 use crate::functions::{
-    Candidate, EXTRACT_BATCH, Extracted, QueryAnswer, Ranked, Reranker, query_answer, records_of,
-    resolve,
+    Candidate, EXTRACT_BATCH, Extracted, Extractor, InProcess, QueryAnswer, Ranked, Ranker,
+    Reranker, query_answer, records_of, resolve,
 };
 use crate::records::{self, Use};
 
@@ -58,7 +58,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    fn required(&self) -> bool {
+    /// Whether callers must give any.
+    pub fn required(&self) -> bool {
         self.basic.is_some() || self.token.is_some()
     }
 }
@@ -272,7 +273,7 @@ impl Service {
                     sources.extend(batches::to_texts(batch, "source").map_err(invalid)?);
                 }
                 let answers: Vec<QueryAnswer> = self
-                    .run(move |limits| sources.iter().map(|s| query_answer(s, limits)).collect())
+                    .run(move |limits| InProcess::new(limits.clone()).query(sources))
                     .await?;
                 let batch = batches::from_answers(&answers).map_err(internal)?;
                 Ok((batches::query_schema(), vec![batch]))
@@ -283,10 +284,7 @@ impl Service {
                     candidates.extend(batches::to_candidates(batch).map_err(invalid)?);
                 }
                 let ranked: Vec<Ranked> = self
-                    .run(move |_| {
-                        let mut reranker = Reranker::default();
-                        candidates.iter().map(|c| reranker.rank(c)).collect()
-                    })
+                    .run(move |_| Reranker::default().rerank(candidates))
                     .await?;
                 let batch = batches::from_ranked(&ranked).map_err(internal)?;
                 Ok((batches::ranked_schema(), vec![batch]))
