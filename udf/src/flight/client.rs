@@ -105,10 +105,16 @@ impl Sidecar {
         Config::from_env()?.map(Sidecar::connect).transpose()
     }
 
-    /// Connects (within 5 s).
+    /// A client for `config`. The connection is made at the first call
+    /// (within 5 s), after the function has read its rows: ClickHouse has
+    /// then written its block, and reads the error this process prints
+    /// (failing before reading raced ClickHouse's write, which then
+    /// reported a broken pipe instead of the reason). A pool process that
+    /// gets no rows never connects.
     ///
     /// # Errors
-    /// [`Error::Sidecar`] naming the endpoint when it cannot be reached.
+    /// [`Error::Sidecar`] naming the endpoint for a malformed address or
+    /// TLS configuration; one that cannot be reached fails the first call.
     pub fn connect(config: Config) -> Result<Sidecar> {
         let name = config.endpoint.clone();
         let fail = |what: String| Error::Sidecar(format!("sidecar {name}: {what}"));
@@ -140,9 +146,11 @@ impl Sidecar {
                 .tls_config(tls)
                 .map_err(|e| fail(format!("TLS: {e}")))?;
         }
-        let channel = runtime
-            .block_on(endpoint.connect())
-            .map_err(|e| fail(format!("cannot connect: {}", source_chain(&e))))?;
+        // connect_lazy spawns the connection's task: it needs the runtime.
+        let channel = {
+            let _entered = runtime.enter();
+            endpoint.connect_lazy()
+        };
         let mut client = FlightClient::new(channel);
         let authorization = match (&config.token, &config.basic) {
             (Some(token), _) => Some(format!("Bearer {token}")),
@@ -234,7 +242,7 @@ fn code_words(code: Code) -> &'static str {
     match code {
         Code::Unauthenticated => "refused the credentials",
         Code::DeadlineExceeded => "out of time",
-        Code::Unavailable => "unavailable",
+        Code::Unavailable => "cannot connect",
         Code::ResourceExhausted => "out of resources",
         _ => "failed",
     }

@@ -391,12 +391,16 @@ fn udf_executables_delegate_with_the_same_bytes_out() {
     assert!(health["served"].as_u64().unwrap() >= 3, "{health}");
 
     // A sidecar that is not there: the function fails, saying where.
-    let gone = Command::new(env!("CARGO_BIN_EXE_clickprint-udf"))
+    let mut gone = Command::new(env!("CARGO_BIN_EXE_clickprint-udf"))
         .arg("query")
         .env("CLICKPRINT_SIDECAR", "grpc://127.0.0.1:9")
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
+    gone.stdin.take().unwrap().write_all(&two.bytes).unwrap();
+    let gone = gone.wait_with_output().unwrap();
     assert!(!gone.status.success());
     let stderr = String::from_utf8_lossy(&gone.stderr);
     assert!(
