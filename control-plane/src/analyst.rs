@@ -20,8 +20,9 @@
 //!    DDL, and no setting can be changed by the statement), a time limit,
 //!    and limits on rows read, rows returned and memory.
 //!
-//! On a clickhouse-server the same checks apply, and its row policies and
-//! read-only profiles (`clickhouse-config/`) are the first line.
+//! On a clickhouse-server the same checks apply; analysts there may also
+//! have their own ClickHouse users, scoped by roles and row policies
+//! ([`crate::access`]).
 
 use std::time::Duration;
 

@@ -4,6 +4,7 @@
 //! this library.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod analyst;
 pub mod commands;
 pub mod config;

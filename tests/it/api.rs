@@ -155,13 +155,37 @@ fn operators_manage_tenants_and_keys() {
         404
     );
 
+    // Analyst credentials are ClickHouse users: the embedded engine has none
+    // and says where analysts go instead.
+    let (status, body) = admin.post_json(&format!("/v1/admin/tenants/{id}/analysts"), &json!({}));
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("POST /v1/sql"),
+        "{body}"
+    );
+    assert_eq!(
+        admin
+            .post_json("/v1/admin/tenants/99/analysts", &json!({}))
+            .0,
+        404
+    );
+    assert_eq!(
+        anonymous
+            .post_json(&format!("/v1/admin/tenants/{id}/analysts"), &json!({}))
+            .0,
+        401
+    );
+
     // The OpenAPI document is served and every route it lists exists.
     let (status, doc) = anonymous.get("/v1/openapi.json");
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            let concrete = path.replace("{id}", "1").replace("{key_id}", "1");
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{key_id}", "1")
+                .replace("{user}", "analyst_t1_00000000");
             let response = reqwest::blocking::Client::new()
                 .request(
                     method.to_uppercase().parse().unwrap(),

@@ -23,6 +23,7 @@ pub struct ServerOptions {
 pub struct ServerEngine {
     client: clickhouse::Client,
     url: String,
+    user: String,
 }
 
 impl std::fmt::Debug for ServerEngine {
@@ -49,12 +50,19 @@ impl ServerEngine {
         ServerEngine {
             client,
             url: options.url.clone(),
+            // The HTTP interface's user when none is given.
+            user: options.user.clone().unwrap_or_else(|| "default".into()),
         }
     }
 
     /// The server's URL.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The user statements run as.
+    pub fn user(&self) -> &str {
+        &self.user
     }
 
     /// Runs one statement and collects its whole result.

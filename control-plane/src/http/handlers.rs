@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::health::Health;
 use crate::media::NewMedia;
 use crate::tenants::{self, NewTenant, Tenant, TenantChange};
-use crate::{analyst, jobs, library, media, search as searching};
+use crate::{access, analyst, jobs, library, media, search as searching};
 
 type Body = super::BodyStream;
 type Response = Result<warp::reply::Response>;
@@ -222,6 +222,38 @@ pub(super) async fn revoke_key(
 ) -> Response {
     admin(&state, &req)?;
     tenants::revoke_key(state.postgres.pool(), id, key_id).await?;
+    Ok(no_content())
+}
+
+/// A tenant's id as ClickHouse's `tenant_id`, once the tenant is known.
+async fn clickhouse_tenant(state: &AppState, id: i32) -> Result<u32> {
+    tenants::find(state.postgres.pool(), &id.to_string()).await?;
+    u32::try_from(id).map_err(|_| Error::BadRequest(format!("tenant id {id} out of range")))
+}
+
+/// A ClickHouse user for one of the tenant's analysts (server engine only).
+pub(super) async fn issue_analyst(
+    id: i32,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    admin(&state, &req)?;
+    let tenant = clickhouse_tenant(&state, id).await?;
+    let credential = access::issue(&state.engine, tenant).await?;
+    Ok(json(&credential, StatusCode::CREATED))
+}
+
+pub(super) async fn revoke_analyst(
+    id: i32,
+    user: String,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    admin(&state, &req)?;
+    let tenant = clickhouse_tenant(&state, id).await?;
+    access::revoke(&state.engine, tenant, &user).await?;
     Ok(no_content())
 }
 

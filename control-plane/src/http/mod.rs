@@ -81,11 +81,15 @@ pub enum Endpoint {
     Search,
     /// `POST /v1/sql`
     TenantSql,
+    /// `POST /v1/admin/tenants/{id}/analysts`
+    IssueAnalyst,
+    /// `DELETE /v1/admin/tenants/{id}/analysts/{user}`
+    RevokeAnalyst,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 19] = [
+    pub const ALL: [Endpoint; 21] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -105,6 +109,8 @@ impl Endpoint {
         Endpoint::CancelJob,
         Endpoint::Search,
         Endpoint::TenantSql,
+        Endpoint::IssueAnalyst,
+        Endpoint::RevokeAnalyst,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -129,6 +135,8 @@ impl Endpoint {
             Endpoint::CancelJob => ("DELETE", "/v1/jobs/{id}"),
             Endpoint::Search => ("POST", "/v1/search"),
             Endpoint::TenantSql => ("POST", "/v1/sql"),
+            Endpoint::IssueAnalyst => ("POST", "/v1/admin/tenants/{id}/analysts"),
+            Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
         }
     }
 }
@@ -244,6 +252,16 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         ),
         Endpoint::Search => to!(warp::path!("v1" / "search"), warp::post(), h::search),
         Endpoint::TenantSql => to!(warp::path!("v1" / "sql"), warp::post(), h::tenant_sql),
+        Endpoint::IssueAnalyst => to!(
+            warp::path!("v1" / "admin" / "tenants" / i32 / "analysts"),
+            warp::post(),
+            h::issue_analyst
+        ),
+        Endpoint::RevokeAnalyst => to!(
+            warp::path!("v1" / "admin" / "tenants" / i32 / "analysts" / String),
+            warp::delete(),
+            h::revoke_analyst
+        ),
     }
 }
 

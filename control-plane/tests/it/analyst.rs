@@ -228,3 +228,75 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
     assert_eq!(json(&out)[0]["n"], 2400);
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// The server-side access statements (`clickprint::access`) cannot run on
+/// chDB, which has no access management; the real parser still reads each
+/// one, every setting the profile names is a real setting, and every table
+/// that holds tenants' rows has its grant and row policy.
+#[tokio::test]
+async fn server_access_statements_parse_and_cover_every_tenant_table() {
+    use clickprint::access;
+    let dir = data_dir("access");
+    let engine = open(dir.path()).await;
+    let all: Vec<String> = access::shared_statements("clickprint")
+        .unwrap()
+        .into_iter()
+        .chain(access::tenant_statements(7))
+        .chain(access::user_statements(
+            7,
+            "analyst_t7_0123abcd",
+            &access::password_hash("pw", "salt"),
+            "salt",
+        ))
+        .collect();
+    for statement in &all {
+        let out = engine
+            .query_with_params(
+                "SELECT formatQuery({s:String}) AS f",
+                &[("s", statement.clone())],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        assert!(json(&out)[0]["f"].as_str().is_some(), "{statement}");
+    }
+
+    let profile = all
+        .iter()
+        .find(|s| s.contains("CREATE SETTINGS PROFILE"))
+        .unwrap();
+    let body = profile.split_once("clickprint_analyst SETTINGS").unwrap().1;
+    let names: Vec<&str> = body
+        .split(',')
+        .map(|part| part.split('=').next().unwrap().trim())
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        let out = engine
+            .query_with_params(
+                "SELECT count() AS n FROM system.settings WHERE name = {n:String}",
+                &[("n", name.to_owned())],
+            )
+            .await
+            .unwrap();
+        assert_eq!(json(&out)[0]["n"], 1, "{name} is not a setting");
+    }
+
+    // Tables with a tenant column that store rows (not the Null ingest
+    // table, not materialized views) are exactly the analysts' tables.
+    let out = engine
+        .query(
+            "SELECT groupArray(name) AS tables FROM (SELECT t.name AS name FROM system.tables AS t \
+             JOIN system.columns AS c ON c.database = t.database AND c.table = t.name \
+             WHERE t.database = 'clickprint' AND c.name = 'tenant_id' \
+             AND t.engine NOT IN ('Null', 'MaterializedView') ORDER BY name)",
+        )
+        .await
+        .unwrap();
+    let mut expected: Vec<&str> = analyst::TABLES.to_vec();
+    expected.sort_unstable();
+    assert_eq!(json(&out)[0]["tables"], serde_json::json!(expected));
+    for table in analyst::TABLES {
+        let policy = format!("ON clickprint.{table} FOR SELECT USING tenant_id = 7");
+        assert!(all.iter().any(|s| s.contains(&policy)), "{table}");
+    }
+}
