@@ -323,3 +323,160 @@ pub async fn delete(pool: &Pool, tenant_id: i32, id: i64) -> Result<Option<i64>>
     tx.commit().await?;
     Ok((still_used == 0).then_some(owner))
 }
+
+/// Ready items of one modality.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ModalityTotals {
+    /// Items.
+    pub items: i64,
+    /// Their bytes, as fetched or uploaded.
+    pub bytes: i64,
+    /// Their duration, ms (0 for pictures).
+    pub duration_ms: i64,
+    /// How many are exact copies (same SHA-256) of another item.
+    pub exact_duplicates: i64,
+}
+
+/// Items added on one day (UTC), by where they stand now.
+#[derive(Debug, Clone, Serialize)]
+pub struct DayTotals {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// Items created that day.
+    pub added: i64,
+    /// Of those, ready now.
+    pub ready: i64,
+    /// Of those, failed.
+    pub failed: i64,
+}
+
+/// Bulk jobs of a tenant.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobTotals {
+    /// Jobs created.
+    pub jobs: i64,
+    /// Rows their files held.
+    pub rows: i64,
+    /// Rows that never became an item (malformed, missing from the ZIP).
+    pub failed_rows: i64,
+    /// Jobs cancelled.
+    pub cancelled: i64,
+}
+
+/// A reason items failed, and how many.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureReason {
+    /// The error, cut to 200 characters.
+    pub reason: String,
+    /// Items that failed with it.
+    pub items: i64,
+}
+
+/// A tenant's ingest statistics, from Postgres (`GET /v1/stats`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    /// Items by status (`pending`, `processing`, `ready`, `failed`,
+    /// `cancelled`, `deleted`); statuses without items are left out.
+    pub by_status: std::collections::BTreeMap<String, i64>,
+    /// Ready items by modality.
+    pub ready: std::collections::BTreeMap<String, ModalityTotals>,
+    /// The last 90 days with items added, oldest first.
+    pub per_day: Vec<DayTotals>,
+    /// Bulk jobs.
+    pub jobs: JobTotals,
+    /// The ten most frequent reasons items failed.
+    pub failures: Vec<FailureReason>,
+}
+
+/// A tenant's ingest statistics.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
+    let client = pool.get().await?;
+    let by_status = client
+        .query(
+            "SELECT status, count(*) AS n FROM media WHERE tenant_id = $1 GROUP BY status",
+            &[&tenant_id],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get("status"), r.get("n")))
+        .collect();
+    let ready = client
+        .query(
+            "SELECT modality, count(*) AS items, coalesce(sum(bytes), 0)::bigint AS bytes, \
+             coalesce(sum(duration_ms), 0)::bigint AS duration_ms, \
+             count(fingerprints_of) AS exact_duplicates \
+             FROM media WHERE tenant_id = $1 AND status = 'ready' AND modality IS NOT NULL \
+             GROUP BY modality",
+            &[&tenant_id],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let totals = ModalityTotals {
+                items: r.get("items"),
+                bytes: r.get("bytes"),
+                duration_ms: r.get("duration_ms"),
+                exact_duplicates: r.get("exact_duplicates"),
+            };
+            (r.get("modality"), totals)
+        })
+        .collect();
+    let per_day = client
+        .query(
+            "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, \
+             count(*) AS added, count(*) FILTER (WHERE status = 'ready') AS ready, \
+             count(*) FILTER (WHERE status = 'failed') AS failed \
+             FROM media WHERE tenant_id = $1 AND created_at > now() - interval '90 days' \
+             GROUP BY day ORDER BY day",
+            &[&tenant_id],
+        )
+        .await?
+        .iter()
+        .map(|r| DayTotals {
+            day: r.get("day"),
+            added: r.get("added"),
+            ready: r.get("ready"),
+            failed: r.get("failed"),
+        })
+        .collect();
+    let row = client
+        .query_one(
+            "SELECT count(*) AS jobs, coalesce(sum(total), 0)::bigint AS rows, \
+             count(cancelled_at) AS cancelled, \
+             (SELECT count(*) FROM job_failures f JOIN jobs j ON j.id = f.job_id \
+              WHERE j.tenant_id = $1) AS failed_rows \
+             FROM jobs WHERE tenant_id = $1",
+            &[&tenant_id],
+        )
+        .await?;
+    let jobs = JobTotals {
+        jobs: row.get("jobs"),
+        rows: row.get("rows"),
+        failed_rows: row.get("failed_rows"),
+        cancelled: row.get("cancelled"),
+    };
+    let failures = client
+        .query(
+            "SELECT left(coalesce(error, ''), 200) AS reason, count(*) AS items FROM media \
+             WHERE tenant_id = $1 AND status = 'failed' \
+             GROUP BY reason ORDER BY items DESC, reason LIMIT 10",
+            &[&tenant_id],
+        )
+        .await?
+        .iter()
+        .map(|r| FailureReason {
+            reason: r.get("reason"),
+            items: r.get("items"),
+        })
+        .collect();
+    Ok(Stats {
+        by_status,
+        ready,
+        per_day,
+        jobs,
+        failures,
+    })
+}

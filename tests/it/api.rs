@@ -292,6 +292,26 @@ fn a_library_ingested_every_way_finds_its_copies() {
     let (_, page) = api.get("/v1/media?status=ready&limit=1000");
     assert_eq!(page["media"].as_array().unwrap().len(), 102);
 
+    // Ingest statistics from Postgres agree with what was sent.
+    let (status, stats) = api.get("/v1/stats");
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["by_status"], json!({"ready": 102}), "{stats}");
+    for (modality, items) in [("image", 84), ("audio", 12), ("video", 6)] {
+        assert_eq!(stats["ready"][modality]["items"], items, "{stats}");
+        assert!(stats["ready"][modality]["bytes"].as_i64().unwrap() > 0);
+    }
+    assert!(stats["ready"]["audio"]["duration_ms"].as_i64().unwrap() > 12 * 1000);
+    let days = stats["per_day"].as_array().unwrap();
+    let added: i64 = days.iter().map(|d| d["added"].as_i64().unwrap()).sum();
+    let ready: i64 = days.iter().map(|d| d["ready"].as_i64().unwrap()).sum();
+    assert_eq!((added, ready), (102, 102), "{stats}");
+    assert_eq!(
+        stats["jobs"],
+        json!({"jobs": 2, "rows": 30, "failed_rows": 0, "cancelled": 0}),
+        "{stats}"
+    );
+    assert_eq!(stats["failures"], json!([]), "{stats}");
+
     // Copies find their originals first.
     let search = |file: &Path| {
         let (status, answer) = api.post_file("/v1/search", file, &[]);
@@ -546,6 +566,17 @@ fn hostile_input_gets_a_clear_refusal() {
             .unwrap()
             .contains("not an image, audio or video file"),
         "{failed}"
+    );
+    // Both failures are counted, each with its reason.
+    let (_, stats) = api.get("/v1/stats");
+    assert_eq!(stats["by_status"]["failed"], 2, "{stats}");
+    let reasons = stats["failures"].as_array().unwrap();
+    assert_eq!(reasons.len(), 2, "{stats}");
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r["reason"].as_str().unwrap().contains("loopback address")),
+        "{stats}"
     );
     // A search with a query that is not media, or a URL that cannot be
     // fetched: 422 with the reason.

@@ -225,6 +225,13 @@ pub(super) async fn revoke_key(
     Ok(no_content())
 }
 
+/// The caller's ingest statistics, from Postgres.
+pub(super) async fn stats(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let stats = media::stats(state.postgres.pool(), tenant.id).await?;
+    Ok(json(&stats, StatusCode::OK))
+}
+
 /// A tenant's id as ClickHouse's `tenant_id`, once the tenant is known.
 async fn clickhouse_tenant(state: &AppState, id: i32) -> Result<u32> {
     tenants::find(state.postgres.pool(), &id.to_string()).await?;

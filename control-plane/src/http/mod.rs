@@ -81,6 +81,8 @@ pub enum Endpoint {
     Search,
     /// `POST /v1/sql`
     TenantSql,
+    /// `GET /v1/stats`
+    Stats,
     /// `POST /v1/admin/tenants/{id}/analysts`
     IssueAnalyst,
     /// `DELETE /v1/admin/tenants/{id}/analysts/{user}`
@@ -89,7 +91,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 21] = [
+    pub const ALL: [Endpoint; 22] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -109,6 +111,7 @@ impl Endpoint {
         Endpoint::CancelJob,
         Endpoint::Search,
         Endpoint::TenantSql,
+        Endpoint::Stats,
         Endpoint::IssueAnalyst,
         Endpoint::RevokeAnalyst,
     ];
@@ -135,6 +138,7 @@ impl Endpoint {
             Endpoint::CancelJob => ("DELETE", "/v1/jobs/{id}"),
             Endpoint::Search => ("POST", "/v1/search"),
             Endpoint::TenantSql => ("POST", "/v1/sql"),
+            Endpoint::Stats => ("GET", "/v1/stats"),
             Endpoint::IssueAnalyst => ("POST", "/v1/admin/tenants/{id}/analysts"),
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
         }
@@ -252,6 +256,7 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         ),
         Endpoint::Search => to!(warp::path!("v1" / "search"), warp::post(), h::search),
         Endpoint::TenantSql => to!(warp::path!("v1" / "sql"), warp::post(), h::tenant_sql),
+        Endpoint::Stats => to!(warp::path!("v1" / "stats"), warp::get(), h::stats),
         Endpoint::IssueAnalyst => to!(
             warp::path!("v1" / "admin" / "tenants" / i32 / "analysts"),
             warp::post(),
