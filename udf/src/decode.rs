@@ -115,6 +115,26 @@ pub trait Sink {
     fn satisfied(&self) -> bool {
         false
     }
+    /// Whether the sink wants the picture at `time_ms` in colour too, and
+    /// at most how large on its longer side (previews do; fingerprints
+    /// need only [`Sink::picture`]).
+    fn wants_colour(&mut self, _time_ms: u32) -> Option<u32> {
+        None
+    }
+    /// The picture at `time_ms` as packed RGB, when [`Sink::wants_colour`]
+    /// asked for it.
+    fn colour(&mut self, _time_ms: u32, _picture: &Rgb) {}
+}
+
+/// A colour picture: packed 8-bit RGB, row after row.
+#[derive(Debug, Clone)]
+pub struct Rgb {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height * 3` bytes.
+    pub pixels: Vec<u8>,
 }
 
 /// Initialises ffmpeg once, with its logging off: a UDF's stderr fails the
@@ -375,6 +395,7 @@ struct PictureDecoder {
     width: u32,
     height: u32,
     scaler: Option<(scaling::Context, (Pixel, u32, u32))>,
+    colour_scaler: Option<(scaling::Context, (Pixel, u32, u32, u32, u32))>,
     max_pixels: u64,
     path: String,
 }
@@ -411,6 +432,7 @@ impl PictureDecoder {
             width,
             height,
             scaler: None,
+            colour_scaler: None,
             max_pixels: limits.max_pixels,
             path: path.to_owned(),
         })
@@ -445,11 +467,63 @@ impl PictureDecoder {
                 .map_or(*last_ms as f64, |ts| ts as f64 * self.time_base * 1000.0)
                 .max(0.0) as u64;
             *last_ms = (*last_ms).max(time_ms);
+            let time_ms = time_ms.min(u64::from(u32::MAX)) as u32;
             let luma = self.scale_to_luma(&decoded, format, w, h)?;
-            sink.picture(time_ms.min(u64::from(u32::MAX)) as u32, &luma);
+            sink.picture(time_ms, &luma);
+            if let Some(side) = sink.wants_colour(time_ms) {
+                let rgb = self.scale_to_rgb(&decoded, format, w, h, side)?;
+                sink.colour(time_ms, &rgb);
+            }
             info.frames_decoded += 1;
         }
         Ok(())
+    }
+
+    fn scale_to_rgb(
+        &mut self,
+        decoded: &frame::Video,
+        format: Pixel,
+        w: u32,
+        h: u32,
+        side: u32,
+    ) -> Result<Rgb> {
+        let (out_w, out_h) = fit(w, h, side);
+        let key = (format, w, h, out_w, out_h);
+        if self.colour_scaler.as_ref().is_none_or(|(_, k)| *k != key) {
+            let context = scaling::Context::get(
+                format,
+                w,
+                h,
+                Pixel::RGB24,
+                out_w,
+                out_h,
+                scaling::Flags::AREA,
+            )
+            .map_err(|e| Error::Unsupported {
+                path: self.path.clone(),
+                detail: format!("pixel format {format:?}: {e}"),
+            })?;
+            self.colour_scaler = Some((context, key));
+        }
+        let Some((scaler, _)) = self.colour_scaler.as_mut() else {
+            unreachable!("scaler set above")
+        };
+        let mut rgb = frame::Video::empty();
+        scaler
+            .run(decoded, &mut rgb)
+            .map_err(|e| Error::Ffmpeg(format!("scaling: {e}")))?;
+        let stride = rgb.stride(0);
+        let data = rgb.data(0);
+        let row_bytes = out_w as usize * 3;
+        let mut pixels = Vec::with_capacity(row_bytes * out_h as usize);
+        for row in 0..out_h as usize {
+            pixels.extend_from_slice(&data[row * stride..row * stride + row_bytes]);
+        }
+        Ok(Rgb {
+            width: out_w,
+            height: out_h,
+            pixels,
+        })
     }
 
     fn scale_to_luma(
@@ -459,15 +533,7 @@ impl PictureDecoder {
         w: u32,
         h: u32,
     ) -> Result<Luma> {
-        let scale = f64::from(WORKING_SIZE) / f64::from(w.max(h));
-        let (out_w, out_h) = if scale < 1.0 {
-            (
-                ((f64::from(w) * scale).round() as u32).max(1),
-                ((f64::from(h) * scale).round() as u32).max(1),
-            )
-        } else {
-            (w, h)
-        };
+        let (out_w, out_h) = fit(w, h, WORKING_SIZE);
         let key = (format, w, h);
         if self.scaler.as_ref().is_none_or(|(_, k)| *k != key) {
             let context = scaling::Context::get(
@@ -499,6 +565,19 @@ impl PictureDecoder {
             pixels.extend_from_slice(&data[row * stride..row * stride + out_w as usize]);
         }
         Ok(Luma::new(out_w, out_h, pixels))
+    }
+}
+
+/// `w` x `h` scaled down (never up) to at most `side` on the longer side.
+fn fit(w: u32, h: u32, side: u32) -> (u32, u32) {
+    let scale = f64::from(side) / f64::from(w.max(h));
+    if scale < 1.0 {
+        (
+            ((f64::from(w) * scale).round() as u32).max(1),
+            ((f64::from(h) * scale).round() as u32).max(1),
+        )
+    } else {
+        (w, h)
     }
 }
 

@@ -70,6 +70,9 @@ pub enum Error {
     /// (the caller's URL, or its server).
     #[error("{0}")]
     Fetch(String),
+    /// Writing an output file (previews) failed: the path and why.
+    #[error("writing {0}")]
+    Output(String),
     /// ffmpeg failed in a way that is not the input's fault (ours).
     #[error("ffmpeg: {0}")]
     Ffmpeg(String),
@@ -123,6 +126,9 @@ impl Error {
 
     /// True when the input (the caller's media) is at fault.
     pub fn is_input_fault(&self) -> bool {
-        !matches!(self, Error::Ffmpeg(_) | Error::Pipe(_) | Error::Sidecar(_))
+        !matches!(
+            self,
+            Error::Ffmpeg(_) | Error::Pipe(_) | Error::Sidecar(_) | Error::Output(_)
+        )
     }
 }

@@ -25,6 +25,7 @@ pub mod functions;
 pub mod keys;
 pub mod matching;
 pub mod media;
+pub mod preview;
 pub mod protocol;
 pub mod records;
 pub mod report;

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
         "probe" => return probe(&limits),
+        "preview" => return preview(&limits),
         other => return protocol::unknown(other),
     };
     protocol::finish(&function, result)
@@ -85,6 +86,26 @@ fn limits() -> Result<Limits, clickprint_fetch::Error> {
         fetch: clickprint_fetch::Policy::from_env()?,
         ..Limits::default()
     })
+}
+
+/// `preview FILE DIR`: thumbnail, frames and waveform into `DIR`
+/// (`clickprint_udf::preview`); the manifest as one JSON line.
+fn preview(limits: &Limits) -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let [file, dir] = args.as_slice() else {
+        eprintln!("usage: clickprint-udf preview FILE DIR");
+        return ExitCode::from(2);
+    };
+    match clickprint_udf::preview::make(file.as_ref(), dir.as_ref(), limits) {
+        Ok(manifest) => {
+            println!("{}", serde_json::to_string(&manifest).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// `probe FILE|URL`: one JSON line saying what the input is, from its

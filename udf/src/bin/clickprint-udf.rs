@@ -50,7 +50,7 @@ fn main() -> ExitCode {
             Ok(None) => return media(),
             Err(e) => Err(e),
         },
-        "inspect" | "pack" | "probe" => return media(),
+        "inspect" | "pack" | "probe" | "preview" => return media(),
         other => return protocol::unknown(other),
     };
     protocol::finish(&function, result)

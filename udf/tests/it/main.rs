@@ -15,5 +15,6 @@ mod audio;
 mod bad_input;
 mod images;
 mod media;
+mod preview;
 mod sidecar;
 mod video;
