@@ -34,6 +34,7 @@ packages=(
   libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
   postgresql-15 libpython3.11 python3 python3-pip
   ca-certificates curl openssl
+  chromium fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -67,6 +68,22 @@ wheel chdb-core "$chdb_version" chdb "180 MB"
 # pyarrow: the Python Flight client the sidecar's tests and example use
 # (the same Arrow C++ Flight client ClickHouse's arrowFlight() is built on).
 wheel pyarrow 26.0.1 pyarrow "170 MB"
+
+# 3. the web console's browser tests: playwright-core from npm (it drives
+# Debian's chromium; no browser is downloaded), into tests/e2e/node_modules.
+if ! command -v npm >/dev/null 2>&1; then
+  say "installing Debian packages: nodejs npm"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update -qq
+  as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+e2e="$root/tests/e2e"
+lock_sum="$(sha256sum "$e2e/package-lock.json" | cut -c1-16)"
+if [ ! -f "$e2e/node_modules/.installed-$lock_sum" ]; then
+  say "installing the console tests' npm packages (playwright-core, about 10 MB)"
+  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$e2e/node_modules/.installed-$lock_sum"
+fi
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
 if [ -z "$chdb_lib" ]; then

@@ -457,6 +457,30 @@ pub async fn get(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
     })
 }
 
+/// A tenant's most recent jobs (at most `limit`, newest first), each as
+/// [`get`] gives it.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn list(pool: &Pool, tenant_id: i32, limit: i64) -> Result<Vec<Job>> {
+    let ids: Vec<i64> = pool
+        .get()
+        .await?
+        .query(
+            "SELECT id FROM jobs WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
+            &[&tenant_id, &limit.clamp(1, 100)],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut jobs = Vec::with_capacity(ids.len());
+    for id in ids {
+        jobs.push(get(pool, tenant_id, id).await?);
+    }
+    Ok(jobs)
+}
+
 /// Cancels what of a job has not started: its queued tasks, whose items
 /// become `cancelled`. Items in work finish.
 ///

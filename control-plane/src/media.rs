@@ -97,6 +97,30 @@ pub fn file_path(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
         .join(media_id.to_string())
 }
 
+/// Where an item's previews live (`clickprint-udf preview`): beside the
+/// file, `<data dir>/media/<tenant>/<id>.previews/`.
+pub fn previews_dir(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
+    file_path(data_dir, tenant_id, media_id).with_extension("previews")
+}
+
+/// Whether the tenant's item `id` has files a person may look at: it is
+/// not deleted, or a live exact duplicate uses its files.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn has_live_files(pool: &Pool, tenant_id: i32, id: i64) -> Result<bool> {
+    let row = pool
+        .get()
+        .await?
+        .query_opt(
+            "SELECT 1 FROM media WHERE tenant_id = $1 AND status <> 'deleted' \
+             AND (id = $2 OR fingerprints_of = $2) LIMIT 1",
+            &[&tenant_id, &id],
+        )
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Checks the tenant's asset quota inside `tx`, counting `more` new items.
 pub(crate) async fn check_quota(tx: &Transaction<'_>, tenant: &Tenant, more: i64) -> Result<()> {
     let Some(max) = tenant.max_assets else {

@@ -30,25 +30,52 @@ pub struct Probe {
 /// [`Error::Media`] with the decoder's words for media it refuses;
 /// [`Error::Io`] when the executable cannot run.
 pub async fn probe(udf: &Path, file: &Path, timeout: Duration) -> Result<Probe> {
+    let stdout = run(
+        udf,
+        &["probe".as_ref(), file.as_os_str()],
+        timeout,
+        "probing",
+    )
+    .await?;
+    serde_json::from_slice(&stdout).map_err(|e| {
+        Error::Media(format!(
+            "the probe's answer did not parse ({e}): {}",
+            String::from_utf8_lossy(&stdout)
+        ))
+    })
+}
+
+/// Makes the previews of `file` (thumbnail, frames, waveform) in `dir`
+/// with `clickprint-udf preview`, within `timeout`.
+///
+/// # Errors
+/// As [`probe`].
+pub async fn previews(udf: &Path, file: &Path, dir: &Path, timeout: Duration) -> Result<()> {
+    let args = ["preview".as_ref(), file.as_os_str(), dir.as_os_str()];
+    run(udf, &args, timeout, "making previews of").await?;
+    Ok(())
+}
+
+/// Runs the UDF executable with `args` and returns what it printed.
+async fn run(
+    udf: &Path,
+    args: &[&std::ffi::OsStr],
+    timeout: Duration,
+    doing: &str,
+) -> Result<Vec<u8>> {
     let child = tokio::process::Command::new(udf)
-        .arg("probe")
-        .arg(file)
+        .args(args)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(timeout, child)
         .await
-        .map_err(|_| Error::Media(format!("probing the media took longer than {timeout:?}")))?
+        .map_err(|_| Error::Media(format!("{doing} the media took longer than {timeout:?}")))?
         .map_err(|e| Error::io(format!("running {}", udf.display()), e))?;
     if !output.status.success() {
         let words = String::from_utf8_lossy(&output.stderr);
         let words = words.trim().trim_start_matches("error: ");
         return Err(Error::Media(words.to_owned()));
     }
-    serde_json::from_slice(&output.stdout).map_err(|e| {
-        Error::Media(format!(
-            "the probe's answer did not parse ({e}): {}",
-            String::from_utf8_lossy(&output.stdout)
-        ))
-    })
+    Ok(output.stdout)
 }

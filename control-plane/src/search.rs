@@ -33,6 +33,12 @@ pub struct Hit {
     pub reference_range: Option<[f64; 2]>,
     /// What decided: `audio`, `visual` (global hash) or `local` (keypoints).
     pub evidence: String,
+    /// The item's length, ms (`null` for pictures).
+    pub duration_ms: Option<i64>,
+    /// Where its original and previews are served (`GET {files}`,
+    /// `GET {files}.previews/previews.json`); an exact duplicate's are its
+    /// first copy's.
+    pub files: String,
 }
 
 /// A search's answer.
@@ -42,6 +48,8 @@ pub struct Answer {
     pub matches: Vec<Hit>,
     /// The query's modality.
     pub query_modality: String,
+    /// The query's declared length, ms (0 for a picture).
+    pub query_duration_ms: u64,
     /// Time in each stage, ms: `fetch` (URL queries), `probe`, `search`
     /// (extraction, lookup and rerank inside ClickHouse), `join`, `total`.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
@@ -113,7 +121,7 @@ pub async fn run(
     let query_is_picture = probed.modality == "image";
     let mut matches = Vec::new();
     for m in &found {
-        for (_, item) in items
+        for (owner, item) in items
             .iter()
             .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
         {
@@ -126,6 +134,8 @@ pub async fn run(
                 query_range: (!query_is_picture).then(|| seconds(m.query_range)),
                 reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
                 evidence: m.evidence.clone(),
+                duration_ms: item.duration_ms.filter(|_| !item_is_picture),
+                files: format!("/v1/files/{}/{owner}", tenant.id),
             });
         }
     }
@@ -134,6 +144,7 @@ pub async fn run(
     timings.insert("total".into(), ms(started));
     Ok(Answer {
         matches,
+        query_duration_ms: probed.duration_ms,
         query_modality: probed.modality,
         timings_ms: timings,
     })

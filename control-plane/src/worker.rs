@@ -27,6 +27,9 @@ use crate::probe::probe;
 use crate::queue::{self, AfterFailure, Claimed};
 use crate::tenants::Tenant;
 
+/// Longest a preview may take (a long video decodes once more for it).
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(600);
+
 /// What a worker needs.
 #[derive(Debug)]
 pub struct WorkerContext {
@@ -311,6 +314,16 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
         .await
         .map_err(|e| TaskError::from(e).map(name_in_messages))?;
     tenant.require(&probed.modality).map_err(TaskError::from)?;
+    // Previews are for people looking at matches; an item without them
+    // still searches, so a failure here is logged, not fatal.
+    let previews = media::previews_dir(&ctx.data_dir, task.tenant_id, task.media_id);
+    if let Err(e) = crate::probe::previews(&ctx.udf, &path, &previews, PREVIEW_TIMEOUT).await {
+        tracing::warn!(
+            media = task.media_id,
+            "no previews: {}",
+            name_in_messages(e.to_string())
+        );
+    }
     let ingest = crate::library::ingest(
         &ctx.engine,
         u32::try_from(task.tenant_id).unwrap_or(0),

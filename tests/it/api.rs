@@ -185,7 +185,9 @@ fn operators_manage_tenants_and_keys() {
             let concrete = path
                 .replace("{id}", "1")
                 .replace("{key_id}", "1")
-                .replace("{user}", "analyst_t1_00000000");
+                .replace("{user}", "analyst_t1_00000000")
+                .replace("{tenant}", "1")
+                .replace("{path}", "1");
             let response = reqwest::blocking::Client::new()
                 .request(
                     method.to_uppercase().parse().unwrap(),

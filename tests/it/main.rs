@@ -10,6 +10,7 @@
 
 mod api;
 mod cli;
+mod console;
 mod fingerprint;
 mod serve;
 mod setup_errors;

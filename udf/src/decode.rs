@@ -388,6 +388,9 @@ fn is_still_image_format(container: &str) -> bool {
     container == "image2" || container.ends_with("_pipe") || container == "gif"
 }
 
+/// What a colour scaler was made for: input format and size, output size.
+type ColourKey = (Pixel, u32, u32, u32, u32);
+
 struct PictureDecoder {
     index: usize,
     decoder: ffmpeg::decoder::Video,
@@ -395,7 +398,7 @@ struct PictureDecoder {
     width: u32,
     height: u32,
     scaler: Option<(scaling::Context, (Pixel, u32, u32))>,
-    colour_scaler: Option<(scaling::Context, (Pixel, u32, u32, u32, u32))>,
+    colour_scaler: Option<(scaling::Context, ColourKey)>,
     max_pixels: u64,
     path: String,
 }

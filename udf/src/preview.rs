@@ -10,9 +10,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::decode::{self, Kind, Limits, Rgb, Sink};
-use crate::fingerprint::visual::Luma;
 use crate::error::{Error, Result};
 use crate::fingerprint::audio::SAMPLE_RATE;
+use crate::fingerprint::visual::Luma;
 
 /// Longer side of the thumbnail and of the frames of the strip, pixels.
 pub const THUMBNAIL_SIZE: u32 = 320;
@@ -225,7 +225,9 @@ mod tests {
 
     #[test]
     fn waveform_has_one_bar_per_column_and_the_loudest_fills_it() {
-        let peaks: Vec<f32> = (0..1200).map(|i| if i == 700 { 0.8 } else { 0.1 }).collect();
+        let peaks: Vec<f32> = (0..1200)
+            .map(|i| if i == 700 { 0.8 } else { 0.1 })
+            .collect();
         let svg = waveform_svg(&peaks, 600);
         assert!(svg.contains("viewBox=\"0 0 600 100\""), "{svg}");
         assert_eq!(svg.matches('M').count(), 600);

@@ -18,13 +18,13 @@ use crate::media::NewMedia;
 use crate::tenants::{self, NewTenant, Tenant, TenantChange};
 use crate::{access, analyst, jobs, library, media, search as searching};
 
-type Body = super::BodyStream;
-type Response = Result<warp::reply::Response>;
+pub(super) type Body = super::BodyStream;
+pub(super) type Response = Result<warp::reply::Response>;
 
 /// JSON bodies are at most this long.
 const MAX_JSON: usize = 1 << 20;
 
-fn json(value: &impl serde::Serialize, status: StatusCode) -> warp::reply::Response {
+pub(super) fn json(value: &impl serde::Serialize, status: StatusCode) -> warp::reply::Response {
     warp::reply::with_status(warp::reply::json(value), status).into_response()
 }
 
@@ -32,7 +32,7 @@ fn no_content() -> warp::reply::Response {
     warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
 }
 
-async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) -> Result<T> {
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) -> Result<T> {
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
@@ -58,8 +58,7 @@ fn admin(state: &AppState, req: &Request) -> Result<()> {
 }
 
 async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
-    let key = req.auth.as_deref().and_then(|h| h.strip_prefix("Bearer "));
-    tenants::authenticate(state.postgres.pool(), key).await
+    tenants::authenticate(state.postgres.pool(), super::console::api_key(req)).await
 }
 
 /// The query string, percent-decoded, as a map.
@@ -434,6 +433,12 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
     )
     .await?;
     Ok(json(&job, StatusCode::ACCEPTED))
+}
+
+pub(super) async fn list_jobs(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let all = jobs::list(state.postgres.pool(), tenant.id, 50).await?;
+    Ok(json(&serde_json::json!({ "jobs": all }), StatusCode::OK))
 }
 
 pub(super) async fn get_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {

@@ -4,6 +4,7 @@
 //! cannot drift apart. Errors become HTTP statuses in one place,
 //! [`error_reply`].
 
+mod console;
 mod handlers;
 pub mod upload;
 
@@ -83,6 +84,16 @@ pub enum Endpoint {
     TenantSql,
     /// `GET /v1/stats`
     Stats,
+    /// `GET /v1/jobs`
+    ListJobs,
+    /// `POST /v1/session`
+    CreateSession,
+    /// `GET /v1/session`
+    GetSession,
+    /// `DELETE /v1/session`
+    DeleteSession,
+    /// `GET /v1/files/{tenant}/{path}`
+    Files,
     /// `POST /v1/admin/tenants/{id}/analysts`
     IssueAnalyst,
     /// `DELETE /v1/admin/tenants/{id}/analysts/{user}`
@@ -91,7 +102,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 22] = [
+    pub const ALL: [Endpoint; 27] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -112,6 +123,11 @@ impl Endpoint {
         Endpoint::Search,
         Endpoint::TenantSql,
         Endpoint::Stats,
+        Endpoint::ListJobs,
+        Endpoint::CreateSession,
+        Endpoint::GetSession,
+        Endpoint::DeleteSession,
+        Endpoint::Files,
         Endpoint::IssueAnalyst,
         Endpoint::RevokeAnalyst,
     ];
@@ -139,6 +155,11 @@ impl Endpoint {
             Endpoint::Search => ("POST", "/v1/search"),
             Endpoint::TenantSql => ("POST", "/v1/sql"),
             Endpoint::Stats => ("GET", "/v1/stats"),
+            Endpoint::ListJobs => ("GET", "/v1/jobs"),
+            Endpoint::CreateSession => ("POST", "/v1/session"),
+            Endpoint::GetSession => ("GET", "/v1/session"),
+            Endpoint::DeleteSession => ("DELETE", "/v1/session"),
+            Endpoint::Files => ("GET", "/v1/files/{tenant}/{path}"),
             Endpoint::IssueAnalyst => ("POST", "/v1/admin/tenants/{id}/analysts"),
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
         }
@@ -148,6 +169,7 @@ impl Endpoint {
 /// The request parts handlers read, extracted once for every endpoint.
 struct Request {
     auth: Option<String>,
+    cookie: Option<String>,
     accept: Option<String>,
     content_type: Option<String>,
     query: String,
@@ -155,11 +177,13 @@ struct Request {
 
 fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
     warp::header::optional::<String>("authorization")
+        .and(warp::header::optional::<String>("cookie"))
         .and(warp::header::optional::<String>("accept"))
         .and(warp::header::optional::<String>("content-type"))
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .map(|auth, accept, content_type, query| Request {
+        .map(|auth, cookie, accept, content_type, query| Request {
             auth,
+            cookie,
             accept,
             content_type,
             query,
@@ -257,6 +281,23 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         Endpoint::Search => to!(warp::path!("v1" / "search"), warp::post(), h::search),
         Endpoint::TenantSql => to!(warp::path!("v1" / "sql"), warp::post(), h::tenant_sql),
         Endpoint::Stats => to!(warp::path!("v1" / "stats"), warp::get(), h::stats),
+        Endpoint::ListJobs => to!(warp::path!("v1" / "jobs"), warp::get(), h::list_jobs),
+        Endpoint::CreateSession => to!(
+            warp::path!("v1" / "session"),
+            warp::post(),
+            console::create_session
+        ),
+        Endpoint::GetSession => to!(
+            warp::path!("v1" / "session"),
+            warp::get(),
+            console::get_session
+        ),
+        Endpoint::DeleteSession => to!(
+            warp::path!("v1" / "session"),
+            warp::delete(),
+            console::delete_session
+        ),
+        Endpoint::Files => console::files(state),
         Endpoint::IssueAnalyst => to!(
             warp::path!("v1" / "admin" / "tenants" / i32 / "analysts"),
             warp::post(),
@@ -278,11 +319,14 @@ fn respond(result: Result<warp::reply::Response, Error>) -> warp::reply::Respons
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
-    let mut all = route(Endpoint::ALL[0], &state);
-    for endpoint in &Endpoint::ALL[1..] {
+    let mut all = console::assets();
+    for endpoint in &Endpoint::ALL {
         all = all.or(route(*endpoint, &state)).unify().boxed();
     }
     all.recover(|rejection: Rejection| async move {
+        if let Some(console::Refused(e)) = rejection.find() {
+            return Ok::<_, std::convert::Infallible>(error_reply(e));
+        }
         let (status, text) = if rejection.is_not_found() {
             (StatusCode::NOT_FOUND, "no such endpoint".to_owned())
         } else if rejection.find::<warp::reject::MethodNotAllowed>().is_some() {

@@ -30,7 +30,14 @@ fn a_picture_gets_a_colour_thumbnail_and_no_waveform() {
     let dir = tempfile::tempdir().unwrap();
     // Pure red, 1280x720: the thumbnail keeps the colour and the shape.
     let red = ffmpeg(
-        &["-f", "lavfi", "-i", "color=c=red:s=1280x720", "-frames:v", "1"],
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=1280x720",
+            "-frames:v",
+            "1",
+        ],
         &dir.path().join("red.png"),
     );
     let out = dir.path().join("red.previews");
@@ -82,7 +89,10 @@ fn a_video_gets_frames_over_time_and_a_waveform() {
     assert_eq!(manifest.kind, "video");
     assert_eq!(manifest.waveform.as_deref(), Some("waveform.svg"));
     let svg = std::fs::read_to_string(out.join("waveform.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("aria-label"), "{svg}");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("aria-label"),
+        "{svg}"
+    );
     // About one frame a second (20 s is under MAX_FRAMES seconds), in order,
     // blue before 10 s and green after.
     let frames = &manifest.frames;
@@ -108,7 +118,11 @@ fn a_sound_gets_only_a_waveform_and_bad_media_leaves_nothing() {
     let out = dir.path().join("t.previews");
     let manifest = preview::make(&track, &out, &Limits::default()).unwrap();
     assert_eq!(
-        (manifest.kind.as_str(), manifest.thumbnail, manifest.frames.len()),
+        (
+            manifest.kind.as_str(),
+            manifest.thumbnail,
+            manifest.frames.len()
+        ),
         ("audio", None, 0)
     );
     assert!(out.join("waveform.svg").is_file());

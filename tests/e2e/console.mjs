@@ -1,0 +1,175 @@
+// The web console in headless Chromium (Debian's, driven by playwright-core),
+// as a person uses it: a wrong key, signing in from the keyboard, uploading a
+// library as a ZIP job and one file, watching the job finish, searching with
+// a transformed copy, reading the match's time range on its timeline and
+// playing that range of the reference. Screenshots go to $ARTIFACTS.
+//
+// Run by tests/it/console.rs, which starts `clickprint serve`, makes the
+// media and passes (environment): CONSOLE_URL, GOOD_KEY, LIBRARY_ZIP,
+// LIBRARY_ITEMS (media in the ZIP), LIBRARY_MISSING (a file the ZIP's
+// manifest names but lacks), EXTRA_FILE, QUERY_FILE, EXPECT_ID
+// (external id of the original), EXPECT_START / EXPECT_END (seconds of the
+// reference the copy came from), ARTIFACTS. Exits non-zero, saying why, on
+// the first thing that is not as it should be.
+
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set`);
+  return value;
+};
+const url = env("CONSOLE_URL");
+const artifacts = env("ARTIFACTS");
+fs.mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--mute-audio"],
+});
+let page;
+const shot = (name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  const consoleErrors = [];
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  const ranges = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/v1/files/") && r.request().headers().range) ranges.push(r.status());
+  });
+
+  // A wrong key: a clear message, still on the sign-in form.
+  await page.goto(`${url}/`);
+  await page.locator("#key").waitFor();
+  await page.fill("#key", "cpk_000000000000_" + "0".repeat(64));
+  await page.click("#signin button[type=submit]");
+  const error = page.locator("#signin-error");
+  await error.filter({ hasText: "not accepted" }).waitFor({ timeout: 10_000 });
+  await shot("01-wrong-key");
+  assert.equal(await page.locator("#library-view").isHidden(), true);
+
+  // The right key, from the keyboard: focus starts on the key field, Enter
+  // submits.
+  assert.equal(await page.evaluate(() => document.activeElement.id), "key");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type(env("GOOD_KEY"));
+  await page.keyboard.press("Enter");
+  await page.locator("#library-view").waitFor({ state: "visible", timeout: 10_000 });
+  assert.match(await page.locator("#who").innerText(), /Tenant /);
+
+  // The library as a ZIP job: the job view shows it running, then done.
+  await page.setInputFiles("#upload-job", env("LIBRARY_ZIP"));
+  await page.waitForURL(/#jobs$/);
+  const job = page.locator("#jobs-list .job").first();
+  await job.waitFor({ timeout: 15_000 });
+  const items = Number(env("LIBRARY_ITEMS"));
+  await page.locator(`#jobs-list .job[data-status="done"]`).first().waitFor({ timeout: 300_000 });
+  const counts = await job.locator(".counts").innerText();
+  assert.match(counts, new RegExp(`^${items} of ${items + 1} done, 1 failed`), counts);
+  assert.equal(await job.locator("progress").getAttribute("value"), String(items + 1));
+  const failure = await job.locator(".failures li").innerText();
+  assert.ok(failure.includes(env("LIBRARY_MISSING")), failure);
+  await shot("02-job-done");
+
+  // One more file uploaded from the library view.
+  await page.click('#nav a[data-view="library"]');
+  await page.setInputFiles("#upload-files", env("EXTRA_FILE"));
+  const rows = page.locator("#media-table tbody tr");
+  await page.waitForFunction(
+    (n) => {
+      const r = [...document.querySelectorAll("#media-table tbody tr")];
+      return r.length === n && r.every((row) => row.dataset.status === "ready");
+    },
+    items + 1,
+    { timeout: 300_000, polling: 500 },
+  );
+  // Thumbnails (and waveforms) load, and each says what it shows.
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("#media-table img")].every((i) => i.complete && i.naturalWidth > 0),
+    null,
+    { timeout: 30_000 },
+  );
+  const images = page.locator("#media-table img");
+  assert.ok((await images.count()) >= items, "every ready item shows a preview");
+  for (const alt of await images.evaluateAll((all) => all.map((i) => i.alt))) {
+    assert.match(alt, /^(Thumbnail|Waveform) of \S/, alt);
+  }
+  assert.equal(await rows.count(), items + 1);
+  await shot("03-library");
+
+  // A filter: failed shows nothing here.
+  await page.selectOption("#status-filter", "failed");
+  await page.locator("#library-message").filter({ hasText: "No media yet" }).waitFor();
+  await page.selectOption("#status-filter", "");
+
+  // Search with the transformed copy: the original first, its range on the
+  // reference timeline where the copy came from.
+  await page.click('#nav a[data-view="search"]');
+  await page.setInputFiles("#search-file", env("QUERY_FILE"));
+  const first = page.locator("#results .match").first();
+  await first.waitFor({ timeout: 120_000 });
+  assert.equal(await first.locator(".external-id").innerText(), env("EXPECT_ID"));
+  const segment = first.locator(".timeline.reference .segment");
+  const start = Number(await segment.getAttribute("data-start"));
+  const end = Number(await segment.getAttribute("data-end"));
+  const [wantStart, wantEnd] = [Number(env("EXPECT_START")), Number(env("EXPECT_END"))];
+  assert.ok(Math.abs(start - wantStart) <= 1.0, `reference starts at ${start}, expected ${wantStart}`);
+  assert.ok(Math.abs(end - wantEnd) <= 1.0, `reference ends at ${end}, expected ${wantEnd}`);
+  assert.ok(await first.locator(".timeline.query .segment").count() === 1, "a query timeline");
+  // The bar is drawn where the numbers say: the segment's left edge sits at
+  // start / duration of the bar's width.
+  const geometry = await segment.evaluate((s) => {
+    const bar = s.parentElement.getBoundingClientRect();
+    const box = s.getBoundingClientRect();
+    return { left: (box.left - bar.left) / bar.width, width: box.width / bar.width };
+  });
+  assert.ok(geometry.left > 0.05 && geometry.width > 0.1, JSON.stringify(geometry));
+  const strip = first.locator(".strip img");
+  assert.ok((await strip.count()) >= 3, "a strip of matched frames");
+  await shot("04-search");
+
+  // Play the matched range: the player starts at the range's start (through
+  // HTTP range requests) and stops at its end.
+  await first.locator("button.play").click();
+  const player = page.locator("#video-player");
+  await player.waitFor({ state: "visible" });
+  await page.waitForFunction(
+    () => {
+      const v = document.querySelector("#video-player");
+      return v.dataset.stoppedAt !== undefined;
+    },
+    null,
+    { timeout: 60_000, polling: 200 },
+  );
+  const played = await player.evaluate((v) => ({
+    stoppedAt: Number(v.dataset.stoppedAt),
+    start: Number(v.dataset.start),
+    end: Number(v.dataset.end),
+    played: [...Array(v.played.length).keys()].map((i) => [v.played.start(i), v.played.end(i)]),
+  }));
+  assert.ok(played.stoppedAt >= played.end - 0.05 && played.stoppedAt < played.end + 1.0, JSON.stringify(played));
+  assert.ok(played.played.some(([a]) => Math.abs(a - played.start) < 0.75), JSON.stringify(played));
+  assert.ok(played.played.every(([a]) => a >= played.start - 0.75), JSON.stringify(played));
+  assert.ok(ranges.includes(206), `range requests answered 206: ${ranges}`);
+  await shot("05-played");
+
+  // Signing out returns to the form and the files are closed to the page.
+  await page.click("#signout");
+  await page.locator("#signin-view").waitFor({ state: "visible" });
+  const afterSignOut = await page.evaluate(async () => (await fetch("/v1/session")).status);
+  assert.equal(afterSignOut, 401);
+  assert.deepEqual(consoleErrors, []);
+  console.log("console e2e: every step passed");
+} catch (e) {
+  if (page) await shot("failure").catch(() => {});
+  console.error(e && e.stack ? e.stack : String(e));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,208 @@
+//! The web console: a real browser (Debian's chromium driven by
+//! playwright-core, `tests/e2e/console.mjs`) against a running
+//! `clickprint serve`, and the console's files refused to anyone but their
+//! tenant. Screenshots land in `target/e2e-artifacts/`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clickprint_tests::{Api, Service, admin_token, data_dir, ffmpeg, image_source, melody_source};
+use serde_json::json;
+
+/// The e2e folder (its `node_modules` comes from `scripts/setup.sh`).
+fn e2e() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e")
+}
+
+fn artifacts() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-artifacts")
+}
+
+/// A key for a new tenant, as text (the browser types it).
+fn tenant_key(admin: &Api, name: &str) -> (i64, String) {
+    let (status, tenant) = admin.post_json("/v1/admin/tenants", &json!({ "name": name }));
+    assert_eq!(status, 201, "{tenant}");
+    let id = tenant["id"].as_i64().expect("a tenant id");
+    let (status, key) = admin.post_json(&format!("/v1/admin/tenants/{id}/keys"), &json!({}));
+    assert_eq!(status, 201, "{key}");
+    (id, key["key"].as_str().expect("a key").to_owned())
+}
+
+/// 30 s of moving pictures with a melody, WebM (VP9 + Opus, which
+/// Chromium plays).
+fn clip(dir: &Path) -> PathBuf {
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "life=s=160x120:seed=11:ratio=0.25:rate=25,scale=320:240",
+            "-f",
+            "lavfi",
+            "-i",
+            &melody_source(11, 30),
+            "-t",
+            "30",
+            "-c:v",
+            "libvpx-vp9",
+            "-b:v",
+            "400k",
+            "-deadline",
+            "realtime",
+            "-cpu-used",
+            "8",
+            "-c:a",
+            "libopus",
+        ],
+        &dir.join("clip.webm"),
+    )
+}
+
+#[test]
+fn the_console_shows_a_match_where_it_sits_and_plays_it() {
+    let dir = data_dir("console");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let service = Service::start(dir.path());
+    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
+    let (acme, key) = tenant_key(&admin, "acme");
+    let (_, other_key) = tenant_key(&admin, "other");
+
+    // The library: four pictures and the clip in a ZIP whose manifest also
+    // names a file it lacks (a failed row with its reason); a melody uploaded
+    // on its own; the query is the clip's 10 s from 8 s, smaller and
+    // re-encoded.
+    let clip = clip(&files);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(files.join("library.zip")).unwrap());
+    let options = zip::write::SimpleFileOptions::default();
+    let mut manifest = String::from("file,external_id,shot_by\n");
+    for i in 0..4 {
+        let name = format!("picture-{i}.png");
+        let picture = ffmpeg(
+            &["-f", "lavfi", "-i", &image_source(40 + i), "-frames:v", "1"],
+            &files.join(&name),
+        );
+        zip.start_file(&name, options).unwrap();
+        zip.write_all(&std::fs::read(picture).unwrap()).unwrap();
+        manifest.push_str(&format!("{name},{name},camera {i}\n"));
+    }
+    zip.start_file("clip.webm", options).unwrap();
+    zip.write_all(&std::fs::read(&clip).unwrap()).unwrap();
+    manifest.push_str("clip.webm,clip.webm,studio\nmissing.png,missing.png,nobody\n");
+    zip.start_file("manifest.csv", options).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    let melody = ffmpeg(
+        &["-f", "lavfi", "-i", &melody_source(12, 8), "-b:a", "96k"],
+        &files.join("melody.mp3"),
+    );
+    let query = ffmpeg(
+        &[
+            "-ss",
+            "8",
+            "-t",
+            "10",
+            "-i",
+            clip.to_str().unwrap(),
+            "-vf",
+            "scale=240:180",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            "-c:a",
+            "aac",
+        ],
+        &files.join("query.mp4"),
+    );
+
+    let output = Command::new("node")
+        .arg(e2e().join("console.mjs"))
+        .current_dir(e2e())
+        .env("CONSOLE_URL", &service.url)
+        .env("GOOD_KEY", &key)
+        .env("LIBRARY_ZIP", files.join("library.zip"))
+        .env("LIBRARY_ITEMS", "5")
+        .env("LIBRARY_MISSING", "missing.png")
+        .env("EXTRA_FILE", &melody)
+        .env("QUERY_FILE", &query)
+        .env("EXPECT_ID", "clip.webm")
+        .env("EXPECT_START", "8")
+        .env("EXPECT_END", "18")
+        .env("ARTIFACTS", artifacts())
+        .output()
+        .expect("node runs (scripts/setup.sh installs it and tests/e2e/node_modules)");
+    assert!(
+        output.status.success(),
+        "the browser test failed (screenshots in {}):\n{}\n{}\nservice log:\n{}",
+        artifacts().display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+        service.log()
+    );
+
+    // Its files: the tenant reads them (cached privately, ranges honoured);
+    // another tenant and nobody at all get nothing, not even a hint that
+    // they exist.
+    let acme_api = admin.with_token(&key);
+    let (_, page) = acme_api.get("/v1/media?status=ready");
+    let item = page["media"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["external_id"] == "clip.webm")
+        .unwrap()
+        .clone();
+    let id = item["id"].as_i64().unwrap();
+    let thumb = format!("{}/v1/files/{acme}/{id}.previews/thumb.jpg", service.url);
+    let original = format!("{}/v1/files/{acme}/{id}", service.url);
+    let client = reqwest::blocking::Client::new();
+    let response = client.get(&thumb).bearer_auth(&key).send().unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert!(
+        response.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .starts_with("private")
+    );
+    let response = client
+        .get(&original)
+        .bearer_auth(&key)
+        .header("range", "bytes=100-199")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), 206);
+    assert_eq!(
+        response.bytes().unwrap().as_ref(),
+        &std::fs::read(&clip).unwrap()[100..200]
+    );
+    for url in [&thumb, &original] {
+        let response = client.get(url).bearer_auth(&other_key).send().unwrap();
+        assert_eq!(response.status(), 404, "{url} for another tenant");
+        let response = client
+            .get(url)
+            .header("cookie", format!("clickprint_key={other_key}"))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 404, "{url} with another tenant's cookie");
+        assert_eq!(client.get(url).send().unwrap().status(), 401, "{url}");
+    }
+    // A path that tries to climb out is refused before any file is read.
+    let climb = format!(
+        "{}/v1/files/{acme}/{id}.previews/..%2F..%2F..%2Fadmin.token",
+        service.url
+    );
+    let response = client.get(&climb).bearer_auth(&key).send().unwrap();
+    assert_eq!(response.status(), 404);
+    // A deleted item's files go with it.
+    assert_eq!(acme_api.delete(&format!("/v1/media/{id}")).0, 204);
+    let response = client.get(&thumb).bearer_auth(&key).send().unwrap();
+    assert_eq!(response.status(), 404);
+    for shot in ["01-wrong-key", "03-library", "04-search", "05-played"] {
+        assert!(artifacts().join(format!("{shot}.png")).is_file(), "{shot}");
+    }
+}
