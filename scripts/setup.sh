@@ -34,7 +34,7 @@ packages=(
   libswresample-dev libavfilter-dev libavdevice-dev ffmpeg
   postgresql-15 libpython3.11 python3 python3-pip
   ca-certificates curl openssl
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core libfontconfig1-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,269 @@
+//! The corpus: real media shipped in packages (the photographs of the
+//! scikit-image wheel, the Wesnoth soundtrack from Debian, speech made by
+//! espeak-ng), cut and transformed with ffmpeg the same way on every
+//! machine. Each transformation has a name that appears as a row of every
+//! result table.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+/// Photographs of `skimage/data` used as originals or as unrelated
+/// queries (the stereo pair `motorcycle_right` and the synthetic
+/// patterns are left out: they are near-copies of each other).
+pub const PHOTOS: [&str; 18] = [
+    "astronaut.png",
+    "brick.png",
+    "camera.png",
+    "cell.png",
+    "chelsea.png",
+    "clock_motion.png",
+    "coffee.png",
+    "coins.png",
+    "color.png",
+    "grass.png",
+    "gravel.png",
+    "hubble_deep_field.jpg",
+    "ihc.png",
+    "moon.png",
+    "motorcycle_left.png",
+    "page.png",
+    "retina.jpg",
+    "rocket.jpg",
+];
+
+/// A font that ships with Debian (fonts-dejavu-core) for the caption.
+pub const FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+/// How a copy is made from its original.
+#[derive(Debug, Clone)]
+pub struct Transform {
+    /// The row name.
+    pub name: &'static str,
+    /// The output file's extension.
+    pub ext: &'static str,
+    /// ffmpeg arguments between the input and the output.
+    pub args: Vec<String>,
+    /// An excerpt: start and length in seconds of the original.
+    pub excerpt: Option<(f64, f64)>,
+}
+
+fn t(name: &'static str, ext: &'static str, args: &[&str]) -> Transform {
+    Transform {
+        name,
+        ext,
+        args: args.iter().map(|s| (*s).to_owned()).collect(),
+        excerpt: None,
+    }
+}
+
+/// The picture transformations.
+pub fn image_transforms(logo: &Path) -> Vec<Transform> {
+    let vf = |name, filter: &str| t(name, "png", &["-vf", filter]);
+    let mut all = vec![
+        // ffmpeg's MJPEG scale: -q:v 13 is about libjpeg quality 20.
+        t("jpeg_q20", "jpg", &["-q:v", "13"]),
+        t("webp", "webp", &["-c:v", "libwebp", "-quality", "40"]),
+        vf("resize_0.3x", "scale=trunc(iw*0.3/2)*2:-2"),
+        vf("resize_2x", "scale=iw*2:-2"),
+        vf("crop_5", "crop=iw*0.95:ih*0.95"),
+        vf("crop_15", "crop=iw*0.85:ih*0.85"),
+        vf("crop_30", "crop=iw*0.70:ih*0.70"),
+        vf("rotate_5", "rotate=5*PI/180:fillcolor=black"),
+        vf("hflip", "hflip"),
+        vf(
+            "brightness_+30",
+            "format=rgb24,lutrgb=r=min(val*1.3\\,255):g=min(val*1.3\\,255):b=min(val*1.3\\,255)",
+        ),
+        vf(
+            "brightness_-30",
+            "format=rgb24,lutrgb=r=val*0.7:g=val*0.7:b=val*0.7",
+        ),
+        vf("grayscale", "format=gray"),
+        vf(
+            "text_overlay",
+            &format!(
+                "drawtext=fontfile={FONT}:text='COPYRIGHT 2026':fontsize=h/9:fontcolor=white:\
+                 x=w/20:y=h-h/5:box=1:boxcolor=black@0.6"
+            ),
+        ),
+        vf("gaussian_noise", "noise=alls=25:allf=t"),
+        vf(
+            "border_padding",
+            "pad=trunc(iw*1.25/2)*2:trunc(ih*1.35/2)*2:iw*0.125:ih*0.2:color=white",
+        ),
+    ];
+    all.push(Transform {
+        name: "logo_overlay",
+        ext: "png",
+        args: vec![
+            "-i".into(),
+            logo.display().to_string(),
+            "-filter_complex".into(),
+            "[1][0]scale2ref=w=iw*0.25:h=ow/mdar[l][b];[b][l]overlay=W-w-W/40:H/40".into(),
+        ],
+        excerpt: None,
+    });
+    all
+}
+
+/// The sound transformations (on 44.1 kHz originals).
+pub fn audio_transforms() -> Vec<Transform> {
+    let af = |name, filter: &str| t(name, "wav", &["-af", filter]);
+    let mut all = vec![
+        t("mp3_64k", "mp3", &["-c:a", "libmp3lame", "-b:a", "64k"]),
+        t("aac_96k", "m4a", &["-c:a", "aac", "-b:a", "96k"]),
+        t("opus_32k", "opus", &["-c:a", "libopus", "-b:a", "32k"]),
+        af("gain_+9dB", "volume=9dB"),
+        af("gain_-9dB", "volume=-9dB"),
+        af("bandpass", "highpass=f=300,lowpass=f=3400"),
+        af("speed_0.95_pitch", "asetrate=44100*0.95,aresample=44100"),
+        af("speed_1.05_pitch", "asetrate=44100*1.05,aresample=44100"),
+        af("speed_0.95_tempo", "atempo=0.95"),
+        af("speed_1.05_tempo", "atempo=1.05"),
+    ];
+    for (name, start, length) in [("excerpt_5s", 12.0, 5.0), ("excerpt_10s", 14.0, 10.0)] {
+        all.push(Transform {
+            name,
+            ext: "wav",
+            args: vec![
+                "-ss".into(),
+                format!("{start}"),
+                "-t".into(),
+                format!("{length}"),
+            ],
+            excerpt: Some((start, length)),
+        });
+    }
+    all
+}
+
+/// White noise at `snr_db` below the signal: a transformation per
+/// original (the noise level follows the signal's loudness).
+pub fn noise_transform(name: &'static str, snr_db: f64, signal_rms: f64) -> Transform {
+    // anoisesrc's white noise is uniform in [-a, a]: its RMS is a / sqrt(3).
+    let amplitude = (signal_rms / 10f64.powf(snr_db / 20.0) * 3f64.sqrt()).min(1.0);
+    t(
+        name,
+        "wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("anoisesrc=color=white:seed=7:amplitude={amplitude:.6}:sample_rate=44100"),
+            "-filter_complex",
+            "[0][1]amix=inputs=2:duration=first:normalize=0",
+        ],
+    )
+}
+
+/// Runs ffmpeg quietly; its error output on failure.
+pub fn ffmpeg(args: &[String]) -> Result<()> {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-nostdin"])
+        .args(args)
+        .output()
+        .context("running ffmpeg (Debian package ffmpeg)")?;
+    if !output.status.success() {
+        bail!(
+            "ffmpeg {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
+
+/// Applies `transform` to `input`, writing `out_dir/<stem>.<name>.<ext>`.
+pub fn apply(transform: &Transform, input: &Path, out_dir: &Path) -> Result<PathBuf> {
+    let stem = input
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .context("a file name")?;
+    let out = out_dir.join(format!("{stem}.{}.{}", transform.name, transform.ext));
+    if out.is_file() {
+        return Ok(out);
+    }
+    let mut args = Vec::new();
+    // An excerpt's -ss/-t go before the input (fast, exact for PCM).
+    let (before, after): (Vec<String>, Vec<String>) = if transform.excerpt.is_some() {
+        (transform.args.clone(), Vec::new())
+    } else {
+        (Vec::new(), transform.args.clone())
+    };
+    args.extend(before);
+    args.push("-i".into());
+    args.push(input.display().to_string());
+    args.extend(after);
+    if transform.ext == "png" || transform.ext == "jpg" || transform.ext == "webp" {
+        args.extend(["-frames:v".into(), "1".into()]);
+    }
+    let partial = out.with_extension(format!("partial.{}", transform.ext));
+    args.push(partial.display().to_string());
+    ffmpeg(&args)?;
+    std::fs::rename(&partial, &out)?;
+    Ok(out)
+}
+
+/// The mean level of a sound as linear RMS (ffmpeg's volumedetect).
+pub fn rms(path: &Path) -> Result<f64> {
+    let output = Command::new("ffmpeg")
+        .args(["-v", "info", "-nostdin", "-i"])
+        .arg(path)
+        .args(["-af", "volumedetect", "-f", "null", "-"])
+        .output()?;
+    let text = String::from_utf8_lossy(&output.stderr);
+    let db: f64 = text
+        .lines()
+        .find_map(|l| l.split("mean_volume:").nth(1))
+        .and_then(|v| v.trim().trim_end_matches("dB").trim().parse().ok())
+        .with_context(|| format!("no mean volume for {}", path.display()))?;
+    Ok(10f64.powf(db / 20.0))
+}
+
+/// Cuts `seconds` of `track` from `start` into a 44.1 kHz stereo WAV.
+pub fn cut(track: &Path, start: f64, seconds: f64, out: &Path) -> Result<()> {
+    if out.is_file() {
+        return Ok(());
+    }
+    ffmpeg(&[
+        "-ss".into(),
+        format!("{start}"),
+        "-t".into(),
+        format!("{seconds}"),
+        "-i".into(),
+        track.display().to_string(),
+        "-ar".into(),
+        "44100".into(),
+        "-ac".into(),
+        "2".into(),
+        out.display().to_string(),
+    ])
+}
+
+/// Speech: espeak-ng reads `text` into a WAV (deterministic).
+pub fn speech(text: &str, voice: &str, out: &Path) -> Result<()> {
+    if out.is_file() {
+        return Ok(());
+    }
+    let raw = out.with_extension("espeak.wav");
+    let status = Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "130", "-w"])
+        .arg(&raw)
+        .arg(text)
+        .status()
+        .context("running espeak-ng (Debian package espeak-ng)")?;
+    if !status.success() {
+        bail!("espeak-ng failed for {}", out.display());
+    }
+    ffmpeg(&[
+        "-i".into(),
+        raw.display().to_string(),
+        "-ar".into(),
+        "44100".into(),
+        "-ac".into(),
+        "2".into(),
+        out.display().to_string(),
+    ])
+}

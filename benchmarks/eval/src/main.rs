@@ -1,0 +1,366 @@
+//! `clickprint-eval`: clickprint against the tools people use today, on
+//! real media, per transformation. `benchmarks/run` sets the machine up
+//! and calls it; see `benchmarks/README.md`, "Evaluation".
+//!
+//! Pictures: clickprint vs PDQ, pHash and dHash. Sound: clickprint vs
+//! Chromaprint. Each original and each unrelated item is transformed by
+//! every transformation; the copies are searched among the originals, the
+//! unrelated ones must find nothing.
+
+mod corpus;
+mod methods;
+mod metrics;
+mod plot;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use clickprint::config::{Config, RawConfig};
+use clickprint::engine::Engine;
+
+use crate::corpus::Transform;
+use crate::metrics::{Query, Row};
+
+#[derive(Parser)]
+#[command(about = "Accuracy of clickprint and its peers on real media, per transformation")]
+struct Args {
+    /// `quick` (CI's smoke run, a few minutes) or `full`.
+    #[arg(long, default_value = "quick")]
+    mode: String,
+    /// Where the results go (`<dir>/*.json`, `*.png`, `results.md`).
+    #[arg(long)]
+    out: PathBuf,
+    /// Scratch space for the corpus and the engine's data.
+    #[arg(long)]
+    work: PathBuf,
+    /// The photographs of the scikit-image wheel (`skimage/data`).
+    #[arg(long)]
+    images: PathBuf,
+    /// The Wesnoth music folder (Debian wesnoth-1.16-music).
+    #[arg(long, default_value = "/usr/share/games/wesnoth/1.16/data/core/music")]
+    music: PathBuf,
+    /// Where the peers' Python packages are (pdqhash, imagehash).
+    #[arg(long)]
+    python_path: PathBuf,
+    /// The folder of the `clickprint-udf` executables.
+    #[arg(long)]
+    udf_dir: PathBuf,
+}
+
+/// Texts espeak-ng reads for the speech part of the sound corpus.
+const SPEECH: [&str; 4] = [
+    "The committee met on a wet Tuesday morning to decide where the new bridge would cross the river, \
+     and after three hours of argument they agreed only that the coffee had been terrible.",
+    "Sixty four small boats left the harbour before dawn. By noon the wind had turned, and the first of \
+     them came back with torn sails and a hold full of silver fish.",
+    "To reset the device, hold the power button for ten seconds, wait for the light to blink twice, \
+     then release it and plug the cable back into the socket on the left.",
+    "In the old library the clocks were never wound, so every visitor had to guess the hour from the \
+     slant of the light across the long oak tables.",
+];
+
+fn say(words: &str) {
+    eprintln!("eval: {words}");
+}
+
+/// References and queries of one modality.
+struct Corpus {
+    references: Vec<PathBuf>,
+    queries: Vec<Query>,
+    transforms: Vec<&'static str>,
+}
+
+impl Corpus {
+    fn query_paths(&self) -> Vec<PathBuf> {
+        self.queries
+            .iter()
+            .map(|q| PathBuf::from(&q.file))
+            .collect()
+    }
+}
+
+fn make_queries(
+    originals: &[PathBuf],
+    unrelated: &[PathBuf],
+    transforms: &[Transform],
+    duration: Option<f64>,
+    dir: &Path,
+) -> Result<Vec<Query>> {
+    let mut queries = Vec::new();
+    for transform in transforms {
+        for (i, source) in originals.iter().chain(unrelated).enumerate() {
+            let file = corpus::apply(transform, source, dir)?;
+            let truth = (i < originals.len()).then_some(i);
+            let true_range = match (transform.excerpt, duration) {
+                (Some((start, length)), _) => Some((start, start + length)),
+                (None, Some(d)) => Some((0.0, d)),
+                (None, None) => None,
+            };
+            queries.push(Query {
+                file: file.display().to_string(),
+                transform: transform.name,
+                truth,
+                true_range,
+            });
+        }
+    }
+    Ok(queries)
+}
+
+fn pictures(args: &Args, quick: bool) -> Result<Corpus> {
+    let dir = args.work.join("pictures");
+    std::fs::create_dir_all(&dir)?;
+    let (library, unrelated) = if quick { (8, 4) } else { (13, 5) };
+    let photos: Vec<PathBuf> = corpus::PHOTOS.iter().map(|p| args.images.join(p)).collect();
+    for p in &photos {
+        anyhow::ensure!(
+            p.is_file(),
+            "{} is missing (benchmarks/run installs it)",
+            p.display()
+        );
+    }
+    let transforms = corpus::image_transforms(&args.images.join("logo.png"));
+    let originals = photos[..library].to_vec();
+    let others = photos[library..library + unrelated].to_vec();
+    let queries = make_queries(&originals, &others, &transforms, None, &dir)?;
+    Ok(Corpus {
+        references: originals,
+        queries,
+        transforms: transforms.iter().map(|t| t.name).collect(),
+    })
+}
+
+fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
+    let dir = args.work.join("sounds");
+    std::fs::create_dir_all(&dir)?;
+    let mut tracks: Vec<PathBuf> = std::fs::read_dir(&args.music)
+        .with_context(|| format!("{} (Debian wesnoth-1.16-music)", args.music.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "ogg"))
+        .collect();
+    tracks.sort();
+    let (library, unrelated, seconds) = if quick { (5, 2, 40.0) } else { (30, 8, 60.0) };
+    // Tracks long enough for a cut from 30 s.
+    let mut long = Vec::new();
+    for track in tracks {
+        if duration(&track)? >= 30.0 + seconds + 1.0 {
+            long.push(track);
+        }
+    }
+    let tracks = long;
+    anyhow::ensure!(
+        tracks.len() >= library + unrelated,
+        "too few tracks in {}",
+        args.music.display()
+    );
+    // A cut from 30 s into each track (past the quiet openings).
+    let mut cuts = Vec::new();
+    for track in &tracks[..library + unrelated] {
+        let stem = track
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .context("a track name")?;
+        let out = dir.join(format!("{stem}.wav"));
+        corpus::cut(track, 30.0, seconds, &out)?;
+        cuts.push(out);
+    }
+    // Speech: two passages read in one voice in the library, the other
+    // two in another voice unrelated (about 28 s each).
+    let speech: Vec<PathBuf> = [("en-us", 0), ("en-gb", 2)]
+        .iter()
+        .map(|(voice, first)| {
+            let out = dir.join(format!("speech-{first}.wav"));
+            let text = format!("{} {}", SPEECH[*first], SPEECH[first + 1]);
+            corpus::speech(&text, voice, &out)?;
+            Ok(out)
+        })
+        .collect::<Result<_>>()?;
+    let half = speech.len() / 2;
+    let mut originals = cuts[..library].to_vec();
+    originals.extend_from_slice(&speech[..half]);
+    let mut others = cuts[library..].to_vec();
+    others.extend_from_slice(&speech[half..]);
+
+    let mut transforms = corpus::audio_transforms();
+    let mut queries = make_queries(&originals, &others, &transforms, Some(seconds), &dir)?;
+    // Noise follows each item's own loudness, so each item has its own
+    // transformation of the same name.
+    for (name, snr) in [
+        ("noise_20dB", 20.0),
+        ("noise_10dB", 10.0),
+        ("noise_5dB", 5.0),
+    ] {
+        for (i, source) in originals.iter().chain(&others).enumerate() {
+            let noise = corpus::noise_transform(name, snr, corpus::rms(source)?);
+            let file = corpus::apply(&noise, source, &dir)?;
+            queries.push(Query {
+                file: file.display().to_string(),
+                transform: name,
+                truth: (i < originals.len()).then_some(i),
+                true_range: Some((0.0, seconds)),
+            });
+        }
+        transforms.push(corpus::noise_transform(name, snr, 0.1));
+    }
+    // Speech passages are shorter than the music cuts: their true range is
+    // their own length, known once cut.
+    for q in &mut queries {
+        if let Some(t) = q.truth
+            && originals[t]
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("speech"))
+            && let Some(range) = q.true_range.as_mut()
+            && range.0 == 0.0
+        {
+            range.1 = range.1.min(duration(&originals[t])?);
+        }
+    }
+    Ok(Corpus {
+        references: originals,
+        queries,
+        transforms: transforms.iter().map(|t| t.name).collect(),
+    })
+}
+
+/// A media file's duration in seconds (ffprobe).
+fn duration(path: &Path) -> Result<f64> {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .with_context(|| format!("no duration for {}", path.display()))
+}
+
+fn markdown(title: &str, rows: &[Row]) -> String {
+    let pct = |v: f64| format!("{:.0}%", 100.0 * v);
+    let mut out = format!(
+        "### {title}\n\n| transformation | method | recall@1 | recall@10 | precision | FP / 1000 unrelated | IoU |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {:.0} | {} |\n",
+            r.transform,
+            r.method,
+            pct(r.recall_at_1),
+            pct(r.recall_at_10),
+            r.precision.map_or("-".into(), pct),
+            r.false_positives_per_1000,
+            r.mean_iou.map_or("-".into(), |v| format!("{v:.2}")),
+        ));
+    }
+    out
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    let quick = match args.mode.as_str() {
+        "quick" => true,
+        "full" => false,
+        other => anyhow::bail!("--mode is quick or full, not {other:?}"),
+    };
+    let started = Instant::now();
+    std::fs::create_dir_all(&args.out)?;
+    let data = args.work.join("engine");
+    let _ = std::fs::remove_dir_all(&data);
+    let config = Config::from_raw(RawConfig {
+        data_dir: data,
+        udf_dir: Some(args.udf_dir.clone()),
+        ..RawConfig::default()
+    })?;
+    let engine = Engine::open(&config.clickhouse)?;
+    clickprint::library::apply_schema(&engine).await?;
+    let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers.py");
+
+    say("building the picture corpus");
+    let pics = pictures(&args, quick)?;
+    say(&format!(
+        "pictures: {} references, {} queries; running the methods",
+        pics.references.len(),
+        pics.queries.len()
+    ));
+    let queries = pics.query_paths();
+    let mut answers =
+        vec![methods::clickprint(&engine, 1, &pics.references, &queries, &say).await?];
+    answers.extend(methods::picture_hashes(
+        &peers,
+        &args.python_path,
+        &pics.references,
+        &queries,
+    )?);
+    let picture_rows = metrics::table(&pics.transforms, &pics.queries, &answers);
+
+    say("building the sound corpus");
+    let snd = sounds(&args, quick)?;
+    say(&format!(
+        "sounds: {} references, {} queries; running the methods",
+        snd.references.len(),
+        snd.queries.len()
+    ));
+    let queries = snd.query_paths();
+    let answers = vec![
+        methods::clickprint(&engine, 2, &snd.references, &queries, &say).await?,
+        methods::chromaprint(&snd.references, &queries)?,
+    ];
+    let sound_rows = metrics::table(&snd.transforms, &snd.queries, &answers);
+
+    let write = |name: &str, value: &serde_json::Value| -> Result<()> {
+        let path = args.out.join(name);
+        std::fs::write(&path, serde_json::to_vec_pretty(value)?)?;
+        Ok(())
+    };
+    write(
+        "pictures.json",
+        &serde_json::json!({ "queries": pics.queries, "rows": picture_rows }),
+    )?;
+    write(
+        "sounds.json",
+        &serde_json::json!({ "queries": snd.queries, "rows": sound_rows }),
+    )?;
+    write(
+        "summary.json",
+        &serde_json::json!({
+            "mode": args.mode,
+            "seconds": started.elapsed().as_secs_f64(),
+            "pictures": { "references": pics.references.len(), "queries": pics.queries.len() },
+            "sounds": { "references": snd.references.len(), "queries": snd.queries.len() },
+            "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        }),
+    )?;
+    plot::bars(
+        &picture_rows,
+        "Pictures: recall at rank 1 per transformation",
+        |r| r.recall_at_1,
+        &args.out.join("pictures_recall_at_1.png"),
+    )?;
+    plot::bars(
+        &sound_rows,
+        "Sound: recall at rank 1 per transformation",
+        |r| r.recall_at_1,
+        &args.out.join("sounds_recall_at_1.png"),
+    )?;
+    let md = format!(
+        "{}\n{}",
+        markdown("Pictures", &picture_rows),
+        markdown("Sound", &sound_rows)
+    );
+    std::fs::write(args.out.join("results.md"), &md)?;
+    say(&format!(
+        "done in {:.0} s: {}",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ));
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! The methods compared, each answering every query with its candidates
+//! from the references, best first.
+//!
+//! - clickprint: the product itself: references ingested into the embedded
+//!   ClickHouse with the SQL ingest statement, each query answered by the
+//!   one search statement (key lookup, then rerank).
+//! - PDQ (`pdqhash`), pHash and dHash (`imagehash`): hashes computed by the
+//!   peers' own Python packages (`peers.py`); they have no search, so each
+//!   gets the same linear scan by Hamming distance.
+//! - Chromaprint (`fpcalc -raw`): no search either; a linear scan slides the
+//!   query over each reference and keeps the offset with the fewest
+//!   differing bits (the comparison AcoustID-style matchers make).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use clickprint::engine::Engine;
+
+/// One candidate answer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Candidate {
+    /// Index of the reference.
+    pub reference: usize,
+    /// Higher is more alike, 0..=1.
+    pub score: f64,
+    /// Where in the reference, seconds (methods that localise).
+    pub range: Option<(f64, f64)>,
+}
+
+/// A method: its name, the score at and above which it calls a copy, and
+/// its answers.
+pub struct Answers {
+    pub method: &'static str,
+    pub threshold: f64,
+    /// Per query, best first, at most 10.
+    pub ranked: Vec<Vec<Candidate>>,
+}
+
+// ---- clickprint ---------------------------------------------------------
+
+/// Ingests `references` for `tenant` (media ids 1..) and searches each query.
+pub async fn clickprint(
+    engine: &Engine,
+    tenant: u32,
+    references: &[PathBuf],
+    queries: &[PathBuf],
+    progress: &dyn Fn(&str),
+) -> Result<Answers> {
+    for (i, reference) in references.iter().enumerate() {
+        clickprint::library::ingest(
+            engine,
+            tenant,
+            i as u64 + 1,
+            &reference.display().to_string(),
+        )
+        .await
+        .with_context(|| format!("ingesting {}", reference.display()))?;
+    }
+    progress(&format!(
+        "clickprint: {} references ingested",
+        references.len()
+    ));
+    let mut ranked = Vec::with_capacity(queries.len());
+    for (n, query) in queries.iter().enumerate() {
+        // A query the decoder refuses counts as unanswered, and is said.
+        let found =
+            clickprint::library::search(engine, tenant, &query.display().to_string(), 10, 0.0)
+                .await
+                .unwrap_or_else(|e| {
+                    progress(&format!(
+                        "clickprint: no answer for {}: {e}",
+                        query.display()
+                    ));
+                    Vec::new()
+                });
+        ranked.push(
+            found
+                .iter()
+                .map(|m| Candidate {
+                    reference: m.media_id as usize - 1,
+                    score: f64::from(m.score),
+                    range: (m.reference_range.1 > 0).then(|| {
+                        (
+                            f64::from(m.reference_range.0) / 1000.0,
+                            f64::from(m.reference_range.1) / 1000.0,
+                        )
+                    }),
+                })
+                .collect(),
+        );
+        if n % 50 == 49 {
+            progress(&format!(
+                "clickprint: {} of {} queries",
+                n + 1,
+                queries.len()
+            ));
+        }
+    }
+    Ok(Answers {
+        method: "clickprint",
+        // The service's default `search_min_score`.
+        threshold: 0.3,
+        ranked,
+    })
+}
+
+// ---- picture hashes -----------------------------------------------------
+
+/// Hashes of one picture by each peer, as bit vectors.
+#[derive(Debug, Clone, serde::Deserialize)]
+struct PeerHashes {
+    path: String,
+    pdq: String,
+    phash: String,
+    dhash: String,
+}
+
+fn bits(hex: &str) -> Result<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).context("a hex hash"))
+        .collect()
+}
+
+fn hamming(a: &[u8], b: &[u8]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
+/// Runs `peers.py` (with the Python packages in `python_path`) over every
+/// file once.
+fn peer_hashes(
+    script: &Path,
+    python_path: &Path,
+    files: &[&PathBuf],
+) -> Result<HashMap<String, PeerHashes>> {
+    let mut child = Command::new("python3")
+        .arg(script)
+        .env("PYTHONPATH", python_path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running python3 peers.py")?;
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().context("peers.py stdin")?;
+        for file in files {
+            writeln!(stdin, "{}", file.display())?;
+        }
+    }
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!("peers.py: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    let mut all = HashMap::new();
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let h: PeerHashes =
+            serde_json::from_str(line).with_context(|| format!("peers.py said {line}"))?;
+        all.insert(h.path.clone(), h);
+    }
+    Ok(all)
+}
+
+/// A peer's hash: its name, where it is in [`PeerHashes`], its width in
+/// bits and its match cut in bits.
+type HashMethod = (&'static str, fn(&PeerHashes) -> &str, u32, u32);
+
+/// PDQ, pHash and dHash over the same files, each with a linear scan.
+pub fn picture_hashes(
+    script: &Path,
+    python_path: &Path,
+    references: &[PathBuf],
+    queries: &[PathBuf],
+) -> Result<Vec<Answers>> {
+    let files: Vec<&PathBuf> = references.iter().chain(queries).collect();
+    let hashes = peer_hashes(script, python_path, &files)?;
+    let get = |p: &PathBuf| {
+        hashes
+            .get(&p.display().to_string())
+            .with_context(|| format!("no peer hashes for {}", p.display()))
+    };
+    // (name, field, bits, threshold in bits): PDQ's own recommended 31 of
+    // 256; 10 of 64 for pHash and dHash, the usual cut for imagehash.
+    let methods: [HashMethod; 3] = [
+        ("PDQ", |h| &h.pdq, 256, 31),
+        ("pHash", |h| &h.phash, 64, 10),
+        ("dHash", |h| &h.dhash, 64, 10),
+    ];
+    let mut out = Vec::new();
+    for (name, field, width, cut) in methods {
+        let refs: Vec<Vec<u8>> = references
+            .iter()
+            .map(|r| bits(field(get(r)?)))
+            .collect::<Result<_>>()?;
+        let mut ranked = Vec::new();
+        for q in queries {
+            let qh = bits(field(get(q)?))?;
+            let mut all: Vec<Candidate> = refs
+                .iter()
+                .enumerate()
+                .map(|(i, r)| Candidate {
+                    reference: i,
+                    score: 1.0 - f64::from(hamming(&qh, r)) / f64::from(width),
+                    range: None,
+                })
+                .collect();
+            all.sort_by(|a, b| {
+                b.score
+                    .total_cmp(&a.score)
+                    .then(a.reference.cmp(&b.reference))
+            });
+            all.truncate(10);
+            ranked.push(all);
+        }
+        out.push(Answers {
+            method: name,
+            threshold: 1.0 - f64::from(cut) / f64::from(width),
+            ranked,
+        });
+    }
+    Ok(out)
+}
+
+// ---- Chromaprint --------------------------------------------------------
+
+/// Seconds per Chromaprint fingerprint item (4096-sample hop at 11025 Hz
+/// with 2/3 overlap, as fpcalc reports it).
+const ITEM_SECONDS: f64 = 0.123_808_5;
+/// Least overlap compared, items (about 5 s).
+const MIN_OVERLAP: usize = 40;
+
+#[derive(serde::Deserialize)]
+struct Fpcalc {
+    fingerprint: Vec<u32>,
+}
+
+fn fpcalc(path: &Path) -> Result<Vec<u32>> {
+    // fpcalc 1.5 reports the end of a WAV file as a decoding error, and
+    // exits non-zero, after printing the whole fingerprint: the printed
+    // fingerprint is what counts.
+    let output = Command::new("fpcalc")
+        .args(["-raw", "-json", "-ignore-errors"])
+        .arg(path)
+        .output()
+        .context("running fpcalc (Debian package libchromaprint-tools)")?;
+    match serde_json::from_slice::<Fpcalc>(&output.stdout) {
+        Ok(f) if !f.fingerprint.is_empty() => Ok(f.fingerprint),
+        _ => bail!(
+            "fpcalc {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    }
+}
+
+/// Best similarity of `q` slid over `r`, and the offset (items into `r`).
+fn best_alignment(q: &[u32], r: &[u32]) -> (f64, isize) {
+    let min_overlap = MIN_OVERLAP.min(q.len()).min(r.len()).max(1);
+    let mut best = (0.0, 0isize);
+    let (ql, rl) = (q.len() as isize, r.len() as isize);
+    for offset in -(ql - min_overlap as isize)..=(rl - min_overlap as isize) {
+        let (qs, rs) = if offset < 0 {
+            (-offset, 0)
+        } else {
+            (0, offset)
+        };
+        let n = (ql - qs).min(rl - rs);
+        if n < min_overlap as isize {
+            continue;
+        }
+        let errors: u32 = (0..n)
+            .map(|i| (q[(qs + i) as usize] ^ r[(rs + i) as usize]).count_ones())
+            .sum();
+        let similarity = 1.0 - f64::from(errors) / (32.0 * n as f64);
+        if similarity > best.0 {
+            best = (similarity, offset);
+        }
+    }
+    best
+}
+
+/// Chromaprint with a linear scan.
+pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answers> {
+    let refs: Vec<Vec<u32>> = references
+        .iter()
+        .map(|r| fpcalc(r))
+        .collect::<Result<_>>()?;
+    let mut ranked = Vec::new();
+    for q in queries {
+        let qf = fpcalc(q)?;
+        let mut all: Vec<Candidate> = refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let (score, offset) = best_alignment(&qf, r);
+                let start = offset.max(0) as f64 * ITEM_SECONDS;
+                let end =
+                    ((offset + qf.len() as isize).min(r.len() as isize)) as f64 * ITEM_SECONDS;
+                Candidate {
+                    reference: i,
+                    score,
+                    range: Some((start, end.max(start))),
+                }
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.reference.cmp(&b.reference))
+        });
+        all.truncate(10);
+        ranked.push(all);
+    }
+    Ok(Answers {
+        method: "Chromaprint",
+        // A bit error rate under 35%: the usual cut for a match.
+        threshold: 0.65,
+        ranked,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alignment_finds_the_offset_of_an_excerpt() {
+        let r: Vec<u32> = (0..200u32).map(|i| i.wrapping_mul(2_654_435_761)).collect();
+        let q = r[60..120].to_vec();
+        let (score, offset) = best_alignment(&q, &r);
+        assert_eq!((score, offset), (1.0, 60));
+    }
+
+    #[test]
+    fn hashes_compare_bit_by_bit() {
+        assert_eq!(hamming(&bits("ff00").unwrap(), &bits("0f00").unwrap()), 4);
+    }
+}

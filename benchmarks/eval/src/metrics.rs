@@ -1,0 +1,160 @@
+//! Accuracy per transformation and method: recall at rank 1 and 10,
+//! precision at the method's operating threshold, false positives per
+//! 1,000 unrelated queries, and time-range localisation (IoU).
+
+use serde::Serialize;
+
+use crate::methods::{Answers, Candidate};
+
+/// One query: a transformed copy of a reference, or a transformed
+/// picture or sound that is in no reference (unrelated).
+#[derive(Debug, Clone, Serialize)]
+pub struct Query {
+    pub file: String,
+    pub transform: &'static str,
+    /// The reference it was made from; `None` for an unrelated query.
+    pub truth: Option<usize>,
+    /// Where in the reference it comes from, seconds (sound and video).
+    pub true_range: Option<(f64, f64)>,
+}
+
+/// One row of a result table.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    pub transform: String,
+    pub method: String,
+    pub copies: usize,
+    pub unrelated: usize,
+    pub recall_at_1: f64,
+    pub recall_at_10: f64,
+    /// Of the queries whose best answer reaches the threshold, the share
+    /// whose best answer is right; `None` when none reaches it.
+    pub precision: Option<f64>,
+    pub false_positives_per_1000: f64,
+    /// Mean IoU of the reported and the true range, over copies found at
+    /// rank 1 (methods that localise, on sound and video).
+    pub mean_iou: Option<f64>,
+}
+
+fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let inter = (a.1.min(b.1) - a.0.max(b.0)).max(0.0);
+    let union = (a.1.max(b.1) - a.0.min(b.0)).max(1e-9);
+    inter / union
+}
+
+/// The row for `queries` (indices into `all`) answered by `answers`.
+fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> Row {
+    let mut copies = 0;
+    let mut unrelated = 0;
+    let (mut at1, mut at10, mut passed, mut right, mut false_pos) = (0, 0, 0, 0, 0);
+    let mut ious = Vec::new();
+    for &i in picked {
+        let query = &all[i];
+        let ranked: &[Candidate] = &answers.ranked[i];
+        let top = ranked.first();
+        let above = top.is_some_and(|c| c.score >= answers.threshold);
+        match query.truth {
+            Some(truth) => {
+                copies += 1;
+                if top.is_some_and(|c| c.reference == truth) {
+                    at1 += 1;
+                    if let (Some(t), Some(r)) = (query.true_range, top.and_then(|c| c.range)) {
+                        ious.push(iou(t, r));
+                    }
+                }
+                if ranked.iter().take(10).any(|c| c.reference == truth) {
+                    at10 += 1;
+                }
+                if above {
+                    passed += 1;
+                    if top.is_some_and(|c| c.reference == truth) {
+                        right += 1;
+                    }
+                }
+            }
+            None => {
+                unrelated += 1;
+                if above {
+                    passed += 1;
+                    false_pos += 1;
+                }
+            }
+        }
+    }
+    let share = |n: usize, of: usize| if of == 0 { 0.0 } else { n as f64 / of as f64 };
+    Row {
+        transform: transform.to_owned(),
+        method: answers.method.to_owned(),
+        copies,
+        unrelated,
+        recall_at_1: share(at1, copies),
+        recall_at_10: share(at10, copies),
+        precision: (passed > 0).then(|| share(right, passed)),
+        false_positives_per_1000: 1000.0 * share(false_pos, unrelated),
+        mean_iou: (!ious.is_empty()).then(|| ious.iter().sum::<f64>() / ious.len() as f64),
+    }
+}
+
+/// Rows per transformation (in `order`) and an `overall` row, per method.
+pub fn table(order: &[&'static str], queries: &[Query], methods: &[Answers]) -> Vec<Row> {
+    let mut rows = Vec::new();
+    for transform in order {
+        let picked: Vec<usize> = (0..queries.len())
+            .filter(|&i| queries[i].transform == *transform)
+            .collect();
+        for answers in methods {
+            rows.push(row(transform, answers, queries, &picked));
+        }
+    }
+    let everything: Vec<usize> = (0..queries.len()).collect();
+    for answers in methods {
+        rows.push(row("overall", answers, queries, &everything));
+    }
+    rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(truth: Option<usize>) -> Query {
+        Query {
+            file: String::new(),
+            transform: "x",
+            truth,
+            true_range: Some((10.0, 20.0)),
+        }
+    }
+
+    fn c(reference: usize, score: f64, range: (f64, f64)) -> Candidate {
+        Candidate {
+            reference,
+            score,
+            range: Some(range),
+        }
+    }
+
+    #[test]
+    fn a_row_counts_hits_misses_and_false_positives() {
+        let queries = vec![q(Some(0)), q(Some(1)), q(None), q(None)];
+        let answers = Answers {
+            method: "m",
+            threshold: 0.5,
+            ranked: vec![
+                vec![c(0, 0.9, (10.0, 15.0))],
+                vec![c(2, 0.6, (0.0, 1.0)), c(1, 0.55, (0.0, 1.0))],
+                vec![c(3, 0.7, (0.0, 1.0))],
+                vec![c(3, 0.2, (0.0, 1.0))],
+            ],
+        };
+        let rows = table(&["x"], &queries, &[answers]);
+        let r = &rows[0];
+        assert_eq!((r.copies, r.unrelated), (2, 2));
+        assert_eq!((r.recall_at_1, r.recall_at_10), (0.5, 1.0));
+        // Three best answers pass the threshold; one of them is right.
+        assert_eq!(r.precision, Some(1.0 / 3.0));
+        assert_eq!(r.false_positives_per_1000, 500.0);
+        assert_eq!(r.mean_iou, Some(0.5));
+        assert_eq!(rows[1].transform, "overall");
+    }
+}
