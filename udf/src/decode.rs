@@ -388,8 +388,8 @@ fn is_still_image_format(container: &str) -> bool {
     container == "image2" || container.ends_with("_pipe") || container == "gif"
 }
 
-/// What a colour scaler was made for: input format and size, output size.
-type ColourKey = (Pixel, u32, u32, u32, u32);
+/// What a scaler was made for: input format and size, output size.
+type ScaleKey = (Pixel, u32, u32, u32, u32);
 
 struct PictureDecoder {
     index: usize,
@@ -397,8 +397,8 @@ struct PictureDecoder {
     time_base: f64,
     width: u32,
     height: u32,
-    scaler: Option<(scaling::Context, (Pixel, u32, u32))>,
-    colour_scaler: Option<(scaling::Context, ColourKey)>,
+    scaler: Option<(scaling::Context, ScaleKey)>,
+    colour_scaler: Option<(scaling::Context, ScaleKey)>,
     max_pixels: u64,
     path: String,
 }
@@ -490,41 +490,17 @@ impl PictureDecoder {
         h: u32,
         side: u32,
     ) -> Result<Rgb> {
-        let (out_w, out_h) = fit(w, h, side);
-        let key = (format, w, h, out_w, out_h);
-        if self.colour_scaler.as_ref().is_none_or(|(_, k)| *k != key) {
-            let context = scaling::Context::get(
-                format,
-                w,
-                h,
-                Pixel::RGB24,
-                out_w,
-                out_h,
-                scaling::Flags::AREA,
-            )
-            .map_err(|e| Error::Unsupported {
-                path: self.path.clone(),
-                detail: format!("pixel format {format:?}: {e}"),
-            })?;
-            self.colour_scaler = Some((context, key));
-        }
-        let Some((scaler, _)) = self.colour_scaler.as_mut() else {
-            unreachable!("scaler set above")
-        };
-        let mut rgb = frame::Video::empty();
-        scaler
-            .run(decoded, &mut rgb)
-            .map_err(|e| Error::Ffmpeg(format!("scaling: {e}")))?;
-        let stride = rgb.stride(0);
-        let data = rgb.data(0);
-        let row_bytes = out_w as usize * 3;
-        let mut pixels = Vec::with_capacity(row_bytes * out_h as usize);
-        for row in 0..out_h as usize {
-            pixels.extend_from_slice(&data[row * stride..row * stride + row_bytes]);
-        }
+        let (width, height) = fit(w, h, side);
+        let pixels = scale_packed(
+            &mut self.colour_scaler,
+            decoded,
+            (format, w, h, width, height),
+            (Pixel::RGB24, 3),
+            &self.path,
+        )?;
         Ok(Rgb {
-            width: out_w,
-            height: out_h,
+            width,
+            height,
             pixels,
         })
     }
@@ -537,38 +513,53 @@ impl PictureDecoder {
         h: u32,
     ) -> Result<Luma> {
         let (out_w, out_h) = fit(w, h, WORKING_SIZE);
-        let key = (format, w, h);
-        if self.scaler.as_ref().is_none_or(|(_, k)| *k != key) {
-            let context = scaling::Context::get(
-                format,
-                w,
-                h,
-                Pixel::GRAY8,
-                out_w,
-                out_h,
-                scaling::Flags::AREA,
-            )
-            .map_err(|e| Error::Unsupported {
-                path: self.path.clone(),
-                detail: format!("pixel format {format:?}: {e}"),
-            })?;
-            self.scaler = Some((context, key));
-        }
-        let Some((scaler, _)) = self.scaler.as_mut() else {
-            unreachable!("scaler set above")
-        };
-        let mut grey = frame::Video::empty();
-        scaler
-            .run(decoded, &mut grey)
-            .map_err(|e| Error::Ffmpeg(format!("scaling: {e}")))?;
-        let stride = grey.stride(0);
-        let data = grey.data(0);
-        let mut pixels = Vec::with_capacity((out_w * out_h) as usize);
-        for row in 0..out_h as usize {
-            pixels.extend_from_slice(&data[row * stride..row * stride + out_w as usize]);
-        }
+        let pixels = scale_packed(
+            &mut self.scaler,
+            decoded,
+            (format, w, h, out_w, out_h),
+            (Pixel::GRAY8, 1),
+            &self.path,
+        )?;
         Ok(Luma::new(out_w, out_h, pixels))
     }
+}
+
+/// Scales `decoded` as `key` says (input format and size, output size)
+/// into `target` (a packed format of that many bytes a pixel), with the
+/// scaler kept in `slot` (made again when the input changes); the rows
+/// packed without padding.
+fn scale_packed(
+    slot: &mut Option<(scaling::Context, ScaleKey)>,
+    decoded: &frame::Video,
+    key: ScaleKey,
+    (target, bytes_per_pixel): (Pixel, usize),
+    path: &str,
+) -> Result<Vec<u8>> {
+    let (format, w, h, out_w, out_h) = key;
+    if slot.as_ref().is_none_or(|(_, k)| *k != key) {
+        let context =
+            scaling::Context::get(format, w, h, target, out_w, out_h, scaling::Flags::AREA)
+                .map_err(|e| Error::Unsupported {
+                    path: path.to_owned(),
+                    detail: format!("pixel format {format:?}: {e}"),
+                })?;
+        *slot = Some((context, key));
+    }
+    let Some((scaler, _)) = slot.as_mut() else {
+        unreachable!("scaler set above")
+    };
+    let mut scaled = frame::Video::empty();
+    scaler
+        .run(decoded, &mut scaled)
+        .map_err(|e| Error::Ffmpeg(format!("scaling: {e}")))?;
+    let stride = scaled.stride(0);
+    let data = scaled.data(0);
+    let row_bytes = out_w as usize * bytes_per_pixel;
+    let mut pixels = Vec::with_capacity(row_bytes * out_h as usize);
+    for row in 0..out_h as usize {
+        pixels.extend_from_slice(&data[row * stride..row * stride + row_bytes]);
+    }
+    Ok(pixels)
 }
 
 /// `w` x `h` scaled down (never up) to at most `side` on the longer side.

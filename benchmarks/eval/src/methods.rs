@@ -106,6 +106,18 @@ pub async fn clickprint(
     })
 }
 
+/// The ten best of a linear scan's candidates, best first (ties by
+/// reference, so the order is the same on every run).
+fn best_ten(mut all: Vec<Candidate>) -> Vec<Candidate> {
+    all.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.reference.cmp(&b.reference))
+    });
+    all.truncate(10);
+    all
+}
+
 // ---- picture hashes -----------------------------------------------------
 
 /// Hashes of one picture by each peer, as bit vectors.
@@ -197,7 +209,7 @@ pub fn picture_hashes(
         let mut ranked = Vec::new();
         for q in queries {
             let qh = bits(field(get(q)?))?;
-            let mut all: Vec<Candidate> = refs
+            let all: Vec<Candidate> = refs
                 .iter()
                 .enumerate()
                 .map(|(i, r)| Candidate {
@@ -206,13 +218,7 @@ pub fn picture_hashes(
                     range: None,
                 })
                 .collect();
-            all.sort_by(|a, b| {
-                b.score
-                    .total_cmp(&a.score)
-                    .then(a.reference.cmp(&b.reference))
-            });
-            all.truncate(10);
-            ranked.push(all);
+            ranked.push(best_ten(all));
         }
         out.push(Answers {
             method: name,
@@ -290,7 +296,7 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
     let mut ranked = Vec::new();
     for q in queries {
         let qf = fpcalc(q)?;
-        let mut all: Vec<Candidate> = refs
+        let all: Vec<Candidate> = refs
             .iter()
             .enumerate()
             .map(|(i, r)| {
@@ -305,13 +311,7 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
                 }
             })
             .collect();
-        all.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.reference.cmp(&b.reference))
-        });
-        all.truncate(10);
-        ranked.push(all);
+        ranked.push(best_ten(all));
     }
     Ok(Answers {
         method: "Chromaprint",
