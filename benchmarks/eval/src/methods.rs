@@ -140,13 +140,10 @@ fn hamming(a: &[u8], b: &[u8]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
-/// Runs `peers.py` (with the Python packages in `python_path`) over every
-/// file once.
-fn peer_hashes(
-    script: &Path,
-    python_path: &Path,
-    files: &[&PathBuf],
-) -> Result<HashMap<String, PeerHashes>> {
+/// Runs a peer's Python `script` (with the packages in `python_path`)
+/// over every file once; what it printed.
+fn run_python(script: &Path, python_path: &Path, files: &[&PathBuf]) -> Result<String> {
+    let name = script.display();
     let mut child = Command::new("python3")
         .arg(script)
         .env("PYTHONPATH", python_path)
@@ -154,20 +151,29 @@ fn peer_hashes(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .context("running python3 peers.py")?;
+        .with_context(|| format!("running python3 {name}"))?;
     {
         use std::io::Write;
-        let mut stdin = child.stdin.take().context("peers.py stdin")?;
+        let mut stdin = child.stdin.take().context("the script's stdin")?;
         for file in files {
             writeln!(stdin, "{}", file.display())?;
         }
     }
     let output = child.wait_with_output()?;
     if !output.status.success() {
-        bail!("peers.py: {}", String::from_utf8_lossy(&output.stderr));
+        bail!("{name}: {}", String::from_utf8_lossy(&output.stderr));
     }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// `peers.py`'s hashes of every file, by path.
+fn peer_hashes(
+    script: &Path,
+    python_path: &Path,
+    files: &[&PathBuf],
+) -> Result<HashMap<String, PeerHashes>> {
     let mut all = HashMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in run_python(script, python_path, files)?.lines() {
         let h: PeerHashes =
             serde_json::from_str(line).with_context(|| format!("peers.py said {line}"))?;
         all.insert(h.path.clone(), h);
@@ -227,6 +233,81 @@ pub fn picture_hashes(
         });
     }
     Ok(out)
+}
+
+// ---- vPDQ ---------------------------------------------------------------
+
+#[derive(serde::Deserialize)]
+struct VpdqFile {
+    path: String,
+    /// `[hex, quality, seconds]`, one a second.
+    features: Vec<(String, u32, f64)>,
+}
+
+/// vPDQ's defaults: frames of quality under 50 are ignored, two frame
+/// hashes match within 31 bits, and a video matches when 80% of the
+/// query's frames match some frame of the other.
+const VPDQ_QUALITY: u32 = 50;
+const VPDQ_DISTANCE: u32 = 31;
+
+/// vPDQ with a linear scan: the score is the share of the query's frames
+/// that match a frame of the reference (vPDQ has no temporal alignment, so
+/// no range).
+pub fn vpdq(
+    script: &Path,
+    python_path: &Path,
+    references: &[PathBuf],
+    queries: &[PathBuf],
+) -> Result<Answers> {
+    let files: Vec<&PathBuf> = references.iter().chain(queries).collect();
+    let output = run_python(script, python_path, &files)?;
+    let mut by_path: HashMap<String, Vec<Vec<u8>>> = HashMap::new();
+    for line in output.lines() {
+        let file: VpdqFile =
+            serde_json::from_str(line).with_context(|| format!("vpdq_peer.py said {line}"))?;
+        let hashes = file
+            .features
+            .iter()
+            .filter(|(_, quality, _)| *quality >= VPDQ_QUALITY)
+            .map(|(hex, _, _)| bits(hex))
+            .collect::<Result<_>>()?;
+        by_path.insert(file.path, hashes);
+    }
+    let get = |p: &PathBuf| {
+        by_path
+            .get(&p.display().to_string())
+            .with_context(|| format!("no vPDQ hashes for {}", p.display()))
+    };
+    let refs: Vec<&Vec<Vec<u8>>> = references.iter().map(get).collect::<Result<_>>()?;
+    let mut ranked = Vec::new();
+    for q in queries {
+        let qf = get(q)?;
+        let all = refs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let matched = qf
+                    .iter()
+                    .filter(|h| r.iter().any(|rh| hamming(h, rh) <= VPDQ_DISTANCE))
+                    .count();
+                Candidate {
+                    reference: i,
+                    score: if qf.is_empty() {
+                        0.0
+                    } else {
+                        matched as f64 / qf.len() as f64
+                    },
+                    range: None,
+                }
+            })
+            .collect();
+        ranked.push(best_ten(all));
+    }
+    Ok(Answers {
+        method: "vPDQ",
+        threshold: 0.8,
+        ranked,
+    })
 }
 
 // ---- Chromaprint --------------------------------------------------------
