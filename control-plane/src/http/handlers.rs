@@ -154,11 +154,9 @@ struct TenantSqlRequest {
 pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let request: TenantSqlRequest = read_json(body).await?;
-    let id = u32::try_from(tenant.id)
-        .map_err(|_| Error::BadRequest(format!("tenant id {} out of range", tenant.id)))?;
     let output = analyst::run(
         &state.engine,
-        id,
+        clickhouse_id(tenant.id)?,
         &request.query,
         &analyst::Limits::default(),
     )
@@ -231,10 +229,15 @@ pub(super) async fn stats(state: Arc<AppState>, req: Request, _: Body) -> Respon
     Ok(json(&stats, StatusCode::OK))
 }
 
-/// A tenant's id as ClickHouse's `tenant_id`, once the tenant is known.
+/// A tenant's id as ClickHouse's `tenant_id`.
+fn clickhouse_id(id: i32) -> Result<u32> {
+    u32::try_from(id).map_err(|_| Error::BadRequest(format!("tenant id {id} out of range")))
+}
+
+/// The ClickHouse id of the tenant `id`, once it is known to exist.
 async fn clickhouse_tenant(state: &AppState, id: i32) -> Result<u32> {
     tenants::find(state.postgres.pool(), &id.to_string()).await?;
-    u32::try_from(id).map_err(|_| Error::BadRequest(format!("tenant id {id} out of range")))
+    clickhouse_id(id)
 }
 
 /// A ClickHouse user for one of the tenant's analysts (server engine only).
