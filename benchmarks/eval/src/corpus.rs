@@ -51,12 +51,17 @@ pub struct Transform {
     pub excerpt: Option<(f64, f64)>,
 }
 
+/// The arguments as owned strings.
+fn owned(args: &[&str]) -> Vec<String> {
+    args.iter().map(|s| (*s).to_owned()).collect()
+}
+
 fn t(name: &'static str, ext: &'static str, args: &[&str]) -> Transform {
     Transform {
         name,
         ext,
         input_args: Vec::new(),
-        args: args.iter().map(|s| (*s).to_owned()).collect(),
+        args: owned(args),
         excerpt: None,
     }
 }
@@ -273,20 +278,16 @@ pub const VIDEO_SIZE: (u32, u32) = (640, 360);
 /// the picture-in-picture and embedded copies are set in.
 pub fn video_transforms() -> Vec<Transform> {
     let enc = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
-        v.extend(
-            [
-                "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-b:a", "96k",
-            ]
-            .iter()
-            .map(|s| (*s).to_owned()),
-        );
+        let mut v = owned(extra);
+        v.extend(owned(&[
+            "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac", "-b:a", "96k",
+        ]));
         v
     };
     let video = |name, input_args: &[&str], args: Vec<String>, excerpt| Transform {
         name,
         ext: "mp4",
-        input_args: input_args.iter().map(|s| (*s).to_owned()).collect(),
+        input_args: owned(input_args),
         args,
         excerpt,
     };
@@ -368,11 +369,7 @@ pub fn slideshow(photos: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
     let (w, h) = VIDEO_SIZE;
     let mut args: Vec<String> = Vec::new();
     for photo in photos {
-        args.extend(
-            ["-loop", "1", "-t", "5", "-i"]
-                .iter()
-                .map(|s| (*s).to_owned()),
-        );
+        args.extend(owned(&["-loop", "1", "-t", "5", "-i"]));
         args.push(photo.display().to_string());
     }
     args.push("-i".into());
@@ -402,16 +399,12 @@ pub fn slideshow(photos: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
     }
     graph.push_str(&format!("concat=n={}:v=1:a=0[v]", photos.len()));
     args.extend(["-filter_complex".to_owned(), graph]);
-    args.extend(["-map", "[v]", "-map"].iter().map(|s| (*s).to_owned()));
+    args.extend(owned(&["-map", "[v]", "-map"]));
     args.push(format!("{}:a", photos.len()));
-    args.extend(
-        [
-            "-t", "20", "-ar", "44100", "-ac", "2", "-c:v", "libx264", "-preset", "veryfast",
-            "-c:a", "aac", "-b:a", "128k",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned()),
-    );
+    args.extend(owned(&[
+        "-t", "20", "-ar", "44100", "-ac", "2", "-c:v", "libx264", "-preset", "veryfast", "-c:a",
+        "aac", "-b:a", "128k",
+    ]));
     finish(args, out)
 }
 
@@ -447,25 +440,21 @@ pub fn footage(clips: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
         "-map".into(),
     ]);
     args.push(format!("{}:a", clips.len()));
-    args.extend(
-        [
-            "-shortest",
-            "-ar",
-            "44100",
-            "-ac",
-            "2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "128k",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned()),
-    );
+    args.extend(owned(&[
+        "-shortest",
+        "-ar",
+        "44100",
+        "-ac",
+        "2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-c:a",
+        "aac",
+        "-b:a",
+        "128k",
+    ]));
     finish(args, out)
 }
 

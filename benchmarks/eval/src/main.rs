@@ -84,11 +84,14 @@ impl Corpus {
     }
 }
 
+/// Every transformation of every original and unrelated item; `whole`
+/// says how long an item is (`None` for pictures), the true range of a
+/// copy that is not an excerpt.
 fn make_queries(
     originals: &[PathBuf],
     unrelated: &[PathBuf],
     transforms: &[Transform],
-    duration: Option<f64>,
+    whole: &dyn Fn(&Path) -> Result<Option<f64>>,
     dir: &Path,
 ) -> Result<Vec<Query>> {
     let mut queries = Vec::new();
@@ -96,7 +99,7 @@ fn make_queries(
         for (i, source) in originals.iter().chain(unrelated).enumerate() {
             let file = corpus::apply(transform, source, dir)?;
             let truth = (i < originals.len()).then_some(i);
-            let true_range = match (transform.excerpt, duration) {
+            let true_range = match (transform.excerpt, whole(source)?) {
                 (Some((start, length)), _) => Some((start, start + length)),
                 (None, Some(d)) => Some((0.0, d)),
                 (None, None) => None,
@@ -127,7 +130,7 @@ fn pictures(args: &Args, quick: bool) -> Result<Corpus> {
     let transforms = corpus::image_transforms(&args.images.join("logo.png"));
     let originals = photos[..library].to_vec();
     let others = photos[library..library + unrelated].to_vec();
-    let queries = make_queries(&originals, &others, &transforms, None, &dir)?;
+    let queries = make_queries(&originals, &others, &transforms, &|_| Ok(None), &dir)?;
     Ok(Corpus {
         references: originals,
         queries,
@@ -187,7 +190,13 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
     others.extend_from_slice(&speech[half..]);
 
     let mut transforms = corpus::audio_transforms();
-    let mut queries = make_queries(&originals, &others, &transforms, Some(seconds), &dir)?;
+    let mut queries = make_queries(
+        &originals,
+        &others,
+        &transforms,
+        &|_| Ok(Some(seconds)),
+        &dir,
+    )?;
     // Noise follows each item's own loudness, so each item has its own
     // transformation of the same name.
     for (name, snr) in [
@@ -260,19 +269,13 @@ fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
     let originals = made[..library].to_vec();
     let others = made[library..].to_vec();
     let transforms = corpus::video_transforms();
-    let mut queries = Vec::new();
-    for transform in &transforms {
-        for (i, source) in originals.iter().chain(&others).enumerate() {
-            let file = corpus::apply(transform, source, &dir)?;
-            let whole = duration(source)?;
-            queries.push(Query {
-                file: file.display().to_string(),
-                transform: transform.name,
-                truth: (i < originals.len()).then_some(i),
-                true_range: Some(transform.excerpt.map_or((0.0, whole), |(s, l)| (s, s + l))),
-            });
-        }
-    }
+    let queries = make_queries(
+        &originals,
+        &others,
+        &transforms,
+        &|source| duration(source).map(Some),
+        &dir,
+    )?;
     Ok(Corpus {
         references: originals,
         queries,
