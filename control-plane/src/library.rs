@@ -89,9 +89,25 @@ pub async fn search(
     top_k: u32,
     min_score: f32,
 ) -> Result<Vec<Match>> {
+    search_with(SEARCH, engine, tenant, query, top_k, min_score).await
+}
+
+/// [`search`] with another form of the search statement (the same
+/// parameters and columns), such as [`search_full_scan`].
+///
+/// # Errors
+/// The engine's message.
+pub async fn search_with(
+    statement: &str,
+    engine: &Engine,
+    tenant: u32,
+    query: &str,
+    top_k: u32,
+    min_score: f32,
+) -> Result<Vec<Match>> {
     let output = engine
         .query_with_params(
-            SEARCH,
+            statement,
             &[
                 ("tenant", tenant.to_string()),
                 ("query", query.to_owned()),
@@ -101,6 +117,19 @@ pub async fn search(
         )
         .await?;
     matches(&output)
+}
+
+/// [`SEARCH`] with its key lookup written so that no index can serve it:
+/// every row of `fp_keys` is read and tested against the same hash set of
+/// keys. The baseline the benchmarks set the search against; same
+/// parameters, same answers. `identity()` hides the key columns from
+/// ClickHouse's index analysis, which sees through `tenant_id + 0` and
+/// turns `has(array, (band, key))` into a key lookup.
+pub fn search_full_scan() -> String {
+    SEARCH.replace(
+        "WHERE tenant_id = {tenant:UInt32}\n                AND (band, key) IN (SELECT arrayJoin(lookups))",
+        "WHERE identity(tenant_id) = {tenant:UInt32}\n                AND identity((band, key)) IN (SELECT arrayJoin(lookups))",
+    )
 }
 
 /// Hides a media item from every search from now on.
@@ -205,5 +234,12 @@ mod tests {
         assert_eq!(all.len(), 10, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
         assert_eq!(statements(PURGE).count(), 2);
+    }
+
+    #[test]
+    fn the_full_scan_form_rewrites_the_key_lookup() {
+        let scan = search_full_scan();
+        assert!(scan.contains("identity((band, key)) IN"), "{scan}");
+        assert!(!scan.contains("(band, key) IN (SELECT arrayJoin(lookups))"));
     }
 }
