@@ -209,6 +209,40 @@ pub fn apply(transform: &Transform, input: &Path, out_dir: &Path) -> Result<Path
     Ok(out)
 }
 
+/// [`apply`] for each `(transform, input)`, as many ffmpeg processes at a
+/// time as there are cores; the outputs in the order of `jobs`.
+pub fn apply_all(jobs: &[(&Transform, &Path)], out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::Mutex::new(vec![None; jobs.len()]);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((transform, input)) = jobs.get(i) else {
+                        break;
+                    };
+                    let made = apply(transform, input, out_dir).map_err(|e| format!("{e:#}"));
+                    if let Ok(mut done) = done.lock() {
+                        done[i] = Some(made);
+                    }
+                }
+            });
+        }
+    });
+    let done = done
+        .into_inner()
+        .map_err(|_| anyhow::anyhow!("a corpus worker panicked"))?;
+    done.into_iter()
+        .map(|made| match made {
+            Some(Ok(path)) => Ok(path),
+            Some(Err(e)) => Err(anyhow::anyhow!(e)),
+            None => Err(anyhow::anyhow!("a corpus file was not made")),
+        })
+        .collect()
+}
+
 /// The mean level of a sound as linear RMS (ffmpeg's volumedetect).
 pub fn rms(path: &Path) -> Result<f64> {
     let output = Command::new("ffmpeg")
@@ -440,22 +474,38 @@ pub fn footage(clips: &[PathBuf], music: &Path, out: &Path) -> Result<()> {
         "-map".into(),
     ]);
     args.push(format!("{}:a", clips.len()));
+    // As long as the clips together (`-shortest` stops at the first clip's
+    // end: the concatenated video is one filter output, its inputs end
+    // one by one).
+    let mut seconds = 0.0;
+    for clip in clips {
+        seconds += duration(clip)?;
+    }
+    args.extend(["-t".to_owned(), format!("{seconds:.3}")]);
     args.extend(owned(&[
-        "-shortest",
-        "-ar",
-        "44100",
-        "-ac",
-        "2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-c:a",
-        "aac",
-        "-b:a",
-        "128k",
+        "-ar", "44100", "-ac", "2", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac",
+        "-b:a", "128k",
     ]));
     finish(args, out)
+}
+
+/// A media file's duration in seconds (ffprobe).
+pub fn duration(path: &Path) -> Result<f64> {
+    let out = std::process::Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .with_context(|| format!("no duration for {}", path.display()))
 }
 
 /// Runs ffmpeg with `args` into a partial file, renamed to `out` when

@@ -11,6 +11,7 @@ mod corpus;
 mod methods;
 mod metrics;
 mod plot;
+mod speed;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -22,6 +23,7 @@ use clickprint::engine::Engine;
 
 use crate::corpus::Transform;
 use crate::metrics::{Query, Row};
+use crate::speed::{Latency, Throughput, Timer};
 
 #[derive(Parser)]
 #[command(about = "Accuracy of clickprint and its peers on real media, per transformation")]
@@ -71,6 +73,8 @@ fn say(words: &str) {
 /// References and queries of one modality.
 struct Corpus {
     references: Vec<PathBuf>,
+    /// The untransformed items: the references, then the unrelated ones.
+    sources: Vec<PathBuf>,
     queries: Vec<Query>,
     transforms: Vec<&'static str>,
 }
@@ -94,23 +98,30 @@ fn make_queries(
     whole: &dyn Fn(&Path) -> Result<Option<f64>>,
     dir: &Path,
 ) -> Result<Vec<Query>> {
+    let sources: Vec<&Path> = originals
+        .iter()
+        .chain(unrelated)
+        .map(PathBuf::as_path)
+        .collect();
+    let jobs: Vec<(&Transform, &Path)> = transforms
+        .iter()
+        .flat_map(|t| sources.iter().map(move |s| (t, *s)))
+        .collect();
+    let files = corpus::apply_all(&jobs, dir)?;
     let mut queries = Vec::new();
-    for transform in transforms {
-        for (i, source) in originals.iter().chain(unrelated).enumerate() {
-            let file = corpus::apply(transform, source, dir)?;
-            let truth = (i < originals.len()).then_some(i);
-            let true_range = match (transform.excerpt, whole(source)?) {
-                (Some((start, length)), _) => Some((start, start + length)),
-                (None, Some(d)) => Some((0.0, d)),
-                (None, None) => None,
-            };
-            queries.push(Query {
-                file: file.display().to_string(),
-                transform: transform.name,
-                truth,
-                true_range,
-            });
-        }
+    for (((transform, source), i), file) in jobs.iter().zip((0..sources.len()).cycle()).zip(files) {
+        let truth = (i < originals.len()).then_some(i);
+        let true_range = match (transform.excerpt, whole(source)?) {
+            (Some((start, length)), _) => Some((start, start + length)),
+            (None, Some(d)) => Some((0.0, d)),
+            (None, None) => None,
+        };
+        queries.push(Query {
+            file: file.display().to_string(),
+            transform: transform.name,
+            truth,
+            true_range,
+        });
     }
     Ok(queries)
 }
@@ -132,6 +143,7 @@ fn pictures(args: &Args, quick: bool) -> Result<Corpus> {
     let others = photos[library..library + unrelated].to_vec();
     let queries = make_queries(&originals, &others, &transforms, &|_| Ok(None), &dir)?;
     Ok(Corpus {
+        sources: [originals.clone(), others].concat(),
         references: originals,
         queries,
         transforms: transforms.iter().map(|t| t.name).collect(),
@@ -147,11 +159,11 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
         .filter(|p| p.extension().is_some_and(|e| e == "ogg"))
         .collect();
     tracks.sort();
-    let (library, unrelated, seconds) = if quick { (5, 2, 40.0) } else { (30, 8, 60.0) };
+    let (library, unrelated, seconds) = if quick { (5, 2, 40.0) } else { (22, 7, 60.0) };
     // Tracks long enough for a cut from 30 s.
     let mut long = Vec::new();
     for track in tracks {
-        if duration(&track)? >= 30.0 + seconds + 1.0 {
+        if corpus::duration(&track)? >= 30.0 + seconds + 1.0 {
             long.push(track);
         }
     }
@@ -199,21 +211,40 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
     )?;
     // Noise follows each item's own loudness, so each item has its own
     // transformation of the same name.
-    for (name, snr) in [
+    let sources: Vec<&Path> = originals
+        .iter()
+        .chain(&others)
+        .map(PathBuf::as_path)
+        .collect();
+    let rms: Vec<f64> = sources
+        .iter()
+        .map(|s| corpus::rms(s))
+        .collect::<Result<_>>()?;
+    let levels: [(&'static str, f64); 3] = [
         ("noise_20dB", 20.0),
         ("noise_10dB", 10.0),
         ("noise_5dB", 5.0),
-    ] {
-        for (i, source) in originals.iter().chain(&others).enumerate() {
-            let noise = corpus::noise_transform(name, snr, corpus::rms(source)?);
-            let file = corpus::apply(&noise, source, &dir)?;
-            queries.push(Query {
-                file: file.display().to_string(),
-                transform: name,
-                truth: (i < originals.len()).then_some(i),
-                true_range: Some((0.0, seconds)),
-            });
-        }
+    ];
+    let rms = &rms;
+    let noises: Vec<(Transform, &Path, usize)> = levels
+        .iter()
+        .flat_map(|(name, snr)| {
+            sources
+                .iter()
+                .enumerate()
+                .map(move |(i, source)| (corpus::noise_transform(name, *snr, rms[i]), *source, i))
+        })
+        .collect();
+    let jobs: Vec<(&Transform, &Path)> = noises.iter().map(|(t, s, _)| (t, *s)).collect();
+    for ((noise, _, i), file) in noises.iter().zip(corpus::apply_all(&jobs, &dir)?) {
+        queries.push(Query {
+            file: file.display().to_string(),
+            transform: noise.name,
+            truth: (*i < originals.len()).then_some(*i),
+            true_range: Some((0.0, seconds)),
+        });
+    }
+    for (name, snr) in levels {
         transforms.push(corpus::noise_transform(name, snr, 0.1));
     }
     // Speech passages are shorter than the music cuts: their true range is
@@ -226,17 +257,20 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
             && let Some(range) = q.true_range.as_mut()
             && range.0 == 0.0
         {
-            range.1 = range.1.min(duration(&originals[t])?);
+            range.1 = range.1.min(corpus::duration(&originals[t])?);
         }
     }
     Ok(Corpus {
+        sources: [originals.clone(), others].concat(),
         references: originals,
         queries,
         transforms: transforms.iter().map(|t| t.name).collect(),
     })
 }
 
+/// `music`: a soundtrack for each of the five videos.
 fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
+    anyhow::ensure!(music.len() >= 5, "five soundtracks for five videos");
     let dir = args.work.join("videos");
     std::fs::create_dir_all(&dir)?;
     // Real footage first, then slideshows of photographs (the picture
@@ -262,7 +296,7 @@ fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
     for (i, show) in shows.iter().enumerate() {
         let out = dir.join(format!("slideshow-{i}.mp4"));
         let photos: Vec<PathBuf> = show.iter().map(|p| args.images.join(p)).collect();
-        corpus::slideshow(&photos, &music[(i + 1) % music.len()], &out)?;
+        corpus::slideshow(&photos, &music[i + 1], &out)?;
         made.push(out);
     }
     let library = if quick { 3 } else { 4 };
@@ -273,33 +307,15 @@ fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
         &originals,
         &others,
         &transforms,
-        &|source| duration(source).map(Some),
+        &|source| corpus::duration(source).map(Some),
         &dir,
     )?;
     Ok(Corpus {
+        sources: made,
         references: originals,
         queries,
         transforms: transforms.iter().map(|t| t.name).collect(),
     })
-}
-
-/// A media file's duration in seconds (ffprobe).
-fn duration(path: &Path) -> Result<f64> {
-    let out = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()?;
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .with_context(|| format!("no duration for {}", path.display()))
 }
 
 fn markdown(title: &str, rows: &[Row]) -> String {
@@ -317,6 +333,66 @@ fn markdown(title: &str, rows: &[Row]) -> String {
             r.precision.map_or("-".into(), pct),
             r.false_positives_per_1000,
             r.mean_iou.map_or("-".into(), |v| format!("{v:.2}")),
+        ));
+    }
+    out
+}
+
+/// Each method's three best candidates per query (in the order of the
+/// queries), for the JSON files: what a row's figures were made from.
+fn top_three(answers: &[methods::Answers]) -> serde_json::Value {
+    answers
+        .iter()
+        .map(|a| {
+            let ranked: Vec<&[methods::Candidate]> =
+                a.ranked.iter().map(|r| &r[..r.len().min(3)]).collect();
+            serde_json::json!({ "method": a.method, "threshold": a.threshold, "ranked": ranked })
+        })
+        .collect()
+}
+
+fn speed_markdown(
+    build: &str,
+    rounds: usize,
+    throughput: &[Throughput],
+    latency: &[Latency],
+) -> String {
+    let mut out = format!(
+        "### Extraction speed ({build} build, median of {rounds} round(s))\n\n\
+         | modality | method | files | seconds | files / s | x real time | x ffmpeg decode-only time |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n"
+    );
+    for t in throughput {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.2} | {:.1} | {} | {:.2} |\n",
+            t.modality,
+            t.method,
+            t.files,
+            t.seconds,
+            t.files_per_second,
+            t.times_real_time.map_or("-".into(), |x| format!("{x:.0}")),
+            t.vs_decode_only,
+        ));
+    }
+    out.push_str(
+        "\n### Search latency against library size\n\n\
+         | pictures | key rows | form | p50 ms | p95 ms | p50 / search's p50 | original found first |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    for l in latency {
+        let base = latency
+            .iter()
+            .find(|b| b.rows == l.rows)
+            .map_or(f64::NAN, |b| b.p50_ms);
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.1} | {:.1} | {:.2} | {} |\n",
+            l.pictures,
+            l.rows,
+            l.form,
+            l.p50_ms,
+            l.p95_ms,
+            l.p50_ms / base,
+            if l.found { "yes" } else { "no" },
         ));
     }
     out
@@ -360,6 +436,7 @@ async fn main() -> Result<()> {
         &queries,
     )?);
     let picture_rows = metrics::table(&pics.transforms, &pics.queries, &answers);
+    let picture_answers = top_three(&answers);
 
     say("building the sound corpus");
     let snd = sounds(&args, quick)?;
@@ -374,9 +451,12 @@ async fn main() -> Result<()> {
         methods::chromaprint(&snd.references, &queries)?,
     ];
     let sound_rows = metrics::table(&snd.transforms, &snd.queries, &answers);
+    let sound_answers = top_three(&answers);
 
     say("building the video corpus");
-    let music: Vec<PathBuf> = snd.references.iter().take(4).cloned().collect();
+    // A soundtrack of its own for each video: two videos sharing one
+    // would hold the same content, and "unrelated" would be wrong.
+    let music: Vec<PathBuf> = snd.references.iter().take(5).cloned().collect();
     let vid = videos(&args, quick, &music)?;
     say(&format!(
         "videos: {} references, {} queries; running the methods",
@@ -390,6 +470,105 @@ async fn main() -> Result<()> {
         methods::vpdq(&vpdq_script, &args.python_path, &vid.references, &queries)?,
     ];
     let video_rows = metrics::table(&vid.transforms, &vid.queries, &answers);
+    let video_answers = top_three(&answers);
+
+    // Speed. Quick mode (a dev build) times one round: its figures show
+    // the method works, not how fast a release build is.
+    let rounds = if quick { 1 } else { 5 };
+    say("speed: extraction throughput");
+    let udf = args.udf_dir.join("clickprint-udf-media");
+    let decode = Timer::Process {
+        name: speed::DECODE_ONLY,
+        program: Path::new("ffmpeg"),
+        before: &["-v", "error", "-nostdin", "-threads", "1", "-i"],
+        after: &["-f", "null", "-"],
+        check: true,
+    };
+    // A process per file, as ffmpeg and fpcalc are timed, and all the
+    // files in one process, as the Python peers are.
+    let ours = Timer::Process {
+        name: "clickprint (process per file)",
+        program: &udf,
+        before: &["inspect"],
+        after: &[],
+        check: true,
+    };
+    let in_process = || {
+        let mut command = std::process::Command::new(&udf);
+        command.args(["inspect", "--time"]);
+        command
+    };
+    let ours_warm = Timer::InProcess(&in_process);
+    let pictures_peers = || {
+        let mut command = std::process::Command::new("python3");
+        command.arg(&peers).env("PYTHONPATH", &args.python_path);
+        command
+    };
+    let video_peer = || {
+        let mut command = std::process::Command::new("python3");
+        command
+            .arg(&vpdq_script)
+            .env("PYTHONPATH", &args.python_path);
+        command
+    };
+    let media_seconds =
+        |files: &[PathBuf]| -> Result<f64> { files.iter().map(|f| corpus::duration(f)).sum() };
+    let mut throughput = speed::throughput(
+        "pictures",
+        &pics.sources,
+        None,
+        &[decode, ours, ours_warm, Timer::InProcess(&pictures_peers)],
+        rounds,
+    )?;
+    // Sound as a library holds it: compressed (the MP3 copies of the items).
+    let mp3s: Vec<PathBuf> = snd
+        .queries
+        .iter()
+        .filter(|q| q.transform == "mp3_64k")
+        .map(|q| PathBuf::from(&q.file))
+        .collect();
+    let fpcalc = Timer::Process {
+        name: "Chromaprint",
+        program: Path::new("fpcalc"),
+        before: &["-raw", "-json", "-ignore-errors"],
+        after: &[],
+        check: false,
+    };
+    throughput.extend(speed::throughput(
+        "sound",
+        &mp3s,
+        Some(media_seconds(&mp3s)?),
+        &[decode, ours, ours_warm, fpcalc],
+        rounds,
+    )?);
+    throughput.extend(speed::throughput(
+        "video",
+        &vid.sources,
+        Some(media_seconds(&vid.sources)?),
+        &[decode, ours, ours_warm, Timer::InProcess(&video_peer)],
+        rounds,
+    )?);
+    say("speed: search latency against library size");
+    let query = pics
+        .queries
+        .iter()
+        .find(|q| q.transform == "jpeg_q20" && q.truth == Some(0))
+        .context("the JPEG copy of the first picture")?;
+    let sizes: &[u64] = if quick {
+        &[1_000, 10_000]
+    } else {
+        &[1_000, 10_000, 100_000, 1_000_000]
+    };
+    let latency = speed::search_latency(
+        &engine,
+        1,
+        &query.file,
+        1,
+        sizes,
+        if quick { 5 } else { 11 },
+        &say,
+    )
+    .await?;
 
     let write = |name: &str, value: &serde_json::Value| -> Result<()> {
         let path = args.out.join(name);
@@ -398,15 +577,29 @@ async fn main() -> Result<()> {
     };
     write(
         "pictures.json",
-        &serde_json::json!({ "queries": pics.queries, "rows": picture_rows }),
+        &serde_json::json!({ "queries": pics.queries, "answers": picture_answers, "rows": picture_rows }),
     )?;
     write(
         "sounds.json",
-        &serde_json::json!({ "queries": snd.queries, "rows": sound_rows }),
+        &serde_json::json!({ "queries": snd.queries, "answers": sound_answers, "rows": sound_rows }),
     )?;
     write(
         "videos.json",
-        &serde_json::json!({ "queries": vid.queries, "rows": video_rows }),
+        &serde_json::json!({ "queries": vid.queries, "answers": video_answers, "rows": video_rows }),
+    )?;
+    let build = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    write(
+        "speed.json",
+        &serde_json::json!({
+            "build": build,
+            "rounds": rounds,
+            "throughput": throughput,
+            "latency": latency,
+        }),
     )?;
     write(
         "summary.json",
@@ -417,6 +610,7 @@ async fn main() -> Result<()> {
             "sounds": { "references": snd.references.len(), "queries": snd.queries.len() },
             "videos": { "references": vid.references.len(), "queries": vid.queries.len() },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            "build": build,
         }),
     )?;
     plot::bars(
@@ -437,11 +631,35 @@ async fn main() -> Result<()> {
         |r| r.recall_at_1,
         &args.out.join("videos_recall_at_1.png"),
     )?;
+    let forms: Vec<&str> = latency.iter().fold(Vec::new(), |mut all, l| {
+        if !all.contains(&l.form) {
+            all.push(l.form);
+        }
+        all
+    });
+    let lines: Vec<(String, Vec<(f64, f64)>)> = forms
+        .iter()
+        .map(|form| {
+            let points = latency
+                .iter()
+                .filter(|l| l.form == *form)
+                .map(|l| (l.rows as f64, l.p50_ms))
+                .collect();
+            ((*form).to_owned(), points)
+        })
+        .collect();
+    plot::log_log(
+        &lines,
+        "Search latency (p50) against the tenant's key rows",
+        ("key rows of the tenant", "ms"),
+        &args.out.join("search_latency.png"),
+    )?;
     let md = format!(
-        "{}\n{}\n{}",
+        "{}\n{}\n{}\n{}",
         markdown("Pictures", &picture_rows),
         markdown("Sound", &sound_rows),
-        markdown("Video", &video_rows)
+        markdown("Video", &video_rows),
+        speed_markdown(build, rounds, &throughput, &latency),
     );
     std::fs::write(args.out.join("results.md"), &md)?;
     say(&format!(

@@ -4,9 +4,11 @@
 //! - clickprint: the product itself: references ingested into the embedded
 //!   ClickHouse with the SQL ingest statement, each query answered by the
 //!   one search statement (key lookup, then rerank).
-//! - PDQ (`pdqhash`), pHash and dHash (`imagehash`): hashes computed by the
-//!   peers' own Python packages (`peers.py`); they have no search, so each
-//!   gets the same linear scan by Hamming distance.
+//! - PDQ (`pdqhash`), pHash, dHash and the crop-resistant hash
+//!   (`imagehash`): hashes computed by the peers' own Python packages
+//!   (`peers.py`); they have no search, so each gets the same linear scan
+//!   by Hamming distance (the crop-resistant hash: imagehash's own
+//!   segment-by-segment comparison).
 //! - Chromaprint (`fpcalc -raw`): no search either; a linear scan slides the
 //!   query over each reference and keeps the offset with the fewest
 //!   differing bits (the comparison AcoustID-style matchers make).
@@ -120,13 +122,15 @@ fn best_ten(mut all: Vec<Candidate>) -> Vec<Candidate> {
 
 // ---- picture hashes -----------------------------------------------------
 
-/// Hashes of one picture by each peer, as bit vectors.
+/// Hashes of one picture by each peer, as hex.
 #[derive(Debug, Clone, serde::Deserialize)]
 struct PeerHashes {
     path: String,
     pdq: String,
     phash: String,
     dhash: String,
+    /// One dHash per segment, comma-separated.
+    crop_resistant: String,
 }
 
 fn bits(hex: &str) -> Result<Vec<u8>> {
@@ -142,19 +146,25 @@ fn hamming(a: &[u8], b: &[u8]) -> u32 {
 
 /// Runs a peer's Python `script` (with the packages in `python_path`)
 /// over every file once; what it printed.
-fn run_python(script: &Path, python_path: &Path, files: &[&PathBuf]) -> Result<String> {
-    let name = script.display();
-    let mut child = Command::new("python3")
-        .arg(script)
-        .env("PYTHONPATH", python_path)
+pub fn run_python(script: &Path, python_path: &Path, files: &[&PathBuf]) -> Result<String> {
+    let mut command = Command::new("python3");
+    command.arg(script).env("PYTHONPATH", python_path);
+    run_over(command, files)
+}
+
+/// Runs `command` with the files' paths on its stdin, one a line; what it
+/// printed, or its stderr as the error.
+pub fn run_over(mut command: Command, files: &[&PathBuf]) -> Result<String> {
+    let name = format!("{command:?}");
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .with_context(|| format!("running python3 {name}"))?;
+        .with_context(|| format!("running {name}"))?;
     {
         use std::io::Write;
-        let mut stdin = child.stdin.take().context("the script's stdin")?;
+        let mut stdin = child.stdin.take().context("the program's stdin")?;
         for file in files {
             writeln!(stdin, "{}", file.display())?;
         }
@@ -208,31 +218,75 @@ pub fn picture_hashes(
     ];
     let mut out = Vec::new();
     for (name, field, width, cut) in methods {
-        let refs: Vec<Vec<u8>> = references
-            .iter()
-            .map(|r| bits(field(get(r)?)))
-            .collect::<Result<_>>()?;
-        let mut ranked = Vec::new();
-        for q in queries {
-            let qh = bits(field(get(q)?))?;
-            let all: Vec<Candidate> = refs
-                .iter()
-                .enumerate()
-                .map(|(i, r)| Candidate {
-                    reference: i,
-                    score: 1.0 - f64::from(hamming(&qh, r)) / f64::from(width),
-                    range: None,
-                })
-                .collect();
-            ranked.push(best_ten(all));
-        }
+        let hash = |p: &PathBuf| bits(field(get(p)?));
+        let refs: Vec<Vec<u8>> = references.iter().map(hash).collect::<Result<_>>()?;
+        let asked: Vec<Vec<u8>> = queries.iter().map(hash).collect::<Result<_>>()?;
         out.push(Answers {
             method: name,
             threshold: 1.0 - f64::from(cut) / f64::from(width),
-            ranked,
+            ranked: scan(&asked, &refs, |q, r| {
+                1.0 - f64::from(hamming(q, r)) / f64::from(width)
+            }),
         });
     }
+    let segments = |p: &PathBuf| -> Result<Vec<Vec<u8>>> {
+        get(p)?.crop_resistant.split(',').map(bits).collect()
+    };
+    let refs: Vec<Vec<Vec<u8>>> = references.iter().map(segments).collect::<Result<_>>()?;
+    let asked: Vec<Vec<Vec<u8>>> = queries.iter().map(segments).collect::<Result<_>>()?;
+    out.push(Answers {
+        method: "crop-resistant",
+        // imagehash's `matches` default: one segment within the cut.
+        threshold: f64::EPSILON,
+        ranked: scan(&asked, &refs, |q, r| crop_resistant_score(q, r)),
+    });
     Ok(out)
+}
+
+/// A linear scan without ranges: each query's hashes scored against every
+/// reference's, the best ten.
+fn scan<T>(queries: &[T], references: &[T], score: impl Fn(&T, &T) -> f64) -> Vec<Vec<Candidate>> {
+    queries
+        .iter()
+        .map(|q| {
+            best_ten(
+                references
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| Candidate {
+                        reference: i,
+                        score: score(q, r),
+                        range: None,
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
+/// imagehash's comparison of two crop-resistant hashes (`hash_diff` and
+/// `__sub__`) as a score: each query segment's nearest reference segment
+/// counts when within a quarter of its bits (the library's default); the
+/// count, less the mean distance of the counted ones as a tie breaker, is
+/// divided by the query's segment count. Above 0 exactly when imagehash's
+/// `matches` says the two match.
+fn crop_resistant_score(query: &[Vec<u8>], reference: &[Vec<u8>]) -> f64 {
+    let Some(first) = query.first() else {
+        return 0.0;
+    };
+    let width = 8 * first.len() as u32;
+    let cut = width / 4;
+    let distances: Vec<u32> = query
+        .iter()
+        .filter_map(|q| reference.iter().map(|r| hamming(q, r)).min())
+        .filter(|d| *d <= cut)
+        .collect();
+    if distances.is_empty() {
+        return 0.0;
+    }
+    let matches = distances.len() as f64;
+    let sum: u32 = distances.iter().sum();
+    (matches - f64::from(sum) / (matches * f64::from(width))) / query.len() as f64
 }
 
 // ---- vPDQ ---------------------------------------------------------------
@@ -279,34 +333,21 @@ pub fn vpdq(
             .with_context(|| format!("no vPDQ hashes for {}", p.display()))
     };
     let refs: Vec<&Vec<Vec<u8>>> = references.iter().map(get).collect::<Result<_>>()?;
-    let mut ranked = Vec::new();
-    for q in queries {
-        let qf = get(q)?;
-        let all = refs
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let matched = qf
-                    .iter()
-                    .filter(|h| r.iter().any(|rh| hamming(h, rh) <= VPDQ_DISTANCE))
-                    .count();
-                Candidate {
-                    reference: i,
-                    score: if qf.is_empty() {
-                        0.0
-                    } else {
-                        matched as f64 / qf.len() as f64
-                    },
-                    range: None,
-                }
-            })
-            .collect();
-        ranked.push(best_ten(all));
-    }
+    let asked: Vec<&Vec<Vec<u8>>> = queries.iter().map(get).collect::<Result<_>>()?;
     Ok(Answers {
         method: "vPDQ",
         threshold: 0.8,
-        ranked,
+        ranked: scan(&asked, &refs, |q, r| {
+            let matched = q
+                .iter()
+                .filter(|h| r.iter().any(|rh| hamming(h, rh) <= VPDQ_DISTANCE))
+                .count();
+            if q.is_empty() {
+                0.0
+            } else {
+                matched as f64 / q.len() as f64
+            }
+        }),
     })
 }
 
@@ -412,6 +453,19 @@ mod tests {
         let q = r[60..120].to_vec();
         let (score, offset) = best_alignment(&q, &r);
         assert_eq!((score, offset), (1.0, 60));
+    }
+
+    #[test]
+    fn crop_resistant_hashes_match_when_one_segment_is_near() {
+        let segs =
+            |hex: &str| -> Vec<Vec<u8>> { hex.split(',').map(|h| bits(h).unwrap()).collect() };
+        let query = segs("ffffffffffffffff,0000000000000000");
+        // One segment 8 bits off (within 16 of 64), the other far.
+        let near = segs("00ffffffffffffff,5555555555555555");
+        let score = crop_resistant_score(&query, &near);
+        assert!((score - (1.0 - 8.0 / 64.0) / 2.0).abs() < 1e-12, "{score}");
+        let far = segs("5555555555555555");
+        assert_eq!(crop_resistant_score(&query, &far), 0.0);
     }
 
     #[test]

@@ -90,9 +90,18 @@ pub fn bars(rows: &[Row], title: &str, value: fn(&Row) -> f64, out: &Path) -> Re
         root.draw(&Text::new(transform.to_string(), (x - 8, y), label.clone()))
             .map_err(|e| anyhow!("{e}"))?;
     }
+    legend_and_save(&mut chart, &root, SeriesLabelPosition::UpperRight)
+}
+
+/// Draws the legend of `chart` at `position` and writes the picture.
+fn legend_and_save<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, BitMapBackend<'a>, CT>,
+    root: &DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>,
+    position: SeriesLabelPosition,
+) -> Result<()> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(position)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(("sans-serif", 14))
@@ -100,4 +109,54 @@ pub fn bars(rows: &[Row], title: &str, value: fn(&Row) -> f64, out: &Path) -> Re
         .map_err(|e| anyhow!("{e}"))?;
     root.present().map_err(|e| anyhow!("{e}"))?;
     Ok(())
+}
+
+/// Lines of `(x, y)` points on log-log axes, one per named series, each
+/// point marked.
+pub fn log_log(
+    series: &[(String, Vec<(f64, f64)>)],
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    out: &Path,
+) -> Result<()> {
+    let points = || series.iter().flat_map(|(_, p)| p.iter().copied());
+    let (x_min, x_max) = points().fold((f64::MAX, f64::MIN), |(a, b), (x, _)| (a.min(x), b.max(x)));
+    let (y_min, y_max) = points().fold((f64::MAX, f64::MIN), |(a, b), (_, y)| (a.min(y), b.max(y)));
+    anyhow::ensure!(x_min > 0.0 && y_min > 0.0, "no positive points to plot");
+    let root = BitMapBackend::new(out, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(title, ("sans-serif", 22))
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(70)
+        .build_cartesian_2d(
+            (x_min / 2.0..x_max * 2.0).log_scale(),
+            (y_min / 2.0..y_max * 2.0).log_scale(),
+        )
+        .map_err(|e| anyhow!("{e}"))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(&|x| format!("{x:.0e}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .label_style(("sans-serif", 14))
+        .draw()
+        .map_err(|e| anyhow!("{e}"))?;
+    for (i, (name, line)) in series.iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                line.iter().copied(),
+                colour.stroke_width(2),
+            ))
+            .map_err(|e| anyhow!("{e}"))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
+        chart
+            .draw_series(line.iter().map(|p| Circle::new(*p, 4, colour.filled())))
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    legend_and_save(&mut chart, &root, SeriesLabelPosition::UpperLeft)
 }

@@ -5,7 +5,10 @@
 //! `inspect`, `pack` and `probe`; it must sit beside `clickprint-udf`.
 //!
 //! `inspect FILE [--json]` is for people (`clickprint fingerprint` runs
-//! it): what is extracted from one file. `pack FILE` prints a file's packed
+//! it): what is extracted from one file. `inspect --time` reads file paths
+//! from stdin, one a line, and prints for each a JSON line with the
+//! seconds its fingerprint took in this process (decoding included), for
+//! the evaluation's speed table (`benchmarks/eval`). `pack FILE` prints a file's packed
 //! query fingerprint in hex, for the search by fingerprints
 //! (`sql/clickhouse/search_by_fingerprints.sql`). `probe FILE|URL` says what
 //! a file is from its start. Errors go to stderr with a non-zero exit.
@@ -50,6 +53,9 @@ fn serve_rows(function: &str, limits: Limits) -> clickprint_udf::Result<()> {
 
 fn inspect(limits: &Limits) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(2).collect();
+    if args.iter().any(|a| a == "--time") {
+        return time_each(limits);
+    }
     let json = args.iter().any(|a| a == "--json");
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     let [file] = files.as_slice() else {
@@ -75,6 +81,33 @@ fn inspect(limits: &Limits) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `inspect --time`: the files named on stdin fingerprinted one after the
+/// other in this process, each timed; stops at the first that fails.
+fn time_each(limits: &Limits) -> ExitCode {
+    use std::io::{BufRead, Write};
+    let mut out = stdout().lock();
+    for line in stdin().lock().lines() {
+        let Ok(file) = line else {
+            return ExitCode::FAILURE;
+        };
+        if file.is_empty() {
+            continue;
+        }
+        let started = std::time::Instant::now();
+        if let Err(e) = functions::resolve(&file, &limits.fetch).and_then(|f| f.fingerprint(limits))
+        {
+            eprintln!("error: {file}: {e}");
+            return ExitCode::FAILURE;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let line = serde_json::json!({ "path": file, "seconds": { "clickprint": seconds } });
+        if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// The limits every function call runs under: ffmpeg's wall-clock deadline

@@ -14,6 +14,7 @@
 mod audio;
 mod bad_input;
 mod images;
+mod inspect;
 mod media;
 mod preview;
 mod sidecar;
