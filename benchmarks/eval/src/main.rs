@@ -499,18 +499,8 @@ async fn main() -> Result<()> {
         command
     };
     let ours_warm = Timer::InProcess(&in_process);
-    let pictures_peers = || {
-        let mut command = std::process::Command::new("python3");
-        command.arg(&peers).env("PYTHONPATH", &args.python_path);
-        command
-    };
-    let video_peer = || {
-        let mut command = std::process::Command::new("python3");
-        command
-            .arg(&vpdq_script)
-            .env("PYTHONPATH", &args.python_path);
-        command
-    };
+    let pictures_peers = || methods::python(&peers, &args.python_path);
+    let video_peer = || methods::python(&vpdq_script, &args.python_path);
     let media_seconds =
         |files: &[PathBuf]| -> Result<f64> { files.iter().map(|f| corpus::duration(f)).sum() };
     let mut throughput = speed::throughput(

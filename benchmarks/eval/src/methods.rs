@@ -147,9 +147,14 @@ fn hamming(a: &[u8], b: &[u8]) -> u32 {
 /// Runs a peer's Python `script` (with the packages in `python_path`)
 /// over every file once; what it printed.
 pub fn run_python(script: &Path, python_path: &Path, files: &[&PathBuf]) -> Result<String> {
+    run_over(python(script, python_path), files)
+}
+
+/// `python3 script` with the peers' packages in `python_path`.
+pub fn python(script: &Path, python_path: &Path) -> Command {
     let mut command = Command::new("python3");
     command.arg(script).env("PYTHONPATH", python_path);
-    run_over(command, files)
+    command
 }
 
 /// Runs `command` with the files' paths on its stdin, one a line; what it
