@@ -108,10 +108,12 @@ fn make_queries(
         .flat_map(|t| sources.iter().map(move |s| (t, *s)))
         .collect();
     let files = corpus::apply_all(&jobs, dir)?;
+    // Each item's length once (ffprobe), not once per transformation.
+    let lengths: Vec<Option<f64>> = sources.iter().map(|s| whole(s)).collect::<Result<_>>()?;
     let mut queries = Vec::new();
-    for (((transform, source), i), file) in jobs.iter().zip((0..sources.len()).cycle()).zip(files) {
+    for (((transform, _), i), file) in jobs.iter().zip((0..sources.len()).cycle()).zip(files) {
         let truth = (i < originals.len()).then_some(i);
-        let true_range = match (transform.excerpt, whole(source)?) {
+        let true_range = match (transform.excerpt, lengths[i]) {
             (Some((start, length)), _) => Some((start, start + length)),
             (None, Some(d)) => Some((0.0, d)),
             (None, None) => None,
