@@ -476,7 +476,7 @@ impl Api {
 /// Serves the files of a folder over HTTP on loopback, one thread per
 /// connection, until the process ends. Returns the base URL.
 pub fn file_server(dir: &Path) -> String {
-    use std::io::{Read, Write};
+    use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let dir = dir.to_path_buf();
@@ -485,15 +485,9 @@ pub fn file_server(dir: &Path) -> String {
             let Ok(mut stream) = stream else { continue };
             let dir = dir.clone();
             std::thread::spawn(move || {
-                let mut request = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let text = String::from_utf8_lossy(&request);
+                let Some(text) = read_request(&mut stream) else {
+                    return;
+                };
                 let path = text.split_whitespace().nth(1).unwrap_or("/");
                 let name = path.trim_start_matches('/');
                 let file = (!name.contains("..")).then(|| dir.join(name));
@@ -516,6 +510,53 @@ pub fn file_server(dir: &Path) -> String {
         }
     });
     url
+}
+
+/// The head of an HTTP request read from `stream`, `None` if the client
+/// went away first.
+fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
+    use std::io::Read;
+    let mut request = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => request.extend_from_slice(&buf[..n]),
+        }
+    }
+    Some(String::from_utf8_lossy(&request).into_owned())
+}
+
+/// An HTTP server on loopback that answers every request with a large
+/// declared body and drips it a byte every 50 ms, for as long as the
+/// client stays. Returns its URL and a channel that gets the time each
+/// client hung up.
+pub fn drip_server() -> (String, std::sync::mpsc::Receiver<std::time::Instant>) {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/slow.mp4", listener.local_addr().expect("addr"));
+    let (hung_up, gone) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let hung_up = hung_up.clone();
+            std::thread::spawn(move || {
+                if read_request(&mut stream).is_none() {
+                    return;
+                }
+                let mut sent = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n\
+                      Content-Length: 100000000\r\nConnection: close\r\n\r\n",
+                );
+                while sent.is_ok() {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                    sent = stream.write_all(b"\0").and_then(|()| stream.flush());
+                }
+                let _ = hung_up.send(std::time::Instant::now());
+            });
+        }
+    });
+    (url, gone)
 }
 
 /// Runs ffmpeg (quiet, overwriting) to make a test medium at `out`.

@@ -76,13 +76,15 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), String> {
     let fetch = clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?;
-    // Decoding stops itself at the request deadline too, so a request
-    // that ran out of time does not go on using a slot.
+    // Downloads and decoding stop themselves at the request deadline too,
+    // so a request that ran out of time does not go on using a slot.
+    let request_timeout = Duration::from_secs(args.request_timeout_secs);
     let limits = Limits {
         max_file_bytes: args.max_media_bytes,
-        timeout: Duration::from_secs(args.request_timeout_secs),
+        timeout: request_timeout,
         fetch: clickprint_fetch::Policy {
             max_bytes: args.max_media_bytes.min(fetch.max_bytes),
+            timeout: fetch.timeout.min(request_timeout),
             ..fetch
         },
         ..Limits::default()
@@ -104,7 +106,7 @@ fn run(args: Args) -> Result<(), String> {
         max_concurrent: args
             .max_concurrent
             .unwrap_or_else(|| Settings::default().max_concurrent),
-        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        request_timeout,
         max_message_bytes: args.max_message_bytes,
         credentials,
     };
