@@ -527,36 +527,51 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<String> {
     Some(String::from_utf8_lossy(&request).into_owned())
 }
 
-/// An HTTP server on loopback that answers every request with a large
-/// declared body and drips it a byte every 50 ms, for as long as the
-/// client stays. Returns its URL and a channel that gets the time each
-/// client hung up.
-pub fn drip_server() -> (String, std::sync::mpsc::Receiver<std::time::Instant>) {
+/// An HTTP server on loopback that drips its answer: `body` in twenty
+/// pieces 100 ms apart (two seconds whole), or with `None` a large declared
+/// body a byte every 50 ms for as long as the client stays. Returns its URL
+/// and a channel that gets the time each answer ended, sent whole or the
+/// client gone.
+pub fn drip_server(
+    body: Option<Vec<u8>>,
+) -> (String, std::sync::mpsc::Receiver<std::time::Instant>) {
     use std::io::Write;
+    use std::time::Duration;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/slow.mp4", listener.local_addr().expect("addr"));
-    let (hung_up, gone) = std::sync::mpsc::channel();
+    let url = format!("http://{}/media", listener.local_addr().expect("addr"));
+    let (ended, ends) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            let hung_up = hung_up.clone();
+            let (ended, body) = (ended.clone(), body.clone());
             std::thread::spawn(move || {
                 if read_request(&mut stream).is_none() {
                     return;
                 }
-                let mut sent = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\n\
-                      Content-Length: 100000000\r\nConnection: close\r\n\r\n",
+                let length = body.as_ref().map_or(100_000_000, Vec::len);
+                let mut sent = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
                 );
-                while sent.is_ok() {
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                    sent = stream.write_all(b"\0").and_then(|()| stream.flush());
+                match &body {
+                    Some(body) => {
+                        for piece in body.chunks(body.len().div_ceil(20).max(1)) {
+                            std::thread::sleep(Duration::from_millis(100));
+                            sent = sent.and_then(|()| stream.write_all(piece));
+                        }
+                    }
+                    None => {
+                        while sent.is_ok() {
+                            std::thread::sleep(Duration::from_millis(50));
+                            sent = stream.write_all(b"\0").and_then(|()| stream.flush());
+                        }
+                    }
                 }
-                let _ = hung_up.send(std::time::Instant::now());
+                let _ = ended.send(std::time::Instant::now());
             });
         }
     });
-    (url, gone)
+    (url, ends)
 }
 
 /// Runs ffmpeg (quiet, overwriting) to make a test medium at `out`.

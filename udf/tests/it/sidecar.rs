@@ -584,7 +584,7 @@ fn a_request_past_its_deadline_is_stopped() {
     // A download that never ends: the request runs out of time whatever
     // the machine's speed, and the download must stop with it rather than
     // hold a slot for the fetch policy's own five minutes.
-    let (url, hung_up) = clickprint_tests::drip_server();
+    let (url, ended) = clickprint_tests::drip_server(None);
     let sidecar = Running::start(
         &["--request-timeout-secs", "1"],
         &[("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true")],
@@ -604,7 +604,7 @@ fn a_request_past_its_deadline_is_stopped() {
     );
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
     // The download stopped as well: the server saw it go, the slot is free.
-    let gone = hung_up
+    let gone = ended
         .recv_timeout(std::time::Duration::from_secs(10))
         .expect("the download went on past the deadline");
     assert!(gone.duration_since(started).as_secs() < 10);
@@ -619,34 +619,36 @@ fn a_request_past_its_deadline_is_stopped() {
 #[test]
 fn a_stop_signal_lets_work_in_flight_finish() {
     let dir = Workdir::new("sidecar-stop");
-    // Long enough to be in flight when the signal comes.
     let video = dir
         .ffmpeg(
             &[
                 "-f",
                 "lavfi",
                 "-i",
-                "testsrc2=s=640x480:r=25",
+                "testsrc2=s=320x240:r=25",
                 "-t",
-                "20",
+                "5",
                 "-pix_fmt",
                 "yuv420p",
             ],
-            "long.mp4",
+            "clip.mp4",
         )
         .to_str()
         .unwrap()
         .to_owned();
-    let mut sidecar = Running::start(&[], &[]);
-    let endpoint = sidecar.endpoint.clone();
     let expected = extracted_here(&video, Use::Library);
+    // Served in two seconds: the work is surely in flight when the signal
+    // comes.
+    let (url, served) = clickprint_tests::drip_server(Some(std::fs::read(&video).unwrap()));
+    let mut sidecar = Running::start(&[], &[("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true")]);
+    let endpoint = sidecar.endpoint.clone();
     let work = std::thread::spawn(move || {
         let mut client = Sidecar::connect(Config {
             endpoint,
             ..Config::default()
         })
         .unwrap();
-        client.dataset(&format!("extract?uri={video}"))
+        client.dataset(&format!("extract?uri={url}"))
     });
     let mut watcher = sidecar.client();
     let started = std::time::Instant::now();
@@ -654,9 +656,14 @@ fn a_stop_signal_lets_work_in_flight_finish() {
         assert!(started.elapsed().as_secs() < 30, "the work never started");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    let signalled = std::time::Instant::now();
     sidecar.terminate();
     let rows = all_extracted(&work.join().unwrap().expect("the work in flight finishes"));
     assert_eq!(rows, expected);
+    assert!(
+        served.recv().unwrap() > signalled,
+        "the work was not in flight"
+    );
     let status = sidecar.wait();
     assert!(status.success(), "{status}");
 }
