@@ -63,21 +63,10 @@ async fn main() {
     println!("rows,form,p50_ms,p95_ms");
     let mut inserted = 0u64;
     for rows in sizes {
-        engine
-            .query(&format!(
-                "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
-                 SELECT number % 10, (number / 10) % 24, cityHash64(number) % 4294967296, \
-                        100000 + number / 2000, (number % 2000) * 500, 0 \
-                 FROM numbers({inserted}, {})",
-                rows - inserted
-            ))
+        library::add_synthetic_keys(&engine, library::Synthetic::TenTenants, inserted..rows)
             .await
             .expect("synthetic rows");
         inserted = rows;
-        engine
-            .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
-            .await
-            .expect("merge");
         for (form, sql) in [
             ("search (primary key)", library::SEARCH),
             ("full scan", full_scan.as_str()),

@@ -132,6 +132,69 @@ pub fn search_full_scan() -> String {
     )
 }
 
+/// Made-up key rows, for measuring searches over libraries larger than the
+/// media at hand: random keys and no fingerprint records, so they can be
+/// candidates, never matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Synthetic {
+    /// Ten tenants (0 to 9) in turn, the 24 bands in turn, 2,000 rows per
+    /// media item 500 ms apart (a long sound's shape), media ids from
+    /// 100,000.
+    TenTenants,
+    /// Pictures of one tenant, [`SYNTHETIC_ROWS_PER_PICTURE`] rows each
+    /// laid out in bands as a real picture's are (16 in the global hash's
+    /// bands, the rest in the local features' eight), media ids from
+    /// 1,000,000.
+    Pictures {
+        /// Whose library grows.
+        tenant: u32,
+    },
+}
+
+/// Key rows of a made-up picture: as many as a real picture has on
+/// average (about 1,030 in the evaluation's corpus).
+pub const SYNTHETIC_ROWS_PER_PICTURE: u64 = 1024;
+
+/// Adds the made-up key rows numbered `rows` in `shape` to `fp_keys`, then
+/// merges its parts, as a library at rest would be (each unmerged part
+/// costs every lookup one more granule). The same numbers give the same
+/// rows: a library grows by asking for the next range.
+///
+/// # Errors
+/// The engine's message.
+pub async fn add_synthetic_keys(
+    engine: &Engine,
+    shape: Synthetic,
+    rows: std::ops::Range<u64>,
+) -> Result<()> {
+    const PER_PICTURE: u64 = SYNTHETIC_ROWS_PER_PICTURE;
+    let columns = match shape {
+        Synthetic::TenTenants => "number % 10, intDiv(number, 10) % 24, \
+             cityHash64(number) % 4294967296, 100000 + intDiv(number, 2000), \
+             (number % 2000) * 500, 0"
+            .to_owned(),
+        Synthetic::Pictures { tenant } => format!(
+            "{tenant}, if(number % {PER_PICTURE} < 16, number % {PER_PICTURE}, \
+             16 + (number % {PER_PICTURE} - 16) % 8), cityHash64(number) % 4294967296, \
+             1000000 + intDiv(number, {PER_PICTURE}), 0, number % {PER_PICTURE}"
+        ),
+    };
+    engine
+        .query(&format!(
+            "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
+             SELECT {columns} FROM numbers({}, {}) \
+             SETTINGS min_insert_block_size_rows = 10000000, \
+                      min_insert_block_size_bytes = 1000000000",
+            rows.start,
+            rows.end - rows.start
+        ))
+        .await?;
+    engine
+        .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
+        .await?;
+    Ok(())
+}
+
 /// Hides a media item from every search from now on.
 ///
 /// # Errors

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clickprint::engine::Engine;
-use clickprint::library;
+use clickprint::library::{self, SYNTHETIC_ROWS_PER_PICTURE as ROWS_PER_PICTURE};
 
 /// The baseline every extraction is divided by.
 pub const DECODE_ONLY: &str = "ffmpeg decode only";
@@ -152,11 +152,6 @@ pub fn throughput(
         .collect())
 }
 
-/// Key rows of a made-up picture: as many as a real picture of the corpus
-/// has on average (about 1,030: 16 in the global hash's bands, the rest
-/// in the local features' eight bands).
-pub const ROWS_PER_PICTURE: u64 = 1024;
-
 /// One form of the search at one library size.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Latency {
@@ -169,28 +164,6 @@ pub struct Latency {
     pub p95_ms: f64,
     /// Whether the query's original was still the best answer.
     pub found: bool,
-}
-
-/// Adds made-up pictures `from..to` to `tenant`'s key rows: media ids from
-/// 1,000,000 on, [`ROWS_PER_PICTURE`] rows each laid out in bands as a
-/// real picture's are, random keys (no fingerprint records: they can be
-/// candidates, never matches). Parts are merged after, as a library that
-/// has settled would be.
-async fn add_pictures(engine: &Engine, tenant: u32, from: u64, to: u64) -> Result<()> {
-    let (first, rows) = (from * ROWS_PER_PICTURE, (to - from) * ROWS_PER_PICTURE);
-    engine
-        .query(&format!(
-            "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
-             SELECT {tenant}, if(r < 16, r, 16 + (r - 16) % 8), cityHash64(number) % 4294967296, \
-                    1000000 + intDiv(number, {ROWS_PER_PICTURE}), 0, r \
-             FROM (SELECT number, number % {ROWS_PER_PICTURE} AS r FROM numbers({first}, {rows})) \
-             SETTINGS min_insert_block_size_rows = 10000000, min_insert_block_size_bytes = 1000000000"
-        ))
-        .await?;
-    engine
-        .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
-        .await?;
-    Ok(())
 }
 
 /// The one number `sql` answers.
@@ -241,7 +214,12 @@ pub async fn search_latency(
             "search latency: adding pictures up to {size} ({} rows)",
             size * ROWS_PER_PICTURE
         ));
-        add_pictures(engine, tenant, made, size).await?;
+        library::add_synthetic_keys(
+            engine,
+            library::Synthetic::Pictures { tenant },
+            made * ROWS_PER_PICTURE..size * ROWS_PER_PICTURE,
+        )
+        .await?;
         made = size;
         let rows = number(
             engine,

@@ -423,26 +423,6 @@ async fn a_generated_library_finds_every_copy_and_nothing_else() {
     );
 }
 
-/// Fills fp_keys with `rows` synthetic key rows over ten tenants (random
-/// keys in every band), as a large library would.
-async fn synthetic_keys(engine: &Engine, rows: u64) {
-    engine
-        .query(&format!(
-            "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
-             SELECT number % 10, (number / 10) % 24, cityHash64(number) % 4294967296, \
-                    100000 + number / 2000, (number % 2000) * 500, 0 \
-             FROM numbers({rows})"
-        ))
-        .await
-        .expect("synthetic rows");
-    // A library at rest: parts merged, as ClickHouse does in the background
-    // (each unmerged part costs every lookup one more granule).
-    engine
-        .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
-        .await
-        .expect("merge");
-}
-
 #[tokio::test]
 async fn a_search_reads_only_what_its_keys_select() {
     const ROWS: u64 = 10_000_000;
@@ -450,7 +430,9 @@ async fn a_search_reads_only_what_its_keys_select() {
     const GRANULE: u64 = 128;
     let dir = data_dir("search-reads");
     let engine = open(dir.path()).await;
-    synthetic_keys(&engine, ROWS).await;
+    library::add_synthetic_keys(&engine, library::Synthetic::TenTenants, 0..ROWS)
+        .await
+        .expect("synthetic rows");
     let original = ffmpeg(
         &[
             "-f",
