@@ -56,6 +56,21 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits with the decode's and the download's wall clocks cut to
+    /// `left`, for work that must end within a caller's deadline.
+    pub fn within(&self, left: Duration) -> Limits {
+        Limits {
+            timeout: self.timeout.min(left),
+            fetch: clickprint_fetch::Policy {
+                timeout: self.fetch.timeout.min(left),
+                ..self.fetch.clone()
+            },
+            ..self.clone()
+        }
+    }
+}
+
 /// What kind of media an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

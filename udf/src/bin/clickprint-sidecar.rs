@@ -76,15 +76,11 @@ fn main() -> ExitCode {
 
 fn run(args: Args) -> Result<(), String> {
     let fetch = clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?;
-    // Downloads and decoding stop themselves at the request deadline too,
-    // so a request that ran out of time does not go on using a slot.
-    let request_timeout = Duration::from_secs(args.request_timeout_secs);
+    // The server cuts downloads and decoding to each request's deadline.
     let limits = Limits {
         max_file_bytes: args.max_media_bytes,
-        timeout: request_timeout,
         fetch: clickprint_fetch::Policy {
             max_bytes: args.max_media_bytes.min(fetch.max_bytes),
-            timeout: fetch.timeout.min(request_timeout),
             ..fetch
         },
         ..Limits::default()
@@ -106,7 +102,7 @@ fn run(args: Args) -> Result<(), String> {
         max_concurrent: args
             .max_concurrent
             .unwrap_or_else(|| Settings::default().max_concurrent),
-        request_timeout,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
         max_message_bytes: args.max_message_bytes,
         credentials,
     };

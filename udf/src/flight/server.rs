@@ -15,7 +15,7 @@
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
@@ -175,20 +175,26 @@ impl Service {
     }
 
     /// Runs `work` on a blocking thread under the concurrency limit and the
-    /// request deadline.
+    /// request deadline. The work's downloads and decoding are cut to the
+    /// time the request has left when it starts, so work given up on does
+    /// not go on holding a slot.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Limits) -> Result<T, Error> + Send + 'static,
     ) -> Result<T, Status> {
         let inner = &self.inner;
         let deadline = inner.settings.request_timeout;
+        let started = Instant::now();
         inner.in_flight.fetch_add(1, Ordering::SeqCst);
         let result = tokio::time::timeout(deadline, async {
             let permit = Arc::clone(&inner.permits)
                 .acquire_owned()
                 .await
                 .map_err(|_| Status::unavailable("the sidecar is shutting down"))?;
-            let limits = inner.settings.limits.clone();
+            let limits = inner
+                .settings
+                .limits
+                .within(deadline.saturating_sub(started.elapsed()));
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
                 work(&limits)
