@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::app::worker::{self, WorkerContext};
+use crate::clickhouse::{Engine, QueryOutput, RemoteEngine};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
-use crate::engine::{Engine, QueryOutput, RemoteEngine};
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::store::PostgresStore;
-use crate::worker::{self, WorkerContext};
 
 /// Runs the service until `shutdown` resolves: takes the data directory,
 /// starts or connects both stores, serves HTTP, then stops it all in order.
@@ -34,7 +34,9 @@ pub async fn serve(
     };
     let postgres = PostgresStore::open(config).await?;
     let engine = match Engine::open(&config.clickhouse) {
-        Ok(engine) => crate::library::apply_schema(&engine).await.map(|()| engine),
+        Ok(engine) => crate::clickhouse::library::apply_schema(&engine)
+            .await
+            .map(|()| engine),
         Err(e) => Err(e),
     };
     let state = match engine {

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use clickprint::clickhouse::Engine;
 use clickprint::config::{Config, RawConfig};
-use clickprint::engine::Engine;
 
 /// The embedded engine in `data_dir`, schema applied.
 pub async fn engine(data_dir: &Path) -> Engine {
@@ -20,7 +20,7 @@ pub async fn engine(data_dir: &Path) -> Engine {
     })
     .expect("configuration");
     let engine = Engine::open(&config.clickhouse).expect("engine");
-    clickprint::library::apply_schema(&engine)
+    clickprint::clickhouse::library::apply_schema(&engine)
         .await
         .expect("schema");
     engine
