@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::app::worker::{self, WorkerContext};
-use crate::clickhouse::{Engine, QueryOutput, RemoteEngine};
+use crate::clickhouse::{Engine, QueryOutput, RemoteEngine, library};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
 use crate::error::{Error, Result};
@@ -33,12 +33,7 @@ pub async fn serve(
         None => lock.admin_token()?,
     };
     let postgres = PostgresStore::open(config).await?;
-    let engine = match Engine::open(&config.clickhouse) {
-        Ok(engine) => crate::clickhouse::library::apply_schema(&engine)
-            .await
-            .map(|()| engine),
-        Err(e) => Err(e),
-    };
+    let engine = library::open(&config.clickhouse).await;
     let state = match engine {
         Ok(engine) => Arc::new(AppState {
             engine,

@@ -15,16 +15,14 @@ use clickprint::config::{Config, RawConfig};
 /// `udf_dir`, with the fingerprint schema applied.
 ///
 /// # Errors
-/// As [`Engine::open`] and [`library::apply_schema`].
+/// As [`Config::from_raw`] and [`library::open`].
 pub async fn engine(data_dir: &Path, udf_dir: &Path) -> Result<Engine> {
     let config = Config::from_raw(RawConfig {
         data_dir: data_dir.to_path_buf(),
         udf_dir: Some(udf_dir.to_path_buf()),
         ..RawConfig::default()
     })?;
-    let engine = Engine::open(&config.clickhouse)?;
-    library::apply_schema(&engine).await?;
-    Ok(engine)
+    library::open(&config.clickhouse).await
 }
 
 /// [`SEARCH`](library::SEARCH) with its key lookup written so that no index can serve it:

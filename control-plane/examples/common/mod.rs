@@ -19,9 +19,7 @@ pub async fn engine(data_dir: &Path) -> Engine {
         ..RawConfig::default()
     })
     .expect("configuration");
-    let engine = Engine::open(&config.clickhouse).expect("engine");
-    clickprint::clickhouse::library::apply_schema(&engine)
+    clickprint::clickhouse::library::open(&config.clickhouse)
         .await
-        .expect("schema");
-    engine
+        .expect("engine with schema")
 }

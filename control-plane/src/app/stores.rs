@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::app::worker::{self, WorkerContext};
-use crate::clickhouse::{Engine, RemoteEngine};
+use crate::clickhouse::{Engine, RemoteEngine, library};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner};
 use crate::error::Result;
@@ -67,12 +67,7 @@ impl Stores {
             }
             Owner::Acquired(lock) => {
                 let postgres = PostgresStore::open(config).await?;
-                let engine = match Engine::open(&config.clickhouse) {
-                    Ok(engine) => crate::clickhouse::library::apply_schema(&engine)
-                        .await
-                        .map(|()| engine),
-                    Err(e) => Err(e),
-                };
+                let engine = library::open(&config.clickhouse).await;
                 match engine {
                     Ok(engine) => Ok(Stores {
                         postgres,

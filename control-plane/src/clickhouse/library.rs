@@ -7,6 +7,7 @@ use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float32Type, UInt32Type, UInt64Type};
 
 use crate::clickhouse::{Engine, QueryOutput};
+use crate::config::ClickHouseConfig;
 use crate::error::{Error, Result};
 
 /// `sql/clickhouse/schema.sql`.
@@ -42,6 +43,17 @@ pub fn statements(sql: &str) -> impl Iterator<Item = &str> {
         s.lines()
             .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
     })
+}
+
+/// Opens the configured ClickHouse ([`Engine::open`]) and creates the
+/// database and tables when missing.
+///
+/// # Errors
+/// As [`Engine::open`] and [`apply_schema`].
+pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
+    let engine = Engine::open(config)?;
+    apply_schema(&engine).await?;
+    Ok(engine)
 }
 
 /// Creates the database and tables when missing.
