@@ -411,3 +411,19 @@ pub async fn authenticate(pool: &Pool, key: Option<&str>) -> Result<Tenant> {
     }
     Ok(tenant)
 }
+
+/// Forgets request counts older than an hour (the per-minute quota needs
+/// the current minute only).
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn forget_request_counts(pool: &Pool) -> Result<()> {
+    pool.get()
+        .await?
+        .execute(
+            "DELETE FROM request_counts WHERE minute < now() - interval '1 hour'",
+            &[],
+        )
+        .await?;
+    Ok(())
+}
