@@ -8,7 +8,7 @@ scripts/setup.sh
 # shellcheck disable=SC1091
 source .deps/paths.env
 export CLICKPRINT_CHDB_LIBRARY CLICKPRINT_LIBPYTHON
-cargo build --release -p clickprint-udf --quiet
+cargo build --release -p clickprint-udf -p clickprint-media --quiet
 cargo build --release -p clickprint --example "$1" --quiet
 work="$(mktemp -d)"
 chmod 755 "$work"
