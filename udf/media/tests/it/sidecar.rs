@@ -411,7 +411,7 @@ fn udf_executables_delegate_with_the_same_bytes_out() {
 
 #[test]
 fn pyarrow_reads_datasets_and_exchanges_batches() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let pyarrow = root.join(".deps/pyarrow");
     assert!(
         pyarrow.is_dir(),
