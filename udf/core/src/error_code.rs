@@ -1,7 +1,7 @@
 //! The stable code an error crosses a process with. A UDF executable fails
 //! a ClickHouse query by printing its error to stderr; ClickHouse puts that
 //! text into its exception, and the control plane reads the exception.
-//! Words change; the code does not. [`write`] puts a marker with the code
+//! Words change; the code does not. [`write`](fn@write) puts a marker with the code
 //! in front of the words and [`parse`] finds it again in any text that
 //! contains it (ClickHouse's exception included), so whoever is on the far
 //! side decides by the code, never by matching the words.
@@ -73,7 +73,7 @@ pub struct Coded<'a> {
     pub words: &'a str,
 }
 
-/// The first error [`write`] wrote found in `text`, or `None` when the
+/// The first error [`write`](fn@write) wrote found in `text`, or `None` when the
 /// text holds no marker with a known code (the error did not come from a
 /// clickprint executable).
 pub fn parse(text: &str) -> Option<Coded<'_>> {

@@ -1,6 +1,6 @@
 //! Matching: hits between fingerprints and the temporal
 //! alignment that turns individual matches into one scored, time-ranged
-//! match per reference ([`align`]).
+//! match per reference ([`align`](mod@align)).
 
 pub mod align;
 pub mod local;
