@@ -4,7 +4,7 @@
 //! generated from this file by cbindgen and committed; a test fails when it
 //! is stale.
 //!
-//! Errors cross the boundary in exactly one place, [`status_of`]; panics
+//! Errors cross the boundary in exactly one place, `status_of`; panics
 //! never cross it (each entry point catches them and answers
 //! [`ClickprintStatus::ErrInternal`]).
 #![deny(missing_docs)]

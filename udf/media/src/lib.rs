@@ -6,7 +6,7 @@
 //!
 //! - [`decode`]: the only module that touches ffmpeg: decoding under
 //!   [`decode::Limits`], and the probe of a file's start.
-//! - [`file`]: a whole file, decoded and fingerprinted.
+//! - [`file`](mod@file): a whole file, decoded and fingerprinted.
 //! - [`source`]: media references made local (paths, `file://`, downloads
 //!   under the fetch policy) and their records.
 //! - [`extractor`]: [`extractor::InProcess`], the
