@@ -10,7 +10,7 @@ scripts/setup.sh
 # shellcheck disable=SC1091
 source .deps/paths.env
 export CLICKPRINT_CHDB_LIBRARY CLICKPRINT_LIBPYTHON
-cargo build --release -p clickprint-udf --quiet
+cargo build --release -p clickprint-udf -p clickprint-media --quiet
 case "$1" in
   examples/*) cargo build --release -p clickprint --example "${1#examples/}" --quiet ;;
   *) cargo build --release -p clickprint-eval --bin "$1" --quiet ;;
