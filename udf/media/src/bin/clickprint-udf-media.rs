@@ -9,8 +9,8 @@
 //! from stdin, one a line, and prints for each a JSON line with the
 //! seconds its fingerprint took in this process (decoding included), for
 //! the evaluation's speed table (`benchmarks/eval`). `pack FILE` prints a file's packed
-//! query fingerprint in hex, for the search by fingerprints
-//! (`sql/clickhouse/search_by_fingerprints.sql`). `probe FILE|URL` says what
+//! query fingerprint in hex, for a search by fingerprint (`sql/clickhouse/search.sql`
+//! takes `'fp:' || hex` as its query). `probe FILE|URL` says what
 //! a file is from its start. Errors go to stderr with a non-zero exit.
 
 use std::io::{stdin, stdout};
