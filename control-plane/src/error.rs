@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+use clickprint_core::error_code::{self, ErrorCode};
+
 /// Everything the control-plane library can fail with.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -82,6 +84,18 @@ pub enum Error {
     #[error("{0}")]
     Media(String),
 
+    /// A clickprint executable (a UDF, the probe) failed for a reason that
+    /// is not the media's, by the code it wrote
+    /// ([`clickprint_core::error_code`]): `transient` may pass (HTTP 503;
+    /// the worker retries), `ours` is a fault of ours (HTTP 500).
+    #[error("{words}")]
+    Executable {
+        /// `Transient` or `Ours` (the caller's media is [`Error::Media`]).
+        code: ErrorCode,
+        /// The executable's words.
+        words: String,
+    },
+
     /// A filesystem or process operation failed (ours).
     #[error("{context}: {source}")]
     Io {
@@ -103,6 +117,20 @@ impl Error {
             context: context.into(),
             source,
         }
+    }
+
+    /// The error a clickprint executable wrote into `text` (its stderr, or a
+    /// ClickHouse exception that carries it), classified by its code: the
+    /// one place that decides what such an error means. The caller's media
+    /// becomes [`Error::Media`], anything else [`Error::Executable`];
+    /// `None` when `text` holds no coded error.
+    pub fn from_executable(text: &str) -> Option<Error> {
+        let coded = error_code::parse(text)?;
+        let words = coded.words.trim().to_owned();
+        Some(match coded.code {
+            ErrorCode::Input => Error::Media(words),
+            code => Error::Executable { code, words },
+        })
     }
 
     /// True when the caller (a request, a query) is at fault rather than clickprint.
@@ -135,5 +163,35 @@ impl From<tokio_postgres::Error> for Error {
 impl From<deadpool_postgres::PoolError> for Error {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         Error::Postgres(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_executables_error_is_classified_by_its_code_not_its_words() {
+        let exception = |code| {
+            format!(
+                "Code: 75. DB::Exception: Child process was exited with return code 1: stderr: {}",
+                error_code::write("clickprint-udf query", code, "/m/q.txt is empty")
+            )
+        };
+        let media = Error::from_executable(&exception(ErrorCode::Input));
+        assert!(
+            matches!(&media, Some(Error::Media(w)) if w == "/m/q.txt is empty"),
+            "{media:?}"
+        );
+        for code in [ErrorCode::Transient, ErrorCode::Ours] {
+            let other = Error::from_executable(&exception(code));
+            assert!(
+                matches!(&other, Some(Error::Executable { code: c, .. }) if *c == code),
+                "{code}: {other:?}"
+            );
+            assert!(!other.expect("coded").is_caller_fault());
+        }
+        // The same words without the code are not taken for the media's fault.
+        assert!(Error::from_executable("clickprint-udf query: /m/q.txt is empty").is_none());
     }
 }

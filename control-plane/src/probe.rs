@@ -5,24 +5,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Deserialize;
+pub use clickprint_core::answers::{Previews, Probe};
+use clickprint_core::error_code::ErrorCode;
 
 use crate::error::{Error, Result};
-
-/// What the probe tells.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Probe {
-    /// `image`, `audio` or `video`.
-    pub modality: String,
-    /// ffmpeg's container name.
-    pub container: String,
-    /// Declared duration, ms (0 for images and when not declared).
-    pub duration_ms: u64,
-    /// Picture width (0 without pictures).
-    pub width: u32,
-    /// Picture height.
-    pub height: u32,
-}
 
 /// Probes `file` with the UDF executable `udf`, within `timeout`.
 ///
@@ -37,12 +23,7 @@ pub async fn probe(udf: &Path, file: &Path, timeout: Duration) -> Result<Probe> 
         "probing",
     )
     .await?;
-    serde_json::from_slice(&stdout).map_err(|e| {
-        Error::Media(format!(
-            "the probe's answer did not parse ({e}): {}",
-            String::from_utf8_lossy(&stdout)
-        ))
-    })
+    answer(&stdout, "probe")
 }
 
 /// Makes the previews of `file` (thumbnail, frames, waveform) in `dir`
@@ -50,10 +31,21 @@ pub async fn probe(udf: &Path, file: &Path, timeout: Duration) -> Result<Probe> 
 ///
 /// # Errors
 /// As [`probe`].
-pub async fn previews(udf: &Path, file: &Path, dir: &Path, timeout: Duration) -> Result<()> {
+pub async fn previews(udf: &Path, file: &Path, dir: &Path, timeout: Duration) -> Result<Previews> {
     let args = ["preview".as_ref(), file.as_os_str(), dir.as_os_str()];
-    run(udf, &args, timeout, "making previews of").await?;
-    Ok(())
+    let stdout = run(udf, &args, timeout, "making previews of").await?;
+    answer(&stdout, "preview")
+}
+
+/// The executable's answer, one JSON line of the type both sides share.
+fn answer<T: serde::de::DeserializeOwned>(stdout: &[u8], command: &str) -> Result<T> {
+    serde_json::from_slice(stdout).map_err(|e| Error::Executable {
+        code: ErrorCode::Ours,
+        words: format!(
+            "the {command} answer did not parse ({e}): {}",
+            String::from_utf8_lossy(stdout)
+        ),
+    })
 }
 
 /// Runs the UDF executable with `args` and returns what it printed.
@@ -73,9 +65,15 @@ async fn run(
         .map_err(|_| Error::Media(format!("{doing} the media took longer than {timeout:?}")))?
         .map_err(|e| Error::io(format!("running {}", udf.display()), e))?;
     if !output.status.success() {
-        let words = String::from_utf8_lossy(&output.stderr);
-        let words = words.trim().trim_start_matches("error: ");
-        return Err(Error::Media(words.to_owned()));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        // An executable that died without its coded line (killed, crashed)
+        // failed for a reason of ours, not the media's.
+        return Err(
+            Error::from_executable(&stderr).unwrap_or_else(|| Error::Executable {
+                code: ErrorCode::Ours,
+                words: format!("{} failed: {}", udf.display(), stderr.trim()),
+            }),
+        );
     }
     Ok(output.stdout)
 }

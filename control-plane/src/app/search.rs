@@ -7,6 +7,7 @@
 use std::path::Path;
 use std::time::Instant;
 
+use clickprint_core::media::Kind;
 use deadpool_postgres::Pool;
 use serde::Serialize;
 
@@ -89,7 +90,7 @@ pub async fn run(
             )),
             other => other,
         })?;
-    tenant.require(&probed.modality)?;
+    tenant.require(probed.modality.as_str())?;
     timings.insert("probe".into(), ms(t));
 
     let t = Instant::now();
@@ -104,10 +105,16 @@ pub async fn run(
     )
     .await
     .map_err(|e| match e {
-        Error::ClickHouse(m) if m.contains("clickprint-udf query:") => Error::Media(format!(
-            "the query: {}",
-            m.replace(&file.display().to_string(), "the uploaded file")
-        )),
+        // The query's extraction failed inside the statement: its code says
+        // whose fault (the uploaded media's, or a passing failure).
+        Error::ClickHouse(m) => match Error::from_executable(&m) {
+            Some(Error::Media(words)) => Error::Media(format!(
+                "the query: {}",
+                words.replace(&file.display().to_string(), "the uploaded file")
+            )),
+            Some(other) => other,
+            None => Error::ClickHouse(m),
+        },
         other => other,
     })?;
     timings.insert("search".into(), ms(t));
@@ -119,7 +126,7 @@ pub async fn run(
         .collect();
     let items = media::sharing(pool, tenant.id, &ids).await?;
     let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
-    let query_is_picture = probed.modality == "image";
+    let query_is_picture = probed.modality == Kind::Image;
     let mut matches = Vec::new();
     for m in &found {
         for (owner, item) in items
@@ -146,7 +153,7 @@ pub async fn run(
     Ok(Answer {
         matches,
         query_duration_ms: probed.duration_ms,
-        query_modality: probed.modality,
+        query_modality: probed.modality.as_str().to_owned(),
         timings_ms: timings,
     })
 }

@@ -281,7 +281,9 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
     let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
         .await
         .map_err(|e| TaskError::from(e).map(name_in_messages))?;
-    tenant.require(&probed.modality).map_err(TaskError::from)?;
+    tenant
+        .require(probed.modality.as_str())
+        .map_err(TaskError::from)?;
     // Previews are for people looking at matches; an item without them
     // still searches, so a failure here is logged, not fatal.
     let previews = media::previews_dir(&ctx.data_dir, task.tenant_id, task.media_id);
@@ -301,18 +303,18 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
     .await;
     if let Err(e) = ingest {
         let message = name_in_messages(e.to_string());
-        // The extractor's own complaints are about the media; anything
-        // else (the engine busy or restarting) may pass.
-        return Err(if message.contains("clickprint-udf extract:") {
-            TaskError::permanent(message)
-        } else {
-            TaskError::transient(message)
+        // The extractor's complaints about the media (its `input` code) are
+        // final; anything else (the engine busy or restarting, a sidecar
+        // out of reach) may pass.
+        return Err(match Error::from_executable(&message) {
+            Some(Error::Media(_)) => TaskError::permanent(message),
+            _ => TaskError::transient(message),
         });
     }
     media::mark_ready(
         &ctx.pool,
         task.media_id,
-        &probed.modality,
+        probed.modality.as_str(),
         i64::try_from(probed.duration_ms).unwrap_or(i64::MAX),
         bytes,
         &digest,

@@ -282,7 +282,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
         .await
         {
-            tenant.require(&probed.modality)?;
+            tenant.require(probed.modality.as_str())?;
         }
         let name = file.filename.clone().unwrap_or_else(|| "upload".into());
         (

@@ -2,6 +2,7 @@
 //! rows, and errors, which become HTTP statuses in one place,
 //! [`error_reply`].
 
+use clickprint_core::error_code::ErrorCode;
 use warp::Reply;
 use warp::http::StatusCode;
 
@@ -44,6 +45,10 @@ pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
         Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Executable {
+            code: ErrorCode::Transient,
+            ..
+        } => StatusCode::SERVICE_UNAVAILABLE,
         e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
