@@ -1,26 +1,19 @@
 //! The web console (`/console/`): its static files, compiled into the
-//! binary; the session cookie it signs in with; and the media files it
+//! binary (it signs in with [`super::session`]); and the media files it
 //! shows (`/v1/files/...`: originals with HTTP range requests, previews),
 //! each checked against the caller's tenant before a byte is read.
 
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
-use warp::http::{StatusCode, header};
+use warp::http::header;
 use warp::path::Peek;
 use warp::{Filter, Reply};
 
-use super::handlers::{self, Body, Response};
-use super::{AppState, Request, request};
+use super::session::{self, Quota};
+use super::{AppState, Request, guard, request};
 use crate::error::Error;
-use crate::{media, tenants};
-
-/// The cookie the console's session keeps the API key in: `HttpOnly` (no
-/// script reads it), `SameSite=Strict` (no other site's page sends it).
-pub const COOKIE: &str = "clickprint_key";
-
-/// How long a console session lasts, seconds.
-const SESSION_SECONDS: u32 = 12 * 3600;
+use crate::media;
 
 /// The console's files: (name, content type, body).
 const ASSETS: [(&str, &str, &str); 3] = [
@@ -70,59 +63,6 @@ fn asset(name: &str) -> warp::reply::Response {
     }
 }
 
-/// The API key a request carries: `Authorization: Bearer`, else the
-/// console's session cookie.
-pub(super) fn api_key(req: &Request) -> Option<&str> {
-    if let Some(bearer) = req.auth.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
-        return Some(bearer);
-    }
-    req.cookie.as_deref()?.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == COOKIE).then_some(value)
-    })
-}
-
-fn cookie(value: &str, max_age: u32) -> String {
-    format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionRequest {
-    key: String,
-}
-
-/// Signs the console in: the key is checked, then kept in the cookie.
-pub(super) async fn create_session(state: Arc<AppState>, _: Request, body: Body) -> Response {
-    let request: SessionRequest = handlers::read_json(body).await?;
-    let key = request.key.trim();
-    let tenant = tenants::authenticate(state.postgres.pool(), Some(key)).await?;
-    let mut reply = handlers::json(&tenant, StatusCode::OK);
-    reply.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie(key, SESSION_SECONDS)
-            .parse()
-            .map_err(|_| Error::Unauthorized("that key cannot be kept in a cookie".into()))?,
-    );
-    Ok(reply)
-}
-
-/// Who the session (or the key) is.
-pub(super) async fn get_session(state: Arc<AppState>, req: Request, _: Body) -> Response {
-    let tenant = tenants::authenticate(state.postgres.pool(), api_key(&req)).await?;
-    Ok(handlers::json(&tenant, StatusCode::OK))
-}
-
-/// Signs the console out: the cookie is cleared.
-pub(super) async fn delete_session(_: Arc<AppState>, _: Request, _: Body) -> Response {
-    let mut reply = warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
-    reply.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie("", 0).parse().expect("a plain header value"),
-    );
-    Ok(reply)
-}
-
 /// A file request refused before the file is looked at.
 #[derive(Debug)]
 pub(super) struct Refused(pub Error);
@@ -149,7 +89,7 @@ fn parse_file_path(path: &str) -> Option<(i32, i64)> {
 }
 
 async fn authorize(state: &AppState, path: &str, req: &Request) -> Result<(), Error> {
-    let tenant = tenants::authenticate(state.postgres.pool(), api_key(req)).await?;
+    let tenant = session::tenant(state, req, Quota::FreeForSessions).await?;
     let not_found = || Error::NotFound(format!("no file {path}"));
     let (owner, id) = parse_file_path(path).ok_or_else(not_found)?;
     // Another tenant's files are "not found", the same as missing ones.
@@ -185,6 +125,11 @@ pub(super) fn files(state: &Arc<AppState>) -> BoxedFilter<(warp::reply::Response
             reply.headers_mut().insert(
                 header::CACHE_CONTROL,
                 "private, max-age=86400".parse().expect("a header"),
+            );
+            // Opened on its own, a file is inert.
+            reply.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(guard::FILE_CSP),
             );
             reply
         })

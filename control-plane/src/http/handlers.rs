@@ -10,8 +10,9 @@ use serde::Deserialize;
 use warp::http::StatusCode;
 use warp::{Buf, Reply};
 
+use super::session::{self, Quota};
 use super::upload::{self, Received};
-use super::{AppState, OPENAPI, Request, output_reply, token_matches};
+use super::{AppState, OPENAPI, Request, input, output_reply, token_matches};
 use crate::error::{Error, Result};
 use crate::health::Health;
 use crate::media::NewMedia;
@@ -32,7 +33,12 @@ fn no_content() -> warp::reply::Response {
     warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
 }
 
-pub(super) async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) -> Result<T> {
+/// The body as JSON, which must be sent as `application/json`
+/// ([`super::guard::json_content_type`]); an empty body is `{}`.
+pub(super) async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &Request,
+    mut body: Body,
+) -> Result<T> {
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
         let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
@@ -43,7 +49,9 @@ pub(super) async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) ->
             )));
         }
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let empty = bytes.iter().all(u8::is_ascii_whitespace);
+    super::guard::json_content_type(req, empty)?;
+    if empty {
         bytes = b"{}".to_vec();
     }
     serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("the JSON body: {e}")))
@@ -58,7 +66,7 @@ fn admin(state: &AppState, req: &Request) -> Result<()> {
 }
 
 async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
-    tenants::authenticate(state.postgres.pool(), super::console::api_key(req)).await
+    session::tenant(state, req, Quota::Count).await
 }
 
 /// The query string, percent-decoded, as a map.
@@ -88,16 +96,23 @@ pub(super) async fn healthz(state: Arc<AppState>, _: Request, _: Body) -> Respon
     Ok(json(&health, status))
 }
 
-pub(super) async fn metrics(state: Arc<AppState>, _: Request, _: Body) -> Response {
+/// `GET /metrics` on the main address: operators only.
+pub(super) async fn metrics(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    admin(&state, &req)?;
+    Ok(metrics_text(state).await)
+}
+
+/// The metrics in Prometheus' text format.
+pub(super) async fn metrics_text(state: Arc<AppState>) -> warp::reply::Response {
     let depth = crate::queue::depth(state.postgres.pool())
         .await
         .unwrap_or(-1);
-    Ok(warp::reply::with_header(
+    warp::reply::with_header(
         state.metrics.render(depth),
         "content-type",
         "text/plain; version=0.0.4",
     )
-    .into_response())
+    .into_response()
 }
 
 pub(super) async fn openapi(_: Arc<AppState>, _: Request, _: Body) -> Response {
@@ -118,7 +133,7 @@ struct SqlRequest {
 
 pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let request: SqlRequest = read_json(body).await?;
+    let request: SqlRequest = read_json(&req, body).await?;
     if let Some(tenant) = request.tenant {
         if !request.params.is_empty() {
             return Err(Error::BadRequest(
@@ -153,7 +168,7 @@ struct TenantSqlRequest {
 /// ([`crate::analyst`]): checked, read-only, limited.
 pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let request: TenantSqlRequest = read_json(body).await?;
+    let request: TenantSqlRequest = read_json(&req, body).await?;
     let output = analyst::run(
         &state.engine,
         clickhouse_id(tenant.id)?,
@@ -166,7 +181,9 @@ pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -
 
 pub(super) async fn create_tenant(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let new: NewTenant = read_json(body).await?;
+    let new: NewTenant = read_json(&req, body).await?;
+    input::text("name", &new.name)?;
+    input::quotas(new.max_assets, new.requests_per_minute)?;
     let tenant = tenants::create(state.postgres.pool(), &new).await?;
     Ok(json(&tenant, StatusCode::CREATED))
 }
@@ -184,8 +201,12 @@ pub(super) async fn change_tenant(
     body: Body,
 ) -> Response {
     admin(&state, &req)?;
-    let change: TenantChange = read_json(body).await?;
+    let change: TenantChange = read_json(&req, body).await?;
+    input::quotas(change.max_assets, change.requests_per_minute)?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
+    if tenant.disabled {
+        session::end_for_tenant(&state, id).await?;
+    }
     Ok(json(&tenant, StatusCode::OK))
 }
 
@@ -198,7 +219,8 @@ struct KeyRequest {
 
 pub(super) async fn issue_key(id: i32, state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let request: KeyRequest = read_json(body).await?;
+    let request: KeyRequest = read_json(&req, body).await?;
+    input::text("name", &request.name)?;
     let key = tenants::issue_key(state.postgres.pool(), id, &request.name).await?;
     Ok(json(&key, StatusCode::CREATED))
 }
@@ -219,6 +241,7 @@ pub(super) async fn revoke_key(
 ) -> Response {
     admin(&state, &req)?;
     tenants::revoke_key(state.postgres.pool(), id, key_id).await?;
+    session::end_for_key(&state, key_id).await?;
     Ok(no_content())
 }
 
@@ -327,7 +350,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
             Some(file),
         )
     } else {
-        let request: MediaRequest = read_json(body).await?;
+        let request: MediaRequest = read_json(&req, body).await?;
         if !clickprint_fetch::is_url(&request.url) {
             return Err(Error::BadRequest(format!(
                 "`url` must be an http(s) URL, not {:?}",
@@ -346,6 +369,11 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
     };
     let (new, _received) = new;
+    input::text("url", &new.source)?;
+    if let Some(external_id) = &new.external_id {
+        input::text("external_id", external_id)?;
+    }
+    input::json("metadata", &new.metadata)?;
     let media = media::create(pool, data_dir, &tenant, new).await?;
     Ok(json(&media, StatusCode::ACCEPTED))
 }
@@ -505,7 +533,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
         (file, top_k, min_score)
     } else {
-        let request: SearchRequest = read_json(body).await?;
+        let request: SearchRequest = read_json(req, body).await?;
         let file = fetch_query(state, &request.url).await?;
         timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
         (file, request.top_k, request.min_score)

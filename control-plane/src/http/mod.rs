@@ -5,7 +5,11 @@
 //! [`error_reply`].
 
 mod console;
+mod guard;
 mod handlers;
+mod input;
+pub mod server;
+mod session;
 pub mod upload;
 
 use std::sync::Arc;
@@ -168,26 +172,45 @@ impl Endpoint {
 
 /// The request parts handlers read, extracted once for every endpoint.
 struct Request {
+    method: warp::http::Method,
     auth: Option<String>,
     cookie: Option<String>,
     accept: Option<String>,
     content_type: Option<String>,
+    /// Where the request was sent (`Host`), and where the page that sent it
+    /// came from (`Origin`, `Sec-Fetch-Site`): see [`guard::same_origin`].
+    host: Option<String>,
+    origin: Option<String>,
+    sec_fetch_site: Option<String>,
     query: String,
 }
 
 fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization")
+    let origin = warp::header::optional::<String>("host")
+        .and(warp::header::optional::<String>("origin"))
+        .and(warp::header::optional::<String>("sec-fetch-site"));
+    warp::method()
+        .and(warp::header::optional::<String>("authorization"))
         .and(warp::header::optional::<String>("cookie"))
         .and(warp::header::optional::<String>("accept"))
         .and(warp::header::optional::<String>("content-type"))
+        .and(origin)
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .map(|auth, cookie, accept, content_type, query| Request {
-            auth,
-            cookie,
-            accept,
-            content_type,
-            query,
-        })
+        .map(
+            |method, auth, cookie, accept, content_type, host, origin, sec_fetch_site, query| {
+                Request {
+                    method,
+                    auth,
+                    cookie,
+                    accept,
+                    content_type,
+                    host,
+                    origin,
+                    sec_fetch_site,
+                    query,
+                }
+            },
+        )
 }
 
 /// A request body: a stream of chunks, boxed so every route has one type.
@@ -285,17 +308,17 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         Endpoint::CreateSession => to!(
             warp::path!("v1" / "session"),
             warp::post(),
-            console::create_session
+            session::create_session
         ),
         Endpoint::GetSession => to!(
             warp::path!("v1" / "session"),
             warp::get(),
-            console::get_session
+            session::get_session
         ),
         Endpoint::DeleteSession => to!(
             warp::path!("v1" / "session"),
             warp::delete(),
-            console::delete_session
+            session::delete_session
         ),
         Endpoint::Files => console::files(state),
         Endpoint::IssueAnalyst => to!(
@@ -315,7 +338,7 @@ fn respond(result: Result<warp::reply::Response, Error>) -> warp::reply::Respons
     result.unwrap_or_else(|e| error_reply(&e))
 }
 
-/// All routes.
+/// All routes, each response with the security headers.
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
@@ -347,6 +370,25 @@ pub fn routes(
         };
         Ok::<_, std::convert::Infallible>(message(status, &text))
     })
+    .unify()
+    .map(guard::security_headers)
+}
+
+/// `GET /metrics` alone, without credentials, for the `metrics_listen`
+/// address.
+pub fn metrics_routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
+    warp::path!("metrics")
+        .and(warp::get())
+        .then(move || handlers::metrics_text(Arc::clone(&state)))
+        .recover(|_: Rejection| async {
+            Ok::<_, std::convert::Infallible>(message(
+                StatusCode::NOT_FOUND,
+                "only /metrics is served here",
+            ))
+        })
+        .unify()
 }
 
 /// A query result as Arrow IPC (when asked for) or JSON rows.
@@ -371,6 +413,8 @@ pub fn error_reply(error: &Error) -> warp::reply::Response {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
         e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
