@@ -239,7 +239,7 @@ fn assert_security_headers(response: &Response, what: &str) {
         response
             .headers()
             .get(name)
-            .map(|v| v.to_str().unwrap().to_owned())
+            .map(|v| v.to_str().expect("a text header").to_owned())
             .unwrap_or_else(|| panic!("{what}: no {name} header in {:?}", response.headers()))
     };
     let csp = header("content-security-policy");
