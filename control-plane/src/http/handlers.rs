@@ -369,7 +369,12 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
     };
     let (new, _received) = new;
-    input::text("url", &new.source)?;
+    let source = if new.upload.is_some() {
+        "filename"
+    } else {
+        "url"
+    };
+    input::text(source, &new.source)?;
     if let Some(external_id) = &new.external_id {
         input::text("external_id", external_id)?;
     }
