@@ -11,7 +11,6 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{EmbeddedOptions, ServerOptions};
 use crate::error::{Error, Result};
 
 /// The settings as written by a person, before validation. Every field has
@@ -214,6 +213,36 @@ pub enum ClickHouseConfig {
     Embedded(EmbeddedOptions),
     /// A clickhouse-server over HTTP.
     Server(ServerOptions),
+}
+
+/// Where the embedded engine finds its library, its data and its UDFs.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// The ClickHouse data folder (created if missing).
+    pub path: PathBuf,
+    /// chDB's shared library, `chdb/_chdb.abi3.so` from the `chdb-core` wheel.
+    pub chdb_library: PathBuf,
+    /// The CPython shared library chDB's symbols resolve against.
+    pub libpython: PathBuf,
+    /// The folder holding the UDF executables (`user_scripts_path`).
+    pub udf_dir: PathBuf,
+    /// The folder holding the `*_function.xml` UDF definitions.
+    pub functions_dir: PathBuf,
+    /// How many statements may run at once.
+    pub connections: usize,
+}
+
+/// How to reach a clickhouse-server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// `http://host:8123` (the HTTP interface).
+    pub url: String,
+    /// The user to connect as.
+    pub user: Option<String>,
+    /// That user's password.
+    pub password: Option<String>,
+    /// The database statements run in by default.
+    pub database: Option<String>,
 }
 
 /// Validated configuration.

@@ -10,10 +10,12 @@ use warp::http::header;
 use warp::path::Peek;
 use warp::{Filter, Reply};
 
+use super::guard;
+use super::reply::error_reply;
+use super::request::{AppState, Request, request};
 use super::session::{self, Quota};
-use super::{AppState, Request, guard, request};
 use crate::error::Error;
-use crate::media;
+use crate::store::media;
 
 /// The console's files: (name, content type, body).
 const ASSETS: [(&str, &str, &str); 3] = [
@@ -59,7 +61,7 @@ fn asset(name: &str) -> warp::reply::Response {
                 .insert(header::CACHE_CONTROL, "no-cache".parse().expect("a header"));
             reply
         }
-        None => super::error_reply(&Error::NotFound(format!("no console file {name:?}"))),
+        None => error_reply(&Error::NotFound(format!("no console file {name:?}"))),
     }
 }
 

@@ -14,7 +14,7 @@
 
 use warp::http::{HeaderValue, Method, header};
 
-use super::Request;
+use super::request::Request;
 use crate::error::{Error, Result};
 
 /// The console's policy: its own scripts, styles and pictures only; no
@@ -70,26 +70,6 @@ pub(super) fn same_origin(req: &Request, behind_tls: bool) -> Result<()> {
     }
 }
 
-/// [`Error::UnsupportedMediaType`] unless a JSON body is declared as
-/// `application/json`. A body-less request needs no type.
-///
-/// # Errors
-/// As said.
-pub(super) fn json_content_type(req: &Request, body_is_empty: bool) -> Result<()> {
-    let essence = req
-        .content_type
-        .as_deref()
-        .map(|c| c.split(';').next().unwrap_or_default().trim());
-    match essence {
-        Some(c) if c.eq_ignore_ascii_case("application/json") => Ok(()),
-        None if body_is_empty => Ok(()),
-        other => Err(Error::UnsupportedMediaType(format!(
-            "this endpoint takes a JSON body sent as Content-Type: application/json, not {}",
-            other.map_or_else(|| "a body without a type".to_owned(), |c| format!("{c:?}"))
-        ))),
-    }
-}
-
 /// Adds the security headers a response lacks: a content security policy
 /// (the console's; file responses set their own stricter one first),
 /// `nosniff`, no referrer, no framing.
@@ -111,20 +91,7 @@ pub(super) fn security_headers(mut reply: warp::reply::Response) -> warp::reply:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn request(method: Method, host: &str, origin: Option<&str>, site: Option<&str>) -> Request {
-        Request {
-            method,
-            auth: None,
-            cookie: None,
-            accept: None,
-            content_type: None,
-            host: Some(host.to_owned()),
-            origin: origin.map(str::to_owned),
-            sec_fetch_site: site.map(str::to_owned),
-            query: String::new(),
-        }
-    }
+    use crate::http::request::tests::request;
 
     #[test]
     fn only_the_services_own_origin_may_change_state() {
@@ -161,22 +128,5 @@ mod tests {
         assert!(same_origin(&own, false).is_err(), "http is not https");
         // Reading changes nothing.
         assert!(same_origin(&request(Method::GET, host, Some("http://x"), None), false).is_ok());
-    }
-
-    #[test]
-    fn json_is_taken_only_as_application_json() {
-        let mut req = request(Method::POST, "h", None, None);
-        assert!(json_content_type(&req, true).is_ok(), "no body, no type");
-        assert!(
-            json_content_type(&req, false).is_err(),
-            "a body without a type"
-        );
-        req.content_type = Some("application/json; charset=utf-8".into());
-        assert!(json_content_type(&req, false).is_ok());
-        for other in ["text/plain", "application/x-www-form-urlencoded"] {
-            req.content_type = Some(other.into());
-            assert!(json_content_type(&req, false).is_err(), "{other}");
-            assert!(json_content_type(&req, true).is_err(), "{other}, empty");
-        }
     }
 }

@@ -1,16 +1,29 @@
 //! The warp HTTP API. Every endpoint is a variant of [`Endpoint`]; the
 //! router is built from [`Endpoint::ALL`], so the list, the router and the
 //! OpenAPI document (`openapi.json`, checked against the list by a test)
-//! cannot drift apart. Errors become HTTP statuses in one place,
-//! [`error_reply`].
+//! cannot drift apart. Errors become HTTP statuses in one place
+//! (`reply::error_reply`).
+//!
+//! Inside, from the bottom up: `request` (the shared state, the request's
+//! parts and JSON body, the operators' token) and `reply` (answers and
+//! errors); `input` (checks on request values) and [`upload`] (multipart
+//! bodies); `guard` (the same-origin check and the security headers);
+//! `session` (who is calling: an API key or the console's session, and
+//! signing the console in and out); `handlers` (one function per endpoint)
+//! and `console` (the web console's files); this module, the router over
+//! them. [`server`] serves the router, with a header read timeout.
 
 mod console;
 mod guard;
 mod handlers;
 mod input;
+mod reply;
+mod request;
 pub mod server;
 mod session;
 pub mod upload;
+
+pub use request::AppState;
 
 use std::sync::Arc;
 
@@ -18,32 +31,10 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use crate::config::Config;
-use crate::engine::{Engine, QueryOutput};
+use reply::{error_reply, message};
+use request::{body, request};
+
 use crate::error::Error;
-use crate::metrics::Metrics;
-use crate::store::PostgresStore;
-
-/// The media type of an Arrow IPC stream.
-pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
-
-/// The OpenAPI 3 document served at `GET /v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// What the HTTP handlers share.
-#[derive(Debug)]
-pub struct AppState {
-    /// ClickHouse.
-    pub engine: Engine,
-    /// Postgres.
-    pub postgres: PostgresStore,
-    /// The operators' token (configured, else the data directory's local one).
-    pub admin_token: String,
-    /// The service's configuration.
-    pub config: Config,
-    /// Counters and histograms for `GET /metrics`.
-    pub metrics: Arc<Metrics>,
-}
 
 /// Every endpoint of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,66 +159,6 @@ impl Endpoint {
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
         }
     }
-}
-
-/// The request parts handlers read, extracted once for every endpoint.
-struct Request {
-    method: warp::http::Method,
-    auth: Option<String>,
-    cookie: Option<String>,
-    accept: Option<String>,
-    content_type: Option<String>,
-    /// Where the request was sent (`Host`), and where the page that sent it
-    /// came from (`Origin`, `Sec-Fetch-Site`): see [`guard::same_origin`].
-    host: Option<String>,
-    origin: Option<String>,
-    sec_fetch_site: Option<String>,
-    query: String,
-}
-
-fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
-    let origin = warp::header::optional::<String>("host")
-        .and(warp::header::optional::<String>("origin"))
-        .and(warp::header::optional::<String>("sec-fetch-site"));
-    warp::method()
-        .and(warp::header::optional::<String>("authorization"))
-        .and(warp::header::optional::<String>("cookie"))
-        .and(warp::header::optional::<String>("accept"))
-        .and(warp::header::optional::<String>("content-type"))
-        .and(origin)
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .map(
-            |method, auth, cookie, accept, content_type, host, origin, sec_fetch_site, query| {
-                Request {
-                    method,
-                    auth,
-                    cookie,
-                    accept,
-                    content_type,
-                    host,
-                    origin,
-                    sec_fetch_site,
-                    query,
-                }
-            },
-        )
-}
-
-/// A request body: a stream of chunks, boxed so every route has one type.
-pub type BodyStream =
-    Box<dyn warp::Stream<Item = Result<Box<dyn warp::Buf + Send>, warp::Error>> + Send + Unpin>;
-
-fn boxed_stream<S, B>(stream: S) -> BodyStream
-where
-    S: warp::Stream<Item = Result<B, warp::Error>> + Send + Unpin + 'static,
-    B: warp::Buf + Send + 'static,
-{
-    use futures_util::StreamExt;
-    Box::new(stream.map(|chunk| chunk.map(|c| Box::new(c) as Box<dyn warp::Buf + Send>)))
-}
-
-fn body() -> BoxedFilter<(BodyStream,)> {
-    warp::body::stream().map(boxed_stream).boxed()
 }
 
 /// The filter serving one endpoint.
@@ -391,57 +322,9 @@ pub fn metrics_routes(
         .unify()
 }
 
-/// A query result as Arrow IPC (when asked for) or JSON rows.
-fn output_reply(
-    output: &QueryOutput,
-    accept: Option<&str>,
-) -> Result<warp::reply::Response, Error> {
-    if accept.is_some_and(|a| a.contains(ARROW_STREAM)) {
-        let bytes = output.to_arrow_stream()?;
-        return Ok(warp::reply::with_header(bytes, "content-type", ARROW_STREAM).into_response());
-    }
-    let rows = output.to_json_rows()?;
-    Ok(warp::reply::json(&serde_json::json!({ "rows": rows })).into_response())
-}
-
-/// The one place an [`Error`] becomes an HTTP status.
-pub fn error_reply(error: &Error) -> warp::reply::Response {
-    let status = match error {
-        Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    message(status, &error.to_string())
-}
-
-fn message(status: StatusCode, text: &str) -> warp::reply::Response {
-    warp::reply::with_status(
-        warp::reply::json(&serde_json::json!({ "error": text })),
-        status,
-    )
-    .into_response()
-}
-
-/// Compares a `Bearer` header with the token through their SHA-256 digests,
-/// so the comparison's timing says nothing about the token.
-fn token_matches(header: Option<&str>, token: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
-        return false;
-    };
-    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(token.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::handlers::OPENAPI;
     use super::*;
 
     #[test]

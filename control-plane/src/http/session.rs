@@ -3,26 +3,26 @@
 //! (`/v1/session`).
 //!
 //! The cookie holds an opaque random session id, never the key: Postgres
-//! keeps only the id's SHA-256 (`sql/postgres/V3__sessions.sql`), bound to
-//! the tenant and the key it signed in with. A session ends when it
+//! keeps only the id's SHA-256 ([`crate::store::sessions`]), bound to the
+//! tenant and the key it signed in with. A session ends when it
 //! expires, when the console signs out, when its key is revoked or its
 //! tenant disabled. Requests it authenticates pass [`guard::same_origin`]
 //! before anything else.
 
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-use warp::Reply;
 use warp::http::{StatusCode, header};
 
-use super::handlers::{self, Body, Response};
-use super::{AppState, Request, guard};
+use super::guard;
+use super::reply::{Response, json, no_content};
+use super::request::{AppState, BodyStream as Body, Request, read_json};
 use crate::error::{Error, Result};
-use crate::tenants::{self, Tenant};
+use crate::store::sessions;
+use crate::store::tenants::{self, Tenant};
 
 /// The session cookie: `HttpOnly` (no script reads it), `SameSite=Strict`,
 /// `Secure` behind TLS.
-pub const COOKIE: &str = "clickprint_session";
+const COOKIE: &str = "clickprint_session";
 
 /// How long a console session lasts, seconds.
 const SESSION_SECONDS: u32 = 12 * 3600;
@@ -71,50 +71,18 @@ pub(super) async fn tenant(state: &AppState, req: &Request, quota: Quota) -> Res
         Credential::Nothing => tenants::authenticate(pool, None).await,
         Credential::Session(id) => {
             guard::same_origin(req, state.config.behind_tls)?;
-            let client = pool.get().await?;
-            let row = client
-                .query_opt(
-                    "SELECT s.tenant_id FROM sessions s JOIN api_keys k ON k.id = s.key_id \
-                     WHERE s.secret_sha256 = $1 AND s.expires_at > now() \
-                       AND k.revoked_at IS NULL",
-                    &[&Sha256::digest(id.as_bytes()).to_vec()],
-                )
-                .await?
-                .ok_or_else(|| {
-                    Error::Unauthorized("the console session ended; sign in again".into())
-                })?;
-            let tenant = tenants::find(pool, &row.get::<_, i32>(0).to_string()).await?;
+            let tenant_id = sessions::tenant(pool, id).await?.ok_or_else(|| {
+                Error::Unauthorized("the console session ended; sign in again".into())
+            })?;
+            let tenant = tenants::find(pool, &tenant_id.to_string()).await?;
             tenants::require_enabled(&tenant)?;
             if quota == Quota::Count {
+                let client = pool.get().await?;
                 tenants::count_request(&client, &tenant).await?;
             }
             Ok(tenant)
         }
     }
-}
-
-/// Ends every session signed in with key `key_id` (it was revoked).
-///
-/// # Errors
-/// [`Error::Postgres`].
-pub(super) async fn end_for_key(state: &AppState, key_id: i32) -> Result<()> {
-    let client = state.postgres.pool().get().await?;
-    client
-        .execute("DELETE FROM sessions WHERE key_id = $1", &[&key_id])
-        .await?;
-    Ok(())
-}
-
-/// Ends every session of tenant `tenant_id` (it was disabled).
-///
-/// # Errors
-/// [`Error::Postgres`].
-pub(super) async fn end_for_tenant(state: &AppState, tenant_id: i32) -> Result<()> {
-    let client = state.postgres.pool().get().await?;
-    client
-        .execute("DELETE FROM sessions WHERE tenant_id = $1", &[&tenant_id])
-        .await?;
-    Ok(())
 }
 
 fn cookie(behind_tls: bool, value: &str, max_age: u32) -> Result<header::HeaderValue> {
@@ -136,32 +104,14 @@ struct SessionRequest {
 /// the browser into someone else's tenant).
 pub(super) async fn create_session(state: Arc<AppState>, req: Request, body: Body) -> Response {
     guard::same_origin(&req, state.config.behind_tls)?;
-    let request: SessionRequest = handlers::read_json(&req, body).await?;
+    let request: SessionRequest = read_json(&req, body).await?;
     let key = request.key.trim();
     let tenant = tenants::authenticate(state.postgres.pool(), Some(key)).await?;
     let id = crate::random_hex(32)?;
-    let client = state.postgres.pool().get().await?;
-    // Expired sessions go as new ones come.
-    client
-        .execute("DELETE FROM sessions WHERE expires_at <= now()", &[])
-        .await?;
-    let made = client
-        .execute(
-            "INSERT INTO sessions (secret_sha256, tenant_id, key_id, expires_at) \
-             SELECT $1, tenant_id, id, now() + make_interval(secs => $3) \
-             FROM api_keys WHERE secret_sha256 = $2 AND tenant_id = $4 AND revoked_at IS NULL",
-            &[
-                &Sha256::digest(id.as_bytes()).to_vec(),
-                &Sha256::digest(key.as_bytes()).to_vec(),
-                &f64::from(SESSION_SECONDS),
-                &tenant.id,
-            ],
-        )
-        .await?;
-    if made != 1 {
+    if !sessions::start(state.postgres.pool(), &id, key, tenant.id, SESSION_SECONDS).await? {
         return Err(Error::Unauthorized("that key was revoked just now".into()));
     }
-    let mut reply = handlers::json(&tenant, StatusCode::OK);
+    let mut reply = json(&tenant, StatusCode::OK);
     reply.headers_mut().insert(
         header::SET_COOKIE,
         cookie(state.config.behind_tls, &id, SESSION_SECONDS)?,
@@ -172,7 +122,7 @@ pub(super) async fn create_session(state: Arc<AppState>, req: Request, body: Bod
 /// Who the session (or the key) is.
 pub(super) async fn get_session(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req, Quota::Count).await?;
-    Ok(handlers::json(&tenant, StatusCode::OK))
+    Ok(json(&tenant, StatusCode::OK))
 }
 
 /// Signs the console out: the session ends on the server, and the cookie
@@ -180,15 +130,9 @@ pub(super) async fn get_session(state: Arc<AppState>, req: Request, _: Body) -> 
 pub(super) async fn delete_session(state: Arc<AppState>, req: Request, _: Body) -> Response {
     if let Credential::Session(id) = credential(&req) {
         guard::same_origin(&req, state.config.behind_tls)?;
-        let client = state.postgres.pool().get().await?;
-        client
-            .execute(
-                "DELETE FROM sessions WHERE secret_sha256 = $1",
-                &[&Sha256::digest(id.as_bytes()).to_vec()],
-            )
-            .await?;
+        sessions::end(state.postgres.pool(), id).await?;
     }
-    let mut reply = warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
+    let mut reply = no_content();
     reply
         .headers_mut()
         .insert(header::SET_COOKIE, cookie(state.config.behind_tls, "", 0)?);

@@ -10,10 +10,8 @@
 
 use std::time::Instant;
 
-use clickprint::engine::Engine;
-
-mod common;
-use clickprint::library;
+use clickprint::clickhouse::{Engine, library};
+use clickprint_eval::fixtures::{self, Synthetic};
 
 const RUNS: usize = 15;
 
@@ -40,7 +38,12 @@ async fn time(engine: &Engine, sql: &str, params: &[(&str, String)]) -> (f64, f6
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (dir, image) = (&args[1], &args[2]);
-    let engine = common::engine(std::path::Path::new(dir)).await;
+    // The UDF executables sit beside this one, in target/<profile>.
+    let exe = std::env::current_exe().expect("this executable's path");
+    let udf_dir = exe.parent().expect("target/<profile>");
+    let engine = fixtures::engine(std::path::Path::new(dir), udf_dir)
+        .await
+        .expect("engine");
     library::ingest(&engine, 7, 1, image).await.expect("ingest");
     let params = [
         ("tenant", "7".to_owned()),
@@ -48,7 +51,7 @@ async fn main() {
         ("top_k", "10".to_owned()),
         ("min_score", "0.3".to_owned()),
     ];
-    let full_scan = library::search_full_scan();
+    let full_scan = fixtures::search_full_scan();
     let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");
     let sizes: Vec<u64> = args.get(3).map_or(vec![1_000_000, 10_000_000], |list| {
         list.split(',')
@@ -63,7 +66,7 @@ async fn main() {
     println!("rows,form,p50_ms,p95_ms");
     let mut inserted = 0u64;
     for rows in sizes {
-        library::add_synthetic_keys(&engine, library::Synthetic::TenTenants, inserted..rows)
+        fixtures::add_synthetic_keys(&engine, Synthetic::TenTenants, inserted..rows)
             .await
             .expect("synthetic rows");
         inserted = rows;

@@ -22,13 +22,13 @@
 //!
 //! On a clickhouse-server the same checks apply; analysts there may also
 //! have their own ClickHouse users, scoped by roles and row policies
-//! ([`crate::access`]).
+//! (`clickhouse::access`).
 
 use std::time::Duration;
 
 use arrow::array::{Array, AsArray};
 
-use crate::engine::{Engine, QueryOutput};
+use crate::clickhouse::{Engine, QueryOutput};
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
@@ -263,7 +263,7 @@ fn check(ast: &[(usize, String)], db: &str, databases: &[String]) -> Result<()> 
                     return refuse(format!(
                         "`{name}` is not yours: tables are read from your database \
                          ({}), e.g. `FROM fp_keys`",
-                        crate::analyst::TABLES.join(", ")
+                        TABLES.join(", ")
                     ));
                 }
             }

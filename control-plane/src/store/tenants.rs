@@ -429,3 +429,19 @@ pub(crate) async fn count_request(client: &tokio_postgres::Client, tenant: &Tena
     }
     Ok(())
 }
+
+/// Forgets request counts older than an hour (the per-minute quota needs
+/// the current minute only).
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn forget_request_counts(pool: &Pool) -> Result<()> {
+    pool.get()
+        .await?
+        .execute(
+            "DELETE FROM request_counts WHERE minute < now() - interval '1 hour'",
+            &[],
+        )
+        .await?;
+    Ok(())
+}

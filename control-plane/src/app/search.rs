@@ -10,11 +10,12 @@ use std::time::Instant;
 use deadpool_postgres::Pool;
 use serde::Serialize;
 
-use crate::engine::Engine;
+use crate::clickhouse::Engine;
 use crate::error::{Error, Result};
-use crate::media;
+use crate::ids::TenantId;
 use crate::probe::probe;
-use crate::tenants::Tenant;
+use crate::store::media;
+use crate::store::tenants::Tenant;
 
 /// One match, as the API and `clickprint search --json` give it.
 #[derive(Debug, Clone, Serialize)]
@@ -94,9 +95,9 @@ pub async fn run(
     let t = Instant::now();
     // Duplicates of an item share its fingerprints, so one fingerprint match
     // can be several items: ask for more and cut after the join.
-    let found = crate::library::search(
+    let found = crate::clickhouse::library::search(
         engine,
-        u32::try_from(tenant.id).unwrap_or(0),
+        TenantId(tenant.id).clickhouse()?,
         &file.display().to_string(),
         top_k.saturating_mul(2).min(200),
         min_score,

@@ -5,9 +5,8 @@
 
 use std::time::Duration;
 
-use super::QueryOutput;
+use super::output::{ARROW_STREAM, QueryOutput};
 use crate::error::{Error, Result};
-use crate::http::ARROW_STREAM;
 
 /// The service's address and token.
 #[derive(Debug, Clone)]
@@ -48,7 +47,7 @@ impl RemoteEngine {
     }
 
     /// Runs an analyst's statement for `tenant` in the service
-    /// (`crate::analyst::run` there).
+    /// (`crate::clickhouse::analyst::run` there).
     ///
     /// # Errors
     /// As [`RemoteEngine::query_with_params`]; the service's refusal.

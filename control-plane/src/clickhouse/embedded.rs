@@ -2,7 +2,7 @@
 //! library from PyPI's `chdb-core`) loaded into this process through its ADBC
 //! driver.
 //!
-//! Facts this module is built on (see `shared/notes/embedded-clickhouse.md`):
+//! Facts this module is built on:
 //! - chDB's symbols resolve against CPython, so libpython is loaded first with
 //!   `RTLD_GLOBAL`; Python itself is never initialised.
 //! - One storage path per process, and one process per path. The engine is
@@ -24,25 +24,9 @@ use adbc_driver_manager::{ManagedConnection, ManagedDatabase, ManagedDriver};
 use arrow::record_batch::RecordBatch;
 use tokio::sync::Semaphore;
 
-use super::QueryOutput;
+use super::output::QueryOutput;
+use crate::config::EmbeddedOptions;
 use crate::error::{Error, Result};
-
-/// Where the embedded engine finds its library, its data and its UDFs.
-#[derive(Debug, Clone)]
-pub struct EmbeddedOptions {
-    /// The ClickHouse data folder (created if missing).
-    pub path: PathBuf,
-    /// chDB's shared library, `chdb/_chdb.abi3.so` from the `chdb-core` wheel.
-    pub chdb_library: PathBuf,
-    /// The CPython shared library chDB's symbols resolve against.
-    pub libpython: PathBuf,
-    /// The folder holding the UDF executables (`user_scripts_path`).
-    pub udf_dir: PathBuf,
-    /// The folder holding the `*_function.xml` UDF definitions.
-    pub functions_dir: PathBuf,
-    /// How many statements may run at once.
-    pub connections: usize,
-}
 
 /// A handle to the process's embedded engine; cheap to clone.
 #[derive(Clone)]
@@ -233,14 +217,6 @@ impl EmbeddedEngine {
         let sql = sql.to_owned();
         self.blocking(move |inner| inner.run_after(&statements, &sql))
             .await
-    }
-
-    /// Runs one statement on the calling thread; for tools without a runtime.
-    ///
-    /// # Errors
-    /// As [`EmbeddedEngine::query`].
-    pub fn query_blocking(&self, sql: &str) -> Result<QueryOutput> {
-        self.inner.run(sql)
     }
 }
 

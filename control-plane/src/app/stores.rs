@@ -7,13 +7,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::app::worker::{self, WorkerContext};
+use crate::clickhouse::{Engine, RemoteEngine, library};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner};
-use crate::engine::{Engine, RemoteEngine};
 use crate::error::Result;
 use crate::metrics::Metrics;
 use crate::store::PostgresStore;
-use crate::worker::{self, WorkerContext};
 
 /// The stores, and whether this process owns them.
 #[derive(Debug)]
@@ -67,10 +67,7 @@ impl Stores {
             }
             Owner::Acquired(lock) => {
                 let postgres = PostgresStore::open(config).await?;
-                let engine = match Engine::open(&config.clickhouse) {
-                    Ok(engine) => crate::library::apply_schema(&engine).await.map(|()| engine),
-                    Err(e) => Err(e),
-                };
+                let engine = library::open(&config.clickhouse).await;
                 match engine {
                     Ok(engine) => Ok(Stores {
                         postgres,

@@ -7,17 +7,21 @@
 //!
 //! CSV columns: `url` (CSV jobs) or `file` (the ZIP manifest) is required;
 //! `external_id` is optional; every other column becomes a metadata key.
+//!
+//! This module reads the job's file; [`crate::store::jobs`] writes the job
+//! and reads it back.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use deadpool_postgres::Pool;
-use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::media::{self, NewMedia};
-use crate::tenants::Tenant;
+use crate::store;
+use crate::store::jobs::Job;
+use crate::store::media::NewMedia;
+use crate::store::tenants::Tenant;
 
 /// The manifest's name inside a ZIP.
 pub const MANIFEST: &str = "manifest.csv";
@@ -25,42 +29,6 @@ pub const MANIFEST: &str = "manifest.csv";
 pub const MAX_COMPRESSION_RATIO: u64 = 200;
 /// Rows a job may have.
 pub const MAX_ROWS: usize = 100_000;
-
-/// A job as the API shows it: counts that move while workers proceed.
-#[derive(Debug, Clone, Serialize)]
-pub struct Job {
-    /// The id.
-    pub id: i64,
-    /// `csv` or `zip`.
-    pub kind: String,
-    /// `running`, `done` (nothing left to do) or `cancelled`.
-    pub status: String,
-    /// Rows in the CSV or manifest.
-    pub total: i64,
-    /// Items ready.
-    pub completed: i64,
-    /// Rows that failed: malformed, or their item failed.
-    pub failed: i64,
-    /// Items still waiting or in work.
-    pub pending: i64,
-    /// Items cancelled before they started.
-    pub cancelled: i64,
-    /// The failed rows, with reasons (the first 1,000).
-    pub failures: Vec<RowFailure>,
-}
-
-/// A failed row.
-#[derive(Debug, Clone, Serialize)]
-pub struct RowFailure {
-    /// 1-based row number in the CSV, header excluded.
-    pub row: i64,
-    /// The row's media item, when one was made.
-    pub media_id: Option<i64>,
-    /// The row's external id, when known.
-    pub external_id: Option<String>,
-    /// Why.
-    pub reason: String,
-}
 
 /// One good row.
 #[derive(Debug, Clone)]
@@ -287,76 +255,33 @@ pub async fn create(
         .iter()
         .filter_map(|f| f.as_ref().ok().cloned().flatten())
         .collect();
-    let stored = store(pool, data_dir, tenant, kind, rows, &mut failures, extracted).await;
+    let total = i32::try_from(rows.len() + failures.len()).unwrap_or(i32::MAX);
+    let mut items = Vec::with_capacity(rows.len());
+    for (row, file) in rows.into_iter().zip(extracted) {
+        match file {
+            Ok(file) => items.push((
+                row.number,
+                NewMedia {
+                    source: match &file {
+                        Some(_) => format!("upload:{}", row.source),
+                        None => row.source,
+                    },
+                    external_id: row.external_id,
+                    metadata: row.metadata,
+                    upload: file,
+                    job: None,
+                },
+            )),
+            Err(reason) => failures.push((row.number, reason)),
+        }
+    }
+    let stored = store::jobs::insert(pool, data_dir, tenant, kind, total, items, &failures).await;
     // Files the items took were moved into the library; what is left of
     // them (a refused job) goes.
     for file in files {
         let _ = tokio::fs::remove_file(file).await;
     }
-    get(pool, tenant.id, stored?).await
-}
-
-/// Writes a prepared job: its row, its items and tasks, its failed rows,
-/// in one transaction; the job's id.
-async fn store(
-    pool: &Pool,
-    data_dir: &Path,
-    tenant: &Tenant,
-    kind: &str,
-    rows: Vec<Row>,
-    failures: &mut Vec<Failure>,
-    extracted: Vec<std::result::Result<Option<PathBuf>, String>>,
-) -> Result<i64> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let total = i32::try_from(rows.len() + failures.len()).unwrap_or(i32::MAX);
-    let job_id: i64 = tx
-        .query_one(
-            "INSERT INTO jobs (tenant_id, kind, total) VALUES ($1, $2, $3) RETURNING id",
-            &[&tenant.id, &kind, &total],
-        )
-        .await?
-        .get(0);
-    let accepted: Vec<(Row, Option<PathBuf>)> = rows
-        .into_iter()
-        .zip(extracted)
-        .filter_map(|(row, file)| match file {
-            Ok(path) => Some((row, path)),
-            Err(reason) => {
-                failures.push((row.number, reason));
-                None
-            }
-        })
-        .collect();
-    media::check_quota(&tx, tenant, accepted.len() as i64).await?;
-    for (row, file) in accepted {
-        let source = match &file {
-            Some(_) => format!("upload:{}", row.source),
-            None => row.source.clone(),
-        };
-        media::insert(
-            &tx,
-            data_dir,
-            tenant,
-            NewMedia {
-                source,
-                external_id: row.external_id,
-                metadata: row.metadata,
-                upload: file,
-                job: Some((job_id, row.number)),
-            },
-        )
-        .await?;
-    }
-    for (row, reason) in failures.iter() {
-        tx.execute(
-            "INSERT INTO job_failures (job_id, row_number, reason) VALUES ($1, $2, $3)",
-            &[&job_id, row, reason],
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(job_id)
+    store::jobs::get(pool, tenant.id, stored?).await
 }
 
 /// What a job file holds, read off the async threads: rows, failures, and
@@ -391,126 +316,6 @@ fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<
             "unknown job kind {other:?}; send text/csv or application/zip"
         ))),
     }
-}
-
-/// A job of a tenant, with its counts.
-///
-/// # Errors
-/// [`Error::NotFound`] when the tenant has no such job.
-pub async fn get(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
-    let client = pool.get().await?;
-    let job = client
-        .query_opt(
-            "SELECT j.kind, j.total, j.cancelled_at IS NOT NULL, \
-                 count(*) FILTER (WHERE m.status = 'ready'), \
-                 count(*) FILTER (WHERE m.status = 'failed'), \
-                 count(*) FILTER (WHERE m.status IN ('pending', 'processing')), \
-                 count(*) FILTER (WHERE m.status = 'cancelled'), \
-                 (SELECT count(*) FROM job_failures f WHERE f.job_id = j.id) \
-             FROM jobs j LEFT JOIN media m ON m.job_id = j.id \
-             WHERE j.id = $1 AND j.tenant_id = $2 \
-             GROUP BY j.id",
-            &[&id, &tenant_id],
-        )
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no job {id}")))?;
-    let failures = client
-        .query(
-            "SELECT row_number::bigint, NULL::bigint, NULL::text, reason FROM job_failures \
-             WHERE job_id = $1 \
-             UNION ALL \
-             SELECT job_row::bigint, id, external_id, coalesce(error, 'failed') FROM media \
-             WHERE job_id = $1 AND status = 'failed' \
-             ORDER BY 1 LIMIT 1000",
-            &[&id],
-        )
-        .await?
-        .iter()
-        .map(|r| RowFailure {
-            row: r.get(0),
-            media_id: r.get(1),
-            external_id: r.get(2),
-            reason: r.get(3),
-        })
-        .collect();
-    let cancelled_job: bool = job.get(2);
-    let pending: i64 = job.get(5);
-    let malformed: i64 = job.get(7);
-    let failed_items: i64 = job.get(4);
-    Ok(Job {
-        id,
-        kind: job.get(0),
-        status: if cancelled_job {
-            "cancelled"
-        } else if pending > 0 {
-            "running"
-        } else {
-            "done"
-        }
-        .to_owned(),
-        total: i64::from(job.get::<_, i32>(1)),
-        completed: job.get(3),
-        failed: failed_items + malformed,
-        pending,
-        cancelled: job.get(6),
-        failures,
-    })
-}
-
-/// A tenant's most recent jobs (at most `limit`, newest first), each as
-/// [`get`] gives it.
-///
-/// # Errors
-/// [`Error::Postgres`].
-pub async fn list(pool: &Pool, tenant_id: i32, limit: i64) -> Result<Vec<Job>> {
-    let ids: Vec<i64> = pool
-        .get()
-        .await?
-        .query(
-            "SELECT id FROM jobs WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
-            &[&tenant_id, &limit.clamp(1, 100)],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut jobs = Vec::with_capacity(ids.len());
-    for id in ids {
-        jobs.push(get(pool, tenant_id, id).await?);
-    }
-    Ok(jobs)
-}
-
-/// Cancels what of a job has not started: its queued tasks, whose items
-/// become `cancelled`. Items in work finish.
-///
-/// # Errors
-/// [`Error::NotFound`] when the tenant has no such job.
-pub async fn cancel(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
-    let mut client = pool.get().await?;
-    let tx = client.transaction().await?;
-    let n = tx
-        .execute(
-            "UPDATE jobs SET cancelled_at = coalesce(cancelled_at, now()) \
-             WHERE id = $1 AND tenant_id = $2",
-            &[&id, &tenant_id],
-        )
-        .await?;
-    if n == 0 {
-        return Err(Error::NotFound(format!("no job {id}")));
-    }
-    tx.execute(
-        "WITH cancelled AS ( \
-             UPDATE tasks t SET state = 'cancelled', finished_at = now() \
-             FROM media m WHERE m.id = t.media_id AND m.job_id = $1 AND t.state = 'queued' \
-             RETURNING t.media_id) \
-         UPDATE media SET status = 'cancelled', updated_at = now() \
-         WHERE id IN (SELECT media_id FROM cancelled) AND status = 'pending'",
-        &[&id],
-    )
-    .await?;
-    tx.commit().await?;
-    get(pool, tenant_id, id).await
 }
 
 #[cfg(test)]

@@ -1,26 +1,23 @@
 //! A tenant's fingerprint library in ClickHouse: the schema, and the
-//! statements of `sql/clickhouse/` (ingest, search, delete, stop list) run
+//! statements of `sql/clickhouse/` (ingest, search, delete) run
 //! with their parameters. The SQL files are the product; this module only
 //! carries them (compiled in, unchanged) and reads their answers.
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::{Float32Type, UInt32Type, UInt64Type};
 
-use crate::engine::{Engine, QueryOutput};
+use crate::clickhouse::{Engine, QueryOutput};
+use crate::config::ClickHouseConfig;
 use crate::error::{Error, Result};
 
 /// `sql/clickhouse/schema.sql`.
-pub const SCHEMA: &str = include_str!("../../sql/clickhouse/schema.sql");
+pub const SCHEMA: &str = include_str!("../../../sql/clickhouse/schema.sql");
 /// `sql/clickhouse/ingest.sql`.
-pub const INGEST: &str = include_str!("../../sql/clickhouse/ingest.sql");
+pub const INGEST: &str = include_str!("../../../sql/clickhouse/ingest.sql");
 /// `sql/clickhouse/search.sql`.
-pub const SEARCH: &str = include_str!("../../sql/clickhouse/search.sql");
+pub const SEARCH: &str = include_str!("../../../sql/clickhouse/search.sql");
 /// `sql/clickhouse/delete.sql`.
-pub const DELETE: &str = include_str!("../../sql/clickhouse/delete.sql");
-/// `sql/clickhouse/stop_list.sql`.
-pub const STOP_LIST: &str = include_str!("../../sql/clickhouse/stop_list.sql");
-/// `sql/clickhouse/purge.sql`.
-pub const PURGE: &str = include_str!("../../sql/clickhouse/purge.sql");
+pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
 
 /// One match of a search.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -46,6 +43,17 @@ pub fn statements(sql: &str) -> impl Iterator<Item = &str> {
         s.lines()
             .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
     })
+}
+
+/// Opens the configured ClickHouse ([`Engine::open`]) and creates the
+/// database and tables when missing.
+///
+/// # Errors
+/// As [`Engine::open`] and [`apply_schema`].
+pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
+    let engine = Engine::open(config)?;
+    apply_schema(&engine).await?;
+    Ok(engine)
 }
 
 /// Creates the database and tables when missing.
@@ -93,7 +101,7 @@ pub async fn search(
 }
 
 /// [`search`] with another form of the search statement (the same
-/// parameters and columns), such as [`search_full_scan`].
+/// parameters and columns), such as the benchmarks' variants of it.
 ///
 /// # Errors
 /// The engine's message.
@@ -119,82 +127,6 @@ pub async fn search_with(
     matches(&output)
 }
 
-/// [`SEARCH`] with its key lookup written so that no index can serve it:
-/// every row of `fp_keys` is read and tested against the same hash set of
-/// keys. The baseline the benchmarks set the search against; same
-/// parameters, same answers. `identity()` hides the key columns from
-/// ClickHouse's index analysis, which sees through `tenant_id + 0` and
-/// turns `has(array, (band, key))` into a key lookup.
-pub fn search_full_scan() -> String {
-    SEARCH.replace(
-        "WHERE tenant_id = {tenant:UInt32}\n                AND (band, key) IN (SELECT arrayJoin(lookups))",
-        "WHERE identity(tenant_id) = {tenant:UInt32}\n                AND identity((band, key)) IN (SELECT arrayJoin(lookups))",
-    )
-}
-
-/// Made-up key rows, for measuring searches over libraries larger than the
-/// media at hand: random keys and no fingerprint records, so they can be
-/// candidates, never matches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Synthetic {
-    /// Ten tenants (0 to 9) in turn, the 24 bands in turn, 2,000 rows per
-    /// media item 500 ms apart (a long sound's shape), media ids from
-    /// 100,000.
-    TenTenants,
-    /// Pictures of one tenant, [`SYNTHETIC_ROWS_PER_PICTURE`] rows each
-    /// laid out in bands as a real picture's are (16 in the global hash's
-    /// bands, the rest in the local features' eight), media ids from
-    /// 1,000,000.
-    Pictures {
-        /// Whose library grows.
-        tenant: u32,
-    },
-}
-
-/// Key rows of a made-up picture: as many as a real picture has on
-/// average (about 1,030 in the evaluation's corpus).
-pub const SYNTHETIC_ROWS_PER_PICTURE: u64 = 1024;
-
-/// Adds the made-up key rows numbered `rows` in `shape` to `fp_keys`, then
-/// merges its parts, as a library at rest would be (each unmerged part
-/// costs every lookup one more granule). The same numbers give the same
-/// rows: a library grows by asking for the next range.
-///
-/// # Errors
-/// The engine's message.
-pub async fn add_synthetic_keys(
-    engine: &Engine,
-    shape: Synthetic,
-    rows: std::ops::Range<u64>,
-) -> Result<()> {
-    const PER_PICTURE: u64 = SYNTHETIC_ROWS_PER_PICTURE;
-    let columns = match shape {
-        Synthetic::TenTenants => "number % 10, intDiv(number, 10) % 24, \
-             cityHash64(number) % 4294967296, 100000 + intDiv(number, 2000), \
-             (number % 2000) * 500, 0"
-            .to_owned(),
-        Synthetic::Pictures { tenant } => format!(
-            "{tenant}, if(number % {PER_PICTURE} < 16, number % {PER_PICTURE}, \
-             16 + (number % {PER_PICTURE} - 16) % 8), cityHash64(number) % 4294967296, \
-             1000000 + intDiv(number, {PER_PICTURE}), 0, number % {PER_PICTURE}"
-        ),
-    };
-    engine
-        .query(&format!(
-            "INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item) \
-             SELECT {columns} FROM numbers({}, {}) \
-             SETTINGS min_insert_block_size_rows = 10000000, \
-                      min_insert_block_size_bytes = 1000000000",
-            rows.start,
-            rows.end - rows.start
-        ))
-        .await?;
-    engine
-        .query("OPTIMIZE TABLE clickprint.fp_keys FINAL")
-        .await?;
-    Ok(())
-}
-
 /// Hides a media item from every search from now on.
 ///
 /// # Errors
@@ -206,23 +138,6 @@ pub async fn delete(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
             &[
                 ("tenant", tenant.to_string()),
                 ("media_id", media_id.to_string()),
-            ],
-        )
-        .await?;
-    Ok(())
-}
-
-/// Stop-lists the tenant's keys held by more than `max_rows` rows.
-///
-/// # Errors
-/// The engine's message.
-pub async fn refresh_stop_list(engine: &Engine, tenant: u32, max_rows: u64) -> Result<()> {
-    engine
-        .query_with_params(
-            STOP_LIST,
-            &[
-                ("tenant", tenant.to_string()),
-                ("max_rows", max_rows.to_string()),
             ],
         )
         .await?;
@@ -296,13 +211,5 @@ mod tests {
         let all: Vec<&str> = statements(SCHEMA).collect();
         assert_eq!(all.len(), 10, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
-        assert_eq!(statements(PURGE).count(), 2);
-    }
-
-    #[test]
-    fn the_full_scan_form_rewrites_the_key_lookup() {
-        let scan = search_full_scan();
-        assert!(scan.contains("identity((band, key)) IN"), "{scan}");
-        assert!(!scan.contains("(band, key) IN (SELECT arrayJoin(lookups))"));
     }
 }

@@ -4,20 +4,20 @@
 //! analyst credential holding its tenant's role and nothing else.
 //!
 //! The embedded engine (chDB) has no access management: there analysts go
-//! through [`crate::analyst`] (`POST /v1/sql`, `clickprint sql --tenant`),
+//! through [`crate::clickhouse::analyst`] (`POST /v1/sql`, `clickprint sql --tenant`),
 //! which applies the same scope and limits itself.
 
 use sha2::{Digest, Sha256};
 
-use crate::analyst::TABLES;
-use crate::engine::Engine;
+use crate::clickhouse::Engine;
+use crate::clickhouse::analyst::TABLES;
+use crate::clickhouse::library::statements;
 use crate::error::{Error, Result};
-use crate::library::statements;
 use crate::random_hex;
 
 /// What every tenant's analysts share, with `{service}` for the service's
 /// own user.
-pub const SHARED: &str = include_str!("../../sql/clickhouse/access.sql");
+pub const SHARED: &str = include_str!("../../../sql/clickhouse/access.sql");
 
 /// A new analyst credential: shown once, its password is not kept anywhere
 /// (the server stores a salted SHA-256).
@@ -105,12 +105,11 @@ pub fn user_statements(tenant: u32, user: &str, sha256_hex: &str, salt: &str) ->
 /// The salted hash ClickHouse checks a `sha256_hash` password against:
 /// hex SHA-256 of the password followed by the salt.
 pub fn password_hash(password: &str, salt: &str) -> String {
-    let digest = Sha256::digest(format!("{password}{salt}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&Sha256::digest(format!("{password}{salt}").as_bytes()))
 }
 
 /// The server engine, or a clear refusal for the others.
-fn server(engine: &Engine) -> Result<&crate::engine::ServerEngine> {
+fn server(engine: &Engine) -> Result<&crate::clickhouse::ServerEngine> {
     match engine {
         Engine::Server(server) => Ok(server),
         _ => Err(Error::Conflict(

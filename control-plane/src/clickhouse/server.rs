@@ -2,26 +2,14 @@
 //! `clickhouse` crate. Results travel as `ArrowStream`, so callers get the
 //! same Arrow record batches as from the embedded engine.
 
-use super::QueryOutput;
+use super::output::QueryOutput;
+use crate::config::ServerOptions;
 use crate::error::{Error, Result};
-
-/// How to reach the server.
-#[derive(Debug, Clone)]
-pub struct ServerOptions {
-    /// `http://host:8123` (the HTTP interface).
-    pub url: String,
-    /// The user to connect as.
-    pub user: Option<String>,
-    /// That user's password.
-    pub password: Option<String>,
-    /// The database statements run in by default.
-    pub database: Option<String>,
-}
 
 /// A handle to a ClickHouse server; cheap to clone.
 #[derive(Clone)]
 pub struct ServerEngine {
-    client: clickhouse::Client,
+    client: ::clickhouse::Client,
     url: String,
     user: String,
 }
@@ -37,7 +25,7 @@ impl std::fmt::Debug for ServerEngine {
 impl ServerEngine {
     /// Builds the client; nothing is sent until the first statement.
     pub fn new(options: &ServerOptions) -> Self {
-        let mut client = clickhouse::Client::default().with_url(&options.url);
+        let mut client = ::clickhouse::Client::default().with_url(&options.url);
         if let Some(user) = &options.user {
             client = client.with_user(user);
         }
@@ -112,7 +100,7 @@ impl ServerEngine {
 
     async fn run(
         &self,
-        client: clickhouse::Client,
+        client: ::clickhouse::Client,
         sql: &str,
         settings: &[(String, String)],
     ) -> Result<QueryOutput> {

@@ -18,14 +18,15 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 
+use crate::clickhouse::Engine;
 use crate::config::Config;
-use crate::engine::Engine;
-use crate::error::{Error, Result};
-use crate::media;
+use crate::error::Error;
+use crate::ids::{MediaId, TenantId};
 use crate::metrics::Metrics;
 use crate::probe::probe;
-use crate::queue::{self, AfterFailure, Claimed};
-use crate::tenants::Tenant;
+use crate::store::media::{self, WorkItem};
+use crate::store::queue::{self, AfterFailure, Claimed};
+use crate::store::tenants;
 
 /// Longest a preview may take (a long video decodes once more for it).
 const PREVIEW_TIMEOUT: Duration = Duration::from_secs(600);
@@ -163,14 +164,7 @@ pub async fn run(
 /// older than an hour (the per-minute quota needs the current minute only),
 /// and remove uploads left by requests that died before making their item.
 async fn chores(ctx: &WorkerContext) {
-    if let Ok(client) = ctx.pool.get().await {
-        let _ = client
-            .execute(
-                "DELETE FROM request_counts WHERE minute < now() - interval '1 hour'",
-                &[],
-            )
-            .await;
-    }
+    let _ = tenants::forget_request_counts(&ctx.pool).await;
     let uploads = ctx.data_dir.join("uploads");
     if let Ok(mut entries) = tokio::fs::read_dir(&uploads).await {
         while let Ok(Some(entry)) = entries.next_entry().await {
@@ -225,7 +219,7 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
                     return;
                 }
             };
-            if let Err(e) = set_status(
+            if let Err(e) = media::set_status(
                 &ctx.pool,
                 task.media_id,
                 media_status,
@@ -253,44 +247,18 @@ async fn renew_while_working(ctx: &WorkerContext, name: &str, task: &Claimed) {
     }
 }
 
-async fn set_status(pool: &Pool, media_id: i64, status: &str, error: Option<&str>) -> Result<()> {
-    let client = pool.get().await?;
-    client
-        .execute(
-            "UPDATE media SET status = $2, error = $3, updated_at = now() \
-             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
-            &[&media_id, &status, &error],
-        )
-        .await?;
-    Ok(())
-}
-
 async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), TaskError> {
-    let client = ctx.pool.get().await.map_err(Error::from)?;
-    let row = client
-        .query_opt(
-            "SELECT m.source, m.status, t.name, t.modalities FROM media m \
-             JOIN tenants t ON t.id = m.tenant_id WHERE m.id = $1",
-            &[&task.media_id],
-        )
-        .await
-        .map_err(Error::from)?
+    let WorkItem {
+        source,
+        status,
+        tenant,
+    } = media::work_item(&ctx.pool, task.media_id)
+        .await?
         .ok_or_else(|| TaskError::permanent("the media item is gone"))?;
-    drop(client);
-    let source: String = row.get(0);
-    let status: String = row.get(1);
     if status == "deleted" || status == "cancelled" {
         return Ok(());
     }
-    let tenant = Tenant {
-        id: task.tenant_id,
-        name: row.get(2),
-        modalities: row.get(3),
-        max_assets: None,
-        requests_per_minute: None,
-        disabled: false,
-    };
-    set_status(&ctx.pool, task.media_id, "processing", None).await?;
+    media::set_status(&ctx.pool, task.media_id, "processing", None).await?;
     let path = media::file_path(&ctx.data_dir, task.tenant_id, task.media_id);
     if clickprint_fetch::is_url(&source) {
         if !path.is_file() {
@@ -305,7 +273,7 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
     let name_in_messages = |message: String| message.replace(&path.display().to_string(), &source);
 
     let (digest, bytes) = hash_file(&path).await?;
-    if link_duplicate(&ctx.pool, task, &digest, bytes).await? {
+    if media::link_duplicate(&ctx.pool, task.tenant_id, task.media_id, &digest, bytes).await? {
         // Same bytes as an item already fingerprinted: the file adds nothing.
         let _ = tokio::fs::remove_file(&path).await;
         return Ok(());
@@ -324,10 +292,10 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
             name_in_messages(e.to_string())
         );
     }
-    let ingest = crate::library::ingest(
+    let ingest = crate::clickhouse::library::ingest(
         &ctx.engine,
-        u32::try_from(task.tenant_id).unwrap_or(0),
-        u64::try_from(task.media_id).unwrap_or(0),
+        TenantId(task.tenant_id).clickhouse()?,
+        MediaId(task.media_id).clickhouse()?,
         &path.display().to_string(),
     )
     .await;
@@ -341,22 +309,15 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
             TaskError::transient(message)
         });
     }
-    let client = ctx.pool.get().await.map_err(Error::from)?;
-    client
-        .execute(
-            "UPDATE media SET status = 'ready', error = NULL, modality = $2, duration_ms = $3, \
-                 bytes = $4, sha256 = $5, updated_at = now() \
-             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
-            &[
-                &task.media_id,
-                &probed.modality,
-                &i64::try_from(probed.duration_ms).unwrap_or(i64::MAX),
-                &bytes,
-                &digest,
-            ],
-        )
-        .await
-        .map_err(Error::from)?;
+    media::mark_ready(
+        &ctx.pool,
+        task.media_id,
+        &probed.modality,
+        i64::try_from(probed.duration_ms).unwrap_or(i64::MAX),
+        bytes,
+        &digest,
+    )
+    .await?;
     Ok(())
 }
 
@@ -428,30 +389,4 @@ async fn hash_file(path: &Path) -> std::result::Result<(Vec<u8>, i64), TaskError
     .await
     .map_err(|e| TaskError::transient(format!("hashing: {e}")))?
     .map_err(|e| TaskError::transient(format!("hashing the file: {e}")))
-}
-
-/// Links the item to a ready item of the tenant with the same bytes, if
-/// there is one; true when linked.
-async fn link_duplicate(
-    pool: &Pool,
-    task: &Claimed,
-    digest: &[u8],
-    bytes: i64,
-) -> std::result::Result<bool, TaskError> {
-    let client = pool.get().await.map_err(Error::from)?;
-    let n = client
-        .execute(
-            "UPDATE media m SET status = 'ready', error = NULL, fingerprints_of = o.id, \
-                 modality = o.modality, duration_ms = o.duration_ms, bytes = $3, sha256 = $4, \
-                 updated_at = now() \
-             FROM (SELECT id, modality, duration_ms FROM media \
-                   WHERE tenant_id = $2 AND sha256 = $4 AND status = 'ready' \
-                     AND fingerprints_of IS NULL AND id != $1 \
-                   ORDER BY id LIMIT 1) o \
-             WHERE m.id = $1 AND m.status NOT IN ('deleted', 'cancelled')",
-            &[&task.media_id, &task.tenant_id, &bytes, &digest],
-        )
-        .await
-        .map_err(Error::from)?;
-    Ok(n == 1)
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use tokio_postgres::Row;
 
 use crate::error::{Error, Result};
-use crate::tenants::Tenant;
+use crate::store::tenants::Tenant;
 
 /// A media item as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -503,4 +503,162 @@ pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
         jobs,
         failures,
     })
+}
+
+/// What a worker needs of an item to work its task: where the media is,
+/// the item's status, and its tenant's name and modalities.
+#[derive(Debug, Clone)]
+pub struct WorkItem {
+    /// A URL, or `upload:<file name>`.
+    pub source: String,
+    /// The item's status now.
+    pub status: String,
+    /// Its tenant; only `id`, `name` and `modalities` are read.
+    pub tenant: Tenant,
+}
+
+/// The item `media_id` as a worker sees it, if it still exists.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn work_item(pool: &Pool, media_id: i64) -> Result<Option<WorkItem>> {
+    let row = pool
+        .get()
+        .await?
+        .query_opt(
+            "SELECT m.source, m.status, t.id, t.name, t.modalities FROM media m \
+             JOIN tenants t ON t.id = m.tenant_id WHERE m.id = $1",
+            &[&media_id],
+        )
+        .await?;
+    Ok(row.map(|row| WorkItem {
+        source: row.get(0),
+        status: row.get(1),
+        tenant: Tenant {
+            id: row.get(2),
+            name: row.get(3),
+            modalities: row.get(4),
+            max_assets: None,
+            requests_per_minute: None,
+            disabled: false,
+        },
+    }))
+}
+
+/// Sets an item's status and error, unless it was deleted or cancelled
+/// meanwhile.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn set_status(
+    pool: &Pool,
+    media_id: i64,
+    status: &str,
+    error: Option<&str>,
+) -> Result<()> {
+    pool.get()
+        .await?
+        .execute(
+            "UPDATE media SET status = $2, error = $3, updated_at = now() \
+             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
+            &[&media_id, &status, &error],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Marks a fingerprinted item ready, with what the probe and the hash
+/// found, unless it was deleted or cancelled meanwhile.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn mark_ready(
+    pool: &Pool,
+    media_id: i64,
+    modality: &str,
+    duration_ms: i64,
+    bytes: i64,
+    sha256: &[u8],
+) -> Result<()> {
+    pool.get()
+        .await?
+        .execute(
+            "UPDATE media SET status = 'ready', error = NULL, modality = $2, duration_ms = $3, \
+                 bytes = $4, sha256 = $5, updated_at = now() \
+             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
+            &[&media_id, &modality, &duration_ms, &bytes, &sha256],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Links the item to a ready item of the tenant with the same bytes, if
+/// there is one; true when linked.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn link_duplicate(
+    pool: &Pool,
+    tenant_id: i32,
+    media_id: i64,
+    sha256: &[u8],
+    bytes: i64,
+) -> Result<bool> {
+    let n = pool
+        .get()
+        .await?
+        .execute(
+            "UPDATE media m SET status = 'ready', error = NULL, fingerprints_of = o.id, \
+                 modality = o.modality, duration_ms = o.duration_ms, bytes = $3, sha256 = $4, \
+                 updated_at = now() \
+             FROM (SELECT id, modality, duration_ms FROM media \
+                   WHERE tenant_id = $2 AND sha256 = $4 AND status = 'ready' \
+                     AND fingerprints_of IS NULL AND id != $1 \
+                   ORDER BY id LIMIT 1) o \
+             WHERE m.id = $1 AND m.status NOT IN ('deleted', 'cancelled')",
+            &[&media_id, &tenant_id, &bytes, &sha256],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The items of job `job`, in order.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn of_job(pool: &Pool, job: i64) -> Result<Vec<i64>> {
+    Ok(pool
+        .get()
+        .await?
+        .query(
+            "SELECT id FROM media WHERE job_id = $1 ORDER BY id",
+            &[&job],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// How many of `ids` are finished (ready, failed, cancelled or deleted),
+/// and the failures as `(id, external id or source, reason)`.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn progress(pool: &Pool, ids: &[i64]) -> Result<(usize, Vec<(i64, String, String)>)> {
+    let rows = pool
+        .get()
+        .await?
+        .query(
+            "SELECT id, coalesce(external_id, source), status, coalesce(error, '') FROM media \
+             WHERE id = ANY($1) AND status NOT IN ('pending', 'processing')",
+            &[&ids],
+        )
+        .await?;
+    let failed = rows
+        .iter()
+        .filter(|r| r.get::<_, String>(2) == "failed")
+        .map(|r| (r.get(0), r.get(1), r.get(3)))
+        .collect();
+    Ok((rows.len(), failed))
 }

@@ -5,13 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::app::jobs;
+use crate::app::search::{self, Answer};
+use crate::app::stores::Stores;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::jobs;
-use crate::media::{self, NewMedia};
-use crate::search::{self, Answer};
-use crate::stores::Stores;
-use crate::tenants::{self, NewTenant, Tenant};
+use crate::store::media::{self, NewMedia};
+use crate::store::tenants::{self, NewTenant, Tenant};
 
 /// Creates a tenant; its id.
 ///
@@ -119,7 +119,7 @@ pub async fn ingest(
             .await;
             let _ = tokio::fs::remove_file(&copy).await;
             let job = job?;
-            let rows = job_media(stores, job.id).await?;
+            let rows = media::of_job(stores.postgres.pool(), job.id).await?;
             accepted.media.extend(rows);
             accepted.failed_rows.extend(
                 job.failures
@@ -169,41 +169,6 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-async fn job_media(stores: &Stores, job: i64) -> Result<Vec<i64>> {
-    let client = stores.postgres.pool().get().await?;
-    Ok(client
-        .query(
-            "SELECT id FROM media WHERE job_id = $1 ORDER BY id",
-            &[&job],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect())
-}
-
-/// How many of `ids` are finished (ready, failed, cancelled or deleted),
-/// and the failures as `(id, external id, reason)`.
-///
-/// # Errors
-/// [`Error::Postgres`].
-pub async fn progress(stores: &Stores, ids: &[i64]) -> Result<(usize, Vec<(i64, String, String)>)> {
-    let client = stores.postgres.pool().get().await?;
-    let rows = client
-        .query(
-            "SELECT id, coalesce(external_id, source), status, coalesce(error, '') FROM media \
-             WHERE id = ANY($1) AND status NOT IN ('pending', 'processing')",
-            &[&ids],
-        )
-        .await?;
-    let failed = rows
-        .iter()
-        .filter(|r| r.get::<_, String>(2) == "failed")
-        .map(|r| (r.get(0), r.get(1), r.get(3)))
-        .collect();
-    Ok((rows.len(), failed))
-}
-
 /// Waits until every item is finished, calling `tick(done, total)` as it
 /// goes. When this process owns the stores nobody else works the queue, so
 /// it runs workers itself meanwhile.
@@ -220,7 +185,7 @@ pub async fn wait(
         .owned()
         .then(|| stores.start_workers(config, config.workers.max(1)));
     let outcome = loop {
-        match progress(stores, ids).await {
+        match media::progress(stores.postgres.pool(), ids).await {
             Ok((done, failed)) => {
                 tick(done, ids.len());
                 if done >= ids.len() {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::engine::{Engine, EngineKind};
+use crate::clickhouse::{Engine, EngineKind};
 use crate::store::PostgresStore;
 
 /// How long one store may take to answer a health check.
