@@ -47,7 +47,7 @@ start_service() { # data dir, workers -> sets url, token
 
 tenant_key() { # name -> key
     local id
-    id="$(curl -sf -XPOST "$url/v1/admin/tenants" -H "Authorization: Bearer $token" -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')"
+    id="$(curl -sf -XPOST "$url/v1/admin/tenants" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')"
     curl -sf -XPOST "$url/v1/admin/tenants/$id/keys" -H "Authorization: Bearer $token" | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])'
 }
 

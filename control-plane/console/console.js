@@ -1,7 +1,8 @@
-// The clickprint web console: sign in with an API key (kept by the server
-// in an HttpOnly cookie), look at the library and its jobs, search and see
-// where each match sits. Plain DOM, no framework; text from the API is
-// only ever set as text, never as HTML.
+// The clickprint web console: sign in with an API key (traded by the
+// server for a session in an HttpOnly cookie), look at the library and its
+// jobs, search and see where each match sits. Plain DOM, no framework, no
+// inline script or style (the content security policy allows neither);
+// text from the API is only ever set as text, never as HTML.
 
 const $ = (selector) => document.querySelector(selector);
 const state = { tenant: null, timers: [] };
@@ -35,6 +36,8 @@ function element(tag, attributes = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "text") node.textContent = value;
     else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    // Through the CSSOM: the content security policy refuses style attributes.
+    else if (name === "style") node.style.cssText = value;
     else node.setAttribute(name, value === true ? "" : String(value));
   }
   for (const child of children) {

@@ -71,6 +71,17 @@ pub struct RawConfig {
     pub search_top_k: u32,
     /// The score a match needs when the request does not say (0..1).
     pub search_min_score: f32,
+    /// Whether browsers reach the service over HTTPS (a TLS proxy in
+    /// front): the console's cookie is then `Secure` and its requests must
+    /// come from an `https://` origin.
+    pub behind_tls: bool,
+    /// A client has this long to send a request's headers, s; a connection
+    /// that does not is closed (an idle kept-alive one too).
+    pub header_read_timeout_secs: u64,
+    /// A separate address serving `GET /metrics` without credentials (for a
+    /// scraper on a private network); unset means `/metrics` only on
+    /// `listen`, behind the admin token.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for RawConfig {
@@ -100,6 +111,9 @@ impl Default for RawConfig {
             fetch_allow_private: false,
             search_top_k: 10,
             search_min_score: 0.3,
+            behind_tls: false,
+            header_read_timeout_secs: 10,
+            metrics_listen: None,
         }
     }
 }
@@ -262,6 +276,12 @@ pub struct Config {
     pub search_top_k: u32,
     /// Default score threshold.
     pub search_min_score: f32,
+    /// Whether browsers reach the service over HTTPS.
+    pub behind_tls: bool,
+    /// How long a client has to send a request's headers.
+    pub header_read_timeout: std::time::Duration,
+    /// Where `/metrics` is served without credentials, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -278,6 +298,19 @@ impl Config {
                 raw.listen
             ))
         })?;
+        let metrics_listen = match raw.metrics_listen.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|e| {
+                Error::Config(format!(
+                    "metrics_listen: `{text}` is not a socket address ({e})"
+                ))
+            })?),
+        };
+        if raw.header_read_timeout_secs == 0 {
+            return Err(Error::Config(
+                "header_read_timeout_secs must be at least 1".into(),
+            ));
+        }
         if raw.postgres_pool_size == 0 {
             return Err(Error::Config(
                 "postgres_pool_size must be at least 1".into(),
@@ -359,6 +392,9 @@ impl Config {
             fetch,
             search_top_k: raw.search_top_k,
             search_min_score: raw.search_min_score,
+            behind_tls: raw.behind_tls,
+            header_read_timeout: std::time::Duration::from_secs(raw.header_read_timeout_secs),
+            metrics_listen,
         })
     }
 }

@@ -79,6 +79,16 @@ pub enum Error {
     #[error("{0}")]
     TooLarge(String),
 
+    /// A request body of a type the endpoint does not take, e.g. a JSON
+    /// body sent as `text/plain` (the caller's fault; HTTP 415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+
+    /// A well-formed request asking for a value out of range, e.g. a
+    /// negative quota (the caller's fault; HTTP 422).
+    #[error("{0}")]
+    Unprocessable(String),
+
     /// Media the decoder refused, or a download that failed (the caller's
     /// media or URL; HTTP 422 where a request waits for it).
     #[error("{0}")]
@@ -145,6 +155,8 @@ impl Error {
                 | Error::Conflict(_)
                 | Error::QuotaExceeded(_)
                 | Error::TooLarge(_)
+                | Error::UnsupportedMediaType(_)
+                | Error::Unprocessable(_)
                 | Error::Media(_)
         )
     }

@@ -15,10 +15,11 @@
 //! 3. [`datadir`] (who owns the data directory), [`metrics`] and [`probe`]
 //!    (what a media file is, asked of `clickprint-udf`).
 //! 4. The stores, side by side and unaware of each other: [`store`], every
-//!    Postgres statement (tenants, media, jobs, the task queue, the private
-//!    cluster); [`clickhouse`], the engines (embedded, server, through a
-//!    running service) and every ClickHouse statement (the library's
-//!    schema, ingest, search and delete; analysts' scoped SQL and users).
+//!    Postgres statement (tenants, console sessions, media, jobs, the task
+//!    queue, the private cluster); [`clickhouse`], the engines (embedded,
+//!    server, through a running service) and every ClickHouse statement
+//!    (the library's schema, ingest, search and delete; analysts' scoped
+//!    SQL and users).
 //! 5. [`app`]: what the product does with both stores: search, bulk jobs,
 //!    ingest workers, the command-line operations, health, and the wiring
 //!    that opens the stores for a tool ([`app::stores`]).

@@ -85,12 +85,30 @@ async fn run_http(
         pid: std::process::id(),
         url: format!("http://{addr}"),
     })?;
+    let metrics = match config.metrics_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::io(format!("listening on {at} (metrics_listen)"), e))?,
+        ),
+        None => None,
+    };
     on_listening(addr);
-    warp::serve(http::routes(state))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
+    let shutdown = futures_util::FutureExt::shared(shutdown);
+    let timeout = config.header_read_timeout;
+    let metrics = async {
+        if let Some(listener) = metrics {
+            let routes = http::metrics_routes(Arc::clone(&state));
+            http::server::serve(listener, routes, timeout, shutdown.clone()).await;
+        }
+    };
+    let api = http::server::serve(
+        listener,
+        http::routes(state.clone()),
+        timeout,
+        shutdown.clone(),
+    );
+    tokio::join!(api, metrics);
     Ok(())
 }
 

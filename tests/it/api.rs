@@ -211,7 +211,7 @@ fn a_library_ingested_every_way_finds_its_copies() {
     let media = dir.path().join("media-files");
     std::fs::create_dir_all(&media).unwrap();
     let served = file_server(&media);
-    let (service, admin) = service(dir.path(), &[]);
+    let (_service, admin) = service(dir.path(), &[]);
     let (_, api) = tenant(&admin, json!({"name": "acme"}));
 
     // 84 pictures, 12 tracks, 6 videos: 102 items.
@@ -422,10 +422,10 @@ fn a_library_ingested_every_way_finds_its_copies() {
     );
 
     // Metrics saw it all.
-    let metrics = reqwest::blocking::get(format!("{}/metrics", service.url))
-        .unwrap()
-        .text()
-        .unwrap();
+    // The operators' token opens them.
+    let (status, metrics) = admin.get("/metrics");
+    assert_eq!(status, 200, "{metrics}");
+    let metrics = metrics.as_str().unwrap_or_default();
     for needle in [
         "clickprint_queue_depth 0",
         "clickprint_task_duration_seconds_count{outcome=\"done\"} 102",
@@ -757,9 +757,9 @@ fn a_cancelled_job_leaves_nothing_to_do() {
     let (_, page) = api.get("/v1/media?status=cancelled");
     assert_eq!(page["media"].as_array().unwrap().len(), 3, "{page}");
     // The metrics' queue depth counts no cancelled task.
-    let metrics = reqwest::blocking::get(format!("{}/metrics", admin.url))
-        .unwrap()
-        .text()
-        .unwrap();
+    // The operators' token opens them.
+    let (status, metrics) = admin.get("/metrics");
+    assert_eq!(status, 200, "{metrics}");
+    let metrics = metrics.as_str().unwrap_or_default();
     assert!(metrics.contains("clickprint_queue_depth 0"), "{metrics}");
 }

@@ -180,15 +180,36 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         response.bytes().unwrap().as_ref(),
         &std::fs::read(&clip).unwrap()[100..200]
     );
+    // The other tenant signs in as its console does.
+    let signed_in = client
+        .post(format!("{}/v1/session", service.url))
+        .header("origin", &service.url)
+        .json(&json!({ "key": other_key }))
+        .send()
+        .unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let other_cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     for url in [&thumb, &original] {
         let response = client.get(url).bearer_auth(&other_key).send().unwrap();
         assert_eq!(response.status(), 404, "{url} for another tenant");
         let response = client
             .get(url)
-            .header("cookie", format!("clickprint_key={other_key}"))
+            .header("cookie", &other_cookie)
             .send()
             .unwrap();
         assert_eq!(response.status(), 404, "{url} with another tenant's cookie");
+        let response = client
+            .get(url)
+            .header("cookie", format!("clickprint_session={key}"))
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 401, "{url} with a key for a cookie");
         assert_eq!(client.get(url).send().unwrap().status(), 401, "{url}");
     }
     // A path that tries to climb out is refused before any file is read.

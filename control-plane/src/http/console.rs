@@ -1,22 +1,21 @@
 //! The web console (`/console/`): its static files, compiled into the
-//! binary; the session cookie it signs in with; and the media files it
+//! binary (it signs in with [`super::session`]); and the media files it
 //! shows (`/v1/files/...`: originals with HTTP range requests, previews),
 //! each checked against the caller's tenant before a byte is read.
 
 use std::sync::Arc;
 
 use warp::filters::BoxedFilter;
-use warp::http::{StatusCode, header};
+use warp::http::header;
 use warp::path::Peek;
 use warp::{Filter, Reply};
 
-use super::reply::{Response, error_reply, json};
-use super::request::{AppState, BodyStream as Body, COOKIE, Request, api_key, read_json, request};
+use super::guard;
+use super::reply::error_reply;
+use super::request::{AppState, Request, request};
+use super::session::{self, Quota};
 use crate::error::Error;
-use crate::store::{media, tenants};
-
-/// How long a console session lasts, seconds.
-const SESSION_SECONDS: u32 = 12 * 3600;
+use crate::store::media;
 
 /// The console's files: (name, content type, body).
 const ASSETS: [(&str, &str, &str); 3] = [
@@ -66,47 +65,6 @@ fn asset(name: &str) -> warp::reply::Response {
     }
 }
 
-fn cookie(value: &str, max_age: u32) -> String {
-    format!("{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
-}
-
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SessionRequest {
-    key: String,
-}
-
-/// Signs the console in: the key is checked, then kept in the cookie.
-pub(super) async fn create_session(state: Arc<AppState>, _: Request, body: Body) -> Response {
-    let request: SessionRequest = read_json(body).await?;
-    let key = request.key.trim();
-    let tenant = tenants::authenticate(state.postgres.pool(), Some(key)).await?;
-    let mut reply = json(&tenant, StatusCode::OK);
-    reply.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie(key, SESSION_SECONDS)
-            .parse()
-            .map_err(|_| Error::Unauthorized("that key cannot be kept in a cookie".into()))?,
-    );
-    Ok(reply)
-}
-
-/// Who the session (or the key) is.
-pub(super) async fn get_session(state: Arc<AppState>, req: Request, _: Body) -> Response {
-    let tenant = tenants::authenticate(state.postgres.pool(), api_key(&req)).await?;
-    Ok(json(&tenant, StatusCode::OK))
-}
-
-/// Signs the console out: the cookie is cleared.
-pub(super) async fn delete_session(_: Arc<AppState>, _: Request, _: Body) -> Response {
-    let mut reply = warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response();
-    reply.headers_mut().insert(
-        header::SET_COOKIE,
-        cookie("", 0).parse().expect("a plain header value"),
-    );
-    Ok(reply)
-}
-
 /// A file request refused before the file is looked at.
 #[derive(Debug)]
 pub(super) struct Refused(pub Error);
@@ -133,7 +91,7 @@ fn parse_file_path(path: &str) -> Option<(i32, i64)> {
 }
 
 async fn authorize(state: &AppState, path: &str, req: &Request) -> Result<(), Error> {
-    let tenant = tenants::authenticate(state.postgres.pool(), api_key(req)).await?;
+    let tenant = session::tenant(state, req, Quota::FreeForSessions).await?;
     let not_found = || Error::NotFound(format!("no file {path}"));
     let (owner, id) = parse_file_path(path).ok_or_else(not_found)?;
     // Another tenant's files are "not found", the same as missing ones.
@@ -169,6 +127,11 @@ pub(super) fn files(state: &Arc<AppState>) -> BoxedFilter<(warp::reply::Response
             reply.headers_mut().insert(
                 header::CACHE_CONTROL,
                 "private, max-age=86400".parse().expect("a header"),
+            );
+            // Opened on its own, a file is inert.
+            reply.headers_mut().insert(
+                header::CONTENT_SECURITY_POLICY,
+                header::HeaderValue::from_static(guard::FILE_CSP),
             );
             reply
         })

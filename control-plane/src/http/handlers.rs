@@ -9,8 +9,10 @@ use serde::Deserialize;
 use warp::Reply;
 use warp::http::StatusCode;
 
+use super::input;
 use super::reply::{Response, json, no_content, output_reply};
-use super::request::{AppState, BodyStream as Body, Request, api_key, read_json, token_matches};
+use super::request::{AppState, BodyStream as Body, Request, read_json, token_matches};
+use super::session::{self, Quota};
 use super::upload::{self, Received};
 use crate::app::health::Health;
 use crate::app::{jobs, search as searching};
@@ -33,7 +35,7 @@ fn admin(state: &AppState, req: &Request) -> Result<()> {
 }
 
 async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
-    tenants::authenticate(state.postgres.pool(), api_key(req)).await
+    session::tenant(state, req, Quota::Count).await
 }
 
 /// The query string, percent-decoded, as a map.
@@ -63,16 +65,23 @@ pub(super) async fn healthz(state: Arc<AppState>, _: Request, _: Body) -> Respon
     Ok(json(&health, status))
 }
 
-pub(super) async fn metrics(state: Arc<AppState>, _: Request, _: Body) -> Response {
+/// `GET /metrics` on the main address: operators only.
+pub(super) async fn metrics(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    admin(&state, &req)?;
+    Ok(metrics_text(state).await)
+}
+
+/// The metrics in Prometheus' text format.
+pub(super) async fn metrics_text(state: Arc<AppState>) -> warp::reply::Response {
     let depth = crate::store::queue::depth(state.postgres.pool())
         .await
         .unwrap_or(-1);
-    Ok(warp::reply::with_header(
+    warp::reply::with_header(
         state.metrics.render(depth),
         "content-type",
         "text/plain; version=0.0.4",
     )
-    .into_response())
+    .into_response()
 }
 
 pub(super) async fn openapi(_: Arc<AppState>, _: Request, _: Body) -> Response {
@@ -93,7 +102,7 @@ struct SqlRequest {
 
 pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let request: SqlRequest = read_json(body).await?;
+    let request: SqlRequest = read_json(&req, body).await?;
     if let Some(tenant) = request.tenant {
         if !request.params.is_empty() {
             return Err(Error::BadRequest(
@@ -128,7 +137,7 @@ struct TenantSqlRequest {
 /// ([`crate::clickhouse::analyst`]): checked, read-only, limited.
 pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let request: TenantSqlRequest = read_json(body).await?;
+    let request: TenantSqlRequest = read_json(&req, body).await?;
     let output = analyst::run(
         &state.engine,
         TenantId(tenant.id).clickhouse()?,
@@ -141,7 +150,9 @@ pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -
 
 pub(super) async fn create_tenant(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let new: NewTenant = read_json(body).await?;
+    let new: NewTenant = read_json(&req, body).await?;
+    input::text("name", &new.name)?;
+    input::quotas(new.max_assets, new.requests_per_minute)?;
     let tenant = tenants::create(state.postgres.pool(), &new).await?;
     Ok(json(&tenant, StatusCode::CREATED))
 }
@@ -159,8 +170,12 @@ pub(super) async fn change_tenant(
     body: Body,
 ) -> Response {
     admin(&state, &req)?;
-    let change: TenantChange = read_json(body).await?;
+    let change: TenantChange = read_json(&req, body).await?;
+    input::quotas(change.max_assets, change.requests_per_minute)?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
+    if tenant.disabled {
+        store::sessions::end_for_tenant(state.postgres.pool(), id).await?;
+    }
     Ok(json(&tenant, StatusCode::OK))
 }
 
@@ -173,7 +188,8 @@ struct KeyRequest {
 
 pub(super) async fn issue_key(id: i32, state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
-    let request: KeyRequest = read_json(body).await?;
+    let request: KeyRequest = read_json(&req, body).await?;
+    input::text("name", &request.name)?;
     let key = tenants::issue_key(state.postgres.pool(), id, &request.name).await?;
     Ok(json(&key, StatusCode::CREATED))
 }
@@ -194,6 +210,7 @@ pub(super) async fn revoke_key(
 ) -> Response {
     admin(&state, &req)?;
     tenants::revoke_key(state.postgres.pool(), id, key_id).await?;
+    store::sessions::end_for_key(state.postgres.pool(), key_id).await?;
     Ok(no_content())
 }
 
@@ -297,7 +314,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
             Some(file),
         )
     } else {
-        let request: MediaRequest = read_json(body).await?;
+        let request: MediaRequest = read_json(&req, body).await?;
         if !clickprint_fetch::is_url(&request.url) {
             return Err(Error::BadRequest(format!(
                 "`url` must be an http(s) URL, not {:?}",
@@ -316,6 +333,16 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
     };
     let (new, _received) = new;
+    let source = if new.upload.is_some() {
+        "filename"
+    } else {
+        "url"
+    };
+    input::text(source, &new.source)?;
+    if let Some(external_id) = &new.external_id {
+        input::text("external_id", external_id)?;
+    }
+    input::json("metadata", &new.metadata)?;
     let media = media::create(pool, data_dir, &tenant, new).await?;
     Ok(json(&media, StatusCode::ACCEPTED))
 }
@@ -475,7 +502,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
         (file, top_k, min_score)
     } else {
-        let request: SearchRequest = read_json(body).await?;
+        let request: SearchRequest = read_json(req, body).await?;
         let file = fetch_query(state, &request.url).await?;
         timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
         (file, request.top_k, request.min_score)

@@ -5,15 +5,22 @@
 //! (`reply::error_reply`).
 //!
 //! Inside, from the bottom up: `request` (the shared state, the request's
-//! parts and body, who is calling) and `reply` (answers and errors);
-//! [`upload`] (multipart bodies); `handlers` (one function per endpoint)
-//! and `console` (the web console's files and session); this module, the
-//! router over them.
+//! parts and JSON body, the operators' token) and `reply` (answers and
+//! errors); `input` (checks on request values) and [`upload`] (multipart
+//! bodies); `guard` (the same-origin check and the security headers);
+//! `session` (who is calling: an API key or the console's session, and
+//! signing the console in and out); `handlers` (one function per endpoint)
+//! and `console` (the web console's files); this module, the router over
+//! them. [`server`] serves the router, with a header read timeout.
 
 mod console;
+mod guard;
 mod handlers;
+mod input;
 mod reply;
 mod request;
+pub mod server;
+mod session;
 pub mod upload;
 
 pub use request::AppState;
@@ -232,17 +239,17 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
         Endpoint::CreateSession => to!(
             warp::path!("v1" / "session"),
             warp::post(),
-            console::create_session
+            session::create_session
         ),
         Endpoint::GetSession => to!(
             warp::path!("v1" / "session"),
             warp::get(),
-            console::get_session
+            session::get_session
         ),
         Endpoint::DeleteSession => to!(
             warp::path!("v1" / "session"),
             warp::delete(),
-            console::delete_session
+            session::delete_session
         ),
         Endpoint::Files => console::files(state),
         Endpoint::IssueAnalyst => to!(
@@ -262,7 +269,7 @@ fn respond(result: Result<warp::reply::Response, Error>) -> warp::reply::Respons
     result.unwrap_or_else(|e| error_reply(&e))
 }
 
-/// All routes.
+/// All routes, each response with the security headers.
 pub fn routes(
     state: Arc<AppState>,
 ) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
@@ -294,6 +301,25 @@ pub fn routes(
         };
         Ok::<_, std::convert::Infallible>(message(status, &text))
     })
+    .unify()
+    .map(guard::security_headers)
+}
+
+/// `GET /metrics` alone, without credentials, for the `metrics_listen`
+/// address.
+pub fn metrics_routes(
+    state: Arc<AppState>,
+) -> impl Filter<Extract = (impl Reply,), Error = std::convert::Infallible> + Clone {
+    warp::path!("metrics")
+        .and(warp::get())
+        .then(move || handlers::metrics_text(Arc::clone(&state)))
+        .recover(|_: Rejection| async {
+            Ok::<_, std::convert::Infallible>(message(
+                StatusCode::NOT_FOUND,
+                "only /metrics is served here",
+            ))
+        })
+        .unify()
 }
 
 #[cfg(test)]

@@ -44,6 +44,8 @@ pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Executable {
             code: ErrorCode::Transient,

@@ -385,12 +385,30 @@ pub async fn authenticate(pool: &Pool, key: Option<&str>) -> Result<Tenant> {
         return Err(unauthorized());
     }
     let tenant = Tenant::from_row(&row);
+    require_enabled(&tenant)?;
+    count_request(&client, &tenant).await?;
+    Ok(tenant)
+}
+
+/// [`Error::Forbidden`] when an operator disabled the tenant.
+///
+/// # Errors
+/// As said.
+pub(crate) fn require_enabled(tenant: &Tenant) -> Result<()> {
     if tenant.disabled {
         return Err(Error::Forbidden(format!(
             "tenant {} is disabled",
             tenant.name
         )));
     }
+    Ok(())
+}
+
+/// Counts a request against the tenant's per-minute quota.
+///
+/// # Errors
+/// [`Error::QuotaExceeded`] past the quota; [`Error::Postgres`].
+pub(crate) async fn count_request(client: &tokio_postgres::Client, tenant: &Tenant) -> Result<()> {
     if let Some(limit) = tenant.requests_per_minute {
         let count: i32 = client
             .query_one(
@@ -409,7 +427,7 @@ pub async fn authenticate(pool: &Pool, key: Option<&str>) -> Result<Tenant> {
             )));
         }
     }
-    Ok(tenant)
+    Ok(())
 }
 
 /// Forgets request counts older than an hour (the per-minute quota needs

@@ -466,6 +466,9 @@ fn non_public_v6(a: Ipv6Addr) -> Option<&'static str> {
         Some("unique-local")
     } else if s[0] & 0xffc0 == 0xfe80 {
         Some("link-local")
+    } else if s[0] & 0xffc0 == 0xfec0 {
+        // Deprecated (RFC 3879) but still routed inside some networks.
+        Some("site-local")
     } else if s[0] & 0xff00 == 0xff00 {
         Some("multicast")
     } else if s[0] == 0x64 && s[1] == 0xff9b {
@@ -499,6 +502,7 @@ mod tests {
             ("::1", Some("loopback")),
             ("fd00::1", Some("unique-local")),
             ("fe80::1", Some("link-local")),
+            ("fec0::1", Some("site-local")),
             ("::ffff:10.0.0.1", Some("private")),
             ("::ffff:8.8.8.8", Some("IPv4-mapped")),
             ("64:ff9b::a00:1", Some("NAT64")),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use clickprint_fetch::{Error, Policy, fetch, fetch_to_file};
+use clickprint_fetch::{Error, Policy, fetch, fetch_to_file, non_public};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -187,6 +187,29 @@ async fn loopback_is_refused_by_default_by_address_and_by_name() {
         .unwrap_err();
     assert!(
         matches!(&e, Error::Private { host, .. } if host == "localhost"),
+        "{e}"
+    );
+}
+
+/// Issue 18: the deprecated site-local block `fec0::/10` was classed as
+/// public, so a URL at such an address was fetched.
+#[tokio::test]
+async fn fec0_site_local_is_not_classed_as_public() {
+    for addr in ["fec0::1", "feff:ffff::1"] {
+        let ip: std::net::IpAddr = addr.parse().unwrap();
+        assert_eq!(non_public(ip), Some("site-local"), "{addr}");
+    }
+    let e = get("http://[fec0::1]/x", &Policy::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Private {
+                what: "site-local",
+                ..
+            }
+        ),
         "{e}"
     );
 }

@@ -1,0 +1,72 @@
+//! Checks on request values that Postgres would otherwise refuse with its
+//! own words and a 500: text with NUL bytes (Postgres `text` and `jsonb`
+//! cannot hold `\0`) and quotas out of range. Each error names the field.
+
+use crate::error::{Error, Result};
+
+/// [`Error::BadRequest`] naming `field` when `value` holds a NUL byte.
+///
+/// # Errors
+/// As said.
+pub(super) fn text(field: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(Error::BadRequest(format!(
+            "`{field}` holds a NUL byte, which cannot be stored"
+        )));
+    }
+    Ok(())
+}
+
+/// [`text`] for every string and key of a JSON value.
+///
+/// # Errors
+/// As said.
+pub(super) fn json(field: &str, value: &serde_json::Value) -> Result<()> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => text(field, s),
+        Value::Array(items) => items.iter().try_for_each(|v| json(field, v)),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            text(field, k)?;
+            json(field, v)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+    }
+}
+
+/// [`Error::Unprocessable`] naming the quota when `max_assets` is negative
+/// (0 is a quota: no assets) or `requests_per_minute` is not positive.
+///
+/// # Errors
+/// As said.
+pub(super) fn quotas(max_assets: Option<i64>, requests_per_minute: Option<i32>) -> Result<()> {
+    if let Some(n) = max_assets.filter(|n| *n < 0) {
+        return Err(Error::Unprocessable(format!(
+            "`max_assets` must be 0 or more, not {n}"
+        )));
+    }
+    if let Some(n) = requests_per_minute.filter(|n| *n <= 0) {
+        return Err(Error::Unprocessable(format!(
+            "`requests_per_minute` must be 1 or more, not {n}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_bytes_are_found_anywhere_in_metadata() {
+        assert!(json("metadata", &serde_json::json!({"a": ["b", 1, null]})).is_ok());
+        for bad in [
+            serde_json::json!({"a": "b\u{0}"}),
+            serde_json::json!({"a\u{0}": 1}),
+            serde_json::json!([{"a": ["\u{0}"]}]),
+        ] {
+            let e = json("metadata", &bad).unwrap_err().to_string();
+            assert!(e.contains("`metadata`"), "{e}");
+        }
+    }
+}
