@@ -11,8 +11,10 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
+use crate::analyst;
 use crate::engine::{EmbeddedOptions, ServerOptions};
 use crate::error::{Error, Result};
+use crate::scheduler::LaneSizes;
 
 /// The settings as written by a person, before validation. Every field has
 /// a default, so an empty file and no variables make a working embedded setup.
@@ -45,8 +47,25 @@ pub struct RawConfig {
     /// The folder holding the `clickprint-udf` executable; unset means the
     /// folder of the running `clickprint` binary.
     pub udf_dir: Option<PathBuf>,
-    /// How many statements the embedded engine runs at once.
+    /// How many searches' statements the embedded engine runs at once
+    /// (the search lane; the other kinds of work have lanes of their own).
     pub clickhouse_connections: usize,
+    /// How many ingest and service statements it runs at once.
+    pub ingest_statements: usize,
+    /// How many analysts' statements it runs at once.
+    pub analyst_statements: usize,
+    /// The largest share of a lane one tenant's statements may hold, percent.
+    pub tenant_lane_percent: u8,
+    /// An analyst statement's wall-clock time, s.
+    pub analyst_max_execution_secs: u64,
+    /// Rows an analyst statement may read.
+    pub analyst_max_rows_to_read: u64,
+    /// Rows an analyst statement may return.
+    pub analyst_max_result_rows: u64,
+    /// Bytes an analyst statement may return (held, and as JSON).
+    pub analyst_max_result_bytes: u64,
+    /// Memory an analyst statement may use in the engine, bytes.
+    pub analyst_max_memory_bytes: u64,
     /// The operators' token for `/v1/admin/*`; unset means the data
     /// directory's own (`<data dir>/admin-token`, readable by its owner).
     pub admin_token: Option<String>,
@@ -72,10 +91,14 @@ pub struct RawConfig {
     pub search_top_k: u32,
     /// The score a match needs when the request does not say (0..1).
     pub search_min_score: f32,
+    /// The longest query sound or video a search takes, s (by its declared
+    /// duration, checked before it is decoded).
+    pub search_max_query_secs: u64,
 }
 
 impl Default for RawConfig {
     fn default() -> Self {
+        let analyst = analyst::Limits::default();
         RawConfig {
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:7420".into(),
@@ -90,6 +113,14 @@ impl Default for RawConfig {
             libpython: None,
             udf_dir: None,
             clickhouse_connections: 4,
+            ingest_statements: 2,
+            analyst_statements: 2,
+            tenant_lane_percent: 50,
+            analyst_max_execution_secs: analyst.max_execution_time.as_secs(),
+            analyst_max_rows_to_read: analyst.max_rows_to_read,
+            analyst_max_result_rows: analyst.max_result_rows,
+            analyst_max_result_bytes: analyst.max_result_bytes,
+            analyst_max_memory_bytes: analyst.max_memory_usage,
             admin_token: None,
             workers: 2,
             task_lease_secs: 300,
@@ -101,6 +132,7 @@ impl Default for RawConfig {
             fetch_allow_private: false,
             search_top_k: 10,
             search_min_score: 0.3,
+            search_max_query_secs: 600,
         }
     }
 }
@@ -233,6 +265,10 @@ pub struct Config {
     pub search_top_k: u32,
     /// Default score threshold.
     pub search_min_score: f32,
+    /// The longest query a search takes.
+    pub search_max_query: std::time::Duration,
+    /// Bounds on every analyst statement.
+    pub analyst: analyst::Limits,
 }
 
 impl Config {
@@ -254,10 +290,38 @@ impl Config {
                 "postgres_pool_size must be at least 1".into(),
             ));
         }
-        if raw.clickhouse_connections == 0 {
+        for (name, value) in [
+            ("clickhouse_connections", raw.clickhouse_connections),
+            ("ingest_statements", raw.ingest_statements),
+            ("analyst_statements", raw.analyst_statements),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} must be at least 1")));
+            }
+        }
+        if !(1..=100).contains(&raw.tenant_lane_percent) {
             return Err(Error::Config(
-                "clickhouse_connections must be at least 1".into(),
+                "tenant_lane_percent is between 1 and 100".into(),
             ));
+        }
+        let analyst = analyst::Limits {
+            max_execution_time: std::time::Duration::from_secs(raw.analyst_max_execution_secs),
+            max_rows_to_read: raw.analyst_max_rows_to_read,
+            max_result_rows: raw.analyst_max_result_rows,
+            max_result_bytes: raw.analyst_max_result_bytes,
+            max_memory_usage: raw.analyst_max_memory_bytes,
+        };
+        for (name, value) in [
+            ("analyst_max_execution_secs", raw.analyst_max_execution_secs),
+            ("analyst_max_rows_to_read", raw.analyst_max_rows_to_read),
+            ("analyst_max_result_rows", raw.analyst_max_result_rows),
+            ("analyst_max_result_bytes", raw.analyst_max_result_bytes),
+            ("analyst_max_memory_bytes", raw.analyst_max_memory_bytes),
+            ("search_max_query_secs", raw.search_max_query_secs),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} must be at least 1")));
+            }
         }
         let postgres = match raw.database_url.filter(|u| !u.trim().is_empty()) {
             Some(url) => PostgresConfig::External { url },
@@ -301,7 +365,12 @@ impl Config {
                     libpython,
                     udf_dir,
                     functions_dir: data_dir.join("clickhouse-functions"),
-                    connections: raw.clickhouse_connections,
+                    lanes: LaneSizes {
+                        search: raw.clickhouse_connections,
+                        ingest: raw.ingest_statements,
+                        analyst: raw.analyst_statements,
+                        tenant_percent: raw.tenant_lane_percent,
+                    },
                 })
             }
         };
@@ -330,6 +399,8 @@ impl Config {
             fetch,
             search_top_k: raw.search_top_k,
             search_min_score: raw.search_min_score,
+            search_max_query: std::time::Duration::from_secs(raw.search_max_query_secs),
+            analyst,
         })
     }
 }

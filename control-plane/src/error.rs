@@ -77,6 +77,12 @@ pub enum Error {
     #[error("{0}")]
     TooLarge(String),
 
+    /// A limit that holds for every caller was reached: an analyst's
+    /// result, memory or time, a search's query length (the caller's
+    /// fault; HTTP 422). The words name the limit and its setting.
+    #[error("{0}")]
+    LimitExceeded(String),
+
     /// Media the decoder refused, or a download that failed (the caller's
     /// media or URL; HTTP 422 where a request waits for it).
     #[error("{0}")]
@@ -117,6 +123,7 @@ impl Error {
                 | Error::Conflict(_)
                 | Error::QuotaExceeded(_)
                 | Error::TooLarge(_)
+                | Error::LimitExceeded(_)
                 | Error::Media(_)
         )
     }

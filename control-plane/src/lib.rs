@@ -19,6 +19,8 @@ pub mod media;
 pub mod metrics;
 pub mod probe;
 pub mod queue;
+pub mod result_limits;
+pub mod scheduler;
 pub mod search;
 pub mod service;
 pub mod store;

@@ -282,13 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                                 tenant.id
                             ))
                         })?;
-                        clickprint::analyst::run(
-                            &stores.engine,
-                            id,
-                            &query,
-                            &clickprint::analyst::Limits::default(),
-                        )
-                        .await
+                        clickprint::analyst::run(&stores.engine, id, &query, &config.analyst).await
                     }
                     .await;
                     stores.close()?;

@@ -3,6 +3,7 @@
 //!
 //! Where new tests go: `api` (the HTTP API as applications use it),
 //! `fingerprint` (the `clickprint fingerprint` tool),
+//! `security` (the adversarial suite of issue 18: one test per defect),
 //! `serve` (the service's life cycle and HTTP API),
 //! `sql` (the `clickprint sql` tool), `cli` (tenant/ingest/search
 //! commands), `workers` (`clickprint worker` processes), `setup_errors` (what a machine that
@@ -12,6 +13,7 @@ mod api;
 mod cli;
 mod console;
 mod fingerprint;
+mod security;
 mod serve;
 mod setup_errors;
 mod sidecar;

@@ -12,8 +12,9 @@
 //!   once, by the connection that starts the engine.
 //! - A connection runs one statement at a time and its result stream must be
 //!   released before the next; several connections may run concurrently. So
-//!   statements take a connection from a small pool, run on a blocking thread,
-//!   and collect their whole result before the connection goes back.
+//!   statements take a permit of their lane ([`crate::scheduler`]), run on a
+//!   blocking thread, and collect their result before the connection goes
+//!   back.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,10 +23,11 @@ use adbc_core::options::{AdbcVersion, OptionDatabase, OptionValue};
 use adbc_core::{Connection, Database, Driver, Statement};
 use adbc_driver_manager::{ManagedConnection, ManagedDatabase, ManagedDriver};
 use arrow::record_batch::RecordBatch;
-use tokio::sync::Semaphore;
 
 use super::QueryOutput;
 use crate::error::{Error, Result};
+use crate::result_limits::Budget;
+use crate::scheduler::{self, LaneSizes, Scheduler};
 
 /// Where the embedded engine finds its library, its data and its UDFs.
 #[derive(Debug, Clone)]
@@ -40,8 +42,8 @@ pub struct EmbeddedOptions {
     pub udf_dir: PathBuf,
     /// The folder holding the `*_function.xml` UDF definitions.
     pub functions_dir: PathBuf,
-    /// How many statements may run at once.
-    pub connections: usize,
+    /// How many statements of each kind may run at once.
+    pub lanes: LaneSizes,
 }
 
 /// A handle to the process's embedded engine; cheap to clone.
@@ -63,7 +65,7 @@ struct Inner {
     /// The database; never released (see [`release_at_exit`]).
     database: Mutex<ManagedDatabase>,
     idle: Mutex<Vec<ManagedConnection>>,
-    permits: Arc<Semaphore>,
+    scheduler: Scheduler,
     // Keeps the library loaded for as long as any handle lives.
     _driver: ManagedDriver,
 }
@@ -112,13 +114,12 @@ impl EmbeddedEngine {
         // The first connection starts the engine and reads the server-level
         // options above; open it now so a broken setup fails here, not later.
         let first = database.new_connection().map_err(adbc_error)?;
-        let connections = options.connections.max(1);
         let engine = EmbeddedEngine {
             inner: Arc::new(Inner {
                 path: options.path.clone(),
                 database: Mutex::new(database),
                 idle: Mutex::new(vec![first]),
-                permits: Arc::new(Semaphore::new(connections)),
+                scheduler: Scheduler::new(options.lanes),
                 _driver: driver,
             }),
         };
@@ -173,16 +174,13 @@ impl EmbeddedEngine {
         .await
     }
 
-    /// Runs `work` with the statement on a blocking thread, holding one of
-    /// the engine's permits.
+    /// Runs `work` with the statement on a blocking thread, holding a
+    /// permit of the task's lane ([`scheduler::current`]).
     async fn blocking(
         &self,
         work: impl FnOnce(&Inner) -> Result<QueryOutput> + Send + 'static,
     ) -> Result<QueryOutput> {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let permit = self.inner.scheduler.acquire(scheduler::current()).await?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -198,13 +196,18 @@ impl EmbeddedEngine {
     /// view database, limits, `readonly`), never a caller's text: each is
     /// checked to be a plain word or number.
     ///
+    /// The result is collected within `budget`: the statement stops as soon
+    /// as its rows or bytes pass it.
+    ///
     /// # Errors
-    /// As [`EmbeddedEngine::query`]; a name or value that is not plain.
+    /// As [`EmbeddedEngine::query`]; a name or value that is not plain;
+    /// [`Error::LimitExceeded`] when the result passes `budget`.
     pub async fn query_scoped(
         &self,
         sql: &str,
         database: &str,
         settings: &[(&str, String)],
+        budget: Option<Budget>,
     ) -> Result<QueryOutput> {
         let plain = |t: &str| {
             !t.is_empty()
@@ -231,7 +234,7 @@ impl EmbeddedEngine {
             statements.push(format!("SET {name} = {literal}"));
         }
         let sql = sql.to_owned();
-        self.blocking(move |inner| inner.run_after(&statements, &sql))
+        self.blocking(move |inner| inner.run_after(&statements, &sql, budget))
             .await
     }
 
@@ -261,17 +264,22 @@ impl Inner {
             }
             statements.push(format!("SET param_{name} = {}", parameter_literal(value)));
         }
-        self.run_after(&statements, sql)
+        self.run_after(&statements, sql, None)
     }
 
     /// Runs `sql` on a connection of its own after `setup` (`SET`, `USE`),
     /// so nothing set outlives the statement.
-    fn run_after(&self, setup: &[String], sql: &str) -> Result<QueryOutput> {
+    fn run_after(
+        &self,
+        setup: &[String],
+        sql: &str,
+        budget: Option<Budget>,
+    ) -> Result<QueryOutput> {
         let mut connection = self.new_connection()?;
         for statement in setup {
-            run_statement(&mut connection, statement)?;
+            run_statement(&mut connection, statement, None)?;
         }
-        run_statement(&mut connection, sql)
+        run_statement(&mut connection, sql, budget)
     }
 
     fn run(&self, sql: &str) -> Result<QueryOutput> {
@@ -280,7 +288,7 @@ impl Inner {
             Some(c) => c,
             None => self.new_connection()?,
         };
-        let result = run_statement(&mut connection, sql);
+        let result = run_statement(&mut connection, sql, None);
         self.idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -359,14 +367,28 @@ fn udf_children() -> Vec<nix::unistd::Pid> {
     pids
 }
 
-fn run_statement(connection: &mut ManagedConnection, sql: &str) -> Result<QueryOutput> {
+/// Runs `sql` and collects its result, batch by batch, within `budget`
+/// when given (the stream is dropped, ending the statement, at the first
+/// batch past it).
+fn run_statement(
+    connection: &mut ManagedConnection,
+    sql: &str,
+    budget: Option<Budget>,
+) -> Result<QueryOutput> {
     let mut statement = connection.new_statement().map_err(adbc_error)?;
     statement.set_sql_query(sql).map_err(adbc_error)?;
     let reader = statement.execute().map_err(adbc_error)?;
     let schema = reader.schema();
-    let batches = reader
-        .collect::<std::result::Result<Vec<RecordBatch>, _>>()
-        .map_err(|e| Error::ClickHouse(e.to_string()))?;
+    let batches =
+        match budget {
+            None => reader
+                .collect::<std::result::Result<Vec<RecordBatch>, _>>()
+                .map_err(|e| Error::ClickHouse(e.to_string()))?,
+            Some(budget) => budget
+                .collect(reader.map(|b| {
+                    b.map_err(|e| Error::ClickHouse(without_stack_trace(&e.to_string())))
+                }))?,
+        };
     Ok(QueryOutput { schema, batches })
 }
 

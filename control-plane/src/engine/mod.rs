@@ -223,10 +223,12 @@ impl Engine {
 
     /// Runs one statement in `database` under `settings` (ours: a
     /// tenant's view database, `readonly`, limits), which hold for that
-    /// statement only.
+    /// statement only; its result is collected within `budget`
+    /// ([`crate::result_limits`]).
     ///
     /// # Errors
-    /// [`Error::ClickHouse`] with the engine's message; through a running
+    /// [`Error::ClickHouse`] with the engine's message;
+    /// [`Error::LimitExceeded`] past `budget`; through a running
     /// service ([`Engine::Remote`]) this is not offered (the service runs
     /// such statements itself), which is an error.
     pub async fn query_scoped(
@@ -234,10 +236,11 @@ impl Engine {
         sql: &str,
         database: &str,
         settings: &[(&str, String)],
+        budget: Option<crate::result_limits::Budget>,
     ) -> Result<QueryOutput> {
         match self {
-            Engine::Embedded(e) => e.query_scoped(sql, database, settings).await,
-            Engine::Server(s) => s.query_scoped(sql, database, settings).await,
+            Engine::Embedded(e) => e.query_scoped(sql, database, settings, budget).await,
+            Engine::Server(s) => s.query_scoped(sql, database, settings, budget).await,
             Engine::Remote(_) => Err(Error::Config(
                 "scoped statements run in the service itself, not through it".into(),
             )),

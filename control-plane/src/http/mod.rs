@@ -349,17 +349,20 @@ pub fn routes(
     })
 }
 
-/// A query result as Arrow IPC (when asked for) or JSON rows.
+/// A query result as Arrow IPC (when asked for) or JSON rows, the JSON
+/// written straight to bytes and, with a budget (analysts'), stopped past
+/// its bytes.
 fn output_reply(
     output: &QueryOutput,
     accept: Option<&str>,
+    budget: Option<&crate::result_limits::Budget>,
 ) -> Result<warp::reply::Response, Error> {
     if accept.is_some_and(|a| a.contains(ARROW_STREAM)) {
         let bytes = output.to_arrow_stream()?;
         return Ok(warp::reply::with_header(bytes, "content-type", ARROW_STREAM).into_response());
     }
-    let rows = output.to_json_rows()?;
-    Ok(warp::reply::json(&serde_json::json!({ "rows": rows })).into_response())
+    let json = crate::result_limits::json_rows(output, budget)?;
+    Ok(warp::reply::with_header(json, "content-type", "application/json").into_response())
 }
 
 /// The one place an [`Error`] becomes an HTTP status.
@@ -371,7 +374,7 @@ pub fn error_reply(error: &Error) -> warp::reply::Response {
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Media(_) | Error::LimitExceeded(_) => StatusCode::UNPROCESSABLE_ENTITY,
         e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
