@@ -172,6 +172,7 @@ fn analysts_cannot_read_other_tenants_files() {
 
     let relative = path.trim_start_matches('/');
     for attempt in [
+        format!("SELECT length(clickprint_query('{path}').fingerprint) AS n"),
         format!("SELECT clickprint_query('{path}')"),
         format!("SELECT clickprint_query('file://{path}').fingerprint AS f"),
         format!("SELECT CLICKPRINT_QUERY('{path}')"),
