@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
-cargo build --release -p clickprint-udf -p clickprint --quiet
+cargo build --release -p clickprint-udf -p clickprint-media -p clickprint --quiet
 bin="$root/target/release/clickprint"
 work="$(mktemp -d)"
 chmod 755 "$work"

@@ -6,7 +6,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
-cargo bench -p clickprint-udf --bench fingerprint
+cargo bench -p clickprint-core --bench fingerprint
 out="benchmarks/results/$(date -u +%Y-%m-%d)-dsp-criterion.csv"
 python3 - "$out" <<'PY'
 import glob, json, os, sys

@@ -27,7 +27,7 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq "${need[@]}" >/dev/null; else sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
 fi
 
-cargo build --release -p clickprint-udf --quiet
+cargo build --release -p clickprint-udf -p clickprint-media --quiet
 # The decoding executable (clickprint-udf, the thin one ClickHouse starts,
 # becomes it for `inspect`).
 udf="$root/target/release/clickprint-udf-media"

@@ -10,7 +10,7 @@ set -euo pipefail
 # shellcheck source=tools/example.sh
 source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" search_latency search-latency
 ffmpeg -v error -y -f lavfi -i "life=s=240x180:seed=3:ratio=0.3,scale=480:360,boxblur=3" -frames:v 1 "$work/query.png"
-target/release/examples/search_latency "$work/data" "$work/query.png" | tee "$out"
+target/release/search_latency "$work/data" "$work/query.png" | tee "$out"
 # The same searches on 1M rows with the UDFs delegating to a warm Arrow
 # Flight sidecar (a new process: chDB's UDF pools keep the environment they
 # started with).
@@ -19,5 +19,5 @@ sidecar=$!
 trap 'kill $sidecar 2>/dev/null; rm -rf "$work"' EXIT
 until grep -q listening "$work/sidecar.out"; do sleep 0.1; done
 CLICKPRINT_SIDECAR="$(sed 's/listening on //' "$work/sidecar.out")" \
-  target/release/examples/search_latency "$work/data-sidecar" "$work/query.png" 1000000 | tail -n +2 | tee -a "$out"
+  target/release/search_latency "$work/data-sidecar" "$work/query.png" 1000000 | tail -n +2 | tee -a "$out"
 echo "results: $out"

@@ -2,7 +2,7 @@
 # Query-media extraction and rerank latency per block (p50/p95 of N runs
 # after a warm-up) through a warm clickprint-sidecar vs UDF processes that
 # decode themselves, per block (executable) and pooled (executable_pool),
-# all in the same run. See udf/examples/sidecar_latency.rs.
+# all in the same run. See udf/media/examples/sidecar_latency.rs.
 #
 #   benchmarks/sidecar_latency.sh [RUNS]   # writes benchmarks/results/<date>-sidecar-latency.csv
 set -euo pipefail
@@ -10,7 +10,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
 runs="${1:-30}"
-cargo build --release -p clickprint-udf --bins --example sidecar_latency --quiet
+cargo build --release -p clickprint-udf -p clickprint-media --bins --example sidecar_latency --quiet
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 out="benchmarks/results/$(date -u +%Y-%m-%d)-sidecar-latency.csv"

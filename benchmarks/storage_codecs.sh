@@ -8,7 +8,7 @@
 #   benchmarks/storage_codecs.sh     # writes benchmarks/results/<date>-storage-codecs.csv
 set -euo pipefail
 # shellcheck source=tools/example.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" storage_codecs storage-codecs
+source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" examples/storage_codecs storage-codecs
 media="$work/media"
 mkdir -p "$media"
 ff() { ffmpeg -v error -y -nostdin "$@"; }

@@ -7,6 +7,6 @@
 #   benchmarks/udf_format.sh     # writes benchmarks/results/<date>-udf-format.csv
 set -euo pipefail
 # shellcheck source=tools/example.sh
-source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" udf_format udf-format
+source "$(dirname "${BASH_SOURCE[0]}")/tools/example.sh" examples/udf_format udf-format
 target/release/examples/udf_format "$work" | tee "$out"
 echo "results: $out"

@@ -11,7 +11,7 @@ Prints one JSON object:
              `query`: a `source` column in, keys and packed fingerprints out);
   compare  - the verdict of ORIGINAL as a copy of COPY's source (dataset
              `compare?query=...&reference=...`).
-The tests run this script (udf/tests/it/sidecar.rs) and check its output
+The tests run this script (udf/media/tests/it/sidecar.rs) and check its output
 against the library.
 """
 import json

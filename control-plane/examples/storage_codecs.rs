@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 mod common;
-use clickprint::library;
+use clickprint::clickhouse::library;
 
 /// (variant, fp_keys columns, fp_media columns). The schema's own columns
 /// (`sql/clickhouse/schema.sql`) come first, copied from the live tables.

@@ -16,8 +16,8 @@
 
 use std::time::Instant;
 
+use clickprint::clickhouse::Engine;
 use clickprint::config::{Config, RawConfig};
-use clickprint::engine::Engine;
 
 const RUNS: usize = 9;
 

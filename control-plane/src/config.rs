@@ -11,10 +11,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::analyst;
-use crate::engine::{EmbeddedOptions, ServerOptions};
 use crate::error::{Error, Result};
-use crate::scheduler::LaneSizes;
 
 /// The settings as written by a person, before validation. Every field has
 /// a default, so an empty file and no variables make a working embedded setup.
@@ -98,7 +95,7 @@ pub struct RawConfig {
 
 impl Default for RawConfig {
     fn default() -> Self {
-        let analyst = analyst::Limits::default();
+        let analyst = AnalystLimits::default();
         RawConfig {
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:7420".into(),
@@ -234,6 +231,79 @@ pub enum ClickHouseConfig {
     Server(ServerOptions),
 }
 
+/// Where the embedded engine finds its library, its data and its UDFs.
+#[derive(Debug, Clone)]
+pub struct EmbeddedOptions {
+    /// The ClickHouse data folder (created if missing).
+    pub path: PathBuf,
+    /// chDB's shared library, `chdb/_chdb.abi3.so` from the `chdb-core` wheel.
+    pub chdb_library: PathBuf,
+    /// The CPython shared library chDB's symbols resolve against.
+    pub libpython: PathBuf,
+    /// The folder holding the UDF executables (`user_scripts_path`).
+    pub udf_dir: PathBuf,
+    /// The folder holding the `*_function.xml` UDF definitions.
+    pub functions_dir: PathBuf,
+    /// How many statements of each kind may run at once.
+    pub lanes: LaneSizes,
+}
+
+/// How many statements each lane of the embedded engine's scheduler runs
+/// at once (`clickhouse::scheduler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaneSizes {
+    /// The search lane (`clickhouse_connections`).
+    pub search: usize,
+    /// The ingest lane (`ingest_statements`).
+    pub ingest: usize,
+    /// The analysts' lane (`analyst_statements`).
+    pub analyst: usize,
+    /// The largest share of a lane one tenant may hold, percent (1..=100);
+    /// at least one statement (`tenant_lane_percent`).
+    pub tenant_percent: u8,
+}
+
+/// How to reach a clickhouse-server.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// `http://host:8123` (the HTTP interface).
+    pub url: String,
+    /// The user to connect as.
+    pub user: Option<String>,
+    /// That user's password.
+    pub password: Option<String>,
+    /// The database statements run in by default.
+    pub database: Option<String>,
+}
+
+/// Bounds on one analyst statement (`clickhouse::analyst`); each is a
+/// setting of its own (`analyst_*`, named in the refusal when hit).
+#[derive(Debug, Clone, Copy)]
+pub struct AnalystLimits {
+    /// Wall-clock time (`analyst_max_execution_secs`).
+    pub max_execution_time: std::time::Duration,
+    /// Rows the statement may read (`analyst_max_rows_to_read`).
+    pub max_rows_to_read: u64,
+    /// Rows it may return (`analyst_max_result_rows`).
+    pub max_result_rows: u64,
+    /// Bytes it may return, in memory and as JSON (`analyst_max_result_bytes`).
+    pub max_result_bytes: u64,
+    /// Memory it may use in the engine, bytes (`analyst_max_memory_bytes`).
+    pub max_memory_usage: u64,
+}
+
+impl Default for AnalystLimits {
+    fn default() -> Self {
+        AnalystLimits {
+            max_execution_time: std::time::Duration::from_secs(30),
+            max_rows_to_read: 200_000_000,
+            max_result_rows: 100_000,
+            max_result_bytes: 64 << 20,
+            max_memory_usage: 1 << 30,
+        }
+    }
+}
+
 /// Validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -268,7 +338,7 @@ pub struct Config {
     /// The longest query a search takes.
     pub search_max_query: std::time::Duration,
     /// Bounds on every analyst statement.
-    pub analyst: analyst::Limits,
+    pub analyst: AnalystLimits,
 }
 
 impl Config {
@@ -304,7 +374,7 @@ impl Config {
                 "tenant_lane_percent is between 1 and 100".into(),
             ));
         }
-        let analyst = analyst::Limits {
+        let analyst = AnalystLimits {
             max_execution_time: std::time::Duration::from_secs(raw.analyst_max_execution_secs),
             max_rows_to_read: raw.analyst_max_rows_to_read,
             max_result_rows: raw.analyst_max_result_rows,

@@ -9,7 +9,6 @@
 //! (readable only by the data directory's owner).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -104,17 +103,14 @@ impl DataDirLock {
     /// file mode 0600).
     ///
     /// # Errors
-    /// [`Error::Io`] when it cannot be read or created.
+    /// [`Error::Io`] when it cannot be read or created; [`Error::Config`]
+    /// when the system has no random numbers to give.
     pub fn admin_token(&self) -> Result<String> {
         let path = self.dir.join(TOKEN_FILE);
         if let Ok(token) = fs::read_to_string(&path) {
             return Ok(token.trim().to_owned());
         }
-        let mut bytes = [0u8; 32];
-        File::open("/dev/urandom")
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .map_err(|e| Error::io("reading /dev/urandom", e))?;
-        let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let token = crate::random_hex(32)?;
         let tmp = self.dir.join("admin.token.tmp");
         OpenOptions::new()
             .create(true)

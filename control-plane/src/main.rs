@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use clickprint::app::commands;
+use clickprint::app::stores::Stores;
 use clickprint::config::{Config, RawConfig};
-use clickprint::stores::Stores;
-use clickprint::{commands, tenants};
+use clickprint::store::tenants;
 
 /// clickprint: find copies of images, audio and video inside ClickHouse.
 #[derive(Debug, Parser)]
@@ -276,13 +277,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     let stores = Stores::open(&config).await?;
                     let result = async {
                         let tenant = tenants::find(stores.postgres.pool(), &name).await?;
-                        let id = u32::try_from(tenant.id).map_err(|_| {
-                            clickprint::Error::Config(format!(
-                                "tenant id {} out of range",
-                                tenant.id
-                            ))
-                        })?;
-                        clickprint::analyst::run(&stores.engine, id, &query, &config.analyst).await
+                        let id = clickprint::TenantId(tenant.id).clickhouse()?;
+                        clickprint::clickhouse::analyst::run(
+                            &stores.engine,
+                            id,
+                            &query,
+                            &config.analyst,
+                        )
+                        .await
                     }
                     .await;
                     stores.close()?;

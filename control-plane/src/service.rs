@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::app::worker::{self, WorkerContext};
+use crate::clickhouse::{Engine, QueryOutput, RemoteEngine, library};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
-use crate::engine::{Engine, QueryOutput, RemoteEngine};
 use crate::error::{Error, Result};
 use crate::http::{self, AppState};
 use crate::metrics::Metrics;
 use crate::store::PostgresStore;
-use crate::worker::{self, WorkerContext};
 
 /// Runs the service until `shutdown` resolves: takes the data directory,
 /// starts or connects both stores, serves HTTP, then stops it all in order.
@@ -33,10 +33,7 @@ pub async fn serve(
         None => lock.admin_token()?,
     };
     let postgres = PostgresStore::open(config).await?;
-    let engine = match Engine::open(&config.clickhouse) {
-        Ok(engine) => crate::library::apply_schema(&engine).await.map(|()| engine),
-        Err(e) => Err(e),
-    };
+    let engine = library::open(&config.clickhouse).await;
     let state = match engine {
         Ok(engine) => Arc::new(AppState {
             engine,

@@ -2,7 +2,7 @@
 -- later has arrowFlight; the embedded engine, chDB 26.9, does not, and uses
 -- the sidecar through the UDF executables instead). Start the sidecar with
 -- credentials (clickhouse-config/sidecar/) and replace the password.
--- Datasets and their columns: udf/README.md, "The sidecar".
+-- Datasets and their columns: udf/flight/README.md, "The sidecar".
 
 -- The fingerprint rows of one file, as the ingest's extract gives them.
 SELECT kind, count() AS records, uniqExact(time_ms) AS times, sum(length(keys)) AS keys

@@ -6,7 +6,7 @@ CREATE DATABASE IF NOT EXISTS clickprint;
 
 -- Lookup keys, one row per (fingerprint record, key): global-hash bands
 -- 0-15, keypoint-descriptor bands 16-23, audio landmarks band 128 (see
--- udf/README.md, "Lookup keys"). The search reads it by
+-- udf/core/README.md, "Lookup keys"). The search reads it by
 -- (tenant_id, band, key), so the sort key starts there: a search's reads
 -- are bounded by the tenant and by its keys, never by the table.
 -- ReplacingMergeTree over the whole row: an ingest killed half way and
@@ -35,7 +35,7 @@ ORDER BY (tenant_id, band, key, media_id, time_ms, item)
 SETTINGS index_granularity = 128;
 
 -- Full fingerprint records for the rerank: a picture's global hash ('V')
--- and its keypoints ('L'), by media and time (udf/src/records.rs has the
+-- and its keypoints ('L'), by media and time (udf/core/src/records.rs has the
 -- byte layout). Audio landmarks are not stored twice: their keys in
 -- fp_keys are all the rerank needs.
 -- Records are hashes and descriptors, close to random: ZSTD(1) stores them

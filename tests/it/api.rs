@@ -324,7 +324,7 @@ fn a_library_ingested_every_way_finds_its_copies() {
     std::fs::create_dir_all(&work).unwrap();
     // Blurred boards (odd seeds): a board of flat squares repeats one
     // corner pattern everywhere, which the keypoint check cannot place
-    // under a crop (udf/README.md, "Known limits").
+    // under a crop (udf/core/README.md, "Known limits").
     for (i, p) in [&pictures[2], &pictures[40], &pictures[60], &pictures[80]]
         .iter()
         .enumerate()

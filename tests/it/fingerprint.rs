@@ -1,19 +1,8 @@
 //! `clickprint fingerprint FILE [--json]`.
 
-use std::process::Command;
 use std::time::Duration;
 
-use clickprint_tests::{clickprint, data_dir, run_with_timeout, texts};
-
-fn ffmpeg(args: &[&str], out: &std::path::Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-v", "error", "-y"])
-        .args(args)
-        .arg(out)
-        .status()
-        .expect("ffmpeg runs (scripts/setup.sh installs it)");
-    assert!(status.success(), "ffmpeg {args:?}");
-}
+use clickprint_tests::{clickprint, data_dir, ffmpeg, run_with_timeout, texts};
 
 #[test]
 fn json_shows_frames_landmarks_and_timing() {

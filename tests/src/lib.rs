@@ -15,15 +15,20 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a service may take to stop after SIGINT.
 pub const STOP_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// The folder cargo builds binaries into (`target/<profile>`), where the
+/// `clickprint-udf` executable sits. Test binaries live in its `deps/`.
+pub fn binaries_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>")
+        .to_path_buf()
+}
+
 /// The path of a workspace binary (`target/<profile>/<name>`), built by
 /// `cargo build --workspace` (which `scripts/test.sh` runs).
 pub fn binary(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let path = dir.join(name);
+    let path = binaries_dir().join(name);
     assert!(
         path.is_file(),
         "{} is missing: run `cargo build --workspace` (scripts/test.sh does)",
@@ -32,7 +37,8 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A fresh data directory under the system temp folder.
+/// A fresh data directory under the system temp folder (which the
+/// `postgres` user can reach when tests run as root).
 pub fn data_dir(test: &str) -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix(&format!("clickprint-e2e-{test}-"))

@@ -18,8 +18,6 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use clickprint::config::{Config, RawConfig};
-use clickprint::engine::Engine;
 
 use crate::corpus::Transform;
 use crate::metrics::{Query, Row};
@@ -412,13 +410,7 @@ async fn main() -> Result<()> {
     std::fs::create_dir_all(&args.out)?;
     let data = args.work.join("engine");
     let _ = std::fs::remove_dir_all(&data);
-    let config = Config::from_raw(RawConfig {
-        data_dir: data,
-        udf_dir: Some(args.udf_dir.clone()),
-        ..RawConfig::default()
-    })?;
-    let engine = Engine::open(&config.clickhouse)?;
-    clickprint::library::apply_schema(&engine).await?;
+    let engine = clickprint_eval::fixtures::engine(&data, &args.udf_dir).await?;
     let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers.py");
 
     say("building the picture corpus");

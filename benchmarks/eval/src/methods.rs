@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
-use clickprint::engine::Engine;
+use clickprint::clickhouse::Engine;
 
 /// One candidate answer.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -51,7 +51,7 @@ pub async fn clickprint(
     progress: &dyn Fn(&str),
 ) -> Result<Answers> {
     for (i, reference) in references.iter().enumerate() {
-        clickprint::library::ingest(
+        clickprint::clickhouse::library::ingest(
             engine,
             tenant,
             i as u64 + 1,
@@ -67,16 +67,21 @@ pub async fn clickprint(
     let mut ranked = Vec::with_capacity(queries.len());
     for (n, query) in queries.iter().enumerate() {
         // A query the decoder refuses counts as unanswered, and is said.
-        let found =
-            clickprint::library::search(engine, tenant, &query.display().to_string(), 10, 0.0)
-                .await
-                .unwrap_or_else(|e| {
-                    progress(&format!(
-                        "clickprint: no answer for {}: {e}",
-                        query.display()
-                    ));
-                    Vec::new()
-                });
+        let found = clickprint::clickhouse::library::search(
+            engine,
+            tenant,
+            &query.display().to_string(),
+            10,
+            0.0,
+        )
+        .await
+        .unwrap_or_else(|e| {
+            progress(&format!(
+                "clickprint: no answer for {}: {e}",
+                query.display()
+            ));
+            Vec::new()
+        });
         ranked.push(
             found
                 .iter()

@@ -13,8 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clickprint::engine::Engine;
-use clickprint::library::{self, SYNTHETIC_ROWS_PER_PICTURE as ROWS_PER_PICTURE};
+use clickprint::clickhouse::Engine;
+use clickprint::clickhouse::library;
+use clickprint_eval::fixtures::{self, SYNTHETIC_ROWS_PER_PICTURE as ROWS_PER_PICTURE};
 
 /// The baseline every extraction is divided by.
 pub const DECODE_ONLY: &str = "ffmpeg decode only";
@@ -199,7 +200,7 @@ pub async fn search_latency(
         ),
         (
             "full scan",
-            format!("{}{settings}", library::search_full_scan()),
+            format!("{}{settings}", fixtures::search_full_scan()),
         ),
     ];
     let real = number(
@@ -214,9 +215,9 @@ pub async fn search_latency(
             "search latency: adding pictures up to {size} ({} rows)",
             size * ROWS_PER_PICTURE
         ));
-        library::add_synthetic_keys(
+        fixtures::add_synthetic_keys(
             engine,
-            library::Synthetic::Pictures { tenant },
+            fixtures::Synthetic::Pictures { tenant },
             made * ROWS_PER_PICTURE..size * ROWS_PER_PICTURE,
         )
         .await?;

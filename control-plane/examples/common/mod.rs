@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use clickprint::clickhouse::Engine;
 use clickprint::config::{Config, RawConfig};
-use clickprint::engine::Engine;
 
 /// The embedded engine in `data_dir`, schema applied.
 pub async fn engine(data_dir: &Path) -> Engine {
@@ -19,9 +19,7 @@ pub async fn engine(data_dir: &Path) -> Engine {
         ..RawConfig::default()
     })
     .expect("configuration");
-    let engine = Engine::open(&config.clickhouse).expect("engine");
-    clickprint::library::apply_schema(&engine)
+    clickprint::clickhouse::library::open(&config.clickhouse)
         .await
-        .expect("schema");
-    engine
+        .expect("engine with schema")
 }

@@ -10,14 +10,10 @@ use warp::http::{StatusCode, header};
 use warp::path::Peek;
 use warp::{Filter, Reply};
 
-use super::handlers::{self, Body, Response};
-use super::{AppState, Request, request};
+use super::reply::{Response, error_reply, json};
+use super::request::{AppState, BodyStream as Body, COOKIE, Request, api_key, read_json, request};
 use crate::error::Error;
-use crate::{media, tenants};
-
-/// The cookie the console's session keeps the API key in: `HttpOnly` (no
-/// script reads it), `SameSite=Strict` (no other site's page sends it).
-pub const COOKIE: &str = "clickprint_key";
+use crate::store::{media, tenants};
 
 /// How long a console session lasts, seconds.
 const SESSION_SECONDS: u32 = 12 * 3600;
@@ -66,20 +62,8 @@ fn asset(name: &str) -> warp::reply::Response {
                 .insert(header::CACHE_CONTROL, "no-cache".parse().expect("a header"));
             reply
         }
-        None => super::error_reply(&Error::NotFound(format!("no console file {name:?}"))),
+        None => error_reply(&Error::NotFound(format!("no console file {name:?}"))),
     }
-}
-
-/// The API key a request carries: `Authorization: Bearer`, else the
-/// console's session cookie.
-pub(super) fn api_key(req: &Request) -> Option<&str> {
-    if let Some(bearer) = req.auth.as_deref().and_then(|h| h.strip_prefix("Bearer ")) {
-        return Some(bearer);
-    }
-    req.cookie.as_deref()?.split(';').find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == COOKIE).then_some(value)
-    })
 }
 
 fn cookie(value: &str, max_age: u32) -> String {
@@ -94,10 +78,10 @@ struct SessionRequest {
 
 /// Signs the console in: the key is checked, then kept in the cookie.
 pub(super) async fn create_session(state: Arc<AppState>, _: Request, body: Body) -> Response {
-    let request: SessionRequest = handlers::read_json(body).await?;
+    let request: SessionRequest = read_json(body).await?;
     let key = request.key.trim();
     let tenant = tenants::authenticate(state.postgres.pool(), Some(key)).await?;
-    let mut reply = handlers::json(&tenant, StatusCode::OK);
+    let mut reply = json(&tenant, StatusCode::OK);
     reply.headers_mut().insert(
         header::SET_COOKIE,
         cookie(key, SESSION_SECONDS)
@@ -110,7 +94,7 @@ pub(super) async fn create_session(state: Arc<AppState>, _: Request, body: Body)
 /// Who the session (or the key) is.
 pub(super) async fn get_session(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenants::authenticate(state.postgres.pool(), api_key(&req)).await?;
-    Ok(handlers::json(&tenant, StatusCode::OK))
+    Ok(json(&tenant, StatusCode::OK))
 }
 
 /// Signs the console out: the cookie is cleared.

@@ -1,53 +1,28 @@
-//! One function per [`super::Endpoint`]. Each gets the shared state, the
+//! One function per endpoint of the API. Each gets the shared state, the
 //! request's headers and query, and its body as a stream; it answers a
 //! response or an [`Error`] (turned into a status by `error_reply`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::StreamExt;
 use serde::Deserialize;
+use warp::Reply;
 use warp::http::StatusCode;
-use warp::{Buf, Reply};
 
+use super::reply::{Response, json, no_content, output_reply};
+use super::request::{AppState, BodyStream as Body, Request, api_key, read_json, token_matches};
 use super::upload::{self, Received};
-use super::{AppState, OPENAPI, Request, output_reply, token_matches};
+use crate::app::health::Health;
+use crate::app::{jobs, search as searching};
+use crate::clickhouse::{access, analyst, library};
 use crate::error::{Error, Result};
-use crate::health::Health;
-use crate::media::NewMedia;
-use crate::tenants::{self, NewTenant, Tenant, TenantChange};
-use crate::{access, analyst, jobs, library, media, search as searching};
+use crate::ids::{MediaId, TenantId};
+use crate::store::media::NewMedia;
+use crate::store::tenants::{self, NewTenant, Tenant, TenantChange};
+use crate::store::{self, media};
 
-pub(super) type Body = super::BodyStream;
-pub(super) type Response = Result<warp::reply::Response>;
-
-/// JSON bodies are at most this long.
-const MAX_JSON: usize = 1 << 20;
-
-pub(super) fn json(value: &impl serde::Serialize, status: StatusCode) -> warp::reply::Response {
-    warp::reply::with_status(warp::reply::json(value), status).into_response()
-}
-
-fn no_content() -> warp::reply::Response {
-    warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
-}
-
-pub(super) async fn read_json<T: serde::de::DeserializeOwned>(mut body: Body) -> Result<T> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = body.next().await {
-        let mut chunk = chunk.map_err(|e| Error::BadRequest(format!("reading the body: {e}")))?;
-        bytes.extend_from_slice(&chunk.copy_to_bytes(chunk.remaining()));
-        if bytes.len() > MAX_JSON {
-            return Err(Error::TooLarge(format!(
-                "a JSON body is at most {MAX_JSON} bytes"
-            )));
-        }
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        bytes = b"{}".to_vec();
-    }
-    serde_json::from_slice(&bytes).map_err(|e| Error::BadRequest(format!("the JSON body: {e}")))
-}
+/// The OpenAPI 3 document served at `GET /v1/openapi.json`.
+pub(super) const OPENAPI: &str = include_str!("openapi.json");
 
 fn admin(state: &AppState, req: &Request) -> Result<()> {
     if token_matches(req.auth.as_deref(), &state.admin_token) {
@@ -58,7 +33,7 @@ fn admin(state: &AppState, req: &Request) -> Result<()> {
 }
 
 async fn tenant(state: &AppState, req: &Request) -> Result<Tenant> {
-    tenants::authenticate(state.postgres.pool(), super::console::api_key(req)).await
+    tenants::authenticate(state.postgres.pool(), api_key(req)).await
 }
 
 /// The query string, percent-decoded, as a map.
@@ -89,7 +64,7 @@ pub(super) async fn healthz(state: Arc<AppState>, _: Request, _: Body) -> Respon
 }
 
 pub(super) async fn metrics(state: Arc<AppState>, _: Request, _: Body) -> Response {
-    let depth = crate::queue::depth(state.postgres.pool())
+    let depth = crate::store::queue::depth(state.postgres.pool())
         .await
         .unwrap_or(-1);
     Ok(warp::reply::with_header(
@@ -150,14 +125,14 @@ struct TenantSqlRequest {
 }
 
 /// An analyst's statement over the caller's own fingerprint rows
-/// ([`crate::analyst`]): checked, read-only, limited.
+/// ([`crate::clickhouse::analyst`]): checked, read-only, limited.
 pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let request: TenantSqlRequest = read_json(body).await?;
     let limits = &state.config.analyst;
     let output = analyst::run(
         &state.engine,
-        clickhouse_id(tenant.id)?,
+        TenantId(tenant.id).clickhouse()?,
         &request.query,
         limits,
     )
@@ -230,15 +205,10 @@ pub(super) async fn stats(state: Arc<AppState>, req: Request, _: Body) -> Respon
     Ok(json(&stats, StatusCode::OK))
 }
 
-/// A tenant's id as ClickHouse's `tenant_id`.
-fn clickhouse_id(id: i32) -> Result<u32> {
-    u32::try_from(id).map_err(|_| Error::BadRequest(format!("tenant id {id} out of range")))
-}
-
 /// The ClickHouse id of the tenant `id`, once it is known to exist.
 async fn clickhouse_tenant(state: &AppState, id: i32) -> Result<u32> {
     tenants::find(state.postgres.pool(), &id.to_string()).await?;
-    clickhouse_id(id)
+    TenantId(id).clickhouse()
 }
 
 /// A ClickHouse user for one of the tenant's analysts (server engine only).
@@ -388,8 +358,8 @@ pub(super) async fn delete_media(id: i64, state: Arc<AppState>, req: Request, _:
     if let Some(fingerprints) = media::delete(state.postgres.pool(), tenant.id, id).await? {
         library::delete(
             &state.engine,
-            u32::try_from(tenant.id).unwrap_or(0),
-            u64::try_from(fingerprints).unwrap_or(0),
+            TenantId(tenant.id).clickhouse()?,
+            MediaId(fingerprints).clickhouse()?,
         )
         .await?;
     }
@@ -441,19 +411,19 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
 
 pub(super) async fn list_jobs(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let all = jobs::list(state.postgres.pool(), tenant.id, 50).await?;
+    let all = store::jobs::list(state.postgres.pool(), tenant.id, 50).await?;
     Ok(json(&serde_json::json!({ "jobs": all }), StatusCode::OK))
 }
 
 pub(super) async fn get_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let job = jobs::get(state.postgres.pool(), tenant.id, id).await?;
+    let job = store::jobs::get(state.postgres.pool(), tenant.id, id).await?;
     Ok(json(&job, StatusCode::OK))
 }
 
 pub(super) async fn cancel_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let job = jobs::cancel(state.postgres.pool(), tenant.id, id).await?;
+    let job = store::jobs::cancel(state.postgres.pool(), tenant.id, id).await?;
     Ok(json(&job, StatusCode::OK))
 }
 

@@ -1,12 +1,22 @@
 //! The warp HTTP API. Every endpoint is a variant of [`Endpoint`]; the
 //! router is built from [`Endpoint::ALL`], so the list, the router and the
 //! OpenAPI document (`openapi.json`, checked against the list by a test)
-//! cannot drift apart. Errors become HTTP statuses in one place,
-//! [`error_reply`].
+//! cannot drift apart. Errors become HTTP statuses in one place
+//! (`reply::error_reply`).
+//!
+//! Inside, from the bottom up: `request` (the shared state, the request's
+//! parts and body, who is calling) and `reply` (answers and errors);
+//! [`upload`] (multipart bodies); `handlers` (one function per endpoint)
+//! and `console` (the web console's files and session); this module, the
+//! router over them.
 
 mod console;
 mod handlers;
+mod reply;
+mod request;
 pub mod upload;
+
+pub use request::AppState;
 
 use std::sync::Arc;
 
@@ -14,32 +24,10 @@ use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
 use warp::{Filter, Rejection, Reply};
 
-use crate::config::Config;
-use crate::engine::{Engine, QueryOutput};
+use reply::{error_reply, message};
+use request::{body, request};
+
 use crate::error::Error;
-use crate::metrics::Metrics;
-use crate::store::PostgresStore;
-
-/// The media type of an Arrow IPC stream.
-pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
-
-/// The OpenAPI 3 document served at `GET /v1/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-/// What the HTTP handlers share.
-#[derive(Debug)]
-pub struct AppState {
-    /// ClickHouse.
-    pub engine: Engine,
-    /// Postgres.
-    pub postgres: PostgresStore,
-    /// The operators' token (configured, else the data directory's local one).
-    pub admin_token: String,
-    /// The service's configuration.
-    pub config: Config,
-    /// Counters and histograms for `GET /metrics`.
-    pub metrics: Arc<Metrics>,
-}
 
 /// Every endpoint of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,47 +152,6 @@ impl Endpoint {
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
         }
     }
-}
-
-/// The request parts handlers read, extracted once for every endpoint.
-struct Request {
-    auth: Option<String>,
-    cookie: Option<String>,
-    accept: Option<String>,
-    content_type: Option<String>,
-    query: String,
-}
-
-fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
-    warp::header::optional::<String>("authorization")
-        .and(warp::header::optional::<String>("cookie"))
-        .and(warp::header::optional::<String>("accept"))
-        .and(warp::header::optional::<String>("content-type"))
-        .and(warp::query::raw().or(warp::any().map(String::new)).unify())
-        .map(|auth, cookie, accept, content_type, query| Request {
-            auth,
-            cookie,
-            accept,
-            content_type,
-            query,
-        })
-}
-
-/// A request body: a stream of chunks, boxed so every route has one type.
-pub type BodyStream =
-    Box<dyn warp::Stream<Item = Result<Box<dyn warp::Buf + Send>, warp::Error>> + Send + Unpin>;
-
-fn boxed_stream<S, B>(stream: S) -> BodyStream
-where
-    S: warp::Stream<Item = Result<B, warp::Error>> + Send + Unpin + 'static,
-    B: warp::Buf + Send + 'static,
-{
-    use futures_util::StreamExt;
-    Box::new(stream.map(|chunk| chunk.map(|c| Box::new(c) as Box<dyn warp::Buf + Send>)))
-}
-
-fn body() -> BoxedFilter<(BodyStream,)> {
-    warp::body::stream().map(boxed_stream).boxed()
 }
 
 /// The filter serving one endpoint.
@@ -349,58 +296,9 @@ pub fn routes(
     })
 }
 
-/// A query result as Arrow IPC (when asked for) or JSON rows, the JSON
-/// written straight to bytes and, with a budget (analysts'), stopped past
-/// its bytes.
-fn output_reply(
-    output: &QueryOutput,
-    accept: Option<&str>,
-    budget: Option<&crate::result_limits::Budget>,
-) -> Result<warp::reply::Response, Error> {
-    if accept.is_some_and(|a| a.contains(ARROW_STREAM)) {
-        let bytes = output.to_arrow_stream()?;
-        return Ok(warp::reply::with_header(bytes, "content-type", ARROW_STREAM).into_response());
-    }
-    let json = crate::result_limits::json_rows(output, budget)?;
-    Ok(warp::reply::with_header(json, "content-type", "application/json").into_response())
-}
-
-/// The one place an [`Error`] becomes an HTTP status.
-pub fn error_reply(error: &Error) -> warp::reply::Response {
-    let status = match error {
-        Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-        Error::Forbidden(_) => StatusCode::FORBIDDEN,
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-        Error::Media(_) | Error::LimitExceeded(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    message(status, &error.to_string())
-}
-
-fn message(status: StatusCode, text: &str) -> warp::reply::Response {
-    warp::reply::with_status(
-        warp::reply::json(&serde_json::json!({ "error": text })),
-        status,
-    )
-    .into_response()
-}
-
-/// Compares a `Bearer` header with the token through their SHA-256 digests,
-/// so the comparison's timing says nothing about the token.
-fn token_matches(header: Option<&str>, token: &str) -> bool {
-    use sha2::{Digest, Sha256};
-    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
-        return false;
-    };
-    Sha256::digest(given.trim().as_bytes()) == Sha256::digest(token.as_bytes())
-}
-
 #[cfg(test)]
 mod tests {
+    use super::handlers::OPENAPI;
     use super::*;
 
     #[test]

@@ -1,15 +1,16 @@
 //! Analysts' SQL scoped to a tenant on the embedded engine
-//! (`clickprint::analyst`): every way of reaching another tenant's rows is
+//! (`clickprint::clickhouse::analyst`): every way of reaching another tenant's rows is
 //! refused or sees only the tenant's own; writes are refused; a runaway
 //! statement is stopped by its limits and the engine goes on answering.
 
 use std::time::{Duration, Instant};
 
-use clickprint::analyst::{self, Limits};
-use clickprint::engine::Engine;
+use clickprint::clickhouse::Engine;
+use clickprint::clickhouse::analyst;
+use clickprint::config::AnalystLimits;
 
-use crate::common::data_dir;
 use crate::search::open;
+use clickprint_tests::data_dir;
 
 /// Tenants 1 and 2 with keys and records; tenant 2's are many more.
 async fn two_tenants(engine: &Engine) {
@@ -31,7 +32,7 @@ async fn two_tenants(engine: &Engine) {
         .expect("test setup");
 }
 
-fn json(output: &clickprint::engine::QueryOutput) -> serde_json::Value {
+fn json(output: &clickprint::clickhouse::QueryOutput) -> serde_json::Value {
     output.to_json_rows().expect("test setup")
 }
 
@@ -40,7 +41,7 @@ async fn a_tenant_reads_its_rows_and_nothing_else() {
     let dir = data_dir("analyst");
     let engine = open(dir.path()).await;
     two_tenants(&engine).await;
-    let limits = Limits::default();
+    let limits = AnalystLimits::default();
     // Tenant 2 owns the rows with number % 5 = 0 of fp_keys: 600 of 3000.
     let run = |sql: &'static str| {
         let engine = engine.clone();
@@ -187,9 +188,9 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
     let dir = data_dir("analyst-limits");
     let engine = open(dir.path()).await;
     two_tenants(&engine).await;
-    let limits = Limits {
+    let limits = AnalystLimits {
         max_execution_time: Duration::from_secs(2),
-        ..Limits::default()
+        ..AnalystLimits::default()
     };
     let started = Instant::now();
     let e = analyst::run(
@@ -211,9 +212,9 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
         &engine,
         1,
         "SELECT * FROM fp_keys",
-        &Limits {
+        &AnalystLimits {
             max_result_rows: 100,
-            ..Limits::default()
+            ..AnalystLimits::default()
         },
     )
     .await
@@ -229,13 +230,13 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
-/// The server-side access statements (`clickprint::access`) cannot run on
+/// The server-side access statements (`clickprint::clickhouse::access`) cannot run on
 /// chDB, which has no access management; the real parser still reads each
 /// one, every setting the profile names is a real setting, and every table
 /// that holds tenants' rows has its grant and row policy.
 #[tokio::test]
 async fn server_access_statements_parse_and_cover_every_tenant_table() {
-    use clickprint::access;
+    use clickprint::clickhouse::access;
     let dir = data_dir("access");
     let engine = open(dir.path()).await;
     let all: Vec<String> = access::shared_statements("clickprint")

@@ -1,18 +1,11 @@
 //! Shared set-up: configurations pointing at a test's own data directory.
+//! Data directories, binaries and ffmpeg-made media come from the
+//! `clickprint-tests` helpers, shared with the end-to-end tests.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clickprint::config::{Config, RawConfig};
-
-/// The folder cargo builds binaries into (`target/debug`), where the
-/// `clickprint-udf` executable sits. Test binaries live in its `deps/`.
-pub fn binaries_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>")
-        .to_path_buf()
-}
+use clickprint_tests::binaries_dir;
 
 /// A configuration using the embedded stores in `data_dir`.
 pub fn embedded_config(data_dir: &Path) -> Config {
@@ -22,13 +15,4 @@ pub fn embedded_config(data_dir: &Path) -> Config {
         ..RawConfig::default()
     };
     Config::from_raw(raw).expect("valid test configuration")
-}
-
-/// A fresh data directory under the system temp folder (which the
-/// `postgres` user can reach when tests run as root).
-pub fn data_dir(test: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(&format!("clickprint-{test}-"))
-        .tempdir()
-        .expect("tempdir")
 }

@@ -1,11 +1,12 @@
 //! The worked examples of `sql/README.md`, run as written against a
 //! generated library in two tenants, their answers checked. A new example
 //! in the README fails `every_example_is_checked` until it is checked here.
-use clickprint::library;
+use clickprint::clickhouse::library;
 use serde_json::Value;
 
-use crate::common::data_dir;
-use crate::search::{ffmpeg, open};
+use crate::search::open;
+use clickprint_tests::data_dir;
+use clickprint_tests::ffmpeg;
 
 const README: &str = include_str!("../../../sql/README.md");
 
@@ -201,11 +202,11 @@ async fn every_example_runs_and_answers_the_library() {
             .replace("{tenant_a:UInt32}", "7")
             .replace("{tenant_b:UInt32}", "8")
             .replace("{query:String}", &query_literal);
-        let out = clickprint::analyst::run(
+        let out = clickprint::clickhouse::analyst::run(
             &engine,
             7,
             &as_analyst,
-            &clickprint::analyst::Limits::default(),
+            &clickprint::config::AnalystLimits::default(),
         )
         .await;
         if sql.contains("clickprint_query(") {

@@ -4,10 +4,12 @@
 use arrow::array::AsArray;
 use arrow::datatypes::UInt64Type;
 use clickprint::Error;
+use clickprint::clickhouse::{EmbeddedEngine, Engine};
 use clickprint::config::ClickHouseConfig;
-use clickprint::engine::{EmbeddedEngine, EmbeddedOptions, Engine};
+use clickprint::config::EmbeddedOptions;
 
-use crate::common::{data_dir, embedded_config};
+use crate::common::embedded_config;
+use clickprint_tests::data_dir;
 
 fn embedded_options(config: &clickprint::config::Config) -> EmbeddedOptions {
     match &config.clickhouse {

@@ -4,7 +4,8 @@
 
 use arrow::array::AsArray;
 use arrow::datatypes::UInt64Type;
-use clickprint::engine::{Engine, EngineKind, ServerEngine, ServerOptions};
+use clickprint::clickhouse::{Engine, EngineKind, ServerEngine};
+use clickprint::config::ServerOptions;
 
 fn server() -> Engine {
     let url = std::env::var("CLICKHOUSE_URL").expect("CLICKHOUSE_URL is set for these tests");
@@ -67,7 +68,9 @@ async fn server_errors_carry_the_servers_message() {
 #[ignore = "needs a clickhouse-server: set CLICKHOUSE_URL"]
 async fn an_analyst_credential_reads_only_its_tenant() {
     let engine = server();
-    clickprint::library::apply_schema(&engine).await.unwrap();
+    clickprint::clickhouse::library::apply_schema(&engine)
+        .await
+        .unwrap();
     let tenants = [900_001_u32, 900_002];
     for tenant in tenants {
         engine
@@ -78,7 +81,7 @@ async fn an_analyst_credential_reads_only_its_tenant() {
             .await
             .unwrap();
     }
-    let credential = clickprint::access::issue(&engine, tenants[0])
+    let credential = clickprint::clickhouse::access::issue(&engine, tenants[0])
         .await
         .unwrap();
     let analyst = Engine::Server(Box::new(ServerEngine::new(&ServerOptions {
@@ -111,7 +114,7 @@ async fn an_analyst_credential_reads_only_its_tenant() {
     ] {
         assert!(analyst.query(refused).await.is_err(), "{refused}");
     }
-    clickprint::access::revoke(&engine, tenants[0], &credential.user)
+    clickprint::clickhouse::access::revoke(&engine, tenants[0], &credential.user)
         .await
         .unwrap();
     assert!(analyst.query("SELECT 1").await.is_err());

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 use clickprint::store::PostgresStore;
 use clickprint::store::cluster::PrivateCluster;
 
-use crate::common::{data_dir, embedded_config};
+use crate::common::embedded_config;
+use clickprint_tests::data_dir;
 
 const BIN_DIR: &str = "/usr/lib/postgresql/15/bin";
 

@@ -4,7 +4,7 @@
 //! generated from this file by cbindgen and committed; a test fails when it
 //! is stale.
 //!
-//! Errors cross the boundary in exactly one place, [`status_of`]; panics
+//! Errors cross the boundary in exactly one place, `status_of`; panics
 //! never cross it (each entry point catches them and answers
 //! [`ClickprintStatus::ErrInternal`]).
 #![deny(missing_docs)]
@@ -14,10 +14,11 @@ use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
-use clickprint_udf::Error;
-use clickprint_udf::decode::{Kind, Limits};
-use clickprint_udf::fingerprint::visual::{self, Luma};
-use clickprint_udf::media::{MediaFingerprint, fingerprint_file};
+use clickprint_core::Error;
+use clickprint_core::fingerprint::visual::{self, Luma};
+use clickprint_core::media::{Kind, MediaFingerprint};
+use clickprint_media::decode::Limits;
+use clickprint_media::file::fingerprint_file;
 
 /// What every fallible function returns.
 #[repr(i32)]
@@ -353,5 +354,5 @@ pub unsafe extern "C" fn clickprint_hash_distance(a: *const u8, b: *const u8) ->
             std::slice::from_raw_parts(b, 32),
         )
     };
-    clickprint_udf::matching::hamming(a, b)
+    clickprint_core::bits::hamming(a, b)
 }

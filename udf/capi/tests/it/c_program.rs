@@ -79,11 +79,11 @@ fn a_c_program_fingerprints_through_the_header() {
             .unwrap_or_else(|| panic!("no `{key}` in:\n{stdout}"))
             .to_owned()
     };
-    assert_eq!(value("version"), clickprint_udf::VERSION);
+    assert_eq!(value("version"), clickprint_core::VERSION);
     assert_eq!(value("kind"), "1", "an image");
     assert_eq!(value("frames"), "1");
     // The C program's file hash is the library's.
-    let expected = clickprint_udf::media::fingerprint_file(&picture, &Default::default()).unwrap();
+    let expected = clickprint_media::file::fingerprint_file(&picture, &Default::default()).unwrap();
     assert_eq!(value("file_hash"), expected.frames[0].visual.hash.to_hex());
     assert_eq!(value("self_distance"), "0");
     assert_eq!(

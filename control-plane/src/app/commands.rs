@@ -1,0 +1,240 @@
+//! The command-line operations (`clickprint tenant`, `ingest`, `search`,
+//! `worker`), over [`Stores`]: the same library calls the HTTP API makes,
+//! so a script gets the same answers with or without a running service.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::app::jobs;
+use crate::app::search::{self, Answer};
+use crate::app::stores::Stores;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::media::{self, NewMedia};
+use crate::store::tenants::{self, NewTenant, Tenant};
+
+/// Creates a tenant; its id.
+///
+/// # Errors
+/// As [`tenants::create`].
+pub async fn create_tenant(
+    stores: &Stores,
+    name: &str,
+    modalities: Option<Vec<String>>,
+) -> Result<Tenant> {
+    tenants::create(
+        stores.postgres.pool(),
+        &NewTenant {
+            name: name.to_owned(),
+            modalities,
+            max_assets: None,
+            requests_per_minute: None,
+        },
+    )
+    .await
+}
+
+/// What one ingest argument became.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    /// Items made (to wait for).
+    pub media: Vec<i64>,
+    /// Jobs made (CSV, ZIP).
+    pub jobs: Vec<i64>,
+    /// Rows of those jobs that failed at once, with reasons.
+    pub failed_rows: Vec<String>,
+}
+
+fn is_job_file(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if name.ends_with(".csv") {
+        Some("csv")
+    } else if name.ends_with(".zip") {
+        Some("zip")
+    } else {
+        None
+    }
+}
+
+/// Accepts files, folders (every file inside, recursively), URLs, CSV
+/// and ZIP jobs for `tenant`. Files are copied into the library (the
+/// originals are left alone); the external id is the file name.
+///
+/// # Errors
+/// A missing path, or what the API would refuse (quota, bad job file).
+pub async fn ingest(
+    stores: &Stores,
+    config: &Config,
+    tenant: &Tenant,
+    sources: &[String],
+) -> Result<Accepted> {
+    let pool = stores.postgres.pool();
+    let staging = config.data_dir.join("uploads");
+    tokio::fs::create_dir_all(&staging)
+        .await
+        .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
+    let mut accepted = Accepted::default();
+    let mut files = Vec::new();
+    for source in sources {
+        if clickprint_fetch::is_url(source) {
+            let item = media::create(
+                pool,
+                &config.data_dir,
+                tenant,
+                NewMedia {
+                    source: source.clone(),
+                    external_id: source.rsplit('/').next().map(str::to_owned),
+                    ..NewMedia::default()
+                },
+            )
+            .await?;
+            accepted.media.push(item.id);
+            continue;
+        }
+        let path = PathBuf::from(source);
+        if path.is_dir() {
+            collect_files(&path, &mut files)?;
+        } else if path.is_file() {
+            files.push(path);
+        } else {
+            return Err(Error::BadRequest(format!(
+                "{source} is neither a file, a folder nor an http(s) URL"
+            )));
+        }
+    }
+    for (i, file) in files.iter().enumerate() {
+        let copy = staging.join(format!("cli-{}-{i}", std::process::id()));
+        tokio::fs::copy(file, &copy)
+            .await
+            .map_err(|e| Error::io(format!("copying {}", file.display()), e))?;
+        if let Some(kind) = is_job_file(file) {
+            let job = jobs::create(
+                pool,
+                &config.data_dir,
+                tenant,
+                kind,
+                &copy,
+                config.max_upload_bytes,
+            )
+            .await;
+            let _ = tokio::fs::remove_file(&copy).await;
+            let job = job?;
+            let rows = media::of_job(stores.postgres.pool(), job.id).await?;
+            accepted.media.extend(rows);
+            accepted.failed_rows.extend(
+                job.failures
+                    .iter()
+                    .map(|f| format!("{} row {}: {}", file.display(), f.row, f.reason)),
+            );
+            accepted.jobs.push(job.id);
+            continue;
+        }
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let item = media::create(
+            pool,
+            &config.data_dir,
+            tenant,
+            NewMedia {
+                source: format!("upload:{name}"),
+                external_id: Some(name),
+                upload: Some(copy.clone()),
+                ..NewMedia::default()
+            },
+        )
+        .await;
+        if item.is_err() {
+            let _ = tokio::fs::remove_file(&copy).await;
+        }
+        accepted.media.push(item?.id);
+    }
+    Ok(accepted)
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(format!("reading {}", dir.display()), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Waits until every item is finished, calling `tick(done, total)` as it
+/// goes. When this process owns the stores nobody else works the queue, so
+/// it runs workers itself meanwhile.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn wait(
+    stores: &Stores,
+    config: &Config,
+    ids: &[i64],
+    mut tick: impl FnMut(usize, usize),
+) -> Result<Vec<(i64, String, String)>> {
+    let workers = stores
+        .owned()
+        .then(|| stores.start_workers(config, config.workers.max(1)));
+    let outcome = loop {
+        match media::progress(stores.postgres.pool(), ids).await {
+            Ok((done, failed)) => {
+                tick(done, ids.len());
+                if done >= ids.len() {
+                    break Ok(failed);
+                }
+            }
+            Err(e) => break Err(e),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    if let Some((stop, handles)) = workers {
+        let _ = stop.send(true);
+        for handle in handles {
+            let _ = handle.await;
+        }
+    }
+    outcome
+}
+
+/// Searches `tenant`'s library with a local file.
+///
+/// # Errors
+/// As [`search::run`].
+pub async fn search(
+    stores: &Stores,
+    config: &Config,
+    tenant: &Tenant,
+    file: &Path,
+    top_k: Option<u32>,
+    min_score: Option<f32>,
+) -> Result<Answer> {
+    let file = std::path::absolute(file)
+        .map_err(|e| Error::io(format!("resolving {}", file.display()), e))?;
+    if !file.is_file() {
+        return Err(Error::BadRequest(format!(
+            "{} is not a file",
+            file.display()
+        )));
+    }
+    search::run(
+        stores.postgres.pool(),
+        &stores.engine,
+        config,
+        tenant,
+        &file,
+        top_k.unwrap_or(config.search_top_k),
+        min_score.unwrap_or(config.search_min_score),
+        serde_json::Map::new(),
+        Instant::now(),
+    )
+    .await
+}

@@ -1,0 +1,13 @@
+//! What the product does with its two stores: the synchronous [`search`],
+//! bulk ingest [`jobs`], the ingest [`worker`]s, the command-line
+//! operations ([`commands`]), what `GET /healthz` reports ([`health`]), and
+//! [`stores`], the wiring that opens both stores for a tool or a worker.
+//! Built on [`crate::store`] and [`crate::clickhouse`]; the HTTP API and
+//! the service are built on it.
+
+pub mod commands;
+pub mod health;
+pub mod jobs;
+pub mod search;
+pub mod stores;
+pub mod worker;

@@ -1,0 +1,186 @@
+//! The synchronous search: the query media made local (an upload, or a URL
+//! downloaded under the fetch policy), probed (its modality must be enabled
+//! for the tenant), searched with the one SQL statement, and the matches
+//! joined with the tenant's items in Postgres. Searches never wait on the
+//! ingest queue, and their statements run in the scheduler's search lane,
+//! counted against the tenant ([`crate::clickhouse::scheduler`]). A query longer than
+//! `search_max_query_secs` (by the length its file declares) is refused
+//! before it is decoded: decoding a 5.5-hour sound took gigabytes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use deadpool_postgres::Pool;
+use serde::Serialize;
+
+use crate::clickhouse::Engine;
+use crate::clickhouse::scheduler::{self, Lane};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ids::TenantId;
+use crate::probe::probe;
+use crate::store::media;
+use crate::store::tenants::Tenant;
+
+/// One match, as the API and `clickprint search --json` give it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    /// The library item.
+    pub media_id: i64,
+    /// Its external id.
+    pub external_id: Option<String>,
+    /// `image`, `audio` or `video`.
+    pub modality: Option<String>,
+    /// 0..1.
+    pub score: f32,
+    /// Matched span of the query, seconds; `null` when the query is a picture.
+    pub query_range: Option<[f64; 2]>,
+    /// The same span in the item, seconds; `null` when the item is a picture.
+    pub reference_range: Option<[f64; 2]>,
+    /// What decided: `audio`, `visual` (global hash) or `local` (keypoints).
+    pub evidence: String,
+    /// The item's length, ms (`null` for pictures).
+    pub duration_ms: Option<i64>,
+    /// Where its original and previews are served (`GET {files}`,
+    /// `GET {files}.previews/previews.json`); an exact duplicate's are its
+    /// first copy's.
+    pub files: String,
+}
+
+/// A search's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// Best first; only matches at or above the threshold.
+    pub matches: Vec<Hit>,
+    /// The query's modality.
+    pub query_modality: String,
+    /// The query's declared length, ms (0 for a picture).
+    pub query_duration_ms: u64,
+    /// Time in each stage, ms: `fetch` (URL queries), `probe`, `search`
+    /// (extraction, lookup and rerank inside ClickHouse), `join`, `total`.
+    pub timings_ms: serde_json::Map<String, serde_json::Value>,
+}
+
+fn ms(since: Instant) -> serde_json::Value {
+    serde_json::json!((since.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
+}
+
+/// Searches `tenant`'s library for the media in `file`.
+///
+/// `timings` may already hold stages done before (the download).
+///
+/// # Errors
+/// [`Error::Media`] for a query the decoder refuses, [`Error::Forbidden`]
+/// for a disabled modality, [`Error::LimitExceeded`] for a query longer
+/// than `search_max_query_secs`, [`Error::ClickHouse`] / [`Error::Postgres`].
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    pool: &Pool,
+    engine: &Engine,
+    config: &Config,
+    tenant: &Tenant,
+    file: &Path,
+    top_k: u32,
+    min_score: f32,
+    timings: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Result<Answer> {
+    let search = run_in_lane(
+        pool, engine, config, tenant, file, top_k, min_score, timings, started,
+    );
+    let id = TenantId(tenant.id).clickhouse()?;
+    scheduler::scope(Lane::Search, Some(id), search).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_in_lane(
+    pool: &Pool,
+    engine: &Engine,
+    config: &Config,
+    tenant: &Tenant,
+    file: &Path,
+    top_k: u32,
+    min_score: f32,
+    mut timings: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Result<Answer> {
+    let t = Instant::now();
+    let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
+        .await
+        .map_err(|e| match e {
+            Error::Media(m) => Error::Media(format!(
+                "the query: {}",
+                m.replace(&file.display().to_string(), "the uploaded file")
+            )),
+            other => other,
+        })?;
+    tenant.require(&probed.modality)?;
+    let longest = config.search_max_query;
+    if u128::from(probed.duration_ms) > longest.as_millis() {
+        return Err(Error::LimitExceeded(format!(
+            "the query is {} s long; a search takes at most {} s \
+             (setting `search_max_query_secs`): send the part to look for",
+            probed.duration_ms / 1000,
+            longest.as_secs()
+        )));
+    }
+    timings.insert("probe".into(), ms(t));
+
+    let t = Instant::now();
+    // Duplicates of an item share its fingerprints, so one fingerprint match
+    // can be several items: ask for more and cut after the join.
+    let found = crate::clickhouse::library::search(
+        engine,
+        TenantId(tenant.id).clickhouse()?,
+        &file.display().to_string(),
+        top_k.saturating_mul(2).min(200),
+        min_score,
+    )
+    .await
+    .map_err(|e| match e {
+        Error::ClickHouse(m) if m.contains("clickprint-udf query:") => Error::Media(format!(
+            "the query: {}",
+            m.replace(&file.display().to_string(), "the uploaded file")
+        )),
+        other => other,
+    })?;
+    timings.insert("search".into(), ms(t));
+
+    let t = Instant::now();
+    let ids: Vec<i64> = found
+        .iter()
+        .filter_map(|m| i64::try_from(m.media_id).ok())
+        .collect();
+    let items = media::sharing(pool, tenant.id, &ids).await?;
+    let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
+    let query_is_picture = probed.modality == "image";
+    let mut matches = Vec::new();
+    for m in &found {
+        for (owner, item) in items
+            .iter()
+            .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
+        {
+            let item_is_picture = item.modality.as_deref() == Some("image");
+            matches.push(Hit {
+                media_id: item.id,
+                external_id: item.external_id.clone(),
+                modality: item.modality.clone(),
+                score: m.score,
+                query_range: (!query_is_picture).then(|| seconds(m.query_range)),
+                reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
+                evidence: m.evidence.clone(),
+                duration_ms: item.duration_ms.filter(|_| !item_is_picture),
+                files: format!("/v1/files/{}/{owner}", tenant.id),
+            });
+        }
+    }
+    matches.truncate(top_k as usize);
+    timings.insert("join".into(), ms(t));
+    timings.insert("total".into(), ms(started));
+    Ok(Answer {
+        matches,
+        query_duration_ms: probed.duration_ms,
+        query_modality: probed.modality,
+        timings_ms: timings,
+    })
+}

@@ -1,0 +1,392 @@
+//! Ingest workers: take a task from the queue, fetch the media (URL) or
+//! find it (upload), hash it (an exact duplicate in the tenant links to the
+//! existing fingerprints), probe it (a disabled modality fails the item),
+//! fingerprint it through ClickHouse's ingest statement (all rows in one
+//! INSERT), and mark it ready.
+//!
+//! Safe to run twice or to kill anywhere: the download lands under a
+//! temporary name and is renamed when whole; the ingest statement adds
+//! nothing for a media id whose `end` marker ClickHouse already holds, and
+//! rows of an ingest killed before its marker are identical to the retry's
+//! (ReplacingMergeTree keeps one; the search counts distinct hits).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+use sha2::{Digest, Sha256};
+
+use crate::clickhouse::Engine;
+use crate::config::Config;
+use crate::error::Error;
+use crate::ids::{MediaId, TenantId};
+use crate::metrics::Metrics;
+use crate::probe::probe;
+use crate::store::media::{self, WorkItem};
+use crate::store::queue::{self, AfterFailure, Claimed};
+use crate::store::tenants;
+
+/// Longest a preview may take (a long video decodes once more for it).
+const PREVIEW_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// What a worker needs.
+#[derive(Debug)]
+pub struct WorkerContext {
+    /// Postgres: the queue and the metadata.
+    pub pool: Pool,
+    /// ClickHouse: the ingest statement.
+    pub engine: Engine,
+    /// Where media files are kept (`<data dir>/media/...`).
+    pub data_dir: PathBuf,
+    /// Download limits for URL sources.
+    pub fetch: clickprint_fetch::Policy,
+    /// The `clickprint-udf` executable (for probing).
+    pub udf: PathBuf,
+    /// How long a claim lasts without renewal.
+    pub lease: Duration,
+    /// How long to wait when the queue is empty.
+    pub poll: Duration,
+    /// Counters and histograms.
+    pub metrics: Arc<Metrics>,
+}
+
+impl WorkerContext {
+    /// What a worker needs, from the configuration and the stores.
+    pub fn new(config: &Config, pool: Pool, engine: Engine, metrics: Arc<Metrics>) -> Self {
+        WorkerContext {
+            pool,
+            engine,
+            data_dir: config.data_dir.clone(),
+            fetch: config.fetch.clone(),
+            udf: config.udf.clone(),
+            lease: config.task_lease,
+            poll: Duration::from_millis(500),
+            metrics,
+        }
+    }
+}
+
+/// Starts `count` workers sharing `context`; send `true` to stop them
+/// (each finishes or abandons its task: abandoned tasks go to another
+/// worker when their lease ends).
+pub fn start(
+    context: Arc<WorkerContext>,
+    count: usize,
+) -> (
+    tokio::sync::watch::Sender<bool>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let host = nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into());
+    let handles = (0..count)
+        .map(|i| {
+            let name = format!("{host}:{}:{i}", std::process::id());
+            tokio::spawn(run(Arc::clone(&context), name, stopped.clone()))
+        })
+        .collect();
+    (stop, handles)
+}
+
+/// Why a task failed, and whether trying again may help.
+#[derive(Debug)]
+struct TaskError {
+    message: String,
+    retry: bool,
+}
+
+impl TaskError {
+    fn permanent(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retry: false,
+        }
+    }
+
+    fn transient(message: impl Into<String>) -> Self {
+        TaskError {
+            message: message.into(),
+            retry: true,
+        }
+    }
+}
+
+impl From<Error> for TaskError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Media(m) | Error::Forbidden(m) | Error::BadRequest(m) => TaskError::permanent(m),
+            other => TaskError::transient(other.to_string()),
+        }
+    }
+}
+
+/// Runs one worker until `stop` says so, taking tasks one at a time.
+pub async fn run(
+    ctx: Arc<WorkerContext>,
+    name: String,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    tracing::info!(worker = %name, "worker started");
+    let mut last_chores = Instant::now();
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        if last_chores.elapsed() > Duration::from_secs(60) {
+            last_chores = Instant::now();
+            chores(&ctx).await;
+        }
+        let claimed = match queue::claim(&ctx.pool, &name, ctx.lease).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(worker = %name, error = %e, "claiming a task failed");
+                None
+            }
+        };
+        match claimed {
+            Some(task) => handle(&ctx, &name, task).await,
+            None => {
+                tokio::select! {
+                    () = tokio::time::sleep(ctx.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+    }
+    tracing::info!(worker = %name, "worker stopped");
+}
+
+/// Housekeeping any worker may do now and then: forget request counts
+/// older than an hour (the per-minute quota needs the current minute only),
+/// and remove uploads left by requests that died before making their item.
+async fn chores(ctx: &WorkerContext) {
+    let _ = tenants::forget_request_counts(&ctx.pool).await;
+    let uploads = ctx.data_dir.join("uploads");
+    if let Ok(mut entries) = tokio::fs::read_dir(&uploads).await {
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let stale = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(24 * 3600));
+            if stale {
+                let _ = tokio::fs::remove_file(entry.path()).await;
+            }
+        }
+    }
+}
+
+/// Works one task to its end: done, queued again, or dead.
+async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
+    let started = Instant::now();
+    let outcome = if task.attempt > task.max_attempts {
+        // Claimed again after its lease ran out, attempts used up: its
+        // workers keep dying on it.
+        Err(TaskError::permanent(format!(
+            "gave up after {} attempts (the last worker stopped before finishing)",
+            task.max_attempts
+        )))
+    } else {
+        let renewing = renew_while_working(ctx, name, &task);
+        tokio::select! {
+            result = work(ctx, &task) => result,
+            () = renewing => Err(TaskError::transient("lost the task's lease")),
+        }
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    match outcome {
+        Ok(()) => {
+            ctx.metrics.task_done(seconds);
+            if let Err(e) = queue::finish(&ctx.pool, &task, name).await {
+                tracing::warn!(task = task.id, error = %e, "marking a task done failed");
+            }
+        }
+        Err(failure) => {
+            ctx.metrics.task_failed(seconds, failure.retry);
+            tracing::info!(task = task.id, media = task.media_id, error = %failure.message, retry = failure.retry, "task failed");
+            let after = queue::fail(&ctx.pool, &task, name, &failure.message, failure.retry).await;
+            let media_status = match after {
+                Ok(AfterFailure::Retry(_)) => "pending",
+                Ok(AfterFailure::Dead) => "failed",
+                Err(e) => {
+                    tracing::warn!(task = task.id, error = %e, "recording a failure failed");
+                    return;
+                }
+            };
+            if let Err(e) = media::set_status(
+                &ctx.pool,
+                task.media_id,
+                media_status,
+                Some(&failure.message),
+            )
+            .await
+            {
+                tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
+            }
+        }
+    }
+}
+
+/// Renews the lease every third of it; returns only when the task was
+/// taken over (this worker was too slow to renew).
+async fn renew_while_working(ctx: &WorkerContext, name: &str, task: &Claimed) {
+    let every = ctx.lease / 3;
+    loop {
+        tokio::time::sleep(every).await;
+        match queue::renew(&ctx.pool, task, name, ctx.lease).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => tracing::warn!(task = task.id, error = %e, "renewing a lease failed"),
+        }
+    }
+}
+
+async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), TaskError> {
+    let WorkItem {
+        source,
+        status,
+        tenant,
+    } = media::work_item(&ctx.pool, task.media_id)
+        .await?
+        .ok_or_else(|| TaskError::permanent("the media item is gone"))?;
+    if status == "deleted" || status == "cancelled" {
+        return Ok(());
+    }
+    media::set_status(&ctx.pool, task.media_id, "processing", None).await?;
+    let path = media::file_path(&ctx.data_dir, task.tenant_id, task.media_id);
+    if clickprint_fetch::is_url(&source) {
+        if !path.is_file() {
+            download(ctx, &source, &path).await?;
+        }
+    } else if !path.is_file() {
+        return Err(TaskError::permanent(format!(
+            "the uploaded file for media {} is missing",
+            task.media_id
+        )));
+    }
+    let name_in_messages = |message: String| message.replace(&path.display().to_string(), &source);
+
+    let (digest, bytes) = hash_file(&path).await?;
+    if media::link_duplicate(&ctx.pool, task.tenant_id, task.media_id, &digest, bytes).await? {
+        // Same bytes as an item already fingerprinted: the file adds nothing.
+        let _ = tokio::fs::remove_file(&path).await;
+        return Ok(());
+    }
+    let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
+        .await
+        .map_err(|e| TaskError::from(e).map(name_in_messages))?;
+    tenant.require(&probed.modality).map_err(TaskError::from)?;
+    // Previews are for people looking at matches; an item without them
+    // still searches, so a failure here is logged, not fatal.
+    let previews = media::previews_dir(&ctx.data_dir, task.tenant_id, task.media_id);
+    if let Err(e) = crate::probe::previews(&ctx.udf, &path, &previews, PREVIEW_TIMEOUT).await {
+        tracing::warn!(
+            media = task.media_id,
+            "no previews: {}",
+            name_in_messages(e.to_string())
+        );
+    }
+    let ingest = crate::clickhouse::library::ingest(
+        &ctx.engine,
+        TenantId(task.tenant_id).clickhouse()?,
+        MediaId(task.media_id).clickhouse()?,
+        &path.display().to_string(),
+    )
+    .await;
+    if let Err(e) = ingest {
+        let message = name_in_messages(e.to_string());
+        // The extractor's own complaints are about the media; anything
+        // else (the engine busy or restarting) may pass.
+        return Err(if message.contains("clickprint-udf extract:") {
+            TaskError::permanent(message)
+        } else {
+            TaskError::transient(message)
+        });
+    }
+    media::mark_ready(
+        &ctx.pool,
+        task.media_id,
+        &probed.modality,
+        i64::try_from(probed.duration_ms).unwrap_or(i64::MAX),
+        bytes,
+        &digest,
+    )
+    .await?;
+    Ok(())
+}
+
+impl TaskError {
+    fn map(self, f: impl FnOnce(String) -> String) -> Self {
+        TaskError {
+            message: f(self.message),
+            retry: self.retry,
+        }
+    }
+}
+
+/// Downloads `url` to `path` under the policy: into `path.part`, renamed
+/// when whole, so a killed download is never taken for a file.
+async fn download(
+    ctx: &WorkerContext,
+    url: &str,
+    path: &Path,
+) -> std::result::Result<(), TaskError> {
+    use clickprint_fetch::Error as F;
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| TaskError::transient(format!("creating {}: {e}", dir.display())))?;
+    }
+    let part = path.with_extension("part");
+    let mut file = tokio::fs::File::create(&part)
+        .await
+        .map_err(|e| TaskError::transient(format!("creating {}: {e}", part.display())))?;
+    let fetched = clickprint_fetch::fetch(url, &ctx.fetch, &mut file).await;
+    drop(file);
+    match fetched {
+        Ok(_) => tokio::fs::rename(&part, path)
+            .await
+            .map_err(|e| TaskError::transient(format!("keeping the download: {e}"))),
+        Err(e) => {
+            let _ = tokio::fs::remove_file(&part).await;
+            let message = format!("fetching {url}: {e}");
+            // A server error or a network hiccup may pass; a refused
+            // address, a bad scheme, a 404 or an oversized file will not.
+            let retry = match &e {
+                F::Status { status } => *status >= 500 || *status == 429 || *status == 408,
+                F::Timeout(_) | F::Transfer(_) | F::Io(_) => true,
+                _ => false,
+            };
+            Err(TaskError { message, retry })
+        }
+    }
+}
+
+/// SHA-256 and size of a file, read off the async threads.
+async fn hash_file(path: &Path) -> std::result::Result<(Vec<u8>, i64), TaskError> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || -> std::io::Result<(Vec<u8>, i64)> {
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut bytes = 0i64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as i64;
+            hasher.update(&buf[..n]);
+        }
+        Ok((hasher.finalize().to_vec(), bytes))
+    })
+    .await
+    .map_err(|e| TaskError::transient(format!("hashing: {e}")))?
+    .map_err(|e| TaskError::transient(format!("hashing the file: {e}")))
+}

@@ -1,0 +1,215 @@
+//! A tenant's fingerprint library in ClickHouse: the schema, and the
+//! statements of `sql/clickhouse/` (ingest, search, delete) run
+//! with their parameters. The SQL files are the product; this module only
+//! carries them (compiled in, unchanged) and reads their answers.
+
+use arrow::array::{Array, AsArray};
+use arrow::datatypes::{Float32Type, UInt32Type, UInt64Type};
+
+use crate::clickhouse::{Engine, QueryOutput};
+use crate::config::ClickHouseConfig;
+use crate::error::{Error, Result};
+
+/// `sql/clickhouse/schema.sql`.
+pub const SCHEMA: &str = include_str!("../../../sql/clickhouse/schema.sql");
+/// `sql/clickhouse/ingest.sql`.
+pub const INGEST: &str = include_str!("../../../sql/clickhouse/ingest.sql");
+/// `sql/clickhouse/search.sql`.
+pub const SEARCH: &str = include_str!("../../../sql/clickhouse/search.sql");
+/// `sql/clickhouse/delete.sql`.
+pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
+
+/// One match of a search.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Match {
+    /// The matched library item.
+    pub media_id: u64,
+    /// 0..=1.
+    pub score: f32,
+    /// Matched span of the query, ms.
+    pub query_range: (u32, u32),
+    /// The same span in the reference, ms.
+    pub reference_range: (u32, u32),
+    /// Which fingerprint decided: `audio`, `visual` or `local`.
+    pub evidence: String,
+    /// Distinct key hits that made it a candidate.
+    pub votes: u64,
+}
+
+/// The statements of a multi-statement SQL file: split after each `;` that
+/// ends a line (the files are written that way).
+pub fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(";\n").map(str::trim).filter(|s| {
+        s.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
+    })
+}
+
+/// Opens the configured ClickHouse ([`Engine::open`]) and creates the
+/// database and tables when missing.
+///
+/// # Errors
+/// As [`Engine::open`] and [`apply_schema`].
+pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
+    let engine = Engine::open(config)?;
+    apply_schema(&engine).await?;
+    Ok(engine)
+}
+
+/// Creates the database and tables when missing.
+///
+/// # Errors
+/// The engine's message for the first statement that fails.
+pub async fn apply_schema(engine: &Engine) -> Result<()> {
+    for statement in statements(SCHEMA) {
+        engine.query(statement).await?;
+    }
+    Ok(())
+}
+
+/// Fingerprints one media file inside ClickHouse and stores it.
+///
+/// # Errors
+/// The engine's message, which carries the UDF's for bad media.
+pub async fn ingest(engine: &Engine, tenant: u32, media_id: u64, source: &str) -> Result<()> {
+    engine
+        .query_with_params(
+            INGEST,
+            &[
+                ("tenant", tenant.to_string()),
+                ("media_id", media_id.to_string()),
+                ("source", source.to_owned()),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Searches a tenant's library. `query` is a media reference or `fp:` and
+/// a packed fingerprint in hex.
+///
+/// # Errors
+/// The engine's message, which carries the UDF's for bad media.
+pub async fn search(
+    engine: &Engine,
+    tenant: u32,
+    query: &str,
+    top_k: u32,
+    min_score: f32,
+) -> Result<Vec<Match>> {
+    search_with(SEARCH, engine, tenant, query, top_k, min_score).await
+}
+
+/// [`search`] with another form of the search statement (the same
+/// parameters and columns), such as the benchmarks' variants of it.
+///
+/// # Errors
+/// The engine's message.
+pub async fn search_with(
+    statement: &str,
+    engine: &Engine,
+    tenant: u32,
+    query: &str,
+    top_k: u32,
+    min_score: f32,
+) -> Result<Vec<Match>> {
+    let output = engine
+        .query_with_params(
+            statement,
+            &[
+                ("tenant", tenant.to_string()),
+                ("query", query.to_owned()),
+                ("top_k", top_k.to_string()),
+                ("min_score", min_score.to_string()),
+            ],
+        )
+        .await?;
+    matches(&output)
+}
+
+/// Hides a media item from every search from now on.
+///
+/// # Errors
+/// The engine's message.
+pub async fn delete(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
+    engine
+        .query_with_params(
+            DELETE,
+            &[
+                ("tenant", tenant.to_string()),
+                ("media_id", media_id.to_string()),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
+    let mut out = Vec::new();
+    for batch in &output.batches {
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| Error::ClickHouse(format!("search answered without `{name}`")))
+        };
+        let media = column("media_id")?;
+        let media = media
+            .as_primitive_opt::<UInt64Type>()
+            .ok_or_else(|| Error::ClickHouse("media_id is not UInt64".into()))?;
+        let score = column("score")?;
+        let score = score
+            .as_primitive_opt::<Float32Type>()
+            .ok_or_else(|| Error::ClickHouse("score is not Float32".into()))?;
+        let u32s = |name: &str| -> Result<Vec<u32>> {
+            let c = column(name)?;
+            let c = c
+                .as_primitive_opt::<UInt32Type>()
+                .ok_or_else(|| Error::ClickHouse(format!("{name} is not UInt32")))?;
+            Ok(c.values().to_vec())
+        };
+        let (qs, qe, rs, re) = (
+            u32s("query_start_ms")?,
+            u32s("query_end_ms")?,
+            u32s("reference_start_ms")?,
+            u32s("reference_end_ms")?,
+        );
+        let evidence = column("evidence")?;
+        let votes = column("votes")?;
+        let votes = votes
+            .as_primitive_opt::<UInt64Type>()
+            .ok_or_else(|| Error::ClickHouse("votes is not UInt64".into()))?;
+        for i in 0..batch.num_rows() {
+            out.push(Match {
+                media_id: media.value(i),
+                score: score.value(i),
+                query_range: (qs[i], qe[i]),
+                reference_range: (rs[i], re[i]),
+                evidence: string_at(evidence.as_ref(), i),
+                votes: votes.value(i),
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn string_at(array: &dyn Array, i: usize) -> String {
+    if let Some(a) = array.as_string_opt::<i32>() {
+        a.value(i).to_owned()
+    } else if let Some(a) = array.as_binary_opt::<i32>() {
+        String::from_utf8_lossy(a.value(i)).into_owned()
+    } else {
+        String::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_splits_into_its_statements() {
+        let all: Vec<&str> = statements(SCHEMA).collect();
+        assert_eq!(all.len(), 10, "{all:#?}");
+        assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
+    }
+}

@@ -1,0 +1,501 @@
+//! Local binary features: ORB-style keypoints with 256-bit steered BRIEF
+//! descriptors, for the copies a global hash cannot see (crops, overlays
+//! covering part of the picture, picture-in-picture, small rotations).
+//!
+//! Algorithm (after Rublee et al., "ORB", ICCV 2011):
+//! 1. The picture is brought to [`WORKING_SIDE`] pixels on its longer side
+//!    (area resampling) and a pyramid of [`LEVELS`] levels, each
+//!    [`SCALE_STEP`] smaller, is built from it.
+//! 2. On each level, FAST-9 corners (16-pixel Bresenham circle of radius 3;
+//!    nine contiguous pixels all brighter or all darker than the centre by
+//!    [`FAST_THRESHOLD`]) are found, ranked by the Harris response over a
+//!    7x7 window, thinned by 3x3 non-maximum suppression and by a coarse
+//!    grid (so one busy corner of the picture cannot take every slot), and
+//!    the strongest are kept: [`MAX_KEYPOINTS`] in all, shared between the
+//!    levels in proportion to their area.
+//! 3. Each keypoint's orientation is its intensity centroid's angle over a
+//!    disc of radius 15.
+//! 4. Its descriptor compares 256 fixed pairs of points of the smoothed
+//!    level (7-tap binomial blur), rotated by the keypoint's orientation
+//!    (quantised to 12 degrees): bit i is 1 when the first point of pair i
+//!    is darker than the second. The pairs are drawn once, from a fixed
+//!    seed, with a bell-shaped spread around the keypoint.
+//!
+//! Positions are reported in level-0 pixels with the level's scale, so the
+//! matcher (`matching::local`, above this module) can check that matched keypoints
+//! agree on one similarity transform. A mirrored copy is found by also
+//! extracting the mirrored query ([`super::visual::Luma::flipped_horizontally`]).
+
+use std::sync::OnceLock;
+
+use super::visual::{Luma, area_resample};
+
+/// The longer side of the picture features are computed on, pixels.
+pub const WORKING_SIDE: usize = 256;
+/// Pyramid levels.
+pub const LEVELS: usize = 4;
+/// Each level is this much smaller than the previous one.
+pub const SCALE_STEP: f32 = 1.25;
+/// FAST's brightness difference, grey levels.
+pub const FAST_THRESHOLD: i16 = 16;
+/// Keypoints kept per picture, over all levels.
+pub const MAX_KEYPOINTS: usize = 160;
+
+/// Distance from the border no keypoint comes closer than: the rotated
+/// pattern reaches 13 * sqrt(2) = 18.4 pixels, the orientation disc 15.
+const BORDER: usize = 20;
+/// Radius of the disc the orientation is measured over.
+const ORIENTATION_RADIUS: i32 = 15;
+/// Angle bins of the precomputed rotated patterns (12 degrees each).
+const ANGLE_BINS: usize = 30;
+/// Cell side of the grid that spreads keypoints over the picture, pixels.
+const GRID_CELL: usize = 32;
+/// Keypoints kept per grid cell and level.
+const PER_CELL: usize = 4;
+
+/// One keypoint and its descriptor.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Keypoint {
+    /// Column in level-0 working pixels.
+    pub x: f32,
+    /// Row in level-0 working pixels.
+    pub y: f32,
+    /// The pyramid level's scale (1 for level 0, then [`SCALE_STEP`]^level).
+    pub scale: f32,
+    /// Orientation, radians in `(-pi, pi]`.
+    pub angle: f32,
+    /// Steered BRIEF, 256 bits.
+    pub descriptor: [u8; 32],
+}
+
+/// The local features of one picture.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LocalFeatures {
+    /// Working picture width (level 0), pixels.
+    pub width: u16,
+    /// Working picture height (level 0), pixels.
+    pub height: u16,
+    /// The keypoints, strongest first within each level.
+    pub keypoints: Vec<Keypoint>,
+}
+
+/// Extracts the local features of a picture.
+pub fn extract(luma: &Luma) -> LocalFeatures {
+    let (w, h) = (luma.width as usize, luma.height as usize);
+    let scale = WORKING_SIDE as f32 / w.max(h) as f32;
+    let (w0, h0) = (
+        ((w as f32 * scale).round() as usize).max(1),
+        ((h as f32 * scale).round() as usize).max(1),
+    );
+    let base = if (w0, h0) == (w, h) {
+        luma.pixels.iter().map(|&p| f32::from(p)).collect()
+    } else {
+        area_resample(luma, w0, h0)
+    };
+    let base = Plane {
+        width: w0,
+        height: h0,
+        pixels: base,
+    };
+
+    let levels: Vec<(f32, Plane)> = (0..LEVELS)
+        .map(|level| {
+            let s = SCALE_STEP.powi(level as i32);
+            let (lw, lh) = (
+                (w0 as f32 / s).round() as usize,
+                (h0 as f32 / s).round() as usize,
+            );
+            (
+                s,
+                if level == 0 {
+                    base.clone()
+                } else {
+                    base.resized(lw, lh)
+                },
+            )
+        })
+        .filter(|(_, plane)| plane.width > 2 * BORDER + 2 && plane.height > 2 * BORDER + 2)
+        .collect();
+    let area_share: f32 = levels.iter().map(|(s, _)| 1.0 / (s * s)).sum();
+
+    let mut keypoints = Vec::new();
+    for (s, plane) in &levels {
+        let quota = ((MAX_KEYPOINTS as f32) / (s * s) / area_share).round() as usize;
+        let bytes = plane.to_bytes();
+        let corners = strongest_corners(&bytes, plane.width, plane.height, quota);
+        let smooth = plane.binomial_blur().to_bytes();
+        for (x, y) in corners {
+            let angle = orientation(&bytes, plane.width, x, y);
+            keypoints.push(Keypoint {
+                x: x as f32 * s,
+                y: y as f32 * s,
+                scale: *s,
+                angle,
+                descriptor: describe(&smooth, plane.width, x, y, angle),
+            });
+        }
+    }
+    LocalFeatures {
+        width: w0 as u16,
+        height: h0 as u16,
+        keypoints,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Plane {
+    width: usize,
+    height: usize,
+    pixels: Vec<f32>,
+}
+
+impl Plane {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.pixels
+            .iter()
+            // Round half up without libm's roundf (a fifth of the time).
+            .map(|&p| (p.clamp(0.0, 255.0) + 0.5) as u8)
+            .collect()
+    }
+
+    fn resized(&self, width: usize, height: usize) -> Plane {
+        let luma = Luma::new(self.width as u32, self.height as u32, self.to_bytes());
+        Plane {
+            width,
+            height,
+            pixels: area_resample(&luma, width, height),
+        }
+    }
+
+    /// Separable 7-tap binomial blur (sigma about 1.2), edges clamped.
+    fn binomial_blur(&self) -> Plane {
+        let (w, h) = (self.width, self.height);
+        // Rows: pad each with its edge values, then a sliding window.
+        let mut horizontal = vec![0f32; w * h];
+        let mut padded = vec![0f32; w + 6];
+        for (src, dst) in self
+            .pixels
+            .chunks_exact(w)
+            .zip(horizontal.chunks_exact_mut(w))
+        {
+            padded[..3].fill(src[0]);
+            padded[3..w + 3].copy_from_slice(src);
+            padded[w + 3..].fill(src[w - 1]);
+            for (out, window) in dst.iter_mut().zip(padded.windows(7)) {
+                *out = blur_taps(window);
+            }
+        }
+        // Columns: whole rows at a time, clamped row indices.
+        let mut pixels = vec![0f32; w * h];
+        for y in 0..h {
+            let rows: [&[f32]; 7] = std::array::from_fn(|k| {
+                let sy = (y + k).saturating_sub(3).min(h - 1);
+                &horizontal[sy * w..(sy + 1) * w]
+            });
+            for (x, out) in pixels[y * w..(y + 1) * w].iter_mut().enumerate() {
+                *out = blur_taps(&[
+                    rows[0][x], rows[1][x], rows[2][x], rows[3][x], rows[4][x], rows[5][x],
+                    rows[6][x],
+                ]);
+            }
+        }
+        Plane {
+            width: w,
+            height: h,
+            pixels,
+        }
+    }
+}
+
+/// The binomial taps 1 6 15 20 15 6 1 over 64.
+fn blur_taps(v: &[f32]) -> f32 {
+    (v[0] + v[6] + 6.0 * (v[1] + v[5]) + 15.0 * (v[2] + v[4]) + 20.0 * v[3]) / 64.0
+}
+
+/// The 16 pixels of the radius-3 Bresenham circle, clockwise from the top.
+const CIRCLE: [(isize, isize); 16] = [
+    (0, -3),
+    (1, -3),
+    (2, -2),
+    (3, -1),
+    (3, 0),
+    (3, 1),
+    (2, 2),
+    (1, 3),
+    (0, 3),
+    (-1, 3),
+    (-2, 2),
+    (-3, 1),
+    (-3, 0),
+    (-3, -1),
+    (-2, -2),
+    (-1, -3),
+];
+
+/// Whether nine contiguous circle pixels are all brighter than `centre + t`
+/// or all darker than `centre - t`.
+fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize) -> bool {
+    let centre = i16::from(pixels[y * w + x]);
+    let at = |i: usize| {
+        let (dx, dy) = CIRCLE[i % 16];
+        i16::from(pixels[(y as isize + dy) as usize * w + (x as isize + dx) as usize])
+    };
+    // Quick rejection: of the four compass points, at least two adjacent
+    // ones must pass for any arc of nine.
+    let compass = [at(0), at(4), at(8), at(12)];
+    let bright = compass
+        .iter()
+        .filter(|&&v| v > centre + FAST_THRESHOLD)
+        .count();
+    let dark = compass
+        .iter()
+        .filter(|&&v| v < centre - FAST_THRESHOLD)
+        .count();
+    if bright < 2 && dark < 2 {
+        return false;
+    }
+    let ring: [i16; 16] = std::array::from_fn(at);
+    for sign in [1i16, -1] {
+        let mut run = 0;
+        for i in 0..16 + 9 {
+            if sign * (ring[i % 16] - centre) > FAST_THRESHOLD {
+                run += 1;
+                if run >= 9 {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+    }
+    false
+}
+
+/// Harris corner response (k = 0.04) of the 7x7 window around a pixel,
+/// from central-difference gradients.
+fn harris(pixels: &[u8], w: usize, x: usize, y: usize) -> f32 {
+    let (mut xx, mut yy, mut xy) = (0f32, 0f32, 0f32);
+    for wy in y - 3..=y + 3 {
+        for wx in x - 3..=x + 3 {
+            let gx = f32::from(pixels[wy * w + wx + 1]) - f32::from(pixels[wy * w + wx - 1]);
+            let gy = f32::from(pixels[(wy + 1) * w + wx]) - f32::from(pixels[(wy - 1) * w + wx]);
+            xx += gx * gx;
+            yy += gy * gy;
+            xy += gx * gy;
+        }
+    }
+    xx * yy - xy * xy - 0.04 * (xx + yy) * (xx + yy)
+}
+
+/// The `quota` strongest FAST corners of a level, at most [`PER_CELL`] per
+/// grid cell, after 3x3 non-maximum suppression on the Harris response.
+fn strongest_corners(pixels: &[u8], w: usize, h: usize, quota: usize) -> Vec<(usize, usize)> {
+    let mut response = vec![f32::NEG_INFINITY; w * h];
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            if is_fast_corner(pixels, w, x, y) {
+                response[y * w + x] = harris(pixels, w, x, y);
+            }
+        }
+    }
+    let mut corners: Vec<(f32, usize, usize)> = Vec::new();
+    for y in BORDER..h - BORDER {
+        for x in BORDER..w - BORDER {
+            let r = response[y * w + x];
+            if r <= 0.0 {
+                continue;
+            }
+            let is_max = (y - 1..=y + 1).all(|ny| {
+                (x - 1..=x + 1).all(|nx| {
+                    let other = response[ny * w + nx];
+                    // Ties go to the earlier pixel, so plateaus keep one.
+                    other < r || (other == r && (ny, nx) >= (y, x))
+                })
+            });
+            if is_max {
+                corners.push((r, x, y));
+            }
+        }
+    }
+    corners.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1))));
+    let cells_x = w.div_ceil(GRID_CELL);
+    let mut per_cell = vec![0usize; cells_x * h.div_ceil(GRID_CELL)];
+    let mut kept = Vec::with_capacity(quota);
+    for (_, x, y) in corners {
+        let cell = &mut per_cell[(y / GRID_CELL) * cells_x + x / GRID_CELL];
+        if *cell < PER_CELL {
+            *cell += 1;
+            kept.push((x, y));
+            if kept.len() == quota {
+                break;
+            }
+        }
+    }
+    kept
+}
+
+/// The angle of the intensity centroid over a disc around the keypoint.
+fn orientation(pixels: &[u8], w: usize, x: usize, y: usize) -> f32 {
+    let (mut m01, mut m10) = (0f32, 0f32);
+    let r = ORIENTATION_RADIUS;
+    for dy in -r..=r {
+        let span = f64::from(r * r - dy * dy).sqrt() as i32;
+        let row = (y as i32 + dy) as usize * w;
+        for dx in -span..=span {
+            let v = f32::from(pixels[row + (x as i32 + dx) as usize]);
+            m10 += dx as f32 * v;
+            m01 += dy as f32 * v;
+        }
+    }
+    m01.atan2(m10)
+}
+
+/// The steered BRIEF descriptor at a keypoint of the smoothed level.
+fn describe(smooth: &[u8], w: usize, x: usize, y: usize, angle: f32) -> [u8; 32] {
+    let bin = ((angle.rem_euclid(std::f32::consts::TAU) / std::f32::consts::TAU * ANGLE_BINS as f32)
+        .round() as usize)
+        % ANGLE_BINS;
+    let pattern = &rotated_patterns()[bin];
+    let at = |(dx, dy): (i8, i8)| {
+        smooth
+            [(y as isize + isize::from(dy)) as usize * w + (x as isize + isize::from(dx)) as usize]
+    };
+    let mut descriptor = [0u8; 32];
+    for (i, &(a, b)) in pattern.iter().enumerate() {
+        if at(a) < at(b) {
+            descriptor[i / 8] |= 0x80 >> (i % 8);
+        }
+    }
+    descriptor
+}
+
+type Pattern = [((i8, i8), (i8, i8)); 256];
+
+/// The 256 test pairs, rotated into each angle bin.
+fn rotated_patterns() -> &'static [Pattern; ANGLE_BINS] {
+    static PATTERNS: OnceLock<Box<[Pattern; ANGLE_BINS]>> = OnceLock::new();
+    PATTERNS.get_or_init(|| {
+        let base = base_pattern();
+        Box::new(std::array::from_fn(|bin| {
+            let theta = bin as f64 * std::f64::consts::TAU / ANGLE_BINS as f64;
+            let (sin, cos) = theta.sin_cos();
+            let rotate = |(x, y): (i8, i8)| {
+                let (x, y) = (f64::from(x), f64::from(y));
+                (
+                    (x * cos - y * sin).round() as i8,
+                    (x * sin + y * cos).round() as i8,
+                )
+            };
+            std::array::from_fn(|i| (rotate(base[i].0), rotate(base[i].1)))
+        }))
+    })
+}
+
+/// The unrotated pairs: each coordinate the sum of four uniform integers in
+/// -4..=4 (a bell of standard deviation 5.2, integer-exact on every
+/// platform), clipped to -13..=13, from a fixed SplitMix64 seed.
+fn base_pattern() -> Pattern {
+    let mut state: u64 = 0x0c11_c4b2_1a7e_5eed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut coordinate = move || {
+        let sum: i64 = (0..4).map(|_| (next() % 9) as i64 - 4).sum();
+        sum.clamp(-13, 13) as i8
+    };
+    let mut pattern = [((0, 0), (0, 0)); 256];
+    for pair in &mut pattern {
+        loop {
+            let a = (coordinate(), coordinate());
+            let b = (coordinate(), coordinate());
+            if a != b {
+                *pair = (a, b);
+                break;
+            }
+        }
+    }
+    pattern
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blobs and bars at fixed places: corners everywhere, no symmetry.
+    pub(crate) fn busy_scene(width: u32, height: u32) -> Luma {
+        let mut pixels = Vec::with_capacity((width * height) as usize);
+        for y in 0..height {
+            for x in 0..width {
+                let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+                let cell = ((fx * 7.0) as u32 * 31 + (fy * 5.0) as u32 * 17) % 11;
+                let mut v = 40.0 + cell as f32 * 18.0;
+                if ((fx * 23.0).sin() * (fy * 19.0).cos()) > 0.6 {
+                    v = 255.0 - v;
+                }
+                pixels.push(v.clamp(0.0, 255.0) as u8);
+            }
+        }
+        Luma::new(width, height, pixels)
+    }
+
+    #[test]
+    fn a_flat_picture_has_no_keypoints() {
+        assert!(
+            extract(&Luma::new(300, 200, vec![90; 60_000]))
+                .keypoints
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_busy_picture_fills_the_quota_and_positions_stay_inside() {
+        let features = extract(&busy_scene(640, 480));
+        assert_eq!((features.width, features.height), (256, 192));
+        assert!(
+            features.keypoints.len() >= MAX_KEYPOINTS / 2,
+            "{} keypoints",
+            features.keypoints.len()
+        );
+        assert!(features.keypoints.len() <= MAX_KEYPOINTS + LEVELS);
+        for k in &features.keypoints {
+            assert!(
+                k.x >= 0.0 && k.x < 256.0 && k.y >= 0.0 && k.y < 192.0,
+                "{k:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn extraction_is_deterministic_and_pinned() {
+        let a = extract(&busy_scene(320, 240));
+        let b = extract(&busy_scene(320, 240));
+        assert_eq!(a, b);
+        // Pins pattern, detector and ordering: a change here is a change of
+        // the stored fingerprint format and must be deliberate.
+        let digest = a.keypoints.iter().fold(0u64, |h, k| {
+            k.descriptor
+                .iter()
+                .fold(h, |h, &b| h.wrapping_mul(0x100_0000_01b3) ^ u64::from(b))
+                ^ (k.x as u64) << 8
+                ^ k.y as u64
+        });
+        assert_eq!((a.keypoints.len(), digest), GOLDEN_BUSY);
+    }
+
+    const GOLDEN_BUSY: (usize, u64) = (159, 1662265295401005083);
+
+    #[test]
+    fn the_pattern_stays_inside_the_border() {
+        for pattern in rotated_patterns().iter() {
+            for &((ax, ay), (bx, by)) in pattern {
+                for v in [ax, ay, bx, by] {
+                    assert!(usize::from(v.unsigned_abs()) < BORDER, "{v}");
+                }
+            }
+        }
+    }
+}

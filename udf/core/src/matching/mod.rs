@@ -1,0 +1,63 @@
+//! Matching: hits between fingerprints and the temporal
+//! alignment that turns individual matches into one scored, time-ranged
+//! match per reference ([`align`](mod@align)).
+
+pub mod align;
+pub mod local;
+pub mod rerank;
+
+use crate::fingerprint::audio::Landmark;
+
+pub use align::{Alignment, Hit, align};
+
+/// Every pair of query and reference landmarks with the same hash, as
+/// alignment hits (a hash join; weight 1).
+pub fn landmark_hits(query: &[Landmark], reference: &[Landmark]) -> Vec<Hit> {
+    let pairs = |landmarks: &[Landmark]| -> Vec<(u32, u32)> {
+        landmarks.iter().map(|l| (l.hash, l.time_ms())).collect()
+    };
+    rerank::landmark_hits(&pairs(query), &pairs(reference))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::audio::tests::{Lcg, melody};
+    use crate::fingerprint::audio::{AudioFingerprint, MS_PER_COLUMN, SAMPLE_RATE, fingerprint};
+
+    fn hits(query: &AudioFingerprint, reference: &AudioFingerprint) -> Vec<Hit> {
+        landmark_hits(&query.landmarks, &reference.landmarks)
+    }
+
+    #[test]
+    fn a_noisy_quieter_excerpt_aligns_with_its_original() {
+        let original = melody(30.0, 11);
+        let reference = fingerprint(&original);
+        // 5 s from 12 s in, at half volume, white noise at 10 dB SNR.
+        let excerpt = &original[12 * SAMPLE_RATE as usize..17 * SAMPLE_RATE as usize];
+        let power = excerpt.iter().map(|s| s * s).sum::<f32>() / excerpt.len() as f32;
+        let noise_amplitude = (power / 10.0).sqrt() * 3f32.sqrt();
+        let mut rng = Lcg(99);
+        let query: Vec<f32> = excerpt
+            .iter()
+            .map(|s| 0.5 * (s + noise_amplitude * rng.next_f32()))
+            .collect();
+        let query = fingerprint(&query);
+        let alignment = align(&hits(&query, &reference), MS_PER_COLUMN, 10).expect("a match");
+        assert!(
+            (alignment.offset_ms - 12_000).abs() <= 32,
+            "offset {}",
+            alignment.offset_ms
+        );
+        assert!(
+            alignment.hits >= 20,
+            "only {} hits of {} landmarks",
+            alignment.hits,
+            query.landmarks.len()
+        );
+        // An unrelated melody does not align.
+        let other = fingerprint(&melody(30.0, 12));
+        let chance = align(&hits(&query, &other), MS_PER_COLUMN, 10);
+        assert!(chance.is_none(), "{chance:?}");
+    }
+}

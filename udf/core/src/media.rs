@@ -1,0 +1,74 @@
+//! What a decoded file is and everything extracted from it: the data that
+//! the decoder (in `clickprint-media`) fills in and the records, reports
+//! and C API read. No decoding here.
+
+use std::time::Duration;
+
+use crate::fingerprint::audio::AudioFingerprint;
+use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::video::{FrameFingerprint, LocalFrame};
+
+/// What kind of media an input is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "lowercase"))]
+pub enum Kind {
+    /// A still picture (the first frame of an animated one).
+    Image,
+    /// Sound only (cover art ignored).
+    Audio,
+    /// Moving pictures, maybe with sound.
+    Video,
+}
+
+impl Kind {
+    /// `image`, `audio` or `video`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Image => "image",
+            Kind::Audio => "audio",
+            Kind::Video => "video",
+        }
+    }
+}
+
+/// What was decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    /// Image, audio or video.
+    pub kind: Kind,
+    /// ffmpeg's name of the container format.
+    pub container: String,
+    /// Duration of what was decoded, ms (0 for an image).
+    pub duration_ms: u64,
+    /// Duration the container declares, ms (0 when it declares none).
+    pub declared_ms: u64,
+    /// Picture size, when there are pictures.
+    pub width: u32,
+    /// Picture size, when there are pictures.
+    pub height: u32,
+    /// Whether sound was decoded.
+    pub has_audio: bool,
+    /// Pictures handed to the sink.
+    pub frames_decoded: u64,
+    /// Packets the decoders rejected (damage that did not stop decoding).
+    pub decode_errors: u64,
+}
+
+/// Everything extracted from one file.
+#[derive(Debug, Clone)]
+pub struct MediaFingerprint {
+    /// What was decoded.
+    pub info: MediaInfo,
+    /// Visual fingerprints: one for an image, the kept frames of a video.
+    pub frames: Vec<FrameFingerprint>,
+    /// Local features: the image's, or some kept frames' of a video.
+    pub local: Vec<LocalFrame>,
+    /// An image's mirror image's local features, which a query looks up
+    /// so that a flipped copy is found (a video has none).
+    pub mirrored_local: Option<LocalFeatures>,
+    /// Landmarks of the sound, for audio and for video with a sound track.
+    pub audio: Option<AudioFingerprint>,
+    /// Wall-clock time decoding and fingerprinting took.
+    pub elapsed: Duration,
+}

@@ -1,0 +1,266 @@
+//! The rows the UDFs exchange with ClickHouse (and the sidecar with its
+//! callers), and the two kinds of work behind them: an [`Extractor`]
+//! (media reference in, fingerprint rows out: done with the decoder in
+//! `clickprint-media`, or by a sidecar through `clickprint-flight`'s
+//! client) and a [`Ranker`] (query and candidate in, score and ranges out:
+//! [`Reranker`] here, pure, or a sidecar). The row protocols in
+//! `clickprint-udf` and the Arrow batches in `clickprint-flight` are
+//! written over these types, so every way of doing the work gives the same
+//! answers.
+
+use crate::error::{Error, Result};
+use crate::matching::rerank::{self, Prepared};
+use crate::records::{self, Payload, Record, Use};
+
+/// Rows handed over at a time by an extraction.
+pub const EXTRACT_BATCH: usize = 4096;
+
+/// Keypoints per query picture whose keys are looked up (the strongest of
+/// the finest pyramid level come first), and of its mirror image. Every
+/// lookup key reads at least one granule of fp_keys, so a query's reads
+/// grow with its keys, while a copy needs only a few shared keys to become
+/// a candidate; the rerank then compares all keypoints. Measured: see
+/// sql/README.md, "Reads".
+pub const QUERY_KEYPOINTS: u32 = 24;
+/// As [`QUERY_KEYPOINTS`], for the mirror image (flips are mostly found by
+/// the global hash's mirror bands already).
+pub const QUERY_MIRRORED_KEYPOINTS: u32 = 12;
+
+/// One row of an extraction: a fingerprint record and its lookup keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extracted {
+    /// `visual`, `local` or `audio`.
+    pub kind: String,
+    /// Time in the media, ms.
+    pub time_ms: u32,
+    /// Tells records at the same time apart.
+    pub item: u32,
+    /// The record, self-contained ([`records`]).
+    pub record: Vec<u8>,
+    /// Its lookup keys, (band, key).
+    pub keys: Vec<(u8, u32)>,
+}
+
+impl Extracted {
+    /// The row of `record`, with the keys of `usage`.
+    pub fn of(record: &Record, usage: Use) -> Extracted {
+        Extracted {
+            kind: record.kind().to_owned(),
+            time_ms: record.time_ms,
+            item: record.item,
+            record: record.to_bytes(),
+            keys: record
+                .keys(usage)
+                .into_iter()
+                .map(|k| (k.band, k.key))
+                .collect(),
+        }
+    }
+}
+
+/// `clickprint_query`'s answer for one source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryAnswer {
+    /// The keys looked up, (band, key, time_ms).
+    pub keys: Vec<(u8, u32, u32)>,
+    /// The packed query fingerprint the rerank compares.
+    pub fingerprint: Vec<u8>,
+}
+
+impl QueryAnswer {
+    /// The answer for a query's records: the keys of the records that are
+    /// looked up, and all records packed.
+    pub fn of(records: &[Record]) -> QueryAnswer {
+        let keys = records
+            .iter()
+            .filter(|r| looked_up(r))
+            .flat_map(|r| {
+                r.keys(Use::Query)
+                    .into_iter()
+                    .map(|k| (k.band, k.key, r.time_ms))
+            })
+            .collect();
+        QueryAnswer {
+            keys,
+            fingerprint: records::pack(records),
+        }
+    }
+
+    /// The answer for `fp:HEX`, a packed fingerprint made elsewhere.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for malformed hex or a malformed fingerprint.
+    pub fn of_packed(hex: &str) -> Result<QueryAnswer> {
+        let bytes = crate::bits::unhex(hex, "packed fingerprint")?;
+        let records =
+            records::decode(&bytes).map_err(|e| Error::Input(format!("query fingerprint: {e}")))?;
+        Ok(QueryAnswer::of(&records))
+    }
+}
+
+/// Whether a query record's keys are looked up.
+fn looked_up(record: &Record) -> bool {
+    match record.payload {
+        Payload::Local {
+            mirrored: false, ..
+        } => record.item <= QUERY_KEYPOINTS,
+        Payload::Local { mirrored: true, .. } => {
+            record.item <= records::MIRRORED_ITEM_BASE + QUERY_MIRRORED_KEYPOINTS
+        }
+        _ => true,
+    }
+}
+
+/// One candidate `clickprint_rerank` compares with the query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The packed query fingerprint.
+    pub query: Vec<u8>,
+    /// The candidate's records, concatenated.
+    pub reference: Vec<u8>,
+    /// The candidate's landmark rows the key lookup found, (key, time_ms).
+    pub audio_hits: Vec<(u32, u32)>,
+}
+
+/// `clickprint_rerank`'s answer for one candidate: score 0 and empty
+/// evidence when it does not match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// 0..=1.
+    pub score: f32,
+    /// Matched span of the query, ms.
+    pub query_range: (u32, u32),
+    /// The same span in the reference, ms.
+    pub reference_range: (u32, u32),
+    /// `audio`, `visual`, `local`, or empty.
+    pub evidence: String,
+}
+
+impl From<Option<rerank::Verdict>> for Ranked {
+    fn from(verdict: Option<rerank::Verdict>) -> Ranked {
+        match verdict {
+            Some(v) => Ranked {
+                score: v.score,
+                query_range: v.query_range,
+                reference_range: v.reference_range,
+                evidence: v.evidence.as_str().to_owned(),
+            },
+            None => Ranked {
+                score: 0.0,
+                query_range: (0, 0),
+                reference_range: (0, 0),
+                evidence: String::new(),
+            },
+        }
+    }
+}
+
+/// What extracts fingerprints: media references in, rows out.
+pub trait Extractor {
+    /// The rows of one media reference, handed over in batches as they are
+    /// made.
+    ///
+    /// # Errors
+    /// Undecodable or unreachable media; a failing `rows`.
+    fn extract(
+        &mut self,
+        source: &str,
+        usage: Use,
+        rows: &mut dyn FnMut(Vec<Extracted>) -> Result<()>,
+    ) -> Result<()>;
+
+    /// One answer per source (a media reference, or `fp:` and a packed
+    /// fingerprint in hex), in order.
+    ///
+    /// # Errors
+    /// Undecodable or unreachable media; malformed hex or fingerprint.
+    fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>>;
+}
+
+/// What reranks candidates: [`Reranker`], or a sidecar.
+pub trait Ranker {
+    /// One answer per candidate, in order.
+    ///
+    /// # Errors
+    /// A malformed fingerprint.
+    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>>;
+}
+
+/// Reranks candidates here, decoding each distinct query once (every row
+/// of a search carries the same query).
+#[derive(Debug, Default)]
+pub struct Reranker {
+    last_query: Option<(Vec<u8>, Prepared)>,
+}
+
+impl Ranker for Reranker {
+    fn rerank(&mut self, candidates: Vec<Candidate>) -> Result<Vec<Ranked>> {
+        candidates.iter().map(|c| self.rank(c)).collect()
+    }
+}
+
+impl Reranker {
+    /// The verdict for one candidate.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a malformed fingerprint.
+    pub fn rank(&mut self, candidate: &Candidate) -> Result<Ranked> {
+        if self
+            .last_query
+            .as_ref()
+            .is_none_or(|(bytes, _)| *bytes != candidate.query)
+        {
+            let prepared = Prepared::new(&decode(&candidate.query, "query")?);
+            self.last_query = Some((candidate.query.clone(), prepared));
+        }
+        let Some((_, prepared_query)) = &self.last_query else {
+            unreachable!("set above");
+        };
+        let reference = Prepared::new(&decode(&candidate.reference, "reference")?);
+        Ok(rerank::rerank(prepared_query, &reference, &candidate.audio_hits).into())
+    }
+}
+
+fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
+    records::decode(bytes).map_err(|e| Error::Input(format!("{what} fingerprint: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
+
+    #[test]
+    fn a_packed_query_gives_keys_and_reranks_as_itself() {
+        let picture = Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Visual(VisualFingerprint {
+                hash: VisualHash([0x5a; 32]),
+                flipped: VisualHash([0xa5; 32]),
+                quality: 50,
+            }),
+        };
+        let packed = records::pack(&[picture]);
+        let answer = QueryAnswer::of_packed(&crate::bits::hex(&packed)).unwrap();
+        assert_eq!(answer.fingerprint, packed);
+        assert_eq!(answer.keys.len(), 2 * 16, "own bands and mirror bands");
+        let ranked = Reranker::default()
+            .rank(&Candidate {
+                query: packed.clone(),
+                reference: packed,
+                audio_hits: Vec::new(),
+            })
+            .unwrap();
+        assert!((ranked.score - 1.0).abs() < 1e-6, "{ranked:?}");
+        assert_eq!(ranked.evidence, "visual");
+        let bad = QueryAnswer::of_packed("zz").unwrap_err().to_string();
+        assert_eq!(bad, "packed fingerprint: not hex at 0");
+        let bad = Reranker::default().rank(&Candidate {
+            query: b"Q".to_vec(),
+            reference: Vec::new(),
+            audio_hits: Vec::new(),
+        });
+        assert!(matches!(bad, Err(Error::Input(_))), "{bad:?}");
+    }
+}

@@ -1,0 +1,252 @@
+//! The functions ClickHouse calls, over `RowBinary` (see
+//! `clickhouse-config/*_function.xml` for their SQL signatures):
+//!
+//! - [`extract`]: for the `executable()` table function; one media
+//!   reference in (or none: no rows out), one row per fingerprint record
+//!   out, then an `end` row (kind `end`, no record, no keys) that says the
+//!   extraction finished: `kind String, time_ms UInt32, item UInt32,
+//!   record String, keys Array(Tuple(UInt8, UInt32))`.
+//! - [`query`]: `clickprint_query(source String)`, an `executable_pool`
+//!   function: a media reference (or `fp:` and a packed fingerprint in hex,
+//!   for callers that extracted elsewhere) in, the query's lookup keys
+//!   `Array(Tuple(band UInt8, key UInt32, time_ms UInt32))` and its packed
+//!   fingerprint out.
+//! - [`rerank`]: `clickprint_rerank(query String, reference String,
+//!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
+//!   function: score and aligned time ranges out.
+//!
+//! The work behind them is an [`Extractor`] or a [`Ranker`]: a sidecar
+//! (`clickprint-flight`'s client), `clickprint-media`'s decoder (in the
+//! `clickprint-udf-media` process), or the pure rerank. The rows are the
+//! same whichever does it.
+//!
+//! A bad input fails the call with a message (the binary prints it to
+//! stderr and exits non-zero, which fails the query with it).
+
+use std::io::{Read, Write};
+
+use clickprint_core::records::Use;
+use clickprint_core::rows::{Candidate, Extractor, Ranker};
+use clickprint_core::{Error, Result};
+
+use crate::rowbinary::{Reader, Writer};
+
+/// The longest media reference accepted, bytes.
+const MAX_SOURCE: usize = 64 * 1024;
+/// The largest packed fingerprint accepted, bytes (a 2-hour video with
+/// local features packs to about 60 MB).
+const MAX_FINGERPRINT: usize = 256 * 1024 * 1024;
+/// The most audio hits accepted per candidate.
+const MAX_AUDIO_HITS: usize = 10_000_000;
+
+/// `executable()` extraction: at most one media reference in.
+///
+/// # Errors
+/// On bad input, undecodable media, or a broken pipe.
+pub fn extract(
+    input: impl Read,
+    output: &mut impl Write,
+    backend: &mut dyn Extractor,
+) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut sources = Vec::new();
+    while !reader.at_end()? {
+        sources.push(utf8(reader.string(MAX_SOURCE)?, "media reference")?);
+    }
+    let source = match sources.as_slice() {
+        [] => return Ok(()),
+        [source] => source,
+        more => {
+            return Err(Error::Input(format!(
+                "extract takes one media reference per call, got {}",
+                more.len()
+            )));
+        }
+    };
+    let mut w = Writer::default();
+    backend.extract(source, Use::Library, &mut |rows| {
+        for row in rows {
+            w.string(row.kind.as_bytes())
+                .u32(row.time_ms)
+                .u32(row.item)
+                .string(&row.record);
+            w.varint(row.keys.len() as u64);
+            for (band, key) in row.keys {
+                w.u8(band).u32(key);
+            }
+        }
+        w.drain_to(output)?;
+        Ok(())
+    })?;
+    w.string(b"end").u32(0).u32(u32::MAX).string(b"").varint(0);
+    w.drain_to(output)?;
+    output.flush()?;
+    Ok(())
+}
+
+/// `clickprint_query`: one answer per input row, sent as soon as the rows
+/// read so far are answered (a pool keeps the pipe open).
+///
+/// # Errors
+/// On bad input, undecodable media, or a broken pipe.
+pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Extractor) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while let Some(sources) = block(&mut reader, |r| {
+        utf8(r.string(MAX_FINGERPRINT)?, "query source")
+    })? {
+        for answer in backend.query(sources)? {
+            w.varint(answer.keys.len() as u64);
+            for (band, key, time_ms) in answer.keys {
+                w.u8(band).u32(key).u32(time_ms);
+            }
+            w.string(&answer.fingerprint);
+        }
+        w.drain_to(output)?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// `clickprint_rerank`: one verdict per candidate row.
+///
+/// # Errors
+/// On a malformed fingerprint or a broken pipe.
+pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranker) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while let Some(candidates) = block(&mut reader, |r| {
+        let query = r.string(MAX_FINGERPRINT)?;
+        let reference = r.string(MAX_FINGERPRINT)?;
+        let n = r.length(MAX_AUDIO_HITS)?;
+        let mut audio_hits = Vec::with_capacity(n);
+        for _ in 0..n {
+            audio_hits.push((r.u32()?, r.u32()?));
+        }
+        Ok(Candidate {
+            query,
+            reference,
+            audio_hits,
+        })
+    })? {
+        for v in backend.rerank(candidates)? {
+            w.f32(v.score)
+                .u32(v.query_range.0)
+                .u32(v.query_range.1)
+                .u32(v.reference_range.0)
+                .u32(v.reference_range.1)
+                .string(v.evidence.as_bytes());
+        }
+        w.drain_to(output)?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// The rows ClickHouse has sent so far: at least one (waiting for it),
+/// then as many as are already buffered, never waiting for more (a pool
+/// keeps the pipe open between blocks, so waiting would stall it). `None`
+/// at the end of input.
+fn block<R: Read, T>(
+    reader: &mut Reader<R>,
+    mut row: impl FnMut(&mut Reader<R>) -> Result<T>,
+) -> Result<Option<Vec<T>>> {
+    if reader.at_end()? {
+        return Ok(None);
+    }
+    let mut rows = vec![row(reader)?];
+    while reader.has_buffered() {
+        rows.push(row(reader)?);
+    }
+    Ok(Some(rows))
+}
+
+fn utf8(bytes: Vec<u8>, what: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| Error::Input(format!("{what} is not UTF-8")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clickprint_core::fingerprint::visual::{VisualFingerprint, VisualHash};
+    use clickprint_core::records::{self, Payload, Record};
+    use clickprint_core::rows::{QueryAnswer, Reranker};
+
+    /// Knows packed fingerprints (`fp:`) only, so the row protocol is
+    /// tested without a decoder.
+    struct PackedOnly;
+
+    impl Extractor for PackedOnly {
+        fn extract(
+            &mut self,
+            source: &str,
+            _usage: Use,
+            _rows: &mut dyn FnMut(Vec<clickprint_core::rows::Extracted>) -> Result<()>,
+        ) -> Result<()> {
+            Err(Error::Input(format!("{source}: no decoder in this test")))
+        }
+
+        fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>> {
+            sources
+                .iter()
+                .map(|s| match s.strip_prefix("fp:") {
+                    Some(hex) => QueryAnswer::of_packed(hex),
+                    None => Err(Error::Input(format!("{s}: no decoder in this test"))),
+                })
+                .collect()
+        }
+    }
+
+    #[test]
+    fn a_packed_query_gives_keys_and_rerank_scores_it_against_itself() {
+        let picture = Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Visual(VisualFingerprint {
+                hash: VisualHash([0x5a; 32]),
+                flipped: VisualHash([0xa5; 32]),
+                quality: 50,
+            }),
+        };
+        let packed = records::pack(&[picture]);
+        let hex = clickprint_core::bits::hex(&packed);
+        let mut input = Writer::default();
+        input.string(format!("fp:{hex}").as_bytes());
+        let mut out = Vec::new();
+        query(&input.bytes[..], &mut out, &mut PackedOnly).unwrap();
+        let mut r = Reader::new(&out[..]);
+        let n = r.length(1000).unwrap();
+        assert_eq!(n, 2 * 16, "own bands and mirror bands (none shared here)");
+        for _ in 0..n {
+            r.u8().unwrap();
+            r.u32().unwrap();
+            assert_eq!(r.u32().unwrap(), 0, "time");
+        }
+        assert_eq!(r.string(1 << 20).unwrap(), packed);
+
+        let mut input = Writer::default();
+        input.string(&packed).string(&packed).varint(0);
+        let mut out = Vec::new();
+        rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
+        let score = f32::from_le_bytes(out[..4].try_into().unwrap());
+        assert!((score - 1.0).abs() < 1e-6, "{score}");
+        assert!(out.ends_with(b"\x06visual"));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        let mut input = Writer::default();
+        input.string(b"fp:zz");
+        assert!(query(&input.bytes[..], &mut Vec::new(), &mut PackedOnly).is_err());
+        let mut input = Writer::default();
+        input.string(b"Q").string(b"").varint(0);
+        assert!(rerank(&input.bytes[..], &mut Vec::new(), &mut Reranker::default()).is_err());
+        let mut two = Writer::default();
+        two.string(b"/a").string(b"/b");
+        let err = extract(&two.bytes[..], &mut Vec::new(), &mut PackedOnly).unwrap_err();
+        assert!(err.to_string().contains("one media reference"), "{err}");
+        let mut out = Vec::new();
+        extract(&b""[..], &mut out, &mut PackedOnly).unwrap();
+        assert!(out.is_empty(), "no input, no rows");
+    }
+}

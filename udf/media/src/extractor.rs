@@ -1,0 +1,70 @@
+//! Extraction done in this process, with the decoder: the
+//! [`Extractor`] the `clickprint-udf-media` executable and the sidecar use.
+
+use clickprint_core::Result;
+use clickprint_core::records::Use;
+use clickprint_core::rows::{EXTRACT_BATCH, Extracted, Extractor, QueryAnswer};
+
+use crate::decode::Limits;
+use crate::source::records_of;
+
+/// Extraction done here, in this process (decoding with ffmpeg).
+#[derive(Debug)]
+pub struct InProcess {
+    limits: Limits,
+}
+
+impl InProcess {
+    /// Work under `limits`.
+    pub fn new(limits: Limits) -> InProcess {
+        InProcess { limits }
+    }
+}
+
+impl Extractor for InProcess {
+    fn extract(
+        &mut self,
+        source: &str,
+        usage: Use,
+        rows: &mut dyn FnMut(Vec<Extracted>) -> Result<()>,
+    ) -> Result<()> {
+        let records = records_of(source, usage, &self.limits)?;
+        for chunk in records.chunks(EXTRACT_BATCH) {
+            rows(chunk.iter().map(|r| Extracted::of(r, usage)).collect())?;
+        }
+        Ok(())
+    }
+
+    fn query(&mut self, sources: Vec<String>) -> Result<Vec<QueryAnswer>> {
+        sources
+            .iter()
+            .map(|s| query_answer(s, &self.limits))
+            .collect()
+    }
+}
+
+/// The query side of a search for one source: a media reference, or `fp:`
+/// and a packed fingerprint in hex.
+///
+/// # Errors
+/// As [`records_of`]; malformed hex or fingerprint.
+pub fn query_answer(source: &str, limits: &Limits) -> Result<QueryAnswer> {
+    match source.strip_prefix("fp:") {
+        Some(hex) => QueryAnswer::of_packed(hex),
+        None => Ok(QueryAnswer::of(&records_of(source, Use::Query, limits)?)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_that_is_not_read_fails_the_query_with_the_callers_fault() {
+        let mut here = InProcess::new(Limits::default());
+        let e = here.query(vec!["ftp://x/y".into()]).unwrap_err();
+        assert!(e.is_input_fault(), "{e}");
+        let e = here.query(vec!["fp:zz".into()]).unwrap_err();
+        assert_eq!(e.to_string(), "packed fingerprint: not hex at 0");
+    }
+}

@@ -1,0 +1,87 @@
+//! Whole-file fingerprinting: decode a file and fingerprint what comes out,
+//! the glue between [`crate::decode`] and `clickprint_core::fingerprint`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use clickprint_core::Result;
+use clickprint_core::fingerprint::audio::AudioFingerprinter;
+use clickprint_core::fingerprint::local::{self, LocalFeatures};
+use clickprint_core::fingerprint::video::{FrameFingerprint, LocalFrame, VideoFingerprinter};
+use clickprint_core::fingerprint::visual::{self, Luma};
+use clickprint_core::media::{Kind, MediaFingerprint};
+
+use crate::decode::{self, Limits, Sink};
+
+#[derive(Default)]
+struct Collector {
+    kind_is_image: bool,
+    image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures)>,
+    video: VideoFingerprinter,
+    audio: Option<AudioFingerprinter>,
+}
+
+impl Sink for Collector {
+    fn begin(&mut self, kind: Kind) {
+        self.kind_is_image = kind == Kind::Image;
+    }
+
+    fn picture(&mut self, time_ms: u32, luma: &Luma) {
+        if self.kind_is_image {
+            if self.image.is_none() {
+                let frame = FrameFingerprint {
+                    time_ms: 0,
+                    visual: visual::fingerprint(luma),
+                    scene_cut: true,
+                };
+                let mirrored = local::extract(&luma.flipped_horizontally());
+                self.image = Some((frame, local::extract(luma), mirrored));
+            }
+        } else {
+            self.video.push(time_ms, luma);
+        }
+    }
+
+    fn audio(&mut self, samples: &[f32]) {
+        self.audio
+            .get_or_insert_with(AudioFingerprinter::new)
+            .push(samples);
+    }
+}
+
+/// Decodes and fingerprints one file.
+///
+/// # Errors
+/// As [`decode::decode`].
+pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint> {
+    let started = Instant::now();
+    let mut collector = Collector::default();
+    let info = decode::decode(path, limits, &mut collector)?;
+    let (frames, local, mirrored_local) = match (info.kind, collector.image) {
+        (Kind::Image, Some((frame, features, mirrored))) => (
+            vec![frame],
+            vec![LocalFrame {
+                time_ms: 0,
+                features,
+            }],
+            Some(mirrored),
+        ),
+        (Kind::Image, None) => (Vec::new(), Vec::new(), None),
+        _ => {
+            let video = collector.video.finish();
+            (video.frames, video.local, None)
+        }
+    };
+    let audio = match info.kind {
+        Kind::Image => None,
+        _ => collector.audio.map(AudioFingerprinter::finish),
+    };
+    Ok(MediaFingerprint {
+        info,
+        frames,
+        local,
+        mirrored_local,
+        audio,
+        elapsed: started.elapsed(),
+    })
+}

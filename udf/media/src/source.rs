@@ -1,0 +1,126 @@
+//! Media references made local: a path or `file://` URL as it is, an
+//! `http(s)://` URL downloaded under the fetch policy into a temporary
+//! file; and the records of a reference, decoded and fingerprinted.
+
+use std::path::{Path, PathBuf};
+
+use clickprint_core::media::MediaFingerprint;
+use clickprint_core::records::{self, Record, Use};
+use clickprint_core::{Error, Result};
+use clickprint_fetch::Policy as FetchPolicy;
+
+use crate::decode::Limits;
+use crate::file::fingerprint_file;
+
+/// A media reference made local: a path, or a download kept in a
+/// temporary file for as long as this lives.
+#[derive(Debug)]
+pub struct Local {
+    path: PathBuf,
+    /// The URL it came from, which messages name instead of the temporary file.
+    url: Option<String>,
+    _download: Option<tempfile::TempPath>,
+}
+
+impl Local {
+    /// Where to read it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fingerprints it, naming the URL (not the temporary file) in errors.
+    ///
+    /// # Errors
+    /// As [`fingerprint_file`].
+    pub fn fingerprint(&self, limits: &Limits) -> Result<MediaFingerprint> {
+        fingerprint_file(&self.path, limits).map_err(|e| self.named(e))
+    }
+
+    /// An error about the local file, naming the URL it came from instead.
+    pub fn named(&self, error: Error) -> Error {
+        match &self.url {
+            Some(url) => error.named(url),
+            None => error,
+        }
+    }
+}
+
+/// Where a media reference points: a local path or `file://` URL as it is;
+/// an `http(s)://` URL downloaded under `fetch`'s policy (size, time,
+/// redirects, no private addresses unless allowed) into a temporary file.
+///
+/// # Errors
+/// [`Error::Input`] for other schemes and empty references,
+/// [`Error::Fetch`] when the download is refused or fails.
+pub fn resolve(source: &str, fetch: &FetchPolicy) -> Result<Local> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(Error::Input("empty media reference".into()));
+    }
+    let local = |path: &str| Local {
+        path: PathBuf::from(path),
+        url: None,
+        _download: None,
+    };
+    if let Some(path) = source.strip_prefix("file://") {
+        return Ok(local(path));
+    }
+    if clickprint_fetch::is_url(source) {
+        let download = tempfile::Builder::new()
+            .prefix("clickprint-fetch-")
+            .tempfile()
+            .map_err(|e| Error::Fetch(format!("fetching {source}: temporary file: {e}")))?
+            .into_temp_path();
+        clickprint_fetch::fetch_to_file(source, fetch, &download)
+            .map_err(|e| Error::Fetch(format!("fetching {source}: {e}")))?;
+        return Ok(Local {
+            path: download.to_path_buf(),
+            url: Some(source.to_owned()),
+            _download: Some(download),
+        });
+    }
+    if let Some((scheme, _)) = source.split_once("://") {
+        return Err(Error::Input(format!(
+            "media reference scheme `{scheme}://` is not read; \
+             pass a local path, a file:// URL or an http(s) URL"
+        )));
+    }
+    Ok(local(source))
+}
+
+/// The records of a media reference.
+///
+/// # Errors
+/// As [`resolve`] and [`fingerprint_file`] (whose messages name the file
+/// or URL).
+pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Record>> {
+    let fp = resolve(source, &limits.fetch)?.fingerprint(limits)?;
+    Ok(records::records(&fp, usage))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_resolve_or_are_refused() {
+        let policy = FetchPolicy::default();
+        let resolve = |s: &str| resolve(s, &policy);
+        assert_eq!(resolve("/a/b.png").unwrap().path(), Path::new("/a/b.png"));
+        assert_eq!(
+            resolve("file:///a/b.png").unwrap().path(),
+            Path::new("/a/b.png")
+        );
+        assert!(
+            resolve("ftp://x/y")
+                .unwrap_err()
+                .to_string()
+                .contains("ftp://")
+        );
+        assert!(resolve("  ").is_err());
+        // The fetch policy applies before any connection.
+        let e = resolve("http://169.254.169.254/latest/meta-data").unwrap_err();
+        assert!(matches!(e, Error::Fetch(_)), "{e}");
+        assert!(e.to_string().contains("link-local"), "{e}");
+    }
+}
