@@ -44,8 +44,25 @@ pub struct RawConfig {
     /// The folder holding the `clickprint-udf` executable; unset means the
     /// folder of the running `clickprint` binary.
     pub udf_dir: Option<PathBuf>,
-    /// How many statements the embedded engine runs at once.
+    /// How many searches' statements the embedded engine runs at once
+    /// (the search lane; the other kinds of work have lanes of their own).
     pub clickhouse_connections: usize,
+    /// How many ingest and service statements it runs at once.
+    pub ingest_statements: usize,
+    /// How many analysts' statements it runs at once.
+    pub analyst_statements: usize,
+    /// The largest share of a lane one tenant's statements may hold, percent.
+    pub tenant_lane_percent: u8,
+    /// An analyst statement's wall-clock time, s.
+    pub analyst_max_execution_secs: u64,
+    /// Rows an analyst statement may read.
+    pub analyst_max_rows_to_read: u64,
+    /// Rows an analyst statement may return.
+    pub analyst_max_result_rows: u64,
+    /// Bytes an analyst statement may return (held, and as JSON).
+    pub analyst_max_result_bytes: u64,
+    /// Memory an analyst statement may use in the engine, bytes.
+    pub analyst_max_memory_bytes: u64,
     /// The operators' token for `/v1/admin/*`; unset means the data
     /// directory's own (`<data dir>/admin-token`, readable by its owner).
     pub admin_token: Option<String>,
@@ -82,10 +99,14 @@ pub struct RawConfig {
     /// scraper on a private network); unset means `/metrics` only on
     /// `listen`, behind the admin token.
     pub metrics_listen: Option<String>,
+    /// The longest query sound or video a search takes, s (by its declared
+    /// duration, checked before it is decoded).
+    pub search_max_query_secs: u64,
 }
 
 impl Default for RawConfig {
     fn default() -> Self {
+        let analyst = AnalystLimits::default();
         RawConfig {
             data_dir: PathBuf::from("data"),
             listen: "127.0.0.1:7420".into(),
@@ -100,6 +121,14 @@ impl Default for RawConfig {
             libpython: None,
             udf_dir: None,
             clickhouse_connections: 4,
+            ingest_statements: 2,
+            analyst_statements: 2,
+            tenant_lane_percent: 50,
+            analyst_max_execution_secs: analyst.max_execution_time.as_secs(),
+            analyst_max_rows_to_read: analyst.max_rows_to_read,
+            analyst_max_result_rows: analyst.max_result_rows,
+            analyst_max_result_bytes: analyst.max_result_bytes,
+            analyst_max_memory_bytes: analyst.max_memory_usage,
             admin_token: None,
             workers: 2,
             task_lease_secs: 300,
@@ -114,6 +143,7 @@ impl Default for RawConfig {
             behind_tls: false,
             header_read_timeout_secs: 10,
             metrics_listen: None,
+            search_max_query_secs: 600,
         }
     }
 }
@@ -228,8 +258,23 @@ pub struct EmbeddedOptions {
     pub udf_dir: PathBuf,
     /// The folder holding the `*_function.xml` UDF definitions.
     pub functions_dir: PathBuf,
-    /// How many statements may run at once.
-    pub connections: usize,
+    /// How many statements of each kind may run at once.
+    pub lanes: LaneSizes,
+}
+
+/// How many statements each lane of the embedded engine's scheduler runs
+/// at once (`clickhouse::scheduler`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LaneSizes {
+    /// The search lane (`clickhouse_connections`).
+    pub search: usize,
+    /// The ingest lane (`ingest_statements`).
+    pub ingest: usize,
+    /// The analysts' lane (`analyst_statements`).
+    pub analyst: usize,
+    /// The largest share of a lane one tenant may hold, percent (1..=100);
+    /// at least one statement (`tenant_lane_percent`).
+    pub tenant_percent: u8,
 }
 
 /// How to reach a clickhouse-server.
@@ -243,6 +288,34 @@ pub struct ServerOptions {
     pub password: Option<String>,
     /// The database statements run in by default.
     pub database: Option<String>,
+}
+
+/// Bounds on one analyst statement (`clickhouse::analyst`); each is a
+/// setting of its own (`analyst_*`, named in the refusal when hit).
+#[derive(Debug, Clone, Copy)]
+pub struct AnalystLimits {
+    /// Wall-clock time (`analyst_max_execution_secs`).
+    pub max_execution_time: std::time::Duration,
+    /// Rows the statement may read (`analyst_max_rows_to_read`).
+    pub max_rows_to_read: u64,
+    /// Rows it may return (`analyst_max_result_rows`).
+    pub max_result_rows: u64,
+    /// Bytes it may return, in memory and as JSON (`analyst_max_result_bytes`).
+    pub max_result_bytes: u64,
+    /// Memory it may use in the engine, bytes (`analyst_max_memory_bytes`).
+    pub max_memory_usage: u64,
+}
+
+impl Default for AnalystLimits {
+    fn default() -> Self {
+        AnalystLimits {
+            max_execution_time: std::time::Duration::from_secs(30),
+            max_rows_to_read: 200_000_000,
+            max_result_rows: 100_000,
+            max_result_bytes: 64 << 20,
+            max_memory_usage: 1 << 30,
+        }
+    }
 }
 
 /// Validated configuration.
@@ -282,6 +355,10 @@ pub struct Config {
     pub header_read_timeout: std::time::Duration,
     /// Where `/metrics` is served without credentials, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// The longest query a search takes.
+    pub search_max_query: std::time::Duration,
+    /// Bounds on every analyst statement.
+    pub analyst: AnalystLimits,
 }
 
 impl Config {
@@ -316,10 +393,38 @@ impl Config {
                 "postgres_pool_size must be at least 1".into(),
             ));
         }
-        if raw.clickhouse_connections == 0 {
+        for (name, value) in [
+            ("clickhouse_connections", raw.clickhouse_connections),
+            ("ingest_statements", raw.ingest_statements),
+            ("analyst_statements", raw.analyst_statements),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} must be at least 1")));
+            }
+        }
+        if !(1..=100).contains(&raw.tenant_lane_percent) {
             return Err(Error::Config(
-                "clickhouse_connections must be at least 1".into(),
+                "tenant_lane_percent is between 1 and 100".into(),
             ));
+        }
+        let analyst = AnalystLimits {
+            max_execution_time: std::time::Duration::from_secs(raw.analyst_max_execution_secs),
+            max_rows_to_read: raw.analyst_max_rows_to_read,
+            max_result_rows: raw.analyst_max_result_rows,
+            max_result_bytes: raw.analyst_max_result_bytes,
+            max_memory_usage: raw.analyst_max_memory_bytes,
+        };
+        for (name, value) in [
+            ("analyst_max_execution_secs", raw.analyst_max_execution_secs),
+            ("analyst_max_rows_to_read", raw.analyst_max_rows_to_read),
+            ("analyst_max_result_rows", raw.analyst_max_result_rows),
+            ("analyst_max_result_bytes", raw.analyst_max_result_bytes),
+            ("analyst_max_memory_bytes", raw.analyst_max_memory_bytes),
+            ("search_max_query_secs", raw.search_max_query_secs),
+        ] {
+            if value == 0 {
+                return Err(Error::Config(format!("{name} must be at least 1")));
+            }
         }
         let postgres = match raw.database_url.filter(|u| !u.trim().is_empty()) {
             Some(url) => PostgresConfig::External { url },
@@ -363,7 +468,12 @@ impl Config {
                     libpython,
                     udf_dir,
                     functions_dir: data_dir.join("clickhouse-functions"),
-                    connections: raw.clickhouse_connections,
+                    lanes: LaneSizes {
+                        search: raw.clickhouse_connections,
+                        ingest: raw.ingest_statements,
+                        analyst: raw.analyst_statements,
+                        tenant_percent: raw.tenant_lane_percent,
+                    },
                 })
             }
         };
@@ -395,6 +505,8 @@ impl Config {
             behind_tls: raw.behind_tls,
             header_read_timeout: std::time::Duration::from_secs(raw.header_read_timeout_secs),
             metrics_listen,
+            search_max_query: std::time::Duration::from_secs(raw.search_max_query_secs),
+            analyst,
         })
     }
 }

@@ -88,6 +88,11 @@ pub enum Error {
     /// negative quota (the caller's fault; HTTP 422).
     #[error("{0}")]
     Unprocessable(String),
+    /// A limit that holds for every caller was reached: an analyst's
+    /// result, memory or time, a search's query length (the caller's
+    /// fault; HTTP 422). The words name the limit and its setting.
+    #[error("{0}")]
+    LimitExceeded(String),
 
     /// Media the decoder refused, or a download that failed (the caller's
     /// media or URL; HTTP 422 where a request waits for it).
@@ -157,6 +162,7 @@ impl Error {
                 | Error::TooLarge(_)
                 | Error::UnsupportedMediaType(_)
                 | Error::Unprocessable(_)
+                | Error::LimitExceeded(_)
                 | Error::Media(_)
         )
     }

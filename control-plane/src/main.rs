@@ -282,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             &stores.engine,
                             id,
                             &query,
-                            &clickprint::clickhouse::analyst::Limits::default(),
+                            &config.analyst,
                         )
                         .await
                     }

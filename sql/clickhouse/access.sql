@@ -16,6 +16,15 @@
 -- policies in some versions) can run; system tables need a grant
 -- (`select_from_system_db_requires_grant`, the default, set in
 -- `clickhouse-config/analysts/access.xml`).
+--
+-- ClickHouse has no grant for executable UDFs: any user may call the ones
+-- the server defines. `clickprint_query(source)` reads media by path or
+-- URL as the server's user, so on a server that issues analyst users the
+-- UDF executables must not be able to read the data directory's media
+-- (the embedded engine refuses the call in analysts' SQL instead,
+-- `control-plane/src/analyst.rs`). Until the UDF takes only fingerprints
+-- or paths it is given a right to, issue analyst users only where the
+-- server's clickprint UDFs cannot read other tenants' files.
 
 CREATE ROLE IF NOT EXISTS clickprint_analyst;
 
@@ -31,9 +40,10 @@ CREATE SETTINGS PROFILE IF NOT EXISTS clickprint_analyst SETTINGS
     max_execution_time = 30 MAX 300,
     max_rows_to_read = 200000000 MAX 2000000000,
     max_result_rows = 100000 MAX 10000000,
+    max_result_bytes = 67108864 MAX 1073741824,
     result_overflow_mode = 'throw' CONST,
     read_overflow_mode = 'throw' CONST,
-    max_memory_usage = 2147483648 MAX 8589934592,
+    max_memory_usage = 1073741824 MAX 8589934592,
     max_concurrent_queries_for_user = 4 MAX 8
     TO clickprint_analyst;
 

@@ -3,9 +3,11 @@
 //!
 //! Where new tests go: `api` (the HTTP API as applications use it),
 //! `fingerprint` (the `clickprint fingerprint` tool),
-//! `serve` (the service's life cycle and HTTP API),
-//! `sql` (the `clickprint sql` tool), `security` (the HTTP front against
-//! hostile pages and clients: sessions, CSRF, headers, timeouts),
+//! `isolation` (a hostile tenant or analyst against the others: result
+//! limits, other tenants' files, fair shares, query length),
+//! `security` (the HTTP front against hostile pages and clients: sessions,
+//! CSRF, headers, timeouts), `serve` (the service's life cycle and HTTP
+//! API), `sql` (the `clickprint sql` tool),
 //! `cli` (tenant/ingest/search
 //! commands), `workers` (`clickprint worker` processes), `setup_errors` (what a machine that
 //! is not set up sees). Helpers are in `tests/src/lib.rs`.
@@ -14,6 +16,7 @@ mod api;
 mod cli;
 mod console;
 mod fingerprint;
+mod isolation;
 mod security;
 mod serve;
 mod setup_errors;

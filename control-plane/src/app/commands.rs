@@ -228,7 +228,7 @@ pub async fn search(
     search::run(
         stores.postgres.pool(),
         &stores.engine,
-        &config.udf,
+        config,
         tenant,
         &file,
         top_k.unwrap_or(config.search_top_k),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::clickhouse::scheduler::{self, Lane};
 use crate::clickhouse::{Engine, EngineKind};
 use crate::store::PostgresStore;
 
@@ -56,13 +57,18 @@ pub struct PostgresHealth {
 }
 
 impl Health {
-    /// Asks both stores, each bounded by a timeout, concurrently.
+    /// Asks both stores, each bounded by a timeout, concurrently; the
+    /// engine's statements run in the health lane, behind no other work
+    /// ([`crate::clickhouse::scheduler`]).
     pub async fn check(engine: &Engine, postgres: &PostgresStore) -> Health {
-        let (ch_version, udf_version, pg_version) = tokio::join!(
-            bounded(engine.version()),
-            bounded(engine.udf_version()),
-            bounded(postgres.version()),
-        );
+        let (ch_version, udf_version, pg_version) = scheduler::scope(Lane::Health, None, async {
+            tokio::join!(
+                bounded(engine.version()),
+                bounded(engine.udf_version()),
+                bounded(postgres.version()),
+            )
+        })
+        .await;
         let (version, mut error) = split(ch_version);
         let (udf_version, udf_error) = split(udf_version);
         if error.is_none() {

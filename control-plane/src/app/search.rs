@@ -2,7 +2,10 @@
 //! downloaded under the fetch policy), probed (its modality must be enabled
 //! for the tenant), searched with the one SQL statement, and the matches
 //! joined with the tenant's items in Postgres. Searches never wait on the
-//! ingest queue.
+//! ingest queue, and their statements run in the scheduler's search lane,
+//! counted against the tenant ([`crate::clickhouse::scheduler`]). A query longer than
+//! `search_max_query_secs` (by the length its file declares) is refused
+//! before it is decoded: decoding a 5.5-hour sound took gigabytes.
 
 use std::path::Path;
 use std::time::Instant;
@@ -12,6 +15,8 @@ use deadpool_postgres::Pool;
 use serde::Serialize;
 
 use crate::clickhouse::Engine;
+use crate::clickhouse::scheduler::{self, Lane};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
 use crate::probe::probe;
@@ -67,12 +72,32 @@ fn ms(since: Instant) -> serde_json::Value {
 ///
 /// # Errors
 /// [`Error::Media`] for a query the decoder refuses, [`Error::Forbidden`]
-/// for a disabled modality, [`Error::ClickHouse`] / [`Error::Postgres`].
+/// for a disabled modality, [`Error::LimitExceeded`] for a query longer
+/// than `search_max_query_secs`, [`Error::ClickHouse`] / [`Error::Postgres`].
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     pool: &Pool,
     engine: &Engine,
-    udf: &Path,
+    config: &Config,
+    tenant: &Tenant,
+    file: &Path,
+    top_k: u32,
+    min_score: f32,
+    timings: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Result<Answer> {
+    let search = run_in_lane(
+        pool, engine, config, tenant, file, top_k, min_score, timings, started,
+    );
+    let id = TenantId(tenant.id).clickhouse()?;
+    scheduler::scope(Lane::Search, Some(id), search).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_in_lane(
+    pool: &Pool,
+    engine: &Engine,
+    config: &Config,
     tenant: &Tenant,
     file: &Path,
     top_k: u32,
@@ -81,7 +106,7 @@ pub async fn run(
     started: Instant,
 ) -> Result<Answer> {
     let t = Instant::now();
-    let probed = probe(udf, file, std::time::Duration::from_secs(60))
+    let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
         .await
         .map_err(|e| match e {
             Error::Media(m) => Error::Media(format!(
@@ -91,6 +116,15 @@ pub async fn run(
             other => other,
         })?;
     tenant.require(probed.modality.as_str())?;
+    let longest = config.search_max_query;
+    if u128::from(probed.duration_ms) > longest.as_millis() {
+        return Err(Error::LimitExceeded(format!(
+            "the query is {} s long; a search takes at most {} s \
+             (setting `search_max_query_secs`): send the part to look for",
+            probed.duration_ms / 1000,
+            longest.as_secs()
+        )));
+    }
     timings.insert("probe".into(), ms(t));
 
     let t = Instant::now();

@@ -2,7 +2,8 @@
 //! (the embedded chDB runs every statement as a `default` user that has no
 //! access management, so it cannot have roles or row policies).
 //!
-//! Three layers, each enough on its own for the common case:
+//! Four layers; each of the first three is enough on its own for the common
+//! case:
 //!
 //! 1. **Views**: each tenant has a database `clickprint_t<id>` of views,
 //!    one per fingerprint table, each `WHERE tenant_id = <id>`; the
@@ -16,19 +17,31 @@
 //!    `executable`, ...); no names of other databases in expressions (`x IN
 //!    clickprint.fp_keys`); no functions that read files, dictionaries or
 //!    other tables (`file`, `joinGet`, `dictGet`, ...).
+//!    The clickprint UDFs that read media by path or URL
+//!    (`clickprint_query`, any but those in [`ALLOWED_UDFS`]) are refused
+//!    too: through them a tenant could read any file the service can,
+//!    another tenant's originals included.
 //! 3. **Settings** fixed for the statement: `readonly = 1` (no writes, no
 //!    DDL, and no setting can be changed by the statement), a time limit,
 //!    and limits on rows read, rows returned and memory.
+//! 4. **The service's own count** ([`result_limits`]): the result is
+//!    collected and written as JSON within [`AnalystLimits`]' rows and
+//!    bytes, whatever the engine enforces (chDB does not apply
+//!    `max_result_rows` to every statement).
+//!
+//! Statements run in the scheduler's analysts' lane, counted against the
+//! tenant ([`scheduler`]).
 //!
 //! On a clickhouse-server the same checks apply; analysts there may also
 //! have their own ClickHouse users, scoped by roles and row policies
 //! (`clickhouse::access`).
 
-use std::time::Duration;
-
 use arrow::array::{Array, AsArray};
 
+use crate::clickhouse::result_limits::{self, Budget};
+use crate::clickhouse::scheduler::{self, Lane};
 use crate::clickhouse::{Engine, QueryOutput};
+use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
@@ -45,27 +58,46 @@ pub fn database(tenant: u32) -> String {
     format!("clickprint_t{tenant}")
 }
 
-/// Bounds on one analyst statement.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Wall-clock time.
-    pub max_execution_time: Duration,
-    /// Rows the statement may read.
-    pub max_rows_to_read: u64,
-    /// Rows it may return.
-    pub max_result_rows: u64,
-    /// Memory it may use, bytes.
-    pub max_memory_usage: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_execution_time: Duration::from_secs(30),
-            max_rows_to_read: 200_000_000,
-            max_result_rows: 100_000,
-            max_memory_usage: 2 << 30,
+// The limits are settings (`config`); what they mean for a statement is
+// said here.
+impl AnalystLimits {
+    /// The result's rows and bytes, as the service counts them.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            max_rows: self.max_result_rows,
+            max_bytes: self.max_result_bytes,
+            rows_setting: "analyst_max_result_rows",
+            bytes_setting: "analyst_max_result_bytes",
         }
+    }
+
+    /// The engine's error `words` as the limit it hit, when it is one.
+    fn exceeded(&self, words: &str) -> Option<Error> {
+        let (limit, setting) = match result_limits::engine_limit(words)? {
+            "rows" => (
+                format!(
+                    "{} rows or {} bytes returned",
+                    self.max_result_rows, self.max_result_bytes
+                ),
+                "analyst_max_result_rows / analyst_max_result_bytes",
+            ),
+            "read" => (
+                format!("{} rows read", self.max_rows_to_read),
+                "analyst_max_rows_to_read",
+            ),
+            "memory" => (
+                format!("{} bytes of memory", self.max_memory_usage),
+                "analyst_max_memory_bytes",
+            ),
+            _ => (
+                format!("{} s", self.max_execution_time.as_secs().max(1)),
+                "analyst_max_execution_secs",
+            ),
+        };
+        Some(Error::LimitExceeded(format!(
+            "the statement passed the limit of {limit} for analysts' statements \
+             (setting `{setting}`): {words}"
+        )))
     }
 }
 
@@ -85,6 +117,15 @@ const DENIED_FUNCTIONS: [&str; 9] = [
     "hascolumnintable",
     "getserversetting",
     "input",
+];
+
+/// The clickprint UDFs analysts may call: they compare fingerprints given
+/// as values and read no file. Every other `clickprint*` function is
+/// refused (`clickprint_query` reads media by path or URL).
+pub const ALLOWED_UDFS: [&str; 3] = [
+    "clickprint_rerank",
+    "clickprint_rerank_once",
+    "clickprint_version",
 ];
 
 /// A statement not run, and why (HTTP 403).
@@ -140,9 +181,28 @@ async fn prepare_once(engine: &Engine, tenant: u32) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Forbidden`] saying why a statement is not run;
-/// [`Error::BadRequest`] with the engine's message when it fails (a limit
-/// hit says which).
-pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Result<QueryOutput> {
+/// [`Error::LimitExceeded`] naming the limit and its setting when one is
+/// hit; [`Error::BadRequest`] with the engine's message when it fails.
+pub async fn run(
+    engine: &Engine,
+    tenant: u32,
+    sql: &str,
+    limits: &AnalystLimits,
+) -> Result<QueryOutput> {
+    scheduler::scope(
+        Lane::Analyst,
+        Some(tenant),
+        run_in_lane(engine, tenant, sql, limits),
+    )
+    .await
+}
+
+async fn run_in_lane(
+    engine: &Engine,
+    tenant: u32,
+    sql: &str,
+    limits: &AnalystLimits,
+) -> Result<QueryOutput> {
     let sql = sql.trim();
     if sql.is_empty() {
         return Err(refused("an empty statement"));
@@ -164,6 +224,7 @@ pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Re
             &format!("EXPLAIN AST {sql}"),
             &db,
             &[("readonly", "1".into())],
+            None,
         )
         .await
         .map_err(|e| refused(format!("not a statement that can run here: {e}")))?;
@@ -183,12 +244,14 @@ pub async fn run(engine: &Engine, tenant: u32, sql: &str, limits: &Limits) -> Re
         ("readonly", "1".to_owned()),
     ];
     engine
-        .query_scoped(sql, &db, &settings)
+        .query_scoped(sql, &db, &settings, Some(limits.budget()))
         .await
         .map_err(|e| match e {
             // The statement's own failure (a limit, a type error) is the
             // caller's; the engine's words say which.
-            Error::ClickHouse(words) => Error::BadRequest(format!("the statement failed: {words}")),
+            Error::ClickHouse(words) => limits
+                .exceeded(&words)
+                .unwrap_or_else(|| Error::BadRequest(format!("the statement failed: {words}"))),
             other => other,
         })
 }
@@ -284,6 +347,13 @@ fn check(ast: &[(usize, String)], db: &str, databases: &[String]) -> Result<()> 
                 if DENIED_FUNCTIONS.iter().any(|d| lower.starts_with(d)) {
                     return refuse(format!("the function `{name}` is not available"));
                 }
+                if lower.starts_with("clickprint") && !ALLOWED_UDFS.contains(&lower.as_str()) {
+                    return refuse(format!(
+                        "the function `{name}` reads media by path or URL, which analysts' \
+                         SQL may not (fingerprints are compared with {})",
+                        ALLOWED_UDFS[0]
+                    ));
+                }
             }
             "Set" => return refuse("SETTINGS are fixed by the service".into()),
             _ => {}
@@ -349,6 +419,10 @@ mod tests {
             (
                 ok.replace("Identifier t.key", "Function dictGetString (children 1)"),
                 "dictGet",
+            ),
+            (
+                ok.replace("Identifier t.key", "Function CLICKPRINT_Query (children 1)"),
+                "reads media by path",
             ),
             (format!("{ok}\n Set"), "SETTINGS"),
             (format!("{ok}\n Literal '/tmp/x'"), "INTO OUTFILE"),

@@ -12,8 +12,9 @@
 //!   once, by the connection that starts the engine.
 //! - A connection runs one statement at a time and its result stream must be
 //!   released before the next; several connections may run concurrently. So
-//!   statements take a connection from a small pool, run on a blocking thread,
-//!   and collect their whole result before the connection goes back.
+//!   statements take a permit of their lane ([`scheduler`]), run on a
+//!   blocking thread, and collect their result before the connection goes
+//!   back.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -22,9 +23,10 @@ use adbc_core::options::{AdbcVersion, OptionDatabase, OptionValue};
 use adbc_core::{Connection, Database, Driver, Statement};
 use adbc_driver_manager::{ManagedConnection, ManagedDatabase, ManagedDriver};
 use arrow::record_batch::RecordBatch;
-use tokio::sync::Semaphore;
 
 use super::output::QueryOutput;
+use super::result_limits::Budget;
+use super::scheduler::{self, Scheduler};
 use crate::config::EmbeddedOptions;
 use crate::error::{Error, Result};
 
@@ -47,7 +49,7 @@ struct Inner {
     /// The database; never released (see [`release_at_exit`]).
     database: Mutex<ManagedDatabase>,
     idle: Mutex<Vec<ManagedConnection>>,
-    permits: Arc<Semaphore>,
+    scheduler: Scheduler,
     // Keeps the library loaded for as long as any handle lives.
     _driver: ManagedDriver,
 }
@@ -96,13 +98,12 @@ impl EmbeddedEngine {
         // The first connection starts the engine and reads the server-level
         // options above; open it now so a broken setup fails here, not later.
         let first = database.new_connection().map_err(adbc_error)?;
-        let connections = options.connections.max(1);
         let engine = EmbeddedEngine {
             inner: Arc::new(Inner {
                 path: options.path.clone(),
                 database: Mutex::new(database),
                 idle: Mutex::new(vec![first]),
-                permits: Arc::new(Semaphore::new(connections)),
+                scheduler: Scheduler::new(options.lanes),
                 _driver: driver,
             }),
         };
@@ -157,16 +158,13 @@ impl EmbeddedEngine {
         .await
     }
 
-    /// Runs `work` with the statement on a blocking thread, holding one of
-    /// the engine's permits.
+    /// Runs `work` with the statement on a blocking thread, holding a
+    /// permit of the task's lane ([`scheduler::current`]).
     async fn blocking(
         &self,
         work: impl FnOnce(&Inner) -> Result<QueryOutput> + Send + 'static,
     ) -> Result<QueryOutput> {
-        let permit = Arc::clone(&self.inner.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| Error::ClickHouse("the embedded engine is shut down".into()))?;
+        let permit = self.inner.scheduler.acquire(scheduler::current()).await?;
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -182,13 +180,18 @@ impl EmbeddedEngine {
     /// view database, limits, `readonly`), never a caller's text: each is
     /// checked to be a plain word or number.
     ///
+    /// The result is collected within `budget`: the statement stops as soon
+    /// as its rows or bytes pass it.
+    ///
     /// # Errors
-    /// As [`EmbeddedEngine::query`]; a name or value that is not plain.
+    /// As [`EmbeddedEngine::query`]; a name or value that is not plain;
+    /// [`Error::LimitExceeded`] when the result passes `budget`.
     pub async fn query_scoped(
         &self,
         sql: &str,
         database: &str,
         settings: &[(&str, String)],
+        budget: Option<Budget>,
     ) -> Result<QueryOutput> {
         let plain = |t: &str| {
             !t.is_empty()
@@ -215,7 +218,7 @@ impl EmbeddedEngine {
             statements.push(format!("SET {name} = {literal}"));
         }
         let sql = sql.to_owned();
-        self.blocking(move |inner| inner.run_after(&statements, &sql))
+        self.blocking(move |inner| inner.run_after(&statements, &sql, budget))
             .await
     }
 }
@@ -237,17 +240,22 @@ impl Inner {
             }
             statements.push(format!("SET param_{name} = {}", parameter_literal(value)));
         }
-        self.run_after(&statements, sql)
+        self.run_after(&statements, sql, None)
     }
 
     /// Runs `sql` on a connection of its own after `setup` (`SET`, `USE`),
     /// so nothing set outlives the statement.
-    fn run_after(&self, setup: &[String], sql: &str) -> Result<QueryOutput> {
+    fn run_after(
+        &self,
+        setup: &[String],
+        sql: &str,
+        budget: Option<Budget>,
+    ) -> Result<QueryOutput> {
         let mut connection = self.new_connection()?;
         for statement in setup {
-            run_statement(&mut connection, statement)?;
+            run_statement(&mut connection, statement, None)?;
         }
-        run_statement(&mut connection, sql)
+        run_statement(&mut connection, sql, budget)
     }
 
     fn run(&self, sql: &str) -> Result<QueryOutput> {
@@ -256,7 +264,7 @@ impl Inner {
             Some(c) => c,
             None => self.new_connection()?,
         };
-        let result = run_statement(&mut connection, sql);
+        let result = run_statement(&mut connection, sql, None);
         self.idle
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -335,14 +343,28 @@ fn udf_children() -> Vec<nix::unistd::Pid> {
     pids
 }
 
-fn run_statement(connection: &mut ManagedConnection, sql: &str) -> Result<QueryOutput> {
+/// Runs `sql` and collects its result, batch by batch, within `budget`
+/// when given (the stream is dropped, ending the statement, at the first
+/// batch past it).
+fn run_statement(
+    connection: &mut ManagedConnection,
+    sql: &str,
+    budget: Option<Budget>,
+) -> Result<QueryOutput> {
     let mut statement = connection.new_statement().map_err(adbc_error)?;
     statement.set_sql_query(sql).map_err(adbc_error)?;
     let reader = statement.execute().map_err(adbc_error)?;
     let schema = reader.schema();
-    let batches = reader
-        .collect::<std::result::Result<Vec<RecordBatch>, _>>()
-        .map_err(|e| Error::ClickHouse(e.to_string()))?;
+    let batches =
+        match budget {
+            None => reader
+                .collect::<std::result::Result<Vec<RecordBatch>, _>>()
+                .map_err(|e| Error::ClickHouse(e.to_string()))?,
+            Some(budget) => budget
+                .collect(reader.map(|b| {
+                    b.map_err(|e| Error::ClickHouse(without_stack_trace(&e.to_string())))
+                }))?,
+        };
     Ok(QueryOutput { schema, batches })
 }
 

@@ -5,7 +5,9 @@
 //! `clickprint serve` ([`remote`]); results are [`output::QueryOutput`].
 //! The statements: [`library`] (the fingerprint schema, ingest, search and
 //! delete), [`analyst`] (analysts' SQL scoped to a tenant) and [`access`]
-//! (analysts' own users on a server).
+//! (analysts' own users on a server). The embedded engine's statements take
+//! turns in [`scheduler`]'s lanes, and analysts' results are counted within
+//! their bounds by [`result_limits`].
 
 pub mod access;
 pub mod analyst;
@@ -13,6 +15,8 @@ pub mod embedded;
 pub mod library;
 pub mod output;
 pub mod remote;
+pub mod result_limits;
+pub mod scheduler;
 pub mod server;
 
 use serde::Serialize;
@@ -122,10 +126,12 @@ impl Engine {
 
     /// Runs one statement in `database` under `settings` (ours: a
     /// tenant's view database, `readonly`, limits), which hold for that
-    /// statement only.
+    /// statement only; its result is collected within `budget`
+    /// ([`result_limits`]).
     ///
     /// # Errors
-    /// [`Error::ClickHouse`] with the engine's message; through a running
+    /// [`Error::ClickHouse`] with the engine's message;
+    /// [`Error::LimitExceeded`] past `budget`; through a running
     /// service ([`Engine::Remote`]) this is not offered (the service runs
     /// such statements itself), which is an error.
     pub async fn query_scoped(
@@ -133,10 +139,11 @@ impl Engine {
         sql: &str,
         database: &str,
         settings: &[(&str, String)],
+        budget: Option<result_limits::Budget>,
     ) -> Result<QueryOutput> {
         match self {
-            Engine::Embedded(e) => e.query_scoped(sql, database, settings).await,
-            Engine::Server(s) => s.query_scoped(sql, database, settings).await,
+            Engine::Embedded(e) => e.query_scoped(sql, database, settings, budget).await,
+            Engine::Server(s) => s.query_scoped(sql, database, settings, budget).await,
             Engine::Remote(_) => Err(Error::Config(
                 "scoped statements run in the service itself, not through it".into(),
             )),

@@ -83,6 +83,8 @@ impl RemoteEngine {
             return Err(match status.as_u16() {
                 // A refused analyst statement, and one that failed.
                 403 => Error::Forbidden(text),
+                // A limit hit; the words name it and its setting.
+                422 => Error::LimitExceeded(text),
                 400 => Error::BadRequest(text.trim_start_matches("bad request: ").to_owned()),
                 // The service's message already names the store ("clickhouse: ...").
                 _ => Error::ClickHouse(text.trim_start_matches("clickhouse: ").to_owned()),

@@ -3,6 +3,7 @@
 //! same Arrow record batches as from the embedded engine.
 
 use super::output::QueryOutput;
+use super::result_limits::Budget;
 use crate::config::ServerOptions;
 use crate::error::{Error, Result};
 
@@ -81,21 +82,42 @@ impl ServerEngine {
 
     /// Runs one statement in `database` with settings sent as the HTTP
     /// interface's options (`readonly`, limits).
+    /// The answer is read within `budget`: its body is dropped (ending
+    /// the statement) once it passes the bytes, and its rows are counted.
     ///
     /// # Errors
-    /// As [`ServerEngine::query`].
+    /// As [`ServerEngine::query`]; [`Error::LimitExceeded`] past `budget`.
     pub async fn query_scoped(
         &self,
         sql: &str,
         database: &str,
         settings: &[(&str, String)],
+        budget: Option<Budget>,
     ) -> Result<QueryOutput> {
         let settings: Vec<(String, String)> = settings
             .iter()
             .map(|(name, value)| ((*name).to_owned(), value.clone()))
             .collect();
         let client = self.client.clone().with_database(database);
-        self.run(client, sql, &settings).await
+        let Some(budget) = budget else {
+            return self.run(client, sql, &settings).await;
+        };
+        let mut query = client.query_raw(sql);
+        for (name, value) in settings {
+            query = query.with_setting(name, value);
+        }
+        let failed = |e: clickhouse::error::Error| Error::ClickHouse(e.to_string());
+        let mut cursor = query.fetch_bytes("ArrowStream").map_err(failed)?;
+        let mut body = Vec::new();
+        while let Some(chunk) = cursor.next().await.map_err(failed)? {
+            body.extend_from_slice(&chunk);
+            budget.check_bytes(body.len() as u64)?;
+        }
+        let output = QueryOutput::from_arrow_stream(&body)?;
+        Ok(QueryOutput {
+            batches: budget.collect(output.batches.into_iter().map(Ok))?,
+            schema: output.schema,
+        })
     }
 
     async fn run(

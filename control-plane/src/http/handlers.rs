@@ -110,9 +110,9 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
             ));
         }
         tenants::find(state.postgres.pool(), &tenant.to_string()).await?;
-        let limits = analyst::Limits::default();
-        let output = analyst::run(&state.engine, tenant, &request.query, &limits).await?;
-        return output_reply(&output, req.accept.as_deref());
+        let limits = &state.config.analyst;
+        let output = analyst::run(&state.engine, tenant, &request.query, limits).await?;
+        return output_reply(&output, req.accept.as_deref(), Some(&limits.budget()));
     }
     let params: Vec<(&str, String)> = request
         .params
@@ -124,7 +124,7 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
         .engine
         .query_with_params(&request.query, &params)
         .await?;
-    output_reply(&output, req.accept.as_deref())
+    output_reply(&output, req.accept.as_deref(), None)
 }
 
 #[derive(Debug, Deserialize)]
@@ -138,14 +138,15 @@ struct TenantSqlRequest {
 pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let request: TenantSqlRequest = read_json(&req, body).await?;
+    let limits = &state.config.analyst;
     let output = analyst::run(
         &state.engine,
         TenantId(tenant.id).clickhouse()?,
         &request.query,
-        &analyst::Limits::default(),
+        limits,
     )
     .await?;
-    output_reply(&output, req.accept.as_deref())
+    output_reply(&output, req.accept.as_deref(), Some(&limits.budget()))
 }
 
 pub(super) async fn create_tenant(state: Arc<AppState>, req: Request, body: Body) -> Response {
@@ -517,7 +518,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
     let answer = searching::run(
         state.postgres.pool(),
         &state.engine,
-        &state.config.udf,
+        &state.config,
         &tenant,
         &file.path,
         top_k,

@@ -6,6 +6,7 @@ use clickprint_core::error_code::ErrorCode;
 use warp::Reply;
 use warp::http::StatusCode;
 
+use crate::clickhouse::result_limits::{self, Budget};
 use crate::clickhouse::{ARROW_STREAM, QueryOutput};
 use crate::error::Error;
 
@@ -22,17 +23,20 @@ pub(super) fn no_content() -> warp::reply::Response {
     warp::reply::with_status(warp::reply(), StatusCode::NO_CONTENT).into_response()
 }
 
-/// A query result as Arrow IPC (when asked for) or JSON rows.
+/// A query result as Arrow IPC (when asked for) or JSON rows, the JSON
+/// written straight to bytes and, with a budget (analysts'), stopped past
+/// its bytes.
 pub(super) fn output_reply(
     output: &QueryOutput,
     accept: Option<&str>,
+    budget: Option<&Budget>,
 ) -> Result<warp::reply::Response, Error> {
     if accept.is_some_and(|a| a.contains(ARROW_STREAM)) {
         let bytes = output.to_arrow_stream()?;
         return Ok(warp::reply::with_header(bytes, "content-type", ARROW_STREAM).into_response());
     }
-    let rows = output.to_json_rows()?;
-    Ok(warp::reply::json(&serde_json::json!({ "rows": rows })).into_response())
+    let json = result_limits::json_rows(output, budget)?;
+    Ok(warp::reply::with_header(json, "content-type", "application/json").into_response())
 }
 
 /// The one place an [`Error`] becomes an HTTP status.
@@ -46,7 +50,7 @@ pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Media(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Media(_) | Error::LimitExceeded(_) => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Executable {
             code: ErrorCode::Transient,
             ..

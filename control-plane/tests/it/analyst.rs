@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use clickprint::clickhouse::Engine;
-use clickprint::clickhouse::analyst::{self, Limits};
+use clickprint::clickhouse::analyst;
+use clickprint::config::AnalystLimits;
 
 use crate::search::open;
 use clickprint_tests::data_dir;
@@ -40,7 +41,7 @@ async fn a_tenant_reads_its_rows_and_nothing_else() {
     let dir = data_dir("analyst");
     let engine = open(dir.path()).await;
     two_tenants(&engine).await;
-    let limits = Limits::default();
+    let limits = AnalystLimits::default();
     // Tenant 2 owns the rows with number % 5 = 0 of fp_keys: 600 of 3000.
     let run = |sql: &'static str| {
         let engine = engine.clone();
@@ -187,9 +188,9 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
     let dir = data_dir("analyst-limits");
     let engine = open(dir.path()).await;
     two_tenants(&engine).await;
-    let limits = Limits {
+    let limits = AnalystLimits {
         max_execution_time: Duration::from_secs(2),
-        ..Limits::default()
+        ..AnalystLimits::default()
     };
     let started = Instant::now();
     let e = analyst::run(
@@ -211,9 +212,9 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
         &engine,
         1,
         "SELECT * FROM fp_keys",
-        &Limits {
+        &AnalystLimits {
             max_result_rows: 100,
-            ..Limits::default()
+            ..AnalystLimits::default()
         },
     )
     .await
