@@ -76,6 +76,10 @@ pub struct RawConfig {
     pub task_max_attempts: i32,
     /// Largest upload accepted (media, search query, CSV or ZIP), bytes.
     pub max_upload_bytes: u64,
+    /// Bytes a ZIP job may write when extracted, counted as written (each
+    /// manifest row naming a file writes its own copy); past it the job is
+    /// refused and its files removed.
+    pub job_max_extract_bytes: u64,
     /// Largest download of a media URL, bytes (also `CLICKPRINT_FETCH_MAX_BYTES` for the UDFs).
     pub fetch_max_bytes: u64,
     /// Time for a whole download, s.
@@ -134,6 +138,7 @@ impl Default for RawConfig {
             task_lease_secs: 300,
             task_max_attempts: 5,
             max_upload_bytes: 2 << 30,
+            job_max_extract_bytes: 4 << 30,
             fetch_max_bytes: 2 << 30,
             fetch_timeout_secs: 300,
             fetch_max_redirects: 5,
@@ -343,6 +348,8 @@ pub struct Config {
     pub task_max_attempts: i32,
     /// Largest upload, bytes.
     pub max_upload_bytes: u64,
+    /// Bytes a ZIP job may write when extracted.
+    pub job_max_extract_bytes: u64,
     /// How media URLs are downloaded.
     pub fetch: clickprint_fetch::Policy,
     /// Default matches per search.
@@ -482,6 +489,11 @@ impl Config {
                 "task_lease_secs and task_max_attempts must be at least 1".into(),
             ));
         }
+        if raw.job_max_extract_bytes == 0 {
+            return Err(Error::Config(
+                "job_max_extract_bytes must be at least 1".into(),
+            ));
+        }
         if !(0.0..=1.0).contains(&raw.search_min_score) || raw.search_top_k == 0 {
             return Err(Error::Config(
                 "search_min_score is between 0 and 1 and search_top_k at least 1".into(),
@@ -499,6 +511,7 @@ impl Config {
             task_lease: std::time::Duration::from_secs(raw.task_lease_secs),
             task_max_attempts: raw.task_max_attempts,
             max_upload_bytes: raw.max_upload_bytes,
+            job_max_extract_bytes: raw.job_max_extract_bytes,
             fetch,
             search_top_k: raw.search_top_k,
             search_min_score: raw.search_min_score,

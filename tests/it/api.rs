@@ -762,4 +762,137 @@ fn a_cancelled_job_leaves_nothing_to_do() {
     assert_eq!(status, 200, "{metrics}");
     let metrics = metrics.as_str().unwrap_or_default();
     assert!(metrics.contains("clickprint_queue_depth 0"), "{metrics}");
+    // A cancelled ZIP job's items take their files with them.
+    let picture = b"bytes of a picture that no worker will look at";
+    let zip = zip_of(
+        &dir.path().join("job.zip"),
+        &[
+            ("manifest.csv", b"file\np.png\n"),
+            ("p.png", picture.as_slice()),
+        ],
+    );
+    let (status, job) = api.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!((status, &job["pending"]), (202, &json!(1)), "{job}");
+    let media = dir.path().join("media");
+    assert_eq!(files_under(&media).len(), 2, "the item's folder and file");
+    let (status, job) = api.delete(&format!("/v1/jobs/{}", job["id"]));
+    assert_eq!(status, 200, "{job}");
+    let left: Vec<PathBuf> = files_under(&media)
+        .into_iter()
+        .filter(|p| p.is_file())
+        .collect();
+    assert!(left.is_empty(), "the cancelled item keeps {left:?}");
+}
+
+/// Files (and folders) left under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                found.extend(files_under(&path));
+            }
+            found.push(path);
+        }
+    }
+    found
+}
+
+/// Issue 18, item 5: the size check trusted the sizes the archive declared
+/// and counted an entry once, while each manifest row naming it extracted
+/// its own copy; files that failed to extract stayed for a day.
+#[test]
+fn a_small_zip_cannot_fill_the_disk() {
+    let dir = data_dir("api-zip-budget");
+    let (_service, admin) = service(
+        dir.path(),
+        &[
+            ("CLICKPRINT_WORKERS", "0"),
+            ("CLICKPRINT_JOB_MAX_EXTRACT_BYTES", "10000000"),
+        ],
+    );
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    // One 1 MB entry (compressing 4 to 1, well under the bomb ratio) and a
+    // manifest naming it 50 times: 50 MB to write from a 250 KB upload.
+    let entry: Vec<u8> = (0u32..1_000_000)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 30) as u8)
+        .collect();
+    let manifest = format!("file\n{}", "same.bin\n".repeat(50));
+    let zip = zip_of(
+        &dir.path().join("amplified.zip"),
+        &[
+            ("manifest.csv", manifest.as_bytes()),
+            ("same.bin", entry.as_slice()),
+        ],
+    );
+    assert!(zip.len() < 1_000_000, "{} bytes", zip.len());
+    let (status, body) = api.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("10000000-byte extraction budget"),
+        "{body}"
+    );
+    for left in ["uploads", "media"] {
+        let files = files_under(&dir.path().join(left));
+        assert!(files.is_empty(), "{left} keeps {files:?}");
+    }
+    let (_, page) = api.get("/v1/media");
+    assert_eq!(page["media"], json!([]), "{page}");
+}
+
+/// Issue 18, item 8: deleting an item left its original and previews on
+/// disk, and failed items kept their files.
+#[test]
+fn deleting_an_item_removes_its_files() {
+    let dir = data_dir("api-delete-files");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let (_service, admin) = service(dir.path(), &[]);
+    let (tenant_id, api) = tenant(&admin, json!({"name": "acme"}));
+    let media = dir.path().join("media").join(tenant_id.to_string());
+
+    // One item kept, one deleted.
+    let kept = image(&files, "kept.png", 4);
+    let (status, item) = api.post_file("/v1/media", &kept, &[]);
+    assert_eq!(status, 202, "{item}");
+    assert_eq!(
+        settled(&api, item["id"].as_i64().unwrap())["status"],
+        "ready"
+    );
+    let picture = image(&files, "p.png", 3);
+    let (status, item) = api.post_file("/v1/media", &picture, &[]);
+    assert_eq!(status, 202, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    assert_eq!(settled(&api, id)["status"], "ready");
+    let original = media.join(id.to_string());
+    let previews = media.join(format!("{id}.previews"));
+    assert!(
+        original.is_file() && previews.is_dir(),
+        "no files at {original:?}"
+    );
+
+    let (status, _) = api.delete(&format!("/v1/media/{id}"));
+    assert_eq!(status, 204);
+    assert!(!original.exists(), "the original stays after DELETE");
+    assert!(!previews.exists(), "the previews stay after DELETE");
+    // What the tenant stores now is the kept item's original.
+    let (_, stats) = api.get("/v1/stats");
+    let size = std::fs::metadata(&kept).unwrap().len();
+    assert_eq!(stats["bytes_stored"], json!(size), "{stats}");
+
+    // A failed item's upload goes when it fails for good.
+    let junk = files.join("junk.png");
+    std::fs::write(&junk, b"this is not a picture, whatever its name says").unwrap();
+    let (status, item) = api.post_file("/v1/media", &junk, &[]);
+    assert_eq!(status, 202, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    assert_eq!(settled(&api, id)["status"], "failed");
+    assert!(
+        !media.join(id.to_string()).exists(),
+        "the failed item keeps its file"
+    );
 }

@@ -115,6 +115,7 @@ pub async fn ingest(
                 kind,
                 &copy,
                 config.max_upload_bytes,
+                config.job_max_extract_bytes,
             )
             .await;
             let _ = tokio::fs::remove_file(&copy).await;

@@ -4,6 +4,11 @@
 //! reason, and the job goes on. A hostile archive (paths escaping the
 //! archive, absolute paths, symbolic links, archives inside it, a
 //! compression ratio that says "bomb") is refused whole, with the reason.
+//! Extraction is counted by the bytes actually written, not the sizes the
+//! archive declares, against the job's budget (`job_max_extract_bytes`):
+//! every manifest row naming an entry writes (and is counted for) its own
+//! copy, and past the budget the whole job is refused and every file it
+//! wrote removed at once. A file that fails to extract is removed at once.
 //!
 //! CSV columns: `url` (CSV jobs) or `file` (the ZIP manifest) is required;
 //! `external_id` is optional; every other column becomes a metadata key.
@@ -127,7 +132,12 @@ struct Archive {
     zip: zip::ZipArchive<std::fs::File>,
     manifest: Vec<u8>,
     files: HashMap<String, usize>,
+    /// Largest file, bytes.
     limit: u64,
+    /// Bytes the job may write in all.
+    budget: u64,
+    /// Bytes written so far, counted as they are written.
+    written: u64,
 }
 
 fn is_archive_name(name: &str) -> bool {
@@ -142,7 +152,7 @@ fn is_archive_name(name: &str) -> bool {
 /// Opens and checks a ZIP: every entry must be a plain file or folder with
 /// a relative path inside the archive, not an archive itself, and expand
 /// by at most [`MAX_COMPRESSION_RATIO`] and `limit` bytes in all.
-fn open_archive(path: &Path, limit: u64) -> Result<Archive> {
+fn open_archive(path: &Path, limit: u64, budget: u64) -> Result<Archive> {
     let refuse = |why: String| Error::BadRequest(format!("ZIP refused: {why}"));
     let file = std::fs::File::open(path).map_err(|e| Error::io("opening the upload", e))?;
     let mut zip =
@@ -196,6 +206,8 @@ fn open_archive(path: &Path, limit: u64) -> Result<Archive> {
         manifest,
         files,
         limit,
+        budget,
+        written: 0,
     })
 }
 
@@ -216,15 +228,61 @@ fn read_entry(
     Ok(n)
 }
 
+/// A writer that counts what it was given, so bytes written before an
+/// error are counted too.
+struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 impl Archive {
-    /// Extracts one file to `target`.
-    fn extract(&mut self, name: &str, target: &Path) -> std::result::Result<(), String> {
-        let index = *self.files.get(name).ok_or_else(|| {
-            format!("the manifest names `{name}`, which the archive does not hold")
-        })?;
-        let mut out = std::fs::File::create(target).map_err(|e| e.to_string())?;
-        let limit = self.limit;
-        read_entry(&mut self.zip, index, limit, &mut out).map(|_| ())
+    /// Extracts one file to `target`: `Ok(Err(reason))` when this row
+    /// fails (nothing is left at `target`), `Err` when the job's budget is
+    /// spent (the job is refused).
+    fn extract(&mut self, name: &str, target: &Path) -> Result<std::result::Result<(), String>> {
+        let Some(&index) = self.files.get(name) else {
+            return Ok(Err(format!(
+                "the manifest names `{name}`, which the archive does not hold"
+            )));
+        };
+        let remaining = self.budget.saturating_sub(self.written);
+        let cap = self.limit.min(remaining);
+        let mut out = Counted {
+            inner: match std::fs::File::create(target) {
+                Ok(file) => file,
+                Err(e) => return Ok(Err(e.to_string())),
+            },
+            bytes: 0,
+        };
+        let read = read_entry(&mut self.zip, index, cap, &mut out);
+        self.written = self.written.saturating_add(out.bytes);
+        drop(out);
+        if read.is_ok() {
+            return Ok(Ok(()));
+        }
+        let _ = std::fs::remove_file(target);
+        // Past the budget only when this entry wrote more than what was
+        // left of it (`read_entry` writes one byte over its cap to know).
+        if self.written > self.budget {
+            return Err(Error::BadRequest(format!(
+                "ZIP refused: its files expand past the job's {}-byte extraction budget \
+                 (each manifest row writes its own copy; setting job_max_extract_bytes)",
+                self.budget
+            )));
+        }
+        Ok(read.map(|_| ()))
     }
 }
 
@@ -233,7 +291,8 @@ impl Archive {
 ///
 /// # Errors
 /// [`Error::BadRequest`] for a CSV without the needed column or a refused
-/// archive; [`Error::QuotaExceeded`] when the items do not fit the quota.
+/// archive (one writing more than `budget` bytes when extracted: no file
+/// of it is left); [`Error::QuotaExceeded`] when the items do not fit the quota.
 pub async fn create(
     pool: &Pool,
     data_dir: &Path,
@@ -241,13 +300,14 @@ pub async fn create(
     kind: &str,
     upload: &Path,
     max_bytes: u64,
+    budget: u64,
 ) -> Result<Job> {
     let staging = data_dir.join("uploads");
     let (rows, mut failures, extracted) = {
         let upload = upload.to_path_buf();
         let kind = kind.to_owned();
         let staging = staging.clone();
-        tokio::task::spawn_blocking(move || prepare(&kind, &upload, &staging, max_bytes))
+        tokio::task::spawn_blocking(move || prepare(&kind, &upload, &staging, max_bytes, budget))
             .await
             .map_err(|e| Error::BadRequest(format!("reading the job: {e}")))??
     };
@@ -292,7 +352,13 @@ type Prepared = (
     Vec<std::result::Result<Option<PathBuf>, String>>,
 );
 
-fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<Prepared> {
+fn prepare(
+    kind: &str,
+    upload: &Path,
+    staging: &Path,
+    max_bytes: u64,
+    budget: u64,
+) -> Result<Prepared> {
     match kind {
         "csv" => {
             let data = std::fs::read(upload).map_err(|e| Error::io("reading the CSV", e))?;
@@ -301,14 +367,28 @@ fn prepare(kind: &str, upload: &Path, staging: &Path, max_bytes: u64) -> Result<
             Ok((rows, failures, files))
         }
         "zip" => {
-            let mut archive = open_archive(upload, max_bytes)?;
+            let mut archive = open_archive(upload, max_bytes, budget)?;
             let (rows, failures) = parse_csv(&archive.manifest.clone(), "file")?;
             std::fs::create_dir_all(staging)
                 .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
             let mut files = Vec::with_capacity(rows.len());
             for row in &rows {
-                let target = staging.join(format!("zip-{}", crate::random_hex(12)?));
-                files.push(archive.extract(&row.source, &target).map(|()| Some(target)));
+                let extracted = crate::random_hex(12).and_then(|name| {
+                    let target = staging.join(format!("zip-{name}"));
+                    archive
+                        .extract(&row.source, &target)
+                        .map(|r| r.map(|()| Some(target)))
+                });
+                match extracted {
+                    Ok(file) => files.push(file),
+                    Err(refused) => {
+                        // The job is refused: what it wrote goes now.
+                        for file in files.into_iter().flatten().flatten() {
+                            let _ = std::fs::remove_file(file);
+                        }
+                        return Err(refused);
+                    }
+                }
             }
             Ok((rows, failures, files))
         }
@@ -341,6 +421,36 @@ mod tests {
         assert_eq!(reasons[1].0, 3);
         assert!(reasons[1].1.contains("not an http(s) URL"));
         assert_eq!(reasons[2], (4, "has 2 fields, the header has 3"));
+    }
+
+    /// Issue 18, item 5, at the extraction itself: one entry named by many
+    /// manifest rows is counted once per copy written, and the job stops
+    /// at its budget with nothing left in the staging folder.
+    #[test]
+    fn a_small_zip_cannot_fill_the_disk() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let upload = dir.path().join("job.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&upload).unwrap());
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file(MANIFEST, stored).unwrap();
+        zip.write_all(format!("file\n{}", "same.bin\n".repeat(40)).as_bytes())
+            .unwrap();
+        zip.start_file("same.bin", stored).unwrap();
+        zip.write_all(&[7u8; 100_000]).unwrap();
+        zip.finish().unwrap();
+        let staging = dir.path().join("staging");
+        let e = prepare("zip", &upload, &staging, 1 << 30, 1_050_000).unwrap_err();
+        assert!(
+            e.to_string().contains("1050000-byte extraction budget"),
+            "{e}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
+        // Under the budget, every row has its file.
+        let (rows, _, files) = prepare("zip", &upload, &staging, 1 << 30, 4_000_000).unwrap();
+        assert_eq!((rows.len(), files.len()), (40, 40));
     }
 
     #[test]

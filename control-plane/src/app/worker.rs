@@ -229,6 +229,14 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
             {
                 tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
             }
+            // Failed for good: its files would only take disk (a failed
+            // item holds no fingerprints, so nothing shares them).
+            if media_status == "failed"
+                && let Err(e) =
+                    media::remove_files(&ctx.data_dir, task.tenant_id, task.media_id).await
+            {
+                tracing::warn!(media = task.media_id, error = %e, "removing a failed item's files failed");
+            }
         }
     }
 }

@@ -382,7 +382,17 @@ pub(super) async fn get_media(id: i64, state: Arc<AppState>, req: Request, _: Bo
 
 pub(super) async fn delete_media(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    if let Some(fingerprints) = media::delete(state.postgres.pool(), tenant.id, id).await? {
+    let pool = state.postgres.pool();
+    let data_dir = &state.config.data_dir;
+    let unused = media::delete(pool, tenant.id, id).await?;
+    // Its files go, unless a live exact duplicate shows them; and the
+    // files of the item whose fingerprints it used, if it was their last
+    // user.
+    if !media::has_live_files(pool, tenant.id, id).await? {
+        media::remove_files(data_dir, tenant.id, id).await?;
+    }
+    if let Some(fingerprints) = unused {
+        media::remove_files(data_dir, tenant.id, fingerprints).await?;
         library::delete(
             &state.engine,
             TenantId(tenant.id).clickhouse()?,
@@ -431,6 +441,7 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
         kind,
         &file.path,
         limit,
+        state.config.job_max_extract_bytes,
     )
     .await?;
     Ok(json(&job, StatusCode::ACCEPTED))
@@ -450,7 +461,8 @@ pub(super) async fn get_job(id: i64, state: Arc<AppState>, req: Request, _: Body
 
 pub(super) async fn cancel_job(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let job = store::jobs::cancel(state.postgres.pool(), tenant.id, id).await?;
+    let job =
+        store::jobs::cancel(state.postgres.pool(), &state.config.data_dir, tenant.id, id).await?;
     Ok(json(&job, StatusCode::OK))
 }
 

@@ -181,11 +181,11 @@ pub async fn list(pool: &Pool, tenant_id: i32, limit: i64) -> Result<Vec<Job>> {
 }
 
 /// Cancels what of a job has not started: its queued tasks, whose items
-/// become `cancelled`. Items in work finish.
+/// become `cancelled` and lose their files at once. Items in work finish.
 ///
 /// # Errors
 /// [`Error::NotFound`] when the tenant has no such job.
-pub async fn cancel(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
+pub async fn cancel(pool: &Pool, data_dir: &Path, tenant_id: i32, id: i64) -> Result<Job> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     let n = tx
@@ -198,16 +198,23 @@ pub async fn cancel(pool: &Pool, tenant_id: i32, id: i64) -> Result<Job> {
     if n == 0 {
         return Err(Error::NotFound(format!("no job {id}")));
     }
-    tx.execute(
-        "WITH cancelled AS ( \
-             UPDATE tasks t SET state = 'cancelled', finished_at = now() \
-             FROM media m WHERE m.id = t.media_id AND m.job_id = $1 AND t.state = 'queued' \
-             RETURNING t.media_id) \
-         UPDATE media SET status = 'cancelled', updated_at = now() \
-         WHERE id IN (SELECT media_id FROM cancelled) AND status = 'pending'",
-        &[&id],
-    )
-    .await?;
+    let cancelled = tx
+        .query(
+            "WITH cancelled AS ( \
+                 UPDATE tasks t SET state = 'cancelled', finished_at = now() \
+                 FROM media m WHERE m.id = t.media_id AND m.job_id = $1 AND t.state = 'queued' \
+                 RETURNING t.media_id) \
+             UPDATE media SET status = 'cancelled', updated_at = now() \
+             WHERE id IN (SELECT media_id FROM cancelled) AND status = 'pending' \
+             RETURNING id",
+            &[&id],
+        )
+        .await?;
     tx.commit().await?;
+    // A cancelled item never starts: its uploaded file (or a download a
+    // failed attempt left) goes now.
+    for row in cancelled {
+        media::remove_files(data_dir, tenant_id, row.get(0)).await?;
+    }
     get(pool, tenant_id, id).await
 }

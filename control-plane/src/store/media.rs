@@ -103,6 +103,25 @@ pub fn previews_dir(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
     file_path(data_dir, tenant_id, media_id).with_extension("previews")
 }
 
+/// Removes an item's original and previews, at once; what is already gone
+/// is no error. The caller knows no live item uses them (see
+/// [`has_live_files`]).
+///
+/// # Errors
+/// [`Error::Io`] when a file that is there cannot be removed.
+pub async fn remove_files(data_dir: &Path, tenant_id: i32, media_id: i64) -> Result<()> {
+    let gone = |r: std::io::Result<()>| match r {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    };
+    let file = file_path(data_dir, tenant_id, media_id);
+    gone(tokio::fs::remove_file(&file).await)
+        .map_err(|e| Error::io(format!("removing {}", file.display()), e))?;
+    let previews = previews_dir(data_dir, tenant_id, media_id);
+    gone(tokio::fs::remove_dir_all(&previews).await)
+        .map_err(|e| Error::io(format!("removing {}", previews.display()), e))
+}
+
 /// Whether the tenant's item `id` has files a person may look at: it is
 /// not deleted, or a live exact duplicate uses its files.
 ///
@@ -182,11 +201,23 @@ pub async fn insert(
         }
     };
     let (job_id, job_row) = new.job.unzip();
+    // An upload's size is known now (a download's once fetched): the bytes
+    // the tenant stores count from the start.
+    let bytes = match &new.upload {
+        Some(upload) => Some(
+            tokio::fs::metadata(upload)
+                .await
+                .map_err(|e| Error::io(format!("reading {}", upload.display()), e))?
+                .len() as i64,
+        ),
+        None => None,
+    };
     let row = tx
         .query_one(
             &format!(
-                "INSERT INTO media (tenant_id, external_id, metadata, source, job_id, job_row) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING {COLUMNS}"
+                "INSERT INTO media (tenant_id, external_id, metadata, source, job_id, job_row, \
+                     bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
             ),
             &[
                 &tenant.id,
@@ -195,6 +226,7 @@ pub async fn insert(
                 &new.source,
                 &job_id,
                 &job_row,
+                &bytes,
             ],
         )
         .await?;
@@ -410,6 +442,11 @@ pub struct Stats {
     pub jobs: JobTotals,
     /// The ten most frequent reasons items failed.
     pub failures: Vec<FailureReason>,
+    /// Bytes of originals the tenant keeps on disk: items pending,
+    /// processing or ready that hold their own file (an exact duplicate
+    /// shares its original's; deleted, failed and cancelled items' files
+    /// are removed). Previews are not counted.
+    pub bytes_stored: i64,
 }
 
 /// A tenant's ingest statistics.
@@ -496,12 +533,21 @@ pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
             items: r.get("items"),
         })
         .collect();
+    let bytes_stored = client
+        .query_one(
+            "SELECT coalesce(sum(bytes), 0)::bigint FROM media WHERE tenant_id = $1 \
+             AND status IN ('pending', 'processing', 'ready') AND fingerprints_of IS NULL",
+            &[&tenant_id],
+        )
+        .await?
+        .get(0);
     Ok(Stats {
         by_status,
         ready,
         per_day,
         jobs,
         failures,
+        bytes_stored,
     })
 }
 

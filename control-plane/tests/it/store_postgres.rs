@@ -154,3 +154,55 @@ fn missing_postgres_binaries_name_the_setup_command() {
         "{text}"
     );
 }
+
+/// Issue 18, item 6: a tenant's single upload waited behind another
+/// tenant's 100,000-row job, because the queue served the oldest task
+/// first whoever it belonged to.
+#[tokio::test]
+async fn a_small_tenants_upload_is_not_stuck_behind_a_big_job() {
+    let dir = data_dir("pg-fair-queue");
+    let store = PostgresStore::open(&embedded_config(dir.path()))
+        .await
+        .unwrap();
+    let client = store.pool().get().await.unwrap();
+    // Tenant A's big job: 1,000 tasks, all due; then tenant B's one upload.
+    let mut ids = Vec::new();
+    for (name, count) in [("big", 1000), ("small", 1)] {
+        let id: i32 = client
+            .query_one(
+                "INSERT INTO tenants (name) VALUES ($1) RETURNING id",
+                &[&name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        client
+            .execute(
+                "WITH m AS (INSERT INTO media (tenant_id, source) \
+                     SELECT $1, 'https://example.test/' || n FROM generate_series(1, $2) n \
+                     RETURNING id) \
+                 INSERT INTO tasks (media_id, tenant_id, run_after) \
+                 SELECT id, $1, now() - interval '1 hour' + id * interval '1 millisecond' FROM m",
+                &[&id, &count],
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let small = ids[1];
+    let lease = Duration::from_secs(300);
+    let mut served = Vec::new();
+    for _ in 0..2 {
+        let task = clickprint::store::queue::claim(store.pool(), "w", lease)
+            .await
+            .unwrap()
+            .expect("a due task");
+        served.push(task.tenant_id);
+    }
+    assert!(
+        served.contains(&small),
+        "the small tenant waits: the first claims served tenants {served:?}"
+    );
+    drop(client);
+    store.shutdown().unwrap();
+}
