@@ -61,7 +61,8 @@ fn identifier(name: &str) -> Result<String> {
 /// The shared statements, for the service's user `service`.
 ///
 /// # Errors
-/// As [`identifier`].
+/// [`Error::Config`] when `service` is not a plain ClickHouse user name
+/// (letters, digits, `_`, `-`, `.`).
 pub fn shared_statements(service: &str) -> Result<Vec<String>> {
     let service = identifier(service)?;
     Ok(statements(SHARED)
