@@ -66,7 +66,7 @@ WHERE id = ( \
     FOR UPDATE OF t SKIP LOCKED LIMIT 1) \
 RETURNING id, media_id, tenant_id, attempts, max_attempts";
 
-/// Takes the next due task, fairly across tenants (see [`CLAIM`]).
+/// Takes the next due task, fairly across tenants (the statement `CLAIM` below explains how).
 ///
 /// # Errors
 /// [`crate::Error::Postgres`].

@@ -3,7 +3,7 @@
 //! per-call cost of the warm rerank pool (`executable_pool`) against a
 //! process per block (`executable`). Run by `benchmarks/search_latency.sh`.
 //!
-//! Usage: search_latency <work dir> <query image> [rows,rows...]
+//! Usage: `search_latency <work dir> <query image> [rows,rows...]`
 //!
 //! With `CLICKPRINT_SIDECAR` set, the UDF processes chDB starts delegate to
 //! that Arrow Flight sidecar, and every form is labelled "via sidecar".
