@@ -118,7 +118,8 @@ int main(int argc, char **argv) {
 
     /* The caller's mistakes are refused, not dereferenced. */
     clickprint_audio *audio = (clickprint_audio *)pcm; /* must be overwritten */
-    printf("bad_rate_status %d null %d\n", clickprint_audio_start(0, 2, &audio), audio == NULL);
+    int32_t status = clickprint_audio_start(0, 2, &audio);
+    printf("bad_rate_status %d null %d\n", status, audio == NULL);
     printf("bad_rate_error %s\n", clickprint_last_error());
     printf("bad_channels_status %d\n", clickprint_audio_start(RATE, 0, &audio));
     printf("null_feed_status %d\n", clickprint_audio_feed(NULL, pcm, 1));
