@@ -19,10 +19,31 @@
  *     }
  *     clickprint_fingerprint_free(fp);
  *
- * Every function may be called from any thread. A fingerprint handle is
- * immutable after creation, so several threads may read one handle at once;
- * it must be freed exactly once, by one thread. clickprint_last_error()
- * reports the last failure of the calling thread.
+ * Sound from the caller's own decoder (interleaved int16 PCM, any sample
+ * rate, 1 to 64 channels), fed in pieces of any size:
+ *
+ *     clickprint_audio *audio = NULL;
+ *     if (clickprint_audio_start(44100, 2, &audio) != CLICKPRINT_STATUS_OK)
+ *         return 1;
+ *     int16_t pcm[2 * 4096];
+ *     size_t frames;
+ *     while ((frames = my_decode(pcm, 4096)) > 0)   // frames, not samples
+ *         clickprint_audio_feed(audio, pcm, frames);
+ *     clickprint_fingerprint *sound = NULL;
+ *     clickprint_audio_finish(audio, &sound);       // consumes audio
+ *     for (size_t i = 0; i < clickprint_fingerprint_landmark_count(sound); i++) {
+ *         uint32_t hash, time_ms;
+ *         clickprint_fingerprint_landmark(sound, i, &hash, &time_ms);
+ *     }
+ *     clickprint_fingerprint_free(sound);
+ *
+ * Every function may be called from any thread; each says so in its
+ * comment. A fingerprint handle is immutable after creation, so several
+ * threads may read one handle at once; it must be freed exactly once, by
+ * one thread. An audio handle is fed by one thread at a time and ends with
+ * clickprint_audio_finish, which frees it (there is no other way to free
+ * it). clickprint_last_error() reports the last failure of the calling
+ * thread.
  */
 
 
@@ -40,7 +61,8 @@ enum clickprint_status
  {
   // Success.
   CLICKPRINT_STATUS_OK = 0,
-  // A null pointer, an index out of range, a non-UTF-8 path (the caller's fault).
+  // A null pointer, an index out of range, a non-UTF-8 path, a bad
+  // sample rate or channel count (the caller's fault).
   CLICKPRINT_STATUS_ERR_ARGUMENT = 1,
   // The file cannot be read or is empty (the caller's fault).
   CLICKPRINT_STATUS_ERR_READ = 2,
@@ -63,7 +85,11 @@ typedef int32_t clickprint_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// An opaque fingerprint of one file.
+// An opaque stream of sound being fingerprinted from PCM the caller
+// decoded (`clickprint_audio_start`, `_feed`, `_finish`).
+typedef struct clickprint_audio clickprint_audio;
+
+// An opaque fingerprint of one file, or of sound fed as PCM.
 typedef struct clickprint_fingerprint clickprint_fingerprint;
 
 #ifdef __cplusplus
@@ -71,28 +97,40 @@ extern "C" {
 #endif // __cplusplus
 
 // The library version, e.g. "0.1.0". Static storage; never free it.
+//
+// Thread safety: any thread.
 const char *clickprint_version(void);
 
 // The message of the calling thread's last failure ("" if none). Valid
 // until the next failing call on this thread; never free it.
+//
+// Thread safety: any thread; each thread has its own last error.
 const char *clickprint_last_error(void);
 
 // Decodes and fingerprints the file at `path` (UTF-8, NUL-terminated).
 // On success `*out` receives a handle to free with
 // `clickprint_fingerprint_free`; on failure `*out` is set to NULL.
 //
+// Thread safety: any thread, several at once.
+//
 // # Safety
 // `path` is a valid NUL-terminated string; `out` points to writable storage.
 clickprint_status clickprint_fingerprint_file(const char *path,
                                               struct clickprint_fingerprint **out);
 
-// Frees a handle from `clickprint_fingerprint_file`. NULL is ignored.
+// Frees a fingerprint from `clickprint_fingerprint_file` or
+// `clickprint_audio_finish`. NULL is ignored.
+//
+// Thread safety: once per handle, by one thread, when no other thread still reads it.
 //
 // # Safety
-// `fingerprint` came from `clickprint_fingerprint_file` and is freed once.
+// `fingerprint` came from `clickprint_fingerprint_file` or
+// `clickprint_audio_finish` and is freed once.
 void clickprint_fingerprint_free(struct clickprint_fingerprint *fingerprint);
 
 // The kind of media (`CLICKPRINT_KIND_*`), or 0 for NULL.
+//
+// Thread safety: any thread; several threads may read one handle at once.
 //
 // # Safety
 // `fingerprint` is NULL or a live handle.
@@ -100,17 +138,23 @@ int32_t clickprint_fingerprint_kind(const struct clickprint_fingerprint *fingerp
 
 // Duration of the decoded media in ms (0 for an image or NULL).
 //
+// Thread safety: any thread; several threads may read one handle at once.
+//
 // # Safety
 // `fingerprint` is NULL or a live handle.
 uint64_t clickprint_fingerprint_duration_ms(const struct clickprint_fingerprint *fingerprint);
 
 // How many visual frames the fingerprint holds (1 for an image).
 //
+// Thread safety: any thread; several threads may read one handle at once.
+//
 // # Safety
 // `fingerprint` is NULL or a live handle.
 size_t clickprint_fingerprint_frame_count(const struct clickprint_fingerprint *fingerprint);
 
 // Frame `index`: its time in ms, its 32-byte hash and its quality (0-100).
+//
+// Thread safety: any thread; several threads may read one handle at once.
 //
 // # Safety
 // `fingerprint` is a live handle; `time_ms` and `quality` point to writable
@@ -123,11 +167,15 @@ clickprint_status clickprint_fingerprint_frame(const struct clickprint_fingerpri
 
 // How many audio landmarks the fingerprint holds.
 //
+// Thread safety: any thread; several threads may read one handle at once.
+//
 // # Safety
 // `fingerprint` is NULL or a live handle.
 size_t clickprint_fingerprint_landmark_count(const struct clickprint_fingerprint *fingerprint);
 
 // Landmark `index`: its 24-bit hash and its time in ms.
+//
+// Thread safety: any thread; several threads may read one handle at once.
 //
 // # Safety
 // `fingerprint` is a live handle; `hash` and `time_ms` point to writable storage.
@@ -139,6 +187,8 @@ clickprint_status clickprint_fingerprint_landmark(const struct clickprint_finger
 // Hashes a grey picture already in memory: `width * height` bytes, row by
 // row. Writes the 32-byte hash, the 32-byte hash of its mirror image, and
 // the quality (0-100).
+//
+// Thread safety: any thread, several at once.
 //
 // # Safety
 // `pixels` points to `width * height` readable bytes; `hash` and `flipped`
@@ -152,9 +202,58 @@ clickprint_status clickprint_luma_hash(const uint8_t *pixels,
 
 // The number of differing bits between two 32-byte hashes (0-256).
 //
+// Thread safety: any thread, several at once.
+//
 // # Safety
 // `a` and `b` point to 32 readable bytes each.
 uint32_t clickprint_hash_distance(const uint8_t *a, const uint8_t *b);
+
+// Starts fingerprinting sound the caller decodes itself: interleaved
+// signed 16-bit samples, `channels` channels (1 to 64) at `sample_rate` Hz
+// (1 to 768000), mixed to mono and resampled inside. On success `*out`
+// receives a handle to feed with `clickprint_audio_feed` and end with
+// `clickprint_audio_finish`; on failure `*out` is set to NULL.
+//
+// Thread safety: may be called from any thread; each call makes an
+// independent handle.
+//
+// # Safety
+// `out` points to writable storage.
+clickprint_status clickprint_audio_start(uint32_t sample_rate,
+                                         uint32_t channels,
+                                         struct clickprint_audio **out);
+
+// Feeds `frames` frames of sound: `interleaved` holds `frames * channels`
+// samples, one per channel for each frame, channel after channel. Feeds
+// may be of any size; the fingerprint does not depend on how the sound is
+// split between them.
+//
+// Thread safety: a handle is fed by one thread at a time (different
+// handles may be fed on different threads at once).
+//
+// # Safety
+// `audio` is a live handle from `clickprint_audio_start`; `interleaved`
+// points to `frames * channels` readable samples (it may be NULL when
+// `frames` is 0).
+clickprint_status clickprint_audio_feed(struct clickprint_audio *audio,
+                                        const int16_t *interleaved,
+                                        size_t frames);
+
+// Ends the stream: `*out` receives the fingerprint of everything fed, or
+// NULL on failure. It is of kind `CLICKPRINT_KIND_AUDIO`, with no frames;
+// read its landmarks with `clickprint_fingerprint_landmark` and free it
+// with `clickprint_fingerprint_free`. The audio handle is consumed
+// whatever the result: never use it again (to abandon a stream, finish
+// it and free the fingerprint).
+//
+// Thread safety: once per handle, by one thread, when no other thread is
+// feeding it.
+//
+// # Safety
+// `audio` is NULL or a live handle from `clickprint_audio_start`; `out`
+// points to writable storage.
+clickprint_status clickprint_audio_finish(struct clickprint_audio *audio,
+                                          struct clickprint_fingerprint **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,8 +1,11 @@
 //! The C ABI of clickprint's fingerprint library: an opaque fingerprint
 //! handle, flat `clickprint_<noun>_<verb>` functions, integer status codes,
-//! one free function and a version function. `include/clickprint.h` is
-//! generated from this file by cbindgen and committed; a test fails when it
-//! is stale.
+//! one free function and a version function. A fingerprint comes from a
+//! file (decoded here, with ffmpeg), or from sound the caller decodes
+//! itself and feeds as PCM (`clickprint_audio_start`, `_feed`, `_finish`,
+//! as chromaprint's `chromaprint_start`, `_feed`, `_finish`).
+//! `include/clickprint.h` is generated from this file by cbindgen and
+//! committed; a test fails when it is stale.
 //!
 //! Errors cross the boundary in exactly one place, `status_of`; panics
 //! never cross it (each entry point catches them and answers
@@ -13,10 +16,12 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
+use std::time::Instant;
 
 use clickprint_core::Error;
+use clickprint_core::fingerprint::pcm::PcmFingerprinter;
 use clickprint_core::fingerprint::visual::{self, Luma};
-use clickprint_core::media::{Kind, MediaFingerprint};
+use clickprint_core::media::{Kind, MediaFingerprint, MediaInfo};
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
 
@@ -26,7 +31,8 @@ use clickprint_media::file::fingerprint_file;
 pub enum ClickprintStatus {
     /// Success.
     Ok = 0,
-    /// A null pointer, an index out of range, a non-UTF-8 path (the caller's fault).
+    /// A null pointer, an index out of range, a non-UTF-8 path, a bad
+    /// sample rate or channel count (the caller's fault).
     ErrArgument = 1,
     /// The file cannot be read or is empty (the caller's fault).
     ErrRead = 2,
@@ -54,7 +60,7 @@ pub enum ClickprintKind {
     Video = 3,
 }
 
-/// An opaque fingerprint of one file.
+/// An opaque fingerprint of one file, or of sound fed as PCM.
 #[derive(Debug)]
 pub struct ClickprintFingerprint {
     inner: MediaFingerprint,
@@ -74,6 +80,7 @@ fn status_of(error: &Error) -> ClickprintStatus {
         Error::Corrupt { .. } => ClickprintStatus::ErrCorrupt,
         Error::TooLarge { .. } => ClickprintStatus::ErrTooLarge,
         Error::Timeout { .. } => ClickprintStatus::ErrTimeout,
+        Error::Input(_) => ClickprintStatus::ErrArgument,
         _ => ClickprintStatus::ErrInternal,
     }
 }
@@ -91,6 +98,8 @@ fn guarded(body: impl FnOnce() -> ClickprintStatus) -> ClickprintStatus {
 }
 
 /// The library version, e.g. "0.1.0". Static storage; never free it.
+///
+/// Thread safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn clickprint_version() -> *const c_char {
     static VERSION: &CStr =
@@ -103,6 +112,8 @@ pub extern "C" fn clickprint_version() -> *const c_char {
 
 /// The message of the calling thread's last failure ("" if none). Valid
 /// until the next failing call on this thread; never free it.
+///
+/// Thread safety: any thread; each thread has its own last error.
 #[unsafe(no_mangle)]
 pub extern "C" fn clickprint_last_error() -> *const c_char {
     LAST_ERROR.with(|e| e.borrow().as_ptr())
@@ -111,6 +122,8 @@ pub extern "C" fn clickprint_last_error() -> *const c_char {
 /// Decodes and fingerprints the file at `path` (UTF-8, NUL-terminated).
 /// On success `*out` receives a handle to free with
 /// `clickprint_fingerprint_free`; on failure `*out` is set to NULL.
+///
+/// Thread safety: any thread, several at once.
 ///
 /// # Safety
 /// `path` is a valid NUL-terminated string; `out` points to writable storage.
@@ -144,10 +157,14 @@ pub unsafe extern "C" fn clickprint_fingerprint_file(
     })
 }
 
-/// Frees a handle from `clickprint_fingerprint_file`. NULL is ignored.
+/// Frees a fingerprint from `clickprint_fingerprint_file` or
+/// `clickprint_audio_finish`. NULL is ignored.
+///
+/// Thread safety: once per handle, by one thread, when no other thread still reads it.
 ///
 /// # Safety
-/// `fingerprint` came from `clickprint_fingerprint_file` and is freed once.
+/// `fingerprint` came from `clickprint_fingerprint_file` or
+/// `clickprint_audio_finish` and is freed once.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn clickprint_fingerprint_free(fingerprint: *mut ClickprintFingerprint) {
     if !fingerprint.is_null() {
@@ -157,6 +174,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_free(fingerprint: *mut Clickprin
 }
 
 /// The kind of media (`CLICKPRINT_KIND_*`), or 0 for NULL.
+///
+/// Thread safety: any thread; several threads may read one handle at once.
 ///
 /// # Safety
 /// `fingerprint` is NULL or a live handle.
@@ -177,6 +196,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_kind(
 
 /// Duration of the decoded media in ms (0 for an image or NULL).
 ///
+/// Thread safety: any thread; several threads may read one handle at once.
+///
 /// # Safety
 /// `fingerprint` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -189,6 +210,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_duration_ms(
 
 /// How many visual frames the fingerprint holds (1 for an image).
 ///
+/// Thread safety: any thread; several threads may read one handle at once.
+///
 /// # Safety
 /// `fingerprint` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -200,6 +223,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_frame_count(
 }
 
 /// Frame `index`: its time in ms, its 32-byte hash and its quality (0-100).
+///
+/// Thread safety: any thread; several threads may read one handle at once.
 ///
 /// # Safety
 /// `fingerprint` is a live handle; `time_ms` and `quality` point to writable
@@ -241,6 +266,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_frame(
 
 /// How many audio landmarks the fingerprint holds.
 ///
+/// Thread safety: any thread; several threads may read one handle at once.
+///
 /// # Safety
 /// `fingerprint` is NULL or a live handle.
 #[unsafe(no_mangle)]
@@ -254,6 +281,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_landmark_count(
 }
 
 /// Landmark `index`: its 24-bit hash and its time in ms.
+///
+/// Thread safety: any thread; several threads may read one handle at once.
 ///
 /// # Safety
 /// `fingerprint` is a live handle; `hash` and `time_ms` point to writable storage.
@@ -299,6 +328,8 @@ pub unsafe extern "C" fn clickprint_fingerprint_landmark(
 /// row. Writes the 32-byte hash, the 32-byte hash of its mirror image, and
 /// the quality (0-100).
 ///
+/// Thread safety: any thread, several at once.
+///
 /// # Safety
 /// `pixels` points to `width * height` readable bytes; `hash` and `flipped`
 /// to 32 writable bytes each; `quality` to one writable byte.
@@ -340,6 +371,8 @@ pub unsafe extern "C" fn clickprint_luma_hash(
 
 /// The number of differing bits between two 32-byte hashes (0-256).
 ///
+/// Thread safety: any thread, several at once.
+///
 /// # Safety
 /// `a` and `b` point to 32 readable bytes each.
 #[unsafe(no_mangle)]
@@ -355,4 +388,159 @@ pub unsafe extern "C" fn clickprint_hash_distance(a: *const u8, b: *const u8) ->
         )
     };
     clickprint_core::bits::hamming(a, b)
+}
+
+/// An opaque stream of sound being fingerprinted from PCM the caller
+/// decoded (`clickprint_audio_start`, `_feed`, `_finish`).
+#[derive(Debug)]
+pub struct ClickprintAudio {
+    inner: PcmFingerprinter,
+    started: Instant,
+}
+
+/// Starts fingerprinting sound the caller decodes itself: interleaved
+/// signed 16-bit samples, `channels` channels (1 to 64) at `sample_rate` Hz
+/// (1 to 768000), mixed to mono and resampled inside. On success `*out`
+/// receives a handle to feed with `clickprint_audio_feed` and end with
+/// `clickprint_audio_finish`; on failure `*out` is set to NULL.
+///
+/// Thread safety: may be called from any thread; each call makes an
+/// independent handle.
+///
+/// # Safety
+/// `out` points to writable storage.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clickprint_audio_start(
+    sample_rate: u32,
+    channels: u32,
+    out: *mut *mut ClickprintAudio,
+) -> ClickprintStatus {
+    guarded(|| {
+        if out.is_null() {
+            return fail(ClickprintStatus::ErrArgument, "out must not be NULL");
+        }
+        // SAFETY: checked non-null; the caller promises writable storage.
+        unsafe { *out = std::ptr::null_mut() };
+        match PcmFingerprinter::new(sample_rate, channels) {
+            Ok(inner) => {
+                let audio = Box::new(ClickprintAudio {
+                    inner,
+                    started: Instant::now(),
+                });
+                // SAFETY: as above.
+                unsafe { *out = Box::into_raw(audio) };
+                ClickprintStatus::Ok
+            }
+            Err(e) => fail(status_of(&e), e.to_string()),
+        }
+    })
+}
+
+/// Feeds `frames` frames of sound: `interleaved` holds `frames * channels`
+/// samples, one per channel for each frame, channel after channel. Feeds
+/// may be of any size; the fingerprint does not depend on how the sound is
+/// split between them.
+///
+/// Thread safety: a handle is fed by one thread at a time (different
+/// handles may be fed on different threads at once).
+///
+/// # Safety
+/// `audio` is a live handle from `clickprint_audio_start`; `interleaved`
+/// points to `frames * channels` readable samples (it may be NULL when
+/// `frames` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clickprint_audio_feed(
+    audio: *mut ClickprintAudio,
+    interleaved: *const i16,
+    frames: usize,
+) -> ClickprintStatus {
+    guarded(|| {
+        // SAFETY: NULL or live, as the caller promises; used by one thread.
+        let Some(audio) = (unsafe { audio.as_mut() }) else {
+            return fail(ClickprintStatus::ErrArgument, "audio is NULL");
+        };
+        if frames == 0 {
+            return ClickprintStatus::Ok;
+        }
+        if interleaved.is_null() {
+            return fail(ClickprintStatus::ErrArgument, "interleaved is NULL");
+        }
+        let channels = audio.inner.channels();
+        let Some(count) = frames
+            .checked_mul(channels)
+            .filter(|&n| n <= isize::MAX as usize / size_of::<i16>())
+        else {
+            return fail(
+                ClickprintStatus::ErrArgument,
+                format!("{frames} frames of {channels} channels is too many"),
+            );
+        };
+        // SAFETY: checked non-null and within a slice's limit; the caller
+        // promises `frames * channels` readable samples.
+        let samples = unsafe { std::slice::from_raw_parts(interleaved, count) };
+        match audio.inner.feed(samples) {
+            Ok(()) => ClickprintStatus::Ok,
+            Err(e) => fail(status_of(&e), e.to_string()),
+        }
+    })
+}
+
+/// Ends the stream: `*out` receives the fingerprint of everything fed, or
+/// NULL on failure. It is of kind `CLICKPRINT_KIND_AUDIO`, with no frames;
+/// read its landmarks with `clickprint_fingerprint_landmark` and free it
+/// with `clickprint_fingerprint_free`. The audio handle is consumed
+/// whatever the result: never use it again (to abandon a stream, finish
+/// it and free the fingerprint).
+///
+/// Thread safety: once per handle, by one thread, when no other thread is
+/// feeding it.
+///
+/// # Safety
+/// `audio` is NULL or a live handle from `clickprint_audio_start`; `out`
+/// points to writable storage.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn clickprint_audio_finish(
+    audio: *mut ClickprintAudio,
+    out: *mut *mut ClickprintFingerprint,
+) -> ClickprintStatus {
+    // Taken back before anything can fail, so it is freed on every path.
+    // SAFETY: NULL or a live handle from Box::into_raw, as the caller
+    // promises, handed back exactly once.
+    let audio = (!audio.is_null()).then(|| unsafe { Box::from_raw(audio) });
+    guarded(move || {
+        if out.is_null() {
+            return fail(ClickprintStatus::ErrArgument, "out must not be NULL");
+        }
+        // SAFETY: checked non-null; the caller promises writable storage.
+        unsafe { *out = std::ptr::null_mut() };
+        let Some(audio) = audio else {
+            return fail(ClickprintStatus::ErrArgument, "audio is NULL");
+        };
+        let ClickprintAudio { inner, started } = *audio;
+        let sound = inner.finish();
+        let info = MediaInfo {
+            kind: Kind::Audio,
+            container: "pcm".to_owned(),
+            duration_ms: sound.duration_ms,
+            declared_ms: 0,
+            width: 0,
+            height: 0,
+            has_audio: true,
+            frames_decoded: 0,
+            decode_errors: 0,
+        };
+        let fingerprint = Box::new(ClickprintFingerprint {
+            inner: MediaFingerprint {
+                info,
+                frames: Vec::new(),
+                local: Vec::new(),
+                mirrored_local: None,
+                audio: Some(sound),
+                elapsed: started.elapsed(),
+            },
+        });
+        // SAFETY: as above.
+        unsafe { *out = Box::into_raw(fingerprint) };
+        ClickprintStatus::Ok
+    })
 }

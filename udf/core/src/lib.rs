@@ -10,7 +10,8 @@
 //!   [`error_code::parse`]).
 //! - [`bits`]: Hamming distance, hex.
 //! - [`fingerprint`]: visual (global hash), local (keypoints), audio
-//!   (landmarks), video (frame sampling).
+//!   (landmarks), pcm (a caller's decoded sound, resampled for audio),
+//!   video (frame sampling).
 //! - [`media`]: what a decoded file is and everything extracted from it.
 //! - [`keys`]: the lookup keys rows are found by.
 //! - [`records`]: fingerprints as self-contained binary records.

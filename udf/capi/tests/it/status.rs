@@ -55,3 +55,67 @@ fn null_arguments_are_refused_not_dereferenced() {
         );
     }
 }
+
+#[test]
+fn the_pcm_api_refuses_bad_arguments() {
+    for (rate, channels, expected) in [
+        (0, 2, "sample rate 0 Hz"),
+        (768_001, 2, "sample rate 768001 Hz"),
+        (44_100, 0, "0 channels"),
+        (44_100, 65, "65 channels"),
+    ] {
+        let mut audio = std::ptr::NonNull::<ClickprintAudio>::dangling().as_ptr();
+        // SAFETY: a writable out pointer.
+        let status = unsafe { clickprint_audio_start(rate, channels, &mut audio) };
+        assert_eq!(
+            status,
+            ClickprintStatus::ErrArgument,
+            "{rate} Hz {channels}"
+        );
+        assert!(audio.is_null(), "out is set to NULL on failure");
+        assert!(last_error().contains(expected), "{}", last_error());
+    }
+    // SAFETY: NULL out is what is being tested.
+    let status = unsafe { clickprint_audio_start(44_100, 2, std::ptr::null_mut()) };
+    assert_eq!(status, ClickprintStatus::ErrArgument);
+
+    let samples = [0i16; 4];
+    // SAFETY: a NULL handle is what is being tested.
+    let status = unsafe { clickprint_audio_feed(std::ptr::null_mut(), samples.as_ptr(), 2) };
+    assert_eq!(status, ClickprintStatus::ErrArgument);
+    let mut audio = std::ptr::null_mut();
+    // SAFETY: a writable out pointer; then the live handle, with NULL
+    // samples only where no frame is to be read.
+    unsafe {
+        assert_eq!(
+            clickprint_audio_start(44_100, 2, &mut audio),
+            ClickprintStatus::Ok
+        );
+        assert_eq!(
+            clickprint_audio_feed(audio, std::ptr::null(), 0),
+            ClickprintStatus::Ok
+        );
+        assert_eq!(
+            clickprint_audio_feed(audio, std::ptr::null(), 2),
+            ClickprintStatus::ErrArgument
+        );
+        assert_eq!(
+            clickprint_audio_feed(audio, samples.as_ptr(), usize::MAX),
+            ClickprintStatus::ErrArgument
+        );
+        assert!(last_error().contains("too many"), "{}", last_error());
+        assert_eq!(
+            clickprint_audio_feed(audio, samples.as_ptr(), 2),
+            ClickprintStatus::Ok
+        );
+    }
+    // A NULL out still consumes the handle (it is not leaked or reusable).
+    // SAFETY: the live handle, handed back once.
+    let status = unsafe { clickprint_audio_finish(audio, std::ptr::null_mut()) };
+    assert_eq!(status, ClickprintStatus::ErrArgument);
+    let mut fingerprint = std::ptr::NonNull::<ClickprintFingerprint>::dangling().as_ptr();
+    // SAFETY: a NULL handle is what is being tested; a writable out pointer.
+    let status = unsafe { clickprint_audio_finish(std::ptr::null_mut(), &mut fingerprint) };
+    assert_eq!(status, ClickprintStatus::ErrArgument);
+    assert!(fingerprint.is_null());
+}

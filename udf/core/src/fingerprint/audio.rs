@@ -377,9 +377,15 @@ pub(crate) mod tests {
     /// harmonic and a second voice, each note struck and decaying, at
     /// SAMPLE_RATE.
     pub(crate) fn melody(seconds: f32, seed: u64) -> Vec<f32> {
+        melody_at(SAMPLE_RATE, seconds, seed)
+    }
+
+    /// [`melody`] generated at `rate` Hz instead (the same notes; every
+    /// partial is below 3.5 kHz).
+    pub(crate) fn melody_at(rate: u32, seconds: f32, seed: u64) -> Vec<f32> {
         let mut rng = Lcg(seed);
-        let n = (seconds * SAMPLE_RATE as f32) as usize;
-        let note_len = SAMPLE_RATE as usize / 4;
+        let n = (seconds * rate as f32) as usize;
+        let note_len = rate as usize / 4;
         let mut out = Vec::with_capacity(n);
         let mut freqs = [0f32; 2];
         for i in 0..n {
@@ -389,8 +395,8 @@ pub(crate) mod tests {
                     300.0 + 2000.0 * (rng.next_f32() + 1.0) / 2.0,
                 ];
             }
-            let t = i as f32 / SAMPLE_RATE as f32;
-            let since_onset = (i % note_len) as f32 / SAMPLE_RATE as f32;
+            let t = i as f32 / rate as f32;
+            let since_onset = (i % note_len) as f32 / rate as f32;
             let envelope = (-since_onset / 0.12).exp();
             let v = envelope * 0.4 * (2.0 * std::f32::consts::PI * freqs[0] * t).sin()
                 + envelope * 0.2 * (2.0 * std::f32::consts::PI * freqs[0] * 2.0 * t).sin()
