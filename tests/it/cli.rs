@@ -92,4 +92,21 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
     );
     assert!(!ok && stderr.contains("no tenant nobody"), "{stderr}");
     drop(service);
+
+    // search_min_score_2_and_top_k_0_are_refused_as_the_api_refuses_them:
+    // with no service the command searched with them anyway.
+    for bad in [["--min-score", "2"], ["--top-k", "0"]] {
+        let args = [
+            &["search", "--tenant", "acme"][..],
+            &bad,
+            &[copy.to_str().unwrap()],
+        ]
+        .concat();
+        let (ok, stdout, stderr) = run(&data, &args);
+        assert!(!ok, "{bad:?} accepted: {stdout}");
+        assert!(
+            stderr.contains("top_k is 1..1000 and min_score 0..1"),
+            "{stderr}"
+        );
+    }
 }

@@ -178,7 +178,15 @@ fn a_cross_origin_post_is_refused() {
         assert_eq!(status(request), 403, "POST with Sec-Fetch-Site {site:?}");
     }
     // An upload, a deletion, a sign-out and a sign-in from there too.
-    let form = reqwest::blocking::multipart::Form::new().text("external_id", "x");
+    // With half a megabyte of file the service refuses before the body has
+    // arrived: the client must still get the 403 (hyper closed the
+    // connection on the unread body and the client got a broken pipe).
+    let form = reqwest::blocking::multipart::Form::new()
+        .text("external_id", "x")
+        .part(
+            "file",
+            reqwest::blocking::multipart::Part::bytes(vec![7u8; 512 << 10]).file_name("a.jpg"),
+        );
     let upload = as_cookie(client().post(&media))
         .header("origin", &other_port)
         .multipart(form);

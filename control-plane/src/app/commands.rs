@@ -3,7 +3,7 @@
 //! so a script gets the same answers with or without a running service.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::app::jobs;
 use crate::app::search::{self, Answer};
@@ -226,16 +226,13 @@ pub async fn search(
             file.display()
         )));
     }
+    let query = search::Query::new(&file, top_k, min_score, config)?;
     search::run(
         stores.postgres.pool(),
         &stores.engine,
         config,
         tenant,
-        &file,
-        top_k.unwrap_or(config.search_top_k),
-        min_score.unwrap_or(config.search_min_score),
-        serde_json::Map::new(),
-        Instant::now(),
+        query,
     )
     .await
 }

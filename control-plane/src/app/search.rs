@@ -66,45 +66,84 @@ fn ms(since: Instant) -> serde_json::Value {
     serde_json::json!((since.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
 }
 
-/// Searches `tenant`'s library for the media in `file`.
-///
-/// `timings` may already hold stages done before (the download).
+/// What one search asks for.
+#[derive(Debug)]
+pub struct Query<'a> {
+    /// The query media, a local file.
+    pub file: &'a Path,
+    /// At most this many matches, 1..=1000.
+    pub top_k: u32,
+    /// Only matches scoring this or more, 0..=1.
+    pub min_score: f32,
+    /// Stages done before the search (the download), ms.
+    pub timings: serde_json::Map<String, serde_json::Value>,
+    /// When the request began, for the `total` timing.
+    pub started: Instant,
+}
+
+impl<'a> Query<'a> {
+    /// A query for `file`; `top_k` and `min_score` default to the
+    /// service's settings and are checked here, for the API and the CLI
+    /// alike.
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] when `top_k` is outside 1..=1000 or
+    /// `min_score` outside 0..=1.
+    pub fn new(
+        file: &'a Path,
+        top_k: Option<u32>,
+        min_score: Option<f32>,
+        config: &Config,
+    ) -> Result<Query<'a>> {
+        let top_k = top_k.unwrap_or(config.search_top_k);
+        let min_score = min_score.unwrap_or(config.search_min_score);
+        if top_k == 0 || top_k > 1000 || !(0.0..=1.0).contains(&min_score) {
+            return Err(Error::BadRequest(
+                "top_k is 1..1000 and min_score 0..1".into(),
+            ));
+        }
+        Ok(Query {
+            file,
+            top_k,
+            min_score,
+            timings: serde_json::Map::new(),
+            started: Instant::now(),
+        })
+    }
+}
+
+/// Searches `tenant`'s library for the media of `query`.
 ///
 /// # Errors
 /// [`Error::Media`] for a query the decoder refuses, [`Error::Forbidden`]
 /// for a disabled modality, [`Error::LimitExceeded`] for a query longer
 /// than `search_max_query_secs`, [`Error::ClickHouse`] / [`Error::Postgres`].
-#[allow(clippy::too_many_arguments)]
 pub async fn run(
     pool: &Pool,
     engine: &Engine,
     config: &Config,
     tenant: &Tenant,
-    file: &Path,
-    top_k: u32,
-    min_score: f32,
-    timings: serde_json::Map<String, serde_json::Value>,
-    started: Instant,
+    query: Query<'_>,
 ) -> Result<Answer> {
-    let search = run_in_lane(
-        pool, engine, config, tenant, file, top_k, min_score, timings, started,
-    );
+    let search = run_in_lane(pool, engine, config, tenant, query);
     let id = TenantId(tenant.id).clickhouse()?;
     scheduler::scope(Lane::Search, Some(id), search).await
 }
 
-#[allow(clippy::too_many_arguments)]
 async fn run_in_lane(
     pool: &Pool,
     engine: &Engine,
     config: &Config,
     tenant: &Tenant,
-    file: &Path,
-    top_k: u32,
-    min_score: f32,
-    mut timings: serde_json::Map<String, serde_json::Value>,
-    started: Instant,
+    query: Query<'_>,
 ) -> Result<Answer> {
+    let Query {
+        file,
+        top_k,
+        min_score,
+        mut timings,
+        started,
+    } = query;
     let t = Instant::now();
     let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
         .await

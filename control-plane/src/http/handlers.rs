@@ -520,23 +520,15 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
         (file, request.top_k, request.min_score)
     };
-    let top_k = top_k.unwrap_or(state.config.search_top_k);
-    let min_score = min_score.unwrap_or(state.config.search_min_score);
-    if top_k == 0 || top_k > 1000 || !(0.0..=1.0).contains(&min_score) {
-        return Err(Error::BadRequest(
-            "top_k is 1..1000 and min_score 0..1".into(),
-        ));
-    }
+    let mut query = searching::Query::new(&file.path, top_k, min_score, &state.config)?;
+    query.timings = timings;
+    query.started = started;
     let answer = searching::run(
         state.postgres.pool(),
         &state.engine,
         &state.config,
         &tenant,
-        &file.path,
-        top_k,
-        min_score,
-        timings,
-        started,
+        query,
     )
     .await?;
     Ok(json(&answer, StatusCode::OK))

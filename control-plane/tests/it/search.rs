@@ -336,7 +336,9 @@ async fn a_generated_library_finds_every_copy_and_nothing_else() {
         Some(m) if m.media_id == 2005 && m.reference_range.0.abs_diff(2_300) <= 1_000 => {
             eprintln!("still: {m:?}");
         }
-        other => failures.push(format!("still of 2005 at 2.3 s: got {other:?} of {found:?}")),
+        other => failures.push(format!(
+            "still of 2005 at 2.3 s: got {other:?} of {found:?}"
+        )),
     }
     // Unrelated queries: nothing above the threshold.
     let unrelated = [

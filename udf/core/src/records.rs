@@ -255,6 +255,23 @@ pub fn pack(records: &[Record]) -> Vec<u8> {
     out
 }
 
+/// One picture record with made-up hashes (its mirror hash the complement),
+/// for tests of the row protocol and the rerank in this crate and others
+/// (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
+pub fn sample_picture() -> Record {
+    use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
+    Record {
+        time_ms: 0,
+        item: 0,
+        payload: Payload::Visual(VisualFingerprint {
+            hash: VisualHash([0x5a; 32]),
+            flipped: VisualHash([0xa5; 32]),
+            quality: 50,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

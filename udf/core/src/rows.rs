@@ -228,19 +228,10 @@ fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
 
     #[test]
     fn a_packed_query_gives_keys_and_reranks_as_itself() {
-        let picture = Record {
-            time_ms: 0,
-            item: 0,
-            payload: Payload::Visual(VisualFingerprint {
-                hash: VisualHash([0x5a; 32]),
-                flipped: VisualHash([0xa5; 32]),
-                quality: 50,
-            }),
-        };
+        let picture = records::sample_picture();
         let packed = records::pack(&[picture]);
         let answer = QueryAnswer::of_packed(&crate::bits::hex(&packed)).unwrap();
         assert_eq!(answer.fingerprint, packed);

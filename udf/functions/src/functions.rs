@@ -168,8 +168,7 @@ fn utf8(bytes: Vec<u8>, what: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clickprint_core::fingerprint::visual::{VisualFingerprint, VisualHash};
-    use clickprint_core::records::{self, Payload, Record};
+    use clickprint_core::records;
     use clickprint_core::rows::{QueryAnswer, Reranker};
 
     /// Knows packed fingerprints (`fp:`) only, so the row protocol is
@@ -199,15 +198,7 @@ mod tests {
 
     #[test]
     fn a_packed_query_gives_keys_and_rerank_scores_it_against_itself() {
-        let picture = Record {
-            time_ms: 0,
-            item: 0,
-            payload: Payload::Visual(VisualFingerprint {
-                hash: VisualHash([0x5a; 32]),
-                flipped: VisualHash([0xa5; 32]),
-                quality: 50,
-            }),
-        };
+        let picture = records::sample_picture();
         let packed = records::pack(&[picture]);
         let hex = clickprint_core::bits::hex(&packed);
         let mut input = Writer::default();

@@ -2,7 +2,6 @@
 //! and feeds as PCM gives the landmarks the same sound gives as a file.
 
 use std::path::Path;
-use std::process::Command;
 
 use clickprint_c::*;
 
@@ -16,9 +15,12 @@ const SHARED_AT_LEAST_PERCENT: usize = 80;
 fn generate(out: &Path, format: &str) {
     let notes = "aevalsrc=exp(-8*mod(t\\,0.25))*(0.5*sin(2*PI*t*(200+1500*abs(sin(floor(t*4)*12.9898))))\
                  +0.2*sin(2*PI*t*(300+2000*abs(sin(floor(t*4)*78.233))))):s=44100:d=6";
-    let made = Command::new("ffmpeg")
-        .args(["-v", "error", "-y", "-f", "lavfi", "-i", notes])
-        .args([
+    clickprint_tests::ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            notes,
             "-ac",
             "2",
             "-ar",
@@ -27,14 +29,8 @@ fn generate(out: &Path, format: &str) {
             "pcm_s16le",
             "-f",
             format,
-        ])
-        .arg(out)
-        .output()
-        .expect("ffmpeg runs");
-    assert!(
-        made.status.success(),
-        "{}",
-        String::from_utf8_lossy(&made.stderr)
+        ],
+        out,
     );
 }
 
