@@ -153,11 +153,31 @@ fn main() -> ExitCode {
     // thread that started it.
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader of our output went away (`clickprint sql ... | head`):
+        // end quietly, as other command-line tools do.
+        Err(e) if is_closed_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes a line to standard output, failing (not panicking, as `println!`
+/// does) when the reader has gone.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+fn is_closed_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -246,22 +266,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             stores.close()?;
             let answer = result?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&answer)?);
+                out!("{}", serde_json::to_string_pretty(&answer)?)?;
             } else if answer.matches.is_empty() {
-                println!("no match");
+                out!("no match")?;
             } else {
                 for m in &answer.matches {
                     let range = |r: Option<[f64; 2]>| {
                         r.map_or_else(String::new, |[a, b]| format!(" {a:.1}-{b:.1}s"))
                     };
-                    println!(
+                    out!(
                         "{:>8} {:<30} {:.3}{}{}",
                         m.media_id,
                         m.external_id.as_deref().unwrap_or("-"),
                         m.score,
                         range(m.query_range),
                         range(m.reference_range)
-                    );
+                    )?;
                 }
             }
         }
@@ -292,9 +312,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             if json {
-                println!("{}", serde_json::to_string_pretty(&output.to_json_rows()?)?);
+                out!("{}", serde_json::to_string_pretty(&output.to_json_rows()?)?)?;
             } else {
-                println!("{}", output.to_table()?);
+                out!("{}", output.to_table()?)?;
             }
         }
     }
@@ -305,22 +325,22 @@ async fn tenant_command(stores: &Stores, command: TenantCommand) -> anyhow::Resu
     match command {
         TenantCommand::Create { name, modalities } => {
             let tenant = commands::create_tenant(stores, &name, modalities).await?;
-            println!("{}", tenant.id);
+            out!("{}", tenant.id)?;
         }
         TenantCommand::Key { tenant } => {
             let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
             let key = tenants::issue_key(stores.postgres.pool(), tenant.id, "cli").await?;
-            println!("{}", key.key);
+            out!("{}", key.key)?;
         }
         TenantCommand::List => {
             for t in tenants::list(stores.postgres.pool()).await? {
-                println!(
+                out!(
                     "{:>5} {:<24} {}{}",
                     t.id,
                     t.name,
                     t.modalities.join(","),
                     if t.disabled { " (disabled)" } else { "" }
-                );
+                )?;
             }
         }
     }
@@ -340,7 +360,7 @@ async fn ingest(
         eprintln!("failed: {line}");
     }
     if no_wait {
-        println!("queued {} items", accepted.media.len());
+        out!("queued {} items", accepted.media.len())?;
         return Ok(());
     }
     let bar = indicatif::ProgressBar::new(accepted.media.len() as u64);
@@ -356,11 +376,11 @@ async fn ingest(
     for (id, name, reason) in &failed {
         eprintln!("failed: {name} (media {id}): {reason}");
     }
-    println!(
+    out!(
         "{} ready, {} failed",
         accepted.media.len() - failed.len(),
         failed.len() + accepted.failed_rows.len()
-    );
+    )?;
     if failed.is_empty() && accepted.failed_rows.is_empty() {
         Ok(())
     } else {

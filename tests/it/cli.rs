@@ -110,3 +110,48 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
         );
     }
 }
+
+/// Runs `command` with its stdout closed before it writes (a reader that
+/// went away, as `| head` does); gives its exit status and stderr.
+fn with_closed_stdout(mut command: std::process::Command) -> (std::process::ExitStatus, String) {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("the command ends");
+    (
+        output.status,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn sql_fingerprint_and_inspect_piped_into_head_panic_on_the_closed_pipe() {
+    let dir = data_dir("cli-pipe");
+    let data = dir.path().join("data");
+    let picture = ffmpeg(
+        &["-f", "lavfi", "-i", &image_source(3), "-frames:v", "1"],
+        &dir.path().join("board.png"),
+    );
+    let picture = picture.to_str().unwrap();
+    let mut sql = clickprint_tests::clickprint(&data);
+    sql.args(["sql", "SELECT number FROM system.numbers LIMIT 100000"]);
+    let mut fingerprint = clickprint_tests::clickprint(&data);
+    fingerprint.args(["fingerprint", "--json", picture]);
+    let mut inspect =
+        std::process::Command::new(clickprint_tests::binaries_dir().join("clickprint-udf"));
+    inspect.args(["inspect", picture]);
+    for (name, command) in [
+        ("sql", sql),
+        ("fingerprint", fingerprint),
+        ("inspect", inspect),
+    ] {
+        let (status, stderr) = with_closed_stdout(command);
+        assert!(
+            status.success() && !stderr.contains("panicked"),
+            "{name}: {status}: {stderr}"
+        );
+    }
+}

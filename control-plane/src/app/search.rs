@@ -125,108 +125,101 @@ pub async fn run(
     tenant: &Tenant,
     query: Query<'_>,
 ) -> Result<Answer> {
-    let search = run_in_lane(pool, engine, config, tenant, query);
     let id = TenantId(tenant.id).clickhouse()?;
-    scheduler::scope(Lane::Search, Some(id), search).await
-}
+    // The whole search runs in the search lane, counted against the tenant.
+    scheduler::scope(Lane::Search, Some(id), async move {
+        let Query {
+            file,
+            top_k,
+            min_score,
+            mut timings,
+            started,
+        } = query;
+        let t = Instant::now();
+        let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
+            .await
+            .map_err(|e| match e {
+                Error::Media(m) => Error::Media(format!(
+                    "the query: {}",
+                    m.replace(&file.display().to_string(), "the uploaded file")
+                )),
+                other => other,
+            })?;
+        tenant.require(probed.modality.as_str())?;
+        let longest = config.search_max_query;
+        if u128::from(probed.duration_ms) > longest.as_millis() {
+            return Err(Error::LimitExceeded(format!(
+                "the query is {} s long; a search takes at most {} s \
+                 (setting `search_max_query_secs`): send the part to look for",
+                probed.duration_ms / 1000,
+                longest.as_secs()
+            )));
+        }
+        timings.insert("probe".into(), ms(t));
 
-async fn run_in_lane(
-    pool: &Pool,
-    engine: &Engine,
-    config: &Config,
-    tenant: &Tenant,
-    query: Query<'_>,
-) -> Result<Answer> {
-    let Query {
-        file,
-        top_k,
-        min_score,
-        mut timings,
-        started,
-    } = query;
-    let t = Instant::now();
-    let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
+        let t = Instant::now();
+        // Duplicates of an item share its fingerprints, so one fingerprint match
+        // can be several items: ask for more and cut after the join.
+        let found = crate::clickhouse::library::search(
+            engine,
+            TenantId(tenant.id).clickhouse()?,
+            &file.display().to_string(),
+            top_k.saturating_mul(2).min(200),
+            min_score,
+        )
         .await
         .map_err(|e| match e {
-            Error::Media(m) => Error::Media(format!(
-                "the query: {}",
-                m.replace(&file.display().to_string(), "the uploaded file")
-            )),
+            // The query's extraction failed inside the statement: its code says
+            // whose fault (the uploaded media's, or a passing failure).
+            Error::ClickHouse(m) => match Error::from_executable(&m) {
+                Some(Error::Media(words)) => Error::Media(format!(
+                    "the query: {}",
+                    words.replace(&file.display().to_string(), "the uploaded file")
+                )),
+                Some(other) => other,
+                None => Error::ClickHouse(m),
+            },
             other => other,
         })?;
-    tenant.require(probed.modality.as_str())?;
-    let longest = config.search_max_query;
-    if u128::from(probed.duration_ms) > longest.as_millis() {
-        return Err(Error::LimitExceeded(format!(
-            "the query is {} s long; a search takes at most {} s \
-             (setting `search_max_query_secs`): send the part to look for",
-            probed.duration_ms / 1000,
-            longest.as_secs()
-        )));
-    }
-    timings.insert("probe".into(), ms(t));
+        timings.insert("search".into(), ms(t));
 
-    let t = Instant::now();
-    // Duplicates of an item share its fingerprints, so one fingerprint match
-    // can be several items: ask for more and cut after the join.
-    let found = crate::clickhouse::library::search(
-        engine,
-        TenantId(tenant.id).clickhouse()?,
-        &file.display().to_string(),
-        top_k.saturating_mul(2).min(200),
-        min_score,
-    )
-    .await
-    .map_err(|e| match e {
-        // The query's extraction failed inside the statement: its code says
-        // whose fault (the uploaded media's, or a passing failure).
-        Error::ClickHouse(m) => match Error::from_executable(&m) {
-            Some(Error::Media(words)) => Error::Media(format!(
-                "the query: {}",
-                words.replace(&file.display().to_string(), "the uploaded file")
-            )),
-            Some(other) => other,
-            None => Error::ClickHouse(m),
-        },
-        other => other,
-    })?;
-    timings.insert("search".into(), ms(t));
-
-    let t = Instant::now();
-    let ids: Vec<i64> = found
-        .iter()
-        .filter_map(|m| i64::try_from(m.media_id).ok())
-        .collect();
-    let items = media::sharing(pool, tenant.id, &ids).await?;
-    let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
-    let query_is_picture = probed.modality == Kind::Image;
-    let mut matches = Vec::new();
-    for m in &found {
-        for (owner, item) in items
+        let t = Instant::now();
+        let ids: Vec<i64> = found
             .iter()
-            .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
-        {
-            let item_is_picture = item.modality.as_deref() == Some("image");
-            matches.push(Hit {
-                media_id: item.id,
-                external_id: item.external_id.clone(),
-                modality: item.modality.clone(),
-                score: m.score,
-                query_range: (!query_is_picture).then(|| seconds(m.query_range)),
-                reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
-                evidence: m.evidence.clone(),
-                duration_ms: item.duration_ms.filter(|_| !item_is_picture),
-                files: format!("/v1/files/{}/{owner}", tenant.id),
-            });
+            .filter_map(|m| i64::try_from(m.media_id).ok())
+            .collect();
+        let items = media::sharing(pool, tenant.id, &ids).await?;
+        let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
+        let query_is_picture = probed.modality == Kind::Image;
+        let mut matches = Vec::new();
+        for m in &found {
+            for (owner, item) in items
+                .iter()
+                .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
+            {
+                let item_is_picture = item.modality.as_deref() == Some("image");
+                matches.push(Hit {
+                    media_id: item.id,
+                    external_id: item.external_id.clone(),
+                    modality: item.modality.clone(),
+                    score: m.score,
+                    query_range: (!query_is_picture).then(|| seconds(m.query_range)),
+                    reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
+                    evidence: m.evidence.clone(),
+                    duration_ms: item.duration_ms.filter(|_| !item_is_picture),
+                    files: format!("/v1/files/{}/{owner}", tenant.id),
+                });
+            }
         }
-    }
-    matches.truncate(top_k as usize);
-    timings.insert("join".into(), ms(t));
-    timings.insert("total".into(), ms(started));
-    Ok(Answer {
-        matches,
-        query_duration_ms: probed.duration_ms,
-        query_modality: probed.modality.as_str().to_owned(),
-        timings_ms: timings,
+        matches.truncate(top_k as usize);
+        timings.insert("join".into(), ms(t));
+        timings.insert("total".into(), ms(started));
+        Ok(Answer {
+            matches,
+            query_duration_ms: probed.duration_ms,
+            query_modality: probed.modality.as_str().to_owned(),
+            timings_ms: timings,
+        })
     })
+    .await
 }

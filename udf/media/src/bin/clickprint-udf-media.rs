@@ -75,16 +75,9 @@ fn inspect(limits: &Limits) -> ExitCode {
     match fingerprint {
         Ok(fp) if json => {
             let value = clickprint_media::report::to_json(&fp);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
+            print_out(&(serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"))
         }
-        Ok(fp) => {
-            print!("{}", clickprint_media::report::to_text(&fp));
-            ExitCode::SUCCESS
-        }
+        Ok(fp) => print_out(&clickprint_media::report::to_text(&fp)),
         Err(e) => failed(&e),
     }
 }
@@ -139,10 +132,7 @@ fn preview(limits: &Limits) -> ExitCode {
         return ExitCode::from(2);
     };
     match clickprint_media::preview::make(file.as_ref(), dir.as_ref(), limits) {
-        Ok(manifest) => {
-            println!("{}", serde_json::to_string(&manifest).unwrap_or_default());
-            ExitCode::SUCCESS
-        }
+        Ok(manifest) => print_out(&(serde_json::to_string(&manifest).unwrap_or_default() + "\n")),
         Err(e) => failed(&e),
     }
 }
@@ -160,11 +150,7 @@ fn probe(limits: &Limits) -> ExitCode {
     });
     match probed {
         Ok(info) => {
-            println!(
-                "{}",
-                serde_json::to_string(&Probe::of(&info)).unwrap_or_default()
-            );
-            ExitCode::SUCCESS
+            print_out(&(serde_json::to_string(&Probe::of(&info)).unwrap_or_default() + "\n"))
         }
         Err(e) => failed(&e),
     }
@@ -177,11 +163,23 @@ fn pack(limits: &Limits) -> ExitCode {
         return ExitCode::from(2);
     };
     match records_of(file, Use::Query, limits) {
-        Ok(records) => {
-            println!("{}", hex(&pack_records(&records)));
-            ExitCode::SUCCESS
-        }
+        Ok(records) => print_out(&(hex(&pack_records(&records)) + "\n")),
         Err(e) => failed(&e),
+    }
+}
+
+/// Writes a command's answer to stdout. A reader that has gone
+/// (`clickprint-udf inspect F | head`) ends the command quietly and
+/// successfully, as other command-line tools do; `print!` panicked.
+fn print_out(text: &str) -> ExitCode {
+    use std::io::Write;
+    let mut out = stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("clickprint-udf: writing the answer: {e}");
+            ExitCode::FAILURE
+        }
+        _ => ExitCode::SUCCESS,
     }
 }
 
