@@ -184,7 +184,18 @@ async fn run(
     body: Result<Vec<u8>>,
 ) -> std::result::Result<(Query, Vec<u8>, usize), Exception> {
     let caller = caller(state, headers, params).await?;
-    let body = decoded_body(headers, body?)?;
+    let mut body = decoded_body(headers, body?)?;
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let mut params = params.clone();
+    if content_type.starts_with("multipart/form-data") {
+        for (name, value) in form_fields(content_type, std::mem::take(&mut body)).await? {
+            params.entry(name).or_insert(value);
+        }
+    }
+    let params = &params;
     let query = read_query(method, headers, params, &body)?;
     if !matches!(state.engine, Engine::Embedded(_)) {
         return Err(Error::Conflict(
@@ -349,6 +360,23 @@ async fn caller(
     Ok(Caller::Analyst(
         crate::ids::TenantId(tenant.id).clickhouse()?,
     ))
+}
+
+/// The fields of a `multipart/form-data` body, which ClickHouse reads as
+/// it reads the URL's parameters (`query`, `param_<name>`, settings): the
+/// `clickhouse` crate sends a statement with parameters so.
+async fn form_fields(content_type: &str, body: Vec<u8>) -> Result<Vec<(String, String)>> {
+    let malformed = |e: multer::Error| Error::BadRequest(format!("the multipart body: {e}"));
+    let boundary = multer::parse_boundary(content_type).map_err(malformed)?;
+    let body = warp::hyper::body::Bytes::from(body);
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut multipart = multer::Multipart::new(stream, boundary);
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(malformed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        fields.push((name, field.text().await.map_err(malformed)?));
+    }
+    Ok(fields)
 }
 
 /// The body, uncompressed when sent with `Content-Encoding: gzip`.
@@ -581,9 +609,9 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
     let words = error.to_string();
     match error {
         Error::Unauthorized(_) => (516, "AUTHENTICATION_FAILED", StatusCode::FORBIDDEN, words),
-        Error::Forbidden(_) if engine_code(&words).is_none() => {
-            (497, "ACCESS_DENIED", StatusCode::FORBIDDEN, words)
-        }
+        // A refused statement, whatever the engine said of it (a statement
+        // that does not parse is refused too, quoting the engine).
+        Error::Forbidden(_) => (497, "ACCESS_DENIED", StatusCode::FORBIDDEN, words),
         Error::QuotaExceeded(_) => (201, "QUOTA_EXCEEDED", StatusCode::TOO_MANY_REQUESTS, words),
         Error::LimitExceeded(_) if engine_code(&words).is_none() => (
             396,
