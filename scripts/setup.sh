@@ -9,7 +9,8 @@
 #      library) into .deps/chdb, a git-ignored folder of this repository;
 #   3. installs pyarrow (PyPI) into .deps/pyarrow, for the Flight tests, and
 #      clickhouse-connect (PyPI, with its dependencies) into
-#      .deps/clickhouse-connect, for the ClickHouse HTTP interface's tests;
+#      .deps/clickhouse-connect and @clickhouse/client (npm) into
+#      tests/clients/node_modules, for the ClickHouse HTTP interface's tests;
 #   4. finds the CPython shared library that chDB's symbols resolve against
 #      and records both paths in .deps/paths.env, which the clickprint binary
 #      and the test runner read.
@@ -91,6 +92,16 @@ if [ ! -f "$e2e/node_modules/.installed-$lock_sum" ]; then
   say "installing the console tests' npm packages (playwright-core, about 10 MB)"
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   touch "$e2e/node_modules/.installed-$lock_sum"
+fi
+
+# ... and @clickhouse/client from npm, for the tests of ClickHouse's HTTP
+# interface, into tests/clients/node_modules.
+clients="$root/tests/clients"
+clients_sum="$(sha256sum "$clients/package-lock.json" | cut -c1-16)"
+if [ ! -f "$clients/node_modules/.installed-$clients_sum" ]; then
+  say "installing the ClickHouse client tests' npm packages (@clickhouse/client, about 1 MB)"
+  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$clients/node_modules/.installed-$clients_sum"
 fi
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"

@@ -1,6 +1,7 @@
 //! ClickHouse's HTTP interface (`serve --clickhouse-http`) as ClickHouse
 //! clients use it: real clients from their registries (clickhouse-connect
-//! from PyPI, installed by `scripts/setup.sh`; the `clickhouse` crate), plain
+//! from PyPI and @clickhouse/client from npm, installed by
+//! `scripts/setup.sh`; the `clickhouse` crate), plain
 //! HTTP for what the clients read (headers, errors, compression), and the
 //! adversarial analyst statements, which this door must refuse exactly as
 //! `POST /v1/sql` does.
@@ -271,6 +272,35 @@ fn clickhouse_connect_reads_its_tenants_rows_as_an_analyst() {
         )
         .output()
         .expect("python3");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("all checks passed"), "{text}");
+}
+
+#[test]
+fn the_npm_clickhouse_client_reads_its_tenants_rows_as_an_analyst() {
+    let clients = repository().join("tests/clients");
+    assert!(
+        clients.join("node_modules/@clickhouse/client").is_dir(),
+        "{}/node_modules is missing: scripts/setup.sh installs @clickhouse/client",
+        clients.display()
+    );
+    let dir = data_dir("clickhouse-http-npm");
+    let (_service, admin, url) = service(dir.path());
+    let (a, _) = admin.create_tenant(&json!({"name": "acme"}));
+    let (b, _) = admin.create_tenant(&json!({"name": "globex"}));
+    let key = key_of(&admin, a);
+    seed(&url, &admin_token(dir.path()), [(a, 4), (b, 6)]);
+    let output = std::process::Command::new("node")
+        .current_dir(&clients)
+        .arg("clickhouse_client_check.mjs")
+        .args([url.as_str(), "acme", &key, "4"])
+        .output()
+        .expect("node");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
