@@ -71,6 +71,23 @@ impl AnalystLimits {
         }
     }
 
+    /// The settings every analyst statement runs under; `readonly` last:
+    /// once set, no setting can change.
+    fn settings(&self) -> [(&'static str, String); 7] {
+        [
+            (
+                "max_execution_time",
+                self.max_execution_time.as_secs().max(1).to_string(),
+            ),
+            ("max_rows_to_read", self.max_rows_to_read.to_string()),
+            ("read_overflow_mode", "throw".to_owned()),
+            ("max_result_rows", self.max_result_rows.to_string()),
+            ("result_overflow_mode", "throw".to_owned()),
+            ("max_memory_usage", self.max_memory_usage.to_string()),
+            ("readonly", "1".to_owned()),
+        ]
+    }
+
     /// The engine's error `words` as the limit it hit, when it is one.
     fn exceeded(&self, words: &str) -> Option<Error> {
         let (limit, setting) = match result_limits::engine_limit(words)? {
@@ -221,7 +238,8 @@ pub async fn run_with_params(
 
 /// The result columns of an analyst's statement that [`run`] accepted, as
 /// (name, ClickHouse type): `DESCRIBE` of the statement, analysed in the
-/// tenant's database, read-only, under the same parameters.
+/// tenant's database under the same parameters, settings and limits (the
+/// analysis runs scalar subqueries).
 ///
 /// # Errors
 /// As [`Engine::query_scoped`].
@@ -230,13 +248,14 @@ pub async fn describe(
     tenant: u32,
     sql: &str,
     params: &[(&str, String)],
+    limits: &AnalystLimits,
 ) -> Result<Vec<(String, String)>> {
     let sql = format!("DESCRIBE TABLE ({})", sql.trim());
     let db = database(tenant);
     let output = scheduler::scope(
         Lane::Analyst,
         Some(tenant),
-        engine.query_scoped(&sql, &db, params, &[("readonly", "1".into())], None),
+        engine.query_scoped(&sql, &db, params, &limits.settings(), None),
     )
     .await?;
     let names = strings(&output);
@@ -323,19 +342,7 @@ async fn run_in_lane(
         .map_err(|e| refused(format!("not a statement that can run here: {e}")))?;
     let databases = engine.query("SELECT name FROM system.databases").await?;
     check(&nodes(strings(&ast)), &db, &strings(&databases))?;
-    // `readonly` last: once set, no setting can change.
-    let settings = [
-        (
-            "max_execution_time",
-            limits.max_execution_time.as_secs().max(1).to_string(),
-        ),
-        ("max_rows_to_read", limits.max_rows_to_read.to_string()),
-        ("read_overflow_mode", "throw".to_owned()),
-        ("max_result_rows", limits.max_result_rows.to_string()),
-        ("result_overflow_mode", "throw".to_owned()),
-        ("max_memory_usage", limits.max_memory_usage.to_string()),
-        ("readonly", "1".to_owned()),
-    ];
+    let settings = limits.settings();
     engine
         .query_scoped(sql, &db, params, &settings, Some(limits.budget()))
         .await

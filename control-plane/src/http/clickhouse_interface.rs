@@ -235,7 +235,7 @@ async fn run(
             let output =
                 analyst::run_with_params(&state.engine, tenant, &query.sql, &params, limits)
                     .await?;
-            let columns = analyst::describe(&state.engine, tenant, &query.sql, &params)
+            let columns = analyst::describe(&state.engine, tenant, &query.sql, &params, limits)
                 .await
                 .ok();
             (output, columns, Some(limits.budget()))
