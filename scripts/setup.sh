@@ -7,7 +7,10 @@
 #      (only the ones missing; apt-get update first when something is missing);
 #   2. installs the PyPI wheel chdb-core (the ClickHouse engine as one shared
 #      library) into .deps/chdb, a git-ignored folder of this repository;
-#   3. installs pyarrow (PyPI) into .deps/pyarrow, for the Flight tests;
+#   3. installs pyarrow (PyPI) into .deps/pyarrow, for the Flight tests, and
+#      clickhouse-connect (PyPI, with its dependencies) into
+#      .deps/clickhouse-connect and @clickhouse/client (npm) into
+#      tests/clients/node_modules, for the ClickHouse HTTP interface's tests;
 #   4. finds the CPython shared library that chDB's symbols resolve against
 #      and records both paths in .deps/paths.env, which the clickprint binary
 #      and the test runner read.
@@ -50,14 +53,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # 2. PyPI wheels into git-ignored folders of .deps ------------------------------
-# wheel NAME VERSION FOLDER SIZE: installs NAME==VERSION into .deps/FOLDER
-# (through a .partial folder, so an interrupted install is redone).
+# wheel NAME VERSION FOLDER SIZE [with-deps]: installs NAME==VERSION (and its
+# dependencies when asked) into .deps/FOLDER (through a .partial folder, so an
+# interrupted install is redone).
 wheel() {
-  local name="$1" version="$2" folder="$deps/$3" size="$4"
+  local name="$1" version="$2" folder="$deps/$3" size="$4" no_deps=--no-deps
+  [ "${5:-}" = with-deps ] && no_deps=
   [ -f "$folder/.installed-$version" ] && return 0
   say "installing $name==$version into .deps/$3 (about $size)"
   rm -rf "$folder.partial"
-  python3 -m pip install --quiet --disable-pip-version-check --no-deps \
+  python3 -m pip install --quiet --disable-pip-version-check $no_deps \
     --target "$folder.partial" "$name==$version"
   rm -rf "$folder"
   mv "$folder.partial" "$folder"
@@ -68,6 +73,10 @@ wheel chdb-core "$chdb_version" chdb "180 MB"
 # pyarrow: the Python Flight client the sidecar's tests and example use
 # (the same Arrow C++ Flight client ClickHouse's arrowFlight() is built on).
 wheel pyarrow 26.0.1 pyarrow "170 MB"
+# clickhouse-connect: the Python ClickHouse client that the tests of
+# ClickHouse's HTTP interface (`serve --clickhouse-http`) connect with; it
+# reads Arrow results with the pyarrow above.
+wheel clickhouse-connect 1.12.0 clickhouse-connect "10 MB" with-deps
 
 # 3. the web console's browser tests: playwright-core from npm (it drives
 # Debian's chromium; no browser is downloaded), into tests/e2e/node_modules.
@@ -83,6 +92,16 @@ if [ ! -f "$e2e/node_modules/.installed-$lock_sum" ]; then
   say "installing the console tests' npm packages (playwright-core, about 10 MB)"
   (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   touch "$e2e/node_modules/.installed-$lock_sum"
+fi
+
+# ... and @clickhouse/client from npm, for the tests of ClickHouse's HTTP
+# interface, into tests/clients/node_modules.
+clients="$root/tests/clients"
+clients_sum="$(sha256sum "$clients/package-lock.json" | cut -c1-16)"
+if [ ! -f "$clients/node_modules/.installed-$clients_sum" ]; then
+  say "installing the ClickHouse client tests' npm packages (@clickhouse/client, about 1 MB)"
+  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  touch "$clients/node_modules/.installed-$clients_sum"
 fi
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"

@@ -103,6 +103,10 @@ pub struct RawConfig {
     /// scraper on a private network); unset means `/metrics` only on
     /// `listen`, behind the admin token.
     pub metrics_listen: Option<String>,
+    /// An address serving ClickHouse's HTTP interface over the embedded
+    /// engine, for ClickHouse clients (`serve --clickhouse-http`); unset
+    /// (the default) serves none.
+    pub clickhouse_http_listen: Option<String>,
     /// The longest query sound or video a search takes, s (by its declared
     /// duration, checked before it is decoded).
     pub search_max_query_secs: u64,
@@ -148,6 +152,7 @@ impl Default for RawConfig {
             behind_tls: false,
             header_read_timeout_secs: 10,
             metrics_listen: None,
+            clickhouse_http_listen: None,
             search_max_query_secs: 600,
         }
     }
@@ -362,6 +367,8 @@ pub struct Config {
     pub header_read_timeout: std::time::Duration,
     /// Where `/metrics` is served without credentials, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where ClickHouse's HTTP interface is served, if anywhere.
+    pub clickhouse_http_listen: Option<SocketAddr>,
     /// The longest query a search takes.
     pub search_max_query: std::time::Duration,
     /// Bounds on every analyst statement.
@@ -382,14 +389,11 @@ impl Config {
                 raw.listen
             ))
         })?;
-        let metrics_listen = match raw.metrics_listen.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(text) => Some(text.parse::<SocketAddr>().map_err(|e| {
-                Error::Config(format!(
-                    "metrics_listen: `{text}` is not a socket address ({e})"
-                ))
-            })?),
-        };
+        let metrics_listen = optional_address("metrics_listen", raw.metrics_listen.as_deref())?;
+        let clickhouse_http_listen = optional_address(
+            "clickhouse_http_listen",
+            raw.clickhouse_http_listen.as_deref(),
+        )?;
         if raw.header_read_timeout_secs == 0 {
             return Err(Error::Config(
                 "header_read_timeout_secs must be at least 1".into(),
@@ -518,6 +522,7 @@ impl Config {
             behind_tls: raw.behind_tls,
             header_read_timeout: std::time::Duration::from_secs(raw.header_read_timeout_secs),
             metrics_listen,
+            clickhouse_http_listen,
             search_max_query: std::time::Duration::from_secs(raw.search_max_query_secs),
             analyst,
         })
@@ -592,6 +597,17 @@ fn udf_dir(configured: Option<&Path>) -> Result<PathBuf> {
     match configured {
         Some(dir) => absolute(dir),
         None => current_exe_dir(),
+    }
+}
+
+/// An optional socket address setting; empty is unset.
+fn optional_address(name: &str, text: Option<&str>) -> Result<Option<SocketAddr>> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(text) => text
+            .parse::<SocketAddr>()
+            .map(Some)
+            .map_err(|e| Error::Config(format!("{name}: `{text}` is not a socket address ({e})"))),
     }
 }
 
@@ -681,6 +697,27 @@ mod tests {
         };
         let err = Config::from_raw(raw).unwrap_err().to_string();
         assert!(err.contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn the_clickhouse_http_interface_is_off_unless_an_address_is_set() {
+        let config = Config::from_raw(RawConfig::default()).unwrap();
+        assert_eq!(config.clickhouse_http_listen, None);
+        let raw = RawConfig {
+            clickhouse_http_listen: Some("127.0.0.1:8123".into()),
+            ..RawConfig::default()
+        };
+        let config = Config::from_raw(raw).unwrap();
+        assert_eq!(
+            config.clickhouse_http_listen,
+            Some("127.0.0.1:8123".parse().unwrap())
+        );
+        let raw = RawConfig {
+            clickhouse_http_listen: Some("port 8123".into()),
+            ..RawConfig::default()
+        };
+        let err = Config::from_raw(raw).unwrap_err().to_string();
+        assert!(err.contains("clickhouse_http_listen"), "{err}");
     }
 
     #[test]

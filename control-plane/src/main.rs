@@ -31,6 +31,10 @@ enum Command {
         /// The address to listen on, e.g. 127.0.0.1:7420 (port 0 picks one).
         #[arg(long)]
         listen: Option<String>,
+        /// Also serve ClickHouse's HTTP interface for ClickHouse clients on
+        /// this address (setting `clickhouse_http_listen`; off by default).
+        #[arg(long, value_name = "ADDR")]
+        clickhouse_http: Option<String>,
     },
     /// Decode and fingerprint a media file; print what was extracted.
     Fingerprint {
@@ -186,9 +190,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         raw.data_dir = dir;
     }
     match cli.command {
-        Command::Serve { listen } => {
+        Command::Serve {
+            listen,
+            clickhouse_http,
+        } => {
             if let Some(listen) = listen {
                 raw.listen = listen;
+            }
+            if let Some(at) = clickhouse_http {
+                raw.clickhouse_http_listen = Some(at);
             }
             let config = Config::from_raw(raw)?;
             clickprint::service::serve(&config, shutdown_signal(), |addr| {

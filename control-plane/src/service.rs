@@ -93,6 +93,20 @@ async fn run_http(
         ),
         None => None,
     };
+    let clickhouse_http = match config.clickhouse_http_listen {
+        Some(at) => {
+            let listener = TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::io(format!("listening on {at} (clickhouse_http_listen)"), e))?;
+            let bound = listener
+                .local_addr()
+                .map_err(|e| Error::io("reading the bound address", e))?;
+            // Tests and scripts read this line to find the port.
+            println!("clickhouse http interface listening on http://{bound}");
+            Some(listener)
+        }
+        None => None,
+    };
     on_listening(addr);
     let shutdown = futures_util::FutureExt::shared(shutdown);
     let timeout = config.header_read_timeout;
@@ -102,13 +116,19 @@ async fn run_http(
             http::server::serve(listener, routes, timeout, shutdown.clone()).await;
         }
     };
+    let clickhouse_http = async {
+        if let Some(listener) = clickhouse_http {
+            let routes = http::clickhouse_interface::routes(Arc::clone(&state));
+            http::server::serve(listener, routes, timeout, shutdown.clone()).await;
+        }
+    };
     let api = http::server::serve(
         listener,
         http::routes(state.clone()),
         timeout,
         shutdown.clone(),
     );
-    tokio::join!(api, metrics);
+    tokio::join!(api, metrics, clickhouse_http);
     Ok(())
 }
 

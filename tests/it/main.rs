@@ -2,6 +2,8 @@
 //! user runs them, each test in its own data directory.
 //!
 //! Where new tests go: `api` (the HTTP API as applications use it),
+//! `clickhouse_clients` (ClickHouse's HTTP interface as ClickHouse clients
+//! use it),
 //! `fingerprint` (the `clickprint fingerprint` tool),
 //! `isolation` (a hostile tenant or analyst against the others: result
 //! limits, other tenants' files, fair shares, query length),
@@ -14,6 +16,7 @@
 
 mod api;
 mod cli;
+mod clickhouse_clients;
 mod console;
 mod fingerprint;
 mod isolation;

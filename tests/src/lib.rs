@@ -189,6 +189,9 @@ pub struct Service {
     child: Option<Child>,
     /// Its base URL, e.g. `http://127.0.0.1:40123`.
     pub url: String,
+    /// The base URL of its ClickHouse HTTP interface, when it serves one
+    /// (`CLICKPRINT_CLICKHOUSE_HTTP_LISTEN`).
+    pub clickhouse_http: Option<String>,
     log: PathBuf,
 }
 
@@ -221,8 +224,13 @@ impl Service {
             .expect("spawn clickprint serve");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
+        let (clickhouse_tx, clickhouse_rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                // Printed before the API's line, when served.
+                if let Some(url) = line.strip_prefix("clickhouse http interface listening on ") {
+                    let _ = clickhouse_tx.send(url.trim().to_owned());
+                }
                 if let Some(url) = line.strip_prefix("clickprint listening on ") {
                     let _ = tx.send(url.trim().to_owned());
                 }
@@ -242,6 +250,7 @@ impl Service {
         Service {
             child: Some(child),
             url,
+            clickhouse_http: clickhouse_rx.try_recv().ok(),
             log,
         }
     }

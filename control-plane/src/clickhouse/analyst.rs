@@ -71,6 +71,23 @@ impl AnalystLimits {
         }
     }
 
+    /// The settings every analyst statement runs under; `readonly` last:
+    /// once set, no setting can change.
+    fn settings(&self) -> [(&'static str, String); 7] {
+        [
+            (
+                "max_execution_time",
+                self.max_execution_time.as_secs().max(1).to_string(),
+            ),
+            ("max_rows_to_read", self.max_rows_to_read.to_string()),
+            ("read_overflow_mode", "throw".to_owned()),
+            ("max_result_rows", self.max_result_rows.to_string()),
+            ("result_overflow_mode", "throw".to_owned()),
+            ("max_memory_usage", self.max_memory_usage.to_string()),
+            ("readonly", "1".to_owned()),
+        ]
+    }
+
     /// The engine's error `words` as the limit it hit, when it is one.
     fn exceeded(&self, words: &str) -> Option<Error> {
         let (limit, setting) = match result_limits::engine_limit(words)? {
@@ -100,6 +117,12 @@ impl AnalystLimits {
         )))
     }
 }
+
+/// Tables outside the tenant's database that analysts may read: they
+/// hold no tenant's rows. ClickHouse clients read `system.settings` when
+/// they connect (clickhouse-connect, to learn which settings they may
+/// send; under `readonly` none).
+const READABLE_SYSTEM_TABLES: [&str; 1] = ["system.settings"];
 
 /// The longest statement accepted, bytes.
 pub const MAX_STATEMENT: usize = 64 * 1024;
@@ -189,18 +212,101 @@ pub async fn run(
     sql: &str,
     limits: &AnalystLimits,
 ) -> Result<QueryOutput> {
+    run_with_params(engine, tenant, sql, &[], limits).await
+}
+
+/// [`run`] with `{name:Type}` query parameters, which ClickHouse parses as
+/// their declared types (ClickHouse's HTTP interface: `param_<name>`).
+///
+/// # Errors
+/// As [`run`]; through a running service ([`Engine::Remote`]) parameters
+/// are not offered.
+pub async fn run_with_params(
+    engine: &Engine,
+    tenant: u32,
+    sql: &str,
+    params: &[(&str, String)],
+    limits: &AnalystLimits,
+) -> Result<QueryOutput> {
     scheduler::scope(
         Lane::Analyst,
         Some(tenant),
-        run_in_lane(engine, tenant, sql, limits),
+        run_in_lane(engine, tenant, sql, params, limits),
     )
     .await
+}
+
+/// The result columns of an analyst's statement that [`run`] accepted, as
+/// (name, ClickHouse type): `DESCRIBE` of the statement, analysed in the
+/// tenant's database under the same parameters, settings and limits (the
+/// analysis runs scalar subqueries).
+///
+/// # Errors
+/// As [`Engine::query_scoped`].
+pub async fn describe(
+    engine: &Engine,
+    tenant: u32,
+    sql: &str,
+    params: &[(&str, String)],
+    limits: &AnalystLimits,
+) -> Result<Vec<(String, String)>> {
+    let sql = format!("DESCRIBE TABLE ({})", sql.trim());
+    let db = database(tenant);
+    let output = scheduler::scope(
+        Lane::Analyst,
+        Some(tenant),
+        engine.query_scoped(&sql, &db, params, &limits.settings(), None),
+    )
+    .await?;
+    let names = strings(&output);
+    let types = column_strings(&output, 1);
+    Ok(names.into_iter().zip(types).collect())
+}
+
+/// Refuses a statement that calls a clickprint function reading media
+/// by path or URL (any but [`ALLOWED_UDFS`]), whoever sends it: ClickHouse's
+/// HTTP interface serves no such call, the operator's neither. The
+/// statement's `{name:Type}` parameters are `params`.
+///
+/// # Errors
+/// [`Error::Forbidden`] naming the function; the engine's error when the
+/// statement does not parse.
+pub async fn refuse_media_functions(
+    engine: &Engine,
+    sql: &str,
+    params: &[(&str, String)],
+) -> Result<()> {
+    let ast = engine
+        .query_with_params(&format!("EXPLAIN AST {}", sql.trim()), params)
+        .await?;
+    for (_, line) in nodes(strings(&ast)) {
+        let mut words = line.split_whitespace();
+        if words.next() == Some("Function") {
+            media_function(words.next().unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}
+
+/// [`Error::Forbidden`] when `name` is a clickprint function that reads
+/// media.
+fn media_function(name: &str) -> Result<()> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("clickprint") && !ALLOWED_UDFS.contains(&lower.as_str()) {
+        return Err(refused(format!(
+            "the function `{name}` reads media by path or URL, which analysts' \
+             SQL may not (fingerprints are compared with {})",
+            ALLOWED_UDFS[0]
+        )));
+    }
+    Ok(())
 }
 
 async fn run_in_lane(
     engine: &Engine,
     tenant: u32,
     sql: &str,
+    params: &[(&str, String)],
     limits: &AnalystLimits,
 ) -> Result<QueryOutput> {
     let sql = sql.trim();
@@ -215,6 +321,11 @@ async fn run_in_lane(
     if let Engine::Remote(remote) = engine {
         // Through a running service: it runs this same function with its
         // own engine.
+        if !params.is_empty() {
+            return Err(Error::BadRequest(
+                "an analyst's statement through a running service takes no parameters".into(),
+            ));
+        }
         return remote.query_as_analyst(sql, tenant).await;
     }
     prepare_once(engine, tenant).await?;
@@ -223,6 +334,7 @@ async fn run_in_lane(
         .query_scoped(
             &format!("EXPLAIN AST {sql}"),
             &db,
+            params,
             &[("readonly", "1".into())],
             None,
         )
@@ -230,21 +342,9 @@ async fn run_in_lane(
         .map_err(|e| refused(format!("not a statement that can run here: {e}")))?;
     let databases = engine.query("SELECT name FROM system.databases").await?;
     check(&nodes(strings(&ast)), &db, &strings(&databases))?;
-    // `readonly` last: once set, no setting can change.
-    let settings = [
-        (
-            "max_execution_time",
-            limits.max_execution_time.as_secs().max(1).to_string(),
-        ),
-        ("max_rows_to_read", limits.max_rows_to_read.to_string()),
-        ("read_overflow_mode", "throw".to_owned()),
-        ("max_result_rows", limits.max_result_rows.to_string()),
-        ("result_overflow_mode", "throw".to_owned()),
-        ("max_memory_usage", limits.max_memory_usage.to_string()),
-        ("readonly", "1".to_owned()),
-    ];
+    let settings = limits.settings();
     engine
-        .query_scoped(sql, &db, &settings, Some(limits.budget()))
+        .query_scoped(sql, &db, params, &settings, Some(limits.budget()))
         .await
         .map_err(|e| match e {
             // The statement's own failure (a limit, a type error) is the
@@ -258,12 +358,17 @@ async fn run_in_lane(
 
 /// The rows of a one-column text result.
 fn strings(output: &QueryOutput) -> Vec<String> {
+    column_strings(output, 0)
+}
+
+/// The rows of a result's text column `index`.
+fn column_strings(output: &QueryOutput, index: usize) -> Vec<String> {
     let mut all = Vec::new();
     for batch in &output.batches {
-        if batch.num_columns() == 0 {
+        if batch.num_columns() <= index {
             continue;
         }
-        let column = batch.column(0);
+        let column = batch.column(index);
         if let Some(text) = column.as_string_opt::<i32>() {
             all.extend((0..text.len()).map(|i| text.value(i).to_owned()));
         } else if let Some(bytes) = column.as_binary_opt::<i32>() {
@@ -322,6 +427,7 @@ fn check(ast: &[(usize, String)], db: &str, databases: &[String]) -> Result<()> 
             "TableIdentifier" => {
                 if let Some((database, _)) = name.split_once('.')
                     && !database.eq_ignore_ascii_case(db)
+                    && !READABLE_SYSTEM_TABLES.contains(&name.to_ascii_lowercase().as_str())
                 {
                     return refuse(format!(
                         "`{name}` is not yours: tables are read from your database \
@@ -347,13 +453,7 @@ fn check(ast: &[(usize, String)], db: &str, databases: &[String]) -> Result<()> 
                 if DENIED_FUNCTIONS.iter().any(|d| lower.starts_with(d)) {
                     return refuse(format!("the function `{name}` is not available"));
                 }
-                if lower.starts_with("clickprint") && !ALLOWED_UDFS.contains(&lower.as_str()) {
-                    return refuse(format!(
-                        "the function `{name}` reads media by path or URL, which analysts' \
-                         SQL may not (fingerprints are compared with {})",
-                        ALLOWED_UDFS[0]
-                    ));
-                }
+                media_function(name)?;
             }
             "Set" => return refuse("SETTINGS are fixed by the service".into()),
             _ => {}
@@ -392,6 +492,9 @@ mod tests {
             "TableIdentifier clickprint_t7.fp_keys",
         );
         check(&tree(&qualified), "clickprint_t7", &dbs).unwrap();
+        // What ClickHouse clients read when they connect.
+        let settings = ok.replace("TableIdentifier fp_keys", "TableIdentifier system.settings");
+        check(&tree(&settings), "clickprint_t7", &dbs).unwrap();
         for (bad, says) in [
             (
                 ok.replace("fp_keys (alias t)", "clickprint.fp_keys"),

@@ -176,9 +176,11 @@ impl EmbeddedEngine {
 
     /// Runs one statement in `database` under `settings`, both set on a
     /// connection of its own (`USE`, `SET name = value`) that is closed
-    /// afterwards. The database, names and values are ours (a tenant's
-    /// view database, limits, `readonly`), never a caller's text: each is
-    /// checked to be a plain word or number.
+    /// afterwards, with `{name:Type}` `params` (`SET param_<name>`, set
+    /// before the settings: `readonly` comes last). The database and the
+    /// settings' names and values are ours (a tenant's view database,
+    /// limits, `readonly`), never a caller's text: each is checked to be a
+    /// plain word or number; parameter values are quoted literals.
     ///
     /// The result is collected within `budget`: the statement stops as soon
     /// as its rows or bytes pass it.
@@ -190,6 +192,7 @@ impl EmbeddedEngine {
         &self,
         sql: &str,
         database: &str,
+        params: &[(&str, String)],
         settings: &[(&str, String)],
         budget: Option<Budget>,
     ) -> Result<QueryOutput> {
@@ -204,6 +207,9 @@ impl EmbeddedEngine {
             )));
         }
         let mut statements = vec![format!("USE {database}")];
+        for (name, value) in params {
+            statements.push(parameter_statement(name, value)?);
+        }
         for (name, value) in settings {
             if !plain(name) || !plain(value) {
                 return Err(Error::ClickHouse(format!(
@@ -233,13 +239,10 @@ impl Inner {
     }
 
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
-        let mut statements = Vec::with_capacity(params.len());
-        for (name, value) in params {
-            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
-            }
-            statements.push(format!("SET param_{name} = {}", parameter_literal(value)));
-        }
+        let statements = params
+            .iter()
+            .map(|(name, value)| parameter_statement(name, value))
+            .collect::<Result<Vec<_>>>()?;
         self.run_after(&statements, sql, None)
     }
 
@@ -366,6 +369,17 @@ fn run_statement(
                 }))?,
         };
     Ok(QueryOutput { schema, batches })
+}
+
+/// `SET param_<name> = '<value>'`.
+///
+/// # Errors
+/// [`Error::ClickHouse`] for a name that is not letters, digits and `_`.
+fn parameter_statement(name: &str, value: &str) -> Result<String> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
+    }
+    Ok(format!("SET param_{name} = {}", parameter_literal(value)))
 }
 
 /// A parameter value as the SQL string literal `SET param_x = ...` takes.

@@ -5,13 +5,15 @@
 //! `clickprint serve` ([`remote`]); results are [`output::QueryOutput`].
 //! The statements: [`library`] (the fingerprint schema, ingest, search and
 //! delete), [`analyst`] (analysts' SQL scoped to a tenant) and [`access`]
-//! (analysts' own users on a server). The embedded engine's statements take
+//! (analysts' own users on a server); [`formats`] writes results in
+//! ClickHouse's output formats. The embedded engine's statements take
 //! turns in [`scheduler`]'s lanes, and analysts' results are counted within
 //! their bounds by [`result_limits`].
 
 pub mod access;
 pub mod analyst;
 pub mod embedded;
+pub mod formats;
 pub mod library;
 pub mod output;
 pub mod remote;
@@ -124,10 +126,10 @@ impl Engine {
         }
     }
 
-    /// Runs one statement in `database` under `settings` (ours: a
-    /// tenant's view database, `readonly`, limits), which hold for that
-    /// statement only; its result is collected within `budget`
-    /// ([`result_limits`]).
+    /// Runs one statement in `database` with `{name:Type}` query
+    /// `params` under `settings` (ours: a tenant's view database,
+    /// `readonly`, limits), which hold for that statement only; its result
+    /// is collected within `budget` ([`result_limits`]).
     ///
     /// # Errors
     /// [`Error::ClickHouse`] with the engine's message;
@@ -138,12 +140,19 @@ impl Engine {
         &self,
         sql: &str,
         database: &str,
+        params: &[(&str, String)],
         settings: &[(&str, String)],
         budget: Option<result_limits::Budget>,
     ) -> Result<QueryOutput> {
         match self {
-            Engine::Embedded(e) => e.query_scoped(sql, database, settings, budget).await,
-            Engine::Server(s) => s.query_scoped(sql, database, settings, budget).await,
+            Engine::Embedded(e) => {
+                e.query_scoped(sql, database, params, settings, budget)
+                    .await
+            }
+            Engine::Server(s) => {
+                s.query_scoped(sql, database, params, settings, budget)
+                    .await
+            }
             Engine::Remote(_) => Err(Error::Config(
                 "scoped statements run in the service itself, not through it".into(),
             )),

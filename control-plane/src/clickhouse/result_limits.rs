@@ -35,7 +35,9 @@ impl Budget {
         ))
     }
 
-    fn too_many_bytes(&self, what: &str) -> Error {
+    /// The refusal of a result larger than the budget's bytes `what`
+    /// (e.g. "as JSON").
+    pub fn too_many_bytes(&self, what: &str) -> Error {
         Error::LimitExceeded(format!(
             "the result is larger than {} bytes {what}, the limit for analysts' \
              statements (setting `{}`): select fewer columns or rows",

@@ -81,7 +81,8 @@ impl ServerEngine {
     }
 
     /// Runs one statement in `database` with settings sent as the HTTP
-    /// interface's options (`readonly`, limits).
+    /// interface's options (`readonly`, limits), and `{name:Type}`
+    /// parameters as `param_<name>`.
     /// The answer is read within `budget`: its body is dropped (ending
     /// the statement) once it passes the bytes, and its rows are counted.
     ///
@@ -91,12 +92,18 @@ impl ServerEngine {
         &self,
         sql: &str,
         database: &str,
+        params: &[(&str, String)],
         settings: &[(&str, String)],
         budget: Option<Budget>,
     ) -> Result<QueryOutput> {
-        let settings: Vec<(String, String)> = settings
+        let settings: Vec<(String, String)> = params
             .iter()
-            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .map(|(name, value)| (format!("param_{name}"), value.clone()))
+            .chain(
+                settings
+                    .iter()
+                    .map(|(name, value)| ((*name).to_owned(), value.clone())),
+            )
             .collect();
         let client = self.client.clone().with_database(database);
         let Some(budget) = budget else {

@@ -12,7 +12,10 @@
 //! signing the console in and out); `handlers` (one function per endpoint)
 //! and `console` (the web console's files); this module, the router over
 //! them. [`server`] serves the router, with a header read timeout.
+//! [`clickhouse_interface`] is ClickHouse's own HTTP interface, served on
+//! a listener of its own.
 
+pub mod clickhouse_interface;
 mod console;
 mod guard;
 mod handlers;
