@@ -99,6 +99,11 @@ enum Command {
         /// own fingerprint rows (see sql/README.md, "Analysts").
         #[arg(long)]
         tenant: Option<String>,
+        /// A query parameter, `NAME=VALUE`, for `{NAME:Type}` in the
+        /// statement (ClickHouse parses the value as the declared type).
+        /// Repeat for more.
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parameter)]
+        params: Vec<(String, String)>,
     },
 }
 
@@ -174,6 +179,14 @@ macro_rules! out {
         use std::io::Write as _;
         writeln!(std::io::stdout().lock(), $($arg)*)
     }};
+}
+
+/// `--param NAME=VALUE`.
+fn parameter(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 fn is_closed_pipe(e: &anyhow::Error) -> bool {
@@ -299,19 +312,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             query,
             json,
             tenant,
+            params,
         } => {
+            let params: Vec<(&str, String)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
             let config = Config::from_raw(raw)?;
             let output = match tenant {
-                None => clickprint::service::run_sql(&config, &query).await?,
+                None => clickprint::service::run_sql(&config, &query, &params).await?,
                 Some(name) => {
                     let stores = Stores::open(&config).await?;
                     let result = async {
                         let tenant = tenants::find(stores.postgres.pool(), &name).await?;
                         let id = clickprint::TenantId(tenant.id).clickhouse()?;
-                        clickprint::clickhouse::analyst::run(
+                        clickprint::clickhouse::analyst::run_with_params(
                             &stores.engine,
                             id,
                             &query,
+                            &params,
                             &config.analyst,
                         )
                         .await

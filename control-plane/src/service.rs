@@ -137,9 +137,11 @@ async fn run_http(
 ///
 /// # Errors
 /// The statement's error, or why neither path could run it.
-pub async fn run_sql(config: &Config, sql: &str) -> Result<QueryOutput> {
+pub async fn run_sql(config: &Config, sql: &str, params: &[(&str, String)]) -> Result<QueryOutput> {
     if let ClickHouseConfig::Server(_) = config.clickhouse {
-        return Engine::open(&config.clickhouse)?.query(sql).await;
+        return Engine::open(&config.clickhouse)?
+            .query_with_params(sql, params)
+            .await;
     }
     let dir = config.data_dir.clone();
     let owner = tokio::task::spawn_blocking(move || datadir::owner(&dir, Duration::from_secs(60)))
@@ -147,14 +149,16 @@ pub async fn run_sql(config: &Config, sql: &str) -> Result<QueryOutput> {
         .map_err(|e| Error::Config(format!("waiting for the data directory: {e}")))??;
     match owner {
         Owner::Acquired(lock) => {
-            let output = Engine::open(&config.clickhouse)?.query(sql).await;
+            let output = Engine::open(&config.clickhouse)?
+                .query_with_params(sql, params)
+                .await;
             drop(lock);
             output
         }
         Owner::Service(info) => {
             let token = datadir::read_admin_token(&config.data_dir)?;
             RemoteEngine::new(&info.url, info.pid, &token)
-                .query_with_params(sql, &[])
+                .query_with_params(sql, params)
                 .await
         }
     }

@@ -125,6 +125,32 @@ fn sql_as_a_tenant_sees_its_rows_only_with_and_without_a_service() {
         );
         let output = sql(&data, &["--tenant", "nobody", "SELECT 1"]);
         assert!(texts(&output).1.contains("no tenant nobody"));
+
+        // clickprint_sql_had_no_way_to_pass_parameters (the cookbook's
+        // `{tenant:UInt32}` could not be run): as an analyst and as the
+        // operator.
+        for tenant in [&["--tenant", "acme"][..], &[]] {
+            let args = [
+                tenant,
+                &[
+                    "--json",
+                    "--param",
+                    "n=41",
+                    "SELECT {n:UInt8} + 1 AS answer",
+                ],
+            ]
+            .concat();
+            let output = sql(&data, &args);
+            let (stdout, stderr) = texts(&output);
+            assert!(
+                output.status.success(),
+                "service {service} {args:?}: {stderr}"
+            );
+            let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(rows, serde_json::json!([{"answer": 42}]), "{args:?}");
+        }
+        let output = sql(&data, &["--param", "n", "SELECT {n:UInt8}"]);
+        assert!(texts(&output).1.contains("is not NAME=VALUE"));
     };
     check(false);
     let service = Service::start(&data);

@@ -219,8 +219,7 @@ pub async fn run(
 /// their declared types (ClickHouse's HTTP interface: `param_<name>`).
 ///
 /// # Errors
-/// As [`run`]; through a running service ([`Engine::Remote`]) parameters
-/// are not offered.
+/// As [`run`].
 pub async fn run_with_params(
     engine: &Engine,
     tenant: u32,
@@ -321,12 +320,7 @@ async fn run_in_lane(
     if let Engine::Remote(remote) = engine {
         // Through a running service: it runs this same function with its
         // own engine.
-        if !params.is_empty() {
-            return Err(Error::BadRequest(
-                "an analyst's statement through a running service takes no parameters".into(),
-            ));
-        }
-        return remote.query_as_analyst(sql, tenant).await;
+        return remote.query_as_analyst(sql, tenant, params).await;
     }
     prepare_once(engine, tenant).await?;
     let db = database(tenant);

@@ -38,11 +38,7 @@ impl RemoteEngine {
         sql: &str,
         params: &[(&str, String)],
     ) -> Result<QueryOutput> {
-        let params: serde_json::Map<String, serde_json::Value> = params
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
-            .collect();
-        self.post(serde_json::json!({ "query": sql, "params": params }))
+        self.post(serde_json::json!({ "query": sql, "params": json_params(params) }))
             .await
     }
 
@@ -51,9 +47,18 @@ impl RemoteEngine {
     ///
     /// # Errors
     /// As [`RemoteEngine::query_with_params`]; the service's refusal.
-    pub async fn query_as_analyst(&self, sql: &str, tenant: u32) -> Result<QueryOutput> {
-        self.post(serde_json::json!({ "query": sql, "tenant": tenant }))
-            .await
+    pub async fn query_as_analyst(
+        &self,
+        sql: &str,
+        tenant: u32,
+        params: &[(&str, String)],
+    ) -> Result<QueryOutput> {
+        self.post(serde_json::json!({
+            "query": sql,
+            "tenant": tenant,
+            "params": json_params(params),
+        }))
+        .await
     }
 
     async fn post(&self, body: serde_json::Value) -> Result<QueryOutput> {
@@ -92,4 +97,12 @@ impl RemoteEngine {
         }
         QueryOutput::from_arrow_stream(&body)
     }
+}
+
+/// Query parameters as the service's `params` object.
+fn json_params(params: &[(&str, String)]) -> serde_json::Map<String, serde_json::Value> {
+    params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String(v.clone())))
+        .collect()
 }

@@ -103,22 +103,15 @@ struct SqlRequest {
 pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) -> Response {
     admin(&state, &req)?;
     let request: SqlRequest = read_json(&req, body).await?;
+    let params = pairs(&request.params);
     if let Some(tenant) = request.tenant {
-        if !request.params.is_empty() {
-            return Err(Error::BadRequest(
-                "an analyst's statement takes no parameters".into(),
-            ));
-        }
         tenants::find(state.postgres.pool(), &tenant.to_string()).await?;
         let limits = &state.config.analyst;
-        let output = analyst::run(&state.engine, tenant, &request.query, limits).await?;
+        let output =
+            analyst::run_with_params(&state.engine, tenant, &request.query, &params, limits)
+                .await?;
         return output_reply(&output, req.accept.as_deref(), Some(&limits.budget()));
     }
-    let params: Vec<(&str, String)> = request
-        .params
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.clone()))
-        .collect();
     // Without parameters every engine runs it as `Engine::query` does.
     let output = state
         .engine
@@ -131,6 +124,17 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
 #[serde(deny_unknown_fields)]
 struct TenantSqlRequest {
     query: String,
+    /// ClickHouse query parameters (`{name:Type}` in the statement).
+    #[serde(default)]
+    params: std::collections::BTreeMap<String, String>,
+}
+
+/// Query parameters as the engine takes them.
+fn pairs(params: &std::collections::BTreeMap<String, String>) -> Vec<(&str, String)> {
+    params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect()
 }
 
 /// An analyst's statement over the caller's own fingerprint rows
@@ -139,10 +143,11 @@ pub(super) async fn tenant_sql(state: Arc<AppState>, req: Request, body: Body) -
     let tenant = tenant(&state, &req).await?;
     let request: TenantSqlRequest = read_json(&req, body).await?;
     let limits = &state.config.analyst;
-    let output = analyst::run(
+    let output = analyst::run_with_params(
         &state.engine,
         TenantId(tenant.id).clickhouse()?,
         &request.query,
+        &pairs(&request.params),
         limits,
     )
     .await?;
