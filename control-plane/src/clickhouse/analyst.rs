@@ -287,6 +287,32 @@ pub async fn refuse_media_functions(
     Ok(())
 }
 
+/// [`Error::BadRequest`] with the engine's words when `sql` does not parse:
+/// a typing mistake is the caller's to mend, not a refusal. Parsed alone
+/// (`formatQuery`, which runs nothing), so the positions the words give
+/// count from the statement's start (`EXPLAIN AST`'s counted its own
+/// words too, and pointed past the end of a short statement).
+async fn parses(engine: &Engine, sql: &str) -> Result<()> {
+    let parsed = engine
+        .query_with_params(
+            "SELECT formatQuery({statement:String})",
+            &[("statement", sql.to_owned())],
+        )
+        .await;
+    match parsed {
+        Err(Error::ClickHouse(words)) if super::exception_code(&words) == Some(SYNTAX_ERROR) => {
+            Err(Error::BadRequest(format!(
+                "the statement does not parse: {words}"
+            )))
+        }
+        // Anything else is for the checks that follow to judge.
+        _ => Ok(()),
+    }
+}
+
+/// ClickHouse's code for a statement that does not parse.
+const SYNTAX_ERROR: u32 = 62;
+
 /// [`Error::Forbidden`] when `name` is a clickprint function that reads
 /// media.
 fn media_function(name: &str) -> Result<()> {
@@ -323,6 +349,7 @@ async fn run_in_lane(
         return remote.query_as_analyst(sql, tenant, params).await;
     }
     prepare_once(engine, tenant).await?;
+    parses(engine, sql).await?;
     let db = database(tenant);
     let ast = engine
         .query_scoped(

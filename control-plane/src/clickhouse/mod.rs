@@ -196,6 +196,17 @@ fn write_function_definitions(dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
+/// The code of a ClickHouse exception quoted in `words` (`Code: N.`), as
+/// the engine writes every exception.
+pub fn exception_code(words: &str) -> Option<u32> {
+    let at = words.find("Code: ")? + "Code: ".len();
+    let digits: String = words[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

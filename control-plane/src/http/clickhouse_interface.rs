@@ -613,7 +613,7 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
         // that does not parse is refused too, quoting the engine).
         Error::Forbidden(_) => (497, "ACCESS_DENIED", StatusCode::FORBIDDEN, words),
         Error::QuotaExceeded(_) => (201, "QUOTA_EXCEEDED", StatusCode::TOO_MANY_REQUESTS, words),
-        Error::LimitExceeded(_) if engine_code(&words).is_none() => (
+        Error::LimitExceeded(_) if crate::clickhouse::exception_code(&words).is_none() => (
             396,
             "TOO_MANY_ROWS_OR_BYTES",
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -622,7 +622,7 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
         Error::TooLarge(_) => (36, "BAD_ARGUMENTS", StatusCode::PAYLOAD_TOO_LARGE, words),
         Error::NotFound(_) => (36, "BAD_ARGUMENTS", StatusCode::NOT_FOUND, words),
         Error::Conflict(_) => (48, "NOT_IMPLEMENTED", StatusCode::NOT_IMPLEMENTED, words),
-        _ => match engine_code(&words) {
+        _ => match crate::clickhouse::exception_code(&words) {
             Some(code) => (code, "", status_of(code), words),
             None if matches!(error, Error::BadRequest(_)) => {
                 (36, "BAD_ARGUMENTS", StatusCode::BAD_REQUEST, words)
@@ -635,16 +635,6 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
             ),
         },
     }
-}
-
-/// The code of a ClickHouse exception quoted in `words` (`Code: N.`).
-fn engine_code(words: &str) -> Option<u32> {
-    let at = words.find("Code: ")? + "Code: ".len();
-    let digits: String = words[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
 }
 
 /// The HTTP status ClickHouse answers an exception code with.

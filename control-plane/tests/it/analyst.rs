@@ -230,6 +230,22 @@ async fn a_runaway_statement_is_stopped_by_its_limits() {
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
+#[tokio::test]
+async fn an_analysts_syntax_error_is_a_403_refusal_past_the_end_of_the_statement() {
+    let dir = data_dir("analyst-syntax");
+    let engine = open(dir.path()).await;
+    two_tenants(&engine).await;
+    let e = analyst::run(&engine, 1, "SELEC 1", &AnalystLimits::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, clickprint::Error::BadRequest(_)), "{e:?}");
+    let words = e.to_string();
+    assert!(
+        words.contains("does not parse") && words.contains("position 1 "),
+        "{words}"
+    );
+}
+
 /// The server-side access statements (`clickprint::clickhouse::access`) cannot run on
 /// chDB, which has no access management; the real parser still reads each
 /// one, every setting the profile names is a real setting, and every table
