@@ -118,7 +118,10 @@ impl TaskError {
 impl From<Error> for TaskError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Media(m) | Error::Forbidden(m) | Error::BadRequest(m) => TaskError::permanent(m),
+            Error::Media(m)
+            | Error::Forbidden(m)
+            | Error::BadRequest(m)
+            | Error::QuotaExceeded(m) => TaskError::permanent(m),
             other => TaskError::transient(other.to_string()),
         }
     }
@@ -140,6 +143,15 @@ pub async fn run(
             last_chores = Instant::now();
             chores(&ctx).await;
         }
+        // A batch of a CSV job's rows, then a task: expanding a long job
+        // neither waits for the queue nor holds it up.
+        let expanded = match crate::app::jobs::expand_next(&ctx.pool, &ctx.data_dir).await {
+            Ok(expanded) => expanded,
+            Err(e) => {
+                tracing::warn!(worker = %name, error = %e, "expanding a job failed");
+                false
+            }
+        };
         let claimed = match queue::claim(&ctx.pool, &name, ctx.lease).await {
             Ok(c) => c,
             Err(e) => {
@@ -149,6 +161,7 @@ pub async fn run(
         };
         match claimed {
             Some(task) => handle(&ctx, &name, task).await,
+            None if expanded => {}
             None => {
                 tokio::select! {
                     () = tokio::time::sleep(ctx.poll) => {}
@@ -285,6 +298,11 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
         // Same bytes as an item already fingerprinted: the file adds nothing.
         let _ = tokio::fs::remove_file(&path).await;
         return Ok(());
+    }
+    if clickprint_fetch::is_url(&source) {
+        // A download's size is known only now: it must fit the byte quota
+        // (a failed item's file is removed).
+        media::record_download(&ctx.pool, &tenant, task.media_id, bytes).await?;
     }
     let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
         .await
