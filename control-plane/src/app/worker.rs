@@ -79,10 +79,7 @@ pub fn start(
     Vec<tokio::task::JoinHandle<()>>,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let host = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into());
+    let host = host_name();
     let handles = (0..count)
         .map(|i| {
             let name = format!("{host}:{}:{i}", std::process::id());
@@ -90,6 +87,48 @@ pub fn start(
         })
         .collect();
     (stop, handles)
+}
+
+/// This host's name, the first part of its workers' names
+/// (`<host>:<pid>:<n>`).
+fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Ends the leases held by workers of this host whose process no longer
+/// runs (killed, crashed), so their items do not show `processing` until
+/// the leases run out (`task_lease_secs`). A process of the same id that
+/// runs again is taken for alive: its leases then run out as before.
+async fn release_dead_leases(ctx: &WorkerContext) {
+    let prefix = format!("{}:", host_name());
+    let holders = match queue::lease_holders(&ctx.pool, &prefix).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing leases failed");
+            return;
+        }
+    };
+    let dead: Vec<String> = holders
+        .into_iter()
+        .filter(|w| {
+            let pid = w[prefix.len()..].split(':').next().and_then(|p| p.parse::<i32>().ok());
+            pid.filter(|p| *p > 0).is_some_and(|pid| {
+                // Signal 0 checks the process exists; ESRCH: it does not.
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                    == Err(nix::errno::Errno::ESRCH)
+            })
+        })
+        .collect();
+    if dead.is_empty() {
+        return;
+    }
+    match queue::release(&ctx.pool, &dead).await {
+        Ok(n) => tracing::info!(workers = ?dead, items = n, "released the leases of dead workers"),
+        Err(e) => tracing::warn!(error = %e, "releasing dead workers' leases failed"),
+    }
 }
 
 /// Why a task failed, and whether trying again may help.
@@ -134,6 +173,7 @@ pub async fn run(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     tracing::info!(worker = %name, "worker started");
+    release_dead_leases(&ctx).await;
     let mut last_chores = Instant::now();
     loop {
         if *stop.borrow() {
@@ -175,9 +215,10 @@ pub async fn run(
 
 /// Housekeeping any worker may do now and then: forget request counts
 /// older than an hour (the per-minute quota needs the current minute only),
-/// and remove uploads left by requests that died before making their item.
+/// release the leases of this host's dead workers, and remove uploads left by requests that died before making their item.
 async fn chores(ctx: &WorkerContext) {
     let _ = tenants::forget_request_counts(&ctx.pool).await;
+    release_dead_leases(ctx).await;
     let uploads = ctx.data_dir.join("uploads");
     if let Ok(mut entries) = tokio::fs::read_dir(&uploads).await {
         while let Ok(Some(entry)) = entries.next_entry().await {
