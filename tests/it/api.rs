@@ -933,7 +933,8 @@ fn a_large_csv_job_answers_at_once_and_a_retry_makes_no_second_job() {
 
     // The retry gets the first job; the tenant has one job. Another tenant
     // using the same key makes its own.
-    let (status, again) = api.post_body_with("/v1/jobs", "text/csv", csv.clone().into_bytes(), &key);
+    let (status, again) =
+        api.post_body_with("/v1/jobs", "text/csv", csv.clone().into_bytes(), &key);
     assert_eq!((status, &again["id"]), (202, &json!(id)), "{again}");
     let (_, jobs) = api.get("/v1/jobs");
     assert_eq!(jobs["jobs"].as_array().unwrap().len(), 1, "{jobs}");
@@ -1006,7 +1007,10 @@ fn quotas_count_bytes_stored() {
         &json!({"name": "negative", "max_bytes": -1}),
     );
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("max_bytes"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("max_bytes"),
+        "{body}"
+    );
     let first = image(&files, "first.png", 1);
     let second = image(&files, "second.png", 2);
     let size = std::fs::metadata(&first).unwrap().len() as i64;
@@ -1014,23 +1018,36 @@ fn quotas_count_bytes_stored() {
     let (id, api) = tenant(&admin, json!({"name": "small", "max_bytes": size + 100}));
     let (status, item) = api.post_file("/v1/media", &first, &[]);
     assert_eq!(status, 202, "{item}");
-    assert_eq!(settled(&api, item["id"].as_i64().unwrap())["status"], "ready");
+    assert_eq!(
+        settled(&api, item["id"].as_i64().unwrap())["status"],
+        "ready"
+    );
     let (status, body) = api.post_file("/v1/media", &second, &[]);
     assert_eq!(status, 429, "{body}");
-    assert!(body["error"].as_str().unwrap().contains("max_bytes"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("max_bytes"),
+        "{body}"
+    );
     // A download's size is known once fetched: it fails the item.
     let base = file_server(&files);
     let (status, item) = api.post_json("/v1/media", &json!({"url": format!("{base}/second.png")}));
     assert_eq!(status, 202, "{item}");
     let item = settled(&api, item["id"].as_i64().unwrap());
     assert_eq!(item["status"], "failed", "{item}");
-    assert!(item["error"].as_str().unwrap().contains("max_bytes"), "{item}");
+    assert!(
+        item["error"].as_str().unwrap().contains("max_bytes"),
+        "{item}"
+    );
     // Raised, the quota lets the second in; what is stored is reported.
     let (status, body) = admin.patch_json(
         &format!("/v1/admin/tenants/{id}"),
         &json!({"max_bytes": 10 * size + 100_000}),
     );
-    assert_eq!((status, &body["max_bytes"]), (200, &json!(10 * size + 100_000)), "{body}");
+    assert_eq!(
+        (status, &body["max_bytes"]),
+        (200, &json!(10 * size + 100_000)),
+        "{body}"
+    );
     let (status, item) = api.post_file("/v1/media", &second, &[]);
     assert_eq!(status, 202, "{item}");
     let (_, stats) = api.get("/v1/stats");

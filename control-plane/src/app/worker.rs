@@ -114,7 +114,10 @@ async fn release_dead_leases(ctx: &WorkerContext) {
     let dead: Vec<String> = holders
         .into_iter()
         .filter(|w| {
-            let pid = w[prefix.len()..].split(':').next().and_then(|p| p.parse::<i32>().ok());
+            let pid = w[prefix.len()..]
+                .split(':')
+                .next()
+                .and_then(|p| p.parse::<i32>().ok());
             pid.filter(|p| *p > 0).is_some_and(|pid| {
                 // Signal 0 checks the process exists; ESRCH: it does not.
                 nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)

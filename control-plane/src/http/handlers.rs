@@ -172,7 +172,11 @@ pub(super) async fn change_tenant(
 ) -> Response {
     admin(&state, &req)?;
     let change: TenantChange = read_json(&req, body).await?;
-    input::quotas(change.max_assets, change.max_bytes, change.requests_per_minute)?;
+    input::quotas(
+        change.max_assets,
+        change.max_bytes,
+        change.requests_per_minute,
+    )?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
     if tenant.disabled {
         store::sessions::end_for_tenant(state.postgres.pool(), id).await?;

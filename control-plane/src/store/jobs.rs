@@ -178,7 +178,12 @@ pub async fn insert(
 }
 
 /// Items and tasks for URL rows of a job, in one statement.
-async fn add_urls(tx: &Transaction<'_>, tenant_id: i32, job_id: i64, rows: &[UrlRow]) -> Result<()> {
+async fn add_urls(
+    tx: &Transaction<'_>,
+    tenant_id: i32,
+    job_id: i64,
+    rows: &[UrlRow],
+) -> Result<()> {
     let numbers: Vec<i32> = rows.iter().map(|r| r.row).collect();
     let urls: Vec<&str> = rows.iter().map(|r| r.url.as_str()).collect();
     let external: Vec<Option<&str>> = rows.iter().map(|r| r.external_id.as_deref()).collect();

@@ -209,11 +209,8 @@ pub async fn record_download(
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
     // An item retried after a failed attempt may have its size already.
-    tx.execute(
-        "UPDATE media SET bytes = NULL WHERE id = $1",
-        &[&media_id],
-    )
-    .await?;
+    tx.execute("UPDATE media SET bytes = NULL WHERE id = $1", &[&media_id])
+        .await?;
     check_quota(&tx, tenant, 0, bytes).await?;
     tx.execute(
         "UPDATE media SET bytes = $2 WHERE id = $1",
@@ -263,9 +260,7 @@ pub(crate) async fn upload_size(upload: &Path) -> Result<i64> {
 async fn by_key(tx: &Transaction<'_>, tenant_id: i32, key: &str) -> Result<Option<Media>> {
     let row = tx
         .query_opt(
-            &format!(
-                "SELECT {COLUMNS} FROM media WHERE tenant_id = $1 AND idempotency_key = $2"
-            ),
+            &format!("SELECT {COLUMNS} FROM media WHERE tenant_id = $1 AND idempotency_key = $2"),
             &[&tenant_id, &key],
         )
         .await?;
