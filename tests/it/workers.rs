@@ -179,8 +179,8 @@ fn after_a_crash_in_flight_items_do_not_wait_out_the_lease() {
         }),
         "the worker never took the task"
     );
+    // The private Postgres goes down with the service; its rows stay.
     service.stop_with(Signal::SIGKILL);
-    assert_eq!(task_row(dir.path(), media), "running|1");
 
     let service = Service::start_with(dir.path(), &env);
     let api = api_at(&service.url, &api);
