@@ -276,6 +276,16 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
                     return;
                 }
             };
+            // Failed for good: its files would only take disk (a failed
+            // item holds no fingerprints, so nothing shares them). They go
+            // before the status says `failed`, so whoever reads `failed`
+            // finds them gone.
+            if media_status == "failed"
+                && let Err(e) =
+                    media::remove_files(&ctx.data_dir, task.tenant_id, task.media_id).await
+            {
+                tracing::warn!(media = task.media_id, error = %e, "removing a failed item's files failed");
+            }
             if let Err(e) = media::set_status(
                 &ctx.pool,
                 task.media_id,
@@ -285,14 +295,6 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
             .await
             {
                 tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
-            }
-            // Failed for good: its files would only take disk (a failed
-            // item holds no fingerprints, so nothing shares them).
-            if media_status == "failed"
-                && let Err(e) =
-                    media::remove_files(&ctx.data_dir, task.tenant_id, task.media_id).await
-            {
-                tracing::warn!(media = task.media_id, error = %e, "removing a failed item's files failed");
             }
         }
     }
