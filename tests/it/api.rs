@@ -896,3 +896,161 @@ fn deleting_an_item_removes_its_files() {
         "the failed item keeps its file"
     );
 }
+
+/// Issue 18, item 7: a 100,000-row CSV job was made inside its request
+/// (581 s to answer), and a client retrying after its timeout made a
+/// second job. Now the request answers with the job while its rows are
+/// still being expanded (workers turn them into items in batches, the job
+/// shows its progress), and a retry with the same `Idempotency-Key` gets
+/// the first job (and the first item, for `POST /v1/media`).
+#[test]
+fn a_large_csv_job_answers_at_once_and_a_retry_makes_no_second_job() {
+    let dir = data_dir("api-large-csv");
+    // The default fetch policy refuses loopback, so every item fails at
+    // once: the test watches rows become items, not downloads.
+    let service = Service::start_with(dir.path(), &[("CLICKPRINT_WORKERS", "1")]);
+    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let (_, other) = tenant(&admin, json!({"name": "other"}));
+    let rows = 10_000;
+    let mut csv = String::from("url,external_id\n");
+    for i in 1..=rows {
+        if i == 5_000 {
+            csv.push_str("not a url,bad\n");
+        } else {
+            csv.push_str(&format!("http://127.0.0.1:9/{i}.png,row-{i}\n"));
+        }
+    }
+    let key = [("Idempotency-Key", "nightly-2026-12-01")];
+    let (status, job) = api.post_body_with("/v1/jobs", "text/csv", csv.clone().into_bytes(), &key);
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_i64().unwrap();
+    // Answered before its rows were all expanded: the request made the
+    // first batch of items only.
+    assert_eq!(job["total"], rows, "{job}");
+    assert_eq!(job["status"], "expanding", "{job}");
+    assert!(job["expanded"].as_i64().unwrap() < rows, "{job}");
+
+    // The retry gets the first job; the tenant has one job. Another tenant
+    // using the same key makes its own.
+    let (status, again) =
+        api.post_body_with("/v1/jobs", "text/csv", csv.clone().into_bytes(), &key);
+    assert_eq!((status, &again["id"]), (202, &json!(id)), "{again}");
+    let (_, jobs) = api.get("/v1/jobs");
+    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 1, "{jobs}");
+    let small = b"url\nhttp://127.0.0.1:9/x.png\n".to_vec();
+    let (status, theirs) = other.post_body_with("/v1/jobs", "text/csv", small, &key);
+    assert_eq!(status, 202, "{theirs}");
+    assert_ne!(theirs["id"], json!(id), "{theirs}");
+
+    // Every row ends up an item, or a failed row with its reason.
+    let mut last = Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(300), || {
+            last = api.get(&format!("/v1/jobs/{id}")).1;
+            last["expanded"] == rows
+        }),
+        "{last}"
+    );
+    let (_, job) = api.get(&format!("/v1/jobs/{id}"));
+    let counted: i64 = ["completed", "failed", "pending", "cancelled"]
+        .iter()
+        .map(|k| job[k].as_i64().unwrap())
+        .sum();
+    assert_eq!(counted, rows, "{}", job["status"]);
+    let (_, stats) = api.get("/v1/stats");
+    assert_eq!(stats["jobs"]["rows"], rows, "{stats}");
+    let malformed = job["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["row"] == 5_000)
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert!(
+        malformed["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("not an http(s) URL")),
+        "{malformed}"
+    );
+    let (_, page) = api.get("/v1/media?limit=1000");
+    let mut items = page["media"].as_array().unwrap().len();
+    let mut cursor = page["next_cursor"].clone();
+    while let Some(c) = cursor.as_i64() {
+        let (_, page) = api.get(&format!("/v1/media?limit=1000&cursor={c}"));
+        items += page["media"].as_array().unwrap().len();
+        cursor = page["next_cursor"].clone();
+    }
+    assert_eq!(items, rows as usize - 1);
+
+    // The same for one item.
+    let key = [("Idempotency-Key", "one-item")];
+    let body = serde_json::to_vec(&json!({"url": "http://127.0.0.1:9/one.png"})).unwrap();
+    let (status, first) = api.post_body_with("/v1/media", "application/json", body.clone(), &key);
+    assert_eq!(status, 202, "{first}");
+    let (status, second) = api.post_body_with("/v1/media", "application/json", body, &key);
+    assert_eq!((status, &second["id"]), (202, &first["id"]), "{second}");
+}
+
+/// Issue 18, item 8: quotas counted assets only, so a tenant limited in
+/// assets could still fill the disk with a few large files. `max_bytes`
+/// bounds the bytes of originals a tenant keeps, at upload (refused with
+/// a 429 naming it) and at ingest (a download that does not fit fails).
+#[test]
+fn quotas_count_bytes_stored() {
+    let dir = data_dir("api-max-bytes");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let (_service, admin) = service(dir.path(), &[("CLICKPRINT_WORKERS", "1")]);
+    let (status, body) = admin.post_json(
+        "/v1/admin/tenants",
+        &json!({"name": "negative", "max_bytes": -1}),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("max_bytes"),
+        "{body}"
+    );
+    let first = image(&files, "first.png", 1);
+    let second = image(&files, "second.png", 2);
+    let size = std::fs::metadata(&first).unwrap().len() as i64;
+    // Room for the first picture and a little more, not for the second.
+    let (id, api) = tenant(&admin, json!({"name": "small", "max_bytes": size + 100}));
+    let (status, item) = api.post_file("/v1/media", &first, &[]);
+    assert_eq!(status, 202, "{item}");
+    assert_eq!(
+        settled(&api, item["id"].as_i64().unwrap())["status"],
+        "ready"
+    );
+    let (status, body) = api.post_file("/v1/media", &second, &[]);
+    assert_eq!(status, 429, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("max_bytes"),
+        "{body}"
+    );
+    // A download's size is known once fetched: it fails the item.
+    let base = file_server(&files);
+    let (status, item) = api.post_json("/v1/media", &json!({"url": format!("{base}/second.png")}));
+    assert_eq!(status, 202, "{item}");
+    let item = settled(&api, item["id"].as_i64().unwrap());
+    assert_eq!(item["status"], "failed", "{item}");
+    assert!(
+        item["error"].as_str().unwrap().contains("max_bytes"),
+        "{item}"
+    );
+    // Raised, the quota lets the second in; what is stored is reported.
+    let (status, body) = admin.patch_json(
+        &format!("/v1/admin/tenants/{id}"),
+        &json!({"max_bytes": 10 * size + 100_000}),
+    );
+    assert_eq!(
+        (status, &body["max_bytes"]),
+        (200, &json!(10 * size + 100_000)),
+        "{body}"
+    );
+    let (status, item) = api.post_file("/v1/media", &second, &[]);
+    assert_eq!(status, 202, "{item}");
+    let (_, stats) = api.get("/v1/stats");
+    let stored = stats["bytes_stored"].as_i64().unwrap();
+    assert!(stored > size, "{stats}");
+}

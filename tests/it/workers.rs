@@ -1,5 +1,6 @@
 //! Ingest workers as separate processes: `clickprint worker` beside a
-//! service, killed with SIGKILL in the middle of a task.
+//! service, killed with SIGKILL in the middle of a task; and a service
+//! killed in the middle of its own workers' task.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -55,17 +56,9 @@ fn task_row(dir: &std::path::Path, media: i64) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-#[test]
-fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
-    let dir = data_dir("workers-kill");
-    let files = dir.path().join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    let service = Service::start_with(dir.path(), &ENV);
-    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
-    let tenant = |name: &str| admin.create_tenant(&json!({ "name": name }));
-    let (tenant_id, api) = tenant("acme");
-    // Long enough that the kill lands inside the task.
-    let clip = ffmpeg(
+/// A 40-second video, long enough that a kill lands inside its task.
+fn long_clip(files: &std::path::Path) -> std::path::PathBuf {
+    ffmpeg(
         &[
             "-f",
             "lavfi",
@@ -85,7 +78,19 @@ fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
             "aac",
         ],
         &files.join("clip.mp4"),
-    );
+    )
+}
+
+#[test]
+fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
+    let dir = data_dir("workers-kill");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let service = Service::start_with(dir.path(), &ENV);
+    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
+    let tenant = |name: &str| admin.create_tenant(&json!({ "name": name }));
+    let (tenant_id, api) = tenant("acme");
+    let clip = long_clip(&files);
     let mut first = worker(dir.path());
     let (status, item) = api.post_file("/v1/media", &clip, &[]);
     assert_eq!(status, 202, "{item}");
@@ -148,4 +153,60 @@ fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
         assert_eq!(counts[0]["killed"], counts[0]["clean"], "{table}: {counts}");
     }
     drop(service);
+}
+
+/// Issue 18, item 10: after a crash, in-flight items showed `processing`
+/// for the whole 300 s lease. A restarted service now ends the leases of
+/// workers whose process is gone (worker names carry the process id) and
+/// takes their tasks at once.
+#[test]
+fn after_a_crash_in_flight_items_do_not_wait_out_the_lease() {
+    let dir = data_dir("workers-crash-lease");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    // The default lease: 300 s.
+    let env = [("CLICKPRINT_WORKERS", "1")];
+    let service = Service::start_with(dir.path(), &env);
+    let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
+    let (_, api) = admin.create_tenant(&json!({ "name": "acme" }));
+    let clip = long_clip(&files);
+    let (status, item) = api.post_file("/v1/media", &clip, &[]);
+    assert_eq!(status, 202, "{item}");
+    let media = item["id"].as_i64().unwrap();
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            api.get(&format!("/v1/media/{media}")).1["status"] == "processing"
+        }),
+        "the worker never took the task"
+    );
+    // The private Postgres goes down with the service; its rows stay.
+    service.stop_with(Signal::SIGKILL);
+
+    let service = Service::start_with(dir.path(), &env);
+    let api = api_at(&service.url, &api);
+    // Taken again long before the lease would have run out.
+    let mut row = String::new();
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            row = task_row(dir.path(), media);
+            row.ends_with("|2")
+        }),
+        "the task is still held by the dead service's worker: {row}"
+    );
+    let mut last = serde_json::Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(240), || {
+            last = api.get(&format!("/v1/media/{media}")).1;
+            last["status"] == "ready"
+        }),
+        "{last}"
+    );
+    drop(service);
+}
+
+/// `api`'s key against a service restarted on another port.
+fn api_at(url: &str, api: &Api) -> Api {
+    let mut moved = api.clone();
+    moved.url = url.to_owned();
+    moved
 }

@@ -466,6 +466,23 @@ impl Api {
         )
     }
 
+    /// `POST path` with a raw body of a content type and extra headers.
+    pub fn post_body_with(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let mut request = self
+            .request(reqwest::Method::POST, path)
+            .header("content-type", content_type);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Api::answer(request.body(body).send().expect("POST"))
+    }
+
     /// `POST path` with a multipart form: `file` from disk plus text fields.
     pub fn post_file(
         &self,

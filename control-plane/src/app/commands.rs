@@ -28,6 +28,7 @@ pub async fn create_tenant(
             name: name.to_owned(),
             modalities,
             max_assets: None,
+            max_bytes: None,
             requests_per_minute: None,
         },
     )
@@ -112,14 +113,26 @@ pub async fn ingest(
                 pool,
                 &config.data_dir,
                 tenant,
-                kind,
-                &copy,
+                jobs::JobFile {
+                    kind,
+                    path: &copy,
+                    idempotency_key: None,
+                },
                 config.max_upload_bytes,
                 config.job_max_extract_bytes,
             )
             .await;
             let _ = tokio::fs::remove_file(&copy).await;
-            let job = job?;
+            let mut job = job?;
+            // A long CSV's rows past its first batch become items in
+            // batches; the command waits for all of them, expanding them
+            // itself when no worker is quicker.
+            while job.status == "expanding" {
+                if !jobs::expand_next(pool, &config.data_dir).await? {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                job = crate::store::jobs::get(pool, tenant.id, job.id).await?;
+            }
             let rows = media::of_job(stores.postgres.pool(), job.id).await?;
             accepted.media.extend(rows);
             accepted.failed_rows.extend(

@@ -10,6 +10,16 @@
 //! copy, and past the budget the whole job is refused and every file it
 //! wrote removed at once. A file that fails to extract is removed at once.
 //!
+//! A CSV job is accepted at once, whatever its length: the request checks
+//! the whole CSV (its header, its row count, the asset quota), stores it
+//! under `<data dir>/jobs/<tenant>/`, turns its first [`EXPAND_BATCH`] rows
+//! into items, and answers with the job (`expanding` while rows are left).
+//! Workers turn the rest into items a batch at a time ([`expand_next`]),
+//! and `GET /v1/jobs/{id}` shows `expanded` moving to `total`. A 100,000-row
+//! CSV used to be expanded inside its request (581 s), so a client retrying
+//! after its timeout made a second job; an `Idempotency-Key` now returns
+//! the first job to such a retry (see [`crate::store::jobs`]).
+//!
 //! CSV columns: `url` (CSV jobs) or `file` (the ZIP manifest) is required;
 //! `external_id` is optional; every other column becomes a metadata key.
 //!
@@ -34,6 +44,9 @@ pub const MANIFEST: &str = "manifest.csv";
 pub const MAX_COMPRESSION_RATIO: u64 = 200;
 /// Rows a job may have.
 pub const MAX_ROWS: usize = 100_000;
+/// Rows of a CSV job turned into items in one transaction: the request's
+/// first batch, then each of a worker's.
+pub const EXPAND_BATCH: usize = 1_000;
 
 /// One good row.
 #[derive(Debug, Clone)]
@@ -48,9 +61,21 @@ struct Row {
 /// A failed row: its number and why.
 type Failure = (i32, String);
 
-/// Rows of a CSV: good ones, and failures. `required` is the column naming
-/// the media (`url` or `file`).
-fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
+/// What [`parse_csv`] read.
+#[derive(Debug, Default)]
+struct Parsed {
+    /// Good rows of the range asked for.
+    rows: Vec<Row>,
+    /// Failed rows of the range asked for.
+    failures: Vec<Failure>,
+    /// Rows in the whole CSV, header excluded.
+    total: usize,
+}
+
+/// Rows of a CSV: good ones, and failures, of the rows whose 0-based index
+/// is in `range` (the others are only counted). `required` is the column
+/// naming the media (`url` or `file`).
+fn parse_csv(data: &[u8], required: &str, range: std::ops::Range<usize>) -> Result<Parsed> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -70,12 +95,17 @@ fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
     let external_column = headers.iter().position(|h| h == "external_id");
     let mut rows = Vec::new();
     let mut failures = Vec::new();
+    let mut total = 0;
     for (i, record) in reader.records().enumerate() {
         let number = i32::try_from(i + 1).unwrap_or(i32::MAX);
         if i >= MAX_ROWS {
             return Err(Error::BadRequest(format!(
                 "more than {MAX_ROWS} rows; split the job"
             )));
+        }
+        total = i + 1;
+        if !range.contains(&i) {
+            continue;
         }
         let record = match record {
             Ok(r) => r,
@@ -123,7 +153,11 @@ fn parse_csv(data: &[u8], required: &str) -> Result<(Vec<Row>, Vec<Failure>)> {
             metadata: serde_json::Value::Object(metadata),
         });
     }
-    Ok((rows, failures))
+    Ok(Parsed {
+        rows,
+        failures,
+        total,
+    })
 }
 
 /// What an archive holds, checked: the manifest's bytes, and each file's
@@ -286,8 +320,22 @@ impl Archive {
     }
 }
 
-/// Creates a job from an uploaded CSV (`kind` "csv") or ZIP ("zip") kept at
-/// `upload`: its items and tasks, and its failed rows, in one transaction.
+/// A job file as the request received it.
+#[derive(Debug, Clone, Copy)]
+pub struct JobFile<'a> {
+    /// `csv` or `zip`.
+    pub kind: &'a str,
+    /// Where the upload is kept; a CSV with rows left to expand is moved
+    /// from there into the data directory.
+    pub path: &'a Path,
+    /// The client's `Idempotency-Key`.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// Creates a job from an uploaded CSV (`kind` "csv") or ZIP ("zip"): its
+/// first rows' (a ZIP's: all its rows') items and tasks, and failed rows,
+/// in one transaction; a CSV's other rows are left to workers. A key the
+/// tenant already used returns that job, and this upload is dropped.
 ///
 /// # Errors
 /// [`Error::BadRequest`] for a CSV without the needed column or a refused
@@ -297,105 +345,272 @@ pub async fn create(
     pool: &Pool,
     data_dir: &Path,
     tenant: &Tenant,
-    kind: &str,
-    upload: &Path,
+    file: JobFile<'_>,
     max_bytes: u64,
     budget: u64,
 ) -> Result<Job> {
+    if let Some(key) = file.idempotency_key
+        && let Some(job) = store::jobs::by_key(pool, tenant.id, key).await?
+    {
+        return Ok(job);
+    }
+    let inserted = match file.kind {
+        "csv" => create_csv(pool, data_dir, tenant, file).await?,
+        "zip" => create_zip(pool, data_dir, tenant, file, max_bytes, budget).await?,
+        other => {
+            return Err(Error::BadRequest(format!(
+                "unknown job kind {other:?}; send text/csv or application/zip"
+            )));
+        }
+    };
+    let (store::jobs::Inserted::Created(id) | store::jobs::Inserted::Existing(id)) = inserted;
+    store::jobs::get(pool, tenant.id, id).await
+}
+
+/// URL rows as the store takes them.
+fn url_rows(rows: Vec<Row>) -> Vec<store::jobs::UrlRow> {
+    rows.into_iter()
+        .map(|r| store::jobs::UrlRow {
+            row: r.number,
+            url: r.source,
+            external_id: r.external_id,
+            metadata: r.metadata,
+        })
+        .collect()
+}
+
+/// Reads rows `range` of a stored CSV off the async threads.
+async fn parse_stored(path: &Path, range: std::ops::Range<usize>) -> Result<Parsed> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let data = std::fs::read(&path).map_err(|e| Error::io("reading the CSV", e))?;
+        parse_csv(&data, "url", range)
+    })
+    .await
+    .map_err(|e| Error::BadRequest(format!("reading the job: {e}")))?
+}
+
+/// A CSV job: the whole CSV checked, its first [`EXPAND_BATCH`] rows made
+/// items now, the CSV kept for the workers when rows are left.
+async fn create_csv(
+    pool: &Pool,
+    data_dir: &Path,
+    tenant: &Tenant,
+    file: JobFile<'_>,
+) -> Result<store::jobs::Inserted> {
+    let parsed = parse_stored(file.path, 0..MAX_ROWS).await?;
+    let quota_items = parsed.rows.len() as i64;
+    let first: Vec<Row> = parsed
+        .rows
+        .into_iter()
+        .take_while(|r| (r.number as usize) <= EXPAND_BATCH)
+        .collect();
+    let failures: Vec<Failure> = parsed
+        .failures
+        .into_iter()
+        .filter(|f| (f.0 as usize) <= EXPAND_BATCH)
+        .collect();
+    let total = i32::try_from(parsed.total).unwrap_or(i32::MAX);
+    let expanded = parsed.total.min(EXPAND_BATCH);
+    let kept = if expanded < parsed.total {
+        let folder = Path::new("jobs").join(tenant.id.to_string());
+        let name = folder.join(format!("{}.csv", crate::random_hex(12)?));
+        let dir = data_dir.join(&folder);
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        tokio::fs::rename(file.path, data_dir.join(&name))
+            .await
+            .map_err(|e| Error::io("keeping the job's CSV", e))?;
+        Some(name.display().to_string())
+    } else {
+        None
+    };
+    let job = store::jobs::NewJob {
+        kind: "csv",
+        total,
+        expanded: i32::try_from(expanded).unwrap_or(i32::MAX),
+        upload: kept.clone(),
+        idempotency_key: file.idempotency_key,
+        quota_items,
+        quota_bytes: 0,
+    };
+    let inserted = store::jobs::insert(
+        pool,
+        data_dir,
+        tenant,
+        &job,
+        store::jobs::Items::Urls(url_rows(first)),
+        &failures,
+    )
+    .await;
+    // The kept CSV belongs to the job, unless none was made.
+    if !matches!(inserted, Ok(store::jobs::Inserted::Created(_)))
+        && let Some(kept) = kept
+    {
+        let _ = tokio::fs::remove_file(data_dir.join(kept)).await;
+    }
+    inserted
+}
+
+/// A ZIP job: extracted and made items whole, inside the request.
+async fn create_zip(
+    pool: &Pool,
+    data_dir: &Path,
+    tenant: &Tenant,
+    file: JobFile<'_>,
+    max_bytes: u64,
+    budget: u64,
+) -> Result<store::jobs::Inserted> {
     let staging = data_dir.join("uploads");
-    let (rows, mut failures, extracted) = {
-        let upload = upload.to_path_buf();
-        let kind = kind.to_owned();
+    let (parsed, extracted) = {
+        let upload = file.path.to_path_buf();
         let staging = staging.clone();
-        tokio::task::spawn_blocking(move || prepare(&kind, &upload, &staging, max_bytes, budget))
+        tokio::task::spawn_blocking(move || extract_zip(&upload, &staging, max_bytes, budget))
             .await
             .map_err(|e| Error::BadRequest(format!("reading the job: {e}")))??
     };
+    let Parsed {
+        rows,
+        mut failures,
+        total,
+    } = parsed;
     let files: Vec<PathBuf> = extracted
         .iter()
-        .filter_map(|f| f.as_ref().ok().cloned().flatten())
+        .filter_map(|f| f.as_ref().ok().cloned())
         .collect();
-    let total = i32::try_from(rows.len() + failures.len()).unwrap_or(i32::MAX);
+    let total = i32::try_from(total).unwrap_or(i32::MAX);
     let mut items = Vec::with_capacity(rows.len());
+    let mut bytes = 0i64;
     for (row, file) in rows.into_iter().zip(extracted) {
+        if let Ok(file) = &file {
+            bytes = bytes.saturating_add(store::media::upload_size(file).await?);
+        }
         match file {
             Ok(file) => items.push((
                 row.number,
                 NewMedia {
-                    source: match &file {
-                        Some(_) => format!("upload:{}", row.source),
-                        None => row.source,
-                    },
+                    source: format!("upload:{}", row.source),
                     external_id: row.external_id,
                     metadata: row.metadata,
-                    upload: file,
+                    upload: Some(file),
                     job: None,
+                    idempotency_key: None,
                 },
             )),
             Err(reason) => failures.push((row.number, reason)),
         }
     }
-    let stored = store::jobs::insert(pool, data_dir, tenant, kind, total, items, &failures).await;
+    let job = store::jobs::NewJob {
+        kind: "zip",
+        total,
+        expanded: total,
+        upload: None,
+        idempotency_key: file.idempotency_key,
+        quota_items: items.len() as i64,
+        quota_bytes: bytes,
+    };
+    let stored = store::jobs::insert(
+        pool,
+        data_dir,
+        tenant,
+        &job,
+        store::jobs::Items::Files(items),
+        &failures,
+    )
+    .await;
     // Files the items took were moved into the library; what is left of
     // them (a refused job) goes.
     for file in files {
         let _ = tokio::fs::remove_file(file).await;
     }
-    store::jobs::get(pool, tenant.id, stored?).await
+    stored
 }
 
-/// What a job file holds, read off the async threads: rows, failures, and
-/// per row its extracted file (ZIP), `None` (CSV), or why it is missing.
-type Prepared = (
-    Vec<Row>,
-    Vec<Failure>,
-    Vec<std::result::Result<Option<PathBuf>, String>>,
-);
-
-fn prepare(
-    kind: &str,
-    upload: &Path,
-    staging: &Path,
-    max_bytes: u64,
-    budget: u64,
-) -> Result<Prepared> {
-    match kind {
-        "csv" => {
-            let data = std::fs::read(upload).map_err(|e| Error::io("reading the CSV", e))?;
-            let (rows, failures) = parse_csv(&data, "url")?;
-            let files = rows.iter().map(|_| Ok(None)).collect();
-            Ok((rows, failures, files))
-        }
-        "zip" => {
-            let mut archive = open_archive(upload, max_bytes, budget)?;
-            let (rows, failures) = parse_csv(&archive.manifest.clone(), "file")?;
-            std::fs::create_dir_all(staging)
-                .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
-            let mut files = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let extracted = crate::random_hex(12).and_then(|name| {
-                    let target = staging.join(format!("zip-{name}"));
-                    archive
-                        .extract(&row.source, &target)
-                        .map(|r| r.map(|()| Some(target)))
-                });
-                match extracted {
-                    Ok(file) => files.push(file),
-                    Err(refused) => {
-                        // The job is refused: what it wrote goes now.
-                        for file in files.into_iter().flatten().flatten() {
-                            let _ = std::fs::remove_file(file);
-                        }
-                        return Err(refused);
-                    }
+/// Expands the next batch of a CSV job that has rows left (the one that
+/// has expanded the fewest; see [`store::jobs::claim_expansion`]): its
+/// rows become items and tasks, or failed rows, in one transaction with
+/// the job's progress. Rows over the tenant's asset quota fail with the
+/// quota's reason. Whether there was a batch to expand.
+///
+/// # Errors
+/// [`Error::Postgres`], or the tenant gone.
+pub async fn expand_next(pool: &Pool, data_dir: &Path) -> Result<bool> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(job) = store::jobs::claim_expansion(&tx).await? else {
+        return Ok(false);
+    };
+    let start = usize::try_from(job.expanded).unwrap_or(0);
+    let end = (start + EXPAND_BATCH).min(usize::try_from(job.total).unwrap_or(0));
+    let stored = job.upload.as_ref().map(|u| data_dir.join(u));
+    let parsed = match &stored {
+        Some(path) => parse_stored(path, start..end).await,
+        None => Err(Error::BadRequest("the job's CSV is not kept".into())),
+    };
+    let (rows, failures) = match parsed {
+        Ok(p) => {
+            let tenant = store::tenants::find(pool, &job.tenant_id.to_string()).await?;
+            match store::media::check_quota(&tx, &tenant, p.rows.len() as i64, 0).await {
+                Ok(()) => (p.rows, p.failures),
+                Err(Error::QuotaExceeded(why)) => {
+                    let mut failures = p.failures;
+                    failures.extend(p.rows.iter().map(|r| (r.number, why.clone())));
+                    (Vec::new(), failures)
                 }
+                Err(e) => return Err(e),
             }
-            Ok((rows, failures, files))
         }
-        other => Err(Error::BadRequest(format!(
-            "unknown job kind {other:?}; send text/csv or application/zip"
-        ))),
+        // The CSV cannot be read back (the data directory lost it): the
+        // rows left fail, saying so, rather than wait for ever.
+        Err(e) => {
+            let why = format!("the job's stored CSV cannot be read: {e}");
+            let failures = (start..end)
+                .map(|i| (i32::try_from(i + 1).unwrap_or(i32::MAX), why.clone()))
+                .collect();
+            (Vec::new(), failures)
+        }
+    };
+    let up_to = i32::try_from(end).unwrap_or(i32::MAX);
+    store::jobs::add_batch(&tx, &job, &url_rows(rows), &failures, up_to).await?;
+    tx.commit().await?;
+    if up_to >= job.total
+        && let Some(path) = stored
+    {
+        let _ = tokio::fs::remove_file(path).await;
     }
+    Ok(true)
+}
+
+/// What a ZIP holds, read off the async threads: its manifest's rows, and
+/// per good row its extracted file or why it is missing.
+type Extracted = (Parsed, Vec<std::result::Result<PathBuf, String>>);
+
+fn extract_zip(upload: &Path, staging: &Path, max_bytes: u64, budget: u64) -> Result<Extracted> {
+    let mut archive = open_archive(upload, max_bytes, budget)?;
+    let parsed = parse_csv(&archive.manifest.clone(), "file", 0..MAX_ROWS)?;
+    std::fs::create_dir_all(staging)
+        .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
+    let mut files = Vec::with_capacity(parsed.rows.len());
+    for row in &parsed.rows {
+        let extracted = crate::random_hex(12).and_then(|name| {
+            let target = staging.join(format!("zip-{name}"));
+            archive
+                .extract(&row.source, &target)
+                .map(|r| r.map(|()| target))
+        });
+        match extracted {
+            Ok(file) => files.push(file),
+            Err(refused) => {
+                // The job is refused: what it wrote goes now.
+                for file in files.into_iter().flatten() {
+                    let _ = std::fs::remove_file(file);
+                }
+                return Err(refused);
+            }
+        }
+    }
+    Ok((parsed, files))
 }
 
 #[cfg(test)]
@@ -410,7 +625,12 @@ mod tests {
                    ftp://x/3.jpg,three,\n\
                    https://a.example/4.jpg,four\n\
                    https://a.example/5.jpg,,green\n";
-        let (rows, failures) = parse_csv(csv.as_bytes(), "url").unwrap();
+        let Parsed {
+            rows,
+            failures,
+            total,
+        } = parse_csv(csv.as_bytes(), "url", 0..MAX_ROWS).unwrap();
+        assert_eq!(total, 5);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].external_id.as_deref(), Some("one"));
         assert_eq!(rows[0].metadata, serde_json::json!({"colour": "red"}));
@@ -441,7 +661,7 @@ mod tests {
         zip.write_all(&[7u8; 100_000]).unwrap();
         zip.finish().unwrap();
         let staging = dir.path().join("staging");
-        let e = prepare("zip", &upload, &staging, 1 << 30, 1_050_000).unwrap_err();
+        let e = extract_zip(&upload, &staging, 1 << 30, 1_050_000).unwrap_err();
         assert!(
             e.to_string().contains("1050000-byte extraction budget"),
             "{e}"
@@ -449,13 +669,13 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
         // Under the budget, every row has its file.
-        let (rows, _, files) = prepare("zip", &upload, &staging, 1 << 30, 4_000_000).unwrap();
-        assert_eq!((rows.len(), files.len()), (40, 40));
+        let (parsed, files) = extract_zip(&upload, &staging, 1 << 30, 4_000_000).unwrap();
+        assert_eq!((parsed.rows.len(), files.len()), (40, 40));
     }
 
     #[test]
     fn a_csv_without_its_column_is_refused() {
-        let e = parse_csv(b"link\nhttps://x/y\n", "url").unwrap_err();
+        let e = parse_csv(b"link\nhttps://x/y\n", "url", 0..MAX_ROWS).unwrap_err();
         assert!(e.to_string().contains("needs a `url` column"), "{e}");
     }
 }

@@ -79,10 +79,7 @@ pub fn start(
     Vec<tokio::task::JoinHandle<()>>,
 ) {
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let host = nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".into());
+    let host = host_name();
     let handles = (0..count)
         .map(|i| {
             let name = format!("{host}:{}:{i}", std::process::id());
@@ -90,6 +87,51 @@ pub fn start(
         })
         .collect();
     (stop, handles)
+}
+
+/// This host's name, the first part of its workers' names
+/// (`<host>:<pid>:<n>`).
+fn host_name() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Ends the leases held by workers of this host whose process no longer
+/// runs (killed, crashed), so their items do not show `processing` until
+/// the leases run out (`task_lease_secs`). A process of the same id that
+/// runs again is taken for alive: its leases then run out as before.
+async fn release_dead_leases(ctx: &WorkerContext) {
+    let prefix = format!("{}:", host_name());
+    let holders = match queue::lease_holders(&ctx.pool, &prefix).await {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::warn!(error = %e, "listing leases failed");
+            return;
+        }
+    };
+    let dead: Vec<String> = holders
+        .into_iter()
+        .filter(|w| {
+            let pid = w[prefix.len()..]
+                .split(':')
+                .next()
+                .and_then(|p| p.parse::<i32>().ok());
+            pid.filter(|p| *p > 0).is_some_and(|pid| {
+                // Signal 0 checks the process exists; ESRCH: it does not.
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                    == Err(nix::errno::Errno::ESRCH)
+            })
+        })
+        .collect();
+    if dead.is_empty() {
+        return;
+    }
+    match queue::release(&ctx.pool, &dead).await {
+        Ok(n) => tracing::info!(workers = ?dead, items = n, "released the leases of dead workers"),
+        Err(e) => tracing::warn!(error = %e, "releasing dead workers' leases failed"),
+    }
 }
 
 /// Why a task failed, and whether trying again may help.
@@ -118,7 +160,10 @@ impl TaskError {
 impl From<Error> for TaskError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Media(m) | Error::Forbidden(m) | Error::BadRequest(m) => TaskError::permanent(m),
+            Error::Media(m)
+            | Error::Forbidden(m)
+            | Error::BadRequest(m)
+            | Error::QuotaExceeded(m) => TaskError::permanent(m),
             other => TaskError::transient(other.to_string()),
         }
     }
@@ -131,6 +176,7 @@ pub async fn run(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     tracing::info!(worker = %name, "worker started");
+    release_dead_leases(&ctx).await;
     let mut last_chores = Instant::now();
     loop {
         if *stop.borrow() {
@@ -140,6 +186,15 @@ pub async fn run(
             last_chores = Instant::now();
             chores(&ctx).await;
         }
+        // A batch of a CSV job's rows, then a task: expanding a long job
+        // neither waits for the queue nor holds it up.
+        let expanded = match crate::app::jobs::expand_next(&ctx.pool, &ctx.data_dir).await {
+            Ok(expanded) => expanded,
+            Err(e) => {
+                tracing::warn!(worker = %name, error = %e, "expanding a job failed");
+                false
+            }
+        };
         let claimed = match queue::claim(&ctx.pool, &name, ctx.lease).await {
             Ok(c) => c,
             Err(e) => {
@@ -149,6 +204,7 @@ pub async fn run(
         };
         match claimed {
             Some(task) => handle(&ctx, &name, task).await,
+            None if expanded => {}
             None => {
                 tokio::select! {
                     () = tokio::time::sleep(ctx.poll) => {}
@@ -162,9 +218,10 @@ pub async fn run(
 
 /// Housekeeping any worker may do now and then: forget request counts
 /// older than an hour (the per-minute quota needs the current minute only),
-/// and remove uploads left by requests that died before making their item.
+/// release the leases of this host's dead workers, and remove uploads left by requests that died before making their item.
 async fn chores(ctx: &WorkerContext) {
     let _ = tenants::forget_request_counts(&ctx.pool).await;
+    release_dead_leases(ctx).await;
     let uploads = ctx.data_dir.join("uploads");
     if let Ok(mut entries) = tokio::fs::read_dir(&uploads).await {
         while let Ok(Some(entry)) = entries.next_entry().await {
@@ -219,6 +276,16 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
                     return;
                 }
             };
+            // Failed for good: its files would only take disk (a failed
+            // item holds no fingerprints, so nothing shares them). They go
+            // before the status says `failed`, so whoever reads `failed`
+            // finds them gone.
+            if media_status == "failed"
+                && let Err(e) =
+                    media::remove_files(&ctx.data_dir, task.tenant_id, task.media_id).await
+            {
+                tracing::warn!(media = task.media_id, error = %e, "removing a failed item's files failed");
+            }
             if let Err(e) = media::set_status(
                 &ctx.pool,
                 task.media_id,
@@ -228,14 +295,6 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
             .await
             {
                 tracing::warn!(media = task.media_id, error = %e, "recording a media failure failed");
-            }
-            // Failed for good: its files would only take disk (a failed
-            // item holds no fingerprints, so nothing shares them).
-            if media_status == "failed"
-                && let Err(e) =
-                    media::remove_files(&ctx.data_dir, task.tenant_id, task.media_id).await
-            {
-                tracing::warn!(media = task.media_id, error = %e, "removing a failed item's files failed");
             }
         }
     }
@@ -285,6 +344,11 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
         // Same bytes as an item already fingerprinted: the file adds nothing.
         let _ = tokio::fs::remove_file(&path).await;
         return Ok(());
+    }
+    if clickprint_fetch::is_url(&source) {
+        // A download's size is known only now: it must fit the byte quota
+        // (a failed item's file is removed).
+        media::record_download(&ctx.pool, &tenant, task.media_id, bytes).await?;
     }
     let probed = probe(&ctx.udf, &path, Duration::from_secs(120))
         .await

@@ -158,7 +158,7 @@ pub(super) async fn create_tenant(state: Arc<AppState>, req: Request, body: Body
     admin(&state, &req)?;
     let new: NewTenant = read_json(&req, body).await?;
     input::text("name", &new.name)?;
-    input::quotas(new.max_assets, new.requests_per_minute)?;
+    input::quotas(new.max_assets, new.max_bytes, new.requests_per_minute)?;
     let tenant = tenants::create(state.postgres.pool(), &new).await?;
     Ok(json(&tenant, StatusCode::CREATED))
 }
@@ -177,7 +177,11 @@ pub(super) async fn change_tenant(
 ) -> Response {
     admin(&state, &req)?;
     let change: TenantChange = read_json(&req, body).await?;
-    input::quotas(change.max_assets, change.requests_per_minute)?;
+    input::quotas(
+        change.max_assets,
+        change.max_bytes,
+        change.requests_per_minute,
+    )?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
     if tenant.disabled {
         store::sessions::end_for_tenant(state.postgres.pool(), id).await?;
@@ -315,6 +319,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
                 metadata,
                 upload: Some(file.path.clone()),
                 job: None,
+                idempotency_key: idempotency_key(&req)?,
             },
             // Kept until the item is made: removed on drop if it was not.
             Some(file),
@@ -334,6 +339,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
                 metadata: request.metadata,
                 upload: None,
                 job: None,
+                idempotency_key: idempotency_key(&req)?,
             },
             None,
         )
@@ -408,8 +414,31 @@ pub(super) async fn delete_media(id: i64, state: Arc<AppState>, req: Request, _:
     Ok(no_content())
 }
 
+/// The request's `Idempotency-Key`: at most 255 characters a Postgres
+/// text can hold.
+fn idempotency_key(req: &Request) -> Result<Option<String>> {
+    let Some(key) = req.idempotency_key.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    if key.is_empty() || key.len() > 255 {
+        return Err(Error::BadRequest(
+            "`Idempotency-Key` must be 1 to 255 characters".into(),
+        ));
+    }
+    input::text("Idempotency-Key", key)?;
+    Ok(Some(key.to_owned()))
+}
+
 pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
+    // A retry of a job already made gets it back without sending it again
+    // through the checks.
+    let key = idempotency_key(&req)?;
+    if let Some(key) = &key
+        && let Some(job) = store::jobs::by_key(state.postgres.pool(), tenant.id, key).await?
+    {
+        return Ok(json(&job, StatusCode::ACCEPTED));
+    }
     let limit = state.config.max_upload_bytes;
     let content_type = req.content_type.clone().unwrap_or_default();
     let (file, kind) = if is_multipart(&req) {
@@ -443,8 +472,11 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
         state.postgres.pool(),
         &state.config.data_dir,
         &tenant,
-        kind,
-        &file.path,
+        jobs::JobFile {
+            kind,
+            path: &file.path,
+            idempotency_key: key.as_deref(),
+        },
         limit,
         state.config.job_max_extract_bytes,
     )

@@ -34,16 +34,23 @@ pub(super) fn json(field: &str, value: &serde_json::Value) -> Result<()> {
     }
 }
 
-/// [`Error::Unprocessable`] naming the quota when `max_assets` is negative
-/// (0 is a quota: no assets) or `requests_per_minute` is not positive.
+/// [`Error::Unprocessable`] naming the quota when `max_assets` or
+/// `max_bytes` is negative (0 is a quota: nothing) or
+/// `requests_per_minute` is not positive.
 ///
 /// # Errors
 /// As said.
-pub(super) fn quotas(max_assets: Option<i64>, requests_per_minute: Option<i32>) -> Result<()> {
-    if let Some(n) = max_assets.filter(|n| *n < 0) {
-        return Err(Error::Unprocessable(format!(
-            "`max_assets` must be 0 or more, not {n}"
-        )));
+pub(super) fn quotas(
+    max_assets: Option<i64>,
+    max_bytes: Option<i64>,
+    requests_per_minute: Option<i32>,
+) -> Result<()> {
+    for (name, value) in [("max_assets", max_assets), ("max_bytes", max_bytes)] {
+        if let Some(n) = value.filter(|n| *n < 0) {
+            return Err(Error::Unprocessable(format!(
+                "`{name}` must be 0 or more, not {n}"
+            )));
+        }
     }
     if let Some(n) = requests_per_minute.filter(|n| *n <= 0) {
         return Err(Error::Unprocessable(format!(

@@ -42,13 +42,16 @@ pub(super) struct Request {
     pub(super) host: Option<String>,
     pub(super) origin: Option<String>,
     pub(super) sec_fetch_site: Option<String>,
+    /// `Idempotency-Key`: a retry with the same key gets the first answer.
+    pub(super) idempotency_key: Option<String>,
     pub(super) query: String,
 }
 
 pub(super) fn request() -> impl Filter<Extract = (Request,), Error = Rejection> + Clone {
     let origin = warp::header::optional::<String>("host")
         .and(warp::header::optional::<String>("origin"))
-        .and(warp::header::optional::<String>("sec-fetch-site"));
+        .and(warp::header::optional::<String>("sec-fetch-site"))
+        .and(warp::header::optional::<String>("idempotency-key"));
     warp::method()
         .and(warp::header::optional::<String>("authorization"))
         .and(warp::header::optional::<String>("cookie"))
@@ -57,7 +60,16 @@ pub(super) fn request() -> impl Filter<Extract = (Request,), Error = Rejection> 
         .and(origin)
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
         .map(
-            |method, auth, cookie, accept, content_type, host, origin, sec_fetch_site, query| {
+            |method,
+             auth,
+             cookie,
+             accept,
+             content_type,
+             host,
+             origin,
+             sec_fetch_site,
+             idempotency_key,
+             query| {
                 Request {
                     method,
                     auth,
@@ -67,6 +79,7 @@ pub(super) fn request() -> impl Filter<Extract = (Request,), Error = Rejection> 
                     host,
                     origin,
                     sec_fetch_site,
+                    idempotency_key,
                     query,
                 }
             },
@@ -169,6 +182,7 @@ pub(super) mod tests {
             host: Some(host.to_owned()),
             origin: origin.map(str::to_owned),
             sec_fetch_site: site.map(str::to_owned),
+            idempotency_key: None,
             query: String::new(),
         }
     }

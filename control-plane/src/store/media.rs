@@ -87,6 +87,9 @@ pub struct NewMedia {
     pub upload: Option<PathBuf>,
     /// The job and row it belongs to.
     pub job: Option<(i64, i32)>,
+    /// The client's `Idempotency-Key`: a tenant's second request with the
+    /// key gets the first item (a unique constraint, `media_idempotency`).
+    pub idempotency_key: Option<String>,
 }
 
 /// Where a tenant's media files live: `<data dir>/media/<tenant>/<id>`.
@@ -140,29 +143,81 @@ pub async fn has_live_files(pool: &Pool, tenant_id: i32, id: i64) -> Result<bool
     Ok(row.is_some())
 }
 
-/// Checks the tenant's asset quota inside `tx`, counting `more` new items.
-pub(crate) async fn check_quota(tx: &Transaction<'_>, tenant: &Tenant, more: i64) -> Result<()> {
-    let Some(max) = tenant.max_assets else {
+/// Bytes of originals a tenant keeps: items pending, processing or ready
+/// that hold their own file (an exact duplicate shares its original's;
+/// deleted, failed and cancelled items' files are removed).
+const BYTES_STORED: &str = "SELECT coalesce(sum(bytes), 0)::bigint FROM media \
+    WHERE tenant_id = $1 AND status IN ('pending', 'processing', 'ready') \
+    AND fingerprints_of IS NULL";
+
+/// Checks the tenant's quotas inside `tx`, counting `more` new items of
+/// `more_bytes` bytes in all: `max_assets` and `max_bytes`.
+pub(crate) async fn check_quota(
+    tx: &Transaction<'_>,
+    tenant: &Tenant,
+    more: i64,
+    more_bytes: i64,
+) -> Result<()> {
+    if tenant.max_assets.is_none() && tenant.max_bytes.is_none() {
         return Ok(());
-    };
+    }
     // Serialise quota checks of one tenant, so two requests cannot both
     // take the last slot.
     tx.execute("SELECT pg_advisory_xact_lock(1, $1)", &[&tenant.id])
         .await?;
-    let used: i64 = tx
-        .query_one(
-            "SELECT count(*) FROM media WHERE tenant_id = $1 \
-             AND status NOT IN ('deleted', 'failed', 'cancelled')",
-            &[&tenant.id],
-        )
-        .await?
-        .get(0);
-    if used + more > max {
-        return Err(Error::QuotaExceeded(format!(
-            "tenant {} holds {used} of its {max} assets; {more} more do not fit",
-            tenant.name
-        )));
+    if let Some(max) = tenant.max_assets {
+        let used: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM media WHERE tenant_id = $1 \
+                 AND status NOT IN ('deleted', 'failed', 'cancelled')",
+                &[&tenant.id],
+            )
+            .await?
+            .get(0);
+        if used + more > max {
+            return Err(Error::QuotaExceeded(format!(
+                "tenant {} holds {used} of its {max} assets; {more} more do not fit",
+                tenant.name
+            )));
+        }
     }
+    if let Some(max) = tenant.max_bytes {
+        let used: i64 = tx.query_one(BYTES_STORED, &[&tenant.id]).await?.get(0);
+        if used.saturating_add(more_bytes) > max {
+            return Err(Error::QuotaExceeded(format!(
+                "tenant {} keeps {used} of its {max} bytes (setting max_bytes); \
+                 {more_bytes} more do not fit",
+                tenant.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Records the size of an item's download once it is fetched, checking
+/// the tenant's byte quota (the item counts from now on).
+///
+/// # Errors
+/// [`Error::QuotaExceeded`] when the file does not fit `max_bytes`
+/// (nothing is recorded), [`Error::Postgres`].
+pub async fn record_download(
+    pool: &Pool,
+    tenant: &Tenant,
+    media_id: i64,
+    bytes: i64,
+) -> Result<()> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    // An item retried after a failed attempt may have its size already.
+    tx.execute("UPDATE media SET bytes = NULL WHERE id = $1", &[&media_id])
+        .await?;
+    check_quota(&tx, tenant, 0, bytes).await?;
+    tx.execute(
+        "UPDATE media SET bytes = $2 WHERE id = $1",
+        &[&media_id, &bytes],
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -175,13 +230,46 @@ pub(crate) async fn check_quota(tx: &Transaction<'_>, tenant: &Tenant, more: i64
 pub async fn create(pool: &Pool, data_dir: &Path, tenant: &Tenant, new: NewMedia) -> Result<Media> {
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    check_quota(&tx, tenant, 1).await?;
+    if let Some(key) = &new.idempotency_key
+        && let Some(first) = by_key(&tx, tenant.id, key).await?
+    {
+        return Ok(first);
+    }
+    let bytes = match &new.upload {
+        Some(upload) => upload_size(upload).await?,
+        None => 0,
+    };
+    check_quota(&tx, tenant, 1, bytes).await?;
     let media = insert(&tx, data_dir, tenant, new).await?;
     tx.commit().await?;
     Ok(media)
 }
 
+/// An uploaded file's size.
+///
+/// # Errors
+/// [`Error::Io`].
+pub(crate) async fn upload_size(upload: &Path) -> Result<i64> {
+    Ok(tokio::fs::metadata(upload)
+        .await
+        .map_err(|e| Error::io(format!("reading {}", upload.display()), e))?
+        .len() as i64)
+}
+
+/// The tenant's item made with an idempotency key, if any.
+async fn by_key(tx: &Transaction<'_>, tenant_id: i32, key: &str) -> Result<Option<Media>> {
+    let row = tx
+        .query_opt(
+            &format!("SELECT {COLUMNS} FROM media WHERE tenant_id = $1 AND idempotency_key = $2"),
+            &[&tenant_id, &key],
+        )
+        .await?;
+    Ok(row.as_ref().map(Media::from_row))
+}
+
 /// Inserts an item and its task inside `tx` (the caller checks quotas).
+/// An idempotency key the tenant used already, by a request committed
+/// meanwhile, gives that request's item and inserts nothing.
 ///
 /// # Errors
 /// As [`create`].
@@ -204,20 +292,16 @@ pub async fn insert(
     // An upload's size is known now (a download's once fetched): the bytes
     // the tenant stores count from the start.
     let bytes = match &new.upload {
-        Some(upload) => Some(
-            tokio::fs::metadata(upload)
-                .await
-                .map_err(|e| Error::io(format!("reading {}", upload.display()), e))?
-                .len() as i64,
-        ),
+        Some(upload) => Some(upload_size(upload).await?),
         None => None,
     };
     let row = tx
-        .query_one(
+        .query_opt(
             &format!(
                 "INSERT INTO media (tenant_id, external_id, metadata, source, job_id, job_row, \
-                     bytes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
+                     bytes, idempotency_key) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING {COLUMNS}"
             ),
             &[
                 &tenant.id,
@@ -227,9 +311,16 @@ pub async fn insert(
                 &job_id,
                 &job_row,
                 &bytes,
+                &new.idempotency_key,
             ],
         )
         .await?;
+    let Some(row) = row else {
+        let key = new.idempotency_key.as_deref().unwrap_or_default();
+        return by_key(tx, tenant.id, key)
+            .await?
+            .ok_or_else(|| Error::Conflict(format!("the idempotency key {key:?} is in use")));
+    };
     let media = Media::from_row(&row);
     tx.execute(
         "INSERT INTO tasks (media_id, tenant_id) VALUES ($1, $2)",
@@ -533,14 +624,7 @@ pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
             items: r.get("items"),
         })
         .collect();
-    let bytes_stored = client
-        .query_one(
-            "SELECT coalesce(sum(bytes), 0)::bigint FROM media WHERE tenant_id = $1 \
-             AND status IN ('pending', 'processing', 'ready') AND fingerprints_of IS NULL",
-            &[&tenant_id],
-        )
-        .await?
-        .get(0);
+    let bytes_stored = client.query_one(BYTES_STORED, &[&tenant_id]).await?.get(0);
     Ok(Stats {
         by_status,
         ready,
@@ -559,7 +643,7 @@ pub struct WorkItem {
     pub source: String,
     /// The item's status now.
     pub status: String,
-    /// Its tenant; only `id`, `name` and `modalities` are read.
+    /// Its tenant; only `id`, `name`, `modalities` and `max_bytes` are read.
     pub tenant: Tenant,
 }
 
@@ -572,7 +656,7 @@ pub async fn work_item(pool: &Pool, media_id: i64) -> Result<Option<WorkItem>> {
         .get()
         .await?
         .query_opt(
-            "SELECT m.source, m.status, t.id, t.name, t.modalities FROM media m \
+            "SELECT m.source, m.status, t.id, t.name, t.modalities, t.max_bytes FROM media m \
              JOIN tenants t ON t.id = m.tenant_id WHERE m.id = $1",
             &[&media_id],
         )
@@ -585,6 +669,7 @@ pub async fn work_item(pool: &Pool, media_id: i64) -> Result<Option<WorkItem>> {
             name: row.get(3),
             modalities: row.get(4),
             max_assets: None,
+            max_bytes: row.get(5),
             requests_per_minute: None,
             disabled: false,
         },

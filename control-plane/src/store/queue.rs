@@ -4,6 +4,18 @@
 //! exponential backoff, dead after `max_attempts` with its last error kept.
 //! Claims are fair across tenants: a tenant's one upload is not served
 //! after another tenant's 100,000-row job, but next to it.
+//!
+//! A disabled tenant's tasks are skipped, not failed: they stay queued (the
+//! items `pending`) and are served again when an operator enables the
+//! tenant, since disabling is how an operator pauses a tenant (its keys
+//! are refused) and must not destroy work it paid for. Tasks already
+//! running when it is disabled finish.
+//!
+//! A worker's name is `<host>:<pid>:<n>`. When a process dies, its tasks'
+//! leases would hold them `running` (their items `processing`) until they
+//! ran out; [`release`] ends the leases of workers named after a process
+//! that no longer runs, which any worker on the host does when it starts
+//! and then every minute.
 
 use std::time::Duration;
 
@@ -27,7 +39,8 @@ pub struct Claimed {
 }
 
 /// The claim, one statement. A task is due when it is queued and its
-/// backoff has passed, or running with its lease run out (its worker died).
+/// backoff has passed, or running with its lease run out (its worker died),
+/// and its tenant is not disabled.
 ///
 /// Which due task: round-robin across tenants, by load. `due` is each
 /// tenant with due work and its oldest due task; `busy` is how many of a
@@ -47,8 +60,9 @@ pub struct Claimed {
 const CLAIM: &str = "\
 WITH due AS ( \
     SELECT tenant_id, min(run_after) AS oldest FROM tasks \
-    WHERE (state = 'queued' AND run_after <= now()) \
-       OR (state = 'running' AND lease_until < now()) \
+    WHERE ((state = 'queued' AND run_after <= now()) \
+       OR (state = 'running' AND lease_until < now())) \
+      AND tenant_id NOT IN (SELECT id FROM tenants WHERE disabled_at IS NOT NULL) \
     GROUP BY tenant_id), \
 busy AS ( \
     SELECT tenant_id, count(*) AS running FROM tasks \
@@ -175,6 +189,45 @@ pub async fn fail(
             .await?;
         Ok(AfterFailure::Dead)
     }
+}
+
+/// Workers holding live leases whose names start with `prefix` (a host's
+/// workers: `<host>:`).
+///
+/// # Errors
+/// [`crate::Error::Postgres`].
+pub async fn lease_holders(pool: &Pool, prefix: &str) -> Result<Vec<String>> {
+    let client = pool.get().await?;
+    Ok(client
+        .query(
+            "SELECT DISTINCT worker FROM tasks \
+             WHERE state = 'running' AND lease_until >= now() AND starts_with(worker, $1)",
+            &[&prefix],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect())
+}
+
+/// Ends the leases of `workers` (workers known dead): their tasks are due
+/// at once, and their items `pending` again until a worker takes them.
+/// The number of items set back to `pending`.
+///
+/// # Errors
+/// [`crate::Error::Postgres`].
+pub async fn release(pool: &Pool, workers: &[String]) -> Result<u64> {
+    let client = pool.get().await?;
+    Ok(client
+        .execute(
+            "WITH released AS ( \
+                 UPDATE tasks SET lease_until = now() - interval '1 millisecond' \
+                 WHERE state = 'running' AND worker = ANY($1) RETURNING media_id) \
+             UPDATE media SET status = 'pending', updated_at = now() \
+             WHERE id IN (SELECT media_id FROM released) AND status = 'processing'",
+            &[&workers],
+        )
+        .await?)
 }
 
 /// Tasks waiting or running: the queue's depth.

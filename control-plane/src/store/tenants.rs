@@ -25,6 +25,8 @@ pub struct Tenant {
     pub modalities: Vec<String>,
     /// Most media items (not deleted) it may hold; `None` is unlimited.
     pub max_assets: Option<i64>,
+    /// Most bytes of originals it may keep; `None` is unlimited.
+    pub max_bytes: Option<i64>,
     /// Most API requests a minute; `None` is unlimited.
     pub requests_per_minute: Option<i32>,
     /// Whether an operator disabled it (its keys are refused).
@@ -38,6 +40,7 @@ impl Tenant {
             name: row.get("name"),
             modalities: row.get("modalities"),
             max_assets: row.get("max_assets"),
+            max_bytes: row.get("max_bytes"),
             requests_per_minute: row.get("requests_per_minute"),
             disabled: row
                 .get::<_, Option<std::time::SystemTime>>("disabled_at")
@@ -67,7 +70,8 @@ impl Tenant {
     }
 }
 
-const TENANT_COLUMNS: &str = "id, name, modalities, max_assets, requests_per_minute, disabled_at";
+const TENANT_COLUMNS: &str =
+    "id, name, modalities, max_assets, max_bytes, requests_per_minute, disabled_at";
 
 /// What an operator gives to create a tenant.
 #[derive(Debug, Clone, Deserialize)]
@@ -81,6 +85,9 @@ pub struct NewTenant {
     /// Unlimited when absent.
     #[serde(default)]
     pub max_assets: Option<i64>,
+    /// Unlimited when absent.
+    #[serde(default)]
+    pub max_bytes: Option<i64>,
     /// Unlimited when absent.
     #[serde(default)]
     pub requests_per_minute: Option<i32>,
@@ -126,23 +133,29 @@ pub async fn create(pool: &Pool, new: &NewTenant) -> Result<Tenant> {
         .clone()
         .unwrap_or_else(|| MODALITIES.map(str::to_owned).to_vec());
     check_modalities(&modalities)?;
-    if new.max_assets.is_some_and(|n| n < 0) || new.requests_per_minute.is_some_and(|n| n <= 0) {
+    if new.max_assets.is_some_and(|n| n < 0)
+        || new.max_bytes.is_some_and(|n| n < 0)
+        || new.requests_per_minute.is_some_and(|n| n <= 0)
+    {
         return Err(Error::BadRequest(
-            "quotas are positive numbers (max_assets may be 0)".into(),
+            "quotas are positive numbers (max_assets and max_bytes may be 0)".into(),
         ));
     }
     let client = pool.get().await?;
     let row = client
         .query_opt(
             &format!(
-                "INSERT INTO tenants (name, modalities, max_assets, requests_per_minute) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING RETURNING {TENANT_COLUMNS}"
+                "INSERT INTO tenants (name, modalities, max_assets, requests_per_minute, \
+                     max_bytes) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING \
+                 RETURNING {TENANT_COLUMNS}"
             ),
             &[
                 &new.name,
                 &modalities,
                 &new.max_assets,
                 &new.requests_per_minute,
+                &new.max_bytes,
             ],
         )
         .await?;
@@ -211,6 +224,9 @@ pub struct TenantChange {
     /// Replace the asset quota.
     #[serde(default)]
     pub max_assets: Option<i64>,
+    /// Replace the byte quota.
+    #[serde(default)]
+    pub max_bytes: Option<i64>,
     /// Replace the request quota.
     #[serde(default)]
     pub requests_per_minute: Option<i32>,
@@ -233,7 +249,8 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
                                       WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END, \
                    modalities = coalesce($3, modalities), \
                    max_assets = coalesce($4, max_assets), \
-                   requests_per_minute = coalesce($5, requests_per_minute) \
+                   requests_per_minute = coalesce($5, requests_per_minute), \
+                   max_bytes = coalesce($6, max_bytes) \
                  WHERE id = $1 RETURNING {TENANT_COLUMNS}"
             ),
             &[
@@ -242,6 +259,7 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
                 &change.modalities,
                 &change.max_assets,
                 &change.requests_per_minute,
+                &change.max_bytes,
             ],
         )
         .await?;

@@ -206,3 +206,69 @@ async fn a_small_tenants_upload_is_not_stuck_behind_a_big_job() {
     drop(client);
     store.shutdown().unwrap();
 }
+
+/// Issue 18, item 10: a disabled tenant's queued items were still
+/// fingerprinted. The claim now skips them (they stay queued, and are
+/// served again once the tenant is enabled).
+#[tokio::test]
+async fn a_disabled_tenants_queued_items_are_not_fingerprinted() {
+    let dir = data_dir("pg-disabled-tenant-queue");
+    let store = PostgresStore::open(&embedded_config(dir.path()))
+        .await
+        .unwrap();
+    let client = store.pool().get().await.unwrap();
+    let mut ids = Vec::new();
+    for name in ["disabled", "active"] {
+        let id: i32 = client
+            .query_one(
+                "INSERT INTO tenants (name) VALUES ($1) RETURNING id",
+                &[&name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        client
+            .execute(
+                "WITH m AS (INSERT INTO media (tenant_id, source) \
+                     SELECT $1, 'https://example.test/' || n FROM generate_series(1, 3) n \
+                     RETURNING id) \
+                 INSERT INTO tasks (media_id, tenant_id) SELECT id, $1 FROM m",
+                &[&id],
+            )
+            .await
+            .unwrap();
+        ids.push(id);
+    }
+    let (disabled, active) = (ids[0], ids[1]);
+    let change = clickprint::store::tenants::TenantChange {
+        disabled: Some(true),
+        ..Default::default()
+    };
+    clickprint::store::tenants::change(store.pool(), disabled, &change)
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(300);
+    let mut served = Vec::new();
+    while let Some(task) = clickprint::store::queue::claim(store.pool(), "w", lease)
+        .await
+        .unwrap()
+    {
+        served.push(task.tenant_id);
+    }
+    assert_eq!(served, [active; 3], "tenants served: {served:?}");
+    // Enabled again, its tasks are served.
+    let change = clickprint::store::tenants::TenantChange {
+        disabled: Some(false),
+        ..Default::default()
+    };
+    clickprint::store::tenants::change(store.pool(), disabled, &change)
+        .await
+        .unwrap();
+    let task = clickprint::store::queue::claim(store.pool(), "w", lease)
+        .await
+        .unwrap()
+        .expect("the enabled tenant's task");
+    assert_eq!(task.tenant_id, disabled);
+    drop(client);
+    store.shutdown().unwrap();
+}
