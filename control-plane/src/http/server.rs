@@ -6,7 +6,7 @@
 //! connection too. A request body the handler left unread (a refused
 //! upload) is read and dropped after the response is made, up to a bound,
 //! so the client gets the refusal instead of a connection closed while it
-//! was still sending ([`Leftover`]).
+//! was still sending (`Leftover`).
 
 use std::convert::Infallible;
 use std::pin::Pin;
