@@ -609,8 +609,8 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
     let words = error.to_string();
     match error {
         Error::Unauthorized(_) => (516, "AUTHENTICATION_FAILED", StatusCode::FORBIDDEN, words),
-        // A refused statement, whatever the engine said of it (a statement
-        // that does not parse is refused too, quoting the engine).
+        // A refused statement, whatever the engine said of it (one that
+        // does not parse is the caller's mistake: its engine code, 400).
         Error::Forbidden(_) => (497, "ACCESS_DENIED", StatusCode::FORBIDDEN, words),
         Error::QuotaExceeded(_) => (201, "QUOTA_EXCEEDED", StatusCode::TOO_MANY_REQUESTS, words),
         Error::LimitExceeded(_) if crate::clickhouse::exception_code(&words).is_none() => (
