@@ -28,6 +28,8 @@ pub async fn serve(
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
     let lock = DataDirLock::acquire(&config.data_dir)?;
+    // Bound first: a busy port is said at once, before the stores start.
+    let listeners = Listeners::bind(config).await?;
     let admin_token = match &config.admin_token {
         Some(token) => token.clone(),
         None => lock.admin_token()?,
@@ -56,7 +58,15 @@ pub async fn serve(
         )),
         config.workers,
     );
-    let served = run_http(config, &lock, Arc::clone(&state), shutdown, on_listening).await;
+    let served = run_http(
+        config,
+        listeners,
+        &lock,
+        Arc::clone(&state),
+        shutdown,
+        on_listening,
+    )
+    .await;
     // Workers stop taking tasks; a task in work is abandoned and goes to
     // another worker when its lease ends (its steps are safe to repeat).
     let _ = stop.send(true);
@@ -68,45 +78,68 @@ pub async fn serve(
     served.and(stopped)
 }
 
+/// The service's listening sockets, bound before anything else starts.
+struct Listeners {
+    api: TcpListener,
+    metrics: Option<TcpListener>,
+    clickhouse_http: Option<TcpListener>,
+}
+
+impl Listeners {
+    async fn bind(config: &Config) -> Result<Listeners> {
+        async fn bind(at: SocketAddr, what: &str) -> Result<TcpListener> {
+            TcpListener::bind(at)
+                .await
+                .map_err(|e| Error::io(format!("listening on {at}{what}"), e))
+        }
+        let api = bind(config.listen, "").await?;
+        let metrics = match config.metrics_listen {
+            Some(at) => Some(bind(at, " (metrics_listen)").await?),
+            None => None,
+        };
+        let clickhouse_http = match config.clickhouse_http_listen {
+            Some(at) => Some(bind(at, " (clickhouse_http_listen)").await?),
+            None => None,
+        };
+        Ok(Listeners {
+            api,
+            metrics,
+            clickhouse_http,
+        })
+    }
+}
+
+fn bound(listener: &TcpListener) -> Result<SocketAddr> {
+    listener
+        .local_addr()
+        .map_err(|e| Error::io("reading the bound address", e))
+}
+
 async fn run_http(
     config: &Config,
+    listeners: Listeners,
     lock: &DataDirLock,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<()> {
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| Error::io(format!("listening on {}", config.listen), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::io("reading the bound address", e))?;
+    let Listeners {
+        api: listener,
+        metrics,
+        clickhouse_http,
+    } = listeners;
+    let addr = bound(&listener)?;
     lock.publish(&ServiceInfo {
         pid: std::process::id(),
         url: format!("http://{addr}"),
     })?;
-    let metrics = match config.metrics_listen {
-        Some(at) => Some(
-            TcpListener::bind(at)
-                .await
-                .map_err(|e| Error::io(format!("listening on {at} (metrics_listen)"), e))?,
-        ),
-        None => None,
-    };
-    let clickhouse_http = match config.clickhouse_http_listen {
-        Some(at) => {
-            let listener = TcpListener::bind(at)
-                .await
-                .map_err(|e| Error::io(format!("listening on {at} (clickhouse_http_listen)"), e))?;
-            let bound = listener
-                .local_addr()
-                .map_err(|e| Error::io("reading the bound address", e))?;
-            // Tests and scripts read this line to find the port.
-            println!("clickhouse http interface listening on http://{bound}");
-            Some(listener)
-        }
-        None => None,
-    };
+    if let Some(listener) = &clickhouse_http {
+        // Tests and scripts read this line to find the port.
+        println!(
+            "clickhouse http interface listening on http://{}",
+            bound(listener)?
+        );
+    }
     on_listening(addr);
     let shutdown = futures_util::FutureExt::shared(shutdown);
     let timeout = config.header_read_timeout;

@@ -127,6 +127,34 @@ fn a_second_service_on_the_same_data_dir_is_refused() {
 }
 
 #[test]
+fn serve_on_a_busy_port_initialises_everything_first_and_prints_the_error_twice() {
+    let dir = data_dir("busy-port");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let at = busy.local_addr().unwrap().to_string();
+    let mut command = clickprint(dir.path());
+    command.args(["serve", "--listen", &at]);
+    let output = run_with_timeout(command, Duration::from_secs(60));
+    let (_, stderr) = texts(&output);
+    assert!(!output.status.success());
+    assert_eq!(
+        stderr.matches(&format!("listening on {at}")).count(),
+        1,
+        "{stderr}"
+    );
+    // Nothing was started: no Postgres cluster, no ClickHouse tables.
+    let made: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !made
+            .iter()
+            .any(|name| name == "postgres" || name == "clickhouse"),
+        "{made:?}"
+    );
+}
+
+#[test]
 fn unknown_routes_are_404_with_a_json_error() {
     let dir = data_dir("404");
     let service = Service::start(dir.path());
