@@ -86,23 +86,21 @@ if ! command -v npm >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
-e2e="$root/tests/e2e"
-lock_sum="$(sha256sum "$e2e/package-lock.json" | cut -c1-16)"
-if [ ! -f "$e2e/node_modules/.installed-$lock_sum" ]; then
-  say "installing the console tests' npm packages (playwright-core, about 10 MB)"
-  (cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  touch "$e2e/node_modules/.installed-$lock_sum"
-fi
-
+# npm_ci DIR WHAT: DIR's npm packages from its lock file, once per lock.
+npm_ci() {
+  local sum
+  sum="$(sha256sum "$1/package-lock.json" | cut -c1-16)"
+  if [ ! -f "$1/node_modules/.installed-$sum" ]; then
+    say "installing $2"
+    (cd "$1" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    touch "$1/node_modules/.installed-$sum"
+  fi
+}
+npm_ci "$root/tests/e2e" "the console tests' npm packages (playwright-core, about 10 MB)"
 # ... and @clickhouse/client from npm, for the tests of ClickHouse's HTTP
 # interface, into tests/clients/node_modules.
-clients="$root/tests/clients"
-clients_sum="$(sha256sum "$clients/package-lock.json" | cut -c1-16)"
-if [ ! -f "$clients/node_modules/.installed-$clients_sum" ]; then
-  say "installing the ClickHouse client tests' npm packages (@clickhouse/client, about 1 MB)"
-  (cd "$clients" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  touch "$clients/node_modules/.installed-$clients_sum"
-fi
+npm_ci "$root/tests/clients" \
+  "the ClickHouse client tests' npm packages (@clickhouse/client, about 1 MB)"
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
 if [ -z "$chdb_lib" ]; then

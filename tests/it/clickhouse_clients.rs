@@ -273,13 +273,7 @@ fn clickhouse_connect_reads_its_tenants_rows_as_an_analyst() {
         )
         .output()
         .expect("python3");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("all checks passed"), "{text}");
+    assert_all_checks_passed(&output);
 }
 
 #[test]
@@ -302,13 +296,7 @@ fn the_npm_clickhouse_client_reads_its_tenants_rows_as_an_analyst() {
         .args([url.as_str(), "acme", &key, "4"])
         .output()
         .expect("node");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "{text}");
-    assert!(text.contains("all checks passed"), "{text}");
+    assert_all_checks_passed(&output);
 }
 
 #[test]
@@ -452,4 +440,15 @@ fn an_oversized_result_is_cut_at_the_limit_on_both_doors() {
     );
     // 100,000 UInt32 values of 4 bytes.
     assert_eq!((small.status, small.body.len()), (200, 400_000));
+}
+
+/// A client check script ended well and said so.
+fn assert_all_checks_passed(output: &std::process::Output) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("all checks passed"), "{text}");
 }
