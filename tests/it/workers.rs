@@ -92,15 +92,7 @@ fn a_killed_worker_loses_its_task_and_the_rows_land_once() {
     let (tenant_id, api) = tenant("acme");
     let clip = long_clip(&files);
     let mut first = worker(dir.path());
-    let (status, item) = api.post_file("/v1/media", &clip, &[]);
-    assert_eq!(status, 202, "{item}");
-    let media = item["id"].as_i64().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(60), || {
-            api.get(&format!("/v1/media/{media}")).1["status"] == "processing"
-        }),
-        "the first worker never took the task"
-    );
+    let media = taken(&api, &clip, "the first worker never took the task");
     kill(Pid::from_raw(first.id() as i32), Signal::SIGKILL).unwrap();
     first.wait().unwrap();
     assert_eq!(task_row(dir.path(), media), "running|1");
@@ -170,15 +162,7 @@ fn after_a_crash_in_flight_items_do_not_wait_out_the_lease() {
     let admin = Api::new(&service.url, Some(&admin_token(dir.path())));
     let (_, api) = admin.create_tenant(&json!({ "name": "acme" }));
     let clip = long_clip(&files);
-    let (status, item) = api.post_file("/v1/media", &clip, &[]);
-    assert_eq!(status, 202, "{item}");
-    let media = item["id"].as_i64().unwrap();
-    assert!(
-        wait_until(Duration::from_secs(60), || {
-            api.get(&format!("/v1/media/{media}")).1["status"] == "processing"
-        }),
-        "the worker never took the task"
-    );
+    let media = taken(&api, &clip, "the worker never took the task");
     // The private Postgres goes down with the service; its rows stay.
     service.stop_with(Signal::SIGKILL);
 
@@ -209,4 +193,20 @@ fn api_at(url: &str, api: &Api) -> Api {
     let mut moved = api.clone();
     moved.url = url.to_owned();
     moved
+}
+
+/// Adds `clip` as an item and waits until a worker has taken its task
+/// (status `processing`); gives the item's id. Panics with `never` if no
+/// worker takes it within a minute.
+fn taken(api: &Api, clip: &std::path::Path, never: &str) -> i64 {
+    let (status, item) = api.post_file("/v1/media", clip, &[]);
+    assert_eq!(status, 202, "{item}");
+    let media = item["id"].as_i64().expect("the item's id");
+    assert!(
+        wait_until(Duration::from_secs(60), || {
+            api.get(&format!("/v1/media/{media}")).1["status"] == "processing"
+        }),
+        "{never}"
+    );
+    media
 }
