@@ -110,6 +110,15 @@ pub struct RawConfig {
     /// The longest query sound or video a search takes, s (by its declared
     /// duration, checked before it is decoded).
     pub search_max_query_secs: u64,
+    /// How often the stop lists of tenants whose library changed are
+    /// refreshed, s (`sql/clickhouse/stop_list.sql`); 0 never.
+    pub stop_list_interval_secs: u64,
+    /// A key held more than this many times by one tenant is stop-listed
+    /// (the search skips it).
+    pub stop_list_max_rows: u64,
+    /// How often deleted media's rows are purged, s
+    /// (`sql/clickhouse/purge.sql`); 0 never.
+    pub purge_interval_secs: u64,
 }
 
 impl Default for RawConfig {
@@ -154,6 +163,9 @@ impl Default for RawConfig {
             metrics_listen: None,
             clickhouse_http_listen: None,
             search_max_query_secs: 600,
+            stop_list_interval_secs: 600,
+            stop_list_max_rows: 10_000,
+            purge_interval_secs: 3600,
         }
     }
 }
@@ -373,6 +385,19 @@ pub struct Config {
     pub search_max_query: std::time::Duration,
     /// Bounds on every analyst statement.
     pub analyst: AnalystLimits,
+    /// The library's upkeep schedule.
+    pub upkeep: Upkeep,
+}
+
+/// When `clickprint serve` keeps the library lean (`crate::app::upkeep`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upkeep {
+    /// How often stop lists are refreshed; `None` never.
+    pub stop_list_every: Option<std::time::Duration>,
+    /// A key held more than this many times by one tenant is stop-listed.
+    pub stop_list_max_rows: u64,
+    /// How often deleted media's rows are purged; `None` never.
+    pub purge_every: Option<std::time::Duration>,
 }
 
 impl Config {
@@ -498,6 +523,12 @@ impl Config {
                 "job_max_extract_bytes must be at least 1".into(),
             ));
         }
+        if raw.stop_list_max_rows == 0 {
+            return Err(Error::Config(
+                "stop_list_max_rows must be at least 1 (a stop list of every key would find nothing)"
+                    .into(),
+            ));
+        }
         if !(0.0..=1.0).contains(&raw.search_min_score) || raw.search_top_k == 0 {
             return Err(Error::Config(
                 "search_min_score is between 0 and 1 and search_top_k at least 1".into(),
@@ -525,8 +556,18 @@ impl Config {
             clickhouse_http_listen,
             search_max_query: std::time::Duration::from_secs(raw.search_max_query_secs),
             analyst,
+            upkeep: Upkeep {
+                stop_list_every: every(raw.stop_list_interval_secs),
+                stop_list_max_rows: raw.stop_list_max_rows,
+                purge_every: every(raw.purge_interval_secs),
+            },
         })
     }
+}
+
+/// A schedule's period: `secs` seconds, 0 meaning never.
+fn every(secs: u64) -> Option<std::time::Duration> {
+    (secs > 0).then(|| std::time::Duration::from_secs(secs))
 }
 
 /// The paths `scripts/setup.sh` records in `.deps/paths.env`.

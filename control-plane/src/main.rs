@@ -105,6 +105,11 @@ enum Command {
         #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parameter)]
         params: Vec<(String, String)>,
     },
+    /// Keep the library lean now, as `serve` does on its schedule: recount
+    /// every tenant's stop list and purge deleted media's rows; prints what
+    /// was done as JSON. Goes through the running service when one owns
+    /// the data directory.
+    Upkeep,
 }
 
 #[derive(Debug, Subcommand)]
@@ -345,6 +350,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 out!("{}", output.to_table()?)?;
             }
+        }
+        Command::Upkeep => {
+            let config = Config::from_raw(raw)?;
+            let report = clickprint::service::run_upkeep(&config).await?;
+            out!("{}", serde_json::to_string_pretty(&report)?)?;
         }
     }
     Ok(())

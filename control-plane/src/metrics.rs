@@ -1,9 +1,11 @@
 //! What `GET /metrics` reports, in Prometheus' text format: the queue's
 //! depth (read from Postgres when scraped), task durations and failures,
-//! and the search latency histogram.
+//! the search latency histogram, and what the library's upkeep did (keys
+//! stop-listed, deleted media's rows purged, chores that failed).
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
 };
 
 /// The service's metrics.
@@ -14,6 +16,11 @@ pub struct Metrics {
     task_seconds: HistogramVec,
     task_failures: IntCounterVec,
     search_seconds: HistogramVec,
+    stop_listed_keys: IntGauge,
+    stop_list_recounts: IntCounter,
+    purged_media: IntCounter,
+    purged_rows: IntCounterVec,
+    upkeep_failures: IntCounterVec,
 }
 
 impl Default for Metrics {
@@ -50,11 +57,39 @@ impl Metrics {
             &["outcome"],
         )
         .expect("valid histogram");
+        let stop_listed_keys = IntGauge::new(
+            "stop_listed_keys",
+            "Keys on the tenants' stop lists (skipped by searches), as last refreshed",
+        )
+        .expect("valid gauge");
+        let stop_list_recounts =
+            IntCounter::new("stop_list_recounts_total", "Tenants' stop lists recounted")
+                .expect("valid counter");
+        let purged_media = IntCounter::new(
+            "purged_media_total",
+            "Deleted media items whose rows were purged",
+        )
+        .expect("valid counter");
+        let purged_rows = IntCounterVec::new(
+            Opts::new("purged_rows_total", "Rows of deleted media purged"),
+            &["table"],
+        )
+        .expect("valid counter");
+        let upkeep_failures = IntCounterVec::new(
+            Opts::new("upkeep_failures_total", "Upkeep chores that failed"),
+            &["chore"],
+        )
+        .expect("valid counter");
         for metric in [
             Box::new(queue_depth.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(task_seconds.clone()),
             Box::new(task_failures.clone()),
             Box::new(search_seconds.clone()),
+            Box::new(stop_listed_keys.clone()),
+            Box::new(stop_list_recounts.clone()),
+            Box::new(purged_media.clone()),
+            Box::new(purged_rows.clone()),
+            Box::new(upkeep_failures.clone()),
         ] {
             registry.register(metric).expect("distinct metric names");
         }
@@ -64,7 +99,36 @@ impl Metrics {
             task_seconds,
             task_failures,
             search_seconds,
+            stop_listed_keys,
+            stop_list_recounts,
+            purged_media,
+            purged_rows,
+            upkeep_failures,
         }
+    }
+
+    /// `recounted` tenants' stop lists were recounted; the lists now hold
+    /// `keys` keys in all.
+    pub fn stop_listed(&self, recounted: usize, keys: u64) {
+        self.stop_list_recounts.inc_by(recounted as u64);
+        self.stop_listed_keys
+            .set(i64::try_from(keys).unwrap_or(i64::MAX));
+    }
+
+    /// A purge removed `purged`.
+    pub fn purged(&self, purged: &crate::clickhouse::upkeep::Purged) {
+        self.purged_media.inc_by(purged.media);
+        self.purged_rows
+            .with_label_values(&["fp_keys"])
+            .inc_by(purged.key_rows);
+        self.purged_rows
+            .with_label_values(&["fp_media"])
+            .inc_by(purged.record_rows);
+    }
+
+    /// An upkeep chore (`stop_list` or `purge`) failed.
+    pub fn upkeep_failed(&self, chore: &str) {
+        self.upkeep_failures.with_label_values(&[chore]).inc();
     }
 
     /// A task finished.

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 
+use crate::app::upkeep;
 use crate::app::worker::{self, WorkerContext};
 use crate::clickhouse::{Engine, QueryOutput, RemoteEngine, library};
 use crate::config::{ClickHouseConfig, Config};
@@ -58,6 +59,12 @@ pub async fn serve(
         )),
         config.workers,
     );
+    let upkeep = upkeep::start(
+        state.engine.clone(),
+        config.upkeep,
+        Arc::clone(&state.metrics),
+        stop.subscribe(),
+    );
     let served = run_http(
         config,
         listeners,
@@ -70,8 +77,8 @@ pub async fn serve(
     // Workers stop taking tasks; a task in work is abandoned and goes to
     // another worker when its lease ends (its steps are safe to repeat).
     let _ = stop.send(true);
-    for worker in workers {
-        let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
+    for task in workers.into_iter().chain([upkeep]) {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     }
     lock.unpublish();
     let stopped = state.postgres.shutdown();
@@ -171,28 +178,50 @@ async fn run_http(
 /// # Errors
 /// The statement's error, or why neither path could run it.
 pub async fn run_sql(config: &Config, sql: &str, params: &[(&str, String)]) -> Result<QueryOutput> {
+    let (engine, lock) = tool_engine(config).await?;
+    let output = engine.query_with_params(sql, params).await;
+    drop(lock);
+    output
+}
+
+/// Runs both upkeep chores once, now, for `clickprint upkeep`: through
+/// the running service when one owns the data directory, else on
+/// ClickHouse directly ([`upkeep::run_once`]).
+///
+/// # Errors
+/// The first statement's error, or why neither path could run it.
+pub async fn run_upkeep(config: &Config) -> Result<upkeep::Report> {
+    let (engine, lock) = tool_engine(config).await?;
+    if lock.is_some() || engine.kind() == crate::clickhouse::EngineKind::Server {
+        // Nobody else applied the schema to this engine (a service does
+        // at its start).
+        library::apply_schema(&engine).await?;
+    }
+    let report = upkeep::run_once(&engine, config.upkeep.stop_list_max_rows).await;
+    drop(lock);
+    report
+}
+
+/// The engine a command-line tool uses: the configured server; else the
+/// running service that owns the data directory; else the embedded
+/// engine, opened here, with the data directory's lock (held while the
+/// engine is used).
+async fn tool_engine(config: &Config) -> Result<(Engine, Option<DataDirLock>)> {
     if let ClickHouseConfig::Server(_) = config.clickhouse {
-        return Engine::open(&config.clickhouse)?
-            .query_with_params(sql, params)
-            .await;
+        return Ok((Engine::open(&config.clickhouse)?, None));
     }
     let dir = config.data_dir.clone();
     let owner = tokio::task::spawn_blocking(move || datadir::owner(&dir, Duration::from_secs(60)))
         .await
         .map_err(|e| Error::Config(format!("waiting for the data directory: {e}")))??;
     match owner {
-        Owner::Acquired(lock) => {
-            let output = Engine::open(&config.clickhouse)?
-                .query_with_params(sql, params)
-                .await;
-            drop(lock);
-            output
-        }
+        Owner::Acquired(lock) => Ok((Engine::open(&config.clickhouse)?, Some(lock))),
         Owner::Service(info) => {
             let token = datadir::read_admin_token(&config.data_dir)?;
-            RemoteEngine::new(&info.url, info.pid, &token)
-                .query_with_params(sql, params)
-                .await
+            Ok((
+                Engine::Remote(RemoteEngine::new(&info.url, info.pid, &token)),
+                None,
+            ))
         }
     }
 }

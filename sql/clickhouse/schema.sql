@@ -107,9 +107,21 @@ CREATE TABLE IF NOT EXISTS clickprint.media_deleted
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, media_id);
 
+-- Deleted media whose rows sql/clickhouse/purge.sql has removed: the
+-- purge takes only tombstones not listed here, so a schedule that finds
+-- nothing to purge rewrites nothing.
+CREATE TABLE IF NOT EXISTS clickprint.media_purged
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    purged_at DateTime DEFAULT now()
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, media_id);
+
 -- Keys a tenant has too often to be worth looking up (flat patches,
--- silence-like landmarks): filled by sql/clickhouse/stop_list.sql,
--- skipped by the search.
+-- silence-like landmarks): filled by sql/clickhouse/stop_list.sql (on
+-- a schedule, for tenants whose library changed), skipped by the search.
 CREATE TABLE IF NOT EXISTS clickprint.stop_keys
 (
     tenant_id UInt32,

@@ -56,9 +56,11 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
     assert_eq!(top["query_range"], Value::Null);
     assert_eq!(top["reference_range"], Value::Null);
     assert!(answer["timings_ms"]["total"].as_f64().is_some(), "{answer}");
+    upkeep_recounts_the_tenants_stop_list(&data);
 
     // Through a running service: the same contract.
     let service = Service::start(&data);
+    upkeep_recounts_the_tenants_stop_list(&data);
     let excerpt = ffmpeg(
         &["-ss", "5", "-t", "6", "-i", track.to_str().unwrap()],
         &queries.join("excerpt.wav"),
@@ -109,6 +111,20 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
             "{stderr}"
         );
     }
+}
+
+/// `clickprint upkeep` reports tenant 1's recounted stop list (two small
+/// items hold no key 10,000 times) and a purge with nothing to purge.
+fn upkeep_recounts_the_tenants_stop_list(data: &Path) {
+    let (ok, stdout, stderr) = run(data, &["upkeep"]);
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).expect("upkeep prints JSON");
+    assert_eq!(
+        report["stop_lists"],
+        serde_json::json!([{"tenant": 1, "keys": 0}]),
+        "{report}"
+    );
+    assert_eq!(report["purged"]["media"], 0, "{report}");
 }
 
 /// Runs `command` with its stdout closed before it writes (a reader that

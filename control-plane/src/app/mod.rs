@@ -10,4 +10,5 @@ pub mod health;
 pub mod jobs;
 pub mod search;
 pub mod stores;
+pub mod upkeep;
 pub mod worker;

@@ -45,11 +45,12 @@ use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
-pub const TABLES: [&str; 5] = [
+pub const TABLES: [&str; 6] = [
     "fp_keys",
     "fp_media",
     "media_ingested",
     "media_deleted",
+    "media_purged",
     "stop_keys",
 ];
 

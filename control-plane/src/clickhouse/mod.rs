@@ -20,6 +20,7 @@ pub mod remote;
 pub mod result_limits;
 pub mod scheduler;
 pub mod server;
+pub mod upkeep;
 
 use serde::Serialize;
 

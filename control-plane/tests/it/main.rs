@@ -17,3 +17,4 @@ mod engine_embedded;
 mod engine_server;
 mod search;
 mod store_postgres;
+mod upkeep;

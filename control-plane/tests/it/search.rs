@@ -175,7 +175,7 @@ fn path_of(library: &Library, id: u64) -> &Path {
         .1
 }
 
-async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
+pub async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
     let out = engine
         .query_with_params(
             &format!("SELECT count() FROM clickprint.{table} WHERE tenant_id = 7 AND media_id = {{m:UInt64}}"),
