@@ -75,6 +75,15 @@ pub enum Error {
     #[error("{0}")]
     QuotaExceeded(String),
 
+    /// Too many requests this minute (HTTP 429 with `Retry-After`).
+    #[error("{message}")]
+    RateLimited {
+        /// What was exceeded.
+        message: String,
+        /// Seconds until the quota's next minute starts.
+        retry_after_secs: u32,
+    },
+
     /// The request body is larger than allowed (HTTP 413).
     #[error("{0}")]
     TooLarge(String),
@@ -159,6 +168,7 @@ impl Error {
                 | Error::NotFound(_)
                 | Error::Conflict(_)
                 | Error::QuotaExceeded(_)
+                | Error::RateLimited { .. }
                 | Error::TooLarge(_)
                 | Error::UnsupportedMediaType(_)
                 | Error::Unprocessable(_)

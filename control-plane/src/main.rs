@@ -17,8 +17,11 @@ struct Cli {
     /// A TOML configuration file (settings in `clickprint::config::RawConfig`).
     #[arg(long, global = true, env = "CLICKPRINT_CONFIG")]
     config: Option<PathBuf>,
-    /// Where clickprint keeps its data (overrides the file and environment).
-    #[arg(long, global = true)]
+    /// Where clickprint keeps its data (overrides the file and environment;
+    /// default: the setting `data_dir`, `./data` unless configured). Only
+    /// `serve` and `tenant create` create it; the other commands refuse a
+    /// folder that does not exist.
+    #[arg(long, global = true, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
@@ -75,8 +78,9 @@ enum Command {
         /// The tenant's name or id.
         #[arg(long)]
         tenant: String,
-        /// The query file.
-        file: PathBuf,
+        /// The query: a file, or an http(s) URL (downloaded under the
+        /// `fetch_*` settings).
+        query: String,
         /// Print `{"matches": [...], "timings_ms": {...}}`.
         #[arg(long)]
         json: bool,
@@ -202,10 +206,35 @@ fn is_closed_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// Whether the command may create the data directory: a new installation
+/// starts with `serve` or `tenant create`; `fingerprint` uses none.
+fn creates_data_dir(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Serve { .. }
+            | Command::Fingerprint { .. }
+            | Command::Tenant {
+                command: TenantCommand::Create { .. }
+            }
+    )
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut raw = RawConfig::load(cli.config.as_deref())?;
     if let Some(dir) = cli.data_dir {
         raw.data_dir = dir;
+    }
+    // a_command_run_from_the_wrong_folder_creates_a_data_dir: `tenant list`
+    // started a new Postgres and ClickHouse in ./data and listed nothing.
+    if !creates_data_dir(&cli.command) && !raw.data_dir.exists() {
+        anyhow::bail!(
+            "no data directory at {}: run from the folder that holds `data`, or pass \
+             --data-dir DIR (or set data_dir); `clickprint serve` and `clickprint tenant \
+             create` make a new one",
+            std::path::absolute(&raw.data_dir)
+                .unwrap_or_else(|_| raw.data_dir.clone())
+                .display()
+        );
     }
     match cli.command {
         Command::Serve {
@@ -279,7 +308,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search {
             tenant,
-            file,
+            query,
             json,
             top_k,
             min_score,
@@ -288,7 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let stores = Stores::open(&config).await?;
             let result = async {
                 let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
-                commands::search(&stores, &config, &tenant, &file, top_k, min_score).await
+                commands::search(&stores, &config, &tenant, &query, top_k, min_score).await
             }
             .await;
             stores.close()?;

@@ -640,6 +640,37 @@ fn hostile_input_gets_a_clear_refusal() {
         400
     );
 
+    // stats_count_a_jobs_failed_items_and_group_their_reasons: a job whose
+    // rows all became items that failed counted failed_rows 0, and each
+    // reason named its URL, so no two grouped.
+    let csv = "url\nhttp://127.0.0.1:9/four.png\nhttp://127.0.0.1:9/five.png\n";
+    let (status, job) = api.post_body("/v1/jobs", "text/csv", csv.as_bytes().to_vec());
+    assert_eq!(status, 202, "{job}");
+    let mut stats = Value::Null;
+    assert!(
+        wait_until(Duration::from_secs(240), || {
+            stats = api.get("/v1/stats").1;
+            stats["by_status"]["failed"] == 4
+        }),
+        "{stats}"
+    );
+    assert_eq!(stats["jobs"]["failed_rows"], 3 + 2, "{stats}");
+    let loopback: Vec<&Value> = stats["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["reason"].as_str().unwrap().contains("loopback address"))
+        .collect();
+    assert_eq!(loopback.len(), 1, "{stats}");
+    assert_eq!(loopback[0]["items"], 3, "{stats}");
+    assert!(
+        !loopback[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1:9/"),
+        "{stats}"
+    );
+
     // Hostile archives are refused whole, with the reason.
     let picture = std::fs::read(image(&files, "p.png", 2)).unwrap();
     let manifest = b"file\np.png\n".as_slice();
@@ -745,6 +776,25 @@ fn hostile_input_gets_a_clear_refusal() {
     let (id, limited) = tenant(&admin, json!({"name": "slow", "requests_per_minute": 3}));
     let statuses: Vec<u16> = (0..5).map(|_| limited.get("/v1/media").0).collect();
     assert_eq!(statuses, [200, 200, 200, 429, 429], "tenant {id}");
+    // a_429_says_when_to_retry: it had no Retry-After, so clients could
+    // only guess; it is the seconds left in the quota's minute.
+    let refused = limited.get_response("/v1/media");
+    assert_eq!(refused.status().as_u16(), 429);
+    let after: u32 = refused
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After in seconds");
+    assert!((1..=60).contains(&after), "{after}");
+    // The quota removed (null): requests are counted no more.
+    let (status, body) = admin.patch_json(
+        &format!("/v1/admin/tenants/{id}"),
+        &json!({"requests_per_minute": null}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["requests_per_minute"], Value::Null, "{body}");
+    assert_eq!(limited.get("/v1/media").0, 200);
 }
 
 #[test]

@@ -58,6 +58,26 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
     assert!(answer["timings_ms"]["total"].as_f64().is_some(), "{answer}");
     upkeep_recounts_the_tenants_stop_list(&data);
 
+    // search_treats_a_url_as_a_path: `search URL` said the URL was no
+    // file; it is downloaded under the fetch policy, as the API does.
+    let url = format!("{}/copy.jpg", clickprint_tests::file_server(&queries));
+    let (ok, stdout, stderr) = run_clickprint(
+        &data,
+        &["search", "--tenant", "acme", &url, "--json"],
+        &[("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true")],
+    );
+    assert!(ok, "{stderr}");
+    let by_url: Value = serde_json::from_str(&stdout).expect("search prints JSON");
+    assert_eq!(by_url["matches"][0]["external_id"], "board.png", "{by_url}");
+    // The policy holds: a loopback address is refused by default, and
+    // the downloaded query is not left behind.
+    let (ok, _, stderr) = run(&data, &["search", "--tenant", "acme", &url]);
+    assert!(!ok && stderr.contains("loopback address"), "{stderr}");
+    let uploads: Vec<_> = std::fs::read_dir(data.join("uploads"))
+        .expect("the uploads folder")
+        .collect();
+    assert!(uploads.is_empty(), "{uploads:?}");
+
     // Through a running service: the same contract.
     let service = Service::start(&data);
     upkeep_recounts_the_tenants_stop_list(&data);
@@ -113,6 +133,46 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
     }
 }
 
+#[test]
+fn a_command_run_from_the_wrong_folder_creates_a_data_dir() {
+    let dir = data_dir("cli-wrong-folder");
+    let missing = dir.path().join("data");
+    for args in [
+        &["tenant", "list"][..],
+        &["sql", "SELECT 1"],
+        &["search", "--tenant", "acme", "x.png"],
+        &["upkeep"],
+    ] {
+        let (ok, _, stderr) = run(&missing, args);
+        assert!(!ok, "{args:?}");
+        assert!(
+            stderr.contains("no data directory at") && stderr.contains("--data-dir"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!missing.exists(), "{args:?} created {}", missing.display());
+    }
+    // With no --data-dir, from a folder without `data`: the default.
+    let mut list = std::process::Command::new(clickprint_tests::binary("clickprint"));
+    list.current_dir(dir.path())
+        .env_remove("CLICKPRINT_DATA_DIR")
+        .env_remove("CLICKPRINT_CONFIG")
+        .args(["tenant", "list"]);
+    let output = clickprint_tests::run_with_timeout(list, std::time::Duration::from_secs(60));
+    let (_, stderr) = clickprint_tests::texts(&output);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("no data directory at"), "{stderr}");
+    assert!(
+        !missing.exists(),
+        "tenant list created {}",
+        missing.display()
+    );
+    // `tenant create` makes a new one, and then `tenant list` reads it.
+    let (ok, _, stderr) = run(&missing, &["tenant", "create", "acme"]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = run(&missing, &["tenant", "list"]);
+    assert!(ok && stdout.contains("acme"), "{stdout}{stderr}");
+}
+
 /// `clickprint upkeep` reports tenant 1's recounted stop list (two small
 /// items hold no key 10,000 times) and a purge with nothing to purge.
 fn upkeep_recounts_the_tenants_stop_list(data: &Path) {
@@ -146,7 +206,7 @@ fn with_closed_stdout(mut command: std::process::Command) -> (std::process::Exit
 #[test]
 fn sql_fingerprint_and_inspect_piped_into_head_panic_on_the_closed_pipe() {
     let dir = data_dir("cli-pipe");
-    let data = dir.path().join("data");
+    let data = dir.path().to_path_buf();
     let picture = ffmpeg(
         &["-f", "lavfi", "-i", &image_source(3), "-frames:v", "1"],
         &dir.path().join("board.png"),

@@ -482,4 +482,16 @@ fn nul_bytes_and_negative_quotas_give_500_with_postgres_text() {
     let (status, body) = admin.patch_json(&path, &json!({ "max_assets": 0 }));
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["max_assets"], 0);
+    // null_removes_a_quota: it was read as "no change", so a quota once
+    // set could never be lifted. A field left out still changes nothing.
+    let (status, body) = admin.patch_json(&path, &json!({ "max_assets": null }));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["max_assets"], serde_json::Value::Null, "{body}");
+    let (_, body) = admin.patch_json(&path, &json!({ "max_bytes": 5 }));
+    let (status, body2) = admin.patch_json(&path, &json!({ "disabled": false }));
+    assert_eq!(status, 200, "{body2}");
+    assert_eq!(
+        (&body["max_bytes"], &body2["max_bytes"]),
+        (&json!(5), &json!(5))
+    );
 }

@@ -421,6 +421,13 @@ impl Api {
         )
     }
 
+    /// `GET path`, the whole response (for its headers).
+    pub fn get_response(&self, path: &str) -> reqwest::blocking::Response {
+        self.request(reqwest::Method::GET, path)
+            .send()
+            .expect("GET")
+    }
+
     /// `DELETE path`.
     pub fn delete(&self, path: &str) -> (u16, serde_json::Value) {
         Api::answer(

@@ -227,18 +227,38 @@ pub async fn search(
     stores: &Stores,
     config: &Config,
     tenant: &Tenant,
-    file: &Path,
+    query: &str,
     top_k: Option<u32>,
     min_score: Option<f32>,
 ) -> Result<Answer> {
-    let file = std::path::absolute(file)
-        .map_err(|e| Error::io(format!("resolving {}", file.display()), e))?;
-    if !file.is_file() {
-        return Err(Error::BadRequest(format!(
-            "{} is not a file",
-            file.display()
-        )));
-    }
+    // search_treats_a_url_as_a_path: a URL was looked for as a file.
+    // Now it is downloaded as the API downloads one, into a file of the
+    // data directory's uploads folder that goes when the search ends.
+    let downloaded;
+    let file = if clickprint_fetch::is_url(query) {
+        let uploads = config.data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads)
+            .map_err(|e| Error::io(format!("creating {}", uploads.display()), e))?;
+        let (file, path) = tempfile::Builder::new()
+            .prefix("query-")
+            .tempfile_in(&uploads)
+            .map_err(|e| Error::io("creating the query file", e))?
+            .into_parts();
+        let mut sink = tokio::fs::File::from_std(file);
+        search::fetch_query(config, query, &mut sink).await?;
+        downloaded = path;
+        downloaded.to_path_buf()
+    } else {
+        let file =
+            std::path::absolute(query).map_err(|e| Error::io(format!("resolving {query}"), e))?;
+        if !file.is_file() {
+            return Err(Error::BadRequest(format!(
+                "{} is not a file",
+                file.display()
+            )));
+        }
+        file
+    };
     let query = search::Query::new(&file, top_k, min_score, config)?;
     search::run(
         stores.postgres.pool(),

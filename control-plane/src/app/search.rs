@@ -112,6 +112,29 @@ impl<'a> Query<'a> {
     }
 }
 
+/// Downloads a query URL under the fetch policy (the `fetch_*` settings)
+/// into `sink`: the one way both the API (`{"url": ...}`) and `clickprint
+/// search URL` get a query from the web.
+///
+/// # Errors
+/// [`Error::BadRequest`] for what is not an http(s) URL; [`Error::Media`]
+/// with the reason a download was refused or failed.
+pub async fn fetch_query(
+    config: &Config,
+    url: &str,
+    sink: &mut (impl tokio::io::AsyncWrite + Unpin),
+) -> Result<()> {
+    if !clickprint_fetch::is_url(url) {
+        return Err(Error::BadRequest(format!(
+            "`url` must be an http(s) URL, not {url:?}"
+        )));
+    }
+    clickprint_fetch::fetch(url, &config.fetch, sink)
+        .await
+        .map_err(|e| Error::Media(format!("fetching {url}: {e}")))?;
+    Ok(())
+}
+
 /// Searches `tenant`'s library for the media of `query`.
 ///
 /// # Errors

@@ -612,7 +612,9 @@ fn exception(error: &Error) -> (u32, &'static str, StatusCode, String) {
         // A refused statement, whatever the engine said of it (one that
         // does not parse is the caller's mistake: its engine code, 400).
         Error::Forbidden(_) => (497, "ACCESS_DENIED", StatusCode::FORBIDDEN, words),
-        Error::QuotaExceeded(_) => (201, "QUOTA_EXCEEDED", StatusCode::TOO_MANY_REQUESTS, words),
+        Error::QuotaExceeded(_) | Error::RateLimited { .. } => {
+            (201, "QUOTA_EXCEEDED", StatusCode::TOO_MANY_REQUESTS, words)
+        }
         Error::LimitExceeded(_) if crate::clickhouse::exception_code(&words).is_none() => (
             396,
             "TOO_MANY_ROWS_OR_BYTES",

@@ -178,9 +178,9 @@ pub(super) async fn change_tenant(
     admin(&state, &req)?;
     let change: TenantChange = read_json(&req, body).await?;
     input::quotas(
-        change.max_assets,
-        change.max_bytes,
-        change.requests_per_minute,
+        change.max_assets.flatten(),
+        change.max_bytes.flatten(),
+        change.requests_per_minute.flatten(),
     )?;
     let tenant = tenants::change(state.postgres.pool(), id, &change).await?;
     if tenant.disabled {
@@ -573,15 +573,8 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
 
 /// Downloads a query URL under the fetch policy into the uploads folder.
 async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
-    if !clickprint_fetch::is_url(url) {
-        return Err(Error::BadRequest(format!(
-            "`url` must be an http(s) URL, not {url:?}"
-        )));
-    }
     // Removed when dropped, like an upload.
     let (target, mut file) = Received::create(&uploads(state), None).await?;
-    clickprint_fetch::fetch(url, &state.config.fetch, &mut file)
-        .await
-        .map_err(|e| Error::Media(format!("fetching {url}: {e}")))?;
+    searching::fetch_query(&state.config, url, &mut file).await?;
     Ok(target)
 }

@@ -47,6 +47,16 @@ pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict(_) => StatusCode::CONFLICT,
         Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::RateLimited {
+            retry_after_secs, ..
+        } => {
+            let mut reply = message(StatusCode::TOO_MANY_REQUESTS, &error.to_string());
+            reply.headers_mut().insert(
+                "retry-after",
+                warp::http::HeaderValue::from(*retry_after_secs),
+            );
+            return reply;
+        }
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -504,7 +504,8 @@ pub struct JobTotals {
     pub jobs: i64,
     /// Rows their files held.
     pub rows: i64,
-    /// Rows that never became an item (malformed, missing from the ZIP).
+    /// Rows that failed: those that never became an item (malformed,
+    /// missing from the ZIP) and those whose item failed.
     pub failed_rows: i64,
     /// Jobs cancelled.
     pub cancelled: i64,
@@ -531,7 +532,8 @@ pub struct Stats {
     pub per_day: Vec<DayTotals>,
     /// Bulk jobs.
     pub jobs: JobTotals,
-    /// The ten most frequent reasons items failed.
+    /// The ten most frequent reasons items failed, each URL in them
+    /// written `<url>` so that one cause is one reason.
     pub failures: Vec<FailureReason>,
     /// Bytes of originals the tenant keeps on disk: items pending,
     /// processing or ready that hold their own file (an exact duplicate
@@ -599,7 +601,9 @@ pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
             "SELECT count(*) AS jobs, coalesce(sum(total), 0)::bigint AS rows, \
              count(cancelled_at) AS cancelled, \
              (SELECT count(*) FROM job_failures f JOIN jobs j ON j.id = f.job_id \
-              WHERE j.tenant_id = $1) AS failed_rows \
+              WHERE j.tenant_id = $1) \
+             + (SELECT count(*) FROM media \
+                WHERE tenant_id = $1 AND job_id IS NOT NULL AND status = 'failed') AS failed_rows \
              FROM jobs WHERE tenant_id = $1",
             &[&tenant_id],
         )
@@ -612,7 +616,8 @@ pub async fn stats(pool: &Pool, tenant_id: i32) -> Result<Stats> {
     };
     let failures = client
         .query(
-            "SELECT left(coalesce(error, ''), 200) AS reason, count(*) AS items FROM media \
+            "SELECT left(regexp_replace(coalesce(error, ''), 'https?://[^[:space:]\"'']+', '<url>', 'g'), 200) \
+               AS reason, count(*) AS items FROM media \
              WHERE tenant_id = $1 AND status = 'failed' \
              GROUP BY reason ORDER BY items DESC, reason LIMIT 10",
             &[&tenant_id],

@@ -221,15 +221,25 @@ pub struct TenantChange {
     /// Replace the enabled modalities.
     #[serde(default)]
     pub modalities: Option<Vec<String>>,
-    /// Replace the asset quota.
-    #[serde(default)]
-    pub max_assets: Option<i64>,
-    /// Replace the byte quota.
-    #[serde(default)]
-    pub max_bytes: Option<i64>,
-    /// Replace the request quota.
-    #[serde(default)]
-    pub requests_per_minute: Option<i32>,
+    /// Replace the asset quota (`Some(None)`, JSON `null`: remove it).
+    #[serde(default, deserialize_with = "present")]
+    pub max_assets: Option<Option<i64>>,
+    /// Replace the byte quota (`null`: remove it).
+    #[serde(default, deserialize_with = "present")]
+    pub max_bytes: Option<Option<i64>>,
+    /// Replace the request quota (`null`: remove it).
+    #[serde(default, deserialize_with = "present")]
+    pub requests_per_minute: Option<Option<i32>>,
+}
+
+/// A field given in the JSON, its value possibly `null`: `Some(None)`;
+/// a field left out is `None` (by `#[serde(default)]`).
+fn present<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Changes a tenant.
@@ -248,18 +258,21 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
                    disabled_at = CASE WHEN $2::bool IS NULL THEN disabled_at \
                                       WHEN $2 THEN coalesce(disabled_at, now()) ELSE NULL END, \
                    modalities = coalesce($3, modalities), \
-                   max_assets = coalesce($4, max_assets), \
-                   requests_per_minute = coalesce($5, requests_per_minute), \
-                   max_bytes = coalesce($6, max_bytes) \
+                   max_assets = CASE WHEN $7 THEN $4 ELSE max_assets END, \
+                   requests_per_minute = CASE WHEN $8 THEN $5 ELSE requests_per_minute END, \
+                   max_bytes = CASE WHEN $9 THEN $6 ELSE max_bytes END \
                  WHERE id = $1 RETURNING {TENANT_COLUMNS}"
             ),
             &[
                 &id,
                 &change.disabled,
                 &change.modalities,
-                &change.max_assets,
-                &change.requests_per_minute,
-                &change.max_bytes,
+                &change.max_assets.flatten(),
+                &change.requests_per_minute.flatten(),
+                &change.max_bytes.flatten(),
+                &change.max_assets.is_some(),
+                &change.requests_per_minute.is_some(),
+                &change.max_bytes.is_some(),
             ],
         )
         .await?;
@@ -425,24 +438,28 @@ pub(crate) fn require_enabled(tenant: &Tenant) -> Result<()> {
 /// Counts a request against the tenant's per-minute quota.
 ///
 /// # Errors
-/// [`Error::QuotaExceeded`] past the quota; [`Error::Postgres`].
+/// [`Error::RateLimited`] past the quota; [`Error::Postgres`].
 pub(crate) async fn count_request(client: &tokio_postgres::Client, tenant: &Tenant) -> Result<()> {
     if let Some(limit) = tenant.requests_per_minute {
-        let count: i32 = client
+        let row = client
             .query_one(
                 "INSERT INTO request_counts (tenant_id, minute, count) \
                  VALUES ($1, date_trunc('minute', now()), 1) \
                  ON CONFLICT (tenant_id, minute) DO UPDATE SET count = request_counts.count + 1 \
-                 RETURNING count",
+                 RETURNING count, \
+                   ceil(extract(epoch FROM date_trunc('minute', now()) + interval '1 minute' - now()))::int",
                 &[&tenant.id],
             )
-            .await?
-            .get(0);
+            .await?;
+        let (count, left): (i32, i32) = (row.get(0), row.get(1));
         if count > limit {
-            return Err(Error::QuotaExceeded(format!(
-                "tenant {} made more than {limit} requests this minute; try again in a minute",
-                tenant.name
-            )));
+            return Err(Error::RateLimited {
+                message: format!(
+                    "tenant {} made more than {limit} requests this minute; try again in {left} s",
+                    tenant.name
+                ),
+                retry_after_secs: u32::try_from(left.clamp(1, 60)).unwrap_or(60),
+            });
         }
     }
     Ok(())
