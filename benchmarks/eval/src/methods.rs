@@ -29,6 +29,8 @@ pub struct Candidate {
     pub score: f64,
     /// Where in the reference, seconds (methods that localise).
     pub range: Option<(f64, f64)>,
+    /// Reference seconds per query second (methods that measure it).
+    pub speed: Option<f64>,
 }
 
 /// A method: its name, the score at and above which it calls a copy, and
@@ -94,6 +96,7 @@ pub async fn clickprint(
                             f64::from(m.reference_range.1) / 1000.0,
                         )
                     }),
+                    speed: None,
                 })
                 .collect(),
         );
@@ -267,6 +270,7 @@ fn scan<T>(queries: &[T], references: &[T], score: impl Fn(&T, &T) -> f64) -> Ve
                         reference: i,
                         score: score(q, r),
                         range: None,
+                        speed: None,
                     })
                     .collect(),
             )
@@ -440,6 +444,7 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
                     reference: i,
                     score,
                     range: Some((start, end.max(start))),
+                    speed: None,
                 }
             })
             .collect();
