@@ -96,7 +96,7 @@ pub async fn clickprint(
                             f64::from(m.reference_range.1) / 1000.0,
                         )
                     }),
-                    speed: None,
+                    speed: (m.evidence == "audio").then_some(f64::from(m.speed)),
                 })
                 .collect(),
         );
@@ -431,7 +431,12 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
         .collect::<Result<_>>()?;
     let mut ranked = Vec::new();
     for q in queries {
-        let qf = fpcalc(q)?;
+        // fpcalc makes no fingerprint of a query too short for it (3 s):
+        // that query goes unanswered, as it would in use.
+        let Ok(qf) = fpcalc(q) else {
+            ranked.push(Vec::new());
+            continue;
+        };
         let all: Vec<Candidate> = refs
             .iter()
             .enumerate()

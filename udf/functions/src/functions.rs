@@ -135,7 +135,8 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
                 .u32(v.query_range.1)
                 .u32(v.reference_range.0)
                 .u32(v.reference_range.1)
-                .string(v.evidence.as_bytes());
+                .string(v.evidence.as_bytes())
+                .f32(v.speed);
         }
         w.drain_to(output)?;
         output.flush()?;
