@@ -178,10 +178,7 @@ pub fn speed_transforms() -> Vec<(Transform, f64)> {
     let af = |name, filter: String| t(name, "wav", &["-af", &filter]);
     let resample = |name, factor: f64| {
         (
-            af(
-                name,
-                format!("asetrate=44100*{factor},aresample=44100"),
-            ),
+            af(name, format!("asetrate=44100*{factor},aresample=44100")),
             factor,
         )
     };

@@ -249,6 +249,14 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
     for (name, snr) in levels {
         transforms.push(corpus::noise_transform(name, snr, 0.1));
     }
+    // The older speed rows' true speeds (made by `audio_transforms`).
+    for q in &mut queries {
+        q.true_speed = match q.transform {
+            "speed_0.95_pitch" | "speed_0.95_tempo" => Some(0.95),
+            "speed_1.05_pitch" | "speed_1.05_tempo" => Some(1.05),
+            _ => q.true_speed,
+        };
+    }
     issue_19_sound_copies(
         &dir,
         &originals,

@@ -222,7 +222,10 @@ mod tests {
         rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
-        assert!(out.ends_with(b"\x06visual"));
+        // ... then the evidence and the speed (1 for a picture).
+        let mut tail = b"\x06visual".to_vec();
+        tail.extend_from_slice(&1f32.to_le_bytes());
+        assert!(out.ends_with(&tail), "{out:?}");
     }
 
     #[test]

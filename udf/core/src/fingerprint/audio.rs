@@ -368,8 +368,23 @@ fn triplet_hash(semitones: &[f64], first: Peak, second: Peak, third: Peak) -> Op
         let d = semitones[usize::from(p.bin)] - semitones[usize::from(first.bin)];
         ((d / SEMITONES_PER_LEVEL).floor() as i32 + 64).clamp(0, 127) as u32
     };
-    Some(TRIPLET_FLAG | level(third) << 10 | level(second) << 3 | ratio)
+    // Coarse, so that most copies keep them: the span in steps of a
+    // factor SPAN_STEP, the anchor's frequency in octaves.
+    let span_level = (SPAN_LEVELS.iter().take_while(|&&s| span >= s).count() as u32).min(7);
+    let octave = (semitones[usize::from(first.bin)] - semitones[MIN_BIN]) / 12.0;
+    let octave = (octave.max(0.0) as u32).min(7);
+    Some(
+        TRIPLET_FLAG
+            | octave << 20
+            | span_level << 17
+            | level(third) << 10
+            | level(second) << 3
+            | ratio,
+    )
 }
+
+/// Lower edges of the span levels, columns (a factor of about 1.4 apart).
+const SPAN_LEVELS: [u32; 7] = [6, 8, 11, 16, 23, 32, 45];
 
 /// Fingerprints a whole buffer of mono samples at [`SAMPLE_RATE`].
 pub fn fingerprint(samples: &[f32]) -> AudioFingerprint {
@@ -484,6 +499,43 @@ pub(crate) mod tests {
     /// (landmark count, digest of every hash and time). rustfft picks SIMD
     /// code at run time; x86-64 machines with AVX (all of ours) agree.
     const GOLDEN_MELODY_7: (usize, u64) = (110, 10_898_644_275_938_270_603);
+
+    #[test]
+    fn golden_triplets_of_a_generated_melody() {
+        let fp = fingerprint(&melody(3.0, 7));
+        let digest = fp.triplets.iter().fold(0u64, |acc, l| {
+            acc.wrapping_mul(1_000_003)
+                .wrapping_add(u64::from(l.hash) ^ (u64::from(l.column) << 32))
+        });
+        assert!(fp.triplets.iter().all(|t| t.hash & TRIPLET_FLAG != 0));
+        assert_eq!((fp.triplets.len(), digest), GOLDEN_TRIPLETS_7);
+    }
+
+    /// (triplet count, digest of every hash and time), as [`GOLDEN_MELODY_7`].
+    const GOLDEN_TRIPLETS_7: (usize, u64) = (96, 7_635_581_169_297_544_878);
+
+    #[test]
+    fn a_triplet_hash_ignores_time_scaling_and_pitch_shifts() {
+        let peak = |column, bin| Peak { column, bin };
+        let hash = |(t1, f1), (t2, f2), (t3, f3)| {
+            let semitones: Vec<f64> = (0..=MAX_BIN)
+                .map(|b| 12.0 * (b.max(1) as f64).log2())
+                .collect();
+            triplet_hash(&semitones, peak(t1, f1), peak(t2, f2), peak(t3, f3))
+        };
+        let original = hash((10, 50), (16, 75), (22, 40));
+        assert!(original.is_some());
+        // 8% slower and 3.2 semitones up (every bin x1.2): the same hash.
+        assert_eq!(hash((10, 60), (17, 90), (23, 48)), original);
+        // 8% faster, the pitch kept.
+        assert_eq!(hash((30, 50), (36, 75), (41, 40)), original);
+        // Another time ratio, another frequency step: other hashes.
+        assert_ne!(hash((10, 50), (12, 75), (22, 40)), original);
+        assert_ne!(hash((10, 50), (16, 100), (22, 40)), original);
+        // Too short a span, or partners in one column: no triplet.
+        assert_eq!(hash((10, 50), (11, 75), (12, 40)), None);
+        assert_eq!(hash((10, 50), (22, 75), (22, 40)), None);
+    }
 
     #[test]
     fn streaming_in_small_pieces_gives_the_same_landmarks() {
