@@ -261,7 +261,7 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
         &dir,
         &originals,
         &sources,
-        &rms,
+        rms,
         seconds,
         &mut transforms,
         &mut queries,

@@ -257,13 +257,13 @@ pub fn rerank(
 ) -> Option<Verdict> {
     let mut verdicts = Vec::new();
     if !query.landmarks.is_empty() || !query.triplets.is_empty() {
-        let (hit_triplets, hit_landmarks): (Vec<(u32, u32)>, Vec<(u32, u32)>) = audio_hits
-            .iter()
-            .partition(|(hash, _)| hash & TRIPLET_FLAG != 0);
+        let is_triplet = |&&(hash, _): &&(u32, u32)| hash & TRIPLET_FLAG != 0;
+        let hit_triplets = audio_hits.iter().filter(is_triplet);
+        let hit_landmarks = audio_hits.iter().filter(|h| !is_triplet(h));
         let mut reference_landmarks = reference.landmarks.clone();
-        reference_landmarks.extend_from_slice(&hit_landmarks);
+        reference_landmarks.extend(hit_landmarks);
         let mut reference_triplets = reference.triplets.clone();
-        reference_triplets.extend_from_slice(&hit_triplets);
+        reference_triplets.extend(hit_triplets);
         let share = |a: &Alignment, of: usize| (4.0 * a.hits as f32 / of.max(1) as f32).min(1.0);
         let by_landmarks = align_audio(&query.landmarks, &reference_landmarks)
             .map(|a| verdict(&a, share(&a, query.landmarks.len()), Evidence::Audio));
