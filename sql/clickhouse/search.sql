@@ -76,6 +76,7 @@ SELECT
     verdict.reference_start_ms AS reference_start_ms,
     verdict.reference_end_ms AS reference_end_ms,
     verdict.evidence AS evidence,
+    verdict.speed AS speed,
     votes
 FROM reranked
 WHERE score >= {min_score:Float32}

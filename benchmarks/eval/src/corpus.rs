@@ -168,6 +168,107 @@ pub fn noise_transform(name: &'static str, snr_db: f64, signal_rms: f64) -> Tran
     )
 }
 
+// ---- sound copies played at another speed, under a voice, short, reverberant (issue 19)
+
+/// Copies played at another speed or pitch, each with its true speed
+/// (reference seconds per query second): resampled (pitch and tempo
+/// together, as radio stations and re-uploads do), tempo changed with the
+/// pitch kept (`atempo`), pitch shifted with the tempo kept (rubberband).
+pub fn speed_transforms() -> Vec<(Transform, f64)> {
+    let af = |name, filter: String| t(name, "wav", &["-af", &filter]);
+    let resample = |name, factor: f64| {
+        (
+            af(name, format!("asetrate=44100*{factor},aresample=44100")),
+            factor,
+        )
+    };
+    let semitones = |n: f64| 2f64.powf(n / 12.0);
+    vec![
+        resample("resample_0.90", 0.90),
+        resample("resample_0.95", 0.95),
+        resample("resample_1.05", 1.05),
+        resample("resample_1.10", 1.10),
+        (af("tempo_0.92", "atempo=0.92".into()), 0.92),
+        (af("tempo_1.08", "atempo=1.08".into()), 1.08),
+        (
+            af(
+                "pitch_-2st",
+                format!("rubberband=pitch={:.6}", semitones(-2.0)),
+            ),
+            1.0,
+        ),
+        (
+            af(
+                "pitch_+2st",
+                format!("rubberband=pitch={:.6}", semitones(2.0)),
+            ),
+            1.0,
+        ),
+    ]
+}
+
+/// A 3-second excerpt (from 20 s).
+pub fn short_excerpt() -> Transform {
+    Transform {
+        name: "excerpt_3s",
+        ext: "wav",
+        input_args: owned(&["-ss", "20", "-t", "3"]),
+        args: Vec::new(),
+        excerpt: Some((20.0, 3.0)),
+    }
+}
+
+/// `speech` (looped to cover the whole item) mixed over the item, its RMS
+/// `louder_db` above the item's `signal_rms`; `speech_rms` is the speech
+/// file's own RMS (pauses included, so while someone speaks the voice is
+/// louder still).
+pub fn voice_over_transform(
+    speech: &Path,
+    speech_rms: f64,
+    signal_rms: f64,
+    louder_db: f64,
+) -> Transform {
+    let gain = signal_rms * 10f64.powf(louder_db / 20.0) / speech_rms.max(1e-9);
+    Transform {
+        name: "voice_over",
+        ext: "wav",
+        input_args: Vec::new(),
+        args: vec![
+            "-stream_loop".into(),
+            "-1".into(),
+            "-i".into(),
+            speech.display().to_string(),
+            "-filter_complex".into(),
+            format!(
+                "[1]volume={gain:.6},aformat=channel_layouts=stereo[v];\
+                 [0][v]amix=inputs=2:duration=first:normalize=0"
+            ),
+        ],
+        excerpt: None,
+    }
+}
+
+/// White noise as loud as the signal (0 dB SNR) on top of a reverberant
+/// copy (three echoes, 40-110 ms, as a small room).
+pub fn noisy_reverb_transform(signal_rms: f64) -> Transform {
+    let amplitude = (signal_rms * 3f64.sqrt()).min(1.0);
+    t(
+        "noise_0dB_reverb",
+        "wav",
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            &format!("anoisesrc=color=white:seed=7:amplitude={amplitude:.6}:sample_rate=44100"),
+            "-filter_complex",
+            "[0]aecho=0.8:0.9:40|75|110:0.5|0.35|0.25[r];\
+             [r][1]amix=inputs=2:duration=first:normalize=0",
+        ],
+    )
+}
+
+// ---- end of issue 19's sound copies
+
 /// Runs ffmpeg quietly; its error output on failure.
 pub fn ffmpeg(args: &[String]) -> Result<()> {
     let output = Command::new("ffmpeg")

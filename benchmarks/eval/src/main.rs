@@ -121,6 +121,7 @@ fn make_queries(
             transform: transform.name,
             truth,
             true_range,
+            true_speed: None,
         });
     }
     Ok(queries)
@@ -242,11 +243,29 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
             transform: noise.name,
             truth: (*i < originals.len()).then_some(*i),
             true_range: Some((0.0, seconds)),
+            true_speed: None,
         });
     }
     for (name, snr) in levels {
         transforms.push(corpus::noise_transform(name, snr, 0.1));
     }
+    // The older speed rows' true speeds (made by `audio_transforms`).
+    for q in &mut queries {
+        q.true_speed = match q.transform {
+            "speed_0.95_pitch" | "speed_0.95_tempo" => Some(0.95),
+            "speed_1.05_pitch" | "speed_1.05_tempo" => Some(1.05),
+            _ => q.true_speed,
+        };
+    }
+    issue_19_sound_copies(
+        &dir,
+        &originals,
+        &sources,
+        rms,
+        seconds,
+        &mut transforms,
+        &mut queries,
+    )?;
     // Speech passages are shorter than the music cuts: their true range is
     // their own length, known once cut.
     for q in &mut queries {
@@ -266,6 +285,75 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
         queries,
         transforms: transforms.iter().map(|t| t.name).collect(),
     })
+}
+
+/// Issue 19's sound rows: copies at another speed or pitch (with their
+/// true speed), a 3-second excerpt, a loud voice-over, and noise as loud
+/// as the signal on a reverberant copy. `rms` is each source's level.
+fn issue_19_sound_copies(
+    dir: &Path,
+    originals: &[PathBuf],
+    sources: &[&Path],
+    rms: &[f64],
+    seconds: f64,
+    transforms: &mut Vec<Transform>,
+    queries: &mut Vec<Query>,
+) -> Result<()> {
+    let mut add = |made: Vec<(Transform, &Path, usize, Option<f64>)>,
+                   transforms: &mut Vec<Transform>|
+     -> Result<()> {
+        let jobs: Vec<(&Transform, &Path)> = made.iter().map(|(t, s, _, _)| (t, *s)).collect();
+        for ((transform, _, i, speed), file) in made.iter().zip(corpus::apply_all(&jobs, dir)?) {
+            queries.push(Query {
+                file: file.display().to_string(),
+                transform: transform.name,
+                truth: (*i < originals.len()).then_some(*i),
+                true_range: Some(
+                    transform
+                        .excerpt
+                        .map_or((0.0, seconds), |(start, length)| (start, start + length)),
+                ),
+                true_speed: *speed,
+            });
+        }
+        if let Some((first, _, _, _)) = made.first() {
+            transforms.push(first.clone());
+        }
+        Ok(())
+    };
+    let per_source = |transform: &dyn Fn(usize) -> Transform, speed: Option<f64>| {
+        sources
+            .iter()
+            .enumerate()
+            .map(|(i, source)| (transform(i), *source, i, speed))
+            .collect::<Vec<_>>()
+    };
+    for (transform, speed) in corpus::speed_transforms() {
+        add(per_source(&|_| transform.clone(), Some(speed)), transforms)?;
+    }
+    add(per_source(&|_| corpus::short_excerpt(), None), transforms)?;
+    // A voice no reference holds (another text, another voice), 6 dB
+    // louder than the music on average.
+    let voice = dir.join("voice-over.wav");
+    corpus::speech(
+        "Good evening, and welcome back. Tonight we look at the harvest, the weather that spoiled it, \
+         and the people who saved what they could before the storm reached the valley.",
+        "en-us+f3",
+        &voice,
+    )?;
+    let voice_rms = corpus::rms(&voice)?;
+    add(
+        per_source(
+            &|i| corpus::voice_over_transform(&voice, voice_rms, rms[i], 6.0),
+            None,
+        ),
+        transforms,
+    )?;
+    add(
+        per_source(&|i| corpus::noisy_reverb_transform(rms[i]), None),
+        transforms,
+    )?;
+    Ok(())
 }
 
 /// `music`: a soundtrack for each of the five videos.
@@ -321,11 +409,11 @@ fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
 fn markdown(title: &str, rows: &[Row]) -> String {
     let pct = |v: f64| format!("{:.0}%", 100.0 * v);
     let mut out = format!(
-        "### {title}\n\n| transformation | method | recall@1 | recall@10 | precision | FP / 1000 unrelated | IoU |\n| --- | --- | --- | --- | --- | --- | --- |\n"
+        "### {title}\n\n| transformation | method | recall@1 | recall@10 | precision | FP / 1000 unrelated | IoU | median IoU | speed error |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {:.0} | {} |\n",
+            "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} |\n",
             r.transform,
             r.method,
             pct(r.recall_at_1),
@@ -333,6 +421,9 @@ fn markdown(title: &str, rows: &[Row]) -> String {
             r.precision.map_or("-".into(), pct),
             r.false_positives_per_1000,
             r.mean_iou.map_or("-".into(), |v| format!("{v:.2}")),
+            r.median_iou.map_or("-".into(), |v| format!("{v:.2}")),
+            r.median_speed_error
+                .map_or("-".into(), |v| format!("{:.1}%", 100.0 * v)),
         ));
     }
     out

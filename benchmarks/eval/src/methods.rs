@@ -29,6 +29,8 @@ pub struct Candidate {
     pub score: f64,
     /// Where in the reference, seconds (methods that localise).
     pub range: Option<(f64, f64)>,
+    /// Reference seconds per query second (methods that measure it).
+    pub speed: Option<f64>,
 }
 
 /// A method: its name, the score at and above which it calls a copy, and
@@ -94,6 +96,7 @@ pub async fn clickprint(
                             f64::from(m.reference_range.1) / 1000.0,
                         )
                     }),
+                    speed: (m.evidence == "audio").then_some(f64::from(m.speed)),
                 })
                 .collect(),
         );
@@ -267,6 +270,7 @@ fn scan<T>(queries: &[T], references: &[T], score: impl Fn(&T, &T) -> f64) -> Ve
                         reference: i,
                         score: score(q, r),
                         range: None,
+                        speed: None,
                     })
                     .collect(),
             )
@@ -427,7 +431,12 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
         .collect::<Result<_>>()?;
     let mut ranked = Vec::new();
     for q in queries {
-        let qf = fpcalc(q)?;
+        // fpcalc makes no fingerprint of a query too short for it (3 s):
+        // that query goes unanswered, as it would in use.
+        let Ok(qf) = fpcalc(q) else {
+            ranked.push(Vec::new());
+            continue;
+        };
         let all: Vec<Candidate> = refs
             .iter()
             .enumerate()
@@ -440,6 +449,7 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
                     reference: i,
                     score,
                     range: Some((start, end.max(start))),
+                    speed: None,
                 }
             })
             .collect();

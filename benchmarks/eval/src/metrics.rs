@@ -16,6 +16,9 @@ pub struct Query {
     pub truth: Option<usize>,
     /// Where in the reference it comes from, seconds (sound and video).
     pub true_range: Option<(f64, f64)>,
+    /// Reference seconds per query second, for copies played at another
+    /// speed (`None`: the original speed).
+    pub true_speed: Option<f64>,
 }
 
 /// One row of a result table.
@@ -34,6 +37,11 @@ pub struct Row {
     /// Mean IoU of the reported and the true range, over copies found at
     /// rank 1 (methods that localise, on sound and video).
     pub mean_iou: Option<f64>,
+    /// Median IoU over the same copies.
+    pub median_iou: Option<f64>,
+    /// Median of |reported speed / true speed - 1| over copies found at
+    /// rank 1 whose method reports a speed (`None` when it reports none).
+    pub median_speed_error: Option<f64>,
 }
 
 fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
@@ -48,6 +56,7 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
     let mut unrelated = 0;
     let (mut at1, mut at10, mut passed, mut right, mut false_pos) = (0, 0, 0, 0, 0);
     let mut ious = Vec::new();
+    let mut speed_errors = Vec::new();
     for &i in picked {
         let query = &all[i];
         let ranked: &[Candidate] = &answers.ranked[i];
@@ -60,6 +69,10 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
                     at1 += 1;
                     if let (Some(t), Some(r)) = (query.true_range, top.and_then(|c| c.range)) {
                         ious.push(iou(t, r));
+                    }
+                    if let Some(reported) = top.and_then(|c| c.speed) {
+                        let truth = query.true_speed.unwrap_or(1.0);
+                        speed_errors.push((reported / truth - 1.0).abs());
                     }
                 }
                 if ranked.iter().take(10).any(|c| c.reference == truth) {
@@ -92,6 +105,19 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
         precision: (passed > 0).then(|| share(right, passed)),
         false_positives_per_1000: 1000.0 * share(false_pos, unrelated),
         mean_iou: (!ious.is_empty()).then(|| ious.iter().sum::<f64>() / ious.len() as f64),
+        median_iou: median(&mut ious),
+        median_speed_error: median(&mut speed_errors),
+    }
+}
+
+/// The median (the mean of the middle two for an even count).
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
     }
 }
 
@@ -123,6 +149,7 @@ mod tests {
             transform: "x",
             truth,
             true_range: Some((10.0, 20.0)),
+            true_speed: None,
         }
     }
 
@@ -131,6 +158,7 @@ mod tests {
             reference,
             score,
             range: Some(range),
+            speed: None,
         }
     }
 
@@ -155,6 +183,36 @@ mod tests {
         assert_eq!(r.precision, Some(1.0 / 3.0));
         assert_eq!(r.false_positives_per_1000, 500.0);
         assert_eq!(r.mean_iou, Some(0.5));
+        assert_eq!(r.median_iou, Some(0.5));
+        assert_eq!(r.median_speed_error, None);
         assert_eq!(rows[1].transform, "overall");
+    }
+
+    #[test]
+    fn the_speed_error_is_relative_to_the_true_speed() {
+        let mut slow = q(Some(0));
+        slow.true_speed = Some(0.9);
+        let answers = Answers {
+            method: "m",
+            threshold: 0.5,
+            ranked: vec![
+                vec![Candidate {
+                    speed: Some(0.909),
+                    ..c(0, 0.9, (10.0, 20.0))
+                }],
+                vec![Candidate {
+                    speed: Some(1.02),
+                    ..c(0, 0.9, (10.0, 20.0))
+                }],
+                vec![Candidate {
+                    speed: Some(0.5),
+                    ..c(1, 0.9, (10.0, 20.0))
+                }],
+            ],
+        };
+        let rows = table(&["x"], &[slow, q(Some(0)), q(Some(0))], &[answers]);
+        // 1% and 2% off on the two found at rank 1; the wrong one is not counted.
+        let error = rows[0].median_speed_error.unwrap();
+        assert!((error - 0.015).abs() < 1e-9, "{error}");
     }
 }

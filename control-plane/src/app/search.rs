@@ -40,6 +40,9 @@ pub struct Hit {
     pub reference_range: Option<[f64; 2]>,
     /// What decided: `audio`, `visual` (global hash) or `local` (keypoints).
     pub evidence: String,
+    /// Reference seconds per query second: 1 at the original speed, 0.95
+    /// for a copy played 5% slow (`null` for pictures).
+    pub speed: Option<f32>,
     /// The item's length, ms (`null` for pictures).
     pub duration_ms: Option<i64>,
     /// Where its original and previews are served (`GET {files}`,
@@ -229,6 +232,7 @@ pub async fn run(
                     query_range: (!query_is_picture).then(|| seconds(m.query_range)),
                     reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
                     evidence: m.evidence.clone(),
+                    speed: (!query_is_picture && !item_is_picture).then_some(m.speed),
                     duration_ms: item.duration_ms.filter(|_| !item_is_picture),
                     files: format!("/v1/files/{}/{owner}", tenant.id),
                 });

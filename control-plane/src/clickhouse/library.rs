@@ -32,6 +32,9 @@ pub struct Match {
     pub reference_range: (u32, u32),
     /// Which fingerprint decided: `audio`, `visual` or `local`.
     pub evidence: String,
+    /// Reference seconds per query second (1 unless the speed-invariant
+    /// audio keys decided).
+    pub speed: f32,
     /// Distinct key hits that made it a candidate.
     pub votes: u64,
 }
@@ -174,6 +177,10 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
             u32s("reference_end_ms")?,
         );
         let evidence = column("evidence")?;
+        let speed = column("speed")?;
+        let speed = speed
+            .as_primitive_opt::<Float32Type>()
+            .ok_or_else(|| Error::ClickHouse("speed is not Float32".into()))?;
         let votes = column("votes")?;
         let votes = votes
             .as_primitive_opt::<UInt64Type>()
@@ -185,6 +192,7 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
                 query_range: (qs[i], qe[i]),
                 reference_range: (rs[i], re[i]),
                 evidence: string_at(evidence.as_ref(), i),
+                speed: speed.value(i),
                 votes: votes.value(i),
             });
         }

@@ -22,8 +22,11 @@
 //! key nearly unique per library; the frequent ones (flat-ish patches that
 //! many pictures have) are what the per-tenant stop list is for.
 //!
-//! Audio landmarks are keys already: their 24-bit pair hash, in band
-//! [`AUDIO_BAND`].
+//! Audio landmarks are keys already: their 23-bit pair hash, in band
+//! [`AUDIO_BAND`]; the speed-invariant triplet hashes live in the same
+//! band with bit 31 set
+//! ([`TRIPLET_FLAG`](crate::fingerprint::audio::TRIPLET_FLAG)), so the
+//! search's audio hits and the stop list carry both.
 
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint, VisualHash};

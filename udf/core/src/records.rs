@@ -224,20 +224,23 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
         }
     }
     if let Some(audio) = &fp.audio {
-        out.extend(audio_records(&audio.landmarks));
+        out.extend(audio_records(&audio.landmarks, &audio.triplets));
     }
     out
 }
 
-fn audio_records(landmarks: &[Landmark]) -> impl Iterator<Item = Record> + '_ {
-    let mut previous = (u32::MAX, 0u32);
-    landmarks.iter().map(move |l| {
-        let item = if l.column == previous.0 {
-            previous.1 + 1
-        } else {
-            0
-        };
-        previous = (l.column, item);
+/// Landmark records, then triplet records (both `A`: a triplet's hash has
+/// [`TRIPLET_FLAG`](crate::fingerprint::audio::TRIPLET_FLAG)), items
+/// numbered per time across both.
+fn audio_records<'a>(
+    landmarks: &'a [Landmark],
+    triplets: &'a [Landmark],
+) -> impl Iterator<Item = Record> + 'a {
+    let mut items: std::collections::HashMap<u32, u32> = std::collections::HashMap::new();
+    landmarks.iter().chain(triplets).map(move |l| {
+        let next = items.entry(l.column).or_default();
+        let item = *next;
+        *next += 1;
         Record {
             time_ms: l.column * MS_PER_COLUMN,
             item,

@@ -134,6 +134,9 @@ pub struct Ranked {
     pub reference_range: (u32, u32),
     /// `audio`, `visual`, `local`, or empty.
     pub evidence: String,
+    /// Reference seconds per query second (1 when not measured, 0 for no
+    /// match).
+    pub speed: f32,
 }
 
 impl From<Option<rerank::Verdict>> for Ranked {
@@ -144,12 +147,14 @@ impl From<Option<rerank::Verdict>> for Ranked {
                 query_range: v.query_range,
                 reference_range: v.reference_range,
                 evidence: v.evidence.as_str().to_owned(),
+                speed: v.speed,
             },
             None => Ranked {
                 score: 0.0,
                 query_range: (0, 0),
                 reference_range: (0, 0),
                 evidence: String::new(),
+                speed: 0.0,
             },
         }
     }

@@ -101,6 +101,7 @@ pub fn ranked_schema() -> SchemaRef {
         field("reference_start_ms", DataType::UInt32),
         field("reference_end_ms", DataType::UInt32),
         field("evidence", DataType::Utf8),
+        field("speed", DataType::Float32),
     ]))
 }
 
@@ -341,6 +342,9 @@ pub fn from_ranked(ranked: &[Ranked]) -> Result<RecordBatch, ArrowError> {
             u32s(ranked.iter().map(|r| r.reference_range.0)),
             u32s(ranked.iter().map(|r| r.reference_range.1)),
             strings(ranked.iter().map(|r| r.evidence.as_str())),
+            Arc::new(Float32Array::from_iter_values(
+                ranked.iter().map(|r| r.speed),
+            )),
         ],
     )
 }
@@ -364,12 +368,15 @@ pub fn to_ranked(batch: &RecordBatch) -> Result<Vec<Ranked>, ArrowError> {
     let ms: Vec<&UInt32Array> = ms.iter().map(|c| c.as_primitive::<UInt32Type>()).collect();
     let evidence = column(batch, "evidence", &DataType::Utf8)?;
     let evidence = evidence.as_string::<i32>();
+    let speed = column(batch, "speed", &DataType::Float32)?;
+    let speed = speed.as_primitive::<arrow::datatypes::Float32Type>();
     Ok((0..batch.num_rows())
         .map(|i| Ranked {
             score: score.value(i),
             query_range: (ms[0].value(i), ms[1].value(i)),
             reference_range: (ms[2].value(i), ms[3].value(i)),
             evidence: evidence.value(i).to_owned(),
+            speed: speed.value(i),
         })
         .collect())
 }
@@ -472,6 +479,7 @@ mod tests {
             query_range: (1, 2),
             reference_range: (3, 4),
             evidence: "audio".into(),
+            speed: 0.95,
         }];
         assert_eq!(to_ranked(&from_ranked(&ranked).unwrap()).unwrap(), ranked);
 

@@ -135,7 +135,8 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
                 .u32(v.query_range.1)
                 .u32(v.reference_range.0)
                 .u32(v.reference_range.1)
-                .string(v.evidence.as_bytes());
+                .string(v.evidence.as_bytes())
+                .f32(v.speed);
         }
         w.drain_to(output)?;
         output.flush()?;
@@ -221,7 +222,10 @@ mod tests {
         rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
-        assert!(out.ends_with(b"\x06visual"));
+        // ... then the evidence and the speed (1 for a picture).
+        let mut tail = b"\x06visual".to_vec();
+        tail.extend_from_slice(&1f32.to_le_bytes());
+        assert!(out.ends_with(&tail), "{out:?}");
     }
 
     #[test]

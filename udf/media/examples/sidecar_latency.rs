@@ -184,6 +184,9 @@ fn read_answer(reader: &mut Reader<ChildStdout>, answer: Answer) {
                     reader.u32().expect("range");
                 }
                 reader.string(64).expect("evidence");
+                for _ in 0..4 {
+                    reader.u8().expect("speed");
+                }
             }
         }
     }

@@ -57,8 +57,21 @@ pub const FAN_OUT: usize = 5;
 pub const MAX_PAIR_DT: u32 = 48;
 /// Farthest partner, bins.
 pub const MAX_PAIR_DF: i32 = 127;
+/// Triplets: an anchor with two of its first [`TRIPLET_PARTNERS`] partners.
+pub const TRIPLET_PARTNERS: usize = 4;
+/// Least time span of a triplet, columns (the time ratio needs a few
+/// columns to be measured at all).
+pub const MIN_TRIPLET_SPAN: u32 = 4;
+/// Levels the time ratio of a triplet is quantised to.
+pub const RATIO_LEVELS: u32 = 8;
+/// Width of a log-frequency difference level, semitones.
+pub const SEMITONES_PER_LEVEL: f64 = 1.5;
+/// Bit 31 of a triplet hash: tells it from a landmark hash (23 bits) in the
+/// same key band.
+pub const TRIPLET_FLAG: u32 = 1 << 31;
 
-/// One landmark: a peak pair's hash at the anchor's time.
+/// One landmark: a peak pair's hash (or a peak triplet's, with
+/// [`TRIPLET_FLAG`]) at the anchor's time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Landmark {
     /// 23-bit pair hash (the lookup key).
@@ -109,7 +122,12 @@ pub struct AudioFingerprinter {
     next_column: u32,
     next_peak_column: u32,
     peaks: VecDeque<Peak>,
+    /// Reused per-anchor partner list.
+    partners: Vec<Peak>,
+    /// 12 * log2(bin) for every bin, semitones.
+    semitones: Vec<f64>,
     landmarks: Vec<Landmark>,
+    triplets: Vec<Landmark>,
     samples_seen: u64,
 }
 
@@ -133,6 +151,9 @@ impl Default for AudioFingerprinter {
 pub struct AudioFingerprint {
     /// Landmarks in time order.
     pub landmarks: Vec<Landmark>,
+    /// Speed- and pitch-invariant triplet keys in time order (hashes with
+    /// [`TRIPLET_FLAG`]).
+    pub triplets: Vec<Landmark>,
     /// Duration of the audio, ms.
     pub duration_ms: u64,
 }
@@ -160,7 +181,12 @@ impl AudioFingerprinter {
             next_column: 0,
             next_peak_column: 0,
             peaks: VecDeque::new(),
+            partners: Vec::with_capacity(FAN_OUT.max(TRIPLET_PARTNERS)),
+            semitones: (0..=MAX_BIN)
+                .map(|b| 12.0 * (b.max(1) as f64).log2())
+                .collect(),
             landmarks: Vec::new(),
+            triplets: Vec::new(),
             samples_seen: 0,
         }
     }
@@ -186,6 +212,7 @@ impl AudioFingerprinter {
         let duration_ms = self.samples_seen * 1000 / u64::from(SAMPLE_RATE);
         AudioFingerprint {
             landmarks: self.landmarks,
+            triplets: self.triplets,
             duration_ms,
         }
     }
@@ -283,15 +310,17 @@ impl AudioFingerprinter {
             if !at_end && anchor.column + MAX_PAIR_DT >= self.next_peak_column {
                 break;
             }
-            let partners = self
-                .peaks
-                .iter()
-                .skip(1)
-                .filter(|p| p.column > anchor.column)
-                .take_while(|p| p.column - anchor.column <= MAX_PAIR_DT)
-                .filter(|p| (i32::from(p.bin) - i32::from(anchor.bin)).abs() <= MAX_PAIR_DF)
-                .take(FAN_OUT);
-            for partner in partners {
+            self.partners.clear();
+            self.partners.extend(
+                self.peaks
+                    .iter()
+                    .skip(1)
+                    .filter(|p| p.column > anchor.column)
+                    .take_while(|p| p.column - anchor.column <= MAX_PAIR_DT)
+                    .filter(|p| (i32::from(p.bin) - i32::from(anchor.bin)).abs() <= MAX_PAIR_DF)
+                    .take(FAN_OUT.max(TRIPLET_PARTNERS)),
+            );
+            for partner in self.partners.iter().take(FAN_OUT) {
                 let df = i32::from(partner.bin) - i32::from(anchor.bin);
                 let dt = partner.column - anchor.column;
                 let hash = (u32::from(anchor.bin) & 0x1ff) << 14
@@ -302,10 +331,60 @@ impl AudioFingerprinter {
                     column: anchor.column,
                 });
             }
+            let near = &self.partners[..self.partners.len().min(TRIPLET_PARTNERS)];
+            for (i, second) in near.iter().enumerate() {
+                for third in &near[i + 1..] {
+                    if let Some(hash) = triplet_hash(&self.semitones, anchor, *second, *third) {
+                        self.triplets.push(Landmark {
+                            hash,
+                            column: anchor.column,
+                        });
+                    }
+                }
+            }
             self.peaks.pop_front();
         }
     }
 }
+
+/// The speed- and pitch-invariant hash of three peaks (`first` the
+/// anchor, `second` before `third` in time), or `None` when the two
+/// partners share a column or the span is under [`MIN_TRIPLET_SPAN`].
+///
+/// A change of speed multiplies every time difference by one factor and
+/// every frequency by another (resampling: the same one; a tempo change:
+/// time only; a pitch shift: frequency only). So the hash holds only what
+/// neither changes: the time ratio `(t2 - t1) / (t3 - t1)` in
+/// [`RATIO_LEVELS`] levels (bits 0-2) and the log-frequency differences
+/// `f2 - f1` and `f3 - f1` in levels of [`SEMITONES_PER_LEVEL`] (7 bits
+/// each, bits 3-9 and 10-16), with [`TRIPLET_FLAG`].
+fn triplet_hash(semitones: &[f64], first: Peak, second: Peak, third: Peak) -> Option<u32> {
+    let span = third.column - first.column;
+    if second.column == third.column || span < MIN_TRIPLET_SPAN {
+        return None;
+    }
+    let ratio = RATIO_LEVELS * (second.column - first.column) / span;
+    let level = |p: Peak| {
+        let d = semitones[usize::from(p.bin)] - semitones[usize::from(first.bin)];
+        ((d / SEMITONES_PER_LEVEL).floor() as i32 + 64).clamp(0, 127) as u32
+    };
+    // Coarse, so that most copies keep them: the span in steps of a
+    // factor SPAN_STEP, the anchor's frequency in octaves.
+    let span_level = (SPAN_LEVELS.iter().take_while(|&&s| span >= s).count() as u32).min(7);
+    let octave = (semitones[usize::from(first.bin)] - semitones[MIN_BIN]) / 12.0;
+    let octave = (octave.max(0.0) as u32).min(7);
+    Some(
+        TRIPLET_FLAG
+            | octave << 20
+            | span_level << 17
+            | level(third) << 10
+            | level(second) << 3
+            | ratio,
+    )
+}
+
+/// Lower edges of the span levels, columns (a factor of about 1.4 apart).
+const SPAN_LEVELS: [u32; 7] = [6, 8, 11, 16, 23, 32, 45];
 
 /// Fingerprints a whole buffer of mono samples at [`SAMPLE_RATE`].
 pub fn fingerprint(samples: &[f32]) -> AudioFingerprint {
@@ -420,6 +499,43 @@ pub(crate) mod tests {
     /// (landmark count, digest of every hash and time). rustfft picks SIMD
     /// code at run time; x86-64 machines with AVX (all of ours) agree.
     const GOLDEN_MELODY_7: (usize, u64) = (110, 10_898_644_275_938_270_603);
+
+    #[test]
+    fn golden_triplets_of_a_generated_melody() {
+        let fp = fingerprint(&melody(3.0, 7));
+        let digest = fp.triplets.iter().fold(0u64, |acc, l| {
+            acc.wrapping_mul(1_000_003)
+                .wrapping_add(u64::from(l.hash) ^ (u64::from(l.column) << 32))
+        });
+        assert!(fp.triplets.iter().all(|t| t.hash & TRIPLET_FLAG != 0));
+        assert_eq!((fp.triplets.len(), digest), GOLDEN_TRIPLETS_7);
+    }
+
+    /// (triplet count, digest of every hash and time), as [`GOLDEN_MELODY_7`].
+    const GOLDEN_TRIPLETS_7: (usize, u64) = (96, 7_635_581_169_297_544_878);
+
+    #[test]
+    fn a_triplet_hash_ignores_time_scaling_and_pitch_shifts() {
+        let peak = |column, bin| Peak { column, bin };
+        let hash = |(t1, f1), (t2, f2), (t3, f3)| {
+            let semitones: Vec<f64> = (0..=MAX_BIN)
+                .map(|b| 12.0 * (b.max(1) as f64).log2())
+                .collect();
+            triplet_hash(&semitones, peak(t1, f1), peak(t2, f2), peak(t3, f3))
+        };
+        let original = hash((10, 50), (16, 75), (22, 40));
+        assert!(original.is_some());
+        // 8% slower and 3.2 semitones up (every bin x1.2): the same hash.
+        assert_eq!(hash((10, 60), (17, 90), (23, 48)), original);
+        // 8% faster, the pitch kept.
+        assert_eq!(hash((30, 50), (36, 75), (41, 40)), original);
+        // Another time ratio, another frequency step: other hashes.
+        assert_ne!(hash((10, 50), (12, 75), (22, 40)), original);
+        assert_ne!(hash((10, 50), (16, 100), (22, 40)), original);
+        // Too short a span, or partners in one column: no triplet.
+        assert_eq!(hash((10, 50), (11, 75), (12, 40)), None);
+        assert_eq!(hash((10, 50), (22, 75), (22, 40)), None);
+    }
 
     #[test]
     fn streaming_in_small_pieces_gives_the_same_landmarks() {

@@ -22,7 +22,7 @@ pub fn landmark_hits(query: &[Landmark], reference: &[Landmark]) -> Vec<Hit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fingerprint::audio::tests::{Lcg, melody};
+    use crate::fingerprint::audio::tests::{Lcg, melody, melody_at};
     use crate::fingerprint::audio::{AudioFingerprint, MS_PER_COLUMN, SAMPLE_RATE, fingerprint};
 
     fn hits(query: &AudioFingerprint, reference: &AudioFingerprint) -> Vec<Hit> {
@@ -59,5 +59,38 @@ mod tests {
         let other = fingerprint(&melody(30.0, 12));
         let chance = align(&hits(&query, &other), MS_PER_COLUMN, 10);
         assert!(chance.is_none(), "{chance:?}");
+    }
+
+    #[test]
+    fn a_resampled_melody_aligns_by_triplets_with_its_speed() {
+        let reference = fingerprint(&melody(30.0, 11));
+        // The same notes made at 8.4 kHz and played at 8 kHz: 5% slower
+        // and lower (0.952 reference seconds per query second); made at
+        // 7.6 kHz: 5% faster and higher.
+        for (rate, speed) in [(8_400, 8_000.0 / 8_400.0), (7_600, 8_000.0 / 7_600.0)] {
+            let query = fingerprint(&melody_at(rate, 30.0, 11));
+            let pairs = |l: &[crate::fingerprint::audio::Landmark]| -> Vec<(u32, u32)> {
+                l.iter().map(|l| (l.hash, l.time_ms())).collect()
+            };
+            let a = rerank::align_triplets(&pairs(&query.triplets), &pairs(&reference.triplets))
+                .expect("a match");
+            assert!(
+                (a.speed / speed - 1.0).abs() <= 0.01,
+                "rate {rate}: speed {} for {speed}",
+                a.speed
+            );
+            assert!(
+                a.hits * 8 >= query.triplets.len(),
+                "rate {rate}: {} of {} triplets agree",
+                a.hits,
+                query.triplets.len()
+            );
+            // Landmarks, tied to absolute bins and column gaps, do not.
+            assert!(
+                align(&hits(&query, &reference), MS_PER_COLUMN, 10)
+                    .is_none_or(|l| l.hits * 5 < a.hits),
+                "rate {rate}"
+            );
+        }
     }
 }

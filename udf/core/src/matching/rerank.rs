@@ -7,7 +7,14 @@
 //!   landmark hits the key lookup found) by hash, offset voting
 //!   ([`align`], 10 agreeing landmarks at least). Score: the share of the
 //!   query's landmarks that agree, times 4, capped at 1 (a clean copy agrees
-//!   on well over a quarter of its landmarks).
+//!   on well over a quarter of its landmarks). Beside them the
+//!   speed-invariant triplet keys (hashes with
+//!   [`TRIPLET_FLAG`](crate::fingerprint::audio::TRIPLET_FLAG)), joined the
+//!   same way and aligned with a time factor ([`align_scaled`],
+//!   [`MIN_TRIPLET_HITS`] at least), scored the same way on the query's
+//!   triplets; the better of the two decides (landmarks on a tie: at the
+//!   original speed they pin the offset best), and a triplet verdict
+//!   carries the fitted speed.
 //! - Pictures, one query picture: the best reference frame by global hash
 //!   (within [`FRAME_MATCH_DISTANCE`], score `1 - d/41`) or by the local
 //!   features' geometric check (at least
@@ -24,9 +31,9 @@
 
 use std::collections::HashMap;
 
-use super::align::{Alignment, Hit, align};
+use super::align::{Alignment, Hit, align, align_scaled};
 use super::local::verify;
-use crate::fingerprint::audio::MS_PER_COLUMN;
+use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
 use crate::records::{Payload, Record};
@@ -35,6 +42,10 @@ use crate::records::{Payload, Record};
 pub const FRAME_MATCH_DISTANCE: u32 = 40;
 /// Agreeing landmarks an audio match needs.
 pub const MIN_AUDIO_HITS: usize = 10;
+/// Agreeing triplets a speed-invariant audio match needs. Two degrees of
+/// freedom (offset and speed) let chance hits line up more easily than
+/// on an offset alone.
+pub const MIN_TRIPLET_HITS: usize = 12;
 /// Agreeing frames a video match needs.
 pub const MIN_FRAME_HITS: usize = 3;
 
@@ -71,6 +82,9 @@ pub struct Verdict {
     pub reference_range: (u32, u32),
     /// What decided it.
     pub evidence: Evidence,
+    /// Reference seconds per query second (1 unless the speed-invariant
+    /// audio keys decided).
+    pub speed: f32,
 }
 
 /// Records sorted for matching.
@@ -82,6 +96,8 @@ pub struct Prepared {
     pub local: Vec<(u32, bool, LocalFeatures)>,
     /// Landmark hashes with their times.
     pub landmarks: Vec<(u32, u32)>,
+    /// Triplet hashes (with [`TRIPLET_FLAG`]) with their times.
+    pub triplets: Vec<(u32, u32)>,
 }
 
 impl Prepared {
@@ -92,6 +108,9 @@ impl Prepared {
         for r in records {
             match r.payload {
                 Payload::Visual(v) => prepared.frames.push((r.time_ms, v)),
+                Payload::Audio(hash) if hash & TRIPLET_FLAG != 0 => {
+                    prepared.triplets.push((hash, r.time_ms));
+                }
                 Payload::Audio(hash) => prepared.landmarks.push((hash, r.time_ms)),
                 Payload::Local { keypoint, mirrored } => local
                     .entry((r.time_ms, mirrored))
@@ -107,7 +126,7 @@ impl Prepared {
     }
 
     fn is_one_picture(&self) -> bool {
-        self.landmarks.is_empty() && self.frames.len() <= 1
+        self.landmarks.is_empty() && self.triplets.is_empty() && self.frames.len() <= 1
     }
 }
 
@@ -202,6 +221,12 @@ pub fn align_audio(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Option<Ali
     )
 }
 
+/// Aligns audio triplets (reference triplets as `(hash, time)`) with a
+/// time factor.
+pub fn align_triplets(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Option<Alignment> {
+    align_scaled(&landmark_hits(query, reference), MIN_TRIPLET_HITS)
+}
+
 /// Aligns a video query with a video reference by global hashes.
 pub fn align_frames(query: &Prepared, reference: &Prepared) -> Option<Alignment> {
     align(
@@ -231,13 +256,24 @@ pub fn rerank(
     audio_hits: &[(u32, u32)],
 ) -> Option<Verdict> {
     let mut verdicts = Vec::new();
-    if !query.landmarks.is_empty() {
+    if !query.landmarks.is_empty() || !query.triplets.is_empty() {
+        let is_triplet = |&&(hash, _): &&(u32, u32)| hash & TRIPLET_FLAG != 0;
+        let hit_triplets = audio_hits.iter().filter(is_triplet);
+        let hit_landmarks = audio_hits.iter().filter(|h| !is_triplet(h));
         let mut reference_landmarks = reference.landmarks.clone();
-        reference_landmarks.extend_from_slice(audio_hits);
-        if let Some(a) = align_audio(&query.landmarks, &reference_landmarks) {
-            let share = a.hits as f32 / query.landmarks.len() as f32;
-            verdicts.push(verdict(&a, (4.0 * share).min(1.0), Evidence::Audio));
-        }
+        reference_landmarks.extend(hit_landmarks);
+        let mut reference_triplets = reference.triplets.clone();
+        reference_triplets.extend(hit_triplets);
+        let share = |a: &Alignment, of: usize| (4.0 * a.hits as f32 / of.max(1) as f32).min(1.0);
+        let by_landmarks = align_audio(&query.landmarks, &reference_landmarks)
+            .map(|a| verdict(&a, share(&a, query.landmarks.len()), Evidence::Audio));
+        let by_triplets = align_triplets(&query.triplets, &reference_triplets)
+            .map(|a| verdict(&a, share(&a, query.triplets.len()), Evidence::Audio));
+        verdicts.extend(match (by_landmarks, by_triplets) {
+            (Some(l), Some(t)) if t.score > l.score => Some(t),
+            (Some(l), _) => Some(l),
+            (None, t) => t,
+        });
     }
     if query.is_one_picture() {
         verdicts.extend(best_picture(query, reference));
@@ -274,6 +310,7 @@ fn verdict(a: &Alignment, score: f32, evidence: Evidence) -> Verdict {
         query_range: a.query_range,
         reference_range: a.reference_range,
         evidence,
+        speed: a.speed as f32,
     }
 }
 
@@ -284,6 +321,7 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         query_range: (hit.query_ms, hit.query_ms),
         reference_range: (hit.reference_ms, hit.reference_ms),
         evidence,
+        speed: 1.0,
     };
     let global = frame_hits(&query.frames, &reference.frames)
         .iter()

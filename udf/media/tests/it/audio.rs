@@ -2,9 +2,14 @@
 //! copies align with their original at the right offset; an unrelated
 //! recording does not align.
 //!
-//! Tolerance: the offset within 100 ms (six landmark columns).
+//! Tolerance: the offset within 100 ms (six landmark columns). Copies
+//! played at another speed (resampled, tempo changed, pitch shifted)
+//! align by the triplet keys with their speed within 1% and their
+//! reference range from within 500 ms of the start to within 3 s of the
+//! end (a range runs from the first agreeing anchor to the last; an anchor
+//! needs partners up to 1.5 s after it, and the melody's last notes fade).
 
-use crate::media::{Workdir, align_audio, fingerprint, melody_source};
+use crate::media::{Workdir, align_audio, align_triplets, fingerprint, melody_source};
 
 const TOLERANCE_MS: i64 = 100;
 
@@ -90,10 +95,49 @@ fn white_noise_at_10_db_snr_still_aligns() {
     );
 }
 
+/// (name, ffmpeg audio filter, true speed: reference seconds per query second).
+const SPEEDS: &[(&str, &str, f64)] = &[
+    ("resample-0.95", "asetrate=44100*0.95,aresample=44100", 0.95),
+    ("resample-1.10", "asetrate=44100*1.10,aresample=44100", 1.10),
+    ("tempo-0.92", "atempo=0.92", 0.92),
+    ("tempo-1.08", "atempo=1.08", 1.08),
+    ("pitch+2st", "rubberband=pitch=1.122462", 1.0),
+];
+
+#[test]
+fn copies_at_another_speed_align_with_their_speed() {
+    let work = Workdir::new("audio-speed");
+    let original = work.ffmpeg(
+        &["-f", "lavfi", "-i", &melody_source(12.9898, 30)],
+        "original.wav",
+    );
+    let reference = fingerprint(&original);
+    let mut failures = Vec::new();
+    for (name, filter, speed) in SPEEDS {
+        let copy = work.transform(&original, &["-af", filter], &format!("{name}.wav"));
+        let query = fingerprint(&copy);
+        match align_triplets(&query, &reference) {
+            Some(a)
+                if (a.speed / speed - 1.0).abs() <= 0.01
+                    && a.reference_range.0 <= 500
+                    && a.reference_range.1 >= 27_000 =>
+            {
+                eprintln!(
+                    "{name:>14}: speed {:.4}, reference {:?}, {} hits",
+                    a.speed, a.reference_range, a.hits
+                );
+            }
+            other => failures.push(format!("{name}: expected speed {speed}, got {other:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn an_unrelated_recording_does_not_align() {
     let work = Workdir::new("audio-unrelated");
     let a = fingerprint(&work.ffmpeg(&["-f", "lavfi", "-i", &melody_source(12.9898, 30)], "a.wav"));
     let b = fingerprint(&work.ffmpeg(&["-f", "lavfi", "-i", &melody_source(7.77, 10)], "b.mp3"));
     assert_eq!(align_audio(&b, &a), None);
+    assert_eq!(align_triplets(&b, &a), None);
 }

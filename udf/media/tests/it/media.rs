@@ -115,6 +115,11 @@ pub fn align_audio(query: &MediaFingerprint, reference: &MediaFingerprint) -> Op
     rerank::align_audio(&prepared(query).landmarks, &prepared(reference).landmarks)
 }
 
+/// Aligns by the speed-invariant triplet keys, with a time factor.
+pub fn align_triplets(query: &MediaFingerprint, reference: &MediaFingerprint) -> Option<Alignment> {
+    rerank::align_triplets(&prepared(query).triplets, &prepared(reference).triplets)
+}
+
 /// The fingerprint as the rerank sees a query.
 pub fn prepared(fp: &MediaFingerprint) -> Prepared {
     Prepared::new(&records(fp, Use::Query))
