@@ -128,8 +128,8 @@ const LINE_TOLERANCE_MS: f64 = 80.0;
 /// and [`FASTEST`]: at each speed of the grid every hit votes for the
 /// offset `reference - speed * query` (100 ms bins, a bin's support its
 /// own votes plus its neighbours'); the best (speed, offset) wins, and a
-/// least-squares line through the hits within [`LINE_TOLERANCE_MS`] of it
-/// (fitted twice, the second time on the first fit's agreeing hits) gives
+/// least-squares line through the hits near it (within 150 ms, then
+/// within `LINE_TOLERANCE_MS`, 80 ms, of the first fit) gives
 /// the speed, the offset and the agreeing hits. Ties go to the speed
 /// closest to 1, then the earliest offset. `None` when fewer than
 /// `min_hits` agree.

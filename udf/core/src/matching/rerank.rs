@@ -9,7 +9,7 @@
 //!   query's landmarks that agree, times 4, capped at 1 (a clean copy agrees
 //!   on well over a quarter of its landmarks). Beside them the
 //!   speed-invariant triplet keys (hashes with
-//!   [`TRIPLET_FLAG`](crate::fingerprint::audio::TRIPLET_FLAG)), joined the
+//!   [`TRIPLET_FLAG`]), joined the
 //!   same way and aligned with a time factor ([`align_scaled`],
 //!   [`MIN_TRIPLET_HITS`] at least), scored the same way on the query's
 //!   triplets; the better of the two decides (landmarks on a tie: at the

@@ -596,10 +596,20 @@ fn a_request_past_its_deadline_is_stopped() {
         .unwrap_err()
         .to_string();
     // The request's deadline, or (should the download's own clock, started
-    // a moment later, win the race) the download's.
+    // a moment later, win the race) the download's, which is given what is
+    // left of the request's second: "within 999.997756ms" as well as
+    // "within 1s" (the test failed once on the former).
+    let within_the_second = e
+        .split("no complete answer within ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.strip_suffix("ms"))
+        .and_then(|ms| ms.parse::<f64>().ok())
+        .is_some_and(|ms| ms <= 1000.0);
     assert!(
         e.contains("out of time") && e.contains("1s limit")
-            || e.contains("no complete answer within 1s"),
+            || e.contains("no complete answer within 1s")
+            || within_the_second,
         "{e}"
     );
     assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
