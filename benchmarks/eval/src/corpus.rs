@@ -149,11 +149,17 @@ pub fn audio_transforms() -> Vec<Transform> {
     all
 }
 
+/// The lavfi source of white noise `snr_db` below a signal of RMS
+/// `signal_rms`: anoisesrc's white noise is uniform in [-a, a], so its RMS
+/// is a / sqrt(3).
+fn white_noise(snr_db: f64, signal_rms: f64) -> String {
+    let amplitude = (signal_rms / 10f64.powf(snr_db / 20.0) * 3f64.sqrt()).min(1.0);
+    format!("anoisesrc=color=white:seed=7:amplitude={amplitude:.6}:sample_rate=44100")
+}
+
 /// White noise at `snr_db` below the signal: a transformation per
 /// original (the noise level follows the signal's loudness).
 pub fn noise_transform(name: &'static str, snr_db: f64, signal_rms: f64) -> Transform {
-    // anoisesrc's white noise is uniform in [-a, a]: its RMS is a / sqrt(3).
-    let amplitude = (signal_rms / 10f64.powf(snr_db / 20.0) * 3f64.sqrt()).min(1.0);
     t(
         name,
         "wav",
@@ -161,7 +167,7 @@ pub fn noise_transform(name: &'static str, snr_db: f64, signal_rms: f64) -> Tran
             "-f",
             "lavfi",
             "-i",
-            &format!("anoisesrc=color=white:seed=7:amplitude={amplitude:.6}:sample_rate=44100"),
+            &white_noise(snr_db, signal_rms),
             "-filter_complex",
             "[0][1]amix=inputs=2:duration=first:normalize=0",
         ],
@@ -251,7 +257,6 @@ pub fn voice_over_transform(
 /// White noise as loud as the signal (0 dB SNR) on top of a reverberant
 /// copy (three echoes, 40-110 ms, as a small room).
 pub fn noisy_reverb_transform(signal_rms: f64) -> Transform {
-    let amplitude = (signal_rms * 3f64.sqrt()).min(1.0);
     t(
         "noise_0dB_reverb",
         "wav",
@@ -259,7 +264,7 @@ pub fn noisy_reverb_transform(signal_rms: f64) -> Transform {
             "-f",
             "lavfi",
             "-i",
-            &format!("anoisesrc=color=white:seed=7:amplitude={amplitude:.6}:sample_rate=44100"),
+            &white_noise(0.0, signal_rms),
             "-filter_complex",
             "[0]aecho=0.8:0.9:40|75|110:0.5|0.35|0.25[r];\
              [r][1]amix=inputs=2:duration=first:normalize=0",
