@@ -902,6 +902,24 @@ fn a_small_zip_cannot_fill_the_disk() {
     }
     let (_, page) = api.get("/v1/media");
     assert_eq!(page["media"], json!([]), "{page}");
+
+    // Per tenant: a tenant with 3 MB of byte quota left stops at that,
+    // not at the job's 10 MB.
+    let (_, small) = tenant(&admin, json!({"name": "small", "max_bytes": 3_000_000}));
+    let zip = std::fs::read(dir.path().join("amplified.zip")).unwrap();
+    let (status, body) = small.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("the 3000000 bytes left of the tenant's byte quota"),
+        "{body}"
+    );
+    for left in ["uploads", "media"] {
+        let files = files_under(&dir.path().join(left));
+        assert!(files.is_empty(), "{left} keeps {files:?}");
+    }
 }
 
 /// Issue 18, item 8: deleting an item left its original and previews on

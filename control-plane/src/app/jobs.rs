@@ -9,6 +9,10 @@
 //! every manifest row naming an entry writes (and is counted for) its own
 //! copy, and past the budget the whole job is refused and every file it
 //! wrote removed at once. A file that fails to extract is removed at once.
+//! Per tenant, the budget is also cut to what is left of its byte quota
+//! (`max_bytes`), and one ZIP of a tenant is extracted at a time (its
+//! other uploads wait for it), so what a tenant has in flight on disk is
+//! never more than one job's budget, however many uploads it sends at once.
 //!
 //! A CSV job is accepted at once, whatever its length: the request checks
 //! the whole CSV (its header, its row count, the asset quota), stores it
@@ -29,6 +33,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use deadpool_postgres::Pool;
 
@@ -168,8 +173,8 @@ struct Archive {
     files: HashMap<String, usize>,
     /// Largest file, bytes.
     limit: u64,
-    /// Bytes the job may write in all.
-    budget: u64,
+    /// What the job may write in all.
+    budget: Budget,
     /// Bytes written so far, counted as they are written.
     written: u64,
 }
@@ -186,7 +191,7 @@ fn is_archive_name(name: &str) -> bool {
 /// Opens and checks a ZIP: every entry must be a plain file or folder with
 /// a relative path inside the archive, not an archive itself, and expand
 /// by at most [`MAX_COMPRESSION_RATIO`] and `limit` bytes in all.
-fn open_archive(path: &Path, limit: u64, budget: u64) -> Result<Archive> {
+fn open_archive(path: &Path, limit: u64, budget: Budget) -> Result<Archive> {
     let refuse = |why: String| Error::BadRequest(format!("ZIP refused: {why}"));
     let file = std::fs::File::open(path).map_err(|e| Error::io("opening the upload", e))?;
     let mut zip =
@@ -291,7 +296,7 @@ impl Archive {
                 "the manifest names `{name}`, which the archive does not hold"
             )));
         };
-        let remaining = self.budget.saturating_sub(self.written);
+        let remaining = self.budget.bytes.saturating_sub(self.written);
         let cap = self.limit.min(remaining);
         let mut out = Counted {
             inner: match std::fs::File::create(target) {
@@ -309,15 +314,67 @@ impl Archive {
         let _ = std::fs::remove_file(target);
         // Past the budget only when this entry wrote more than what was
         // left of it (`read_entry` writes one byte over its cap to know).
-        if self.written > self.budget {
+        if self.written > self.budget.bytes {
             return Err(Error::BadRequest(format!(
-                "ZIP refused: its files expand past the job's {}-byte extraction budget \
-                 (each manifest row writes its own copy; setting job_max_extract_bytes)",
+                "ZIP refused: its files expand past {} (each manifest row writes its own copy)",
                 self.budget
             )));
         }
         Ok(read.map(|_| ()))
     }
+}
+
+/// What a ZIP job may write when extracted, and what set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// Bytes.
+    pub bytes: u64,
+    /// Whether it is what is left of the tenant's byte quota (`max_bytes`),
+    /// not the job's own budget (`job_max_extract_bytes`).
+    pub of_quota: bool,
+}
+
+impl Budget {
+    /// `job` (`job_max_extract_bytes`), cut to `quota_left`, the bytes left
+    /// of the tenant's `max_bytes` (`None`: no byte quota).
+    pub fn new(job: u64, quota_left: Option<u64>) -> Budget {
+        match quota_left {
+            Some(left) if left < job => Budget {
+                bytes: left,
+                of_quota: true,
+            },
+            _ => Budget {
+                bytes: job,
+                of_quota: false,
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Budget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.of_quota {
+            write!(
+                f,
+                "the {} bytes left of the tenant's byte quota (setting max_bytes)",
+                self.bytes
+            )
+        } else {
+            write!(
+                f,
+                "the job's {}-byte extraction budget (setting job_max_extract_bytes)",
+                self.bytes
+            )
+        }
+    }
+}
+
+/// One ZIP extraction at a time per tenant: the lock of `tenant`.
+fn extraction_lock(tenant: i32) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: LazyLock<Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Mutex::default);
+    let mut locks = LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(locks.entry(tenant).or_default())
 }
 
 /// A job file as the request received it.
@@ -339,8 +396,9 @@ pub struct JobFile<'a> {
 ///
 /// # Errors
 /// [`Error::BadRequest`] for a CSV without the needed column or a refused
-/// archive (one writing more than `budget` bytes when extracted: no file
-/// of it is left); [`Error::QuotaExceeded`] when the items do not fit the quota.
+/// archive (one writing more than `budget` bytes, or than what is left of
+/// the tenant's byte quota, when extracted: no file of it is left);
+/// [`Error::QuotaExceeded`] when the items do not fit the quota.
 pub async fn create(
     pool: &Pool,
     data_dir: &Path,
@@ -463,6 +521,10 @@ async fn create_zip(
     budget: u64,
 ) -> Result<store::jobs::Inserted> {
     let staging = data_dir.join("uploads");
+    let lock = extraction_lock(tenant.id);
+    let _extracting = lock.lock().await;
+    let quota_left = store::media::bytes_left(pool, tenant).await?;
+    let budget = Budget::new(budget, quota_left);
     let (parsed, extracted) = {
         let upload = file.path.to_path_buf();
         let staging = staging.clone();
@@ -586,7 +648,12 @@ pub async fn expand_next(pool: &Pool, data_dir: &Path) -> Result<bool> {
 /// per good row its extracted file or why it is missing.
 type Extracted = (Parsed, Vec<std::result::Result<PathBuf, String>>);
 
-fn extract_zip(upload: &Path, staging: &Path, max_bytes: u64, budget: u64) -> Result<Extracted> {
+fn extract_zip(
+    upload: &Path,
+    staging: &Path,
+    max_bytes: u64,
+    budget: Budget,
+) -> Result<Extracted> {
     let mut archive = open_archive(upload, max_bytes, budget)?;
     let parsed = parse_csv(&archive.manifest.clone(), "file", 0..MAX_ROWS)?;
     std::fs::create_dir_all(staging)
@@ -661,7 +728,7 @@ mod tests {
         zip.write_all(&[7u8; 100_000]).unwrap();
         zip.finish().unwrap();
         let staging = dir.path().join("staging");
-        let e = extract_zip(&upload, &staging, 1 << 30, 1_050_000).unwrap_err();
+        let e = extract_zip(&upload, &staging, 1 << 30, Budget::new(1_050_000, None)).unwrap_err();
         assert!(
             e.to_string().contains("1050000-byte extraction budget"),
             "{e}"
@@ -669,8 +736,27 @@ mod tests {
         let left: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
         assert!(left.is_empty(), "{left:?}");
         // Under the budget, every row has its file.
-        let (parsed, files) = extract_zip(&upload, &staging, 1 << 30, 4_000_000).unwrap();
+        let (parsed, files) =
+            extract_zip(&upload, &staging, 1 << 30, Budget::new(4_000_000, None)).unwrap();
         assert_eq!((parsed.rows.len(), files.len()), (40, 40));
+        for file in files.into_iter().flatten() {
+            std::fs::remove_file(file).unwrap();
+        }
+        // What is left of the tenant's byte quota cuts the job's budget.
+        let e = extract_zip(
+            &upload,
+            &staging,
+            1 << 30,
+            Budget::new(4_000_000, Some(350_000)),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the 350000 bytes left of the tenant's byte quota"),
+            "{e}"
+        );
+        let left: Vec<_> = std::fs::read_dir(&staging).unwrap().collect();
+        assert!(left.is_empty(), "{left:?}");
     }
 
     #[test]

@@ -194,6 +194,20 @@ pub(crate) async fn check_quota(
     Ok(())
 }
 
+/// What is left of the tenant's byte quota (`max_bytes`) now; `None` when
+/// it has none.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn bytes_left(pool: &Pool, tenant: &Tenant) -> Result<Option<u64>> {
+    let Some(max) = tenant.max_bytes else {
+        return Ok(None);
+    };
+    let client = pool.get().await?;
+    let used: i64 = client.query_one(BYTES_STORED, &[&tenant.id]).await?.get(0);
+    Ok(Some(u64::try_from(max.saturating_sub(used)).unwrap_or(0)))
+}
+
 /// Records the size of an item's download once it is fetched, checking
 /// the tenant's byte quota (the item counts from now on).
 ///
