@@ -107,6 +107,11 @@ pub struct RawConfig {
     /// engine, for ClickHouse clients (`serve --clickhouse-http`); unset
     /// (the default) serves none.
     pub clickhouse_http_listen: Option<String>,
+    /// Whether the operator (`admin` with the admin token) may call the
+    /// clickprint functions that read media through that interface, so
+    /// another clickprint can use this service as its ClickHouse server
+    /// (`CLICKHOUSE_URL`); off by default: nobody reaches them there.
+    pub clickhouse_http_operator_media: bool,
     /// The longest query sound or video a search takes, s (by its declared
     /// duration, checked before it is decoded).
     pub search_max_query_secs: u64,
@@ -162,6 +167,7 @@ impl Default for RawConfig {
             header_read_timeout_secs: 10,
             metrics_listen: None,
             clickhouse_http_listen: None,
+            clickhouse_http_operator_media: false,
             search_max_query_secs: 600,
             stop_list_interval_secs: 600,
             stop_list_max_rows: 10_000,
@@ -181,10 +187,16 @@ impl RawConfig {
         }
     }
 
-    /// The same download policy as `CLICKPRINT_FETCH_*` variables, for the
-    /// UDF processes ClickHouse starts (they inherit its environment).
-    pub fn fetch_env(&self) -> Vec<(&'static str, String)> {
+    /// The same download policy as `CLICKPRINT_FETCH_*` variables, and the
+    /// longest query as `CLICKPRINT_QUERY_MAX_SECS`, for the UDF processes
+    /// ClickHouse starts (they inherit its environment): the extraction
+    /// itself refuses a longer query, whoever calls it.
+    pub fn udf_env(&self) -> Vec<(&'static str, String)> {
         vec![
+            (
+                clickprint_core::media::ENV_MAX_QUERY_SECS,
+                self.search_max_query_secs.to_string(),
+            ),
             (
                 clickprint_fetch::ENV_MAX_BYTES,
                 self.fetch_max_bytes.to_string(),
@@ -381,6 +393,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Where ClickHouse's HTTP interface is served, if anywhere.
     pub clickhouse_http_listen: Option<SocketAddr>,
+    /// Whether the operator may call the media functions through it.
+    pub clickhouse_http_operator_media: bool,
     /// The longest query a search takes.
     pub search_max_query: std::time::Duration,
     /// Bounds on every analyst statement.
@@ -554,6 +568,7 @@ impl Config {
             header_read_timeout: std::time::Duration::from_secs(raw.header_read_timeout_secs),
             metrics_listen,
             clickhouse_http_listen,
+            clickhouse_http_operator_media: raw.clickhouse_http_operator_media,
             search_max_query: std::time::Duration::from_secs(raw.search_max_query_secs),
             analyst,
             upkeep: Upkeep {

@@ -138,10 +138,10 @@ enum TenantCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The UDF processes ClickHouse starts inherit this process's
-    // environment: hand them the download policy of the configuration
-    // (file or variables) before any thread exists.
+    // environment: hand them the download policy and the longest query of
+    // the configuration (file or variables) before any thread exists.
     if let Ok(raw) = RawConfig::load(cli.config.as_deref()) {
-        for (name, value) in raw.fetch_env() {
+        for (name, value) in raw.udf_env() {
             // SAFETY: no other thread runs yet (the runtime starts below).
             unsafe { std::env::set_var(name, value) };
         }

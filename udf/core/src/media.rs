@@ -8,6 +8,17 @@ use crate::fingerprint::audio::AudioFingerprint;
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::video::{FrameFingerprint, LocalFrame};
 
+/// The longest query sound or video a search decodes, seconds, unless
+/// [`ENV_MAX_QUERY_SECS`] says otherwise: a query is decoded whole for
+/// every search that sends it, so it is held far shorter than a library
+/// item (decoding a 5.5-hour query took gigabytes).
+pub const DEFAULT_MAX_QUERY_SECS: u64 = 600;
+/// The variable that sets the longest query for the extraction processes
+/// (`clickprint serve` sets it from `search_max_query_secs` for the
+/// processes ClickHouse starts, so the bound holds whoever calls
+/// `clickprint_query`).
+pub const ENV_MAX_QUERY_SECS: &str = "CLICKPRINT_QUERY_MAX_SECS";
+
 /// What kind of media an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -38,6 +38,10 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Longest declared or decoded duration, ms.
     pub max_duration_ms: u64,
+    /// Longest declared or decoded duration of a search's query, ms: a
+    /// query is decoded whole for every search that sends it, so it is held
+    /// far shorter than a library item ([`Limits::for_use`]).
+    pub max_query_duration_ms: u64,
     /// Wall-clock time for the whole decode.
     pub timeout: Duration,
     /// How `http(s)` media references are downloaded (size, time,
@@ -51,6 +55,7 @@ impl Default for Limits {
             max_file_bytes: 8 << 30,
             max_pixels: 8192 * 8192,
             max_duration_ms: 6 * 3600 * 1000,
+            max_query_duration_ms: clickprint_core::media::DEFAULT_MAX_QUERY_SECS * 1000,
             timeout: Duration::from_secs(900),
             fetch: clickprint_fetch::Policy::default(),
         }
@@ -58,6 +63,42 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// The defaults, with the longest query from
+    /// [`ENV_MAX_QUERY_SECS`](clickprint_core::media::ENV_MAX_QUERY_SECS)
+    /// and the download policy from `CLICKPRINT_FETCH_*`.
+    ///
+    /// # Errors
+    /// A variable that is set but does not read.
+    pub fn from_env() -> std::result::Result<Limits, String> {
+        use clickprint_core::media::{DEFAULT_MAX_QUERY_SECS, ENV_MAX_QUERY_SECS};
+        let max_query_secs = match std::env::var(ENV_MAX_QUERY_SECS) {
+            Ok(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|&s| s > 0)
+                .ok_or_else(|| format!("{ENV_MAX_QUERY_SECS}={v:?}: a positive number of seconds"))?,
+            Err(_) => DEFAULT_MAX_QUERY_SECS,
+        };
+        Ok(Limits {
+            max_query_duration_ms: max_query_secs.saturating_mul(1000),
+            fetch: clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?,
+            ..Limits::default()
+        })
+    }
+
+    /// These limits for `usage`: a query's duration is held to
+    /// `max_query_duration_ms`.
+    pub fn for_use(&self, usage: clickprint_core::records::Use) -> Limits {
+        match usage {
+            clickprint_core::records::Use::Query => Limits {
+                max_duration_ms: self.max_duration_ms.min(self.max_query_duration_ms),
+                ..self.clone()
+            },
+            clickprint_core::records::Use::Library => self.clone(),
+        }
+    }
+
     /// These limits with the decode's and the download's wall clocks cut to
     /// `left`, for work that must end within a caller's deadline.
     pub fn within(&self, left: Duration) -> Limits {

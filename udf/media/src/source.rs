@@ -88,12 +88,14 @@ pub fn resolve(source: &str, fetch: &FetchPolicy) -> Result<Local> {
     Ok(local(source))
 }
 
-/// The records of a media reference.
+/// The records of a media reference, under `limits` for `usage` (a query
+/// is held to the query length, [`Limits::for_use`]).
 ///
 /// # Errors
 /// As [`resolve`] and [`fingerprint_file`] (whose messages name the file
 /// or URL).
 pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Record>> {
+    let limits = &limits.for_use(usage);
     let fp = resolve(source, &limits.fetch)?.fingerprint(limits)?;
     Ok(records::records(&fp, usage))
 }

@@ -82,15 +82,15 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let fetch = clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?;
     // The server cuts downloads and decoding to each request's deadline.
+    let limits = Limits::from_env()?;
     let limits = Limits {
         max_file_bytes: args.max_media_bytes,
         fetch: clickprint_fetch::Policy {
-            max_bytes: args.max_media_bytes.min(fetch.max_bytes),
-            ..fetch
+            max_bytes: args.max_media_bytes.min(limits.fetch.max_bytes),
+            ..limits.fetch.clone()
         },
-        ..Limits::default()
+        ..limits
     };
     let credentials = Credentials {
         basic: match (args.user, args.password) {
@@ -179,7 +179,7 @@ impl Work for Extraction {
         modality: Option<Kind>,
         left: Duration,
     ) -> Result<Vec<Extracted>> {
-        let limits = self.limits.within(left);
+        let limits = self.limits.within(left).for_use(usage);
         let fp = resolve(uri, &limits.fetch)?.fingerprint(&limits)?;
         if let Some(expected) = modality
             && fp.info.kind != expected

@@ -28,7 +28,7 @@ use clickprint_udf::{functions, protocol};
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
-    let limits = match limits() {
+    let limits = match Limits::from_env() {
         Ok(limits) => limits,
         Err(e) => {
             let who = format!("clickprint-udf {function}");
@@ -109,17 +109,6 @@ fn time_each(limits: &Limits) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// The limits every function call runs under: ffmpeg's wall-clock deadline
-/// and size limits (`decode::Limits` defaults), and the download policy for
-/// `http(s)` references from `CLICKPRINT_FETCH_*` (ClickHouse starts us
-/// with its environment).
-fn limits() -> Result<Limits, clickprint_fetch::Error> {
-    Ok(Limits {
-        fetch: clickprint_fetch::Policy::from_env()?,
-        ..Limits::default()
-    })
 }
 
 /// `preview FILE DIR`: thumbnail, frames and waveform into `DIR`

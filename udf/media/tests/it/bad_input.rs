@@ -261,3 +261,27 @@ fn a_probe_reads_only_the_start_and_names_the_modality() {
         Error::Unrecognized { .. }
     ));
 }
+
+/// Issue 18, item 4, in the extraction itself: a query is held to the
+/// query length whoever calls `clickprint_query` (the service refuses a long
+/// query by its declared length first; a caller through ClickHouse or the
+/// sidecar never passed that check), while the same file is a library item.
+#[test]
+fn a_query_longer_than_the_query_limit_is_refused_by_the_extraction() {
+    use clickprint_core::records::Use;
+    use clickprint_media::source::records_of;
+    let work = Workdir::new("bad-query-length");
+    let audio = work.ffmpeg(&["-f", "lavfi", "-i", "sine=f=440:d=10"], "a.wav");
+    let limits = Limits {
+        max_query_duration_ms: 5_000,
+        ..Limits::default()
+    };
+    let source = audio.to_str().unwrap();
+    let err = records_of(source, Use::Query, &limits).unwrap_err();
+    assert!(
+        matches!(err, Error::TooLarge { .. }) && err.to_string().contains("the limit is 5 s"),
+        "{err}"
+    );
+    assert!(err.is_input_fault(), "{err}");
+    assert!(!records_of(source, Use::Library, &limits).unwrap().is_empty());
+}
