@@ -1,11 +1,18 @@
 //! A ClickHouse server (single node or cluster) reached over HTTP with the
 //! `clickhouse` crate. Results travel as `ArrowStream`, so callers get the
-//! same Arrow record batches as from the embedded engine.
+//! same Arrow record batches as from the embedded engine. ClickHouse
+//! compresses Arrow buffers with LZ4 unless told otherwise
+//! (`output_format_arrow_compression_method`), which this build of Arrow
+//! does not read; the transport is compressed already (the crate's LZ4), so
+//! every statement asks for plain buffers ([`PLAIN_ARROW`]).
 
 use super::output::QueryOutput;
 use super::result_limits::Budget;
 use crate::config::ServerOptions;
 use crate::error::{Error, Result};
+
+/// The setting that makes the server's `ArrowStream` answer readable here.
+const PLAIN_ARROW: (&str, &str) = ("output_format_arrow_compression_method", "none");
 
 /// A handle to a ClickHouse server; cheap to clone.
 #[derive(Clone)]
@@ -109,7 +116,9 @@ impl ServerEngine {
         let Some(budget) = budget else {
             return self.run(client, sql, &settings).await;
         };
-        let mut query = client.query_raw(sql);
+        let mut query = client
+            .query_raw(sql)
+            .with_setting(PLAIN_ARROW.0, PLAIN_ARROW.1);
         for (name, value) in settings {
             query = query.with_setting(name, value);
         }
@@ -134,7 +143,9 @@ impl ServerEngine {
         settings: &[(String, String)],
     ) -> Result<QueryOutput> {
         // query_raw: a user's `?` is text, not a bind placeholder.
-        let mut query = client.query_raw(sql);
+        let mut query = client
+            .query_raw(sql)
+            .with_setting(PLAIN_ARROW.0, PLAIN_ARROW.1);
         for (name, value) in settings {
             query = query.with_setting(name.clone(), value.clone());
         }

@@ -10,7 +10,9 @@
 //! [`analyst::run_with_params`], the same scoping, checks, limits and lane
 //! as `POST /v1/sql`. `admin` with the admin token is the operator, in the
 //! `clickprint` database. Neither reaches the clickprint functions that
-//! read media.
+//! read media, unless the operator is allowed them
+//! (`clickhouse_http_operator_media`): then another clickprint can use this
+//! service as its ClickHouse server, ingest and search included.
 //!
 //! What is read as ClickHouse reads it: the statement in `query` and the
 //! body (concatenated with a line feed), `database`, `default_format` and a
@@ -241,7 +243,9 @@ async fn run(
             (output, columns, Some(limits.budget()))
         }
         Caller::Operator => {
-            analyst::refuse_media_functions(&state.engine, &query.sql, &params).await?;
+            if !state.config.clickhouse_http_operator_media {
+                analyst::refuse_media_functions(&state.engine, &query.sql, &params).await?;
+            }
             let database = query.database.as_deref().unwrap_or("clickprint");
             let settings: Vec<(&str, String)> = query
                 .other_settings

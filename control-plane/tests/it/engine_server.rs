@@ -1,26 +1,79 @@
-//! The server engine against a real clickhouse-server. These tests are
-//! ignored unless `CLICKHOUSE_URL` is set; `scripts/test.sh` runs them when
-//! it is (`CLICKHOUSE_URL=http://host:8123 scripts/test.sh`).
+//! The server engine (`engine::server`, the `clickhouse` crate over
+//! ClickHouse's HTTP protocol) against a real ClickHouse engine: a
+//! clickhouse-server when `CLICKHOUSE_URL` is set
+//! (`CLICKHOUSE_URL=http://host:8123 scripts/test.sh`), otherwise another
+//! `clickprint serve` process's ClickHouse interface, whose engine is the
+//! embedded chDB (the operator allowed the media functions,
+//! `clickhouse_http_operator_media`). Only the analysts' own ClickHouse
+//! users need a clickhouse-server: chDB has no access management.
+
+use std::path::Path;
 
 use arrow::array::AsArray;
 use arrow::datatypes::UInt64Type;
-use clickprint::clickhouse::{Engine, EngineKind, ServerEngine};
+use clickprint::clickhouse::{Engine, EngineKind, ServerEngine, library};
 use clickprint::config::ServerOptions;
+use clickprint_tests::{Service, admin_token, data_dir, ffmpeg, image_source};
 
-fn server() -> Engine {
-    let url = std::env::var("CLICKHOUSE_URL").expect("CLICKHOUSE_URL is set for these tests");
-    Engine::Server(Box::new(ServerEngine::new(&ServerOptions {
-        url,
-        user: std::env::var("CLICKHOUSE_USER").ok(),
-        password: std::env::var("CLICKHOUSE_PASSWORD").ok(),
-        database: None,
-    })))
+/// A ClickHouse server to run against, and what keeps it up.
+struct Server {
+    options: ServerOptions,
+    _service: Option<(Service, tempfile::TempDir)>,
+}
+
+impl Server {
+    /// `CLICKHOUSE_URL`'s server when set; else a `clickprint serve` with
+    /// its ClickHouse interface, signed in as its operator.
+    fn start() -> Server {
+        if let Ok(url) = std::env::var("CLICKHOUSE_URL") {
+            return Server {
+                options: ServerOptions {
+                    url,
+                    user: std::env::var("CLICKHOUSE_USER").ok(),
+                    password: std::env::var("CLICKHOUSE_PASSWORD").ok(),
+                    database: None,
+                },
+                _service: None,
+            };
+        }
+        let dir = data_dir("engine-server");
+        let service = Service::start_with(
+            dir.path(),
+            &[
+                ("CLICKPRINT_WORKERS", "0"),
+                ("CLICKPRINT_CLICKHOUSE_HTTP_LISTEN", "127.0.0.1:0"),
+                ("CLICKPRINT_CLICKHOUSE_HTTP_OPERATOR_MEDIA", "true"),
+            ],
+        );
+        let url = service
+            .clickhouse_http
+            .clone()
+            .expect("the service printed its ClickHouse interface's address");
+        Server {
+            options: ServerOptions {
+                url,
+                user: Some("admin".into()),
+                password: Some(admin_token(dir.path())),
+                database: None,
+            },
+            _service: Some((service, dir)),
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        Engine::Server(Box::new(ServerEngine::new(&self.options)))
+    }
+}
+
+fn server() -> (Server, Engine) {
+    let server = Server::start();
+    let engine = server.engine();
+    (server, engine)
 }
 
 #[tokio::test]
-#[ignore = "needs a clickhouse-server: set CLICKHOUSE_URL"]
 async fn server_answers_version_and_round_trips_a_table() {
-    let engine = server();
+    let (_server, engine) = server();
     assert_eq!(engine.kind(), EngineKind::Server);
     assert!(!engine.version().await.unwrap().is_empty());
     let db = format!("clickprint_it_{}", std::process::id());
@@ -51,9 +104,9 @@ async fn server_answers_version_and_round_trips_a_table() {
 }
 
 #[tokio::test]
-#[ignore = "needs a clickhouse-server: set CLICKHOUSE_URL"]
 async fn server_errors_carry_the_servers_message() {
-    let err = server()
+    let (_server, engine) = server();
+    let err = engine
         .query("SELECT * FROM no_such_table_here")
         .await
         .unwrap_err();
@@ -65,9 +118,9 @@ async fn server_errors_carry_the_servers_message() {
 /// The service's user (`CLICKHOUSE_USER`) needs access management
 /// (`clickhouse-config/analysts/`).
 #[tokio::test]
-#[ignore = "needs a clickhouse-server: set CLICKHOUSE_URL"]
+#[ignore = "needs a clickhouse-server (chDB has no access management): set CLICKHOUSE_URL"]
 async fn an_analyst_credential_reads_only_its_tenant() {
-    let engine = server();
+    let (_server, engine) = server();
     clickprint::clickhouse::library::apply_schema(&engine)
         .await
         .unwrap();
@@ -85,7 +138,7 @@ async fn an_analyst_credential_reads_only_its_tenant() {
         .await
         .unwrap();
     let analyst = Engine::Server(Box::new(ServerEngine::new(&ServerOptions {
-        url: std::env::var("CLICKHOUSE_URL").unwrap(),
+        url: _server.options.url.clone(),
         user: Some(credential.user.clone()),
         password: Some(credential.password.clone()),
         database: None,
@@ -125,5 +178,88 @@ async fn an_analyst_credential_reads_only_its_tenant() {
             ))
             .await
             .unwrap();
+    }
+}
+
+/// The library's own statements (schema, ingest, search, delete) over the
+/// server path give the answers the embedded engine gives for the same
+/// library: the same items, scores, ranges and evidence.
+#[tokio::test]
+async fn ingest_and_search_through_the_server_answer_as_the_embedded_engine() {
+    let (_server, server) = server();
+    let dir = data_dir("engine-server-library");
+    let embedded = crate::search::open(dir.path()).await;
+    library::apply_schema(&server).await.unwrap();
+    // A tenant id of its own per run: a clickhouse-server may be shared.
+    let tenant = 800_000 + std::process::id() % 100_000;
+    let media = media(dir.path());
+    for engine in [&embedded, &server] {
+        for (id, path) in media.library.iter().enumerate() {
+            library::ingest(engine, tenant, id as u64 + 1, path)
+                .await
+                .unwrap_or_else(|e| panic!("{:?} ingests {path}: {e}", engine.kind()));
+        }
+    }
+    for query in &media.queries {
+        let want = library::search(&embedded, tenant, query, 10, 0.0).await.unwrap();
+        let got = library::search(&server, tenant, query, 10, 0.0).await.unwrap();
+        assert!(!want.is_empty(), "{query}: the embedded engine found nothing");
+        assert_eq!(got, want, "{query}");
+    }
+    library::delete(&server, tenant, 1).await.unwrap();
+    let after = library::search(&server, tenant, &media.queries[0], 10, 0.0)
+        .await
+        .unwrap();
+    assert!(after.iter().all(|m| m.media_id != 1), "{after:?}");
+    if server.kind() == EngineKind::Server && std::env::var("CLICKHOUSE_URL").is_ok() {
+        for table in ["fp_keys", "fp_media", "media_ingested", "media_deleted"] {
+            server
+                .query(&format!(
+                    "ALTER TABLE clickprint.{table} DELETE WHERE tenant_id = {tenant}"
+                ))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Library media and queries: three pictures, a sound; a crop of the first
+/// picture and an excerpt of the sound.
+struct Media {
+    library: Vec<String>,
+    queries: Vec<String>,
+}
+
+fn media(dir: &Path) -> Media {
+    let path = |p: std::path::PathBuf| p.to_str().unwrap().to_owned();
+    let mut library = Vec::new();
+    for (i, source) in [
+        "mandelbrot=s=640x480:start_scale=1.5".to_owned(),
+        "testsrc2=s=640x480".to_owned(),
+        image_source(1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        library.push(path(ffmpeg(
+            &["-f", "lavfi", "-i", source, "-frames:v", "1"],
+            &dir.join(format!("p{i}.png")),
+        )));
+    }
+    library.push(path(ffmpeg(
+        &["-f", "lavfi", "-i", &clickprint_tests::melody_source(3, 20)],
+        &dir.join("melody.wav"),
+    )));
+    let crop = path(ffmpeg(
+        &["-i", &library[0], "-vf", "crop=iw*0.85:ih*0.85"],
+        &dir.join("crop.jpg"),
+    ));
+    let excerpt = path(ffmpeg(
+        &["-ss", "5", "-t", "8", "-i", &library[3], "-b:a", "96k"],
+        &dir.join("excerpt.mp3"),
+    ));
+    Media {
+        library,
+        queries: vec![crop, excerpt],
     }
 }
