@@ -29,61 +29,31 @@ done
 command_line="benchmarks/soak.sh --minutes $minutes$([ "$profile" = debug ] && echo ' --debug')"
 scripts/setup.sh > /dev/null
 if [ "$profile" = release ]; then
-    cargo build --release -p clickprint-udf -p clickprint-media -p clickprint --quiet
+    cargo build --release --workspace --quiet
 fi
 bin="$root/target/$profile/clickprint"
 out="$root/benchmarks/results/$(date -u +%Y-%m-%d)-soak"
 mkdir -p "$out"
 work="$(mktemp -d)"
 chmod 755 "$work"
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$work" 2>/dev/null || { sleep 2; rm -rf "$work"; }
-}
-trap cleanup EXIT
+. benchmarks/tools/serve.sh
 
-# Distinct pictures: successive generations of Game of Life boards. The
-# first 180 are the three libraries; the uploaders add from 181 on.
+# The first 180 pictures are the three libraries; the uploaders add from
+# 181 on.
 pictures=$((180 + 2 * 60 * minutes + 100))
-mkdir -p "$work/files"
-ffmpeg -v error -nostdin -f lavfi -i "life=s=160x120:seed=7:ratio=0.3:rate=25,scale=320:240,boxblur=2" \
-    -frames:v "$pictures" "$work/files/p%04d.jpg"
-(cd "$work/files" && exec python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1) &
-pids+=($!)
-for _ in $(seq 100); do grep -q "Serving HTTP" "$work/http.log" 2>/dev/null && break; sleep 0.1; done
-files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -1)"
-
-CLICKPRINT_WORKERS=2 CLICKPRINT_FETCH_ALLOW_PRIVATE=true \
-    "$bin" --data-dir "$work/data" serve --listen 127.0.0.1:0 > "$work/serve.out" 2> "$work/serve.err" &
-service=$!
-pids+=($service)
-for _ in $(seq 600); do grep -q "listening on" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-url="$(sed -n 's/clickprint listening on //p' "$work/serve.out")"
-token="$(cat "$work/data/admin.token")"
-
-tenant_key() { # name -> key
-    local id
-    id="$(curl -sf -XPOST "$url/v1/admin/tenants" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')"
-    curl -sf -XPOST "$url/v1/admin/tenants/$id/keys" -H "Authorization: Bearer $token" | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])'
-}
+serve_pictures "$pictures"
+start_service
 keys=""
 first=1
 for name in a b c; do
     key="$(tenant_key "$name")"
     keys="$keys${keys:+,}$name=$key"
-    { echo "url,external_id"; for i in $(seq "$first" $((first + 59))); do printf '%s/p%04d.jpg,p%04d\n' "$files_url" "$i" "$i"; done; } \
-        | curl -sf -XPOST "$url/v1/jobs" -H "Authorization: Bearer $key" -H 'content-type: text/csv' --data-binary @- > /dev/null
+    add_pictures "$key" "$first" 60
     first=$((first + 60))
 done
 # The libraries first: the soak starts with the queue empty.
 for pair in ${keys//,/ }; do
-    key="${pair#*=}"
-    until curl -sf "$url/v1/stats" -H "Authorization: Bearer $key" \
-        | python3 -c 'import json,sys;s=json.load(sys.stdin)["by_status"];sys.exit(0 if s.get("pending",0)+s.get("processing",0)==0 else 1)'; do
-        sleep 1
-    done
+    wait_settled "${pair#*=}"
 done
 
 echo "$command_line" > "$out/command.txt"
