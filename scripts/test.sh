@@ -17,8 +17,11 @@ if ! command -v cargo-nextest >/dev/null 2>&1; then
 fi
 
 # The cross-process tests run these binaries, and the C test links the
-# cdylib: build every binary and library first.
-cargo build --workspace
+# cdylib: build every binary and library first. With every target, so the
+# third-party crates get the features the test build unifies (tests'
+# dev-dependencies included): a plain `cargo build --workspace` resolves
+# other features and builds them all a second time.
+cargo build --workspace --all-targets
 
 # Doc examples first, so nextest's summary is the last word.
 cargo test --doc --workspace --quiet
