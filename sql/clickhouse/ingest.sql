@@ -9,6 +9,9 @@
 -- An ingest killed before its marker runs again in full; the rows it had
 -- stored the first time are identical and ReplacingMergeTree folds them.
 -- Media ids are never reused (the control plane allocates them).
+-- Ingest's threads run at a lower processor priority than searches'
+-- (os_threads_nice_value_query; the UDF process lowers its own too), so a
+-- tenant's bulk upload yields the processor to everyone's searches.
 INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys)
 SELECT {tenant:UInt32}, {media_id:UInt64}, kind, time_ms, item, record, keys
 FROM executable(
@@ -24,3 +27,4 @@ FROM executable(
         ) = 0
     )
 )
+SETTINGS os_threads_nice_value_query = 10

@@ -59,6 +59,9 @@ pub fn database(tenant: u32) -> String {
     format!("clickprint_t{tenant}")
 }
 
+/// The nice value of analysts' statements' threads (searches run at 0).
+const BATCH_NICE: i32 = 10;
+
 // The limits are settings (`config`); what they mean for a statement is
 // said here.
 impl AnalystLimits {
@@ -73,8 +76,10 @@ impl AnalystLimits {
     }
 
     /// The settings every analyst statement runs under; `readonly` last:
-    /// once set, no setting can change.
-    fn settings(&self) -> [(&'static str, String); 7] {
+    /// once set, no setting can change. Analysts' threads run at a lower
+    /// processor priority than searches' (`os_threads_nice_value_query`;
+    /// the engine applies it where it may set nice values).
+    fn settings(&self) -> [(&'static str, String); 8] {
         [
             (
                 "max_execution_time",
@@ -85,6 +90,7 @@ impl AnalystLimits {
             ("max_result_rows", self.max_result_rows.to_string()),
             ("result_overflow_mode", "throw".to_owned()),
             ("max_memory_usage", self.max_memory_usage.to_string()),
+            ("os_threads_nice_value_query", BATCH_NICE.to_string()),
             ("readonly", "1".to_owned()),
         ]
     }
