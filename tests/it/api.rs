@@ -1132,3 +1132,61 @@ fn quotas_count_bytes_stored() {
     let stored = stats["bytes_stored"].as_i64().unwrap();
     assert!(stored > size, "{stats}");
 }
+
+/// Issue 20: "what else copies item 12?" is a search by a library item:
+/// `{"media_id": 12}` finds the item's copies in the library, never the
+/// item itself.
+#[test]
+fn a_search_by_a_library_item_finds_its_copies_not_itself() {
+    let dir = data_dir("api-item-search");
+    let files = dir.path().join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    let (_service, admin) = service(dir.path(), &[]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        &files.join("original.png"),
+    );
+    let crop = ffmpeg(
+        &[
+            "-i",
+            original.to_str().unwrap(),
+            "-vf",
+            "crop=iw*0.85:ih*0.85",
+        ],
+        &files.join("crop.jpg"),
+    );
+    let other = image(&files, "other.png", 6);
+    let mut ids = Vec::new();
+    for file in [&original, &crop, &other] {
+        let (status, item) = api.post_file("/v1/media", file, &[]);
+        assert_eq!(status, 202, "{item}");
+        let id = item["id"].as_i64().unwrap();
+        assert_eq!(settled(&api, id)["status"], "ready");
+        ids.push(id);
+    }
+    let (status, answer) = api.post_json("/v1/search", &json!({"media_id": ids[0]}));
+    assert_eq!(status, 200, "{answer}");
+    let found: Vec<i64> = answer["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["media_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(found, vec![ids[1]], "{answer}");
+    // An id the tenant does not have, and a query named twice.
+    let (status, body) = api.post_json("/v1/search", &json!({"media_id": 999_999}));
+    assert_eq!((status, &body["error"]), (404, &json!("no media 999999")));
+    let (status, body) = api.post_json(
+        "/v1/search",
+        &json!({"media_id": ids[0], "url": "http://127.0.0.1:9/q.png"}),
+    );
+    assert_eq!(status, 400, "{body}");
+}

@@ -82,6 +82,9 @@ pub struct Query<'a> {
     pub timings: serde_json::Map<String, serde_json::Value>,
     /// When the request began, for the `total` timing.
     pub started: Instant,
+    /// A library item the query is (a search by item): never a match of
+    /// itself.
+    pub exclude: Option<i64>,
 }
 
 impl<'a> Query<'a> {
@@ -111,8 +114,34 @@ impl<'a> Query<'a> {
             min_score,
             timings: serde_json::Map::new(),
             started: Instant::now(),
+            exclude: None,
         })
     }
+}
+
+/// The query of a search by a library item (`{"media_id": 12}`: "what
+/// else copies item 12?"): the item's id and its original, which the
+/// search decodes as any query (a query's keys are not a library item's).
+///
+/// # Errors
+/// [`Error::NotFound`] for an id the tenant has not; [`Error::Conflict`]
+/// for an item that is not ready.
+pub async fn item_query(
+    pool: &Pool,
+    config: &Config,
+    tenant: &Tenant,
+    id: i64,
+) -> Result<(i64, std::path::PathBuf)> {
+    let item = media::get(pool, tenant.id, id).await?;
+    if item.status != "ready" {
+        return Err(Error::Conflict(format!(
+            "media {id} is {}; search by an item once it is ready",
+            item.status
+        )));
+    }
+    // An exact duplicate keeps no file of its own: its first copy's serves.
+    let owner = item.duplicate_of.unwrap_or(item.id);
+    Ok((id, media::file_path(&config.data_dir, tenant.id, owner)))
 }
 
 /// Downloads a query URL under the fetch policy (the `fetch_*` settings)
@@ -160,6 +189,7 @@ pub async fn run(
             min_score,
             mut timings,
             started,
+            exclude,
         } = query;
         let t = Instant::now();
         let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
@@ -190,7 +220,7 @@ pub async fn run(
             engine,
             TenantId(tenant.id).clickhouse()?,
             &file.display().to_string(),
-            top_k.saturating_mul(2).min(200),
+            top_k.saturating_mul(2).saturating_add(1).min(201),
             min_score,
         )
         .await
@@ -219,10 +249,9 @@ pub async fn run(
         let query_is_picture = probed.modality == Kind::Image;
         let mut matches = Vec::new();
         for m in &found {
-            for (owner, item) in items
-                .iter()
-                .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
-            {
+            for (owner, item) in items.iter().filter(|(owner, item)| {
+                u64::try_from(*owner).ok() == Some(m.media_id) && Some(item.id) != exclude
+            }) {
                 let item_is_picture = item.modality.as_deref() == Some("image");
                 matches.push(Hit {
                     media_id: item.id,

@@ -506,7 +506,12 @@ pub(super) async fn cancel_job(id: i64, state: Arc<AppState>, req: Request, _: B
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SearchRequest {
-    url: String,
+    /// The query media's URL, or
+    #[serde(default)]
+    url: Option<String>,
+    /// a library item's id: "what else copies item 12?".
+    #[serde(default)]
+    media_id: Option<i64>,
     #[serde(default)]
     top_k: Option<u32>,
     #[serde(default)]
@@ -526,7 +531,11 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
     let tenant = tenant(state, req).await?;
     let mut timings = serde_json::Map::new();
     let t = Instant::now();
-    let (file, top_k, min_score) = if is_multipart(req) {
+    // The query: an upload or a download (removed when the search ends), or
+    // a library item's own original (kept).
+    let mut received = None;
+    let mut item = None;
+    let (top_k, min_score) = if is_multipart(req) {
         let form = upload::form(
             &uploads(state),
             req.content_type.as_deref().unwrap_or_default(),
@@ -550,16 +559,40 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
             .file
             .ok_or_else(|| Error::BadRequest("a multipart search needs a `file` part".into()))?;
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
-        (file, top_k, min_score)
+        received = Some(file);
+        (top_k, min_score)
     } else {
         let request: SearchRequest = read_json(req, body).await?;
-        let file = fetch_query(state, &request.url).await?;
-        timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
-        (file, request.top_k, request.min_score)
+        match (&request.url, request.media_id) {
+            (Some(url), None) => {
+                received = Some(fetch_query(state, url).await?);
+                timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
+            }
+            (None, Some(id)) => {
+                item = Some(
+                    searching::item_query(state.postgres.pool(), &state.config, &tenant, id)
+                        .await?,
+                )
+            }
+            _ => {
+                return Err(Error::BadRequest(
+                    "a search names its query by `url` or by `media_id` (a library item), \
+                     one of the two"
+                        .into(),
+                ));
+            }
+        }
+        (request.top_k, request.min_score)
     };
-    let mut query = searching::Query::new(&file.path, top_k, min_score, &state.config)?;
+    let path = received
+        .as_ref()
+        .map(|file| file.path.clone())
+        .or_else(|| item.as_ref().map(|(_, path)| path.clone()))
+        .ok_or_else(|| Error::BadRequest("a search needs a query".into()))?;
+    let mut query = searching::Query::new(&path, top_k, min_score, &state.config)?;
     query.timings = timings;
     query.started = started;
+    query.exclude = item.map(|(id, _)| id);
     let answer = searching::run(
         state.postgres.pool(),
         &state.engine,
