@@ -373,7 +373,9 @@ impl std::fmt::Display for Budget {
 fn extraction_lock(tenant: i32) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: LazyLock<Mutex<HashMap<i32, Arc<tokio::sync::Mutex<()>>>>> =
         LazyLock::new(Mutex::default);
-    let mut locks = LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut locks = LOCKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     Arc::clone(locks.entry(tenant).or_default())
 }
 
@@ -648,12 +650,7 @@ pub async fn expand_next(pool: &Pool, data_dir: &Path) -> Result<bool> {
 /// per good row its extracted file or why it is missing.
 type Extracted = (Parsed, Vec<std::result::Result<PathBuf, String>>);
 
-fn extract_zip(
-    upload: &Path,
-    staging: &Path,
-    max_bytes: u64,
-    budget: Budget,
-) -> Result<Extracted> {
+fn extract_zip(upload: &Path, staging: &Path, max_bytes: u64, budget: Budget) -> Result<Extracted> {
     let mut archive = open_archive(upload, max_bytes, budget)?;
     let parsed = parse_csv(&archive.manifest.clone(), "file", 0..MAX_ROWS)?;
     std::fs::create_dir_all(staging)

@@ -201,9 +201,16 @@ async fn ingest_and_search_through_the_server_answer_as_the_embedded_engine() {
         }
     }
     for query in &media.queries {
-        let want = library::search(&embedded, tenant, query, 10, 0.0).await.unwrap();
-        let got = library::search(&server, tenant, query, 10, 0.0).await.unwrap();
-        assert!(!want.is_empty(), "{query}: the embedded engine found nothing");
+        let want = library::search(&embedded, tenant, query, 10, 0.0)
+            .await
+            .unwrap();
+        let got = library::search(&server, tenant, query, 10, 0.0)
+            .await
+            .unwrap();
+        assert!(
+            !want.is_empty(),
+            "{query}: the embedded engine found nothing"
+        );
         assert_eq!(got, want, "{query}");
     }
     library::delete(&server, tenant, 1).await.unwrap();
@@ -231,7 +238,7 @@ struct Media {
 }
 
 fn media(dir: &Path) -> Media {
-    let path = |p: std::path::PathBuf| p.to_str().unwrap().to_owned();
+    let path = |p: std::path::PathBuf| p.to_str().expect("a UTF-8 path").to_owned();
     let mut library = Vec::new();
     for (i, source) in [
         "mandelbrot=s=640x480:start_scale=1.5".to_owned(),

@@ -77,7 +77,9 @@ impl Limits {
                 .parse::<u64>()
                 .ok()
                 .filter(|&s| s > 0)
-                .ok_or_else(|| format!("{ENV_MAX_QUERY_SECS}={v:?}: a positive number of seconds"))?,
+                .ok_or_else(|| {
+                    format!("{ENV_MAX_QUERY_SECS}={v:?}: a positive number of seconds")
+                })?,
             Err(_) => DEFAULT_MAX_QUERY_SECS,
         };
         Ok(Limits {

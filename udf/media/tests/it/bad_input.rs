@@ -283,5 +283,9 @@ fn a_query_longer_than_the_query_limit_is_refused_by_the_extraction() {
         "{err}"
     );
     assert!(err.is_input_fault(), "{err}");
-    assert!(!records_of(source, Use::Library, &limits).unwrap().is_empty());
+    assert!(
+        !records_of(source, Use::Library, &limits)
+            .unwrap()
+            .is_empty()
+    );
 }
