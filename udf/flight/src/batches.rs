@@ -515,7 +515,7 @@ mod tests {
         let two = from_candidates(&[candidates[0].clone(), candidates[0].clone()]).unwrap();
         assert_eq!(to_candidates(&two.slice(1, 1)).unwrap(), candidates);
 
-        let ranked = vec![Ranked {
+        let audio = Ranked {
             score: 0.5,
             query_range: (1, 2),
             reference_range: (3, 4),
@@ -535,16 +535,16 @@ mod tests {
                     score: 0.5,
                 },
             ],
-        }];
+        };
         // A picture's verdict (no segments) between two with segments: each
         // row reads its own.
         let picture = Ranked {
             evidence: "visual".into(),
             speed: 1.0,
             segments: Vec::new(),
-            ..ranked[0].clone()
+            ..audio.clone()
         };
-        let ranked = vec![ranked[0].clone(), picture, ranked[0].clone()];
+        let ranked = vec![audio.clone(), picture, audio];
         assert_eq!(to_ranked(&from_ranked(&ranked).unwrap()).unwrap(), ranked);
 
         let texts = vec!["a".to_owned(), "b".to_owned()];
