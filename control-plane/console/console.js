@@ -293,24 +293,25 @@ function searchFile(file) {
   search(form);
 }
 
-/// A bar for `total` seconds with the span [start, end] marked.
-function timeline(label, range, total) {
-  const [start, end] = range;
-  const length = Math.max(total, end, 0.001);
-  const segment = element("div", {
+/// A bar for `total` seconds with each span [start, end] of `ranges`
+/// marked (one per segment of the match).
+function timeline(label, ranges, total) {
+  const length = Math.max(total, ...ranges.map(([, end]) => end), 0.001);
+  const spans = ranges.map(([start, end]) => `${seconds(start)} – ${seconds(end)}`).join(", ");
+  const marks = ranges.map(([start, end]) => element("div", {
     class: "segment",
     "data-start": start,
     "data-end": end,
     style: `left:${(100 * start) / length}%;width:${Math.max((100 * (end - start)) / length, 0.5)}%`,
-  });
-  return element("div", { class: `timeline ${label}` },
+  }));
+  return element("div", { class: `timeline ${label}`, "data-segments": ranges.length },
     element("span", { class: "timeline-label", text: label }),
     element("div", {
       class: "bar",
       role: "img",
-      "aria-label": `${label}: ${seconds(start)} to ${seconds(end)} of ${seconds(length)}`,
-    }, segment),
-    element("span", { class: "timeline-text", text: `${seconds(start)} – ${seconds(end)} of ${seconds(length)}` }));
+      "aria-label": `${label}: ${spans.replaceAll("–", "to")} of ${seconds(length)}`,
+    }, ...marks),
+    element("span", { class: "timeline-text", text: `${spans} of ${seconds(length)}` }));
 }
 
 async function renderMatch(match, rank, answer) {
@@ -343,11 +344,16 @@ async function renderMatch(match, rank, answer) {
       alt: `Waveform of ${label}`,
     }));
   }
+  // Every segment on both timelines (a compilation that uses the item
+  // twice shows two); a match without segments shows its one range.
+  const segments = match.segments || [];
   if (match.query_range) {
-    item.append(timeline("query", match.query_range, answer.query_duration_ms / 1000));
+    const ranges = segments.length ? segments.map((s) => [s.query_start, s.query_end]) : [match.query_range];
+    item.append(timeline("query", ranges, answer.query_duration_ms / 1000));
   }
   if (match.reference_range) {
-    item.append(timeline("reference", match.reference_range, (match.duration_ms || 0) / 1000));
+    const ranges = segments.length ? segments.map((s) => [s.reference_start, s.reference_end]) : [match.reference_range];
+    item.append(timeline("reference", ranges, (match.duration_ms || 0) / 1000));
     const [start, end] = match.reference_range;
     item.append(element("button", {
       type: "button",

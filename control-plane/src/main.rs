@@ -339,6 +339,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         range(m.query_range),
                         range(m.reference_range)
                     )?;
+                    // A compilation's every segment, under its match.
+                    for s in m.segments.iter().filter(|_| m.segments.len() > 1) {
+                        out!(
+                            "{:>8} segment {:.1}-{:.1}s {:.1}-{:.1}s speed {:.3} score {:.3}",
+                            "",
+                            s.query_start,
+                            s.query_end,
+                            s.reference_start,
+                            s.reference_end,
+                            s.speed,
+                            s.score
+                        )?;
+                    }
                 }
             }
         }

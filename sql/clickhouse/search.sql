@@ -14,6 +14,10 @@
 -- most distinct key hits; fetch their full records at the hit times from
 -- fp_media (primary key: tenant_id, media_id, time_ms); rerank each with
 -- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
+-- Each match gives its best segment's ranges and speed, and `segments`:
+-- Array(Tuple(query_start_ms, query_end_ms, reference_start_ms,
+-- reference_end_ms, speed, score)), every stretch of the query copied
+-- from the reference, in query order (empty for pictures).
 WITH
     (SELECT clickprint_query({query:String})) AS q,
     (
@@ -77,6 +81,7 @@ SELECT
     verdict.reference_end_ms AS reference_end_ms,
     verdict.evidence AS evidence,
     verdict.speed AS speed,
+    verdict.segments AS segments,
     votes
 FROM reranked
 WHERE score >= {min_score:Float32}

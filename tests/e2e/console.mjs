@@ -9,7 +9,9 @@
 // LIBRARY_ITEMS (media in the ZIP), LIBRARY_MISSING (a file the ZIP's
 // manifest names but lacks), EXTRA_FILE, QUERY_FILE, EXPECT_ID
 // (external id of the original), EXPECT_START / EXPECT_END (seconds of the
-// reference the copy came from), ARTIFACTS. Exits non-zero, saying why, on
+// reference the copy came from), COMPILATION_FILE (a compilation that
+// uses the original twice) with COMPILATION_SEGMENTS (its two stretches
+// of the original, "start-end,start-end" in seconds), ARTIFACTS. Exits non-zero, saying why, on
 // the first thing that is not as it should be.
 
 import { chromium } from "playwright-core";
@@ -168,6 +170,28 @@ try {
   assert.equal(part.status, 206, JSON.stringify(part));
   assert.ok(part.range.startsWith("bytes 100-199/") && part.bytes === 100, JSON.stringify(part));
   await shot("05-played");
+
+  // A compilation that uses the clip twice: one match, each use its own
+  // segment on both timelines, the other content between them in neither.
+  await page.click('#nav a[data-view="search"]');
+  await page.setInputFiles("#search-file", env("COMPILATION_FILE"));
+  const compiled = page.locator("#results .match").first();
+  await compiled.locator(".timeline.reference").waitFor({ timeout: 120_000 });
+  assert.equal(await compiled.locator(".external-id").innerText(), env("EXPECT_ID"));
+  const marks = compiled.locator(".timeline.reference .segment");
+  assert.equal(await marks.count(), 2, "two segments on the reference timeline");
+  assert.equal(await compiled.locator(".timeline.query .segment").count(), 2, "two on the query timeline");
+  const expected = env("COMPILATION_SEGMENTS").split(",").map((s) => s.split("-").map(Number));
+  for (const [i, [wantStart, wantEnd]] of expected.entries()) {
+    const mark = marks.nth(i);
+    const [a, b] = [Number(await mark.getAttribute("data-start")), Number(await mark.getAttribute("data-end"))];
+    assert.ok(Math.abs(a - wantStart) <= 1.0 && Math.abs(b - wantEnd) <= 1.0,
+      `segment ${i}: ${a}-${b}, expected ${wantStart}-${wantEnd}`);
+  }
+  // Drawn apart: the second starts to the right of the first's end.
+  const boxes = await marks.evaluateAll((all) => all.map((m) => m.getBoundingClientRect()).map((r) => [r.left, r.right]));
+  assert.ok(boxes[1][0] > boxes[0][1], JSON.stringify(boxes));
+  await shot("06-compilation");
 
   // Signing out returns to the form and the files are closed to the page.
   await page.click("#signout");

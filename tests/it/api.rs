@@ -343,6 +343,7 @@ fn a_library_ingested_every_way_finds_its_copies() {
         let answer = search(&crop);
         assert_eq!(answer["matches"][0]["external_id"], name(p), "{answer}");
         assert_eq!(answer["matches"][0]["query_range"], Value::Null);
+        assert_eq!(answer["matches"][0]["segments"], json!([]), "{answer}");
     }
     // An audio excerpt from 6 s: aligned within a second.
     let excerpt = ffmpeg(

@@ -93,6 +93,14 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
     let offset = r[0].as_f64().unwrap() - q[0].as_f64().unwrap();
     assert!((offset - 5.0).abs() < 1.0, "{answer}");
     assert!(r[1].as_f64().unwrap() > r[0].as_f64().unwrap());
+    // One excerpt: one segment, the top level's.
+    let segments = top["segments"].as_array().expect("segments");
+    assert_eq!(segments.len(), 1, "{answer}");
+    assert_eq!(
+        (&segments[0]["query_start"], &segments[0]["reference_end"]),
+        (&q[0], &r[1]),
+        "{answer}"
+    );
 
     // A file that is not media: the item fails with the decoder's reason
     // and the command says so with a non-zero exit.

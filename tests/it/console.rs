@@ -119,6 +119,45 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         &files.join("query.mp4"),
     );
 
+    // A compilation: the clip's 2-10 s, 8 s of other moving pictures and
+    // another melody, the clip's 18-26 s.
+    let compilation = ffmpeg(
+        &[
+            "-i",
+            clip.to_str().unwrap(),
+            "-f",
+            "lavfi",
+            "-t",
+            "8",
+            "-i",
+            "life=s=160x120:seed=77:ratio=0.3:rate=25,scale=320:240",
+            "-f",
+            "lavfi",
+            "-i",
+            &melody_source(77, 8),
+            "-filter_complex",
+            "[0:v]split[v1][v2];[v1]trim=2:10,setpts=PTS-STARTPTS[a];\
+             [v2]trim=18:26,setpts=PTS-STARTPTS[b];\
+             [0:a]aformat=sample_rates=48000:channel_layouts=stereo,asplit[s1][s2];\
+             [s1]atrim=2:10,asetpts=PTS-STARTPTS[x];[s2]atrim=18:26,asetpts=PTS-STARTPTS[y];\
+             [1:v]setsar=1[f];[2:a]aformat=sample_rates=48000:channel_layouts=stereo[n];\
+             [a][x][f][n][b][y]concat=n=3:v=1:a=1[v][au]",
+            "-map",
+            "[v]",
+            "-map",
+            "[au]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "30",
+            "-c:a",
+            "aac",
+        ],
+        &files.join("compilation.mp4"),
+    );
+
     let output = Command::new("node")
         .arg(e2e().join("console.mjs"))
         .current_dir(e2e())
@@ -132,6 +171,8 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         .env("EXPECT_ID", "clip.webm")
         .env("EXPECT_START", "8")
         .env("EXPECT_END", "18")
+        .env("COMPILATION_FILE", &compilation)
+        .env("COMPILATION_SEGMENTS", "2-10,18-26")
         .env("ARTIFACTS", artifacts())
         .output()
         .expect("node runs (scripts/setup.sh installs it and tests/e2e/node_modules)");
@@ -223,7 +264,13 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
     assert_eq!(acme_api.delete(&format!("/v1/media/{id}")).0, 204);
     let response = client.get(&thumb).bearer_auth(&key).send().unwrap();
     assert_eq!(response.status(), 404);
-    for shot in ["01-wrong-key", "03-library", "04-search", "05-played"] {
+    for shot in [
+        "01-wrong-key",
+        "03-library",
+        "04-search",
+        "05-played",
+        "06-compilation",
+    ] {
         assert!(artifacts().join(format!("{shot}.png")).is_file(), "{shot}");
     }
 }

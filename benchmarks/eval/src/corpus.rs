@@ -49,6 +49,9 @@ pub struct Transform {
     pub args: Vec<String>,
     /// An excerpt: start and length in seconds of the original.
     pub excerpt: Option<(f64, f64)>,
+    /// A compilation: every stretch of the original the copy holds (start
+    /// and end, seconds), in the copy's order; empty otherwise.
+    pub segments: Vec<(f64, f64)>,
 }
 
 /// The arguments as owned strings.
@@ -63,6 +66,7 @@ fn t(name: &'static str, ext: &'static str, args: &[&str]) -> Transform {
         input_args: Vec::new(),
         args: owned(args),
         excerpt: None,
+        segments: Vec::new(),
     }
 }
 
@@ -113,6 +117,7 @@ pub fn image_transforms(logo: &Path) -> Vec<Transform> {
             "[1][0]scale2ref=w=iw*0.25:h=ow/mdar[l][b];[b][l]overlay=W-w-W/40:H/40".into(),
         ],
         excerpt: None,
+        segments: Vec::new(),
     });
     all
 }
@@ -144,6 +149,7 @@ pub fn audio_transforms() -> Vec<Transform> {
             ],
             args: Vec::new(),
             excerpt: Some((start, length)),
+            segments: Vec::new(),
         });
     }
     all
@@ -221,6 +227,7 @@ pub fn short_excerpt() -> Transform {
         input_args: owned(&["-ss", "20", "-t", "3"]),
         args: Vec::new(),
         excerpt: Some((20.0, 3.0)),
+        segments: Vec::new(),
     }
 }
 
@@ -251,6 +258,7 @@ pub fn voice_over_transform(
             ),
         ],
         excerpt: None,
+        segments: Vec::new(),
     }
 }
 
@@ -270,6 +278,38 @@ pub fn noisy_reverb_transform(signal_rms: f64) -> Transform {
              [r][1]amix=inputs=2:duration=first:normalize=0",
         ],
     )
+}
+
+/// A compilation that uses the original twice: its 2-10 s, 8 s of a
+/// melody no reference holds, its 16-24 s (24 s in all). Both uses must
+/// be found, each with its own range (the `compilation` row).
+pub fn sound_compilation() -> Transform {
+    let (first, second) = ((2.0, 10.0), (16.0, 24.0));
+    let between = "aevalsrc=0.4*exp(-6*mod(t\\,0.3))*sin(2*PI*t*(250+1200*abs(sin(floor(t/0.3)*0.77))))\
+                   +0.2*sin(2*PI*t*(400+1800*abs(sin(floor(t/0.3)*1.91)))):s=44100:d=8";
+    Transform {
+        name: "compilation",
+        ext: "wav",
+        input_args: Vec::new(),
+        args: vec![
+            "-f".into(),
+            "lavfi".into(),
+            "-i".into(),
+            between.into(),
+            "-filter_complex".into(),
+            format!(
+                "[0:a]aformat=sample_rates=44100:channel_layouts=stereo,asplit[s1][s2];\
+                 [s1]atrim={}:{},asetpts=PTS-STARTPTS[a];[s2]atrim={}:{},asetpts=PTS-STARTPTS[b];\
+                 [1:a]aformat=sample_rates=44100:channel_layouts=stereo[x];\
+                 [a][x][b]concat=n=3:v=0:a=1[out]",
+                first.0, first.1, second.0, second.1
+            ),
+            "-map".into(),
+            "[out]".into(),
+        ],
+        excerpt: None,
+        segments: vec![first, second],
+    }
 }
 
 // ---- end of issue 19's sound copies
@@ -430,6 +470,7 @@ pub fn video_transforms() -> Vec<Transform> {
         input_args: owned(input_args),
         args,
         excerpt,
+        segments: Vec::new(),
     };
     let vf = |name, filter: &str| video(name, &[], enc(&["-vf", filter]), None);
     let filler = "life=s=640x360:rate=25:seed=5:ratio=0.2,format=yuv420p";
@@ -497,6 +538,41 @@ pub fn video_transforms() -> Vec<Transform> {
             ]),
             Some((6.0, 8.0)),
         ),
+        // A compilation that uses the original twice: its 1-7 s, 8 s of
+        // filler (pink noise for sound), its 12-18 s.
+        Transform {
+            segments: vec![(1.0, 7.0), (12.0, 18.0)],
+            ..video(
+                "compilation",
+                &[],
+                enc(&[
+                    "-f",
+                    "lavfi",
+                    "-t",
+                    "8",
+                    "-i",
+                    filler,
+                    "-f",
+                    "lavfi",
+                    "-t",
+                    "8",
+                    "-i",
+                    "anoisesrc=color=pink:amplitude=0.02:sample_rate=44100:seed=3",
+                    "-filter_complex",
+                    "[0:v]split[v1][v2];[v1]trim=1:7,setpts=PTS-STARTPTS[a];\
+                     [v2]trim=12:18,setpts=PTS-STARTPTS[b];\
+                     [0:a]aformat=channel_layouts=stereo,asplit[s1][s2];\
+                     [s1]atrim=1:7,asetpts=PTS-STARTPTS[x];[s2]atrim=12:18,asetpts=PTS-STARTPTS[y];\
+                     [2:a]aformat=channel_layouts=stereo[n];\
+                     [a][x][1:v][n][b][y]concat=n=3:v=1:a=1[v][au]",
+                    "-map",
+                    "[v]",
+                    "-map",
+                    "[au]",
+                ]),
+                None,
+            )
+        },
     ]
 }
 

@@ -122,6 +122,7 @@ fn make_queries(
             truth,
             true_range,
             true_speed: None,
+            true_segments: transform.segments.clone(),
         });
     }
     Ok(queries)
@@ -244,6 +245,7 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
             truth: (*i < originals.len()).then_some(*i),
             true_range: Some((0.0, seconds)),
             true_speed: None,
+            true_segments: Vec::new(),
         });
     }
     for (name, snr) in levels {
@@ -288,8 +290,9 @@ fn sounds(args: &Args, quick: bool) -> Result<Corpus> {
 }
 
 /// Issue 19's sound rows: copies at another speed or pitch (with their
-/// true speed), a 3-second excerpt, a loud voice-over, and noise as loud
-/// as the signal on a reverberant copy. `rms` is each source's level.
+/// true speed), a 3-second excerpt, a compilation that uses the original
+/// twice, a loud voice-over, and noise as loud as the signal on a
+/// reverberant copy. `rms` is each source's level.
 fn issue_19_sound_copies(
     dir: &Path,
     originals: &[PathBuf],
@@ -314,6 +317,7 @@ fn issue_19_sound_copies(
                         .map_or((0.0, seconds), |(start, length)| (start, start + length)),
                 ),
                 true_speed: *speed,
+                true_segments: transform.segments.clone(),
             });
         }
         if let Some((first, _, _, _)) = made.first() {
@@ -332,6 +336,10 @@ fn issue_19_sound_copies(
         add(per_source(&|_| transform.clone(), Some(speed)), transforms)?;
     }
     add(per_source(&|_| corpus::short_excerpt(), None), transforms)?;
+    add(
+        per_source(&|_| corpus::sound_compilation(), None),
+        transforms,
+    )?;
     // A voice no reference holds (another text, another voice), 6 dB
     // louder than the music on average.
     let voice = dir.join("voice-over.wav");

@@ -31,6 +31,9 @@ pub struct Candidate {
     pub range: Option<(f64, f64)>,
     /// Reference seconds per query second (methods that measure it).
     pub speed: Option<f64>,
+    /// Every stretch of the reference the query holds, seconds (methods
+    /// that report segments; empty otherwise).
+    pub segments: Vec<(f64, f64)>,
 }
 
 /// A method: its name, the score at and above which it calls a copy, and
@@ -97,6 +100,16 @@ pub async fn clickprint(
                         )
                     }),
                     speed: (m.evidence == "audio").then_some(f64::from(m.speed)),
+                    segments: m
+                        .segments
+                        .iter()
+                        .map(|s| {
+                            (
+                                f64::from(s.reference_range.0) / 1000.0,
+                                f64::from(s.reference_range.1) / 1000.0,
+                            )
+                        })
+                        .collect(),
                 })
                 .collect(),
         );
@@ -271,6 +284,7 @@ fn scan<T>(queries: &[T], references: &[T], score: impl Fn(&T, &T) -> f64) -> Ve
                         score: score(q, r),
                         range: None,
                         speed: None,
+                        segments: Vec::new(),
                     })
                     .collect(),
             )
@@ -450,6 +464,7 @@ pub fn chromaprint(references: &[PathBuf], queries: &[PathBuf]) -> Result<Answer
                     score,
                     range: Some((start, end.max(start))),
                     speed: None,
+                    segments: Vec::new(),
                 }
             })
             .collect();

@@ -1,6 +1,11 @@
 //! Accuracy per transformation and method: recall at rank 1 and 10,
 //! precision at the method's operating threshold, false positives per
 //! 1,000 unrelated queries, and time-range localisation (IoU).
+//!
+//! A compilation (a query that holds two stretches of one reference with
+//! other content between) is found only when the right reference comes
+//! with a reported segment of IoU >= 0.5 for each stretch; its IoU figures
+//! are each stretch's best.
 
 use serde::Serialize;
 
@@ -19,7 +24,13 @@ pub struct Query {
     /// Reference seconds per query second, for copies played at another
     /// speed (`None`: the original speed).
     pub true_speed: Option<f64>,
+    /// A compilation's stretches of the reference, seconds, in query
+    /// order; empty for other queries.
+    pub true_segments: Vec<(f64, f64)>,
 }
+
+/// IoU a compilation's stretch needs with a reported segment.
+pub const SEGMENT_IOU: f64 = 0.5;
 
 /// One row of a result table.
 #[derive(Debug, Clone, Serialize)]
@@ -50,6 +61,30 @@ fn iou(a: (f64, f64), b: (f64, f64)) -> f64 {
     inter / union
 }
 
+/// Each of a compilation's stretches' best IoU with the candidate's
+/// segments (its one range when it reports no segments).
+fn segment_ious(query: &Query, candidate: &Candidate) -> Vec<f64> {
+    let reported: Vec<(f64, f64)> = if candidate.segments.is_empty() {
+        candidate.range.into_iter().collect()
+    } else {
+        candidate.segments.clone()
+    };
+    query
+        .true_segments
+        .iter()
+        .map(|&t| reported.iter().map(|&r| iou(t, r)).fold(0.0, f64::max))
+        .collect()
+}
+
+/// Whether `candidate` is the query's reference (for a compilation: with
+/// every stretch found, IoU >= [`SEGMENT_IOU`]).
+fn is_found(query: &Query, truth: usize, candidate: &Candidate) -> bool {
+    candidate.reference == truth
+        && segment_ious(query, candidate)
+            .iter()
+            .all(|&v| v >= SEGMENT_IOU)
+}
+
 /// The row for `queries` (indices into `all`) answered by `answers`.
 fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> Row {
     let mut copies = 0;
@@ -65,22 +100,29 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
         match query.truth {
             Some(truth) => {
                 copies += 1;
-                if top.is_some_and(|c| c.reference == truth) {
-                    at1 += 1;
-                    if let (Some(t), Some(r)) = (query.true_range, top.and_then(|c| c.range)) {
-                        ious.push(iou(t, r));
+                let found_first = top.is_some_and(|c| is_found(query, truth, c));
+                if let Some(top) = top.filter(|c| c.reference == truth) {
+                    if query.true_segments.is_empty() {
+                        if let (Some(t), Some(r)) = (query.true_range, top.range) {
+                            ious.push(iou(t, r));
+                        }
+                    } else {
+                        ious.extend(segment_ious(query, top));
                     }
+                }
+                if found_first {
+                    at1 += 1;
                     if let Some(reported) = top.and_then(|c| c.speed) {
                         let truth = query.true_speed.unwrap_or(1.0);
                         speed_errors.push((reported / truth - 1.0).abs());
                     }
                 }
-                if ranked.iter().take(10).any(|c| c.reference == truth) {
+                if ranked.iter().take(10).any(|c| is_found(query, truth, c)) {
                     at10 += 1;
                 }
                 if above {
                     passed += 1;
-                    if top.is_some_and(|c| c.reference == truth) {
+                    if found_first {
                         right += 1;
                     }
                 }
@@ -150,6 +192,7 @@ mod tests {
             truth,
             true_range: Some((10.0, 20.0)),
             true_speed: None,
+            true_segments: Vec::new(),
         }
     }
 
@@ -159,6 +202,7 @@ mod tests {
             score,
             range: Some(range),
             speed: None,
+            segments: Vec::new(),
         }
     }
 
@@ -214,5 +258,33 @@ mod tests {
         // 1% and 2% off on the two found at rank 1; the wrong one is not counted.
         let error = rows[0].median_speed_error.unwrap();
         assert!((error - 0.015).abs() < 1e-9, "{error}");
+    }
+
+    #[test]
+    fn a_compilation_is_found_only_with_both_stretches() {
+        let mut compilation = q(Some(0));
+        compilation.true_segments = vec![(2.0, 10.0), (16.0, 24.0)];
+        let with = |segments: Vec<(f64, f64)>| Candidate {
+            segments,
+            ..c(0, 0.9, (2.0, 10.0))
+        };
+        let answers = Answers {
+            method: "m",
+            threshold: 0.5,
+            ranked: vec![
+                // Both, a little off: found.
+                vec![with(vec![(2.5, 10.0), (16.0, 23.0)])],
+                // One stretch only (the old single range): not found.
+                vec![with(Vec::new())],
+                // One range spanning both and the gap: not found.
+                vec![with(vec![(2.0, 24.0)])],
+            ],
+        };
+        let queries = vec![compilation.clone(), compilation.clone(), compilation];
+        let r = &table(&["x"], &queries, &[answers])[0];
+        assert!((r.recall_at_1 - 1.0 / 3.0).abs() < 1e-9, "{r:?}");
+        // Each stretch's best IoU, on all three: 7.5/8 and 7/8; 1 and 0;
+        // 8/22 twice.
+        assert_eq!(r.median_iou, Some((7.0 / 8.0 + 8.0 / 22.0) / 2.0), "{r:?}");
     }
 }

@@ -43,12 +43,34 @@ pub struct Hit {
     /// Reference seconds per query second: 1 at the original speed, 0.95
     /// for a copy played 5% slow (`null` for pictures).
     pub speed: Option<f32>,
+    /// Every stretch of the query copied from the item, in query order
+    /// (two for a compilation that uses it twice); `query_range`,
+    /// `reference_range` and `speed` are the best one's. Empty when the
+    /// query or the item is a picture.
+    pub segments: Vec<HitSegment>,
     /// The item's length, ms (`null` for pictures).
     pub duration_ms: Option<i64>,
     /// Where its original and previews are served (`GET {files}`,
     /// `GET {files}.previews/previews.json`); an exact duplicate's are its
     /// first copy's.
     pub files: String,
+}
+
+/// One stretch of the query copied from one stretch of the item, seconds.
+#[derive(Debug, Clone, Serialize)]
+pub struct HitSegment {
+    /// Where it starts in the query.
+    pub query_start: f64,
+    /// Where it ends in the query.
+    pub query_end: f64,
+    /// Where it starts in the item.
+    pub reference_start: f64,
+    /// Where it ends in the item.
+    pub reference_end: f64,
+    /// Reference seconds per query second.
+    pub speed: f32,
+    /// 0..1, as the match's score but on this stretch of the query.
+    pub score: f32,
 }
 
 /// A search's answer.
@@ -253,6 +275,25 @@ pub async fn run(
                 u64::try_from(*owner).ok() == Some(m.media_id) && Some(item.id) != exclude
             }) {
                 let item_is_picture = item.modality.as_deref() == Some("image");
+                let segments = if query_is_picture || item_is_picture {
+                    Vec::new()
+                } else {
+                    m.segments
+                        .iter()
+                        .map(|s| {
+                            let [query_start, query_end] = seconds(s.query_range);
+                            let [reference_start, reference_end] = seconds(s.reference_range);
+                            HitSegment {
+                                query_start,
+                                query_end,
+                                reference_start,
+                                reference_end,
+                                speed: s.speed,
+                                score: s.score,
+                            }
+                        })
+                        .collect()
+                };
                 matches.push(Hit {
                     media_id: item.id,
                     external_id: item.external_id.clone(),
@@ -262,6 +303,7 @@ pub async fn run(
                     reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
                     evidence: m.evidence.clone(),
                     speed: (!query_is_picture && !item_is_picture).then_some(m.speed),
+                    segments,
                     duration_ms: item.duration_ms.filter(|_| !item_is_picture),
                     files: format!("/v1/files/{}/{owner}", tenant.id),
                 });

@@ -3,8 +3,9 @@
 //! with their parameters. The SQL files are the product; this module only
 //! carries them (compiled in, unchanged) and reads their answers.
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, AsArray, StructArray};
 use arrow::datatypes::{Float32Type, UInt32Type, UInt64Type};
+use clickprint_core::rows::MatchSegment;
 
 use crate::clickhouse::{Engine, QueryOutput};
 use crate::config::ClickHouseConfig;
@@ -35,6 +36,9 @@ pub struct Match {
     /// Reference seconds per query second (1 unless the speed-invariant
     /// audio keys decided).
     pub speed: f32,
+    /// Every stretch of the query copied from the item, in query order
+    /// (the ranges and speed above are the best one's); empty for pictures.
+    pub segments: Vec<MatchSegment>,
     /// Distinct key hits that made it a candidate.
     pub votes: u64,
 }
@@ -181,6 +185,13 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
         let speed = speed
             .as_primitive_opt::<Float32Type>()
             .ok_or_else(|| Error::ClickHouse("speed is not Float32".into()))?;
+        let segments = column("segments")?;
+        let segments = segments.as_list_opt::<i32>().ok_or_else(|| {
+            Error::ClickHouse(format!(
+                "segments is {}, not an array",
+                segments.data_type()
+            ))
+        })?;
         let votes = column("votes")?;
         let votes = votes
             .as_primitive_opt::<UInt64Type>()
@@ -193,11 +204,44 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
                 reference_range: (rs[i], re[i]),
                 evidence: string_at(evidence.as_ref(), i),
                 speed: speed.value(i),
+                segments: match_segments(segments.value(i).as_ref())?,
                 votes: votes.value(i),
             });
         }
     }
     Ok(out)
+}
+
+/// One match's `segments`: tuples of four UInt32 (ms) and two Float32
+/// (speed, score), read by position.
+fn match_segments(array: &dyn Array) -> Result<Vec<MatchSegment>> {
+    let wrong = || Error::ClickHouse(format!("segments hold {}", array.data_type()));
+    let tuples: &StructArray = array.as_struct_opt().ok_or_else(wrong)?;
+    if tuples.num_columns() != 6 {
+        return Err(wrong());
+    }
+    let ms = |c: usize| {
+        tuples
+            .column(c)
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(wrong)
+    };
+    let f32s = |c: usize| {
+        tuples
+            .column(c)
+            .as_primitive_opt::<Float32Type>()
+            .ok_or_else(wrong)
+    };
+    let (qs, qe, rs, re) = (ms(0)?, ms(1)?, ms(2)?, ms(3)?);
+    let (speed, score) = (f32s(4)?, f32s(5)?);
+    Ok((0..tuples.len())
+        .map(|i| MatchSegment {
+            query_range: (qs.value(i), qe.value(i)),
+            reference_range: (rs.value(i), re.value(i)),
+            speed: speed.value(i),
+            score: score.value(i),
+        })
+        .collect())
 }
 
 fn string_at(array: &dyn Array, i: usize) -> String {

@@ -422,6 +422,93 @@ async fn a_generated_library_finds_every_copy_and_nothing_else() {
     );
 }
 
+/// A compilation that uses one melody twice, at two offsets and at one
+/// offset (a pause in one line), finds it once with two segments, and the
+/// 8 s of another melody between them is in neither.
+#[tokio::test]
+async fn a_compilation_finds_its_reference_once_with_two_segments() {
+    let dir = data_dir("search-compilation");
+    let engine = open(dir.path()).await;
+    let work = dir.path();
+    let reference = ffmpeg(
+        &["-f", "lavfi", "-i", &melody(21, 30), "-b:a", "96k"],
+        &work.join("tune.mp3"),
+    );
+    let other = ffmpeg(
+        &["-f", "lavfi", "-i", &melody(22, 30), "-b:a", "96k"],
+        &work.join("other.mp3"),
+    );
+    library::ingest(&engine, 7, 1, reference.to_str().unwrap())
+        .await
+        .unwrap();
+    library::ingest(&engine, 7, 2, other.to_str().unwrap())
+        .await
+        .unwrap();
+    // The query: the reference's 2-10 s, 8 s of a melody no item holds,
+    // then the reference's `second`..+8 s; at 16 s of the query.
+    let mut failures = Vec::new();
+    for second in [20_000u32, 18_000] {
+        let query = ffmpeg(
+            &[
+                "-i",
+                reference.to_str().unwrap(),
+                "-f",
+                "lavfi",
+                "-i",
+                &melody(9_998, 8),
+                "-filter_complex",
+                &format!(
+                    "[0:a]aformat=sample_rates=22050:channel_layouts=mono,asplit[s1][s2];\
+                     [s1]atrim=2:10,asetpts=PTS-STARTPTS[a];\
+                     [s2]atrim={0}:{1},asetpts=PTS-STARTPTS[b];\
+                     [1:a]aformat=sample_rates=22050:channel_layouts=mono[x];\
+                     [a][x][b]concat=n=3:v=0:a=1[out]",
+                    second / 1000,
+                    second / 1000 + 8
+                ),
+                "-map",
+                "[out]",
+            ],
+            &work.join(format!("compilation-{second}.wav")),
+        );
+        let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap();
+        eprintln!("second use at {second} ms: {found:#?}");
+        let [m] = found.as_slice() else {
+            failures.push(format!("{second}: one match expected, got {found:?}"));
+            continue;
+        };
+        // Where each use starts in the query and in the reference, ms.
+        // Landmarks near a use's edges pair peaks across it, so a segment
+        // may end short of its use (or start early, by a chance hit on its
+        // line) by up to a second; its offset is exact.
+        let expected = [(0u32, 2_000u32), (16_000, second)];
+        let right = m.media_id == 1
+            && m.segments.len() == 2
+            && m.segments.iter().zip(expected).all(|(s, (q, r))| {
+                let offset = i64::from(s.reference_range.0) - i64::from(s.query_range.0);
+                (offset - (i64::from(r) - i64::from(q))).abs() <= 100
+                    && s.query_range.0.abs_diff(q) <= 1_000
+                    && s.query_range.1 > q + 6_000
+                    && s.query_range.1 <= q + 8_300
+                    && (s.speed - 1.0).abs() < 0.01
+                    && s.score > 0.3
+            })
+            // The other melody, from 8 s to 16 s, is mostly in neither.
+            && m.segments[0].query_range.1 <= 8_300
+            && m.segments[1].query_range.0 >= 15_000
+            // The top level is the best segment's.
+            && m.segments
+                .iter()
+                .any(|s| (s.query_range, s.reference_range) == (m.query_range, m.reference_range));
+        if !right {
+            failures.push(format!("{second}: {m:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[tokio::test]
 async fn bad_query_media_fails_the_search_with_the_udf_message() {
     let dir = data_dir("search-bad");

@@ -9,6 +9,7 @@
 //! answers.
 
 use crate::error::{Error, Result};
+pub use crate::matching::rerank::MatchSegment;
 use crate::matching::rerank::{self, Prepared};
 use crate::records::{self, Payload, Record, Use};
 
@@ -137,6 +138,9 @@ pub struct Ranked {
     /// Reference seconds per query second (1 when not measured, 0 for no
     /// match).
     pub speed: f32,
+    /// Every segment of the match in query order (the ranges and speed
+    /// above are the best one's); empty for pictures and for no match.
+    pub segments: Vec<MatchSegment>,
 }
 
 impl From<Option<rerank::Verdict>> for Ranked {
@@ -148,6 +152,7 @@ impl From<Option<rerank::Verdict>> for Ranked {
                 reference_range: v.reference_range,
                 evidence: v.evidence.as_str().to_owned(),
                 speed: v.speed,
+                segments: v.segments,
             },
             None => Ranked {
                 score: 0.0,
@@ -155,6 +160,7 @@ impl From<Option<rerank::Verdict>> for Ranked {
                 reference_range: (0, 0),
                 evidence: String::new(),
                 speed: 0.0,
+                segments: Vec::new(),
             },
         }
     }

@@ -18,7 +18,7 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, UInt8Type, UInt32Type};
 use arrow::error::ArrowError;
 
-use clickprint_core::rows::{Candidate, Extracted, QueryAnswer, Ranked};
+use clickprint_core::rows::{Candidate, Extracted, MatchSegment, QueryAnswer, Ranked};
 
 fn field(name: &str, data_type: DataType) -> Field {
     Field::new(name, data_type, false)
@@ -46,6 +46,14 @@ const QUERY_KEYS: [(&str, DataType); 3] = [
 ];
 const AUDIO_HITS: [(&str, DataType); 2] =
     [("key", DataType::UInt32), ("time_ms", DataType::UInt32)];
+const SEGMENTS: [(&str, DataType); 6] = [
+    ("query_start_ms", DataType::UInt32),
+    ("query_end_ms", DataType::UInt32),
+    ("reference_start_ms", DataType::UInt32),
+    ("reference_end_ms", DataType::UInt32),
+    ("speed", DataType::Float32),
+    ("score", DataType::Float32),
+];
 
 fn extract_fields() -> Vec<Field> {
     vec![
@@ -102,6 +110,7 @@ pub fn ranked_schema() -> SchemaRef {
         field("reference_end_ms", DataType::UInt32),
         field("evidence", DataType::Utf8),
         field("speed", DataType::Float32),
+        field("segments", list_of(&SEGMENTS)),
     ]))
 }
 
@@ -331,6 +340,20 @@ pub fn to_candidates(batch: &RecordBatch) -> Result<Vec<Candidate>, ArrowError> 
 /// # Errors
 /// Only on an internal inconsistency.
 pub fn from_ranked(ranked: &[Ranked]) -> Result<RecordBatch, ArrowError> {
+    let all = || ranked.iter().flat_map(|r| r.segments.iter());
+    let f32s = |values: Vec<f32>| -> ArrayRef { Arc::new(Float32Array::from(values)) };
+    let segments = list_column(
+        &SEGMENTS,
+        vec![
+            u32s(all().map(|s| s.query_range.0)),
+            u32s(all().map(|s| s.query_range.1)),
+            u32s(all().map(|s| s.reference_range.0)),
+            u32s(all().map(|s| s.reference_range.1)),
+            f32s(all().map(|s| s.speed).collect()),
+            f32s(all().map(|s| s.score).collect()),
+        ],
+        ranked.iter().map(|r| r.segments.len()).collect(),
+    )?;
     RecordBatch::try_new(
         ranked_schema(),
         vec![
@@ -345,6 +368,7 @@ pub fn from_ranked(ranked: &[Ranked]) -> Result<RecordBatch, ArrowError> {
             Arc::new(Float32Array::from_iter_values(
                 ranked.iter().map(|r| r.speed),
             )),
+            segments,
         ],
     )
 }
@@ -370,6 +394,22 @@ pub fn to_ranked(batch: &RecordBatch) -> Result<Vec<Ranked>, ArrowError> {
     let evidence = evidence.as_string::<i32>();
     let speed = column(batch, "speed", &DataType::Float32)?;
     let speed = speed.as_primitive::<arrow::datatypes::Float32Type>();
+    let segments = column(batch, "segments", &list_of(&SEGMENTS))?;
+    let mut segments = lists(&segments, |s, at| {
+        let ms = |c: usize| s.column(c).as_primitive::<UInt32Type>().value(at);
+        let f = |c: usize| {
+            s.column(c)
+                .as_primitive::<arrow::datatypes::Float32Type>()
+                .value(at)
+        };
+        MatchSegment {
+            query_range: (ms(0), ms(1)),
+            reference_range: (ms(2), ms(3)),
+            speed: f(4),
+            score: f(5),
+        }
+    })
+    .into_iter();
     Ok((0..batch.num_rows())
         .map(|i| Ranked {
             score: score.value(i),
@@ -377,6 +417,7 @@ pub fn to_ranked(batch: &RecordBatch) -> Result<Vec<Ranked>, ArrowError> {
             reference_range: (ms[2].value(i), ms[3].value(i)),
             evidence: evidence.value(i).to_owned(),
             speed: speed.value(i),
+            segments: segments.next().unwrap_or_default(),
         })
         .collect())
 }
@@ -474,13 +515,36 @@ mod tests {
         let two = from_candidates(&[candidates[0].clone(), candidates[0].clone()]).unwrap();
         assert_eq!(to_candidates(&two.slice(1, 1)).unwrap(), candidates);
 
-        let ranked = vec![Ranked {
+        let audio = Ranked {
             score: 0.5,
             query_range: (1, 2),
             reference_range: (3, 4),
             evidence: "audio".into(),
             speed: 0.95,
-        }];
+            segments: vec![
+                MatchSegment {
+                    query_range: (1, 2),
+                    reference_range: (3, 4),
+                    speed: 0.95,
+                    score: 0.8,
+                },
+                MatchSegment {
+                    query_range: (9, 12),
+                    reference_range: (30, 33),
+                    speed: 0.96,
+                    score: 0.5,
+                },
+            ],
+        };
+        // A picture's verdict (no segments) between two with segments: each
+        // row reads its own.
+        let picture = Ranked {
+            evidence: "visual".into(),
+            speed: 1.0,
+            segments: Vec::new(),
+            ..audio.clone()
+        };
+        let ranked = vec![audio.clone(), picture, audio];
         assert_eq!(to_ranked(&from_ranked(&ranked).unwrap()).unwrap(), ranked);
 
         let texts = vec!["a".to_owned(), "b".to_owned()];

@@ -13,7 +13,9 @@
 //!   fingerprint out.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
 //!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
-//!   function: score and aligned time ranges out.
+//!   function: score, aligned time ranges, evidence, speed and every
+//!   segment (`Array(Tuple(query_start_ms, query_end_ms,
+//!   reference_start_ms, reference_end_ms, speed, score))`) out.
 //!
 //! The work behind them is an [`Extractor`] or a [`Ranker`]: a sidecar
 //! (`clickprint-flight`'s client), `clickprint-media`'s decoder (in the
@@ -136,7 +138,16 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
                 .u32(v.reference_range.0)
                 .u32(v.reference_range.1)
                 .string(v.evidence.as_bytes())
-                .f32(v.speed);
+                .f32(v.speed)
+                .varint(v.segments.len() as u64);
+            for s in &v.segments {
+                w.u32(s.query_range.0)
+                    .u32(s.query_range.1)
+                    .u32(s.reference_range.0)
+                    .u32(s.reference_range.1)
+                    .f32(s.speed)
+                    .f32(s.score);
+            }
         }
         w.drain_to(output)?;
         output.flush()?;
@@ -222,9 +233,11 @@ mod tests {
         rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
-        // ... then the evidence and the speed (1 for a picture).
+        // ... then the evidence, the speed (1 for a picture) and no
+        // segments (a picture has none).
         let mut tail = b"\x06visual".to_vec();
         tail.extend_from_slice(&1f32.to_le_bytes());
+        tail.push(0);
         assert!(out.ends_with(&tail), "{out:?}");
     }
 

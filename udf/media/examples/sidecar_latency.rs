@@ -187,6 +187,11 @@ fn read_answer(reader: &mut Reader<ChildStdout>, answer: Answer) {
                 for _ in 0..4 {
                     reader.u8().expect("speed");
                 }
+                // Segments: four ranges' ends, a speed and a score each.
+                let segments = reader.length(1 << 16).expect("segments");
+                for _ in 0..segments * 6 {
+                    reader.u32().expect("segment");
+                }
             }
         }
     }

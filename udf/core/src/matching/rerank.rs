@@ -28,10 +28,17 @@
 //!   Score: the agreeing weight over the query's frames, capped at 1.
 //!
 //! The better of the audio and the visual verdict is the answer.
+//!
+//! A verdict lists every segment the alignment found (a compilation that
+//! uses the reference twice has two), each scored like the whole but on
+//! the query's elements inside its own query range: a segment's hits over
+//! the query's landmarks (times 4, capped at 1) or frames there. The
+//! top-level ranges and speed are the best segment's; one query picture
+//! has no segments.
 
 use std::collections::HashMap;
 
-use super::align::{Alignment, Hit, align, align_scaled};
+use super::align::{Alignment, Hit, Segment, align, align_scaled};
 use super::local::verify;
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
@@ -71,8 +78,23 @@ impl Evidence {
     }
 }
 
-/// The rerank's answer for one reference.
+/// One stretch of the query copied from one stretch of the reference.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct MatchSegment {
+    /// The stretch of the query, ms.
+    pub query_range: (u32, u32),
+    /// Where it is in the reference, ms.
+    pub reference_range: (u32, u32),
+    /// Reference seconds per query second.
+    pub speed: f32,
+    /// 0..=1, as the match's score but on the query's elements inside
+    /// `query_range`.
+    pub score: f32,
+}
+
+/// The rerank's answer for one reference.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
     /// 0..=1, higher is surer.
     pub score: f32,
@@ -85,6 +107,9 @@ pub struct Verdict {
     /// Reference seconds per query second (1 unless the speed-invariant
     /// audio keys decided).
     pub speed: f32,
+    /// Every segment, in query order; the top-level ranges and speed are
+    /// the best one's. Empty for one query picture.
+    pub segments: Vec<MatchSegment>,
 }
 
 /// Records sorted for matching.
@@ -264,11 +289,19 @@ pub fn rerank(
         reference_landmarks.extend(hit_landmarks);
         let mut reference_triplets = reference.triplets.clone();
         reference_triplets.extend(hit_triplets);
-        let share = |a: &Alignment, of: usize| (4.0 * a.hits as f32 / of.max(1) as f32).min(1.0);
-        let by_landmarks = align_audio(&query.landmarks, &reference_landmarks)
-            .map(|a| verdict(&a, share(&a, query.landmarks.len()), Evidence::Audio));
-        let by_triplets = align_triplets(&query.triplets, &reference_triplets)
-            .map(|a| verdict(&a, share(&a, query.triplets.len()), Evidence::Audio));
+        let share = |hits: usize, of: usize| (4.0 * hits as f32 / of.max(1) as f32).min(1.0);
+        let by_landmarks = align_audio(&query.landmarks, &reference_landmarks).map(|a| {
+            let score = share(a.hits, query.landmarks.len());
+            verdict(&a, score, Evidence::Audio, |s| {
+                share(s.hits, within(query.landmarks.iter().map(|l| l.1), s))
+            })
+        });
+        let by_triplets = align_triplets(&query.triplets, &reference_triplets).map(|a| {
+            let score = share(a.hits, query.triplets.len());
+            verdict(&a, score, Evidence::Audio, |s| {
+                share(s.hits, within(query.triplets.iter().map(|t| t.1), s))
+            })
+        });
         verdicts.extend(match (by_landmarks, by_triplets) {
             (Some(l), Some(t)) if t.score > l.score => Some(t),
             (Some(l), _) => Some(l),
@@ -278,25 +311,24 @@ pub fn rerank(
     if query.is_one_picture() {
         verdicts.extend(best_picture(query, reference));
     } else {
-        let frames = query
-            .frames
-            .iter()
-            .filter(|(_, v)| v.quality >= MIN_KEY_QUALITY)
-            .count()
-            .max(1);
+        let keyed = || {
+            query
+                .frames
+                .iter()
+                .filter(|(_, v)| v.quality >= MIN_KEY_QUALITY)
+                .map(|f| f.0)
+        };
+        let weighed = |weight: f32, of: usize| (weight / of.max(1) as f32).min(1.0);
         if let Some(a) = align_frames(query, reference) {
-            verdicts.push(verdict(
-                &a,
-                (a.score / frames as f32).min(1.0),
-                Evidence::Visual,
-            ));
+            let score = weighed(a.score, keyed().count());
+            verdicts.push(verdict(&a, score, Evidence::Visual, |s| {
+                weighed(s.score, within(keyed(), s))
+            }));
         } else if let Some(a) = align_local(query, reference) {
-            let local_frames = query.local.len().max(1);
-            verdicts.push(verdict(
-                &a,
-                (a.score / local_frames as f32).min(1.0),
-                Evidence::Local,
-            ));
+            let score = weighed(a.score, query.local.len());
+            verdicts.push(verdict(&a, score, Evidence::Local, |s| {
+                weighed(s.score, within(query.local.iter().map(|l| l.0), s))
+            }));
         }
     }
     verdicts
@@ -304,13 +336,34 @@ pub fn rerank(
         .max_by(|a, b| a.score.total_cmp(&b.score))
 }
 
-fn verdict(a: &Alignment, score: f32, evidence: Evidence) -> Verdict {
+/// How many of the query's element times fall in a segment's query range.
+fn within(times: impl Iterator<Item = u32>, segment: &Segment) -> usize {
+    let (start, end) = segment.query_range;
+    times.filter(|t| (start..=end).contains(t)).count()
+}
+
+fn verdict(
+    a: &Alignment,
+    score: f32,
+    evidence: Evidence,
+    segment_score: impl Fn(&Segment) -> f32,
+) -> Verdict {
     Verdict {
         score,
         query_range: a.query_range,
         reference_range: a.reference_range,
         evidence,
         speed: a.speed as f32,
+        segments: a
+            .segments
+            .iter()
+            .map(|s| MatchSegment {
+                query_range: s.query_range,
+                reference_range: s.reference_range,
+                speed: s.speed as f32,
+                score: segment_score(s),
+            })
+            .collect(),
     }
 }
 
@@ -322,6 +375,7 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         reference_range: (hit.reference_ms, hit.reference_ms),
         evidence,
         speed: 1.0,
+        segments: Vec::new(),
     };
     let global = frame_hits(&query.frames, &reference.frames)
         .iter()
