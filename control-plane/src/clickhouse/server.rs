@@ -4,7 +4,7 @@
 //! compresses Arrow buffers with LZ4 unless told otherwise
 //! (`output_format_arrow_compression_method`), which this build of Arrow
 //! does not read; the transport is compressed already (the crate's LZ4), so
-//! every statement asks for plain buffers ([`PLAIN_ARROW`]).
+//! every statement asks for plain buffers (`PLAIN_ARROW`).
 
 use super::output::QueryOutput;
 use super::result_limits::Budget;
