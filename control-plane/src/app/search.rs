@@ -142,8 +142,8 @@ impl<'a> Query<'a> {
 }
 
 /// The query of a search by a library item (`{"media_id": 12}`: "what
-/// else copies item 12?"): the item's id and its original, which the
-/// search decodes as any query (a query's keys are not a library item's).
+/// else copies item 12?"): the item's original, which the search decodes
+/// as any query (a query's keys are not a library item's).
 ///
 /// # Errors
 /// [`Error::NotFound`] for an id the tenant has not; [`Error::Conflict`]
@@ -153,7 +153,7 @@ pub async fn item_query(
     config: &Config,
     tenant: &Tenant,
     id: i64,
-) -> Result<(i64, std::path::PathBuf)> {
+) -> Result<std::path::PathBuf> {
     let item = media::get(pool, tenant.id, id).await?;
     if item.status != "ready" {
         return Err(Error::Conflict(format!(
@@ -163,7 +163,7 @@ pub async fn item_query(
     }
     // An exact duplicate keeps no file of its own: its first copy's serves.
     let owner = item.duplicate_of.unwrap_or(item.id);
-    Ok((id, media::file_path(&config.data_dir, tenant.id, owner)))
+    Ok(media::file_path(&config.data_dir, tenant.id, owner))
 }
 
 /// Downloads a query URL under the fetch policy (the `fetch_*` settings)

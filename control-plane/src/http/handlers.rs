@@ -531,11 +531,10 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
     let tenant = tenant(state, req).await?;
     let mut timings = serde_json::Map::new();
     let t = Instant::now();
-    // The query: an upload or a download (removed when the search ends), or
-    // a library item's own original (kept).
-    let mut received = None;
-    let mut item = None;
-    let (top_k, min_score) = if is_multipart(req) {
+    // The query's file: an upload or a download (`_received`, removed when
+    // the search ends), or a library item's own original (kept; the item
+    // is no match of itself).
+    let (path, _received, exclude, top_k, min_score) = if is_multipart(req) {
         let form = upload::form(
             &uploads(state),
             req.content_type.as_deref().unwrap_or_default(),
@@ -559,20 +558,20 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
             .file
             .ok_or_else(|| Error::BadRequest("a multipart search needs a `file` part".into()))?;
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
-        received = Some(file);
-        (top_k, min_score)
+        (file.path.clone(), Some(file), None, top_k, min_score)
     } else {
         let request: SearchRequest = read_json(req, body).await?;
+        let (top_k, min_score) = (request.top_k, request.min_score);
         match (&request.url, request.media_id) {
             (Some(url), None) => {
-                received = Some(fetch_query(state, url).await?);
+                let file = fetch_query(state, url).await?;
                 timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
+                (file.path.clone(), Some(file), None, top_k, min_score)
             }
             (None, Some(id)) => {
-                item = Some(
-                    searching::item_query(state.postgres.pool(), &state.config, &tenant, id)
-                        .await?,
-                )
+                let path = searching::item_query(state.postgres.pool(), &state.config, &tenant, id)
+                    .await?;
+                (path, None, Some(id), top_k, min_score)
             }
             _ => {
                 return Err(Error::BadRequest(
@@ -582,17 +581,11 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
                 ));
             }
         }
-        (request.top_k, request.min_score)
     };
-    let path = received
-        .as_ref()
-        .map(|file| file.path.clone())
-        .or_else(|| item.as_ref().map(|(_, path)| path.clone()))
-        .ok_or_else(|| Error::BadRequest("a search needs a query".into()))?;
     let mut query = searching::Query::new(&path, top_k, min_score, &state.config)?;
     query.timings = timings;
     query.started = started;
-    query.exclude = item.map(|(id, _)| id);
+    query.exclude = exclude;
     let answer = searching::run(
         state.postgres.pool(),
         &state.engine,
