@@ -362,7 +362,7 @@ pub(crate) mod tests {
                 state ^= state << 13;
                 state ^= state >> 17;
                 state ^= state << 5;
-                if state % 3 == 0 { 200 } else { 60 }
+                if state.is_multiple_of(3) { 200 } else { 60 }
             })
             .collect();
         let raw: Vec<f32> = (0..w * h)

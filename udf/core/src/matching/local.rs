@@ -486,8 +486,7 @@ mod tests {
         let squashed: Vec<u8> = (0..h)
             .flat_map(|y| {
                 let sy = (y as f32 / 0.7) as usize;
-                let row = &original.pixels[sy.min(479) * 640..sy.min(479) * 640 + 640];
-                row.iter().copied().collect::<Vec<u8>>()
+                original.pixels[sy.min(479) * 640..sy.min(479) * 640 + 640].to_vec()
             })
             .collect();
         let m = verify(
