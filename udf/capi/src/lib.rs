@@ -535,6 +535,7 @@ pub unsafe extern "C" fn clickprint_audio_finish(
                 frames: Vec::new(),
                 local: Vec::new(),
                 mirrored_local: None,
+                regions: Vec::new(),
                 audio: Some(sound),
                 elapsed: started.elapsed(),
             },

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::fingerprint::audio::AudioFingerprint;
 use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::regions::Region;
 use crate::fingerprint::video::{FrameFingerprint, LocalFrame};
 
 /// The longest query sound or video a search decodes, seconds, unless
@@ -78,6 +79,9 @@ pub struct MediaFingerprint {
     /// An image's mirror image's local features, which a query looks up
     /// so that a flipped copy is found (a video has none).
     pub mirrored_local: Option<LocalFeatures>,
+    /// An image's regions (a found inset, the centre band) with their own
+    /// local features, which a query also looks up (a video has none).
+    pub regions: Vec<Region>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,
     /// Wall-clock time decoding and fingerprinting took.

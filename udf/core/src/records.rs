@@ -14,8 +14,10 @@
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
 //! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
-//! query's mirror-image keypoints), the landmark's index among those at the same
-//! time for audio. A packed fingerprint is records back to back.
+//! query's mirror-image keypoints, [`REGION_ITEM_BASE`] + [`REGION_ITEMS`]
+//! x region + 1 + index for the keypoints of a query picture's regions,
+//! in the region's own working pixels), the landmark's index among those
+//! at the same time for audio. A packed fingerprint is records back to back.
 
 use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
 use crate::fingerprint::local::Keypoint;
@@ -25,6 +27,16 @@ use crate::media::MediaFingerprint;
 
 /// Mirror-image keypoints of a query are items from here on.
 pub const MIRRORED_ITEM_BASE: u32 = 10_000;
+/// Keypoints of a query picture's regions are items from here on.
+pub const REGION_ITEM_BASE: u32 = 20_000;
+/// Items each region of a query takes.
+pub const REGION_ITEMS: u32 = 1_000;
+
+/// The region a record's item belongs to: `None` for the whole picture
+/// (or its mirror image), `Some(index)` for a query's region.
+pub fn region_of(item: u32) -> Option<u32> {
+    (item > REGION_ITEM_BASE).then(|| (item - REGION_ITEM_BASE - 1) / REGION_ITEMS)
+}
 
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,6 +233,20 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
                     mirrored: is_mirror,
                 },
             });
+        }
+    }
+    if usage == Use::Query {
+        for (r, region) in fp.regions.iter().enumerate() {
+            for (k, keypoint) in region.features.keypoints.iter().enumerate() {
+                out.push(Record {
+                    time_ms: 0,
+                    item: REGION_ITEM_BASE + REGION_ITEMS * r as u32 + 1 + k as u32,
+                    payload: Payload::Local {
+                        keypoint: *keypoint,
+                        mirrored: false,
+                    },
+                });
+            }
         }
     }
     if let Some(audio) = &fp.audio {

@@ -26,6 +26,9 @@ pub const QUERY_KEYPOINTS: u32 = 24;
 /// As [`QUERY_KEYPOINTS`], for the mirror image (flips are mostly found by
 /// the global hash's mirror bands already).
 pub const QUERY_MIRRORED_KEYPOINTS: u32 = 12;
+/// As [`QUERY_KEYPOINTS`], for each region of a query picture (a found
+/// inset, the centre band: `fingerprint::regions`).
+pub const QUERY_REGION_KEYPOINTS: u32 = 16;
 
 /// One row of an extraction: a fingerprint record and its lookup keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +105,12 @@ impl QueryAnswer {
 /// Whether a query record's keys are looked up.
 fn looked_up(record: &Record) -> bool {
     match record.payload {
+        Payload::Local {
+            mirrored: false, ..
+        } if records::region_of(record.item).is_some() => {
+            (record.item - records::REGION_ITEM_BASE - 1) % records::REGION_ITEMS
+                < QUERY_REGION_KEYPOINTS
+        }
         Payload::Local {
             mirrored: false, ..
         } => record.item <= QUERY_KEYPOINTS,
@@ -264,5 +273,51 @@ mod tests {
             audio_hits: Vec::new(),
         });
         assert!(matches!(bad, Err(Error::Input(_))), "{bad:?}");
+    }
+
+    /// Regression: a region's keypoints (items from
+    /// `records::REGION_ITEM_BASE`) must reach the search's key lookup, or
+    /// an inset found on the query side is never a candidate.
+    #[test]
+    fn the_strongest_keypoints_of_each_region_are_looked_up() {
+        use crate::fingerprint::local::Keypoint;
+        let keypoint = |item: u32| Record {
+            time_ms: 0,
+            item,
+            payload: Payload::Local {
+                keypoint: Keypoint {
+                    x: 1.0,
+                    y: 1.0,
+                    scale: 1.0,
+                    angle: 0.0,
+                    descriptor: [item as u8; 32],
+                },
+                mirrored: false,
+            },
+        };
+        let items: Vec<u32> = (1..=40)
+            .chain((1..=40).map(|k| records::REGION_ITEM_BASE + k))
+            .chain((1..=40).map(|k| records::REGION_ITEM_BASE + records::REGION_ITEMS + k))
+            .collect();
+        let records: Vec<Record> = items.iter().map(|&i| keypoint(i)).collect();
+        let looked: Vec<u32> = records
+            .iter()
+            .filter(|r| looked_up(r))
+            .map(|r| r.item)
+            .collect();
+        let expected: Vec<u32> = (1..=QUERY_KEYPOINTS)
+            .chain((1..=QUERY_REGION_KEYPOINTS).map(|k| records::REGION_ITEM_BASE + k))
+            .chain(
+                (1..=QUERY_REGION_KEYPOINTS)
+                    .map(|k| records::REGION_ITEM_BASE + records::REGION_ITEMS + k),
+            )
+            .collect();
+        assert_eq!(looked, expected);
+        let answer = QueryAnswer::of(&records);
+        assert_eq!(
+            answer.keys.len(),
+            crate::keys::LOCAL_BANDS * expected.len(),
+            "eight bands per looked-up keypoint"
+        );
     }
 }

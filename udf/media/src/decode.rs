@@ -26,8 +26,14 @@ use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaInfo};
 use clickprint_core::{Error, Result};
 
-/// Pictures are scaled so their longer side is at most this many pixels.
+/// Video frames are scaled so their longer side is at most this many pixels.
 pub const WORKING_SIZE: u32 = 256;
+/// Still images are scaled so their longer side is at most this many
+/// pixels: the global hash and the whole picture's local features are
+/// computed at 64 and 256 px whatever this is, but a query's regions (a
+/// found inset, the centre band: `fingerprint::regions`) are cut from it
+/// and described at their own resolution.
+pub const IMAGE_WORKING_SIZE: u32 = 1024;
 
 /// Bounds on what one input may cost.
 #[derive(Debug, Clone)]
@@ -120,7 +126,8 @@ pub trait Sink {
     /// Called once, before anything else, with what the input is.
     fn begin(&mut self, kind: Kind);
     /// A picture at `time_ms` (0 for an image), scaled to at most
-    /// [`WORKING_SIZE`] on its longer side.
+    /// [`WORKING_SIZE`] on its longer side ([`IMAGE_WORKING_SIZE`] for a
+    /// still image).
     fn picture(&mut self, time_ms: u32, luma: &Luma);
     /// Mono samples at [`SAMPLE_RATE`], in order.
     fn audio(&mut self, samples: &[f32]);
@@ -254,7 +261,17 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
     };
 
     let mut pictures = match picture_stream {
-        Some(index) => Some(PictureDecoder::open(&input, index, limits, &name)?),
+        Some(index) => Some(PictureDecoder::open(
+            &input,
+            index,
+            limits,
+            &name,
+            if kind == Kind::Image {
+                IMAGE_WORKING_SIZE
+            } else {
+                WORKING_SIZE
+            },
+        )?),
         None => None,
     };
     let mut sound = match (kind, sound_stream) {
@@ -415,6 +432,8 @@ struct PictureDecoder {
     colour_scaler: Option<(scaling::Context, ScaleKey)>,
     max_pixels: u64,
     path: String,
+    /// The longest side pictures are scaled to.
+    side: u32,
 }
 
 impl PictureDecoder {
@@ -423,6 +442,7 @@ impl PictureDecoder {
         index: usize,
         limits: &Limits,
         path: &str,
+        side: u32,
     ) -> Result<Self> {
         let (decoder, codec, stream) = open_decoder(input, index, path)?;
         let decoder = decoder.video().map_err(|e| unsupported(path, codec, e))?;
@@ -452,6 +472,7 @@ impl PictureDecoder {
             colour_scaler: None,
             max_pixels: limits.max_pixels,
             path: path.to_owned(),
+            side,
         })
     }
 
@@ -526,7 +547,7 @@ impl PictureDecoder {
         w: u32,
         h: u32,
     ) -> Result<Luma> {
-        let (out_w, out_h) = fit(w, h, WORKING_SIZE);
+        let (out_w, out_h) = fit(w, h, self.side);
         let pixels = scale_packed(
             &mut self.scaler,
             decoded,

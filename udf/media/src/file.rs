@@ -7,6 +7,7 @@ use std::time::Instant;
 use clickprint_core::Result;
 use clickprint_core::fingerprint::audio::AudioFingerprinter;
 use clickprint_core::fingerprint::local::{self, LocalFeatures};
+use clickprint_core::fingerprint::regions::{self, Region};
 use clickprint_core::fingerprint::video::{FrameFingerprint, LocalFrame, VideoFingerprinter};
 use clickprint_core::fingerprint::visual::{self, Luma};
 use clickprint_core::media::{Kind, MediaFingerprint};
@@ -16,7 +17,7 @@ use crate::decode::{self, Limits, Sink};
 #[derive(Default)]
 struct Collector {
     kind_is_image: bool,
-    image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures)>,
+    image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures, Vec<Region>)>,
     video: VideoFingerprinter,
     audio: Option<AudioFingerprinter>,
 }
@@ -34,8 +35,16 @@ impl Sink for Collector {
                     visual: visual::fingerprint(luma),
                     scene_cut: true,
                 };
-                let mirrored = local::extract(&luma.flipped_horizontally());
-                self.image = Some((frame, local::extract(luma), mirrored));
+                // The whole picture at the local features' working size
+                // once, its mirror image from that.
+                let working = local::working_picture(luma);
+                let mirrored = local::extract(&working.flipped_horizontally());
+                self.image = Some((
+                    frame,
+                    local::extract(&working),
+                    mirrored,
+                    regions::regions(luma),
+                ));
             }
         } else {
             self.video.push(time_ms, luma);
@@ -57,19 +66,20 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
     let started = Instant::now();
     let mut collector = Collector::default();
     let info = decode::decode(path, limits, &mut collector)?;
-    let (frames, local, mirrored_local) = match (info.kind, collector.image) {
-        (Kind::Image, Some((frame, features, mirrored))) => (
+    let (frames, local, mirrored_local, regions) = match (info.kind, collector.image) {
+        (Kind::Image, Some((frame, features, mirrored, regions))) => (
             vec![frame],
             vec![LocalFrame {
                 time_ms: 0,
                 features,
             }],
             Some(mirrored),
+            regions,
         ),
-        (Kind::Image, None) => (Vec::new(), Vec::new(), None),
+        (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),
         _ => {
             let video = collector.video.finish();
-            (video.frames, video.local, None)
+            (video.frames, video.local, None, Vec::new())
         }
     };
     let audio = match info.kind {
@@ -81,6 +91,7 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         frames,
         local,
         mirrored_local,
+        regions,
         audio,
         elapsed: started.elapsed(),
     })

@@ -79,6 +79,26 @@ pub struct LocalFeatures {
     pub keypoints: Vec<Keypoint>,
 }
 
+/// The picture at [`WORKING_SIDE`] on its longer side (area resampling,
+/// rounded to grey levels), as [`extract`] sees it; a smaller picture as
+/// it is.
+pub fn working_picture(luma: &Luma) -> Luma {
+    let (w, h) = (luma.width as usize, luma.height as usize);
+    if w.max(h) <= WORKING_SIDE {
+        return luma.clone();
+    }
+    let scale = WORKING_SIDE as f32 / w.max(h) as f32;
+    let (w0, h0) = (
+        ((w as f32 * scale).round() as usize).max(1),
+        ((h as f32 * scale).round() as usize).max(1),
+    );
+    let pixels = area_resample(luma, w0, h0)
+        .into_iter()
+        .map(|p| (p.clamp(0.0, 255.0) + 0.5) as u8)
+        .collect();
+    Luma::new(w0 as u32, h0 as u32, pixels)
+}
+
 /// Extracts the local features of a picture.
 pub fn extract(luma: &Luma) -> LocalFeatures {
     let (w, h) = (luma.width as usize, luma.height as usize);

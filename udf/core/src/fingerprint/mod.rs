@@ -1,6 +1,7 @@
 //! The fingerprints, computed from decoded samples and pixels only (no
 //! decoder, no I/O): [`visual`] for pictures and frames (global hash),
-//! [`local`] for parts of pictures (keypoints), [`audio`] for
+//! [`local`] for parts of pictures (keypoints), [`regions`] for
+//! the sub-pictures of a query picture (a found inset, the centre band), [`audio`] for
 //! sound, [`pcm`] for sound a caller decoded itself (any rate and channel
 //! count, resampled for [`audio`]), [`video`] for the frame sampling of a
 //! moving picture.
@@ -8,5 +9,6 @@
 pub mod audio;
 pub mod local;
 pub mod pcm;
+pub mod regions;
 pub mod video;
 pub mod visual;

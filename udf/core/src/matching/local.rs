@@ -1,12 +1,15 @@
 //! Geometric verification of local features: do enough keypoints of a
-//! query picture map onto keypoints of a reference by one similarity
-//! transform (scale, rotation, shift)? That is what a crop, a resize, a
-//! small rotation or a picture-in-picture does to a picture, and what two
-//! unrelated pictures almost never do by chance.
+//! query picture map onto keypoints of a reference by one transform? That
+//! is what a crop, a resize, a small rotation, a squashed aspect or a
+//! picture-in-picture does to a picture, and what two unrelated pictures
+//! almost never do by chance.
 //!
 //! 1. Putative matches: each query keypoint's nearest reference descriptor,
 //!    kept when within [`MAX_DESCRIPTOR_DISTANCE`] bits and clearly nearer
-//!    than the second nearest (Lowe's ratio test, [`RATIO`]).
+//!    than the second nearest (Lowe's ratio test, [`RATIO`]); then one to
+//!    one: a reference keypoint keeps only its nearest query keypoint
+//!    (many query keypoints piling onto one reference corner are one piece
+//!    of evidence, not many).
 //! 2. Every pair of the best [`MAX_PUTATIVE`] putative matches defines a
 //!    similarity transform (two points fix scale, rotation and shift);
 //!    transforms outside [`SCALE_RANGE`] are dropped.
@@ -15,10 +18,26 @@
 //!    keypoints' own orientations turned by the transform's rotation agree
 //!    within [`ANGLE_TOLERANCE`]. The transform with most inliers wins
 //!    (exhaustive, so deterministic: no random sampling).
-
-use crate::fingerprint::local::{Keypoint, LocalFeatures};
+//! 4. Refinement (LO-RANSAC style, deterministic): an affine transform is
+//!    fitted to the inliers by least squares and its inliers counted, up to
+//!    [`REFITS`] times while the count grows; so aspect changes and mild
+//!    perspective keep their far keypoints.
+//! 5. Significance (an a-contrario model): were the putative matches
+//!    chance (each query keypoint paired with a reference keypoint
+//!    anywhere), the final transform would make match `i` an inlier with
+//!    probability `p_i` = (reference keypoints within the inlier radius of
+//!    where it lands) / (reference keypoints) x (the angle window's share
+//!    of a turn), so the chance inlier count is about Poisson with mean
+//!    `sum p_i`; a dense cluster of reference corners, or a transform that
+//!    shrinks the query onto a busy corner, makes chance inliers likely
+//!    and is judged accordingly. The number of false alarms is
+//!    `tests x P(Poisson >= inliers - 2)` (the two matches that defined
+//!    the transform are inliers by construction), with one test per pair
+//!    of putative matches tried, times [`SEARCHED`] (query regions and
+//!    candidates per search); the significance is `-log10` of it.
 
 use crate::bits::hamming;
+use crate::fingerprint::local::{Keypoint, LocalFeatures};
 
 /// Descriptors farther apart than this never match, bits.
 pub const MAX_DESCRIPTOR_DISTANCE: u32 = 64;
@@ -32,10 +51,22 @@ pub const SCALE_RANGE: (f32, f32) = (0.2, 5.0);
 pub const INLIER_RADIUS: f32 = 6.0;
 /// How far keypoint orientations may disagree with the transform, radians.
 pub const ANGLE_TOLERANCE: f32 = 0.5;
-/// Inliers needed to call two pictures a copy.
-/// Measured on the test pictures: unrelated pairs reach at most 7, the
-/// weakest copy (a 20% corner crop of colour bars) 23.
-pub const MIN_INLIERS: usize = 12;
+/// Affine refits on the inliers at most.
+pub const REFITS: usize = 3;
+/// Comparisons one search makes that could each give a chance match: up
+/// to 4 query feature sets (the picture, its mirror image, two regions)
+/// against up to 100 candidates.
+pub const SEARCHED: f64 = 400.0;
+/// Fewest inliers that can make a copy whatever the significance.
+pub const MIN_INLIERS: usize = 8;
+/// Significance (`-log10` of the expected false alarms) a copy needs.
+/// Measured (benchmarks/results/2026-12-02-eval-quick-issue24): see
+/// `udf/core/README.md`.
+pub const MIN_SIGNIFICANCE: f64 = 3.0;
+/// Significance at which the score reaches 1.
+pub const FULL_SIGNIFICANCE: f64 = 30.0;
+/// The score at [`MIN_SIGNIFICANCE`]: the search's default threshold.
+pub const THRESHOLD_SCORE: f64 = 0.3;
 
 /// The verified agreement of two pictures' local features.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -48,62 +79,225 @@ pub struct LocalMatch {
     pub scale: f32,
     /// Rotation from query to reference, radians.
     pub rotation: f32,
+    /// Inliers expected by chance under the final transform.
+    pub chance: f64,
+    /// `-log10` of the expected number of chance matches this good.
+    pub significance: f64,
 }
 
 impl LocalMatch {
     /// Whether the agreement is strong enough to call it a copy.
     pub fn is_copy(&self) -> bool {
-        self.inliers >= MIN_INLIERS
+        self.inliers >= MIN_INLIERS && self.significance >= MIN_SIGNIFICANCE
+    }
+
+    /// Whether the agreement is any evidence at all: more likely a copy
+    /// than chance (fewer than one expected false alarm), enough inliers.
+    /// Weaker than [`is_copy`](Self::is_copy): it ranks a picture's
+    /// candidates, the threshold decides.
+    pub fn is_evidence(&self) -> bool {
+        self.inliers >= MIN_INLIERS && self.significance > 0.0
+    }
+
+    /// The calibrated score, not capped: [`THRESHOLD_SCORE`] at
+    /// [`MIN_SIGNIFICANCE`], 1 at [`FULL_SIGNIFICANCE`], linear in the
+    /// significance between (and below, down to 0).
+    pub fn score(&self) -> f32 {
+        let s = self.significance.max(0.0);
+        let score = if s < MIN_SIGNIFICANCE {
+            THRESHOLD_SCORE * s / MIN_SIGNIFICANCE
+        } else {
+            THRESHOLD_SCORE
+                + (1.0 - THRESHOLD_SCORE) * (s - MIN_SIGNIFICANCE)
+                    / (FULL_SIGNIFICANCE - MIN_SIGNIFICANCE)
+        };
+        score as f32
     }
 }
+
+type Putative<'a> = (u32, &'a Keypoint, &'a Keypoint);
 
 /// Verifies `query` against `reference`; `None` when fewer than two
 /// putative matches exist (nothing to verify).
 pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalMatch> {
-    let mut putative: Vec<(u32, &Keypoint, &Keypoint)> = query
+    let mut putative: Vec<(u32, usize, &Keypoint, &Keypoint)> = query
         .keypoints
         .iter()
         .filter_map(|q| {
             let (mut best, mut second) = ((u32::MAX, None), u32::MAX);
-            for r in &reference.keypoints {
+            for (i, r) in reference.keypoints.iter().enumerate() {
                 let d = hamming(&q.descriptor, &r.descriptor);
                 if d < best.0 {
                     second = best.0;
-                    best = (d, Some(r));
+                    best = (d, Some(i));
                 } else if d < second {
                     second = d;
                 }
             }
-            let (d, r) = (best.0, best.1?);
-            (d <= MAX_DESCRIPTOR_DISTANCE && (d as f32) < RATIO * second as f32)
-                .then_some((d, q, r))
+            let (d, i) = (best.0, best.1?);
+            (d <= MAX_DESCRIPTOR_DISTANCE && (d as f32) < RATIO * second as f32).then_some((
+                d,
+                i,
+                q,
+                &reference.keypoints[i],
+            ))
         })
         .collect();
-    putative.sort_by_key(|&(d, q, _)| (d, q.y.to_bits(), q.x.to_bits()));
+    putative.sort_by_key(|&(d, i, q, _)| (d, i, q.y.to_bits(), q.x.to_bits()));
+    // One to one: the nearest query keypoint of each reference keypoint.
+    let mut taken = vec![false; reference.keypoints.len()];
+    let mut putative: Vec<Putative<'_>> = putative
+        .into_iter()
+        .filter(|&(_, i, _, _)| !std::mem::replace(&mut taken[i], true))
+        .map(|(d, _, q, r)| (d, q, r))
+        .collect();
     putative.truncate(MAX_PUTATIVE);
     if putative.len() < 2 {
         return None;
     }
-    let mut best = LocalMatch {
-        inliers: 0,
-        putative: putative.len(),
-        scale: 1.0,
-        rotation: 0.0,
-    };
+    let mut best: Option<(usize, Similarity)> = None;
     for i in 0..putative.len() {
         for j in i + 1..putative.len() {
             let Some(t) = Similarity::through(putative[i], putative[j]) else {
                 continue;
             };
             let inliers = putative.iter().filter(|&&(_, q, r)| t.agrees(q, r)).count();
-            if inliers > best.inliers {
-                best.inliers = inliers;
-                best.scale = t.scale();
-                best.rotation = t.rotation();
+            if best.as_ref().is_none_or(|(n, _)| inliers > *n) {
+                best = Some((inliers, t));
             }
         }
     }
-    Some(best)
+    let tests = (putative.len() * (putative.len() - 1) / 2) as f64;
+    let Some((inliers, similarity)) = best else {
+        return Some(LocalMatch {
+            inliers: 0,
+            putative: putative.len(),
+            scale: 1.0,
+            rotation: 0.0,
+            chance: 0.0,
+            significance: 0.0,
+        });
+    };
+    let mut model = Model::Similarity(similarity);
+    let mut inliers = inliers;
+    for _ in 0..REFITS {
+        let agreeing: Vec<Putative<'_>> = putative
+            .iter()
+            .copied()
+            .filter(|&(_, q, r)| model.agrees(q, r))
+            .collect();
+        let Some(affine) = Affine::fit(&agreeing) else {
+            break;
+        };
+        let refit = Model::Affine(affine);
+        let count = putative
+            .iter()
+            .filter(|&&(_, q, r)| refit.agrees(q, r))
+            .count();
+        if count <= inliers {
+            break;
+        }
+        (model, inliers) = (refit, count);
+    }
+    let chance = model.chance_inliers(&putative, reference);
+    let significance =
+        -(tests * SEARCHED).log10() - log10_poisson_tail(chance, inliers.saturating_sub(2));
+    Some(LocalMatch {
+        inliers,
+        putative: putative.len(),
+        scale: model.scale(),
+        rotation: model.rotation(),
+        chance,
+        significance,
+    })
+}
+
+/// `log10 P(X >= k)` for `X ~ Poisson(lambda)`.
+fn log10_poisson_tail(lambda: f64, k: usize) -> f64 {
+    if k == 0 {
+        return 0.0;
+    }
+    let lambda = lambda.max(1e-9);
+    // log P(X = k), then the tail's terms relative to it.
+    let ln_fact: f64 = (1..=k).map(|j| (j as f64).ln()).sum();
+    let ln_first = -lambda + k as f64 * lambda.ln() - ln_fact;
+    let (mut sum, mut term) = (1.0f64, 1.0f64);
+    for j in k + 1..k + 200 {
+        term *= lambda / j as f64;
+        sum += term;
+        if term < 1e-12 * sum {
+            break;
+        }
+    }
+    ((ln_first + sum.ln()) / std::f64::consts::LN_10).min(0.0)
+}
+
+/// The share of a full turn the orientation window covers.
+fn angle_share() -> f64 {
+    f64::from(2.0 * ANGLE_TOLERANCE) / std::f64::consts::TAU
+}
+
+/// A similarity or an affine transform from query to reference pixels.
+#[derive(Debug, Clone, Copy)]
+enum Model {
+    Similarity(Similarity),
+    Affine(Affine),
+}
+
+impl Model {
+    fn map(&self, q: &Keypoint) -> (f32, f32) {
+        match self {
+            Model::Similarity(s) => s.map(q),
+            Model::Affine(a) => a.map(q),
+        }
+    }
+
+    fn rotation(&self) -> f32 {
+        match self {
+            Model::Similarity(s) => s.rotation(),
+            Model::Affine(a) => a.rotation(),
+        }
+    }
+
+    fn scale(&self) -> f32 {
+        match self {
+            Model::Similarity(s) => s.scale(),
+            Model::Affine(a) => a.scale(),
+        }
+    }
+
+    fn agrees(&self, q: &Keypoint, r: &Keypoint) -> bool {
+        lands_near(self.map(q), r) && turns_alike(q, r, self.rotation())
+    }
+
+    /// Inliers expected if each putative match paired its query keypoint
+    /// with a reference keypoint drawn at random.
+    fn chance_inliers(&self, putative: &[Putative<'_>], reference: &LocalFeatures) -> f64 {
+        let m = reference.keypoints.len().max(1) as f64;
+        putative
+            .iter()
+            .map(|&(_, q, _)| {
+                let at = self.map(q);
+                let near = reference
+                    .keypoints
+                    .iter()
+                    .filter(|r| lands_near(at, r))
+                    .count();
+                near as f64 / m * angle_share()
+            })
+            .sum()
+    }
+}
+
+fn lands_near((x, y): (f32, f32), r: &Keypoint) -> bool {
+    (x - r.x).hypot(y - r.y) <= INLIER_RADIUS * r.scale.max(1.0)
+}
+
+fn turns_alike(q: &Keypoint, r: &Keypoint, rotation: f32) -> bool {
+    let turn = r.angle - q.angle - rotation;
+    let turn =
+        (turn + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI;
+    turn.abs() <= ANGLE_TOLERANCE
 }
 
 /// `r = a * q + b` over complex numbers: a scaled rotation and a shift.
@@ -114,10 +308,7 @@ struct Similarity {
 }
 
 impl Similarity {
-    fn through(
-        (_, q1, r1): (u32, &Keypoint, &Keypoint),
-        (_, q2, r2): (u32, &Keypoint, &Keypoint),
-    ) -> Option<Similarity> {
+    fn through((_, q1, r1): Putative<'_>, (_, q2, r2): Putative<'_>) -> Option<Similarity> {
         let dq = (q2.x - q1.x, q2.y - q1.y);
         let dr = (r2.x - r1.x, r2.y - r1.y);
         let norm = dq.0 * dq.0 + dq.1 * dq.1;
@@ -141,6 +332,11 @@ impl Similarity {
         (scale >= SCALE_RANGE.0 && scale <= SCALE_RANGE.1 && consistent).then_some(t)
     }
 
+    fn map(&self, q: &Keypoint) -> (f32, f32) {
+        let (a, b) = (self.a, self.b);
+        (a.0 * q.x - a.1 * q.y + b.0, a.0 * q.y + a.1 * q.x + b.1)
+    }
+
     fn scale(&self) -> f32 {
         self.a.0.hypot(self.a.1)
     }
@@ -150,16 +346,82 @@ impl Similarity {
     }
 
     fn agrees(&self, q: &Keypoint, r: &Keypoint) -> bool {
-        let (a, b) = (self.a, self.b);
-        let x = a.0 * q.x - a.1 * q.y + b.0;
-        let y = a.0 * q.y + a.1 * q.x + b.1;
-        if (x - r.x).hypot(y - r.y) > INLIER_RADIUS * r.scale.max(1.0) {
-            return false;
+        lands_near(self.map(q), r) && turns_alike(q, r, self.rotation())
+    }
+}
+
+/// `r = M q + t`, M any 2x2 matrix within [`SCALE_RANGE`].
+#[derive(Debug, Clone, Copy)]
+struct Affine {
+    m: [[f32; 2]; 2],
+    t: (f32, f32),
+}
+
+impl Affine {
+    /// Least squares through the matches (coordinates centred first, in
+    /// f64); `None` for fewer than 6 or a degenerate spread.
+    fn fit(matches: &[Putative<'_>]) -> Option<Affine> {
+        if matches.len() < 6 {
+            return None;
         }
-        let turn = r.angle - q.angle - self.rotation();
-        let turn =
-            (turn + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU) - std::f32::consts::PI;
-        turn.abs() <= ANGLE_TOLERANCE
+        let n = matches.len() as f64;
+        let (mut qx, mut qy, mut rx, mut ry) = (0f64, 0f64, 0f64, 0f64);
+        for &(_, q, r) in matches {
+            qx += f64::from(q.x);
+            qy += f64::from(q.y);
+            rx += f64::from(r.x);
+            ry += f64::from(r.y);
+        }
+        let (qx, qy, rx, ry) = (qx / n, qy / n, rx / n, ry / n);
+        // Normal equations: [sxx sxy; sxy syy] [m_k0; m_k1] = [s_xk; s_yk].
+        let (mut sxx, mut sxy, mut syy) = (0f64, 0f64, 0f64);
+        let (mut sx_rx, mut sy_rx, mut sx_ry, mut sy_ry) = (0f64, 0f64, 0f64, 0f64);
+        for &(_, q, r) in matches {
+            let (x, y) = (f64::from(q.x) - qx, f64::from(q.y) - qy);
+            let (u, v) = (f64::from(r.x) - rx, f64::from(r.y) - ry);
+            sxx += x * x;
+            sxy += x * y;
+            syy += y * y;
+            sx_rx += x * u;
+            sy_rx += y * u;
+            sx_ry += x * v;
+            sy_ry += y * v;
+        }
+        let det = sxx * syy - sxy * sxy;
+        if det.abs() < 1e-6 * (sxx * syy).max(1.0) || sxx < 64.0 || syy < 64.0 {
+            return None;
+        }
+        let solve = |bx: f64, by: f64| ((syy * bx - sxy * by) / det, (sxx * by - sxy * bx) / det);
+        let (m00, m01) = solve(sx_rx, sy_rx);
+        let (m10, m11) = solve(sx_ry, sy_ry);
+        let m = [[m00 as f32, m01 as f32], [m10 as f32, m11 as f32]];
+        let t = (
+            (rx - m00 * qx - m01 * qy) as f32,
+            (ry - m10 * qx - m11 * qy) as f32,
+        );
+        let affine = Affine { m, t };
+        let det = m00 * m11 - m01 * m10;
+        let scale = det.abs().sqrt() as f32;
+        (det > 0.0 && scale >= SCALE_RANGE.0 && scale <= SCALE_RANGE.1).then_some(affine)
+    }
+
+    fn map(&self, q: &Keypoint) -> (f32, f32) {
+        (
+            self.m[0][0] * q.x + self.m[0][1] * q.y + self.t.0,
+            self.m[1][0] * q.x + self.m[1][1] * q.y + self.t.1,
+        )
+    }
+
+    /// The rotation of the nearest similarity.
+    fn rotation(&self) -> f32 {
+        (self.m[1][0] - self.m[0][1]).atan2(self.m[0][0] + self.m[1][1])
+    }
+
+    /// The square root of the area change.
+    fn scale(&self) -> f32 {
+        (self.m[0][0] * self.m[1][1] - self.m[0][1] * self.m[1][0])
+            .abs()
+            .sqrt()
     }
 }
 
@@ -213,5 +475,37 @@ mod tests {
         let other = extract(&texture(640, 480, 2));
         let unrelated = verify(&other, &reference);
         assert!(unrelated.is_none_or(|m| !m.is_copy()), "{unrelated:?}");
+    }
+
+    #[test]
+    fn a_squashed_copy_verifies_through_the_affine_refit() {
+        let original = texture(640, 480, 3);
+        let reference = extract(&original);
+        // 70% of the height: no similarity fits the far keypoints.
+        let (w, h) = (640usize, 336usize);
+        let squashed: Vec<u8> = (0..h)
+            .flat_map(|y| {
+                let sy = (y as f32 / 0.7) as usize;
+                original.pixels[sy.min(479) * 640..sy.min(479) * 640 + 640].to_vec()
+            })
+            .collect();
+        let m = verify(
+            &extract(&Luma::new(w as u32, h as u32, squashed)),
+            &reference,
+        )
+        .expect("putative matches");
+        assert!(m.is_copy(), "{m:?}");
+    }
+
+    #[test]
+    fn the_poisson_tail_is_right_at_known_points() {
+        // P(X >= 1) = 1 - e^-lambda; P(X >= 3) for lambda 1 = 0.0803.
+        let p1 = 10f64.powf(log10_poisson_tail(0.5, 1));
+        assert!((p1 - (1.0 - (-0.5f64).exp())).abs() < 1e-9, "{p1}");
+        let p3 = 10f64.powf(log10_poisson_tail(1.0, 3));
+        assert!((p3 - 0.080_301_4).abs() < 1e-6, "{p3}");
+        assert_eq!(log10_poisson_tail(2.0, 0), 0.0);
+        // Far in the tail: 40 chance inliers when 0.5 are expected.
+        assert!(log10_poisson_tail(0.5, 40) < -55.0);
     }
 }

@@ -17,11 +17,14 @@
 //!   carries the fitted speed.
 //! - Pictures, one query picture: the best reference frame by global hash
 //!   (within [`FRAME_MATCH_DISTANCE`], score `1 - d/41`) or by the local
-//!   features' geometric check (at least
-//!   [`MIN_INLIERS`](super::local::MIN_INLIERS), score
-//!   `inliers/40` capped at 1), the mirror image allowed. A global match
-//!   wins (it pins the frame time best); among local matches, the frame
-//!   with most inliers.
+//!   features' geometric check, of the whole query picture, its mirror
+//!   image and its regions (a found inset, the centre band); the score is
+//!   calibrated on the check's significance
+//!   ([`LocalMatch::score`](super::local::LocalMatch::score): 0.3 where
+//!   chance would give [`MIN_SIGNIFICANCE`](super::local::MIN_SIGNIFICANCE)
+//!   false alarms' `-log10`, capped at 1). A global match wins (it pins
+//!   the frame time best); among local matches, the frame with the most
+//!   significant one.
 //! - Video queries: frame hits (global hash) aligned by offset voting in
 //!   500 ms bins, 3 agreeing frames at least; when the global hash finds
 //!   nothing (crops, picture-in-picture), local-feature hits in 1 s bins.
@@ -43,7 +46,7 @@ use super::local::verify;
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
-use crate::records::{Payload, Record};
+use crate::records::{self, Payload, Record};
 
 /// Frames at most this far apart (bits, mirror allowed) are a frame match.
 pub const FRAME_MATCH_DISTANCE: u32 = 40;
@@ -117,7 +120,8 @@ pub struct Verdict {
 pub struct Prepared {
     /// Global hashes with their times.
     pub frames: Vec<(u32, VisualFingerprint)>,
-    /// Keypoints grouped by time and mirror flag.
+    /// Keypoints grouped by time and mirror flag (a query picture's
+    /// regions are groups of their own at the same time).
     pub local: Vec<(u32, bool, LocalFeatures)>,
     /// Landmark hashes with their times.
     pub landmarks: Vec<(u32, u32)>,
@@ -129,7 +133,7 @@ impl Prepared {
     /// Sorts records by what they hold.
     pub fn new(records: &[Record]) -> Prepared {
         let mut prepared = Prepared::default();
-        let mut local: HashMap<(u32, bool), LocalFeatures> = HashMap::new();
+        let mut local: HashMap<(u32, bool, Option<u32>), LocalFeatures> = HashMap::new();
         for r in records {
             match r.payload {
                 Payload::Visual(v) => prepared.frames.push((r.time_ms, v)),
@@ -138,14 +142,18 @@ impl Prepared {
                 }
                 Payload::Audio(hash) => prepared.landmarks.push((hash, r.time_ms)),
                 Payload::Local { keypoint, mirrored } => local
-                    .entry((r.time_ms, mirrored))
+                    .entry((r.time_ms, mirrored, records::region_of(r.item)))
                     .or_default()
                     .keypoints
                     .push(keypoint),
             }
         }
-        prepared.local = local.into_iter().map(|((t, m), f)| (t, m, f)).collect();
-        prepared.local.sort_by_key(|&(t, m, _)| (t, m));
+        let mut grouped: Vec<_> = local.into_iter().collect();
+        grouped.sort_by_key(|&(key, _)| key);
+        prepared.local = grouped
+            .into_iter()
+            .map(|((t, m, _), f)| (t, m, f))
+            .collect();
         prepared.frames.sort_by_key(|&(t, _)| t);
         prepared
     }
@@ -185,29 +193,35 @@ pub fn frame_hits(
     hits
 }
 
-/// Every pair of query and reference local frames the geometric check calls
-/// a copy (the query's mirror image allowed), weighted by inliers / 40
-/// (not capped: a frame with more inliers is the better match; scores are
-/// capped at 1 only at the end).
+/// Every pair of query and reference local frames the geometric check
+/// accepts (the query's mirror image and regions allowed; `weak`: any
+/// evidence, else only copies), weighted by the calibrated score
+/// ([`LocalMatch::score`](super::local::LocalMatch::score); not capped: a
+/// frame with more evidence is the better match; scores are capped at 1
+/// only at the end).
 pub fn local_hits(
     query: &[(u32, bool, LocalFeatures)],
     reference: &[(u32, bool, LocalFeatures)],
+    weak: bool,
 ) -> Vec<Hit> {
-    let mut best: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut best: HashMap<(u32, u32), f32> = HashMap::new();
     for (q_ms, _, q) in query {
         for (r_ms, _, r) in reference.iter().filter(|(_, mirrored, _)| !mirrored) {
-            if let Some(m) = verify(q, r).filter(|m| m.is_copy()) {
-                let inliers = best.entry((*q_ms, *r_ms)).or_default();
-                *inliers = (*inliers).max(m.inliers);
+            let accepted = |m: &super::local::LocalMatch| {
+                if weak { m.is_evidence() } else { m.is_copy() }
+            };
+            if let Some(m) = verify(q, r).filter(accepted) {
+                let score = best.entry((*q_ms, *r_ms)).or_default();
+                *score = score.max(m.score());
             }
         }
     }
     let mut hits: Vec<Hit> = best
         .into_iter()
-        .map(|((query_ms, reference_ms), inliers)| Hit {
+        .map(|((query_ms, reference_ms), weight)| Hit {
             query_ms,
             reference_ms,
-            weight: inliers as f32 / 40.0,
+            weight,
         })
         .collect();
     hits.sort_by_key(|h| (h.query_ms, h.reference_ms));
@@ -266,7 +280,7 @@ pub fn align_frames(query: &Prepared, reference: &Prepared) -> Option<Alignment>
 /// the wider offset bins.
 pub fn align_local(query: &Prepared, reference: &Prepared) -> Option<Alignment> {
     align(
-        &local_hits(&query.local, &reference.local),
+        &local_hits(&query.local, &reference.local, false),
         1_000,
         MIN_FRAME_HITS,
     )
@@ -381,7 +395,7 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         .iter()
         .map(|h| at(h, Evidence::Visual))
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    let local = local_hits(&query.local, &reference.local)
+    let local = local_hits(&query.local, &reference.local, true)
         .iter()
         .map(|h| at(h, Evidence::Local))
         .max_by(|a, b| a.score.total_cmp(&b.score));

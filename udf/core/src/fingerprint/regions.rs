@@ -1,0 +1,499 @@
+//! Query-side regions: the parts of a query picture that may be the copy
+//! on their own, searched beside the whole picture. A picture pasted into
+//! another one (an inset, a window in a screenshot, a padded copy) sits in
+//! a rectangle with straight edges; a meme's captions cover the top and
+//! bottom, leaving the centre band. Each region is cut from the decoded
+//! picture (up to 1024 px on its longer side for still images) and gets
+//! local features of its own at the usual working size, so a 40% inset is
+//! described with 2.5 times the detail the whole picture gives it.
+//!
+//! Inset detection (detected, never guessed):
+//! 1. The boundary strength between columns `x - 1` and `x` of a row is
+//!    `|I(x) + I(x+1) - I(x-1) - I(x-2)| / 2` (two pixels a side, so a
+//!    boundary blurred over a pixel by scaling still counts once); it is an
+//!    edge pixel when at least [`EDGE_STEP`] grey levels. Rows likewise.
+//! 2. Per column, prefix sums of edge pixels down the rows (per row,
+//!    across the columns), so the share of any span that is edge is two
+//!    lookups.
+//! 3. Candidate columns and rows: those whose edge count stands out from
+//!    the columns three to the side (a straight boundary is edge along its
+//!    whole length, texture is edge here and there in every column), after
+//!    non-maximum suppression over +-3, the [`CANDIDATES`] best.
+//! 4. Every rectangle of two candidate rows and two candidate columns
+//!    between [`MIN_SIDE`] and [`MAX_SIDE`] of the frame on each side is
+//!    tried; its four sides must each be at least [`MIN_COVERAGE`] edge
+//!    and [`MIN_CONTRAST`] more than the same span three pixels outside and
+//!    inside. The rectangle with the best weakest side wins (ties: the
+//!    larger); each side then moves (by 2 at most) to where the summed
+//!    boundary strength over its span is greatest.
+//!
+//! The centre band is rows `h/5 .. 4h/5` over the full width (what a top
+//! and a bottom caption leave).
+
+use super::local::{self, LocalFeatures};
+use super::visual::Luma;
+
+/// Boundary strength an edge pixel needs, grey levels.
+pub const EDGE_STEP: i32 = 10;
+/// Share of a side's pixels that must be edge.
+pub const MIN_COVERAGE: f32 = 0.6;
+/// How much more edge a side must be than the spans beside it.
+pub const MIN_CONTRAST: f32 = 0.3;
+/// Smallest inset side, share of the frame's side.
+pub const MIN_SIDE: f32 = 0.15;
+/// Largest inset side, share of the frame's side (both sides at most this,
+/// or one of them; a rectangle that is the whole frame is no inset).
+pub const MAX_SIDE: f32 = 0.92;
+/// Candidate columns (and rows) kept.
+pub const CANDIDATES: usize = 24;
+/// Offset of the spans a side is compared with, pixels.
+const BESIDE: usize = 3;
+
+/// A rectangle in the pixels of the picture it was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rect {
+    /// Left column.
+    pub x: u32,
+    /// Top row.
+    pub y: u32,
+    /// Width.
+    pub w: u32,
+    /// Height.
+    pub h: u32,
+}
+
+/// What a region is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionKind {
+    /// A found inset (straight-edged rectangle).
+    Inset,
+    /// Rows `h/5 .. 4h/5`, full width.
+    CentreBand,
+}
+
+/// One region of a query picture and its local features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Region {
+    /// What it is.
+    pub kind: RegionKind,
+    /// Where, in the pixels of the picture it was cut from.
+    pub rect: Rect,
+    /// Its own local features (coordinates in the region's working pixels).
+    pub features: LocalFeatures,
+}
+
+/// The regions of a query picture: the inset when one is found, then the
+/// centre band (none for a picture too small to hold either).
+pub fn regions(luma: &Luma) -> Vec<Region> {
+    let mut out = Vec::new();
+    let mut add = |kind, rect: Rect| {
+        let features = local::extract(&crop(luma, rect));
+        if !features.keypoints.is_empty() {
+            out.push(Region {
+                kind,
+                rect,
+                features,
+            });
+        }
+    };
+    if let Some(rect) = find_inset(luma) {
+        add(RegionKind::Inset, rect);
+    }
+    let (w, h) = (luma.width, luma.height);
+    if h >= 40 && w >= 40 {
+        add(
+            RegionKind::CentreBand,
+            Rect {
+                x: 0,
+                y: h / 5,
+                w,
+                h: 4 * h / 5 - h / 5,
+            },
+        );
+    }
+    out
+}
+
+/// The pixels of `rect` (clipped to the picture).
+///
+/// # Panics
+/// When `rect` lies wholly outside the picture (a bug in the caller).
+pub fn crop(luma: &Luma, rect: Rect) -> Luma {
+    let x1 = (rect.x + rect.w).min(luma.width);
+    let y1 = (rect.y + rect.h).min(luma.height);
+    assert!(rect.x < x1 && rect.y < y1, "{rect:?} outside the picture");
+    let w = luma.width as usize;
+    let pixels = (rect.y as usize..y1 as usize)
+        .flat_map(|y| {
+            luma.pixels[y * w + rect.x as usize..y * w + x1 as usize]
+                .iter()
+                .copied()
+        })
+        .collect();
+    Luma::new(x1 - rect.x, y1 - rect.y, pixels)
+}
+
+/// Edge counts along lines: `prefix[line * (len + 1) + i]` is the number
+/// of edge pixels among the first `i` of the line.
+struct Prefix {
+    len: usize,
+    counts: Vec<u32>,
+    /// As `counts`, the boundary strengths summed.
+    strengths: Vec<u32>,
+}
+
+impl Prefix {
+    /// Share of `from..to` of `line` that is edge.
+    fn coverage(&self, line: usize, from: usize, to: usize) -> f32 {
+        let base = line * (self.len + 1);
+        (self.counts[base + to] - self.counts[base + from]) as f32 / (to - from).max(1) as f32
+    }
+
+    fn total(&self, line: usize) -> u32 {
+        self.counts[line * (self.len + 1) + self.len]
+    }
+
+    /// Summed boundary strength of `from..to` of `line`.
+    fn strength(&self, line: usize, from: usize, to: usize) -> u32 {
+        let base = line * (self.len + 1);
+        self.strengths[base + to] - self.strengths[base + from]
+    }
+
+    /// Of the lines within 2 of `line` (inside `lines`), the one with the
+    /// strongest boundary over `from..to`: an edge blurred over two or
+    /// three pixels is edge on each, and its middle is where it is.
+    fn sharpest(&self, lines: usize, line: usize, from: usize, to: usize) -> usize {
+        (line.saturating_sub(2)..=(line + 2).min(lines - 1))
+            .max_by_key(|&l| {
+                (
+                    self.strength(l, from, to),
+                    std::cmp::Reverse(l.abs_diff(line)),
+                )
+            })
+            .unwrap_or(line)
+    }
+}
+
+/// Edge prefix sums along the columns (`vertical`: boundaries between
+/// columns, summed down each column) or along the rows.
+fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix {
+    let (w, h) = (luma.width as usize, luma.height as usize);
+    let p = |x: usize, y: usize| i32::from(luma.pixels[y * w + x]);
+    // Lines are the boundary positions, along them the pixels.
+    let (lines, len) = if vertical { (w, h) } else { (h, w) };
+    let mut counts = vec![0u32; lines * (len + 1)];
+    let mut strengths = vec![0u32; lines * (len + 1)];
+    for line in 2..lines.saturating_sub(1) {
+        let base = line * (len + 1);
+        for i in 0..len {
+            let step = if vertical {
+                p(line, i) + p(line + 1, i) - p(line - 1, i) - p(line - 2, i)
+            } else {
+                p(i, line) + p(i, line + 1) - p(i, line - 1) - p(i, line - 2)
+            };
+            let edge = u32::from(step.abs() >= 2 * EDGE_STEP);
+            counts[base + i + 1] = counts[base + i] + edge;
+            strengths[base + i + 1] = strengths[base + i] + step.unsigned_abs();
+        }
+    }
+    Prefix {
+        len,
+        counts,
+        strengths,
+    }
+}
+
+/// Lines whose edge count stands out from the lines [`BESIDE`] away,
+/// after non-maximum suppression, best first (at most [`CANDIDATES`]).
+fn candidate_lines(prefix: &Prefix, lines: usize) -> Vec<usize> {
+    let total = |l: usize| prefix.total(l) as i64;
+    let standout: Vec<i64> = (0..lines)
+        .map(|l| {
+            if l < BESIDE + 2 || l + BESIDE + 1 >= lines {
+                return i64::MIN;
+            }
+            total(l) - total(l - BESIDE).max(total(l + BESIDE))
+        })
+        .collect();
+    let mut picked: Vec<(i64, usize)> = (0..lines)
+        .filter(|&l| {
+            let s = standout[l];
+            s > 0
+                && (l.saturating_sub(BESIDE)..=(l + BESIDE).min(lines - 1))
+                    .all(|o| standout[o] < s || (standout[o] == s && o >= l))
+        })
+        .map(|l| (standout[l], l))
+        .collect();
+    picked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    picked.truncate(CANDIDATES);
+    let mut lines: Vec<usize> = picked.into_iter().map(|(_, l)| l).collect();
+    lines.sort_unstable();
+    lines
+}
+
+/// How well `line` over `from..to` is a straight boundary: its coverage
+/// when that stands out from the spans [`BESIDE`] to either side, else
+/// `None`.
+fn side_strength(
+    prefix: &Prefix,
+    lines: usize,
+    line: usize,
+    from: usize,
+    to: usize,
+) -> Option<f32> {
+    if line < BESIDE || line + BESIDE >= lines {
+        return None;
+    }
+    let c = prefix.coverage(line, from, to);
+    let beside = prefix
+        .coverage(line - BESIDE, from, to)
+        .max(prefix.coverage(line + BESIDE, from, to));
+    (c >= MIN_COVERAGE && c - beside >= MIN_CONTRAST).then_some(c)
+}
+
+/// The inset rectangle of a picture: `x, y` its first column and row,
+/// `w, h` its size; `None` when no rectangle has four straight sides.
+pub fn find_inset(luma: &Luma) -> Option<Rect> {
+    let (w, h) = (luma.width as usize, luma.height as usize);
+    if w < 32 || h < 32 {
+        return None;
+    }
+    let columns = edge_prefix(luma, true);
+    let rows = edge_prefix(luma, false);
+    let xs = candidate_lines(&columns, w);
+    let ys = candidate_lines(&rows, h);
+    let fits = |side: usize, frame: usize| {
+        side as f32 >= MIN_SIDE * frame as f32 && side as f32 <= frame as f32
+    };
+    let mut best: Option<(f32, usize, Rect)> = None;
+    for (i, &y0) in ys.iter().enumerate() {
+        for &y1 in &ys[i + 1..] {
+            if !fits(y1 - y0, h) {
+                continue;
+            }
+            // Columns that are a straight side over these rows.
+            let sides: Vec<(usize, f32)> = xs
+                .iter()
+                .filter_map(|&x| side_strength(&columns, w, x, y0, y1).map(|s| (x, s)))
+                .collect();
+            for (j, &(x0, left)) in sides.iter().enumerate() {
+                for &(x1, right) in &sides[j + 1..] {
+                    if !fits(x1 - x0, w)
+                        || (x1 - x0) as f32 > MAX_SIDE * w as f32
+                            && (y1 - y0) as f32 > MAX_SIDE * h as f32
+                    {
+                        continue;
+                    }
+                    let Some(top) = side_strength(&rows, h, y0, x0, x1) else {
+                        continue;
+                    };
+                    let Some(bottom) = side_strength(&rows, h, y1, x0, x1) else {
+                        continue;
+                    };
+                    let weakest = left.min(right).min(top).min(bottom);
+                    let area = (x1 - x0) * (y1 - y0);
+                    let better = best
+                        .as_ref()
+                        .is_none_or(|&(s, a, _)| weakest > s || (weakest == s && area > a));
+                    if better {
+                        best = Some((
+                            weakest,
+                            area,
+                            Rect {
+                                x: x0 as u32,
+                                y: y0 as u32,
+                                w: (x1 - x0) as u32,
+                                h: (y1 - y0) as u32,
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    // Each side where its boundary is sharpest.
+    best.map(|(_, _, r)| {
+        let (x0, y0) = (r.x as usize, r.y as usize);
+        let (x1, y1) = (x0 + r.w as usize, y0 + r.h as usize);
+        let (left, right) = (
+            columns.sharpest(w, x0, y0, y1),
+            columns.sharpest(w, x1, y0, y1),
+        );
+        let (top, bottom) = (rows.sharpest(h, y0, x0, x1), rows.sharpest(h, y1, x0, x1));
+        Rect {
+            x: left as u32,
+            y: top as u32,
+            w: (right - left) as u32,
+            h: (bottom - top) as u32,
+        }
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A Mandelbrot set (escape counts as grey), `w x h`, the whole set in view.
+    pub(crate) fn mandelbrot(w: u32, h: u32) -> Luma {
+        let mut pixels = Vec::with_capacity((w * h) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let cr = -2.2 + 3.2 * f64::from(x) / f64::from(w);
+                let ci = -1.2 + 2.4 * f64::from(y) / f64::from(h);
+                let (mut zr, mut zi, mut n) = (0.0f64, 0.0f64, 0u32);
+                while n < 64 && zr * zr + zi * zi < 4.0 {
+                    (zr, zi) = (zr * zr - zi * zi + cr, 2.0 * zr * zi + ci);
+                    n += 1;
+                }
+                pixels.push((n * 4).min(255) as u8);
+            }
+        }
+        Luma::new(w, h, pixels)
+    }
+
+    /// A blurred board of random cells (a background full of texture but
+    /// no long straight lines).
+    pub(crate) fn blurred_board(w: u32, h: u32, seed: u32) -> Luma {
+        let mut state = seed.wrapping_mul(2_654_435_761) | 1;
+        let cell = 12u32;
+        let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+        let cells: Vec<u8> = (0..cw * ch)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                if state.is_multiple_of(3) { 200 } else { 60 }
+            })
+            .collect();
+        let raw: Vec<f32> = (0..w * h)
+            .map(|i| f32::from(cells[((i / w / cell) * cw + (i % w) / cell) as usize]))
+            .collect();
+        // A 9x9 box blur, twice: soft cell edges, as a blurred board.
+        let mut a = raw;
+        for _ in 0..2 {
+            let mut b = vec![0f32; a.len()];
+            for y in 0..h as i32 {
+                for x in 0..w as i32 {
+                    let mut sum = 0.0;
+                    for d in -4..=4 {
+                        let sx = (x + d).clamp(0, w as i32 - 1);
+                        let sy = (y + d).clamp(0, h as i32 - 1);
+                        sum += a[(y * w as i32 + sx) as usize] + a[(sy * w as i32 + x) as usize];
+                    }
+                    b[(y * w as i32 + x) as usize] = sum / 18.0;
+                }
+            }
+            a = b;
+        }
+        Luma::new(w, h, a.iter().map(|&v| v.round() as u8).collect())
+    }
+
+    /// `picture` pasted into `background` at `(x, y)`.
+    pub(crate) fn paste(background: &Luma, picture: &Luma, x: u32, y: u32) -> Luma {
+        let mut out = background.clone();
+        for py in 0..picture.height {
+            for px in 0..picture.width {
+                out.pixels[((y + py) * out.width + x + px) as usize] =
+                    picture.pixels[(py * picture.width + px) as usize];
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn an_inset_is_found_where_it_was_pasted() {
+        // The engine test's picture, in grey: a 384x288 Mandelbrot at
+        // (403, 115) of a 960x640 blurred board.
+        let query = paste(&blurred_board(960, 640, 7), &mandelbrot(384, 288), 403, 115);
+        let found = find_inset(&query).expect("an inset");
+        assert_eq!(found, GOLDEN_INSET, "{found:?}");
+        for (got, want) in [
+            (found.x, 403),
+            (found.y, 115),
+            (found.x + found.w, 787),
+            (found.y + found.h, 403),
+        ] {
+            assert!(got.abs_diff(want) <= 2, "{found:?}");
+        }
+    }
+
+    const GOLDEN_INSET: Rect = Rect {
+        x: 403,
+        y: 115,
+        w: 384,
+        h: 288,
+    };
+
+    #[test]
+    fn no_inset_in_a_picture_without_one() {
+        assert_eq!(find_inset(&blurred_board(640, 480, 3)), None);
+        assert_eq!(find_inset(&mandelbrot(640, 480)), None);
+        assert_eq!(find_inset(&Luma::new(300, 200, vec![90; 60_000])), None);
+    }
+
+    #[test]
+    fn a_padded_picture_is_its_own_inset_and_regions_are_pinned() {
+        let padded = paste(
+            &Luma::new(500, 400, vec![240; 200_000]),
+            &mandelbrot(320, 240),
+            90,
+            100,
+        );
+        assert_eq!(
+            find_inset(&padded),
+            Some(Rect {
+                x: 90,
+                y: 100,
+                w: 320,
+                h: 240
+            })
+        );
+        let found = regions(&padded);
+        let kinds: Vec<(RegionKind, Rect, usize)> = found
+            .iter()
+            .map(|r| (r.kind, r.rect, r.features.keypoints.len()))
+            .collect();
+        assert_eq!(kinds, GOLDEN_PADDED_REGIONS);
+    }
+
+    const GOLDEN_PADDED_REGIONS: [(RegionKind, Rect, usize); 2] = [
+        (
+            RegionKind::Inset,
+            Rect {
+                x: 90,
+                y: 100,
+                w: 320,
+                h: 240,
+            },
+            158,
+        ),
+        (
+            RegionKind::CentreBand,
+            Rect {
+                x: 0,
+                y: 80,
+                w: 500,
+                h: 240,
+            },
+            100,
+        ),
+    ];
+
+    #[test]
+    fn crop_takes_the_pixels_of_the_rectangle() {
+        let picture = Luma::new(4, 3, (0..12).collect());
+        let part = crop(
+            &picture,
+            Rect {
+                x: 1,
+                y: 1,
+                w: 2,
+                h: 2,
+            },
+        );
+        assert_eq!(
+            (part.width, part.height, part.pixels),
+            (2, 2, vec![5, 6, 9, 10])
+        );
+    }
+}
