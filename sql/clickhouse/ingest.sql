@@ -9,8 +9,13 @@
 -- An ingest killed before its marker runs again in full; the rows it had
 -- stored the first time are identical and ReplacingMergeTree folds them.
 -- Media ids are never reused (the control plane allocates them).
+-- The extraction may be silent for as long as its own decode limit
+-- (900 s; it answers with a typed error then), so the pipe's read timeout
+-- is above it: ClickHouse's default of 10 s failed small pictures whenever
+-- searches and other work kept the niced extraction off the processor.
 -- Ingest's threads run at a lower processor priority than searches'
--- (os_threads_nice_value_query; the UDF process lowers its own too), so a
+-- (os_threads_nice_value_query = clickprint_core::media::BACKGROUND_NICE;
+-- the UDF process lowers its own too), so a
 -- tenant's bulk upload yields the processor to everyone's searches.
 INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys)
 SELECT {tenant:UInt32}, {media_id:UInt64}, kind, time_ms, item, record, keys
@@ -25,6 +30,7 @@ FROM executable(
             FROM clickprint.media_ingested
             WHERE tenant_id = {tenant:UInt32} AND media_id = {media_id:UInt64}
         ) = 0
-    )
+    ),
+    SETTINGS command_read_timeout = 1000000
 )
 SETTINGS os_threads_nice_value_query = 10

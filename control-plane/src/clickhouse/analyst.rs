@@ -59,9 +59,6 @@ pub fn database(tenant: u32) -> String {
     format!("clickprint_t{tenant}")
 }
 
-/// The nice value of analysts' statements' threads (searches run at 0).
-const BATCH_NICE: i32 = 10;
-
 // The limits are settings (`config`); what they mean for a statement is
 // said here.
 impl AnalystLimits {
@@ -90,7 +87,10 @@ impl AnalystLimits {
             ("max_result_rows", self.max_result_rows.to_string()),
             ("result_overflow_mode", "throw".to_owned()),
             ("max_memory_usage", self.max_memory_usage.to_string()),
-            ("os_threads_nice_value_query", BATCH_NICE.to_string()),
+            (
+                "os_threads_nice_value_query",
+                clickprint_core::media::BACKGROUND_NICE.to_string(),
+            ),
             ("readonly", "1".to_owned()),
         ]
     }

@@ -20,6 +20,16 @@ pub const DEFAULT_MAX_QUERY_SECS: u64 = 600;
 /// `clickprint_query`).
 pub const ENV_MAX_QUERY_SECS: &str = "CLICKPRINT_QUERY_MAX_SECS";
 
+/// The nice value of work that must yield the processor to searches:
+/// ingest's extraction and previews, analysts' statements, and a long
+/// query's decoding (searches run at 0).
+pub const BACKGROUND_NICE: i32 = 10;
+/// A query sound or video longer than this, ms, is decoded at
+/// [`BACKGROUND_NICE`] once its length is known: one tenant's minutes-long
+/// query then takes the processor only when the short queries of everyone
+/// else (pictures, clips) leave it free.
+pub const LONG_QUERY_MS: u64 = 60_000;
+
 /// What kind of media an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -50,6 +50,12 @@ pub struct Limits {
     pub max_query_duration_ms: u64,
     /// Wall-clock time for the whole decode.
     pub timeout: Duration,
+    /// A decode whose input proves longer than this, ms (declared, or
+    /// decoded so far), lowers its thread's processor priority to
+    /// [`BACKGROUND_NICE`](clickprint_core::media::BACKGROUND_NICE). Only
+    /// for a decode in a thread of its own, which the priority leaves
+    /// with ([`crate::source::fingerprint_of`] sets it for queries).
+    pub yield_after_ms: Option<u64>,
     /// How `http(s)` media references are downloaded (size, time,
     /// redirects, private addresses).
     pub fetch: clickprint_fetch::Policy,
@@ -64,6 +70,7 @@ impl Default for Limits {
             max_query_duration_ms: clickprint_core::media::DEFAULT_MAX_QUERY_SECS * 1000,
             timeout: Duration::from_secs(900),
             fetch: clickprint_fetch::Policy::default(),
+            yield_after_ms: None,
         }
     }
 }
@@ -172,6 +179,28 @@ fn init() {
     });
 }
 
+/// Lowers the calling thread's processor priority to
+/// [`BACKGROUND_NICE`](clickprint_core::media::BACKGROUND_NICE) when
+/// `limits` ask it of media `length_ms` long and it has not `yielded` yet;
+/// whether it has now.
+fn yield_if_long(limits: &Limits, length_ms: u64, yielded: bool) -> bool {
+    if yielded || limits.yield_after_ms.is_none_or(|after| length_ms <= after) {
+        return yielded;
+    }
+    let nice = clickprint_core::media::BACKGROUND_NICE;
+    // SAFETY: getpriority/setpriority on this thread's own id only read
+    // and change its scheduling priority (Linux keeps nice values per
+    // thread). Raising one's own nice value needs no privilege; a failure
+    // (or an already higher value) leaves the priority as it was.
+    unsafe {
+        let thread = libc::gettid() as libc::id_t;
+        if libc::getpriority(libc::PRIO_PROCESS, thread) < nice {
+            libc::setpriority(libc::PRIO_PROCESS, thread, nice);
+        }
+    }
+    true
+}
+
 /// Decodes `path` into `sink`.
 ///
 /// # Errors
@@ -236,6 +265,9 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
             ),
         });
     }
+    // Before the decoders open, so the threads ffmpeg starts for them
+    // inherit the priority.
+    let mut yielded = yield_if_long(limits, declared_ms, false);
 
     // Cover art in a music file is a "video" stream marked as attached
     // picture; it is not the media.
@@ -315,6 +347,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
                 detail: format!("longer than the {} s limit", limits.max_duration_ms / 1000),
             });
         }
+        yielded = yield_if_long(limits, last_ms, yielded);
         if sink.satisfied() {
             info.duration_ms = last_ms;
             info.has_audio = sound.as_ref().is_some_and(|s| s.samples_out > 0);

@@ -95,9 +95,41 @@ pub fn resolve(source: &str, fetch: &FetchPolicy) -> Result<Local> {
 /// As [`resolve`] and [`fingerprint_file`] (whose messages name the file
 /// or URL).
 pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Record>> {
-    let limits = &limits.for_use(usage);
-    let fp = resolve(source, &limits.fetch)?.fingerprint(limits)?;
-    Ok(records::records(&fp, usage))
+    Ok(records::records(
+        &fingerprint_of(source, usage, limits)?,
+        usage,
+    ))
+}
+
+/// The fingerprint of a media reference, under `limits` for `usage`.
+///
+/// A query is decoded in a thread of its own that yields the processor
+/// once the query proves longer than
+/// [`LONG_QUERY_MS`](clickprint_core::media::LONG_QUERY_MS)
+/// ([`Limits::yield_after_ms`]): one tenant's long queries then cannot
+/// slow everyone's short ones, and the lowered priority ends with the
+/// thread instead of staying with a pooled one.
+///
+/// # Errors
+/// As [`resolve`] and [`fingerprint_file`].
+pub fn fingerprint_of(source: &str, usage: Use, limits: &Limits) -> Result<MediaFingerprint> {
+    let limits = limits.for_use(usage);
+    let run = |limits: &Limits| resolve(source, &limits.fetch)?.fingerprint(limits);
+    match usage {
+        Use::Library => run(&limits),
+        Use::Query => {
+            let limits = Limits {
+                yield_after_ms: Some(clickprint_core::media::LONG_QUERY_MS),
+                ..limits
+            };
+            std::thread::scope(|scope| {
+                scope
+                    .spawn(|| run(&limits))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,20 +18,18 @@
 //! always `clickprint-udf-media`'s.
 //!
 //! Ingest's work (`extract`, `preview`) runs at a lower processor priority
-//! ([`INGEST_NICE`]), so a tenant's bulk upload yields the processor to
+//! ([`BACKGROUND_NICE`]), so a tenant's bulk upload yields the processor to
 //! everyone's searches.
 
 use std::io::{BufReader, BufWriter, stdin, stdout};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 
+use clickprint_core::media::BACKGROUND_NICE;
 use clickprint_core::rows::Reranker;
 use clickprint_flight::client::Sidecar;
 use clickprint_udf::functions;
 use clickprint_udf::protocol;
-
-/// The nice value ingest's work runs at (searches run at 0).
-const INGEST_NICE: i32 = 10;
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
@@ -39,7 +37,7 @@ fn main() -> ExitCode {
         // SAFETY: nice() only changes this process's scheduling priority;
         // raising one's own nice value needs no privilege. A failure
         // leaves the priority as it was, which is no error.
-        unsafe { libc::nice(INGEST_NICE) };
+        unsafe { libc::nice(BACKGROUND_NICE) };
     }
     let result = match function.as_str() {
         "version" => protocol::answer_lines(

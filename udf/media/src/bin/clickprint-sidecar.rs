@@ -20,7 +20,7 @@ use clickprint_core::{Error, Result};
 use clickprint_flight::server::{self, Credentials, Settings, Work};
 use clickprint_media::decode::Limits;
 use clickprint_media::extractor::{InProcess, query_answer};
-use clickprint_media::source::{records_of, resolve};
+use clickprint_media::source::{fingerprint_of, records_of};
 use tonic::transport::{Identity, ServerTlsConfig};
 
 /// The Arrow Flight sidecar of clickprint.
@@ -179,8 +179,7 @@ impl Work for Extraction {
         modality: Option<Kind>,
         left: Duration,
     ) -> Result<Vec<Extracted>> {
-        let limits = self.limits.within(left).for_use(usage);
-        let fp = resolve(uri, &limits.fetch)?.fingerprint(&limits)?;
+        let fp = fingerprint_of(uri, usage, &self.limits.within(left))?;
         if let Some(expected) = modality
             && fp.info.kind != expected
         {

@@ -20,5 +20,6 @@ mod images;
 mod inspect;
 mod media;
 mod preview;
+mod priority;
 mod sidecar;
 mod video;
