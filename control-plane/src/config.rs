@@ -37,6 +37,10 @@ pub struct RawConfig {
     pub clickhouse_password: Option<String>,
     /// The clickhouse-server database.
     pub clickhouse_database: Option<String>,
+    /// The clickhouse-server is a cluster laid out by
+    /// `sql/clickhouse/cluster/schema.sql`: upkeep runs the cluster forms
+    /// of the statements a Distributed table cannot take.
+    pub clickhouse_cluster: bool,
     /// chDB's `_chdb.abi3.so`; unset means the one `scripts/setup.sh` installed.
     pub chdb_library: Option<PathBuf>,
     /// The CPython shared library; unset means the one `scripts/setup.sh` found.
@@ -139,6 +143,7 @@ impl Default for RawConfig {
             clickhouse_user: None,
             clickhouse_password: None,
             clickhouse_database: None,
+            clickhouse_cluster: false,
             chdb_library: None,
             libpython: None,
             udf_dir: None,
@@ -322,6 +327,9 @@ pub struct ServerOptions {
     pub password: Option<String>,
     /// The database statements run in by default.
     pub database: Option<String>,
+    /// A cluster laid out by `sql/clickhouse/cluster/schema.sql`
+    /// (`clickhouse_cluster`).
+    pub cluster: bool,
 }
 
 /// Bounds on one analyst statement (`clickhouse::analyst`); each is a
@@ -494,7 +502,14 @@ impl Config {
                     user: raw.clickhouse_user,
                     password: raw.clickhouse_password,
                     database: raw.clickhouse_database,
+                    cluster: raw.clickhouse_cluster,
                 })
+            }
+            None if raw.clickhouse_cluster => {
+                return Err(Error::Config(
+                    "clickhouse_cluster needs clickhouse_url: the embedded engine is one machine"
+                        .into(),
+                ));
             }
             None => {
                 let deps = SetupPaths::discover();
@@ -784,5 +799,25 @@ mod tests {
         };
         let config = Config::from_raw(raw).unwrap();
         assert!(matches!(config.clickhouse, ClickHouseConfig::Server(_)));
+    }
+
+    #[test]
+    fn a_cluster_needs_a_server() {
+        let raw = RawConfig {
+            clickhouse_cluster: true,
+            ..RawConfig::default()
+        };
+        let e = Config::from_raw(raw).unwrap_err().to_string();
+        assert!(e.contains("clickhouse_cluster needs clickhouse_url"), "{e}");
+        let raw = RawConfig {
+            clickhouse_url: Some("http://127.0.0.1:8123".into()),
+            clickhouse_cluster: true,
+            ..RawConfig::default()
+        };
+        let config = Config::from_raw(raw).unwrap();
+        assert!(matches!(
+            config.clickhouse,
+            ClickHouseConfig::Server(ServerOptions { cluster: true, .. })
+        ));
     }
 }

@@ -13,6 +13,10 @@ use crate::error::{Error, Result};
 
 /// `sql/clickhouse/schema.sql`.
 pub const SCHEMA: &str = include_str!("../../../sql/clickhouse/schema.sql");
+/// `sql/clickhouse/cluster/schema.sql`: [`SCHEMA`] as shards of replicas
+/// behind Distributed tables. The operator applies it once on a cluster;
+/// [`SCHEMA`] applied afterwards changes nothing.
+pub const CLUSTER_SCHEMA: &str = include_str!("../../../sql/clickhouse/cluster/schema.sql");
 /// `sql/clickhouse/ingest.sql`.
 pub const INGEST: &str = include_str!("../../../sql/clickhouse/ingest.sql");
 /// `sql/clickhouse/search.sql`.

@@ -98,6 +98,12 @@ impl Engine {
         }
     }
 
+    /// Whether this is a cluster laid out by
+    /// `sql/clickhouse/cluster/schema.sql` (`clickhouse_cluster`).
+    pub fn is_cluster(&self) -> bool {
+        matches!(self, Engine::Server(server) if server.is_cluster())
+    }
+
     /// Runs one statement and collects its whole result.
     ///
     /// # Errors

@@ -20,6 +20,7 @@ pub struct ServerEngine {
     client: ::clickhouse::Client,
     url: String,
     user: String,
+    cluster: bool,
 }
 
 impl std::fmt::Debug for ServerEngine {
@@ -46,9 +47,16 @@ impl ServerEngine {
         ServerEngine {
             client,
             url: options.url.clone(),
+            cluster: options.cluster,
             // The HTTP interface's user when none is given.
             user: options.user.clone().unwrap_or_else(|| "default".into()),
         }
+    }
+
+    /// Whether the server is a cluster laid out by
+    /// `sql/clickhouse/cluster/schema.sql` (`clickhouse_cluster`).
+    pub fn is_cluster(&self) -> bool {
+        self.cluster
     }
 
     /// The server's URL.

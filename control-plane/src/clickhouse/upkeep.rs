@@ -18,6 +18,10 @@ pub const STOP_LIST: &str = include_str!("../../../sql/clickhouse/stop_list.sql"
 pub const PURGE_PENDING: &str = include_str!("../../../sql/clickhouse/purge_pending.sql");
 /// `sql/clickhouse/purge.sql`.
 pub const PURGE: &str = include_str!("../../../sql/clickhouse/purge.sql");
+/// `sql/clickhouse/cluster/stop_list.sql`: [`STOP_LIST`] on a cluster.
+pub const CLUSTER_STOP_LIST: &str = include_str!("../../../sql/clickhouse/cluster/stop_list.sql");
+/// `sql/clickhouse/cluster/purge.sql`: [`PURGE`] on a cluster.
+pub const CLUSTER_PURGE: &str = include_str!("../../../sql/clickhouse/cluster/purge.sql");
 
 /// Each tenant with a library and a number that grows whenever its
 /// library changes: the media it ingested plus those it deleted (both
@@ -52,7 +56,12 @@ pub async fn refresh_stop_list(engine: &Engine, tenant: u32, max_rows: u64) -> R
         ("tenant", tenant.to_string()),
         ("max_rows", max_rows.to_string()),
     ];
-    for statement in statements(STOP_LIST) {
+    let stop_list = if engine.is_cluster() {
+        CLUSTER_STOP_LIST
+    } else {
+        STOP_LIST
+    };
+    for statement in statements(stop_list) {
         engine.query_with_params(statement, &params).await?;
     }
     let output = engine
@@ -114,7 +123,12 @@ pub async fn purge(engine: &Engine, batch: u64) -> Result<Purged> {
         tenants: pairs.iter().map(|(t, _)| *t).collect(),
         ..Purged::default()
     };
-    for (i, statement) in statements(PURGE).enumerate() {
+    let purge = if engine.is_cluster() {
+        CLUSTER_PURGE
+    } else {
+        PURGE
+    };
+    for (i, statement) in statements(purge).enumerate() {
         let output = engine.query_with_params(statement, &params).await?;
         if i == 0 {
             purged.key_rows = first_u64(&output, "key_rows")?;

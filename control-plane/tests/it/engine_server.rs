@@ -32,6 +32,7 @@ impl Server {
                     user: std::env::var("CLICKHOUSE_USER").ok(),
                     password: std::env::var("CLICKHOUSE_PASSWORD").ok(),
                     database: None,
+                    cluster: false,
                 },
                 _service: None,
             };
@@ -55,6 +56,7 @@ impl Server {
                 user: Some("admin".into()),
                 password: Some(admin_token(dir.path())),
                 database: None,
+                cluster: false,
             },
             _service: Some((service, dir)),
         }
@@ -142,6 +144,7 @@ async fn an_analyst_credential_reads_only_its_tenant() {
         user: Some(credential.user.clone()),
         password: Some(credential.password.clone()),
         database: None,
+        cluster: false,
     })));
     let seen = analyst
         .query("SELECT DISTINCT tenant_id AS t FROM clickprint.fp_keys WHERE tenant_id >= 900001")
@@ -187,13 +190,63 @@ async fn an_analyst_credential_reads_only_its_tenant() {
 #[tokio::test]
 async fn ingest_and_search_through_the_server_answer_as_the_embedded_engine() {
     let (_server, server) = server();
+    library::apply_schema(&server).await.unwrap();
+    answers_as_the_embedded_engine(&server).await;
+    if server.kind() == EngineKind::Server && std::env::var("CLICKHOUSE_URL").is_ok() {
+        forget_test_tenant(&server, "clickprint", "").await;
+    }
+}
+
+/// The same on a cluster laid out by `sql/clickhouse/cluster/schema.sql`
+/// (clickhouse-config/cluster/README.md), its service user with the
+/// `clickprint_cluster` profile: the search's statements run unchanged
+/// through the Distributed tables, and what `clickprint serve` applies at
+/// start (`schema.sql`) changes nothing there.
+#[tokio::test]
+#[ignore = "needs a ClickHouse cluster: set CLICKHOUSE_CLUSTER_URL (and CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)"]
+async fn ingest_and_search_on_a_cluster_answer_as_the_embedded_engine() {
+    let url = std::env::var("CLICKHOUSE_CLUSTER_URL").expect("CLICKHOUSE_CLUSTER_URL");
+    let server = Engine::Server(Box::new(ServerEngine::new(&ServerOptions {
+        url,
+        user: std::env::var("CLICKHOUSE_USER").ok(),
+        password: std::env::var("CLICKHOUSE_PASSWORD").ok(),
+        database: None,
+        cluster: true,
+    })));
+    assert!(server.is_cluster());
+    for statement in library::statements(library::CLUSTER_SCHEMA) {
+        server.query(statement).await.unwrap();
+    }
+    library::apply_schema(&server).await.unwrap();
+    let engines = server
+        .query(
+            "SELECT groupUniqArray(engine) AS e FROM system.tables \
+             WHERE database = 'clickprint' AND name IN ('fp_keys', 'fp_media', 'media_deleted')",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        engines.to_json_rows().unwrap()[0]["e"],
+        serde_json::json!(["Distributed"])
+    );
+    answers_as_the_embedded_engine(&server).await;
+    forget_test_tenant(&server, "clickprint_shard", " ON CLUSTER '{cluster}'").await;
+}
+
+/// A tenant id of its own per run: a clickhouse-server may be shared.
+fn test_tenant() -> u32 {
+    800_000 + std::process::id() % 100_000
+}
+
+/// Ingests [`media`]'s library into `server` and a fresh embedded engine,
+/// and checks that every query's answer is the same, field for field, and
+/// that a deleted item is gone from the server's answers.
+async fn answers_as_the_embedded_engine(server: &Engine) {
     let dir = data_dir("engine-server-library");
     let embedded = crate::search::open(dir.path()).await;
-    library::apply_schema(&server).await.unwrap();
-    // A tenant id of its own per run: a clickhouse-server may be shared.
-    let tenant = 800_000 + std::process::id() % 100_000;
+    let tenant = test_tenant();
     let media = media(dir.path());
-    for engine in [&embedded, &server] {
+    for engine in [&embedded, server] {
         for (id, path) in media.library.iter().enumerate() {
             library::ingest(engine, tenant, id as u64 + 1, path)
                 .await
@@ -204,7 +257,7 @@ async fn ingest_and_search_through_the_server_answer_as_the_embedded_engine() {
         let want = library::search(&embedded, tenant, query, 10, 0.0)
             .await
             .unwrap();
-        let got = library::search(&server, tenant, query, 10, 0.0)
+        let got = library::search(server, tenant, query, 10, 0.0)
             .await
             .unwrap();
         assert!(
@@ -213,20 +266,24 @@ async fn ingest_and_search_through_the_server_answer_as_the_embedded_engine() {
         );
         assert_eq!(got, want, "{query}");
     }
-    library::delete(&server, tenant, 1).await.unwrap();
-    let after = library::search(&server, tenant, &media.queries[0], 10, 0.0)
+    library::delete(server, tenant, 1).await.unwrap();
+    let after = library::search(server, tenant, &media.queries[0], 10, 0.0)
         .await
         .unwrap();
     assert!(after.iter().all(|m| m.media_id != 1), "{after:?}");
-    if server.kind() == EngineKind::Server && std::env::var("CLICKHOUSE_URL").is_ok() {
-        for table in ["fp_keys", "fp_media", "media_ingested", "media_deleted"] {
-            server
-                .query(&format!(
-                    "ALTER TABLE clickprint.{table} DELETE WHERE tenant_id = {tenant}"
-                ))
-                .await
-                .unwrap();
-        }
+}
+
+/// Removes the test tenant's rows from a shared server's `database`
+/// tables (`on_cluster`: the clause that reaches every shard).
+async fn forget_test_tenant(server: &Engine, database: &str, on_cluster: &str) {
+    let tenant = test_tenant();
+    for table in ["fp_keys", "fp_media", "media_ingested", "media_deleted"] {
+        server
+            .query(&format!(
+                "ALTER TABLE {database}.{table}{on_cluster} DELETE WHERE tenant_id = {tenant}"
+            ))
+            .await
+            .unwrap();
     }
 }
 

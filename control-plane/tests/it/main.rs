@@ -11,6 +11,7 @@
 //! directory, because chDB allows one storage path per process.
 
 mod analyst;
+mod cluster;
 mod common;
 mod cookbook;
 mod engine_embedded;

@@ -1,0 +1,161 @@
+-- clickprint's fingerprint tables on a ClickHouse cluster: shards of
+-- replicas with Keeper (clickhouse-config/cluster/ has an example
+-- layout). Run once, on any node, with
+-- `clickhouse-client --multiquery < sql/clickhouse/cluster/schema.sql`;
+-- every statement is idempotent and runs ON CLUSTER.
+--
+-- The layout, and why:
+-- - Each table of sql/clickhouse/schema.sql exists twice. In database
+--   `clickprint_shard`, the rows themselves: the same columns, codecs, sort
+--   keys and granularity, with a Replicated engine (each shard's replicas
+--   copy each other through Keeper). In database `clickprint`, a
+--   Distributed table of the same name over them, sharded by `tenant_id`:
+--   all of a tenant's rows live on one shard, and every statement names
+--   its tenant, so with `optimize_skip_unused_shards` a tenant's search,
+--   ingest or delete is sent to that shard alone.
+-- - So sql/clickhouse/*.sql run unchanged against `clickprint` (the
+--   service's settings profile, clickhouse-config/cluster/users.xml, holds
+--   the three settings that make that hold), and applying
+--   sql/clickhouse/schema.sql afterwards (as `clickprint serve` does) finds
+--   every table and view already there and changes nothing.
+-- - `fp_ingest` (Null) and its three materialized views are the same as on
+--   one machine, on every node: an ingest on any node extracts there (the
+--   UDF binaries are on every node) and the views' inserts into the
+--   Distributed tables go to the tenant's shard, synchronously
+--   (`distributed_foreground_insert`), so an ingest that answered is on
+--   the shard, and one that failed is run again whole.
+-- - Two statements cannot go through a Distributed table: the purge's
+--   `ALTER ... DELETE` and the stop list's `DELETE FROM`. Their cluster
+--   forms are beside this file (purge.sql, stop_list.sql), on the
+--   `clickprint_shard` tables ON CLUSTER; `clickhouse_cluster = true` in
+--   clickprint's settings makes the service run them instead.
+-- - Sharding by the tenant keeps a search on one shard but puts a large
+--   tenant's rows on one shard too: a tenant larger than a shard gets a
+--   cluster (or a shard group) of its own; benchmarks/README.md, "Past
+--   one machine", sizes that.
+
+CREATE DATABASE IF NOT EXISTS clickprint ON CLUSTER '{cluster}';
+CREATE DATABASE IF NOT EXISTS clickprint_shard ON CLUSTER '{cluster}';
+
+-- Lookup keys (see sql/clickhouse/schema.sql for every choice below).
+CREATE TABLE IF NOT EXISTS clickprint_shard.fp_keys ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    band UInt8,
+    key UInt32 CODEC(Delta, ZSTD(1)),
+    media_id UInt64 CODEC(ZSTD(1)),
+    time_ms UInt32 CODEC(ZSTD(1)),
+    item UInt32 CODEC(T64, ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_keys', '{replica}')
+ORDER BY (tenant_id, band, key, media_id, time_ms, item)
+SETTINGS index_granularity = 128;
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_keys ON CLUSTER '{cluster}'
+AS clickprint_shard.fp_keys
+ENGINE = Distributed('{cluster}', clickprint_shard, fp_keys, tenant_id);
+
+-- Full fingerprint records for the rerank.
+CREATE TABLE IF NOT EXISTS clickprint_shard.fp_media ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    time_ms UInt32 CODEC(Delta, ZSTD(1)),
+    item UInt32 CODEC(ZSTD(1)),
+    kind LowCardinality(String),
+    record String CODEC(ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_media', '{replica}')
+ORDER BY (tenant_id, media_id, time_ms, item);
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_media ON CLUSTER '{cluster}'
+AS clickprint_shard.fp_media
+ENGINE = Distributed('{cluster}', clickprint_shard, fp_media, tenant_id);
+
+-- Media whose ingest finished.
+CREATE TABLE IF NOT EXISTS clickprint_shard.media_ingested ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    ingested_at DateTime DEFAULT now()
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/media_ingested', '{replica}')
+ORDER BY (tenant_id, media_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.media_ingested ON CLUSTER '{cluster}'
+AS clickprint_shard.media_ingested
+ENGINE = Distributed('{cluster}', clickprint_shard, media_ingested, tenant_id);
+
+-- Deleted media (tombstones).
+CREATE TABLE IF NOT EXISTS clickprint_shard.media_deleted ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    deleted_at DateTime DEFAULT now()
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/media_deleted', '{replica}')
+ORDER BY (tenant_id, media_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.media_deleted ON CLUSTER '{cluster}'
+AS clickprint_shard.media_deleted
+ENGINE = Distributed('{cluster}', clickprint_shard, media_deleted, tenant_id);
+
+-- Deleted media whose rows are purged.
+CREATE TABLE IF NOT EXISTS clickprint_shard.media_purged ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    purged_at DateTime DEFAULT now()
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/media_purged', '{replica}')
+ORDER BY (tenant_id, media_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.media_purged ON CLUSTER '{cluster}'
+AS clickprint_shard.media_purged
+ENGINE = Distributed('{cluster}', clickprint_shard, media_purged, tenant_id);
+
+-- Keys a tenant has too often to be worth looking up.
+CREATE TABLE IF NOT EXISTS clickprint_shard.stop_keys ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    band UInt8,
+    key UInt32,
+    rows UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/stop_keys', '{replica}')
+ORDER BY (tenant_id, band, key);
+
+CREATE TABLE IF NOT EXISTS clickprint.stop_keys ON CLUSTER '{cluster}'
+AS clickprint_shard.stop_keys
+ENGINE = Distributed('{cluster}', clickprint_shard, stop_keys, tenant_id);
+
+-- The ingest target and its views, as on one machine, on every node.
+CREATE TABLE IF NOT EXISTS clickprint.fp_ingest ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    kind String,
+    time_ms UInt32,
+    item UInt32,
+    record String,
+    keys Array(Tuple(UInt8, UInt32))
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_keys_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_keys AS
+SELECT tenant_id, k.1 AS band, k.2 AS key, media_id, time_ms, item
+FROM clickprint.fp_ingest
+ARRAY JOIN keys AS k;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_media_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_media AS
+SELECT tenant_id, media_id, time_ms, item, kind, record
+FROM clickprint.fp_ingest
+WHERE kind IN ('visual', 'local');
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.media_ingested_mv ON CLUSTER '{cluster}'
+TO clickprint.media_ingested AS
+SELECT tenant_id, media_id
+FROM clickprint.fp_ingest
+WHERE kind = 'end';
