@@ -1579,3 +1579,93 @@ fn a_search_filters_by_metadata_before_it_cuts_to_top_k() {
     );
     assert_eq!(status, 400, "{body}");
 }
+
+/// Issue 20, the review loop: a match dismissed as a false positive never
+/// comes back in a later search of the same query content (an exact
+/// re-upload under another name, or a search by the query item); it comes
+/// back when restored; and another tenant neither sees nor can touch the
+/// dismissals.
+#[test]
+fn a_dismissed_match_never_comes_back_until_restored() {
+    let dir = data_dir("api-dismiss");
+    let files = pictures(dir.path());
+    let (_service, admin) = service(dir.path(), &[]);
+    let (_, a) = tenant(&admin, json!({"name": "a"}));
+    let (_, b) = tenant(&admin, json!({"name": "b"}));
+    let smaller = ffmpeg(
+        &[
+            "-i",
+            files.join("original.png").to_str().unwrap(),
+            "-vf",
+            "scale=iw*0.8:ih*0.8",
+        ],
+        &files.join("smaller.png"),
+    );
+    let add = |api: &Api, file: &Path| {
+        let (status, item) = api.post_file("/v1/media", file, &[]);
+        assert_eq!(status, 202, "{item}");
+        let id = item["id"].as_i64().unwrap();
+        assert_eq!(settled(api, id)["status"], "ready");
+        id
+    };
+    let original = add(&a, &files.join("original.png"));
+    let copy = add(&a, &smaller);
+    let theirs = add(&b, &files.join("original.png"));
+    let crop = files.join("crop.jpg");
+    let again = files.join("again.jpg");
+    std::fs::copy(&crop, &again).unwrap();
+    let found = |answer: &Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = answer["matches"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|m| m["media_id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (_, first) = a.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&first), [original, copy], "{first}");
+    let sha = first["query_sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64, "{first}");
+
+    let pair = json!({"query_sha256": sha, "media_id": original});
+    let (status, body) = a.post_json("/v1/matches/dismiss", &pair);
+    assert_eq!((status, &body["dismissed"]), (200, &json!(true)), "{body}");
+    // The same content under another name: the dismissed item is gone,
+    // the other copy stays.
+    let (_, later) = a.post_file("/v1/search", &again, &[]);
+    assert_eq!(found(&later), [copy], "{later}");
+    // Another tenant cannot dismiss a's items, and a's dismissal is not
+    // theirs: b still finds its own copy with the same query.
+    let (status, body) = b.post_json("/v1/matches/dismiss", &pair);
+    assert_eq!(status, 404, "{body}");
+    let (_, answer) = b.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&answer), [theirs], "{answer}");
+
+    // By the query item: a search by `copy` no longer gives `original`.
+    let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
+    assert_eq!(found(&by_item), [original], "{by_item}");
+    let (status, body) = a.post_json(
+        "/v1/matches/dismiss",
+        &json!({"query_media_id": copy, "media_id": original}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
+    assert_eq!(found(&by_item), Vec::<i64>::new(), "{by_item}");
+
+    // Restored, the pair comes back; restoring twice is a 404.
+    let (status, body) = a.post_json("/v1/matches/restore", &pair);
+    assert_eq!((status, &body["dismissed"]), (200, &json!(false)), "{body}");
+    let (_, restored) = a.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&restored), [original, copy], "{restored}");
+    assert_eq!(a.post_json("/v1/matches/restore", &pair).0, 404);
+    for bad in [
+        json!({"query_sha256": "abc", "media_id": original}),
+        json!({"media_id": original}),
+        json!({"query_sha256": sha, "query_media_id": copy, "media_id": original}),
+    ] {
+        let (status, body) = a.post_json("/v1/matches/dismiss", &bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}

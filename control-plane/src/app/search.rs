@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
 use crate::probe::probe;
-use crate::store::media;
 use crate::store::tenants::Tenant;
+use crate::store::{dismissals, media};
 
 /// One match, as the API and `clickprint search --json` give it.
 #[derive(Debug, Clone, Serialize)]
@@ -87,6 +87,39 @@ pub struct Answer {
     /// Time in each stage, ms: `fetch` (URL queries), `probe`, `search`
     /// (extraction, lookup and rerank inside ClickHouse), `join`, `total`.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
+    /// The query's content, SHA-256 in hex: what a dismissal names
+    /// (`POST /v1/matches/dismiss`).
+    pub query_sha256: String,
+}
+
+/// The SHA-256 of a file in lowercase hex, read off the async threads.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read.
+pub async fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>())
+    })
+    .await
+    .map_err(|e| Error::io("hashing the query", std::io::Error::other(e)))?
+    .map_err(|e| Error::io("hashing the query", e))
 }
 
 /// Matches asked of the search statement at most: it reranks the 100
@@ -290,6 +323,9 @@ pub async fn run(
             )));
         }
         timings.insert("probe".into(), ms(t));
+        // Matches a reviewer dismissed for this content never come back.
+        let query_sha256 = file_sha256(file).await?;
+        let dismissed = dismissals::dismissed(pool, tenant.id, &query_sha256).await?;
 
         let t = Instant::now();
         // Duplicates of an item share its fingerprints, so one fingerprint match
@@ -297,8 +333,9 @@ pub async fn run(
         // metadata filter runs in Postgres on the statement's answer, so
         // it asks for every candidate the statement reranks (at most
         // CANDIDATES): the top_k that pass the filter are then the best
-        // that pass it among them, not among the first top_k only.
-        let asked = if filter.is_some() {
+        // that pass it among them, not among the first top_k only. So
+        // does a query with dismissed matches.
+        let asked = if filter.is_some() || !dismissed.is_empty() {
             CANDIDATES
         } else {
             top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
@@ -337,7 +374,9 @@ pub async fn run(
         let mut matches = Vec::new();
         for m in &found {
             for (owner, item) in items.iter().filter(|(owner, item)| {
-                u64::try_from(*owner).ok() == Some(m.media_id) && Some(item.id) != exclude
+                u64::try_from(*owner).ok() == Some(m.media_id)
+                    && Some(item.id) != exclude
+                    && !dismissed.contains(&item.id)
             }) {
                 let item_is_picture = item.modality.as_deref() == Some("image");
                 let segments = if query_is_picture || item_is_picture {
@@ -383,6 +422,7 @@ pub async fn run(
             query_duration_ms: probed.duration_ms,
             query_modality: probed.modality.as_str().to_owned(),
             timings_ms: timings,
+            query_sha256,
         })
     })
     .await

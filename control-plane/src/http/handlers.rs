@@ -808,6 +808,66 @@ pub(super) async fn search_batch(state: Arc<AppState>, req: Request, body: Body)
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairRequest {
+    /// The query by the library item it was (a search by item), or
+    #[serde(default)]
+    query_media_id: Option<i64>,
+    /// by its content (`query_sha256` of the search's answer).
+    #[serde(default)]
+    query_sha256: Option<String>,
+    /// The match.
+    media_id: i64,
+}
+
+/// A pair's query content, from the request.
+async fn pair(state: &AppState, tenant: &Tenant, request: &PairRequest) -> Result<String> {
+    match (&request.query_sha256, request.query_media_id) {
+        (Some(sha), None) => store::dismissals::sha256_hex(sha),
+        (None, Some(id)) => {
+            let item = media::get(state.postgres.pool(), tenant.id, id).await?;
+            item.sha256.ok_or_else(|| {
+                Error::Conflict(format!(
+                    "media {id} is {}: its content is known once it is fetched",
+                    item.status
+                ))
+            })
+        }
+        _ => Err(Error::BadRequest(
+            "name the query by `query_sha256` (a search answer's) or by `query_media_id`, \
+             one of the two"
+                .into(),
+        )),
+    }
+}
+
+/// `POST /v1/matches/dismiss`: a reviewer marks a match as a false
+/// positive; a search of the same content (an exact re-upload, or a search
+/// by the item) never returns that item again.
+pub(super) async fn dismiss_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: PairRequest = read_json(&req, body).await?;
+    let sha = pair(&state, &tenant, &request).await?;
+    store::dismissals::dismiss(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
+    Ok(json(
+        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": true}),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /v1/matches/restore`: a dismissal revoked.
+pub(super) async fn restore_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: PairRequest = read_json(&req, body).await?;
+    let sha = pair(&state, &tenant, &request).await?;
+    store::dismissals::restore(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
+    Ok(json(
+        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": false}),
+        StatusCode::OK,
+    ))
+}
+
 /// `GET /v1/media/{id}/previews/{name}`: one of an item's previews
 /// (`previews.json`, `thumb.jpg`, `fNNN.jpg`, `waveform.svg`), by item id
 /// and a file name with no slash, so a generated client reaches it.

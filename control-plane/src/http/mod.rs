@@ -100,11 +100,15 @@ pub enum Endpoint {
     SearchBatch,
     /// `GET /v1/media/{id}/previews/{name}`
     MediaPreview,
+    /// `POST /v1/matches/dismiss`
+    DismissMatch,
+    /// `POST /v1/matches/restore`
+    RestoreMatch,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 29] = [
+    pub const ALL: [Endpoint; 31] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -134,6 +138,8 @@ impl Endpoint {
         Endpoint::RevokeAnalyst,
         Endpoint::SearchBatch,
         Endpoint::MediaPreview,
+        Endpoint::DismissMatch,
+        Endpoint::RestoreMatch,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -168,6 +174,8 @@ impl Endpoint {
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
             Endpoint::SearchBatch => ("POST", "/v1/search/batch"),
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
+            Endpoint::DismissMatch => ("POST", "/v1/matches/dismiss"),
+            Endpoint::RestoreMatch => ("POST", "/v1/matches/restore"),
         }
     }
 }
@@ -282,6 +290,16 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "media" / i64 / "previews" / String),
             warp::get(),
             h::media_preview
+        ),
+        Endpoint::DismissMatch => to!(
+            warp::path!("v1" / "matches" / "dismiss"),
+            warp::post(),
+            h::dismiss_match
+        ),
+        Endpoint::RestoreMatch => to!(
+            warp::path!("v1" / "matches" / "restore"),
+            warp::post(),
+            h::restore_match
         ),
     }
 }
