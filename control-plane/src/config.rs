@@ -96,6 +96,8 @@ pub struct RawConfig {
     pub search_top_k: u32,
     /// The score a match needs when the request does not say (0..1).
     pub search_min_score: f32,
+    /// Queries one batch search (`POST /v1/search/batch`) may hold.
+    pub search_batch_max_queries: usize,
     /// Whether browsers reach the service over HTTPS (a TLS proxy in
     /// front): the console's cookie is then `Secure` and its requests must
     /// come from an `https://` origin.
@@ -168,6 +170,7 @@ impl Default for RawConfig {
             fetch_allow_private: false,
             search_top_k: 10,
             search_min_score: 0.3,
+            search_batch_max_queries: 50,
             behind_tls: false,
             header_read_timeout_secs: 10,
             metrics_listen: None,
@@ -393,6 +396,8 @@ pub struct Config {
     pub search_top_k: u32,
     /// Default score threshold.
     pub search_min_score: f32,
+    /// Queries one batch search may hold, at least 1.
+    pub search_batch_max_queries: usize,
     /// Whether browsers reach the service over HTTPS.
     pub behind_tls: bool,
     /// How long a client has to send a request's headers.
@@ -563,6 +568,11 @@ impl Config {
                 "search_min_score is between 0 and 1 and search_top_k at least 1".into(),
             ));
         }
+        if raw.search_batch_max_queries == 0 {
+            return Err(Error::Config(
+                "search_batch_max_queries must be at least 1".into(),
+            ));
+        }
         Ok(Config {
             data_dir,
             listen,
@@ -579,6 +589,7 @@ impl Config {
             fetch,
             search_top_k: raw.search_top_k,
             search_min_score: raw.search_min_score,
+            search_batch_max_queries: raw.search_batch_max_queries,
             behind_tls: raw.behind_tls,
             header_read_timeout: std::time::Duration::from_secs(raw.header_read_timeout_secs),
             metrics_listen,

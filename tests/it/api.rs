@@ -1191,3 +1191,481 @@ fn a_search_by_a_library_item_finds_its_copies_not_itself() {
     );
     assert_eq!(status, 400, "{body}");
 }
+
+/// The operation `method path` of the OpenAPI document, and the statuses
+/// it documents (a response `$ref` resolved to the component).
+fn documented(doc: &Value, method: &str, path: &str) -> serde_json::Map<String, Value> {
+    let responses = doc["paths"][path][method]["responses"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{method} {path} documents no responses"))
+        .clone();
+    responses
+        .into_iter()
+        .map(|(status, response)| {
+            let resolved = match response["$ref"].as_str() {
+                Some(at) => {
+                    let name = at.trim_start_matches("#/components/responses/");
+                    doc["components"]["responses"][name].clone()
+                }
+                None => response,
+            };
+            (status, resolved)
+        })
+        .collect()
+}
+
+/// Issue 20: a client generated from the document did not know the 403
+/// and 429 answers the service sends, and 429 had no `Retry-After`. Every
+/// documented operation is called as an anonymous caller, a disabled
+/// tenant, a tenant past its request quota and with a body that is not
+/// JSON; each status answered must be documented for that operation (a
+/// 429 with its `Retry-After`).
+#[test]
+fn every_status_the_service_sends_is_documented() {
+    let dir = data_dir("api-statuses");
+    let (service, admin) = service(dir.path(), &[("CLICKPRINT_WORKERS", "0")]);
+    let (_, acme) = tenant(&admin, json!({"name": "acme"}));
+    let (disabled_id, disabled) = tenant(&admin, json!({"name": "disabled"}));
+    admin.patch_json(
+        &format!("/v1/admin/tenants/{disabled_id}"),
+        &json!({"disabled": true}),
+    );
+    let (_, limited) = tenant(&admin, json!({"name": "limited", "requests_per_minute": 1}));
+    assert_eq!(limited.get("/v1/media").0, 200);
+    let (_, doc) = service.get_json("/v1/openapi.json");
+    let client = reqwest::blocking::Client::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rate_limited = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let operation = &doc["paths"][path][method];
+            assert!(
+                operation["operationId"].is_string() && operation["tags"][0].is_string(),
+                "{method} {path} has no operationId or tags"
+            );
+            let concrete = path
+                .replace("{id}", "1")
+                .replace("{key_id}", "1")
+                .replace("{user}", "analyst_t1_00000000")
+                .replace("{tenant}", "1")
+                .replace("{path}", "1")
+                .replace("{name}", "previews.json");
+            let statuses = documented(&doc, method, path);
+            for (who, token) in [
+                ("anonymous", None),
+                ("a disabled tenant", disabled.token()),
+                ("a tenant past its quota", limited.token()),
+                ("a tenant sending a body that is not JSON", acme.token()),
+            ] {
+                let mut request = client.request(
+                    method.to_uppercase().parse().unwrap(),
+                    format!("{}{concrete}", service.url),
+                );
+                if let Some(token) = token {
+                    request = request.bearer_auth(token);
+                }
+                if who.contains("not JSON") {
+                    request = request
+                        .header("content-type", "application/json")
+                        .body("{not json");
+                }
+                let response = request.send().unwrap();
+                let status = response.status().as_u16();
+                let retry_after = response.headers().get("retry-after").cloned();
+                let text = response.text().unwrap();
+                seen.insert(status);
+                let documented = statuses.get(&status.to_string()).unwrap_or_else(|| {
+                    panic!(
+                        "{method} {path} as {who} answered {status} {text}, \
+                         which the document does not list ({:?})",
+                        statuses.keys().collect::<Vec<_>>()
+                    )
+                });
+                if status == 429 && who.contains("quota") {
+                    rate_limited += 1;
+                    assert!(retry_after.is_some(), "{method} {path}: no Retry-After");
+                    assert!(
+                        documented["headers"]["Retry-After"].is_object(),
+                        "{method} {path}: 429 without Retry-After in the document"
+                    );
+                }
+            }
+        }
+    }
+    assert!(rate_limited > 10, "{rate_limited} answers were 429");
+    for status in [200, 204, 400, 401, 403, 404, 429] {
+        assert!(seen.contains(&status), "no {status} in {seen:?}");
+    }
+}
+
+/// A service with two pictures and a copy of one to search with:
+/// `original.png` (metadata team red) and `other.png` (team blue) served
+/// from `files`, `crop.jpg` a copy of the original.
+fn pictures(dir: &Path) -> PathBuf {
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).expect("the files folder");
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        &files.join("original.png"),
+    );
+    ffmpeg(
+        &[
+            "-i",
+            original.to_str().expect("a UTF-8 path"),
+            "-vf",
+            "crop=iw*0.85:ih*0.85",
+        ],
+        &files.join("crop.jpg"),
+    );
+    image(&files, "other.png", 6);
+    files
+}
+
+/// Issue 20: a client generated from `/v1/openapi.json` could not reach
+/// previews (a slash inside `{path}`), had no operationIds or tags, and
+/// dropped the CSV/ZIP job upload. A client generated now (by
+/// swagger-typescript-api, from npm) uploads a CSV job, waits for it,
+/// searches by upload, by URL with metadata filters and in a batch, and
+/// reads an item's previews, every call through the generated code.
+#[test]
+fn a_generated_client_uploads_a_job_searches_and_reads_previews() {
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients");
+    assert!(
+        clients.join("node_modules/swagger-typescript-api").is_dir(),
+        "{}/node_modules is missing: scripts/setup.sh installs swagger-typescript-api",
+        clients.display()
+    );
+    let dir = data_dir("api-generated-client");
+    let files = pictures(dir.path());
+    let served = file_server(&files);
+    let (service, admin) = service(dir.path(), &[]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let mut command = std::process::Command::new("node");
+    command
+        .current_dir(&clients)
+        .arg("generated_client_check.mjs")
+        .env("CLICKPRINT_URL", &service.url)
+        .env("CLICKPRINT_KEY", api.token().unwrap())
+        .env("CLICKPRINT_FILES", &files)
+        .env("CLICKPRINT_SERVED", &served);
+    let output = clickprint_tests::run_with_timeout(command, Duration::from_secs(400));
+    let (stdout, stderr) = clickprint_tests::texts(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let summary: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    let operations = &summary["generated_operations"];
+    for (group, name) in [
+        ("jobs", "createJob"),
+        ("jobs", "getJob"),
+        ("media", "getMediaPreview"),
+        ("search", "search"),
+        ("search", "searchBatch"),
+    ] {
+        assert!(
+            operations[group].as_array().unwrap().contains(&json!(name)),
+            "{name} not generated in {group}: {summary}"
+        );
+    }
+    assert_eq!(summary["job_created"], 202, "{summary}");
+    assert_eq!(
+        summary["job"],
+        json!({"status": "done", "completed": 2, "failed": 0}),
+        "{summary}"
+    );
+    assert_eq!(summary["ready"], json!(["original", "other"]), "{summary}");
+    assert_eq!(
+        summary["by_upload"],
+        json!({"status": 200, "top": "original", "metadata": {"team": "red"}}),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["filtered"],
+        json!({"red": ["original"], "blue": []}),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["batch"],
+        json!({"status": 200, "results": [
+            {"status": 200, "top": "original", "error": null},
+            {"status": 404, "top": null, "error": "no media 999999"},
+        ]}),
+        "{summary}"
+    );
+    assert_eq!(summary["previews_json"], 200, "{summary}");
+    assert_eq!(summary["thumbnail"], "thumb.jpg", "{summary}");
+    assert_eq!(
+        summary["thumb"],
+        json!({"status": 200, "jpeg": true}),
+        "{summary}"
+    );
+    assert_eq!(summary["missing_preview"], 404, "{summary}");
+}
+
+/// Issue 20: metadata filters in a search and metadata in each match. The
+/// filter runs on every candidate the statement reranks, before top_k
+/// cuts: with two copies of the original in the library (team red and
+/// team blue), `top_k: 1` with a filter gives that team's copy whichever
+/// of the two scores higher.
+#[test]
+fn a_search_filters_by_metadata_before_it_cuts_to_top_k() {
+    let dir = data_dir("api-filter");
+    let files = pictures(dir.path());
+    let (_service, admin) = service(dir.path(), &[("CLICKPRINT_SEARCH_BATCH_MAX_QUERIES", "3")]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let smaller = ffmpeg(
+        &[
+            "-i",
+            files.join("original.png").to_str().unwrap(),
+            "-vf",
+            "scale=iw*0.8:ih*0.8",
+        ],
+        &files.join("smaller.png"),
+    );
+    let mut ids = std::collections::HashMap::new();
+    for (file, metadata) in [
+        (
+            files.join("original.png"),
+            r#"{"team": "red", "year": 2024}"#,
+        ),
+        (smaller, r#"{"team": "blue", "year": 2024}"#),
+        (files.join("other.png"), r#"{"team": "blue"}"#),
+    ] {
+        let (status, item) = api.post_file("/v1/media", &file, &[("metadata", metadata)]);
+        assert_eq!(status, 202, "{item}");
+        let id = item["id"].as_i64().unwrap();
+        assert_eq!(settled(&api, id)["status"], "ready");
+        ids.insert(item["external_id"].as_str().unwrap().to_owned(), id);
+    }
+    let crop = files.join("crop.jpg");
+    let search = |fields: &[(&str, &str)]| {
+        let (status, answer) = api.post_file("/v1/search", &crop, fields);
+        assert_eq!(status, 200, "{answer}");
+        answer["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["external_id"].as_str().unwrap().to_owned(),
+                    m["metadata"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let both = search(&[("top_k", "5")]);
+    let mut names: Vec<&str> = both.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["original.png", "smaller.png"], "{both:?}");
+    for (name, metadata) in &both {
+        let expected = if name == "original.png" {
+            "red"
+        } else {
+            "blue"
+        };
+        assert_eq!(metadata["team"], expected, "{both:?}");
+    }
+    for (team, name) in [("red", "original.png"), ("blue", "smaller.png")] {
+        let filter = json!({ "team": team, "year": 2024 }).to_string();
+        let found = search(&[("top_k", "1"), ("filter", &filter)]);
+        assert_eq!(found.len(), 1, "{team}: {found:?}");
+        assert_eq!(found[0].0, name, "{team}: {found:?}");
+    }
+    assert_eq!(search(&[("filter", r#"{"team": "green"}"#)]), vec![]);
+    assert_eq!(
+        search(&[("filter", r#"{"year": "2024"}"#)]),
+        vec![],
+        "a string is not a number"
+    );
+    for bad in [r#"{"team": ["red"]}"#, r#"["team"]"#, "{not json"] {
+        let (status, body) = api.post_file("/v1/search", &crop, &[("filter", bad)]);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
+    // A batch answers each query in order, a failed one with its own
+    // status; the filter holds for all.
+    let junk = files.join("junk.png");
+    std::fs::write(&junk, b"this is not a picture, whatever its name says").unwrap();
+    let form = reqwest::blocking::multipart::Form::new()
+        .file("file", &crop)
+        .unwrap()
+        .file("file", &junk)
+        .unwrap()
+        .file("file", files.join("other.png"))
+        .unwrap()
+        .text("filter", r#"{"team": "blue"}"#);
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/search/batch", api.url))
+        .bearer_auth(api.token().unwrap())
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = response.json().unwrap();
+    let results = answer["results"].as_array().unwrap();
+    let summary: Vec<(String, u16, Vec<String>)> = results
+        .iter()
+        .map(|r| {
+            let found = r["answer"]["matches"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .map(|m| m["external_id"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                r["query"].as_str().unwrap().to_owned(),
+                r["status"].as_u64().unwrap() as u16,
+                found,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("crop.jpg".to_owned(), 200, vec!["smaller.png".to_owned()]),
+            ("junk.png".to_owned(), 422, vec![]),
+            ("other.png".to_owned(), 200, vec!["other.png".to_owned()]),
+        ],
+        "{answer}"
+    );
+    assert!(
+        results[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not an image, audio or video file"),
+        "{answer}"
+    );
+    // By JSON: library items and URLs, at most search_batch_max_queries.
+    let (status, answer) = api.post_json(
+        "/v1/search/batch",
+        &json!({"queries": [{"media_id": ids["original.png"]}, {"url": "http://127.0.0.1:9/q.png"}]}),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let statuses: Vec<&Value> = answer["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["status"])
+        .collect();
+    assert_eq!(statuses, [&json!(200), &json!(422)], "{answer}");
+    assert_eq!(
+        answer["results"][0]["answer"]["matches"][0]["external_id"], "smaller.png",
+        "{answer}"
+    );
+    let four =
+        json!({"queries": [{"media_id": 1}, {"media_id": 2}, {"media_id": 3}, {"media_id": 4}]});
+    let (status, body) = api.post_json("/v1/search/batch", &four);
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("search_batch_max_queries"),
+        "{body}"
+    );
+    let (status, body) = api.post_json("/v1/search/batch", &json!({"queries": []}));
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = api.post_json(
+        "/v1/search/batch",
+        &json!({"queries": [{"media_id": 1, "url": "http://127.0.0.1:9/q.png"}]}),
+    );
+    assert_eq!(status, 400, "{body}");
+}
+
+/// Issue 20, the review loop: a match dismissed as a false positive never
+/// comes back in a later search of the same query content (an exact
+/// re-upload under another name, or a search by the query item); it comes
+/// back when restored; and another tenant neither sees nor can touch the
+/// dismissals.
+#[test]
+fn a_dismissed_match_never_comes_back_until_restored() {
+    let dir = data_dir("api-dismiss");
+    let files = pictures(dir.path());
+    let (_service, admin) = service(dir.path(), &[]);
+    let (_, a) = tenant(&admin, json!({"name": "a"}));
+    let (_, b) = tenant(&admin, json!({"name": "b"}));
+    let smaller = ffmpeg(
+        &[
+            "-i",
+            files.join("original.png").to_str().unwrap(),
+            "-vf",
+            "scale=iw*0.8:ih*0.8",
+        ],
+        &files.join("smaller.png"),
+    );
+    let add = |api: &Api, file: &Path| {
+        let (status, item) = api.post_file("/v1/media", file, &[]);
+        assert_eq!(status, 202, "{item}");
+        let id = item["id"].as_i64().unwrap();
+        assert_eq!(settled(api, id)["status"], "ready");
+        id
+    };
+    let original = add(&a, &files.join("original.png"));
+    let copy = add(&a, &smaller);
+    let theirs = add(&b, &files.join("original.png"));
+    let crop = files.join("crop.jpg");
+    let again = files.join("again.jpg");
+    std::fs::copy(&crop, &again).unwrap();
+    let found = |answer: &Value| -> Vec<i64> {
+        let mut ids: Vec<i64> = answer["matches"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|m| m["media_id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let (_, first) = a.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&first), [original, copy], "{first}");
+    let sha = first["query_sha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64, "{first}");
+
+    let pair = json!({"query_sha256": sha, "media_id": original});
+    let (status, body) = a.post_json("/v1/matches/dismiss", &pair);
+    assert_eq!((status, &body["dismissed"]), (200, &json!(true)), "{body}");
+    // The same content under another name: the dismissed item is gone,
+    // the other copy stays.
+    let (_, later) = a.post_file("/v1/search", &again, &[]);
+    assert_eq!(found(&later), [copy], "{later}");
+    // Another tenant cannot dismiss a's items, and a's dismissal is not
+    // theirs: b still finds its own copy with the same query.
+    let (status, body) = b.post_json("/v1/matches/dismiss", &pair);
+    assert_eq!(status, 404, "{body}");
+    let (_, answer) = b.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&answer), [theirs], "{answer}");
+
+    // By the query item: a search by `copy` no longer gives `original`.
+    let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
+    assert_eq!(found(&by_item), [original], "{by_item}");
+    let (status, body) = a.post_json(
+        "/v1/matches/dismiss",
+        &json!({"query_media_id": copy, "media_id": original}),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
+    assert_eq!(found(&by_item), Vec::<i64>::new(), "{by_item}");
+
+    // Restored, the pair comes back; restoring twice is a 404.
+    let (status, body) = a.post_json("/v1/matches/restore", &pair);
+    assert_eq!((status, &body["dismissed"]), (200, &json!(false)), "{body}");
+    let (_, restored) = a.post_file("/v1/search", &crop, &[]);
+    assert_eq!(found(&restored), [original, copy], "{restored}");
+    assert_eq!(a.post_json("/v1/matches/restore", &pair).0, 404);
+    for bad in [
+        json!({"query_sha256": "abc", "media_id": original}),
+        json!({"media_id": original}),
+        json!({"query_sha256": sha, "query_media_id": copy, "media_id": original}),
+    ] {
+        let (status, body) = a.post_json("/v1/matches/dismiss", &bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+}

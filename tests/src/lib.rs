@@ -388,6 +388,11 @@ impl Api {
         (id, self.with_token(key["key"].as_str().expect("a key")))
     }
 
+    /// Its token, if it has one.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The same service with another token.
     pub fn with_token(&self, token: &str) -> Self {
         Api::new(&self.url, Some(token))

@@ -20,8 +20,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
 use crate::probe::probe;
-use crate::store::media;
 use crate::store::tenants::Tenant;
+use crate::store::{dismissals, media};
 
 /// One match, as the API and `clickprint search --json` give it.
 #[derive(Debug, Clone, Serialize)]
@@ -52,8 +52,10 @@ pub struct Hit {
     pub duration_ms: Option<i64>,
     /// Where its original and previews are served (`GET {files}`,
     /// `GET {files}.previews/previews.json`); an exact duplicate's are its
-    /// first copy's.
+    /// first copy's. A generated client uses `GET /v1/media/{id}/previews/{name}`.
     pub files: String,
+    /// The item's key/value metadata, as it was given.
+    pub metadata: serde_json::Value,
 }
 
 /// One stretch of the query copied from one stretch of the item, seconds.
@@ -85,7 +87,45 @@ pub struct Answer {
     /// Time in each stage, ms: `fetch` (URL queries), `probe`, `search`
     /// (extraction, lookup and rerank inside ClickHouse), `join`, `total`.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
+    /// The query's content, SHA-256 in hex: what a dismissal names
+    /// (`POST /v1/matches/dismiss`).
+    pub query_sha256: String,
 }
+
+/// The SHA-256 of a file in lowercase hex, read off the async threads.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read.
+pub async fn file_sha256(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        Ok(hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>())
+    })
+    .await
+    .map_err(|e| Error::io("hashing the query", std::io::Error::other(e)))?
+    .map_err(|e| Error::io("hashing the query", e))
+}
+
+/// Matches asked of the search statement at most: it reranks the 100
+/// candidates with most key hits, and duplicates of an item share its
+/// fingerprints, so 201 leaves none out.
+const CANDIDATES: u32 = 201;
 
 fn ms(since: Instant) -> serde_json::Value {
     serde_json::json!((since.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0)
@@ -107,6 +147,59 @@ pub struct Query<'a> {
     /// A library item the query is (a search by item): never a match of
     /// itself.
     pub exclude: Option<i64>,
+    /// Only items whose metadata has each of these keys with exactly this
+    /// value (checked by [`check_filter`]).
+    pub filter: Option<serde_json::Value>,
+}
+
+/// A search's `top_k` and `min_score`: the service's defaults where the
+/// request does not say, checked.
+///
+/// # Errors
+/// [`Error::BadRequest`] when `top_k` is outside 1..=1000 or `min_score`
+/// outside 0..=1.
+pub fn limits(top_k: Option<u32>, min_score: Option<f32>, config: &Config) -> Result<(u32, f32)> {
+    let top_k = top_k.unwrap_or(config.search_top_k);
+    let min_score = min_score.unwrap_or(config.search_min_score);
+    if top_k == 0 || top_k > 1000 || !(0.0..=1.0).contains(&min_score) {
+        return Err(Error::BadRequest(
+            "top_k is 1..1000 and min_score 0..1".into(),
+        ));
+    }
+    Ok((top_k, min_score))
+}
+
+/// Keys a metadata filter may name at most.
+pub const MAX_FILTER_KEYS: usize = 32;
+
+/// Checks a search's metadata filter: a JSON object of at most
+/// [`MAX_FILTER_KEYS`] keys whose values are strings, numbers or booleans
+/// (an exact match each; all must hold). An empty object is no filter.
+///
+/// # Errors
+/// [`Error::BadRequest`] saying what is wrong.
+pub fn check_filter(filter: Option<serde_json::Value>) -> Result<Option<serde_json::Value>> {
+    let Some(filter) = filter else {
+        return Ok(None);
+    };
+    let Some(pairs) = filter.as_object() else {
+        return Err(Error::BadRequest(
+            "`filter` is an object of metadata keys and the values they must have".into(),
+        ));
+    };
+    if pairs.len() > MAX_FILTER_KEYS {
+        return Err(Error::BadRequest(format!(
+            "`filter` names at most {MAX_FILTER_KEYS} keys"
+        )));
+    }
+    for (key, value) in pairs {
+        if !(value.is_string() || value.is_number() || value.is_boolean()) {
+            return Err(Error::BadRequest(format!(
+                "`filter.{key}` must be a string, a number or a boolean (an exact match), not {value}"
+            )));
+        }
+    }
+    Ok((!pairs.is_empty()).then_some(filter))
 }
 
 impl<'a> Query<'a> {
@@ -123,13 +216,7 @@ impl<'a> Query<'a> {
         min_score: Option<f32>,
         config: &Config,
     ) -> Result<Query<'a>> {
-        let top_k = top_k.unwrap_or(config.search_top_k);
-        let min_score = min_score.unwrap_or(config.search_min_score);
-        if top_k == 0 || top_k > 1000 || !(0.0..=1.0).contains(&min_score) {
-            return Err(Error::BadRequest(
-                "top_k is 1..1000 and min_score 0..1".into(),
-            ));
-        }
+        let (top_k, min_score) = limits(top_k, min_score, config)?;
         Ok(Query {
             file,
             top_k,
@@ -137,6 +224,7 @@ impl<'a> Query<'a> {
             timings: serde_json::Map::new(),
             started: Instant::now(),
             exclude: None,
+            filter: None,
         })
     }
 }
@@ -212,6 +300,7 @@ pub async fn run(
             mut timings,
             started,
             exclude,
+            filter,
         } = query;
         let t = Instant::now();
         let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
@@ -234,15 +323,28 @@ pub async fn run(
             )));
         }
         timings.insert("probe".into(), ms(t));
+        // Matches a reviewer dismissed for this content never come back.
+        let query_sha256 = file_sha256(file).await?;
+        let dismissed = dismissals::dismissed(pool, tenant.id, &query_sha256).await?;
 
         let t = Instant::now();
         // Duplicates of an item share its fingerprints, so one fingerprint match
-        // can be several items: ask for more and cut after the join.
+        // can be several items: ask for more and cut after the join. A
+        // metadata filter runs in Postgres on the statement's answer, so
+        // it asks for every candidate the statement reranks (at most
+        // CANDIDATES): the top_k that pass the filter are then the best
+        // that pass it among them, not among the first top_k only. So
+        // does a query with dismissed matches.
+        let asked = if filter.is_some() || !dismissed.is_empty() {
+            CANDIDATES
+        } else {
+            top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
+        };
         let found = crate::clickhouse::library::search(
             engine,
             TenantId(tenant.id).clickhouse()?,
             &file.display().to_string(),
-            top_k.saturating_mul(2).saturating_add(1).min(201),
+            asked,
             min_score,
         )
         .await
@@ -266,13 +368,15 @@ pub async fn run(
             .iter()
             .filter_map(|m| i64::try_from(m.media_id).ok())
             .collect();
-        let items = media::sharing(pool, tenant.id, &ids).await?;
+        let items = media::sharing(pool, tenant.id, &ids, filter.as_ref()).await?;
         let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
         let query_is_picture = probed.modality == Kind::Image;
         let mut matches = Vec::new();
         for m in &found {
             for (owner, item) in items.iter().filter(|(owner, item)| {
-                u64::try_from(*owner).ok() == Some(m.media_id) && Some(item.id) != exclude
+                u64::try_from(*owner).ok() == Some(m.media_id)
+                    && Some(item.id) != exclude
+                    && !dismissed.contains(&item.id)
             }) {
                 let item_is_picture = item.modality.as_deref() == Some("image");
                 let segments = if query_is_picture || item_is_picture {
@@ -306,6 +410,7 @@ pub async fn run(
                     segments,
                     duration_ms: item.duration_ms.filter(|_| !item_is_picture),
                     files: format!("/v1/files/{}/{owner}", tenant.id),
+                    metadata: item.metadata.clone(),
                 });
             }
         }
@@ -317,6 +422,7 @@ pub async fn run(
             query_duration_ms: probed.duration_ms,
             query_modality: probed.modality.as_str().to_owned(),
             timings_ms: timings,
+            query_sha256,
         })
     })
     .await

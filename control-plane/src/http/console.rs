@@ -65,6 +65,22 @@ fn asset(name: &str) -> warp::reply::Response {
     }
 }
 
+/// The content type of a preview named `name`, `None` unless it is a
+/// plain preview file name (letters, digits and `_`, then `.jpg`, `.svg`
+/// or `.json`): no path, no dot file.
+pub(super) fn preview_content_type(name: &str) -> Option<&'static str> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    if stem.is_empty() || !stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return None;
+    }
+    match ext {
+        "jpg" => Some("image/jpeg"),
+        "svg" => Some("image/svg+xml"),
+        "json" => Some("application/json"),
+        _ => None,
+    }
+}
+
 /// A file request refused before the file is looked at.
 #[derive(Debug)]
 pub(super) struct Refused(pub Error);
@@ -78,13 +94,7 @@ fn parse_file_path(path: &str) -> Option<(i32, i64)> {
         Some((id, file)) => (id, Some(file)),
         None => (rest, None),
     };
-    let plain_name = |f: &str| {
-        let (stem, ext) = f.rsplit_once('.').unwrap_or((f, ""));
-        !stem.is_empty()
-            && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-            && matches!(ext, "jpg" | "svg" | "json")
-    };
-    if preview.is_some_and(|f| !plain_name(f)) {
+    if preview.is_some_and(|f| preview_content_type(f).is_none()) {
         return None;
     }
     Some((tenant.parse().ok()?, id.parse().ok()?))

@@ -10,7 +10,7 @@ use warp::Reply;
 use warp::http::StatusCode;
 
 use super::input;
-use super::reply::{Response, json, no_content, output_reply};
+use super::reply::{Response, json, no_content, output_reply, status_of};
 use super::request::{AppState, BodyStream as Body, Request, read_json, token_matches};
 use super::session::{self, Quota};
 use super::upload::{self, Received};
@@ -286,7 +286,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
     let pool = state.postgres.pool();
     let data_dir = &state.config.data_dir;
     let new = if is_multipart(&req) {
-        let form = upload::form(
+        let mut form = upload::form(
             &uploads(&state),
             req.content_type.as_deref().unwrap_or_default(),
             body,
@@ -294,7 +294,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
         .await?;
         let metadata = metadata_field(&form)?;
-        let Some(file) = form.file else {
+        let Some(file) = form.file() else {
             return Err(Error::BadRequest(
                 "a multipart upload needs a `file` part".into(),
             ));
@@ -442,9 +442,9 @@ pub(super) async fn create_job(state: Arc<AppState>, req: Request, body: Body) -
     let limit = state.config.max_upload_bytes;
     let content_type = req.content_type.clone().unwrap_or_default();
     let (file, kind) = if is_multipart(&req) {
-        let form = upload::form(&uploads(&state), &content_type, body, limit).await?;
+        let mut form = upload::form(&uploads(&state), &content_type, body, limit).await?;
         let file = form
-            .file
+            .file()
             .ok_or_else(|| Error::BadRequest("a multipart job needs a `file` part".into()))?;
         let name = file
             .filename
@@ -516,6 +516,83 @@ struct SearchRequest {
     top_k: Option<u32>,
     #[serde(default)]
     min_score: Option<f32>,
+    #[serde(default)]
+    filter: Option<serde_json::Value>,
+}
+
+/// What every query of a search (or of a batch) is held to.
+#[derive(Debug, Default)]
+struct SearchOptions {
+    top_k: Option<u32>,
+    min_score: Option<f32>,
+    /// Metadata every match must have: `{"key": "value", ...}`.
+    filter: Option<serde_json::Value>,
+}
+
+impl SearchOptions {
+    /// From a multipart form's text fields (`top_k`, `min_score`, and
+    /// `filter` as JSON text).
+    fn from_form(form: &upload::Form) -> Result<SearchOptions> {
+        let number = |name: &str| -> Result<Option<f64>> {
+            form.fields
+                .get(name)
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
+                })
+                .transpose()
+        };
+        let filter = form
+            .fields
+            .get("filter")
+            .map(|text| {
+                serde_json::from_str(text)
+                    .map_err(|e| Error::BadRequest(format!("the `filter` field is not JSON: {e}")))
+            })
+            .transpose()?;
+        Ok(SearchOptions {
+            top_k: number("top_k")?.map(|v| v as u32),
+            min_score: number("min_score")?.map(|v| v as f32),
+            filter,
+        })
+    }
+}
+
+/// Where one query's media comes from.
+enum QuerySource {
+    /// An upload, removed when the search ends.
+    Upload(Received),
+    /// A URL, downloaded under the fetch policy when its turn comes.
+    Url(String),
+    /// A library item: its own original, kept (the item is no match of
+    /// itself).
+    Item(i64),
+}
+
+impl QuerySource {
+    /// A JSON query: `url` or `media_id`, one of the two.
+    fn named(url: Option<String>, media_id: Option<i64>) -> Result<QuerySource> {
+        match (url, media_id) {
+            (Some(url), None) => Ok(QuerySource::Url(url)),
+            (None, Some(id)) => Ok(QuerySource::Item(id)),
+            _ => Err(Error::BadRequest(
+                "a search names its query by `url` or by `media_id` (a library item), \
+                 one of the two"
+                    .into(),
+            )),
+        }
+    }
+
+    /// How a batch's answer names it: the URL, `media:ID` or the upload's
+    /// file name.
+    fn label(&self) -> String {
+        match self {
+            QuerySource::Upload(file) => file.filename.clone().unwrap_or_else(|| "upload".into()),
+            QuerySource::Url(url) => url.clone(),
+            QuerySource::Item(id) => format!("media:{id}"),
+        }
+    }
 }
 
 pub(super) async fn search(state: Arc<AppState>, req: Request, body: Body) -> Response {
@@ -529,72 +606,303 @@ pub(super) async fn search(state: Arc<AppState>, req: Request, body: Body) -> Re
 
 async fn search_inner(state: &AppState, req: &Request, body: Body, started: Instant) -> Response {
     let tenant = tenant(state, req).await?;
-    let mut timings = serde_json::Map::new();
     let t = Instant::now();
-    // The query's file: an upload or a download (`_received`, removed when
-    // the search ends), or a library item's own original (kept; the item
-    // is no match of itself).
-    let (path, _received, exclude, top_k, min_score) = if is_multipart(req) {
-        let form = upload::form(
+    let mut timings = serde_json::Map::new();
+    let (source, options) = if is_multipart(req) {
+        let mut form = upload::form(
             &uploads(state),
             req.content_type.as_deref().unwrap_or_default(),
             body,
             state.config.max_upload_bytes,
         )
         .await?;
-        let number = |name: &str| -> Result<Option<f64>> {
-            form.fields
-                .get(name)
-                .map(|v| {
-                    v.trim()
-                        .parse()
-                        .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
-                })
-                .transpose()
-        };
-        let top_k = number("top_k")?.map(|v| v as u32);
-        let min_score = number("min_score")?.map(|v| v as f32);
+        let options = SearchOptions::from_form(&form)?;
         let file = form
-            .file
+            .file()
             .ok_or_else(|| Error::BadRequest("a multipart search needs a `file` part".into()))?;
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
-        (file.path.clone(), Some(file), None, top_k, min_score)
+        (QuerySource::Upload(file), options)
     } else {
         let request: SearchRequest = read_json(req, body).await?;
-        let (top_k, min_score) = (request.top_k, request.min_score);
-        match (&request.url, request.media_id) {
-            (Some(url), None) => {
-                let file = fetch_query(state, url).await?;
-                timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
-                (file.path.clone(), Some(file), None, top_k, min_score)
-            }
-            (None, Some(id)) => {
-                let path = searching::item_query(state.postgres.pool(), &state.config, &tenant, id)
-                    .await?;
-                (path, None, Some(id), top_k, min_score)
-            }
-            _ => {
-                return Err(Error::BadRequest(
-                    "a search names its query by `url` or by `media_id` (a library item), \
-                     one of the two"
-                        .into(),
-                ));
-            }
+        let options = SearchOptions {
+            top_k: request.top_k,
+            min_score: request.min_score,
+            filter: request.filter,
+        };
+        (QuerySource::named(request.url, request.media_id)?, options)
+    };
+    let filter = searching::check_filter(options.filter.clone())?;
+    let answer = search_one(state, &tenant, source, &options, filter, timings, started).await?;
+    Ok(json(&answer, StatusCode::OK))
+}
+
+/// Runs one query: its file made local (a URL downloaded, an item's
+/// original found), then [`searching::run`] in the tenant's search lane.
+async fn search_one(
+    state: &AppState,
+    tenant: &Tenant,
+    source: QuerySource,
+    options: &SearchOptions,
+    filter: Option<serde_json::Value>,
+    mut timings: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Result<searching::Answer> {
+    let t = Instant::now();
+    // `_received`: an upload or a download, removed when the search ends.
+    let (path, _received, exclude) = match source {
+        QuerySource::Upload(file) => (file.path.clone(), Some(file), None),
+        QuerySource::Url(url) => {
+            let file = fetch_query(state, &url).await?;
+            timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
+            (file.path.clone(), Some(file), None)
+        }
+        QuerySource::Item(id) => {
+            let path =
+                searching::item_query(state.postgres.pool(), &state.config, tenant, id).await?;
+            (path, None, Some(id))
         }
     };
-    let mut query = searching::Query::new(&path, top_k, min_score, &state.config)?;
+    let mut query = searching::Query::new(&path, options.top_k, options.min_score, &state.config)?;
     query.timings = timings;
     query.started = started;
     query.exclude = exclude;
-    let answer = searching::run(
+    query.filter = filter;
+    searching::run(
         state.postgres.pool(),
         &state.engine,
         &state.config,
-        &tenant,
+        tenant,
         query,
     )
-    .await?;
-    Ok(json(&answer, StatusCode::OK))
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    /// Each `{"url": ...}` or `{"media_id": N}`.
+    queries: Vec<BatchQuery>,
+    #[serde(default)]
+    top_k: Option<u32>,
+    #[serde(default)]
+    min_score: Option<f32>,
+    #[serde(default)]
+    filter: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchQuery {
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    media_id: Option<i64>,
+}
+
+/// One query's outcome in a batch's answer: its answer, or its error with
+/// the status it would have had alone.
+#[derive(Debug, serde::Serialize)]
+struct BatchResult {
+    /// The URL, `media:ID`, or the uploaded file's name.
+    query: String,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<searching::Answer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// `POST /v1/search/batch`: many queries in one request (JSON `queries`,
+/// or several `file` parts), answered in order, each with its own answer
+/// or error. They run one after another, each in the tenant's search lane
+/// as a search of its own, so a batch holds one of the tenant's search
+/// slots at a time and other tenants' searches go between its queries;
+/// each query after the first counts against the request quota.
+pub(super) async fn search_batch(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let most = state.config.search_batch_max_queries;
+    let (sources, options) = if is_multipart(&req) {
+        let form = upload::files_form(
+            &uploads(&state),
+            req.content_type.as_deref().unwrap_or_default(),
+            body,
+            state.config.max_upload_bytes,
+            most,
+        )
+        .await?;
+        let options = SearchOptions::from_form(&form)?;
+        let sources: Vec<QuerySource> = form.files.into_iter().map(QuerySource::Upload).collect();
+        (sources, options)
+    } else {
+        let request: BatchRequest = read_json(&req, body).await?;
+        if request.queries.len() > most {
+            return Err(Error::BadRequest(format!(
+                "a batch holds at most {most} queries (setting `search_batch_max_queries`), \
+                 not {}",
+                request.queries.len()
+            )));
+        }
+        let sources = request
+            .queries
+            .into_iter()
+            .map(|q| QuerySource::named(q.url, q.media_id))
+            .collect::<Result<Vec<_>>>()?;
+        let options = SearchOptions {
+            top_k: request.top_k,
+            min_score: request.min_score,
+            filter: request.filter,
+        };
+        (sources, options)
+    };
+    if sources.is_empty() {
+        return Err(Error::BadRequest(
+            "a batch needs at least one query: `queries`, or `file` parts".into(),
+        ));
+    }
+    // Checked once for all: a bad option is the request's fault, not a
+    // query's.
+    let filter = searching::check_filter(options.filter.clone())?;
+    searching::limits(options.top_k, options.min_score, &state.config)?;
+    let mut results = Vec::with_capacity(sources.len());
+    for (i, source) in sources.into_iter().enumerate() {
+        let query = source.label();
+        let started = Instant::now();
+        let outcome = async {
+            if i > 0 {
+                let client = state.postgres.pool().get().await?;
+                tenants::count_request(&client, &tenant).await?;
+            }
+            search_one(
+                &state,
+                &tenant,
+                source,
+                &options,
+                filter.clone(),
+                serde_json::Map::new(),
+                started,
+            )
+            .await
+        }
+        .await;
+        state
+            .metrics
+            .search(started.elapsed().as_secs_f64(), outcome.is_ok());
+        results.push(match outcome {
+            Ok(answer) => BatchResult {
+                query,
+                status: 200,
+                answer: Some(answer),
+                error: None,
+            },
+            Err(e) => BatchResult {
+                query,
+                status: status_of(&e).as_u16(),
+                answer: None,
+                error: Some(e.to_string()),
+            },
+        });
+    }
+    Ok(json(
+        &serde_json::json!({ "results": results }),
+        StatusCode::OK,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PairRequest {
+    /// The query by the library item it was (a search by item), or
+    #[serde(default)]
+    query_media_id: Option<i64>,
+    /// by its content (`query_sha256` of the search's answer).
+    #[serde(default)]
+    query_sha256: Option<String>,
+    /// The match.
+    media_id: i64,
+}
+
+/// A pair's query content, from the request.
+async fn pair(state: &AppState, tenant: &Tenant, request: &PairRequest) -> Result<String> {
+    match (&request.query_sha256, request.query_media_id) {
+        (Some(sha), None) => store::dismissals::sha256_hex(sha),
+        (None, Some(id)) => {
+            let item = media::get(state.postgres.pool(), tenant.id, id).await?;
+            item.sha256.ok_or_else(|| {
+                Error::Conflict(format!(
+                    "media {id} is {}: its content is known once it is fetched",
+                    item.status
+                ))
+            })
+        }
+        _ => Err(Error::BadRequest(
+            "name the query by `query_sha256` (a search answer's) or by `query_media_id`, \
+             one of the two"
+                .into(),
+        )),
+    }
+}
+
+/// `POST /v1/matches/dismiss`: a reviewer marks a match as a false
+/// positive; a search of the same content (an exact re-upload, or a search
+/// by the item) never returns that item again.
+pub(super) async fn dismiss_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: PairRequest = read_json(&req, body).await?;
+    let sha = pair(&state, &tenant, &request).await?;
+    store::dismissals::dismiss(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
+    Ok(json(
+        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": true}),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /v1/matches/restore`: a dismissal revoked.
+pub(super) async fn restore_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: PairRequest = read_json(&req, body).await?;
+    let sha = pair(&state, &tenant, &request).await?;
+    store::dismissals::restore(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
+    Ok(json(
+        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": false}),
+        StatusCode::OK,
+    ))
+}
+
+/// `GET /v1/media/{id}/previews/{name}`: one of an item's previews
+/// (`previews.json`, `thumb.jpg`, `fNNN.jpg`, `waveform.svg`), by item id
+/// and a file name with no slash, so a generated client reaches it.
+pub(super) async fn media_preview(
+    id: i64,
+    name: String,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let not_found = || Error::NotFound(format!("no preview {name:?} of media {id}"));
+    let content_type = super::console::preview_content_type(&name).ok_or_else(not_found)?;
+    let item = media::get(state.postgres.pool(), tenant.id, id).await?;
+    if item.status == "deleted" {
+        return Err(Error::NotFound(format!("no media {id}")));
+    }
+    // An exact duplicate's previews are its first copy's.
+    let owner = item.duplicate_of.unwrap_or(item.id);
+    let path = media::previews_dir(&state.config.data_dir, tenant.id, owner).join(&name);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()), e)),
+    };
+    let mut reply = warp::reply::with_header(bytes, "content-type", content_type).into_response();
+    reply.headers_mut().insert(
+        warp::http::header::CACHE_CONTROL,
+        warp::http::HeaderValue::from_static("private, max-age=86400"),
+    );
+    reply.headers_mut().insert(
+        warp::http::header::CONTENT_SECURITY_POLICY,
+        warp::http::HeaderValue::from_static(super::guard::FILE_CSP),
+    );
+    Ok(reply)
 }
 
 /// Downloads a query URL under the fetch policy into the uploads folder.

@@ -96,11 +96,19 @@ pub enum Endpoint {
     IssueAnalyst,
     /// `DELETE /v1/admin/tenants/{id}/analysts/{user}`
     RevokeAnalyst,
+    /// `POST /v1/search/batch`
+    SearchBatch,
+    /// `GET /v1/media/{id}/previews/{name}`
+    MediaPreview,
+    /// `POST /v1/matches/dismiss`
+    DismissMatch,
+    /// `POST /v1/matches/restore`
+    RestoreMatch,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 27] = [
+    pub const ALL: [Endpoint; 31] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -128,6 +136,10 @@ impl Endpoint {
         Endpoint::Files,
         Endpoint::IssueAnalyst,
         Endpoint::RevokeAnalyst,
+        Endpoint::SearchBatch,
+        Endpoint::MediaPreview,
+        Endpoint::DismissMatch,
+        Endpoint::RestoreMatch,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -160,6 +172,10 @@ impl Endpoint {
             Endpoint::Files => ("GET", "/v1/files/{tenant}/{path}"),
             Endpoint::IssueAnalyst => ("POST", "/v1/admin/tenants/{id}/analysts"),
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
+            Endpoint::SearchBatch => ("POST", "/v1/search/batch"),
+            Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
+            Endpoint::DismissMatch => ("POST", "/v1/matches/dismiss"),
+            Endpoint::RestoreMatch => ("POST", "/v1/matches/restore"),
         }
     }
 }
@@ -265,6 +281,26 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::delete(),
             h::revoke_analyst
         ),
+        Endpoint::SearchBatch => to!(
+            warp::path!("v1" / "search" / "batch"),
+            warp::post(),
+            h::search_batch
+        ),
+        Endpoint::MediaPreview => to!(
+            warp::path!("v1" / "media" / i64 / "previews" / String),
+            warp::get(),
+            h::media_preview
+        ),
+        Endpoint::DismissMatch => to!(
+            warp::path!("v1" / "matches" / "dismiss"),
+            warp::post(),
+            h::dismiss_match
+        ),
+        Endpoint::RestoreMatch => to!(
+            warp::path!("v1" / "matches" / "restore"),
+            warp::post(),
+            h::restore_match
+        ),
     }
 }
 
@@ -348,6 +384,62 @@ mod tests {
             for (method, op) in item.iter() {
                 assert!(!op.responses.responses.is_empty(), "{method} {path}");
                 assert!(op.security.is_some(), "{method} {path} names no security");
+            }
+        }
+    }
+
+    /// Issue 20: generated clients need an operationId and a tag on each
+    /// operation, and the statuses every caller of a kind can get.
+    #[test]
+    fn every_operation_is_named_tagged_and_lists_the_common_statuses() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let tags: Vec<&str> = doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        let resolve = |response: &serde_json::Value| match response["$ref"].as_str() {
+            Some(at) => {
+                let name = at.trim_start_matches("#/components/responses/");
+                doc["components"]["responses"][name].clone()
+            }
+            None => response.clone(),
+        };
+        let mut names = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let at = format!("{method} {path}");
+                let name = op["operationId"].as_str().unwrap_or_else(|| panic!("{at}"));
+                assert!(names.insert(name.to_owned()), "{at}: {name} twice");
+                let tag = op["tags"][0].as_str().unwrap_or_else(|| panic!("{at}"));
+                assert!(tags.contains(&tag), "{at}: tag {tag} not declared");
+                let responses = &op["responses"];
+                let schemes: Vec<&str> = op["security"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|s| s.as_object().unwrap().keys().map(String::as_str))
+                    .collect();
+                let mut needed = Vec::new();
+                if schemes.contains(&"apiKey") {
+                    needed.extend(["401", "403", "429"]);
+                    let retry = resolve(&responses["429"]);
+                    assert!(retry["headers"]["Retry-After"].is_object(), "{at}");
+                }
+                if schemes.contains(&"adminToken") {
+                    needed.push("401");
+                }
+                let json_body = op["requestBody"]["content"]["application/json"].is_object();
+                if json_body {
+                    needed.extend(["400", "413", "415"]);
+                }
+                for status in needed {
+                    assert!(
+                        resolve(&responses[status])["description"].is_string(),
+                        "{at} does not document {status}"
+                    );
+                }
             }
         }
     }

@@ -40,23 +40,13 @@ pub(super) fn output_reply(
 }
 
 /// The one place an [`Error`] becomes an HTTP status.
-pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
-    let status = match error {
+pub(super) fn status_of(error: &Error) -> StatusCode {
+    match error {
         Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict(_) => StatusCode::CONFLICT,
-        Error::QuotaExceeded(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::RateLimited {
-            retry_after_secs, ..
-        } => {
-            let mut reply = message(StatusCode::TOO_MANY_REQUESTS, &error.to_string());
-            reply.headers_mut().insert(
-                "retry-after",
-                warp::http::HeaderValue::from(*retry_after_secs),
-            );
-            return reply;
-        }
+        Error::QuotaExceeded(_) | Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -67,8 +57,23 @@ pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
         } => StatusCode::SERVICE_UNAVAILABLE,
         e if e.is_caller_fault() => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    message(status, &error.to_string())
+    }
+}
+
+/// An [`Error`] as its answer: `{"error": words}` with its status (and
+/// `Retry-After` for a request quota).
+pub(super) fn error_reply(error: &Error) -> warp::reply::Response {
+    let mut reply = message(status_of(error), &error.to_string());
+    if let Error::RateLimited {
+        retry_after_secs, ..
+    } = error
+    {
+        reply.headers_mut().insert(
+            "retry-after",
+            warp::http::HeaderValue::from(*retry_after_secs),
+        );
+    }
+    reply
 }
 
 pub(super) fn message(status: StatusCode, text: &str) -> warp::reply::Response {

@@ -78,13 +78,21 @@ impl Drop for Received {
     }
 }
 
-/// A form: its file (the part named `file`) and its text fields.
+/// A form: its files (the parts named `file`, in order) and its text
+/// fields.
 #[derive(Debug)]
 pub struct Form {
-    /// The file part, if there was one.
-    pub file: Option<Received>,
-    /// The other parts, as text.
+    /// The file parts: at most one, unless the endpoint takes several.
+    pub files: Vec<Received>,
+    /// The text fields, by name.
     pub fields: HashMap<String, String>,
+}
+
+impl Form {
+    /// The one file part of a form that takes one, if it had it.
+    pub fn file(&mut self) -> Option<Received> {
+        self.files.pop()
+    }
 }
 
 fn new_upload_path(dir: &Path) -> Result<PathBuf> {
@@ -166,21 +174,43 @@ pub async fn body_to_file(
 ///
 /// # Errors
 /// [`Error::TooLarge`] past `limit`; [`Error::BadRequest`] for a malformed
-/// form; [`Error::Io`].
+/// form or a second `file` part; [`Error::Io`].
 pub async fn form(
     dir: &Path,
     content_type: &str,
     body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + 'static,
     limit: u64,
 ) -> Result<Form> {
+    files_form(dir, content_type, body, limit, 1).await
+}
+
+/// [`form`] with up to `max_files` parts named `file` (a batch search's
+/// queries), each into its own file; `limit` holds for all of them
+/// together.
+///
+/// # Errors
+/// As [`form`]; [`Error::BadRequest`] past `max_files` files.
+pub async fn files_form(
+    dir: &Path,
+    content_type: &str,
+    body: impl Stream<Item = std::result::Result<impl Buf, warp::Error>> + Send + 'static,
+    limit: u64,
+    max_files: usize,
+) -> Result<Form> {
     let boundary = multer::parse_boundary(content_type)
         .map_err(|e| Error::BadRequest(format!("multipart form: {e}")))?;
     let body = shared(body);
-    let form = read_form(dir, boundary, reader(&body), limit).await;
+    let form = read_form(dir, boundary, reader(&body), limit, max_files).await;
     drain_if_too_large(form, &body).await
 }
 
-async fn read_form(dir: &Path, boundary: String, stream: Chunks, limit: u64) -> Result<Form> {
+async fn read_form(
+    dir: &Path,
+    boundary: String,
+    stream: Chunks,
+    limit: u64,
+    max_files: usize,
+) -> Result<Form> {
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limit.saturating_add(MAX_FIELD * 8))
@@ -189,7 +219,7 @@ async fn read_form(dir: &Path, boundary: String, stream: Chunks, limit: u64) -> 
     );
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     let mut form = Form {
-        file: None,
+        files: Vec::new(),
         fields: HashMap::new(),
     };
     let multer_error = |e: multer::Error| match e {
@@ -201,15 +231,20 @@ async fn read_form(dir: &Path, boundary: String, stream: Chunks, limit: u64) -> 
     while let Some(mut field) = multipart.next_field().await.map_err(multer_error)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
-            if form.file.is_some() {
-                return Err(Error::BadRequest("more than one `file` part".into()));
+            if form.files.len() == max_files {
+                return Err(Error::BadRequest(if max_files == 1 {
+                    "more than one `file` part".to_owned()
+                } else {
+                    format!("more than {max_files} `file` parts")
+                }));
             }
             let filename = field.file_name().map(str::to_owned);
             let (mut received, mut file) = Received::create(dir, filename).await?;
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
                 received.append(&mut file, &chunk, limit).await?;
             }
-            form.file = Some(received.finish(file, "the `file` part").await?);
+            form.files
+                .push(received.finish(file, "the `file` part").await?);
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {

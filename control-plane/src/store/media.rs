@@ -423,20 +423,31 @@ pub async fn list(
 
 /// The fingerprint owner of each of the given ClickHouse media ids, with
 /// every live item of the tenant that uses them (the owner and its exact
-/// duplicates): `(fingerprint id, item)`.
+/// duplicates): `(fingerprint id, item)`. With `filter` (a JSON object of
+/// scalar values), only items whose metadata holds every one of its keys
+/// with that exact value.
 ///
 /// # Errors
 /// [`Error::Postgres`].
-pub async fn sharing(pool: &Pool, tenant_id: i32, ids: &[i64]) -> Result<Vec<(i64, Media)>> {
+pub async fn sharing(
+    pool: &Pool,
+    tenant_id: i32,
+    ids: &[i64],
+    filter: Option<&serde_json::Value>,
+) -> Result<Vec<(i64, Media)>> {
     let client = pool.get().await?;
+    // `@>` with an object of scalars is "every key has this value"; no
+    // filter is the empty object, which every item passes.
+    let anything = serde_json::json!({});
     let rows = client
         .query(
             &format!(
                 "SELECT coalesce(fingerprints_of, id) AS owner, {COLUMNS} FROM media \
                  WHERE tenant_id = $1 AND status = 'ready' \
-                 AND coalesce(fingerprints_of, id) = ANY($2) ORDER BY id"
+                 AND coalesce(fingerprints_of, id) = ANY($2) \
+                 AND ($3::jsonb = '{{}}'::jsonb OR metadata @> $3::jsonb) ORDER BY id"
             ),
-            &[&tenant_id, &ids],
+            &[&tenant_id, &ids, &filter.unwrap_or(&anything)],
         )
         .await?;
     Ok(rows
