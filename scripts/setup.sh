@@ -98,9 +98,10 @@ npm_ci() {
 }
 npm_ci "$root/tests/e2e" "the console tests' npm packages (playwright-core, about 10 MB)"
 # ... and @clickhouse/client from npm, for the tests of ClickHouse's HTTP
-# interface, into tests/clients/node_modules.
+# interface, and swagger-typescript-api, which generates the HTTP API's
+# client from /v1/openapi.json for its test, into tests/clients/node_modules.
 npm_ci "$root/tests/clients" \
-  "the ClickHouse client tests' npm packages (@clickhouse/client, about 1 MB)"
+  "the client tests' npm packages (@clickhouse/client, swagger-typescript-api; about 105 MB)"
 
 chdb_lib="$(find "$deps/chdb" -name '_chdb.abi3.so' -print -quit)"
 if [ -z "$chdb_lib" ]; then
