@@ -26,7 +26,9 @@ use crate::speed::{Latency, Throughput, Timer};
 #[derive(Parser)]
 #[command(about = "Accuracy of clickprint and its peers on real media, per transformation")]
 struct Args {
-    /// `quick` (CI's smoke run, a few minutes) or `full`.
+    /// `smoke` (CI's: the quick corpora with fewer pictures, to check that
+    /// every method still runs and the results are written), `quick` (the
+    /// figures a change is judged by, tens of minutes) or `full`.
     #[arg(long, default_value = "quick")]
     mode: String,
     /// Where the results go (`<dir>/*.json`, `*.png`, `results.md`).
@@ -135,13 +137,21 @@ fn make_queries(
     Ok(queries)
 }
 
-fn pictures(args: &Args, quick: bool) -> Result<Corpus> {
+fn pictures(args: &Args, quick: bool, smoke: bool) -> Result<Corpus> {
     let dir = args.work.join("pictures");
     std::fs::create_dir_all(&dir)?;
-    let (library, unrelated) = if quick { (8, 4) } else { (13, 5) };
+    let (library, unrelated) = match (quick, smoke) {
+        (_, true) => (4, 2),
+        (true, false) => (8, 4),
+        (false, _) => (13, 5),
+    };
     // Unrelated clip art: in the library beside the originals, and
     // searched as queries (untransformed) in a row of its own.
-    let (clipart_library, clipart_queries) = if quick { (300, 100) } else { (1_000, 300) };
+    let (clipart_library, clipart_queries) = match (quick, smoke) {
+        (_, true) => (60, 20),
+        (true, false) => (300, 100),
+        (false, _) => (1_000, 300),
+    };
     let photos: Vec<PathBuf> = corpus::PHOTOS.iter().map(|p| args.images.join(p)).collect();
     for p in &photos {
         anyhow::ensure!(
@@ -532,10 +542,11 @@ fn speed_markdown(
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
-    let quick = match args.mode.as_str() {
-        "quick" => true,
-        "full" => false,
-        other => anyhow::bail!("--mode is quick or full, not {other:?}"),
+    let (quick, smoke) = match args.mode.as_str() {
+        "smoke" => (true, true),
+        "quick" => (true, false),
+        "full" => (false, false),
+        other => anyhow::bail!("--mode is smoke, quick or full, not {other:?}"),
     };
     let started = Instant::now();
     std::fs::create_dir_all(&args.out)?;
@@ -545,7 +556,7 @@ async fn main() -> Result<()> {
     let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers.py");
 
     say("building the picture corpus");
-    let pics = pictures(&args, quick)?;
+    let pics = pictures(&args, quick, smoke)?;
     say(&format!(
         "pictures: {} references, {} queries; running the methods",
         pics.references.len(),
