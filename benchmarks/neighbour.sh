@@ -6,7 +6,8 @@
 # longest a query may be, decoded in full), 4 analysts running a self-join
 # of its keys, 2 clients adding pictures one by one. The figure is the
 # patient's loaded p95 over its unloaded p95, from the same run (the
-# acceptance: within 2x).
+# acceptance: within 2x). The greedy tenant's clients run at nice 10 in a
+# process of their own (they stand for other machines).
 #
 #   benchmarks/neighbour.sh [--debug]
 #
