@@ -35,7 +35,7 @@ fn on_cluster(statement: &str) -> Vec<String> {
     if let Some(rest) = s.strip_prefix(prefix)
         && s.contains("ENGINE = ReplacingMergeTree")
     {
-        let table = rest.split_whitespace().next().unwrap();
+        let table = rest.split_whitespace().next().unwrap_or_default();
         let shard = s
             .replacen(
                 &format!("clickprint.{table}"),

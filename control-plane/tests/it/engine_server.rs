@@ -256,20 +256,22 @@ async fn answers_as_the_embedded_engine(server: &Engine) {
     for query in &media.queries {
         let want = library::search(&embedded, tenant, query, 10, 0.0)
             .await
-            .unwrap();
+            .expect("the embedded engine searches");
         let got = library::search(server, tenant, query, 10, 0.0)
             .await
-            .unwrap();
+            .expect("the server searches");
         assert!(
             !want.is_empty(),
             "{query}: the embedded engine found nothing"
         );
         assert_eq!(got, want, "{query}");
     }
-    library::delete(server, tenant, 1).await.unwrap();
+    library::delete(server, tenant, 1)
+        .await
+        .expect("the server deletes");
     let after = library::search(server, tenant, &media.queries[0], 10, 0.0)
         .await
-        .unwrap();
+        .expect("the server searches after the delete");
     assert!(after.iter().all(|m| m.media_id != 1), "{after:?}");
 }
 
@@ -283,7 +285,7 @@ async fn forget_test_tenant(server: &Engine, database: &str, on_cluster: &str) {
                 "ALTER TABLE {database}.{table}{on_cluster} DELETE WHERE tenant_id = {tenant}"
             ))
             .await
-            .unwrap();
+            .expect("the test tenant's rows are removed");
     }
 }
 
