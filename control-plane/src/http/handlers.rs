@@ -846,24 +846,27 @@ async fn pair(state: &AppState, tenant: &Tenant, request: &PairRequest) -> Resul
 /// positive; a search of the same content (an exact re-upload, or a search
 /// by the item) never returns that item again.
 pub(super) async fn dismiss_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
-    let tenant = tenant(&state, &req).await?;
-    let request: PairRequest = read_json(&req, body).await?;
-    let sha = pair(&state, &tenant, &request).await?;
-    store::dismissals::dismiss(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
-    Ok(json(
-        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": true}),
-        StatusCode::OK,
-    ))
+    mark_match(state, req, body, true).await
 }
 
 /// `POST /v1/matches/restore`: a dismissal revoked.
 pub(super) async fn restore_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    mark_match(state, req, body, false).await
+}
+
+/// The pair a dismissal or a restore names, stored as `dismissed` or not.
+async fn mark_match(state: Arc<AppState>, req: Request, body: Body, dismissed: bool) -> Response {
     let tenant = tenant(&state, &req).await?;
     let request: PairRequest = read_json(&req, body).await?;
     let sha = pair(&state, &tenant, &request).await?;
-    store::dismissals::restore(state.postgres.pool(), tenant.id, &sha, request.media_id).await?;
+    let pool = state.postgres.pool();
+    if dismissed {
+        store::dismissals::dismiss(pool, tenant.id, &sha, request.media_id).await?;
+    } else {
+        store::dismissals::restore(pool, tenant.id, &sha, request.media_id).await?;
+    }
     Ok(json(
-        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": false}),
+        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": dismissed}),
         StatusCode::OK,
     ))
 }
