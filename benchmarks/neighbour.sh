@@ -9,21 +9,27 @@
 # acceptance: within 2x). The greedy tenant's clients run at nice 10 in a
 # process of their own (they stand for other machines).
 #
-#   benchmarks/neighbour.sh [--debug]
+#   benchmarks/neighbour.sh [--debug] [--greedy-rpm N]
 #
 # --debug runs the debug binaries already in target/debug instead of
-# building release ones. Writes benchmarks/results/<date>-neighbour/
+# building release ones; --greedy-rpm gives the greedy tenant a request
+# quota (`requests_per_minute`), the operator's bound on what one tenant's
+# HTTP traffic costs everyone. Writes benchmarks/results/<date>-neighbour/
 # (summary.json, requests.csv, command.txt).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 profile=release
-case "${1:-}" in
-    --debug) profile=debug ;;
-    "") ;;
-    *) echo "usage: benchmarks/neighbour.sh [--debug]" >&2; exit 2 ;;
-esac
-command_line="benchmarks/neighbour.sh$([ "$profile" = debug ] && echo ' --debug')"
+greedy_rpm=""
+command_line="benchmarks/neighbour.sh $*"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --debug) profile=debug ;;
+        --greedy-rpm) greedy_rpm="$2"; shift ;;
+        *) echo "usage: benchmarks/neighbour.sh [--debug] [--greedy-rpm N]" >&2; exit 2 ;;
+    esac
+    shift
+done
 scripts/setup.sh > /dev/null
 if [ "$profile" = release ]; then
     cargo build --release --workspace --quiet
@@ -43,7 +49,7 @@ ffmpeg -v error -nostdin -f lavfi -i "anoisesrc=d=590:c=pink:r=22050:a=0.3" \
     -b:a 64k "$work/files/long.mp3"
 start_service
 patient="$(tenant_key patient)"
-greedy="$(tenant_key greedy)"
+greedy="$(tenant_key greedy "${greedy_rpm:+,\"requests_per_minute\":$greedy_rpm}")"
 add_pictures "$patient" 1 40
 add_pictures "$greedy" 41 60
 wait_settled "$patient"

@@ -114,6 +114,10 @@ def greedy_load(args, stop, done):
     def record(kind, status, seconds):
         with lock:
             requests.append(("loaded", kind, status, seconds))
+        if status == 429:
+            # Past its request quota (--greedy-rpm): back off as a client
+            # that reads Retry-After would, instead of spinning on refusals.
+            stop.wait(1)
 
     def greedy_search():
         while not stop.is_set():

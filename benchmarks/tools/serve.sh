@@ -35,10 +35,11 @@ start_service() {
     token="$(cat "$work/data/admin.token")"
 }
 
-# tenant_key NAME: creates the tenant, prints a new API key of it.
+# tenant_key NAME [FIELDS]: creates the tenant (FIELDS: more JSON fields of
+# the request, e.g. ,"requests_per_minute":600), prints a new API key of it.
 tenant_key() {
     local id
-    id="$(curl -sf -XPOST "$url/v1/admin/tenants" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "{\"name\":\"$1\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')"
+    id="$(curl -sf -XPOST "$url/v1/admin/tenants" -H "Authorization: Bearer $token" -H 'content-type: application/json' -d "{\"name\":\"$1\"${2:-}}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["id"])')"
     curl -sf -XPOST "$url/v1/admin/tenants/$id/keys" -H "Authorization: Bearer $token" | python3 -c 'import json,sys;print(json.load(sys.stdin)["key"])'
 }
 
