@@ -389,7 +389,7 @@ fn a_library_ingested_every_way_finds_its_copies() {
     let offset =
         top["reference_range"][0].as_f64().unwrap() - top["query_range"][0].as_f64().unwrap();
     assert!((offset - 3.0).abs() < 1.0, "{answer}");
-    for stage in ["probe", "search", "total"] {
+    for stage in ["query", "search", "total"] {
         assert!(answer["timings_ms"][stage].as_f64().is_some(), "{answer}");
     }
     // By URL too; and an unrelated picture finds nothing.

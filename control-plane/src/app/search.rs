@@ -1,25 +1,26 @@
 //! The synchronous search: the query media made local (an upload, or a URL
-//! downloaded under the fetch policy), probed (its modality must be enabled
-//! for the tenant), searched with the one SQL statement, and the matches
+//! downloaded under the fetch policy), decoded once by the query side of
+//! the search (its modality must be enabled for the tenant), searched with
+//! the one SQL statement given the query's fingerprint, and the matches
 //! joined with the tenant's items in Postgres. Searches never wait on the
 //! ingest queue, and their statements run in the scheduler's search lane,
-//! counted against the tenant ([`crate::clickhouse::scheduler`]). A query longer than
-//! `search_max_query_secs` (by the length its file declares) is refused
-//! before it is decoded: decoding a 5.5-hour sound took gigabytes.
+//! counted against the tenant ([`crate::clickhouse::scheduler`]). A query
+//! longer than `search_max_query_secs` (by the length its file declares)
+//! is refused before it is decoded: decoding a 5.5-hour sound took
+//! gigabytes.
 
 use std::path::Path;
 use std::time::Instant;
 
-use clickprint_core::media::Kind;
+use clickprint_core::media::{Kind, duration_limit_words};
 use deadpool_postgres::Pool;
 use serde::Serialize;
 
-use crate::clickhouse::Engine;
 use crate::clickhouse::scheduler::{self, Lane};
+use crate::clickhouse::{Engine, library};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
-use crate::probe::probe;
 use crate::store::tenants::Tenant;
 use crate::store::{dismissals, media};
 
@@ -84,8 +85,9 @@ pub struct Answer {
     pub query_modality: String,
     /// The query's declared length, ms (0 for a picture).
     pub query_duration_ms: u64,
-    /// Time in each stage, ms: `fetch` (URL queries), `probe`, `search`
-    /// (extraction, lookup and rerank inside ClickHouse), `join`, `total`.
+    /// Time in each stage, ms: `fetch` (URL queries), `query` (the query
+    /// decoded and fingerprinted inside ClickHouse), `search` (lookup and
+    /// rerank inside ClickHouse), `join`, `total`.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
     /// The query's content, SHA-256 in hex: what a dismissal names
     /// (`POST /v1/matches/dismiss`).
@@ -254,6 +256,33 @@ pub async fn item_query(
     Ok(media::file_path(&config.data_dir, tenant.id, owner))
 }
 
+/// A search statement's failure as the caller should see it: the query's
+/// extraction failed inside it, and its code says whose fault (the
+/// uploaded media's, or a passing failure); a query refused for its
+/// length names the setting that holds it.
+fn query_error(e: Error, file: &Path, config: &Config) -> Error {
+    let Error::ClickHouse(m) = e else {
+        return e;
+    };
+    match Error::from_executable(&m) {
+        Some(Error::Media(words)) => {
+            let words = words.replace(&file.display().to_string(), "the uploaded file");
+            let longest = config.search_max_query;
+            let limit =
+                duration_limit_words(u64::try_from(longest.as_millis()).unwrap_or(u64::MAX));
+            if words.contains(&limit) {
+                Error::LimitExceeded(format!(
+                    "the query: {words} (setting `search_max_query_secs`): send the part to look for"
+                ))
+            } else {
+                Error::Media(format!("the query: {words}"))
+            }
+        }
+        Some(other) => other,
+        None => Error::ClickHouse(m),
+    }
+}
+
 /// Downloads a query URL under the fetch policy (the `fetch_*` settings)
 /// into `sink`: the one way both the API (`{"url": ...}`) and `clickprint
 /// search URL` get a query from the web.
@@ -302,27 +331,19 @@ pub async fn run(
             exclude,
             filter,
         } = query;
+        // The query is decoded once, by the query side of the search
+        // (sql/clickhouse/query.sql): it says what the query is, and the
+        // search statement then reads its fingerprint back instead of
+        // decoding it again. Its length limit is the decoder's
+        // (`search_max_query_secs`, which the UDF processes are started
+        // with): a longer query is refused by the length it declares,
+        // before it is decoded.
         let t = Instant::now();
-        let probed = probe(&config.udf, file, std::time::Duration::from_secs(60))
+        let side = library::query_side(engine, &file.display().to_string())
             .await
-            .map_err(|e| match e {
-                Error::Media(m) => Error::Media(format!(
-                    "the query: {}",
-                    m.replace(&file.display().to_string(), "the uploaded file")
-                )),
-                other => other,
-            })?;
-        tenant.require(probed.modality.as_str())?;
-        let longest = config.search_max_query;
-        if u128::from(probed.duration_ms) > longest.as_millis() {
-            return Err(Error::LimitExceeded(format!(
-                "the query is {} s long; a search takes at most {} s \
-                 (setting `search_max_query_secs`): send the part to look for",
-                probed.duration_ms / 1000,
-                longest.as_secs()
-            )));
-        }
-        timings.insert("probe".into(), ms(t));
+            .map_err(|e| query_error(e, file, config))?;
+        tenant.require(side.modality.as_str())?;
+        timings.insert("query".into(), ms(t));
         // Matches a reviewer dismissed for this content never come back.
         let query_sha256 = file_sha256(file).await?;
         let dismissed = dismissals::dismissed(pool, tenant.id, &query_sha256).await?;
@@ -340,27 +361,15 @@ pub async fn run(
         } else {
             top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
         };
-        let found = crate::clickhouse::library::search(
+        let found = library::search(
             engine,
             TenantId(tenant.id).clickhouse()?,
-            &file.display().to_string(),
+            &side.search_query,
             asked,
             min_score,
         )
         .await
-        .map_err(|e| match e {
-            // The query's extraction failed inside the statement: its code says
-            // whose fault (the uploaded media's, or a passing failure).
-            Error::ClickHouse(m) => match Error::from_executable(&m) {
-                Some(Error::Media(words)) => Error::Media(format!(
-                    "the query: {}",
-                    words.replace(&file.display().to_string(), "the uploaded file")
-                )),
-                Some(other) => other,
-                None => Error::ClickHouse(m),
-            },
-            other => other,
-        })?;
+        .map_err(|e| query_error(e, file, config))?;
         timings.insert("search".into(), ms(t));
 
         let t = Instant::now();
@@ -370,7 +379,7 @@ pub async fn run(
             .collect();
         let items = media::sharing(pool, tenant.id, &ids, filter.as_ref()).await?;
         let seconds = |(a, b): (u32, u32)| [f64::from(a) / 1000.0, f64::from(b) / 1000.0];
-        let query_is_picture = probed.modality == Kind::Image;
+        let query_is_picture = side.modality == Kind::Image;
         let mut matches = Vec::new();
         for m in &found {
             for (owner, item) in items.iter().filter(|(owner, item)| {
@@ -419,8 +428,8 @@ pub async fn run(
         timings.insert("total".into(), ms(started));
         Ok(Answer {
             matches,
-            query_duration_ms: probed.duration_ms,
-            query_modality: probed.modality.as_str().to_owned(),
+            query_duration_ms: side.duration_ms,
+            query_modality: side.modality.as_str().to_owned(),
             timings_ms: timings,
             query_sha256,
         })

@@ -1,10 +1,11 @@
 //! A tenant's fingerprint library in ClickHouse: the schema, and the
-//! statements of `sql/clickhouse/` (ingest, search, delete) run
+//! statements of `sql/clickhouse/` (ingest, query, search, delete) run
 //! with their parameters. The SQL files are the product; this module only
 //! carries them (compiled in, unchanged) and reads their answers.
 
 use arrow::array::{Array, AsArray, StructArray};
 use arrow::datatypes::{Float32Type, UInt32Type, UInt64Type};
+use clickprint_core::media::Kind;
 use clickprint_core::rows::MatchSegment;
 
 use crate::clickhouse::{Engine, QueryOutput};
@@ -21,6 +22,8 @@ pub const CLUSTER_SCHEMA: &str = include_str!("../../../sql/clickhouse/cluster/s
 pub const INGEST: &str = include_str!("../../../sql/clickhouse/ingest.sql");
 /// `sql/clickhouse/search.sql`.
 pub const SEARCH: &str = include_str!("../../../sql/clickhouse/search.sql");
+/// `sql/clickhouse/query.sql`.
+pub const QUERY: &str = include_str!("../../../sql/clickhouse/query.sql");
 /// `sql/clickhouse/delete.sql`.
 pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
 
@@ -136,6 +139,61 @@ pub async fn search_with(
         )
         .await?;
     matches(&output)
+}
+
+/// What a search's query is, from its one decode (`sql/clickhouse/query.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuerySide {
+    /// Image, audio or video.
+    pub modality: Kind,
+    /// Declared duration, or decoded when longer, ms (0 for a picture).
+    pub duration_ms: u64,
+    /// Picture width (0 without pictures).
+    pub width: u32,
+    /// Picture height (0 without pictures).
+    pub height: u32,
+    /// The `{query}` of a search for it that decodes nothing again:
+    /// `fp:` and the packed fingerprint in hex.
+    pub search_query: String,
+}
+
+/// Decodes a search's query once (the `clickprint_query` pool) and says
+/// what it is, with the text [`search`] takes to search for it.
+///
+/// # Errors
+/// The engine's message (the decoder's, coded, for media it refuses).
+pub async fn query_side(engine: &Engine, query: &str) -> Result<QuerySide> {
+    let output = engine
+        .query_with_params(QUERY, &[("query", query.to_owned())])
+        .await?;
+    let wrong = |what: &str| Error::ClickHouse(format!("the query side answered {what}"));
+    let batch = output
+        .batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or_else(|| wrong("no row"))?;
+    let column = |name: &str| {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| wrong(&format!("without `{name}`")))
+    };
+    let u32_at = |name: &str| -> Result<u32> {
+        Ok(column(name)?
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(|| wrong(&format!("{name} not UInt32")))?
+            .value(0))
+    };
+    let modality = string_at(column("modality")?.as_ref(), 0);
+    Ok(QuerySide {
+        modality: Kind::parse(&modality).ok_or_else(|| wrong(&format!("modality {modality:?}")))?,
+        duration_ms: column("duration_ms")?
+            .as_primitive_opt::<UInt64Type>()
+            .ok_or_else(|| wrong("duration_ms not UInt64"))?
+            .value(0),
+        width: u32_at("width")?,
+        height: u32_at("height")?,
+        search_query: string_at(column("search_query")?.as_ref(), 0),
+    })
 }
 
 /// Hides a media item from every search from now on.

@@ -30,6 +30,13 @@ pub const BACKGROUND_NICE: i32 = 10;
 /// else (pictures, clips) leave it free.
 pub const LONG_QUERY_MS: u64 = 60_000;
 
+/// How the decoder ends its refusal of media longer than `limit_ms`
+/// ("19800 s long, the limit is 600 s"): the service tells a search's query
+/// refused for its length by these words.
+pub fn duration_limit_words(limit_ms: u64) -> String {
+    format!("the limit is {} s", limit_ms / 1000)
+}
+
 /// What kind of media an input is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -51,6 +58,13 @@ impl Kind {
             Kind::Audio => "audio",
             Kind::Video => "video",
         }
+    }
+
+    /// The kind named `image`, `audio` or `video` ([`Kind::as_str`]).
+    pub fn parse(name: &str) -> Option<Kind> {
+        [Kind::Image, Kind::Audio, Kind::Video]
+            .into_iter()
+            .find(|k| k.as_str() == name)
     }
 }
 

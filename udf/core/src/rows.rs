@@ -11,6 +11,7 @@
 use crate::error::{Error, Result};
 pub use crate::matching::rerank::MatchSegment;
 use crate::matching::rerank::{self, Prepared};
+use crate::media::{Kind, MediaFingerprint};
 use crate::records::{self, Payload, Record, Use};
 
 /// Rows handed over at a time by an extraction.
@@ -62,19 +63,61 @@ impl Extracted {
     }
 }
 
-/// `clickprint_query`'s answer for one source.
+/// `clickprint_query`'s answer for one source: what a search needs of its
+/// query, from its one decode (the service checks the modality and the
+/// length on it, with no probe of its own).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryAnswer {
     /// The keys looked up, (band, key, time_ms).
     pub keys: Vec<(u8, u32, u32)>,
     /// The packed query fingerprint the rerank compares.
     pub fingerprint: Vec<u8>,
+    /// Image, audio or video (`image`, `audio`, `video` on the wire).
+    pub modality: Kind,
+    /// Declared duration, or decoded when longer, ms (0 for a picture).
+    pub duration_ms: u64,
+    /// Picture width (0 without pictures, or unknown: see
+    /// [`QueryAnswer::of_packed`]).
+    pub width: u32,
+    /// Picture height, as `width`.
+    pub height: u32,
 }
 
 impl QueryAnswer {
-    /// The answer for a query's records: the keys of the records that are
-    /// looked up, and all records packed.
-    pub fn of(records: &[Record]) -> QueryAnswer {
+    /// The answer for a decoded query: the keys of its records that are
+    /// looked up, all its records packed, and what was decoded.
+    pub fn of(fp: &MediaFingerprint) -> QueryAnswer {
+        let info = &fp.info;
+        QueryAnswer {
+            modality: info.kind,
+            duration_ms: if info.kind == Kind::Image {
+                0
+            } else {
+                info.declared_ms.max(info.duration_ms)
+            },
+            width: info.width,
+            height: info.height,
+            ..QueryAnswer::of_records(&records::records(fp, Use::Query))
+        }
+    }
+
+    /// The answer for `fp:HEX`, a packed fingerprint made elsewhere. Its
+    /// media is known from the records only ([`QueryAnswer::of_records`]).
+    ///
+    /// # Errors
+    /// [`Error::Input`] for malformed hex or a malformed fingerprint.
+    pub fn of_packed(hex: &str) -> Result<QueryAnswer> {
+        let bytes = crate::bits::unhex(hex, "packed fingerprint")?;
+        let records =
+            records::decode(&bytes).map_err(|e| Error::Input(format!("query fingerprint: {e}")))?;
+        Ok(QueryAnswer::of_records(&records))
+    }
+
+    /// The answer for a query's records alone: the modality read from them
+    /// (sound only is audio; one picture record and no sound an image;
+    /// anything else video), the duration up to the last record's time,
+    /// the picture's size unknown (0).
+    pub fn of_records(records: &[Record]) -> QueryAnswer {
         let keys = records
             .iter()
             .filter(|r| looked_up(r))
@@ -84,21 +127,31 @@ impl QueryAnswer {
                     .map(|k| (k.band, k.key, r.time_ms))
             })
             .collect();
+        let pictures = records
+            .iter()
+            .filter(|r| matches!(r.payload, Payload::Visual(_)))
+            .count();
+        let sound = records
+            .iter()
+            .any(|r| matches!(r.payload, Payload::Audio(_)));
+        let modality = match (pictures, sound) {
+            (0, _) => Kind::Audio,
+            (1, false) => Kind::Image,
+            _ => Kind::Video,
+        };
+        let last = records.iter().map(|r| r.time_ms).max().unwrap_or(0);
         QueryAnswer {
             keys,
             fingerprint: records::pack(records),
+            modality,
+            duration_ms: if modality == Kind::Image {
+                0
+            } else {
+                u64::from(last)
+            },
+            width: 0,
+            height: 0,
         }
-    }
-
-    /// The answer for `fp:HEX`, a packed fingerprint made elsewhere.
-    ///
-    /// # Errors
-    /// [`Error::Input`] for malformed hex or a malformed fingerprint.
-    pub fn of_packed(hex: &str) -> Result<QueryAnswer> {
-        let bytes = crate::bits::unhex(hex, "packed fingerprint")?;
-        let records =
-            records::decode(&bytes).map_err(|e| Error::Input(format!("query fingerprint: {e}")))?;
-        Ok(QueryAnswer::of(&records))
     }
 }
 
@@ -275,6 +328,32 @@ mod tests {
         assert!(matches!(bad, Err(Error::Input(_))), "{bad:?}");
     }
 
+    /// A fingerprint made elsewhere (`fp:`) says what its media is by its
+    /// records: sound only, one picture, or pictures over time.
+    #[test]
+    fn a_packed_querys_modality_and_length_come_from_its_records() {
+        let picture = records::sample_picture();
+        let sound = |time_ms: u32| Record {
+            time_ms,
+            item: 0,
+            payload: Payload::Audio(7),
+        };
+        let of = |records: &[Record]| QueryAnswer::of_records(records);
+        let image = of(&[picture]);
+        assert_eq!((image.modality, image.duration_ms), (Kind::Image, 0));
+        let audio = of(&[sound(0), sound(9_500)]);
+        assert_eq!((audio.modality, audio.duration_ms), (Kind::Audio, 9_500));
+        let later = Record {
+            time_ms: 4_000,
+            ..picture
+        };
+        let video = of(&[picture, later]);
+        assert_eq!((video.modality, video.duration_ms), (Kind::Video, 4_000));
+        let with_sound = of(&[picture, sound(2_000)]);
+        assert_eq!(with_sound.modality, Kind::Video, "a picture with sound");
+        assert_eq!((image.width, image.height), (0, 0), "unknown");
+    }
+
     /// Regression: a region's keypoints (items from
     /// `records::REGION_ITEM_BASE`) must reach the search's key lookup, or
     /// an inset found on the query side is never a candidate.
@@ -313,7 +392,7 @@ mod tests {
             )
             .collect();
         assert_eq!(looked, expected);
-        let answer = QueryAnswer::of(&records);
+        let answer = QueryAnswer::of_records(&records);
         assert_eq!(
             answer.keys.len(),
             crate::keys::LOCAL_BANDS * expected.len(),

@@ -11,13 +11,16 @@ use std::sync::Arc;
 
 use arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, Float32Array, ListArray, RecordBatch, StringArray,
-    StructArray, UInt8Array, UInt32Array,
+    StructArray, UInt8Array, UInt32Array, UInt64Array,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef, UInt8Type, UInt32Type};
+use arrow::datatypes::{
+    DataType, Field, Fields, Schema, SchemaRef, UInt8Type, UInt32Type, UInt64Type,
+};
 use arrow::error::ArrowError;
 
+use clickprint_core::media::Kind;
 use clickprint_core::rows::{Candidate, Extracted, MatchSegment, QueryAnswer, Ranked};
 
 fn field(name: &str, data_type: DataType) -> Field {
@@ -88,6 +91,10 @@ pub fn query_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         field("keys", list_of(&QUERY_KEYS)),
         field("fingerprint", DataType::Binary),
+        field("modality", DataType::Utf8),
+        field("duration_ms", DataType::UInt64),
+        field("width", DataType::UInt32),
+        field("height", DataType::UInt32),
     ]))
 }
 
@@ -259,6 +266,12 @@ pub fn from_answers(answers: &[QueryAnswer]) -> Result<RecordBatch, ArrowError> 
         vec![
             keys,
             binaries(answers.iter().map(|a| a.fingerprint.as_slice())),
+            strings(answers.iter().map(|a| a.modality.as_str())),
+            Arc::new(UInt64Array::from_iter_values(
+                answers.iter().map(|a| a.duration_ms),
+            )),
+            u32s(answers.iter().map(|a| a.width)),
+            u32s(answers.iter().map(|a| a.height)),
         ],
     )
 }
@@ -271,6 +284,14 @@ pub fn to_answers(batch: &RecordBatch) -> Result<Vec<QueryAnswer>, ArrowError> {
     let keys = column(batch, "keys", &list_of(&QUERY_KEYS))?;
     let fingerprint = column(batch, "fingerprint", &DataType::Binary)?;
     let fingerprint = fingerprint.as_binary::<i32>();
+    let modality = column(batch, "modality", &DataType::Utf8)?;
+    let modality = modality.as_string::<i32>();
+    let duration_ms = column(batch, "duration_ms", &DataType::UInt64)?;
+    let duration_ms = duration_ms.as_primitive::<UInt64Type>();
+    let width = column(batch, "width", &DataType::UInt32)?;
+    let width = width.as_primitive::<UInt32Type>();
+    let height = column(batch, "height", &DataType::UInt32)?;
+    let height = height.as_primitive::<UInt32Type>();
     let keys = lists(&keys, |s, at| {
         (
             s.column(0).as_primitive::<UInt8Type>().value(at),
@@ -278,14 +299,22 @@ pub fn to_answers(batch: &RecordBatch) -> Result<Vec<QueryAnswer>, ArrowError> {
             s.column(2).as_primitive::<UInt32Type>().value(at),
         )
     });
-    Ok(keys
-        .into_iter()
+    keys.into_iter()
         .enumerate()
-        .map(|(i, keys)| QueryAnswer {
-            keys,
-            fingerprint: fingerprint.value(i).to_vec(),
+        .map(|(i, keys)| {
+            let name = modality.value(i);
+            Ok(QueryAnswer {
+                keys,
+                fingerprint: fingerprint.value(i).to_vec(),
+                modality: Kind::parse(name).ok_or_else(|| {
+                    ArrowError::InvalidArgumentError(format!("modality {name:?}"))
+                })?,
+                duration_ms: duration_ms.value(i),
+                width: width.value(i),
+                height: height.value(i),
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Rerank candidates as a batch.
@@ -493,10 +522,18 @@ mod tests {
             QueryAnswer {
                 keys: vec![(3, 4, 5)],
                 fingerprint: vec![9; 10],
+                modality: Kind::Video,
+                duration_ms: 10_040,
+                width: 1280,
+                height: 720,
             },
             QueryAnswer {
                 keys: vec![],
                 fingerprint: vec![],
+                modality: Kind::Image,
+                duration_ms: 0,
+                width: 0,
+                height: 0,
             },
         ];
         assert_eq!(

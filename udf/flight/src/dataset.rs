@@ -7,7 +7,7 @@
 //! | dataset | rows |
 //! | --- | --- |
 //! | `extract?uri=U[&use=library\|query][&modality=image\|audio\|video]` | the fingerprint records of a media reference, as `executable('clickprint-udf extract', ...)` gives them (without its `end` row) |
-//! | `query?uri=U` | one row: the lookup keys and packed fingerprint `clickprint_query(U)` gives |
+//! | `query?uri=U` | one row: the lookup keys, packed fingerprint, modality, duration and picture size `clickprint_query(U)` gives |
 //! | `compare?query=U&reference=V` | one row: the rerank verdict of V as a copy of U |
 //!
 //! `DoExchange` commands (the first message's descriptor, `CMD`): `extract`

@@ -9,8 +9,10 @@
 //! - [`query`]: `clickprint_query(source String)`, an `executable_pool`
 //!   function: a media reference (or `fp:` and a packed fingerprint in hex,
 //!   for callers that extracted elsewhere) in, the query's lookup keys
-//!   `Array(Tuple(band UInt8, key UInt32, time_ms UInt32))` and its packed
-//!   fingerprint out.
+//!   `Array(Tuple(band UInt8, key UInt32, time_ms UInt32))`, its packed
+//!   fingerprint, and what it is (`modality String`, `duration_ms UInt64`,
+//!   `width UInt32`, `height UInt32`: the search's service checks these
+//!   instead of probing the query in a process of its own) out.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
 //!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
 //!   function: score, aligned time ranges, evidence, speed and every
@@ -102,7 +104,11 @@ pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Extrac
             for (band, key, time_ms) in answer.keys {
                 w.u8(band).u32(key).u32(time_ms);
             }
-            w.string(&answer.fingerprint);
+            w.string(&answer.fingerprint)
+                .string(answer.modality.as_str().as_bytes())
+                .u64(answer.duration_ms)
+                .u32(answer.width)
+                .u32(answer.height);
         }
         w.drain_to(output)?;
         output.flush()?;
@@ -226,6 +232,12 @@ mod tests {
             assert_eq!(r.u32().unwrap(), 0, "time");
         }
         assert_eq!(r.string(1 << 20).unwrap(), packed);
+        // ... then what the query is: one picture, size unknown.
+        assert_eq!(r.string(16).unwrap(), b"image");
+        assert_eq!(
+            (r.u64().unwrap(), r.u32().unwrap(), r.u32().unwrap()),
+            (0, 0, 0)
+        );
 
         let mut input = Writer::default();
         input.string(&packed).string(&packed).varint(0);

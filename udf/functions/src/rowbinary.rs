@@ -81,6 +81,14 @@ impl<R: Read> Reader<R> {
         Ok(u32::from_le_bytes(self.bytes()?))
     }
 
+    /// A `UInt64`.
+    ///
+    /// # Errors
+    /// On end of input.
+    pub fn u64(&mut self) -> io::Result<u64> {
+        Ok(u64::from_le_bytes(self.bytes()?))
+    }
+
     /// A `String`, at most `limit` bytes.
     ///
     /// # Errors
@@ -139,6 +147,12 @@ impl Writer {
 
     /// A `UInt32`.
     pub fn u32(&mut self, v: u32) -> &mut Self {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
+    /// A `UInt64`.
+    pub fn u64(&mut self, v: u64) -> &mut Self {
         self.bytes.extend_from_slice(&v.to_le_bytes());
         self
     }

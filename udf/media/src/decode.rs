@@ -23,7 +23,7 @@ use ffmpeg_next as ffmpeg;
 
 use clickprint_core::fingerprint::audio::SAMPLE_RATE;
 use clickprint_core::fingerprint::visual::Luma;
-use clickprint_core::media::{Kind, MediaInfo};
+use clickprint_core::media::{Kind, MediaInfo, duration_limit_words};
 use clickprint_core::{Error, Result};
 
 /// Video frames are scaled so their longer side is at most this many pixels.
@@ -259,9 +259,9 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         return Err(Error::TooLarge {
             path: name,
             detail: format!(
-                "{} s long, the limit is {} s",
+                "{} s long, {}",
                 declared_ms / 1000,
-                limits.max_duration_ms / 1000
+                duration_limit_words(limits.max_duration_ms)
             ),
         });
     }
@@ -344,7 +344,11 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         if last_ms > limits.max_duration_ms {
             return Err(Error::TooLarge {
                 path: name,
-                detail: format!("longer than the {} s limit", limits.max_duration_ms / 1000),
+                detail: format!(
+                    "still going at {} s, {}",
+                    last_ms / 1000,
+                    duration_limit_words(limits.max_duration_ms)
+                ),
             });
         }
         yielded = yield_if_long(limits, last_ms, yielded);

@@ -6,7 +6,7 @@ use clickprint_core::records::Use;
 use clickprint_core::rows::{EXTRACT_BATCH, Extracted, Extractor, QueryAnswer};
 
 use crate::decode::Limits;
-use crate::source::records_of;
+use crate::source::{fingerprint_of, records_of};
 
 /// Extraction done here, in this process (decoding with ffmpeg).
 #[derive(Debug)]
@@ -47,11 +47,15 @@ impl Extractor for InProcess {
 /// and a packed fingerprint in hex.
 ///
 /// # Errors
-/// As [`records_of`]; malformed hex or fingerprint.
+/// As [`fingerprint_of`]; malformed hex or fingerprint.
 pub fn query_answer(source: &str, limits: &Limits) -> Result<QueryAnswer> {
     match source.strip_prefix("fp:") {
         Some(hex) => QueryAnswer::of_packed(hex),
-        None => Ok(QueryAnswer::of(&records_of(source, Use::Query, limits)?)),
+        None => Ok(QueryAnswer::of(&fingerprint_of(
+            source,
+            Use::Query,
+            limits,
+        )?)),
     }
 }
 
