@@ -216,9 +216,101 @@ pub fn inset_background(videos: &Path, out: &Path) -> Result<PathBuf> {
     Ok(out.to_owned())
 }
 
+/// Pictures of openclipart-png drawn on one template under unrelated
+/// names, each group one series (looked at pair by pair: the evaluation of
+/// 2026-12-02, `benchmarks/results/2026-12-02-eval-quick-issue24-v3/`).
+const SHARED_DRAWINGS: &[&[&str]] = &[
+    // One pie slice: the same crust, other fillings.
+    &["pie_apple", "pie_cherry", "pie_pumpkin"],
+    // One warning triangle (frame and border), other symbols inside.
+    &["ex", "high_tension_danger_yve_r", "bassetemperature"],
+    // The flat theme's person with a speech bubble, other text in it.
+    &["chat_section", "yahoo_protocol"],
+    // The flat theme's plug and cable (alone, paired, or on a device):
+    // `socket` -> `tdsl` 0.38, -> `netactivity_none` 0.43 (2026-12-02,
+    // `benchmarks/results/2026-12-02-eval-quick-issue24-v4/`).
+    &[
+        "socket",
+        "tdsl",
+        "modem",
+        "connect_creating",
+        "connect_established",
+        "connect_no",
+        "netactivity_full",
+        "netactivity_none",
+        "netactivity_off",
+        "netactivity_rx",
+        "netactivity_tx",
+        "network_connected",
+        "network_disconnected",
+    ],
+    // Flags with the Union Jack (in the canton, or the whole flag):
+    // `saint_helena` -> `australia_victoria` 0.53 (the same).
+    &[
+        "united_kingdom",
+        "great_britain_flag_filip",
+        "british_flag_felipescu_01r",
+        "anguilla",
+        "australia",
+        "australia_new_south_wales",
+        "australia_queensland",
+        "australia_south_australia",
+        "australia_tasmania",
+        "australia_victoria",
+        "australia_western_australia",
+        "bermuda",
+        "canada_british_columbia",
+        "cook_islands",
+        "fiji",
+        "montserrat",
+        "newzealand",
+        "niue",
+        "saint_helena",
+        "south_georgia_and_south_sandwich_islands",
+        "turks_and_caicos",
+        "tuvalu",
+        "uk_british_indian_ocean_territory",
+        "usa_hawaii",
+    ],
+];
+
+/// A clip-art picture's series: its name without trailing `_NN` numbers
+/// and without a `_bw` suffix (the black-and-white version of a
+/// drawing); a playing card's is its rank (every deck of the package
+/// draws a rank's face, or its corner letters and frame, alike); Benji
+/// Park's glossy arrow is one drawing in 6 colours and 4 directions
+/// (`arrow-up-red_benji_park`, `arrow-down-blue_benji_pa`: the names are
+/// cut at 25 characters; the rotated and recoloured copies match each
+/// other as copies should: `arrow-up-purple` -> `arrow-up-red`, score 1.0,
+/// `benchmarks/results/2026-12-02-eval-quick-issue24-v4/`); a
+/// [`SHARED_DRAWINGS`] group's is the group's first name.
+fn series_of(path: &Path, stem: &str) -> String {
+    let stem = stem.to_lowercase();
+    let name = stem
+        .strip_suffix("_bw")
+        .unwrap_or(&stem)
+        .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
+        .to_owned();
+    let in_cards = path
+        .parent()
+        .and_then(Path::parent)
+        .is_some_and(|p| p.ends_with("games/cards"));
+    if let (true, Some((_, rank))) = (in_cards, name.rsplit_once('_')) {
+        return format!("playing card {rank}");
+    }
+    if name.starts_with("arrow-") && name.contains("_benji") {
+        return "benji_park arrow".to_owned();
+    }
+    SHARED_DRAWINGS
+        .iter()
+        .find(|group| group.contains(&name.as_str()))
+        .map_or(name, |group| group[0].to_owned())
+}
+
 /// Unrelated pictures from Debian's `openclipart-png` (`root`): one file
-/// per series (a series is a name without its trailing `_NN` numbers;
-/// exact duplicates under other folders are dropped by content hash), in
+/// per series ([`series_of`]: a name without its trailing `_NN` numbers,
+/// with the groups known to share a drawing merged; exact duplicates
+/// under other folders are dropped by content hash), in
 /// a fixed pseudo-random order; the first `library` go into the library,
 /// the next `queries` are searched, so no query shares a series or a
 /// file with the library.
@@ -255,9 +347,7 @@ pub fn clipart(
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default();
-        let name = stem
-            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '_')
-            .to_lowercase();
+        let name = series_of(&path, stem);
         if name.is_empty() || seen_names.contains(&name) {
             continue;
         }
@@ -851,4 +941,66 @@ fn finish(mut args: Vec<String>, out: &Path) -> Result<()> {
     ffmpeg(&args)?;
     std::fs::rename(&partial, out)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod clipart_tests {
+    use super::*;
+
+    #[test]
+    fn a_series_joins_the_pictures_that_share_a_drawing() {
+        let series = |path: &str| {
+            let path = Path::new(path);
+            series_of(path, path.file_stem().unwrap().to_str().unwrap())
+        };
+        // Numbered versions and the black-and-white one are one series.
+        assert_eq!(
+            series("food/fruit/apple_juice_box_bw.png"),
+            "apple_juice_box"
+        );
+        assert_eq!(series("food/muffin2_bw.png"), series("food/muffin1.png"));
+        assert_eq!(series("animals/cat_01.png"), series("animals/cat_02.png"));
+        // A rank's face across decks and suits; loose card pictures not.
+        assert_eq!(
+            series("recreation/games/cards/ornamental/ornamental_h_q.png"),
+            series("recreation/games/cards/white/white_c_q.png")
+        );
+        assert_ne!(
+            series("recreation/games/cards/white/white_c_q.png"),
+            series("recreation/games/cards/white/white_c_k.png")
+        );
+        assert_eq!(
+            series("recreation/games/cards/andalusia_01.png"),
+            "andalusia"
+        );
+        // One arrow, recoloured and turned.
+        assert_eq!(
+            series("shapes/arrows/arrow-up-purple_benji_pa_01.png"),
+            series("shapes/arrows/arrow-down-blue_benji_pa_01.png")
+        );
+        assert_eq!(
+            series("shapes/arrows/arrow-up-red_benji_park_01.png"),
+            "benji_park arrow"
+        );
+        // The listed templates.
+        assert_eq!(series("food/desserts/pie_pumpkin_bw.png"), "pie_apple");
+        assert_eq!(series("signs_and_symbols/BasseTemperature.png"), "ex");
+        assert_eq!(
+            series("computer/icons/flat-theme/socket.png"),
+            series("computer/icons/flat-theme/applications/tdsl.png")
+        );
+        assert_eq!(
+            series("signs_and_symbols/flags/saint_helena.png"),
+            series("signs_and_symbols/flags/oceania/australia/australia_victoria.png")
+        );
+        // Unrelated names stay apart.
+        assert_ne!(
+            series("computer/icons/flat-theme/applications/kweather.png"),
+            series("computer/icons/flat-theme/device/cdrom_mount.png")
+        );
+        assert_ne!(
+            series("signs_and_symbols/flags/uk_scotland.png"),
+            series("signs_and_symbols/flags/united_kingdom.png")
+        );
+    }
 }

@@ -37,7 +37,7 @@
 //!    candidates per search); the significance is `-log10` of it.
 
 use crate::bits::hamming;
-use crate::fingerprint::local::{Keypoint, LocalFeatures};
+use crate::fingerprint::local::{Keypoint, LEVELS, LocalFeatures, SCALE_STEP};
 
 /// Descriptors farther apart than this never match, bits.
 pub const MAX_DESCRIPTOR_DISTANCE: u32 = 64;
@@ -51,6 +51,9 @@ pub const SCALE_RANGE: (f32, f32) = (0.2, 5.0);
 pub const INLIER_RADIUS: f32 = 6.0;
 /// How far keypoint orientations may disagree with the transform, radians.
 pub const ANGLE_TOLERANCE: f32 = 0.5;
+/// How far the pyramid levels of an inlier's two keypoints may be from
+/// the transform's scale, as a factor (two levels' steps).
+pub const LEVEL_SLACK: f32 = 1.6;
 /// Affine refits on the inliers at most.
 pub const REFITS: usize = 3;
 /// Comparisons one search makes that could each give a chance match: up
@@ -67,6 +70,37 @@ pub const MIN_SIGNIFICANCE: f64 = 3.0;
 pub const FULL_SIGNIFICANCE: f64 = 30.0;
 /// The score at [`MIN_SIGNIFICANCE`]: the search's default threshold.
 pub const THRESHOLD_SCORE: f64 = 0.3;
+
+/// The matcher's two checks against evidence counted twice or
+/// inconsistent with the transform; [`CHECKS`] is what the search uses,
+/// others are for measuring (the `picture_pairs` example).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Checks {
+    /// Keypoints this close (working pixels) are one corner: putative
+    /// matches sharing one on either side count once. 0 turns it off.
+    pub same_place: f32,
+    /// The one-corner rule applies when the reference has at least this
+    /// many keypoints.
+    pub same_place_from: usize,
+    /// Pyramid levels must fit the transform's scale (within
+    /// [`LEVEL_SLACK`]) when the scale, or its inverse, is at least this;
+    /// infinity turns it off, 1 applies it always.
+    pub levels_from: f32,
+}
+
+/// The checks the search uses (measured: `udf/core/README.md`).
+pub const CHECKS: Checks = Checks {
+    same_place: 4.0,
+    same_place_from: 60,
+    levels_from: 1.6,
+};
+
+/// No checks (the matcher before them).
+pub const NO_CHECKS: Checks = Checks {
+    same_place: 0.0,
+    same_place_from: 0,
+    levels_from: f32::INFINITY,
+};
 
 /// The verified agreement of two pictures' local features.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -120,6 +154,16 @@ type Putative<'a> = (u32, &'a Keypoint, &'a Keypoint);
 /// Verifies `query` against `reference`; `None` when fewer than two
 /// putative matches exist (nothing to verify).
 pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalMatch> {
+    verify_with_inliers(query, reference, &CHECKS).map(|(m, _)| m)
+}
+
+/// As [`verify`] with the given `checks`, and the inlier pairs (query
+/// keypoint, reference keypoint) of the final transform.
+pub fn verify_with_inliers(
+    query: &LocalFeatures,
+    reference: &LocalFeatures,
+    checks: &Checks,
+) -> Option<(LocalMatch, Vec<(Keypoint, Keypoint)>)> {
     let mut putative: Vec<(u32, usize, &Keypoint, &Keypoint)> = query
         .keypoints
         .iter()
@@ -146,11 +190,33 @@ pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalM
     putative.sort_by_key(|&(d, i, q, _)| (d, i, q.y.to_bits(), q.x.to_bits()));
     // One to one: the nearest query keypoint of each reference keypoint.
     let mut taken = vec![false; reference.keypoints.len()];
-    let mut putative: Vec<Putative<'_>> = putative
+    let putative: Vec<Putative<'_>> = putative
         .into_iter()
         .filter(|&(_, i, _, _)| !std::mem::replace(&mut taken[i], true))
         .map(|(d, _, q, r)| (d, q, r))
         .collect();
+    // One corner, one piece of evidence: a corner found on several pyramid
+    // levels (or twice within a few pixels) keeps its nearest match only,
+    // on either side. Not against references with few keypoints (a blurred
+    // photograph's handful of corners, each found on every level): there
+    // the repeats are most of the evidence there is.
+    let enough = reference.keypoints.len() >= checks.same_place_from;
+    let mut putative = if checks.same_place > 0.0 && enough {
+        let mut kept: Vec<Putative<'_>> = Vec::with_capacity(putative.len());
+        for m in putative {
+            let same_place =
+                |a: &Keypoint, b: &Keypoint| (a.x - b.x).hypot(a.y - b.y) <= checks.same_place;
+            if !kept
+                .iter()
+                .any(|k| same_place(k.1, m.1) || same_place(k.2, m.2))
+            {
+                kept.push(m);
+            }
+        }
+        kept
+    } else {
+        putative
+    };
     putative.truncate(MAX_PUTATIVE);
     if putative.len() < 2 {
         return None;
@@ -158,10 +224,13 @@ pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalM
     let mut best: Option<(usize, Similarity)> = None;
     for i in 0..putative.len() {
         for j in i + 1..putative.len() {
-            let Some(t) = Similarity::through(putative[i], putative[j]) else {
+            let Some(t) = Similarity::through(putative[i], putative[j], checks) else {
                 continue;
             };
-            let inliers = putative.iter().filter(|&&(_, q, r)| t.agrees(q, r)).count();
+            let inliers = putative
+                .iter()
+                .filter(|&&(_, q, r)| t.agrees(q, r, checks))
+                .count();
             if best.as_ref().is_none_or(|(n, _)| inliers > *n) {
                 best = Some((inliers, t));
             }
@@ -169,14 +238,17 @@ pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalM
     }
     let tests = (putative.len() * (putative.len() - 1) / 2) as f64;
     let Some((inliers, similarity)) = best else {
-        return Some(LocalMatch {
-            inliers: 0,
-            putative: putative.len(),
-            scale: 1.0,
-            rotation: 0.0,
-            chance: 0.0,
-            significance: 0.0,
-        });
+        return Some((
+            LocalMatch {
+                inliers: 0,
+                putative: putative.len(),
+                scale: 1.0,
+                rotation: 0.0,
+                chance: 0.0,
+                significance: 0.0,
+            },
+            Vec::new(),
+        ));
     };
     let mut model = Model::Similarity(similarity);
     let mut inliers = inliers;
@@ -184,7 +256,7 @@ pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalM
         let agreeing: Vec<Putative<'_>> = putative
             .iter()
             .copied()
-            .filter(|&(_, q, r)| model.agrees(q, r))
+            .filter(|&(_, q, r)| model.agrees(q, r, checks))
             .collect();
         let Some(affine) = Affine::fit(&agreeing) else {
             break;
@@ -192,24 +264,32 @@ pub fn verify(query: &LocalFeatures, reference: &LocalFeatures) -> Option<LocalM
         let refit = Model::Affine(affine);
         let count = putative
             .iter()
-            .filter(|&&(_, q, r)| refit.agrees(q, r))
+            .filter(|&&(_, q, r)| refit.agrees(q, r, checks))
             .count();
         if count <= inliers {
             break;
         }
         (model, inliers) = (refit, count);
     }
-    let chance = model.chance_inliers(&putative, reference);
+    let chance = model.chance_inliers(&putative, reference, checks);
     let significance =
         -(tests * SEARCHED).log10() - log10_poisson_tail(chance, inliers.saturating_sub(2));
-    Some(LocalMatch {
-        inliers,
-        putative: putative.len(),
-        scale: model.scale(),
-        rotation: model.rotation(),
-        chance,
-        significance,
-    })
+    let pairs = putative
+        .iter()
+        .filter(|&&(_, q, r)| model.agrees(q, r, checks))
+        .map(|&(_, q, r)| (*q, *r))
+        .collect();
+    Some((
+        LocalMatch {
+            inliers,
+            putative: putative.len(),
+            scale: model.scale(),
+            rotation: model.rotation(),
+            chance,
+            significance,
+        },
+        pairs,
+    ))
 }
 
 /// `log10 P(X >= k)` for `X ~ Poisson(lambda)`.
@@ -266,22 +346,30 @@ impl Model {
         }
     }
 
-    fn agrees(&self, q: &Keypoint, r: &Keypoint) -> bool {
-        lands_near(self.map(q), r) && turns_alike(q, r, self.rotation())
+    fn agrees(&self, q: &Keypoint, r: &Keypoint, checks: &Checks) -> bool {
+        lands_near(self.map(q), r)
+            && turns_alike(q, r, self.rotation())
+            && levels_agree(q, r, self.scale(), checks)
     }
 
     /// Inliers expected if each putative match paired its query keypoint
     /// with a reference keypoint drawn at random.
-    fn chance_inliers(&self, putative: &[Putative<'_>], reference: &LocalFeatures) -> f64 {
+    fn chance_inliers(
+        &self,
+        putative: &[Putative<'_>],
+        reference: &LocalFeatures,
+        checks: &Checks,
+    ) -> f64 {
         let m = reference.keypoints.len().max(1) as f64;
         putative
             .iter()
             .map(|&(_, q, _)| {
                 let at = self.map(q);
+                let scale = self.scale();
                 let near = reference
                     .keypoints
                     .iter()
-                    .filter(|r| lands_near(at, r))
+                    .filter(|r| lands_near(at, r) && levels_agree(q, r, scale, checks))
                     .count();
                 near as f64 / m * angle_share()
             })
@@ -291,6 +379,22 @@ impl Model {
 
 fn lands_near((x, y): (f32, f32), r: &Keypoint) -> bool {
     (x - r.x).hypot(y - r.y) <= INLIER_RADIUS * r.scale.max(1.0)
+}
+
+/// Whether the pyramid levels the two keypoints were found on fit the
+/// transform's scale: a structure `scale` times larger in the reference
+/// is found `scale` times further up its pyramid (as far as the pyramid
+/// reaches), give or take [`LEVEL_SLACK`]. Only for transforms that
+/// change the size by [`Checks::levels_from`] or more: nearer 1, a
+/// blurred corner is found on any level in both pictures alike.
+fn levels_agree(q: &Keypoint, r: &Keypoint, scale: f32, checks: &Checks) -> bool {
+    if scale.max(1.0 / scale) < checks.levels_from {
+        return true;
+    }
+    let top = SCALE_STEP.powi(LEVELS as i32 - 1);
+    let expected = scale.clamp(1.0 / top, top);
+    let ratio = r.scale / q.scale;
+    ratio <= expected * LEVEL_SLACK && ratio * LEVEL_SLACK >= expected
 }
 
 fn turns_alike(q: &Keypoint, r: &Keypoint, rotation: f32) -> bool {
@@ -308,7 +412,11 @@ struct Similarity {
 }
 
 impl Similarity {
-    fn through((_, q1, r1): Putative<'_>, (_, q2, r2): Putative<'_>) -> Option<Similarity> {
+    fn through(
+        (_, q1, r1): Putative<'_>,
+        (_, q2, r2): Putative<'_>,
+        checks: &Checks,
+    ) -> Option<Similarity> {
         let dq = (q2.x - q1.x, q2.y - q1.y);
         let dr = (r2.x - r1.x, r2.y - r1.y);
         let norm = dq.0 * dq.0 + dq.1 * dq.1;
@@ -328,7 +436,7 @@ impl Similarity {
             ),
         };
         let scale = t.scale();
-        let consistent = t.agrees(q1, r1) && t.agrees(q2, r2);
+        let consistent = t.agrees(q1, r1, checks) && t.agrees(q2, r2, checks);
         (scale >= SCALE_RANGE.0 && scale <= SCALE_RANGE.1 && consistent).then_some(t)
     }
 
@@ -345,8 +453,10 @@ impl Similarity {
         self.a.1.atan2(self.a.0)
     }
 
-    fn agrees(&self, q: &Keypoint, r: &Keypoint) -> bool {
-        lands_near(self.map(q), r) && turns_alike(q, r, self.rotation())
+    fn agrees(&self, q: &Keypoint, r: &Keypoint, checks: &Checks) -> bool {
+        lands_near(self.map(q), r)
+            && turns_alike(q, r, self.rotation())
+            && levels_agree(q, r, self.scale(), checks)
     }
 }
 
@@ -495,6 +605,113 @@ mod tests {
         )
         .expect("putative matches");
         assert!(m.is_copy(), "{m:?}");
+    }
+
+    #[test]
+    fn a_corner_found_twice_is_one_inlier() {
+        // 40 corners at least 10 px apart (fewer than MAX_PUTATIVE, so the
+        // twins below are all looked at).
+        let mut features = extract(&texture(640, 480, 5));
+        let mut apart: Vec<Keypoint> = Vec::new();
+        for k in &features.keypoints {
+            if apart.len() < 40 && apart.iter().all(|a| (a.x - k.x).hypot(a.y - k.y) > 10.0) {
+                apart.push(*k);
+            }
+        }
+        assert_eq!(apart.len(), 40);
+        features.keypoints = apart;
+        let alone = verify(&features, &features).expect("putative matches");
+        // Each keypoint again 1.5 px away one level up, its descriptor 24
+        // bits off (so the ratio test keeps both matches): the same
+        // corners, no more evidence.
+        let mut doubled = features.clone();
+        for (n, k) in features.keypoints.iter().enumerate() {
+            let mut twin = *k;
+            twin.x += 1.5;
+            twin.y += 1.5;
+            twin.scale *= SCALE_STEP;
+            for bit in 0..24 {
+                let b = (bit * 11 + n) % 256;
+                twin.descriptor[b / 8] ^= 1 << (b % 8);
+            }
+            doubled.keypoints.push(twin);
+        }
+        assert!(doubled.keypoints.len() >= CHECKS.same_place_from);
+        let twice = verify(&doubled, &doubled).expect("putative matches");
+        assert!(alone.is_copy(), "{alone:?}");
+        assert_eq!(twice.inliers, alone.inliers, "{twice:?} vs {alone:?}");
+        // Without the rule, each twin is one more inlier.
+        let counted = verify_with_inliers(&doubled, &doubled, &NO_CHECKS)
+            .expect("putative matches")
+            .0;
+        assert_eq!(counted.inliers, 2 * alone.inliers, "{counted:?}");
+    }
+
+    #[test]
+    fn a_picture_with_few_keypoints_keeps_its_repeated_corners() {
+        // A blurred picture: 12 corners, each found again one level up.
+        let mut features = extract(&texture(640, 480, 7));
+        let mut apart: Vec<Keypoint> = Vec::new();
+        for k in &features.keypoints {
+            if apart.len() < 12 && apart.iter().all(|a| (a.x - k.x).hypot(a.y - k.y) > 10.0) {
+                apart.push(*k);
+            }
+        }
+        for (n, k) in apart.clone().iter().enumerate() {
+            let mut twin = *k;
+            twin.x += 1.5;
+            twin.y += 1.5;
+            twin.scale *= SCALE_STEP;
+            for bit in 0..24 {
+                let b = (bit * 11 + n) % 256;
+                twin.descriptor[b / 8] ^= 1 << (b % 8);
+            }
+            apart.push(twin);
+        }
+        assert!(apart.len() < CHECKS.same_place_from);
+        features.keypoints = apart;
+        // 12 corners alone are too few inliers for a copy; with their
+        // repeats (as the matcher counted before the one-corner rule) they
+        // make one.
+        let m = verify(&features, &features).expect("putative matches");
+        assert_eq!(m.inliers, 24, "{m:?}");
+        assert!(m.is_copy(), "{m:?}");
+    }
+
+    #[test]
+    fn pyramid_levels_must_fit_the_scale() {
+        let at = |scale: f32| Keypoint {
+            x: 0.0,
+            y: 0.0,
+            scale,
+            angle: 0.0,
+            descriptor: [0; 32],
+        };
+        let top = SCALE_STEP.powi(LEVELS as i32 - 1);
+        let always = Checks {
+            levels_from: 1.0,
+            ..CHECKS
+        };
+        // Same scale: up to two levels apart.
+        assert!(levels_agree(&at(1.0), &at(1.0), 1.0, &always));
+        assert!(levels_agree(
+            &at(1.0),
+            &at(SCALE_STEP * SCALE_STEP),
+            1.0,
+            &always
+        ));
+        assert!(!levels_agree(&at(1.0), &at(top), 1.0, &always));
+        assert!(!levels_agree(&at(top), &at(1.0), 1.0, &always));
+        // 2.3 times larger in the reference: found near its top level, not
+        // on the level the query found it on.
+        assert!(levels_agree(&at(1.0), &at(top), 2.3, &always));
+        assert!(!levels_agree(&at(1.0), &at(1.0), 2.3, &always));
+        // The search's checks: near scale 1 any levels; from
+        // `levels_from` on (either way), as above.
+        assert!(levels_agree(&at(1.0), &at(top), 1.0, &CHECKS));
+        assert!(levels_agree(&at(top), &at(1.0), 1.0, &CHECKS));
+        assert!(!levels_agree(&at(1.0), &at(1.0), 2.3, &CHECKS));
+        assert!(!levels_agree(&at(1.0), &at(top), 1.0 / 2.3, &CHECKS));
     }
 
     #[test]

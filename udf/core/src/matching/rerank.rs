@@ -399,12 +399,85 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         .iter()
         .map(|h| at(h, Evidence::Local))
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    // A global-hash match is a near-exact frame, so it also pins the time
-    // best; local features decide only when no frame matches globally
-    // (crops, overlays), where their inliers pick the frame.
-    let best = global.or(local);
+    // A global-hash match at the threshold or above is a near-exact frame
+    // and pins the time best; one below it (a 5% crop lands 30-40 bits
+    // away) must not hide the local features' stronger evidence for the
+    // same picture.
+    let best = match (global, local) {
+        (Some(g), Some(l))
+            if g.score < super::local::THRESHOLD_SCORE as f32 && l.score > g.score =>
+        {
+            Some(l)
+        }
+        (g, l) => g.or(l),
+    };
     best.map(|v| Verdict {
         score: v.score.min(1.0),
         ..v
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fingerprint::local::extract;
+    use crate::fingerprint::visual::{Luma, VisualHash};
+
+    /// Overlapping rectangles of varied grey: a picture full of corners.
+    fn texture(width: u32, height: u32) -> Luma {
+        let mut pixels = vec![128u8; (width * height) as usize];
+        let mut state = 2_654_435_761u32;
+        let mut next = |n: u32| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state % n
+        };
+        for _ in 0..120 {
+            let (x0, y0) = (next(width), next(height));
+            let (w, h) = (8 + next(width / 5), 8 + next(height / 5));
+            let grey = next(256) as u8;
+            for y in y0..(y0 + h).min(height) {
+                for x in x0..(x0 + w).min(width) {
+                    pixels[(y * width + x) as usize] = grey;
+                }
+            }
+        }
+        Luma::new(width, height, pixels)
+    }
+
+    /// One picture: its global hash `bits` bits from the all-zero hash,
+    /// and the texture's local features.
+    fn picture(bits: u32) -> Prepared {
+        let mut hash = [0u8; 32];
+        for b in 0..bits as usize {
+            hash[b / 8] |= 1 << (b % 8);
+        }
+        Prepared {
+            frames: vec![(
+                0,
+                VisualFingerprint {
+                    hash: VisualHash(hash),
+                    flipped: VisualHash([0xff; 32]),
+                    quality: 50,
+                },
+            )],
+            local: vec![(0, false, extract(&texture(640, 480)))],
+            ..Prepared::default()
+        }
+    }
+
+    #[test]
+    fn a_global_match_under_the_threshold_does_not_hide_a_local_one() {
+        let reference = picture(0);
+        // 35 bits away (a 5% crop): a global score of 1 - 35/41 = 0.15,
+        // under the threshold; the local features agree fully.
+        let cropped = rerank(&picture(35), &reference, &[]).expect("a verdict");
+        assert_eq!(cropped.evidence, Evidence::Local, "{cropped:?}");
+        assert_eq!(cropped.score, 1.0);
+        // 4 bits away: a near-exact copy, the global hash decides.
+        let exact = rerank(&picture(4), &reference, &[]).expect("a verdict");
+        assert_eq!(exact.evidence, Evidence::Visual, "{exact:?}");
+        assert!((exact.score - (1.0 - 4.0 / 41.0)).abs() < 1e-6, "{exact:?}");
+    }
 }
