@@ -112,11 +112,7 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
                 .await?;
         return output_reply(&output, req.accept.as_deref(), Some(&limits.budget()));
     }
-    // Without parameters every engine runs it as `Engine::query` does.
-    let output = state
-        .engine
-        .query_with_params(&request.query, &params)
-        .await?;
+    let output = crate::service::operator_query(&state.engine, &request.query, &params).await?;
     output_reply(&output, req.accept.as_deref(), None)
 }
 
