@@ -5,7 +5,10 @@
 // text from the API is only ever set as text, never as HTML.
 
 const $ = (selector) => document.querySelector(selector);
-const state = { tenant: null, timers: [] };
+// `loads` counts the library's loads: an answer that comes back after a
+// newer load started (a refresh racing a delete or a page-size change) is
+// dropped, never drawn over the newer one.
+const state = { tenant: null, timers: [], pages: 1, nextCursor: null, loads: 0 };
 
 class ApiError extends Error {
   constructor(status, message) {
@@ -155,39 +158,124 @@ function preview(item, base, label) {
 
 // ---- library ------------------------------------------------------------
 
-async function loadLibrary() {
+// Items a page holds when the "Per page" field says nothing usable.
+const PAGE_SIZE = 100;
+
+function pageSize() {
+  const n = Number($("#page-size").value);
+  return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : PAGE_SIZE;
+}
+
+async function fetchPage(cursor) {
+  const query = new URLSearchParams({ limit: String(pageSize()) });
   const status = $("#status-filter").value;
-  const query = new URLSearchParams({ limit: "500" });
   if (status) query.set("status", status);
-  let page;
+  if (cursor !== null && cursor !== undefined) query.set("cursor", String(cursor));
+  return api(`/v1/media?${query}`);
+}
+
+function mediaRow(item) {
+  const label = item.external_id || `media ${item.id}`;
+  const metadata = item.metadata && Object.keys(item.metadata).length
+    ? JSON.stringify(item.metadata)
+    : "";
+  const row = element("tr", {
+    "data-id": item.id,
+    "data-status": item.status,
+    "data-duplicate-of": item.duplicate_of ?? undefined,
+  });
+  // An exact copy of an item already in the library: said next to its
+  // status, with the item it copies.
+  const duplicate = item.duplicate_of
+    ? element("div", { class: "duplicate small", text: `exact copy of media ${item.duplicate_of}` })
+    : null;
+  const remove = item.status === "deleted"
+    ? null
+    : element("button", {
+      type: "button",
+      class: "delete secondary",
+      text: "Delete",
+      "aria-label": `Delete ${label}`,
+      onclick: () => deleteItem(item, label, row),
+    });
+  row.append(
+    element("td", {}, preview(item, files(item), label)),
+    element("td", { text: item.id }),
+    element("td", { text: item.external_id || "" }),
+    element("td", {},
+      element("span", { class: `status status-${item.status}`, text: item.status }),
+      duplicate,
+      item.error ? element("div", { class: "error small", text: item.error }) : null),
+    element("td", { text: item.modality || "" }),
+    element("td", { text: item.modality === "image" ? "" : duration(item.duration_ms) }),
+    element("td", { class: "small", text: metadata }),
+    element("td", {}, remove));
+  return row;
+}
+
+function libraryMessage() {
+  const rows = [...document.querySelectorAll("#media-table tbody tr")];
+  const busy = rows.filter((r) => r.dataset.status === "pending" || r.dataset.status === "processing").length;
+  const more = state.nextCursor !== null && state.nextCursor !== undefined;
+  say("#library-message", rows.length
+    ? `${rows.length} items${more ? " shown, more below" : ""}${busy ? `, ${busy} still being fingerprinted` : ""}.`
+    : "No media yet: upload some, or send a CSV or ZIP job.");
+  $("#more").hidden = !more;
+  return busy;
+}
+
+// The library's first `pages` pages, newest first (a refresh keeps the
+// pages already shown).
+async function loadLibrary(pages = 1) {
+  state.loads += 1;
+  const load = state.loads;
+  const items = [];
+  let cursor = null;
   try {
-    page = await api(`/v1/media?${query}`);
+    for (let i = 0; i < pages; i += 1) {
+      const page = await fetchPage(cursor);
+      items.push(...page.media);
+      cursor = page.next_cursor;
+      if (cursor === null || cursor === undefined) break;
+    }
   } catch (e) {
+    if (load !== state.loads) return;
     return say("#library-message", `Could not load the library: ${e.message}`, true);
   }
-  const body = $("#media-table tbody");
-  body.replaceChildren();
-  for (const item of page.media) {
-    const label = item.external_id || `media ${item.id}`;
-    const metadata = item.metadata && Object.keys(item.metadata).length
-      ? JSON.stringify(item.metadata)
-      : "";
-    body.append(element("tr", { "data-id": item.id, "data-status": item.status },
-      element("td", {}, preview(item, files(item), label)),
-      element("td", { text: item.id }),
-      element("td", { text: item.external_id || "" }),
-      element("td", {},
-        element("span", { class: `status status-${item.status}`, text: item.status }),
-        item.error ? element("div", { class: "error small", text: item.error }) : null),
-      element("td", { text: item.modality || "" }),
-      element("td", { text: item.modality === "image" ? "" : duration(item.duration_ms) }),
-      element("td", { class: "small", text: metadata })));
+  if (load !== state.loads) return;
+  state.pages = pages;
+  state.nextCursor = cursor;
+  $("#media-table tbody").replaceChildren(...items.map(mediaRow));
+  if (libraryMessage()) later(() => loadLibrary(state.pages), 1500);
+}
+
+// The next page, after those shown.
+async function showMore() {
+  const load = state.loads;
+  let page;
+  try {
+    page = await fetchPage(state.nextCursor);
+  } catch (e) {
+    return say("#library-message", `Could not load more: ${e.message}`, true);
   }
-  const busy = page.media.filter((m) => m.status === "pending" || m.status === "processing").length;
-  say("#library-message", page.media.length
-    ? `${page.media.length} items${busy ? `, ${busy} still being fingerprinted` : ""}.`
-    : "No media yet: upload some, or send a CSV or ZIP job.");
-  if (busy) later(loadLibrary, 1500);
+  if (load !== state.loads) return;
+  state.pages += 1;
+  state.nextCursor = page.next_cursor;
+  $("#media-table tbody").append(...page.media.map(mediaRow));
+  if (libraryMessage()) later(() => loadLibrary(state.pages), 1500);
+}
+
+async function deleteItem(item, label, row) {
+  if (!window.confirm(`Delete ${label}? It leaves the library and every later search at once.`)) return;
+  try {
+    await api(`/v1/media/${item.id}`, { method: "DELETE" });
+  } catch (e) {
+    return say("#library-message", `Could not delete ${label}: ${e.message}`, true);
+  }
+  row.remove();
+  stopTimers();
+  await loadLibrary(state.pages);
+  say("#library-message", `Deleted ${label}.`);
 }
 
 async function uploadFiles(event) {
@@ -266,10 +354,43 @@ async function loadJobs() {
 
 // ---- search -------------------------------------------------------------
 
+// The "Matches at most" and "Minimum score" fields, checked; null when a
+// field holds something the service would refuse (said to the person).
+function searchOptions() {
+  const options = {};
+  const topK = $("#top-k").value.trim();
+  if (topK) {
+    const n = Number(topK);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) {
+      say("#search-message", "Matches at most: a whole number from 1 to 1000.", true);
+      return null;
+    }
+    options.top_k = n;
+  }
+  const minScore = $("#min-score").value.trim();
+  if (minScore) {
+    const n = Number(minScore);
+    if (!Number.isFinite(n) || n < 0 || n > 100) {
+      say("#search-message", "Minimum score: a percentage from 0 to 100.", true);
+      return null;
+    }
+    options.min_score = n / 100;
+  }
+  return options;
+}
+
+// Takes the player back out of the result it sits in, stopped.
+function parkPlayer() {
+  for (const player of [$("#video-player"), $("#audio-player")]) player.pause();
+  const box = $("#player-box");
+  box.hidden = true;
+  $("#search-view").append(box);
+}
+
 async function search(body, headers = {}) {
   say("#search-message", "Searching...");
+  parkPlayer();
   $("#results").replaceChildren();
-  $("#player-box").hidden = true;
   let answer;
   try {
     answer = await api("/v1/search", { method: "POST", body, headers });
@@ -288,8 +409,11 @@ async function search(body, headers = {}) {
 
 function searchFile(file) {
   if (!file) return;
+  const options = searchOptions();
+  if (!options) return;
   const form = new FormData();
   form.append("file", file);
+  for (const [name, value] of Object.entries(options)) form.append(name, String(value));
   search(form);
 }
 
@@ -297,7 +421,9 @@ function searchFile(file) {
 /// marked (one per segment of the match).
 function timeline(label, ranges, total) {
   const length = Math.max(total, ...ranges.map(([, end]) => end), 0.001);
-  const spans = ranges.map(([start, end]) => `${seconds(start)} – ${seconds(end)}`).join(", ");
+  const spans = ranges
+    .map(([start, end]) => (isStill(start, end) ? `at ${seconds(start)}` : `${seconds(start)} – ${seconds(end)}`))
+    .join(", ");
   const marks = ranges.map(([start, end]) => element("div", {
     class: "segment",
     "data-start": start,
@@ -313,6 +439,9 @@ function timeline(label, ranges, total) {
     }, ...marks),
     element("span", { class: "timeline-text", text: `${spans} of ${seconds(length)}` }));
 }
+
+// A range too short to play: a picture found in a video, at one frame.
+const isStill = (start, end) => end - start < 0.5;
 
 async function renderMatch(match, rank, answer) {
   const label = match.external_id || `media ${match.media_id}`;
@@ -358,35 +487,78 @@ async function renderMatch(match, rank, answer) {
     item.append(element("button", {
       type: "button",
       class: "play",
-      text: `Play ${label} from ${seconds(start)} to ${seconds(end)}`,
-      onclick: () => play(match, label),
+      text: isStill(start, end)
+        ? `Show ${label} at ${seconds(start)}`
+        : `Play ${label} from ${seconds(start)} to ${seconds(end)}`,
+      onclick: () => play(match, label, item),
     }));
   } else {
     item.append(element("a", { href: match.files, target: "_blank", rel: "noopener", text: `Open ${label}` }));
   }
+  item.append(decision(match, label, answer, item));
   return item;
 }
 
-function play(match, label) {
+// "Not a match": the reviewer dismisses the pair (this query's content,
+// this item), so no later search of the same file returns it; "Undo"
+// restores it.
+function decision(match, label, answer, item) {
+  const words = element("span", { class: "decision-text", role: "status" });
+  const button = element("button", { type: "button", class: "dismiss secondary" });
+  const set = (dismissed) => {
+    item.classList.toggle("dismissed", dismissed);
+    if (dismissed) item.dataset.dismissed = "true";
+    else delete item.dataset.dismissed;
+    button.textContent = dismissed ? "Undo" : "Not a match";
+    button.setAttribute("aria-label", dismissed ? `Undo: ${label} is a match` : `${label} is not a match`);
+    words.textContent = dismissed ? " Dismissed: searches of this file will not show it again." : "";
+  };
+  button.addEventListener("click", async () => {
+    const dismissing = item.dataset.dismissed !== "true";
+    try {
+      await api(`/v1/matches/${dismissing ? "dismiss" : "restore"}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query_sha256: answer.query_sha256, media_id: match.media_id }),
+      });
+    } catch (e) {
+      words.textContent = ` Could not ${dismissing ? "dismiss" : "restore"} it: ${e.message}`;
+      return;
+    }
+    set(dismissing);
+  });
+  set(false);
+  return element("p", { class: "decision" }, button, words);
+}
+
+// Plays the matched range of the reference in a player under the result
+// clicked (a still: shows its frame, paused).
+function play(match, label, item) {
   const [start, end] = match.reference_range;
+  const still = isStill(start, end);
   const audio = match.modality === "audio";
   const player = audio ? $("#audio-player") : $("#video-player");
   const other = audio ? $("#video-player") : $("#audio-player");
   other.pause();
   other.hidden = true;
   player.hidden = false;
-  $("#player-box").hidden = false;
-  $("#player-title").textContent = `${label}, ${seconds(start)} – ${seconds(end)}`;
+  const box = $("#player-box");
+  item.append(box);
+  box.hidden = false;
+  $("#player-title").textContent = still
+    ? `${label} at ${seconds(start)}`
+    : `${label}, ${seconds(start)} – ${seconds(end)}`;
   player.onloadedmetadata = () => {
     player.currentTime = start;
-    player.play().catch(() => {});
+    if (!still) player.play().catch(() => {});
   };
   player.ontimeupdate = () => {
-    if (player.currentTime >= end) {
+    if (!still && player.currentTime >= end) {
       player.pause();
       player.dataset.stoppedAt = String(player.currentTime);
     }
   };
+  player.dataset.still = String(still);
   delete player.dataset.stoppedAt;
   player.dataset.start = String(start);
   player.dataset.end = String(end);
@@ -403,14 +575,29 @@ function wire() {
     stopTimers();
     loadLibrary();
   });
+  $("#page-size").addEventListener("change", () => {
+    stopTimers();
+    loadLibrary();
+  });
+  $("#more").addEventListener("click", () => {
+    stopTimers();
+    showMore();
+  });
   $("#upload-files").addEventListener("change", uploadFiles);
   $("#upload-job").addEventListener("change", uploadJob);
-  $("#search-file").addEventListener("change", (e) => searchFile(e.target.files[0]));
+  $("#search-file").addEventListener("change", (e) => {
+    const [file] = e.target.files;
+    // Emptied, so choosing the same file again searches again.
+    e.target.value = "";
+    searchFile(file);
+  });
   $("#search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const url = $("#search-url").value.trim();
     if (!url) return say("#search-message", "Choose a file or give a URL to search with.", true);
-    search(JSON.stringify({ url }), { "content-type": "application/json" });
+    const options = searchOptions();
+    if (!options) return;
+    search(JSON.stringify({ url, ...options }), { "content-type": "application/json" });
   });
   const drop = $("#drop");
   drop.addEventListener("dragover", (e) => {

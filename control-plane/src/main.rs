@@ -73,18 +73,30 @@ enum Command {
         #[arg(required = true)]
         sources: Vec<String>,
     },
-    /// Search a tenant's library with a media file.
+    /// Search a tenant's library: with media files, folders (every file
+    /// inside), http(s) URLs, or items already in the library (`--item`).
+    /// Each query is answered on its own: one that fails is reported and
+    /// the others still run (the exit status is 1 when any failed).
     Search {
         /// The tenant's name or id.
         #[arg(long)]
         tenant: String,
-        /// The query: a file, or an http(s) URL (downloaded under the
-        /// `fetch_*` settings).
-        query: String,
-        /// Print `{"matches": [...], "timings_ms": {...}}`.
-        #[arg(long)]
+        /// The queries: files, folders, or http(s) URLs (downloaded under
+        /// the `fetch_*` settings).
+        #[arg(required_unless_present = "items")]
+        queries: Vec<String>,
+        /// Search with a library item's stored original ("what else copies
+        /// item 12?"); it is never a match of itself. Repeat for more.
+        #[arg(long = "item", value_name = "ID")]
+        items: Vec<i64>,
+        /// One JSON line per query: `{"query": ..., "matches": [...],
+        /// "timings_ms": {...}, ...}`, or `{"query": ..., "error": ...}`.
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
-        /// Matches returned at most.
+        /// CSV: a header, then one row per match of each query.
+        #[arg(long)]
+        csv: bool,
+        /// Matches returned at most, per query (1..1000).
         #[arg(long)]
         top_k: Option<u32>,
         /// Score a match needs (0..1).
@@ -308,52 +320,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search {
             tenant,
-            query,
+            queries,
+            items,
             json,
+            csv,
             top_k,
             min_score,
         } => {
             let config = Config::from_raw(raw)?;
+            // A bad option or query is said before any store opens.
+            clickprint::app::search::limits(top_k, min_score, &config)?;
+            let queries = commands::search_queries(&queries, &items)?;
+            let format = if json {
+                Format::Json
+            } else if csv {
+                Format::Csv
+            } else {
+                Format::Table
+            };
             let stores = Stores::open(&config).await?;
-            let result = async {
-                let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
-                commands::search(&stores, &config, &tenant, &query, top_k, min_score).await
-            }
+            let result = search(
+                &stores, &config, &tenant, &queries, top_k, min_score, format,
+            )
             .await;
             stores.close()?;
-            let answer = result?;
-            if json {
-                out!("{}", serde_json::to_string_pretty(&answer)?)?;
-            } else if answer.matches.is_empty() {
-                out!("no match")?;
-            } else {
-                for m in &answer.matches {
-                    let range = |r: Option<[f64; 2]>| {
-                        r.map_or_else(String::new, |[a, b]| format!(" {a:.1}-{b:.1}s"))
-                    };
-                    out!(
-                        "{:>8} {:<30} {:.3}{}{}",
-                        m.media_id,
-                        m.external_id.as_deref().unwrap_or("-"),
-                        m.score,
-                        range(m.query_range),
-                        range(m.reference_range)
-                    )?;
-                    // A compilation's every segment, under its match.
-                    for s in m.segments.iter().filter(|_| m.segments.len() > 1) {
-                        out!(
-                            "{:>8} segment {:.1}-{:.1}s {:.1}-{:.1}s speed {:.3} score {:.3}",
-                            "",
-                            s.query_start,
-                            s.query_end,
-                            s.reference_start,
-                            s.reference_end,
-                            s.speed,
-                            s.score
-                        )?;
-                    }
-                }
-            }
+            result?;
         }
         Command::Sql {
             query,
@@ -397,6 +388,161 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let config = Config::from_raw(raw)?;
             let report = clickprint::service::run_upkeep(&config).await?;
             out!("{}", serde_json::to_string_pretty(&report)?)?;
+        }
+    }
+    Ok(())
+}
+
+/// How `clickprint search` prints its answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// `clickprint search`: each query in turn, its answer printed as it
+/// comes; a query that fails is reported (on standard error, and as a JSON
+/// line) and the rest still run.
+async fn search(
+    stores: &Stores,
+    config: &Config,
+    tenant: &str,
+    queries: &[commands::SearchQuery],
+    top_k: Option<u32>,
+    min_score: Option<f32>,
+    format: Format,
+) -> anyhow::Result<()> {
+    let tenant = tenants::find(stores.postgres.pool(), tenant).await?;
+    let mut csv = (format == Format::Csv).then(|| csv::Writer::from_writer(std::io::stdout()));
+    if let Some(w) = csv.as_mut() {
+        w.write_record([
+            "query",
+            "rank",
+            "media_id",
+            "external_id",
+            "score",
+            "query_start",
+            "query_end",
+            "reference_start",
+            "reference_end",
+            "evidence",
+        ])
+        .map_err(csv_error)?;
+        w.flush()?;
+    }
+    let several = queries.len() > 1;
+    let mut failed = 0;
+    for query in queries {
+        let label = query.label();
+        let answer = match query {
+            commands::SearchQuery::Media(text) => {
+                commands::search(stores, config, &tenant, text, top_k, min_score).await
+            }
+            commands::SearchQuery::Item(id) => {
+                commands::search_item(stores, config, &tenant, *id, top_k, min_score).await
+            }
+        };
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => {
+                failed += 1;
+                if format == Format::Json {
+                    out!(
+                        "{}",
+                        serde_json::json!({ "query": label, "error": e.to_string() })
+                    )?;
+                }
+                eprintln!("error: {label}: {e}");
+                continue;
+            }
+        };
+        match format {
+            Format::Json => {
+                let mut line = serde_json::to_value(&answer)?;
+                if let Some(fields) = line.as_object_mut() {
+                    fields.insert("query".into(), serde_json::json!(label));
+                }
+                out!("{line}")?;
+            }
+            Format::Csv => {
+                let w = csv.as_mut().expect("a CSV writer for --csv");
+                let range = |r: Option<[f64; 2]>, i: usize| {
+                    r.map_or_else(String::new, |r| format!("{:.3}", r[i]))
+                };
+                for (rank, m) in answer.matches.iter().enumerate() {
+                    w.write_record([
+                        label.clone(),
+                        (rank + 1).to_string(),
+                        m.media_id.to_string(),
+                        m.external_id.clone().unwrap_or_default(),
+                        format!("{:.4}", m.score),
+                        range(m.query_range, 0),
+                        range(m.query_range, 1),
+                        range(m.reference_range, 0),
+                        range(m.reference_range, 1),
+                        m.evidence.clone(),
+                    ])
+                    .map_err(csv_error)?;
+                }
+                w.flush()?;
+            }
+            Format::Table => {
+                if several {
+                    out!("{label}")?;
+                }
+                print_matches(&answer)?;
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} of {} quer{} failed",
+            queries.len(),
+            if queries.len() == 1 { "y" } else { "ies" }
+        );
+    }
+    Ok(())
+}
+
+/// A CSV writer's error, its I/O error as such (so a closed pipe ends
+/// quietly).
+fn csv_error(e: csv::Error) -> anyhow::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io.into(),
+        other => anyhow::anyhow!("writing CSV: {other:?}"),
+    }
+}
+
+/// An answer as a table: one line a match, a compilation's segments under
+/// it.
+fn print_matches(answer: &clickprint::app::search::Answer) -> std::io::Result<()> {
+    if answer.matches.is_empty() {
+        return out!("no match");
+    }
+    for m in &answer.matches {
+        let range =
+            |r: Option<[f64; 2]>| r.map_or_else(String::new, |[a, b]| format!(" {a:.1}-{b:.1}s"));
+        out!(
+            "{:>8} {:<30} {:.3}{}{}",
+            m.media_id,
+            m.external_id.as_deref().unwrap_or("-"),
+            m.score,
+            range(m.query_range),
+            range(m.reference_range)
+        )?;
+        // A compilation's every segment, under its match.
+        for s in m.segments.iter().filter(|_| m.segments.len() > 1) {
+            out!(
+                "{:>8} segment {:.1}-{:.1}s {:.1}-{:.1}s speed {:.3} score {:.3}",
+                "",
+                s.query_start,
+                s.query_end,
+                s.reference_start,
+                s.reference_end,
+                s.speed,
+                s.score
+            )?;
         }
     }
     Ok(())

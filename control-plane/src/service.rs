@@ -173,15 +173,51 @@ async fn run_http(
 }
 
 /// Runs one SQL statement for `clickprint sql`: through the running service
-/// when one owns the data directory, else by opening ClickHouse directly.
+/// when one owns the data directory, else by opening ClickHouse directly
+/// (the schema applied first, so the fingerprint tables are there), as
+/// [`operator_query`] runs it.
 ///
 /// # Errors
 /// The statement's error, or why neither path could run it.
 pub async fn run_sql(config: &Config, sql: &str, params: &[(&str, String)]) -> Result<QueryOutput> {
     let (engine, lock) = tool_engine(config).await?;
-    let output = engine.query_with_params(sql, params).await;
+    let output = async {
+        if lock.is_some() {
+            library::apply_schema(&engine).await?;
+        }
+        operator_query(&engine, sql, params).await
+    }
+    .await;
     drop(lock);
     output
+}
+
+/// The database an operator's statement runs in (`clickprint sql`,
+/// `POST /v1/admin/sql`): the fingerprint tables' own, so `FROM fp_keys`
+/// names the same table for an operator as for a tenant's analyst (whose
+/// current database holds its views of them), and one statement of
+/// `sql/README.md` runs as written for both.
+pub const OPERATOR_DATABASE: &str = "clickprint";
+
+/// Runs an operator's statement in [`OPERATOR_DATABASE`] with `{name:Type}`
+/// `params`; through a running service ([`Engine::Remote`]), the service
+/// does the same.
+///
+/// # Errors
+/// The engine's message.
+pub async fn operator_query(
+    engine: &Engine,
+    sql: &str,
+    params: &[(&str, String)],
+) -> Result<QueryOutput> {
+    match engine {
+        Engine::Remote(_) => engine.query_with_params(sql, params).await,
+        _ => {
+            engine
+                .query_scoped(sql, OPERATOR_DATABASE, params, &[], None)
+                .await
+        }
+    }
 }
 
 /// Runs both upkeep chores once, now, for `clickprint upkeep`: through

@@ -2,7 +2,9 @@
 // as a person uses it: a wrong key, signing in from the keyboard, uploading a
 // library as a ZIP job and one file, watching the job finish, searching with
 // a transformed copy, reading the match's time range on its timeline and
-// playing that range of the reference. Screenshots go to $ARTIFACTS.
+// playing that range of the reference under the result; an exact copy
+// flagged, pages, deleting; top-k and score fields; "Not a match"; a still
+// found in a video; a phone's width. Screenshots go to $ARTIFACTS.
 //
 // Run by tests/it/console.rs, which starts `clickprint serve`, makes the
 // media and passes (environment): CONSOLE_URL, GOOD_KEY, LIBRARY_ZIP,
@@ -11,7 +13,8 @@
 // (external id of the original), EXPECT_START / EXPECT_END (seconds of the
 // reference the copy came from), COMPILATION_FILE (a compilation that
 // uses the original twice) with COMPILATION_SEGMENTS (its two stretches
-// of the original, "start-end,start-end" in seconds), ARTIFACTS. Exits non-zero, saying why, on
+// of the original, "start-end,start-end" in seconds), STILL_FILE (a frame
+// of the original) with STILL_AT (its second), ARTIFACTS. Exits non-zero, saying why, on
 // the first thing that is not as it should be.
 
 import { chromium } from "playwright-core";
@@ -109,6 +112,52 @@ try {
   assert.equal(await rows.count(), items + 1);
   await shot("03-library");
 
+  // The same file again: an exact copy, flagged as one with the item it
+  // copies.
+  await page.setInputFiles("#upload-files", env("EXTRA_FILE"));
+  await page.waitForFunction(
+    (n) => {
+      const r = [...document.querySelectorAll("#media-table tbody tr")];
+      return r.length === n && r.every((row) => row.dataset.status === "ready");
+    },
+    items + 2,
+    { timeout: 300_000, polling: 500 },
+  );
+  const copyRow = page.locator("#media-table tbody tr[data-duplicate-of]");
+  assert.equal(await copyRow.count(), 1, "one exact copy flagged");
+  const copyOf = await copyRow.getAttribute("data-duplicate-of");
+  assert.equal(await copyRow.locator(".duplicate").innerText(), `exact copy of media ${copyOf}`);
+  assert.equal(await page.locator(`#media-table tbody tr[data-id="${copyOf}"]`).count(), 1);
+  await shot("03b-duplicate");
+
+  // Pages: 4 a page, then the rest under "Show more".
+  await page.fill("#page-size", "4");
+  await page.locator("#page-size").press("Tab");
+  await page.waitForFunction(() => document.querySelectorAll("#media-table tbody tr").length === 4);
+  await page.locator("#more").waitFor({ state: "visible" });
+  assert.match(await page.locator("#library-message").innerText(), /^4 items shown, more below/);
+  await page.click("#more");
+  await page.waitForFunction((n) => document.querySelectorAll("#media-table tbody tr").length === n, items + 2);
+  assert.equal(await page.locator("#more").isHidden(), true);
+  const ids = await rows.evaluateAll((all) => all.map((r) => Number(r.dataset.id)));
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), "newest first across pages");
+  assert.equal(new Set(ids).size, ids.length, "no item twice");
+  await page.fill("#page-size", "100");
+  await page.locator("#page-size").press("Tab");
+  await page.locator("#more").waitFor({ state: "hidden" });
+
+  // Delete the copy, after saying yes: gone from the table and the API.
+  const copyId = await copyRow.getAttribute("data-id");
+  page.once("dialog", (d) => d.accept());
+  await copyRow.locator("button.delete").click();
+  await page.waitForFunction((n) => document.querySelectorAll("#media-table tbody tr").length === n, items + 1);
+  const deleted = await page.evaluate(async (id) => (await (await fetch(`/v1/media/${id}`)).json()).status, copyId);
+  assert.equal(deleted, "deleted");
+  // Saying no deletes nothing.
+  page.once("dialog", (d) => d.dismiss());
+  await rows.first().locator("button.delete").click();
+  assert.equal(await rows.count(), items + 1);
+
   // A filter: failed shows nothing here.
   await page.selectOption("#status-filter", "failed");
   await page.locator("#library-message").filter({ hasText: "No media yet" }).waitFor();
@@ -117,9 +166,18 @@ try {
   // Search with the transformed copy: the original first, its range on the
   // reference timeline where the copy came from.
   await page.click('#nav a[data-view="search"]');
+  // A score past 100% is refused before anything is sent.
+  await page.fill("#min-score", "150");
+  await page.setInputFiles("#search-file", env("QUERY_FILE"));
+  await page.locator("#search-message").filter({ hasText: "Minimum score: a percentage" }).waitFor();
+  await page.fill("#min-score", "");
+  // At most one match, the best.
+  await page.fill("#top-k", "1");
   await page.setInputFiles("#search-file", env("QUERY_FILE"));
   const first = page.locator("#results .match").first();
   await first.waitFor({ timeout: 120_000 });
+  assert.equal(await page.locator("#results .match").count(), 1, "top-k 1: one match");
+  await page.fill("#top-k", "");
   assert.equal(await first.locator(".external-id").innerText(), env("EXPECT_ID"));
   const segment = first.locator(".timeline.reference .segment");
   const start = Number(await segment.getAttribute("data-start"));
@@ -169,7 +227,36 @@ try {
   }, ranged[ranged.length - 1]);
   assert.equal(part.status, 206, JSON.stringify(part));
   assert.ok(part.range.startsWith("bytes 100-199/") && part.bytes === 100, JSON.stringify(part));
+  // The player sits in the result that was played, under its button.
+  assert.equal(await first.locator("#player-box").count(), 1, "the player is in the result clicked");
+  const [buttonBox, playerBox] = [await first.locator("button.play").boundingBox(), await player.boundingBox()];
+  assert.ok(playerBox.y > buttonBox.y, JSON.stringify({ buttonBox, playerBox }));
   await shot("05-played");
+
+  // Not a match: dismissed (and undone, and dismissed again); the same file
+  // searched again no longer finds it, and the dismissal is listed.
+  const dismiss = first.locator("button.dismiss");
+  assert.equal(await dismiss.innerText(), "Not a match");
+  await dismiss.click();
+  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === "true");
+  assert.equal(await dismiss.innerText(), "Undo");
+  await dismiss.click();
+  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === undefined);
+  await dismiss.click();
+  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === "true");
+  await shot("05b-dismissed");
+  const expectId = env("EXPECT_ID");
+  const listed = await page.evaluate(async () => (await fetch("/v1/matches/dismissed")).json());
+  assert.deepEqual(listed.dismissed.map((d) => d.external_id), [expectId], JSON.stringify(listed));
+  await page.evaluate(() => { document.querySelector("#search-message").textContent = ""; });
+  await page.setInputFiles("#search-file", env("QUERY_FILE"));
+  await page.waitForFunction(
+    () => /^(\d+ match|No copies)/.test(document.querySelector("#search-message").textContent),
+    null,
+    { timeout: 120_000 },
+  );
+  const again = await page.locator("#results .match .external-id").allInnerTexts();
+  assert.ok(!again.includes(env("EXPECT_ID")), `a dismissed match came back: ${again}`);
 
   // A compilation that uses the clip twice: one match, each use its own
   // segment on both timelines, the other content between them in neither.
@@ -192,6 +279,42 @@ try {
   const boxes = await marks.evaluateAll((all) => all.map((m) => m.getBoundingClientRect()).map((r) => [r.left, r.right]));
   assert.ok(boxes[1][0] > boxes[0][1], JSON.stringify(boxes));
   await shot("06-compilation");
+
+  // A still of the clip: found where it sits, shown at that frame (no
+  // zero-length "Play from 10.0 s to 10.0 s").
+  await page.setInputFiles("#search-file", env("STILL_FILE"));
+  const still = page.locator("#results .match").first();
+  await still.locator("button.play").waitFor({ timeout: 120_000 });
+  assert.equal(await still.locator(".external-id").innerText(), env("EXPECT_ID"));
+  const stillAt = Number(env("STILL_AT"));
+  const show = await still.locator("button.play").innerText();
+  const at = show.match(/^Show \S+ at (\d+\.\d) s$/);
+  assert.ok(at && Math.abs(Number(at[1]) - stillAt) <= 1.0, show);
+  await still.locator("button.play").click();
+  await page.waitForFunction(
+    () => {
+      const v = document.querySelector("#video-player");
+      return v.readyState >= 2 && v.dataset.still === "true";
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  const frame = await player.evaluate((v) => ({ paused: v.paused, at: v.currentTime }));
+  assert.ok(frame.paused && Math.abs(frame.at - stillAt) <= 1.0, JSON.stringify(frame));
+  assert.equal(await still.locator("#player-box").count(), 1);
+  await shot("06b-still");
+
+  // A phone's width: the header wraps, sign-out stays on screen, nothing
+  // is wider than the screen.
+  await page.setViewportSize({ width: 420, height: 860 });
+  for (const view of ["search", "library"]) {
+    await page.click(`#nav a[data-view="${view}"]`);
+    const signout = await page.locator("#signout").boundingBox();
+    assert.ok(signout && signout.x >= 0 && signout.x + signout.width <= 420, `${view}: ${JSON.stringify(signout)}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 420, `${view}: the page is ${width} px wide at 420`);
+  }
+  await shot("07-narrow");
 
   // Signing out returns to the form and the files are closed to the page.
   await page.click("#signout");

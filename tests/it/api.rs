@@ -1654,9 +1654,52 @@ fn a_dismissed_match_never_comes_back_until_restored() {
     let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
     assert_eq!(found(&by_item), Vec::<i64>::new(), "{by_item}");
 
+    // Listed, newest first, a page at a time; of one query content when
+    // asked; another tenant lists none of them.
+    let listed = |api: &Api, query: &str| -> (Vec<(String, i64)>, Value) {
+        let (status, page) = api.get(&format!("/v1/matches/dismissed{query}"));
+        assert_eq!(status, 200, "{query}: {page}");
+        let pairs = page["dismissed"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{page}"))
+            .iter()
+            .map(|d| {
+                (
+                    d["query_sha256"].as_str().unwrap().to_owned(),
+                    d["media_id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        (pairs, page["next_cursor"].clone())
+    };
+    let copy_sha = settled(&a, copy)["sha256"].as_str().unwrap().to_owned();
+    let (all, next) = listed(&a, "");
+    assert_eq!(
+        all,
+        [(copy_sha.clone(), original), (sha.clone(), original)],
+        "newest first"
+    );
+    assert_eq!(next, Value::Null);
+    let (first_page, next) = listed(&a, "?limit=1");
+    assert_eq!(first_page, all[..1]);
+    let (second_page, last) = listed(&a, &format!("?limit=1&cursor={next}"));
+    assert_eq!((second_page.as_slice(), last), (&all[1..], Value::Null));
+    assert_eq!(listed(&a, &format!("?query_sha256={sha}")).0, all[1..]);
+    assert_eq!(listed(&a, &format!("?media_id={copy}")).0, []);
+    assert_eq!(listed(&b, "").0, []);
+    for bad in ["?limit=many", "?query_sha256=abc", "?cursor=x"] {
+        let (status, body) = a.get(&format!("/v1/matches/dismissed{bad}"));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+
     // Restored, the pair comes back; restoring twice is a 404.
     let (status, body) = a.post_json("/v1/matches/restore", &pair);
     assert_eq!((status, &body["dismissed"]), (200, &json!(false)), "{body}");
+    assert_eq!(
+        listed(&a, "").0,
+        all[..1],
+        "a restored pair is no longer listed"
+    );
     let (_, restored) = a.post_file("/v1/search", &crop, &[]);
     assert_eq!(found(&restored), [original, copy], "{restored}");
     assert_eq!(a.post_json("/v1/matches/restore", &pair).0, 404);

@@ -121,6 +121,97 @@ fn tenant_ingest_and_search_work_with_and_without_a_service() {
         &["search", "--tenant", "nobody", junk.to_str().unwrap()],
     );
     assert!(!ok && stderr.contains("no tenant nobody"), "{stderr}");
+
+    // Issue 20: many queries at once (a folder, a file that is not media,
+    // a library item), one JSON line each; the undecodable one is reported
+    // and the others answered.
+    let (ok, stdout, stderr) = run(
+        &data,
+        &[
+            "search",
+            "--tenant",
+            "acme",
+            "--json",
+            queries.to_str().unwrap(),
+            junk.to_str().unwrap(),
+            "--item",
+            "1",
+        ],
+    );
+    assert!(!ok, "a failed query makes the exit status 1: {stdout}");
+    assert!(stderr.contains("1 of 4 queries failed"), "{stderr}");
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let labels: Vec<&str> = lines.iter().map(|l| l["query"].as_str().unwrap()).collect();
+    let in_queries = |name: &str| queries.join(name).to_string_lossy().into_owned();
+    assert_eq!(
+        labels,
+        [
+            in_queries("copy.jpg").as_str(),
+            in_queries("excerpt.wav").as_str(),
+            junk.to_str().unwrap(),
+            "media:1"
+        ],
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[0]["matches"][0]["external_id"], "board.png",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[1]["matches"][0]["external_id"], "tune.mp3",
+        "{stdout}"
+    );
+    assert!(
+        lines[2]["error"].as_str().is_some_and(|e| !e.is_empty()) && lines[2]["matches"].is_null(),
+        "{stdout}"
+    );
+    // By item: the picture is no match of itself.
+    assert!(
+        lines[3]["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["media_id"] != 1),
+        "{stdout}"
+    );
+    // CSV: a header, then a row a match.
+    let (ok, stdout, stderr) = run(
+        &data,
+        &[
+            "search",
+            "--tenant",
+            "acme",
+            "--csv",
+            "--top-k",
+            "1",
+            queries.join("copy.jpg").to_str().unwrap(),
+            "--item",
+            "2",
+        ],
+    );
+    assert!(ok, "{stderr}");
+    let rows: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        rows[0],
+        "query,rank,media_id,external_id,score,query_start,query_end,reference_start,reference_end,evidence"
+    );
+    assert!(
+        rows[1].starts_with(&format!("{},1,1,board.png,", in_queries("copy.jpg"))),
+        "{stdout}"
+    );
+    assert!(
+        rows[2..].iter().all(|r| !r.starts_with("media:2,1,2,")),
+        "{stdout}"
+    );
+    // An item of another tenant, or none, is a failed query, said so.
+    let (ok, _, stderr) = run(&data, &["search", "--tenant", "acme", "--item", "999"]);
+    assert!(
+        !ok && stderr.contains("media:999") && stderr.contains("999"),
+        "{stderr}"
+    );
     drop(service);
 
     // search_min_score_2_and_top_k_0_are_refused_as_the_api_refuses_them:

@@ -158,6 +158,12 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         &files.join("compilation.mp4"),
     );
 
+    // A still of the clip at 10 s.
+    let still = ffmpeg(
+        &["-ss", "10", "-i", clip.to_str().unwrap(), "-frames:v", "1"],
+        &files.join("still.png"),
+    );
+
     let output = Command::new("node")
         .arg(e2e().join("console.mjs"))
         .current_dir(e2e())
@@ -173,6 +179,8 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         .env("EXPECT_END", "18")
         .env("COMPILATION_FILE", &compilation)
         .env("COMPILATION_SEGMENTS", "2-10,18-26")
+        .env("STILL_FILE", &still)
+        .env("STILL_AT", "10")
         .env("ARTIFACTS", artifacts())
         .output()
         .expect("node runs (scripts/setup.sh installs it and tests/e2e/node_modules)");
@@ -268,8 +276,12 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         "01-wrong-key",
         "03-library",
         "04-search",
+        "03b-duplicate",
         "05-played",
+        "05b-dismissed",
         "06-compilation",
+        "06b-still",
+        "07-narrow",
     ] {
         assert!(artifacts().join(format!("{shot}.png")).is_file(), "{shot}");
     }

@@ -269,3 +269,82 @@ pub async fn search(
     )
     .await
 }
+
+/// One query of `clickprint search`: a file or URL, or a library item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchQuery {
+    /// A local file or an http(s) URL.
+    Media(String),
+    /// A library item of the tenant, by id (its stored original; never a
+    /// match of itself).
+    Item(i64),
+}
+
+impl SearchQuery {
+    /// How the command's output names it: the file or URL, or `media:ID`
+    /// (as the batch API does).
+    pub fn label(&self) -> String {
+        match self {
+            SearchQuery::Media(text) => text.clone(),
+            SearchQuery::Item(id) => format!("media:{id}"),
+        }
+    }
+}
+
+/// The queries of `clickprint search FILE|DIR|URL... --item ID...`, in
+/// order: a folder becomes every file inside it (recursively, sorted), as
+/// `ingest` reads one; then the items.
+///
+/// # Errors
+/// [`Error::BadRequest`] for a path that is neither a file, a folder nor
+/// an http(s) URL, or when nothing is left to search with.
+pub fn search_queries(sources: &[String], items: &[i64]) -> Result<Vec<SearchQuery>> {
+    let mut queries = Vec::new();
+    for source in sources {
+        let path = Path::new(source);
+        if !clickprint_fetch::is_url(source) && path.is_dir() {
+            let mut files = Vec::new();
+            collect_files(path, &mut files)?;
+            queries.extend(
+                files
+                    .into_iter()
+                    .map(|f| SearchQuery::Media(f.to_string_lossy().into_owned())),
+            );
+        } else {
+            queries.push(SearchQuery::Media(source.clone()));
+        }
+    }
+    queries.extend(items.iter().map(|&id| SearchQuery::Item(id)));
+    if queries.is_empty() {
+        return Err(Error::BadRequest(
+            "nothing to search with: give files, folders, URLs or --item IDs".into(),
+        ));
+    }
+    Ok(queries)
+}
+
+/// Searches `tenant`'s library with one of its own items, by its stored
+/// original, as `POST /v1/search` with `{"media_id": N}` does.
+///
+/// # Errors
+/// As [`search::item_query`] and [`search::run`].
+pub async fn search_item(
+    stores: &Stores,
+    config: &Config,
+    tenant: &Tenant,
+    id: i64,
+    top_k: Option<u32>,
+    min_score: Option<f32>,
+) -> Result<Answer> {
+    let file = search::item_query(stores.postgres.pool(), config, tenant, id).await?;
+    let mut query = search::Query::new(&file, top_k, min_score, config)?;
+    query.exclude = Some(id);
+    search::run(
+        stores.postgres.pool(),
+        &stores.engine,
+        config,
+        tenant,
+        query,
+    )
+    .await
+}

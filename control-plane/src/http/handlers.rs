@@ -112,11 +112,7 @@ pub(super) async fn admin_sql(state: Arc<AppState>, req: Request, body: Body) ->
                 .await?;
         return output_reply(&output, req.accept.as_deref(), Some(&limits.budget()));
     }
-    // Without parameters every engine runs it as `Engine::query` does.
-    let output = state
-        .engine
-        .query_with_params(&request.query, &params)
-        .await?;
+    let output = crate::service::operator_query(&state.engine, &request.query, &params).await?;
     output_reply(&output, req.accept.as_deref(), None)
 }
 
@@ -867,6 +863,39 @@ async fn mark_match(state: Arc<AppState>, req: Request, body: Body, dismissed: b
     }
     Ok(json(
         &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": dismissed}),
+        StatusCode::OK,
+    ))
+}
+
+/// `GET /v1/matches/dismissed`: the tenant's dismissals, newest first, a
+/// page at a time (`cursor`, `limit`), of one query content
+/// (`query_sha256`) or one item (`media_id`) when asked.
+pub(super) async fn list_dismissed(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let params = query_params(&req);
+    let number = |name: &str| -> Result<Option<i64>> {
+        params
+            .get(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
+            })
+            .transpose()
+    };
+    let sha = params
+        .get("query_sha256")
+        .map(|s| store::dismissals::sha256_hex(s))
+        .transpose()?;
+    let selection = store::dismissals::Selection {
+        query_sha256: sha.as_deref(),
+        media_id: number("media_id")?,
+        cursor: number("cursor")?,
+        limit: number("limit")?.unwrap_or(100),
+    };
+    let (page, next) =
+        store::dismissals::list(state.postgres.pool(), tenant.id, &selection).await?;
+    Ok(json(
+        &serde_json::json!({ "dismissed": page, "next_cursor": next }),
         StatusCode::OK,
     ))
 }

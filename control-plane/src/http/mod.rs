@@ -104,11 +104,13 @@ pub enum Endpoint {
     DismissMatch,
     /// `POST /v1/matches/restore`
     RestoreMatch,
+    /// `GET /v1/matches/dismissed`
+    ListDismissed,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 31] = [
+    pub const ALL: [Endpoint; 32] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -140,6 +142,7 @@ impl Endpoint {
         Endpoint::MediaPreview,
         Endpoint::DismissMatch,
         Endpoint::RestoreMatch,
+        Endpoint::ListDismissed,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -176,6 +179,7 @@ impl Endpoint {
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
             Endpoint::DismissMatch => ("POST", "/v1/matches/dismiss"),
             Endpoint::RestoreMatch => ("POST", "/v1/matches/restore"),
+            Endpoint::ListDismissed => ("GET", "/v1/matches/dismissed"),
         }
     }
 }
@@ -300,6 +304,11 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "matches" / "restore"),
             warp::post(),
             h::restore_match
+        ),
+        Endpoint::ListDismissed => to!(
+            warp::path!("v1" / "matches" / "dismissed"),
+            warp::get(),
+            h::list_dismissed
         ),
     }
 }

@@ -1,5 +1,6 @@
-//! The worked examples of `sql/README.md`, run as written against a
-//! generated library in two tenants, their answers checked. A new example
+//! The worked examples of `sql/README.md`, run as written (as the
+//! operator and as a tenant's analyst) against a generated library in two
+//! tenants, their answers checked. A new example
 //! in the README fails `every_example_is_checked` until it is checked here.
 use clickprint::clickhouse::library;
 use serde_json::Value;
@@ -117,8 +118,7 @@ async fn every_example_runs_and_answers_the_library() {
     ];
     let mut answers = Vec::new();
     for (i, sql) in examples().iter().enumerate() {
-        let out = engine
-            .query_with_params(sql, &params)
+        let out = clickprint::service::operator_query(&engine, sql, &params)
             .await
             .unwrap_or_else(|e| panic!("example {i} fails: {e}\n{sql}"));
         answers.push(out.to_json_rows().unwrap());
@@ -189,23 +189,17 @@ async fn every_example_runs_and_answers_the_library() {
         "{across:?}"
     );
 
-    // The same examples as tenant 7's analyst (POST /v1/sql): its own
-    // tables, unqualified, values written in. Each gives the operator's
-    // answer, except the one across tenants, which finds nothing: the
-    // analyst never sees tenant 8, and those that fingerprint a file by
-    // path, which analysts may not (issue 18: it read other tenants' files).
-    let query_literal = format!("'{}'", a_copy.to_str().unwrap());
+    // The same examples, as written, as tenant 7's analyst (POST /v1/sql):
+    // its views of the tables. Each gives the operator's answer, except the
+    // one across tenants, which finds nothing (the analyst never sees
+    // tenant 8), and those that fingerprint a file by path, which analysts
+    // may not (issue 18: it read other tenants' files).
     for (i, sql) in examples().iter().enumerate() {
-        let as_analyst = sql
-            .replace("clickprint.", "")
-            .replace("{tenant:UInt32}", "7")
-            .replace("{tenant_a:UInt32}", "7")
-            .replace("{tenant_b:UInt32}", "8")
-            .replace("{query:String}", &query_literal);
-        let out = clickprint::clickhouse::analyst::run(
+        let out = clickprint::clickhouse::analyst::run_with_params(
             &engine,
             7,
-            &as_analyst,
+            sql,
+            &params,
             &clickprint::config::AnalystLimits::default(),
         )
         .await;
@@ -214,7 +208,7 @@ async fn every_example_runs_and_answers_the_library() {
             assert!(e.contains("reads media by path"), "example {i}: {e}");
             continue;
         }
-        let out = out.unwrap_or_else(|e| panic!("example {i} as an analyst: {e}\n{as_analyst}"));
+        let out = out.unwrap_or_else(|e| panic!("example {i} as an analyst: {e}\n{sql}"));
         let rows = out.to_json_rows().unwrap();
         if sql.contains("{tenant_b:UInt32}") {
             assert_eq!(rows, serde_json::json!([]), "example {i}: {rows}");
