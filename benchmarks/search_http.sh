@@ -9,6 +9,8 @@
 #   - sound: two 10-second excerpts of the sound, as MP3;
 #   - video: two 10-second excerpts of the video, 720p H.264.
 # The ratio p50 / floor p50 is the figure to compare between builds.
+# Then eight clients search for one of the picture copies by URL for 60 s
+# at once (benchmarks/tools/api_load.py): searches, errors, p50, p95.
 #
 #   benchmarks/search_http.sh [ROUNDS]   # writes benchmarks/results/<date>-search-http.csv
 set -euo pipefail
@@ -34,6 +36,7 @@ ff -f lavfi -i "mandelbrot=s=1280x720:r=25" -f lavfi -i "anoisesrc=d=60:c=pink:a
 for i in 3 7 12 18 22 27 31 38; do
     ff -i "$work/files/p$(printf %04d "$i").jpg" -q:v 5 "$work/queries/p$i.jpg"
 done
+mkdir -p "$work/files/queries" && cp "$work/queries/p3.jpg" "$work/files/queries/"
 for s in 5 30; do
     ff -ss "$s" -t 10 -i "$work/files/sound.mp3" -c:a libmp3lame -b:a 96k "$work/queries/sound$s.mp3"
     ff -ss "$s" -t 10 -i "$work/files/video.mp4" -c:v libx264 -preset veryfast -crf 26 -c:a aac "$work/queries/video$s.mp4"
@@ -46,7 +49,7 @@ files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.lo
 start_service
 key="$(tenant_key bench)"
 { echo "url,external_id"
-  for f in "$work"/files/*; do n="$(basename "$f")"; echo "$files_url/$n,$n"; done
+  for f in "$work"/files/*.*; do n="$(basename "$f")"; echo "$files_url/$n,$n"; done
 } | curl -sf -XPOST "$url/v1/jobs" -H "Authorization: Bearer $key" -H 'content-type: text/csv' --data-binary @- > /dev/null
 wait_settled "$key"
 
@@ -56,4 +59,6 @@ q="$work/queries"
 python3 benchmarks/tools/search_http.py "$url" "$key" "$udf" "$rounds" picture "$q"/p*.jpg | tee -a "$out"
 python3 benchmarks/tools/search_http.py "$url" "$key" "$udf" "$rounds" sound "$q"/sound*.mp3 | tee -a "$out"
 python3 benchmarks/tools/search_http.py "$url" "$key" "$udf" "$rounds" video "$q"/video*.mp4 | tee -a "$out"
+echo "clients,searches,errors,p50_ms,p95_ms" | tee -a "$out"
+python3 benchmarks/tools/api_load.py "$url" "$key" "$files_url/queries/p3.jpg" 60 8 8 | tee -a "$out"
 echo "results: $out"

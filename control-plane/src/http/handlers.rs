@@ -45,6 +45,20 @@ fn query_params(req: &Request) -> std::collections::HashMap<String, String> {
         .collect()
 }
 
+/// The query parameter `name` as a whole number, when it is given.
+fn number_param(
+    params: &std::collections::HashMap<String, String>,
+    name: &str,
+) -> Result<Option<i64>> {
+    params
+        .get(name)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
+        })
+        .transpose()
+}
+
 fn is_multipart(req: &Request) -> bool {
     req.content_type
         .as_deref()
@@ -358,15 +372,7 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
 pub(super) async fn list_media(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let params = query_params(&req);
-    let number = |name: &str| -> Result<Option<i64>> {
-        params
-            .get(name)
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
-            })
-            .transpose()
-    };
+    let number = |name: &str| number_param(&params, name);
     let (items, next) = media::list(
         state.postgres.pool(),
         tenant.id,
@@ -873,15 +879,7 @@ async fn mark_match(state: Arc<AppState>, req: Request, body: Body, dismissed: b
 pub(super) async fn list_dismissed(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let params = query_params(&req);
-    let number = |name: &str| -> Result<Option<i64>> {
-        params
-            .get(name)
-            .map(|v| {
-                v.parse()
-                    .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
-            })
-            .transpose()
-    };
+    let number = |name: &str| number_param(&params, name);
     let sha = params
         .get("query_sha256")
         .map(|s| store::dismissals::sha256_hex(s))

@@ -536,15 +536,24 @@ impl Affine {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fingerprint::local::extract;
     use crate::fingerprint::visual::Luma;
 
     fn texture(width: u32, height: u32, seed: u32) -> Luma {
-        // Overlapping rectangles of varied grey: a picture full of corners.
+        corners(
+            width,
+            height,
+            seed.wrapping_mul(2_654_435_761).wrapping_add(1),
+        )
+    }
+
+    /// Overlapping rectangles of varied grey, placed by a xorshift from
+    /// `state`: a picture full of corners (the rerank's tests draw theirs
+    /// here too).
+    pub(crate) fn corners(width: u32, height: u32, mut state: u32) -> Luma {
         let mut pixels = vec![128u8; (width * height) as usize];
-        let mut state = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
         let mut next = |n: u32| {
             state ^= state << 13;
             state ^= state >> 17;

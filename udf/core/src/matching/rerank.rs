@@ -425,25 +425,7 @@ mod tests {
 
     /// Overlapping rectangles of varied grey: a picture full of corners.
     fn texture(width: u32, height: u32) -> Luma {
-        let mut pixels = vec![128u8; (width * height) as usize];
-        let mut state = 2_654_435_761u32;
-        let mut next = |n: u32| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state % n
-        };
-        for _ in 0..120 {
-            let (x0, y0) = (next(width), next(height));
-            let (w, h) = (8 + next(width / 5), 8 + next(height / 5));
-            let grey = next(256) as u8;
-            for y in y0..(y0 + h).min(height) {
-                for x in x0..(x0 + w).min(width) {
-                    pixels[(y * width + x) as usize] = grey;
-                }
-            }
-        }
-        Luma::new(width, height, pixels)
+        crate::matching::local::tests::corners(width, height, 2_654_435_761)
     }
 
     /// One picture: its global hash `bits` bits from the all-zero hash,
