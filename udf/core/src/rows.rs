@@ -8,6 +8,7 @@
 //! written over these types, so every way of doing the work gives the same
 //! answers.
 
+use crate::answers::Probe;
 use crate::error::{Error, Result};
 pub use crate::matching::rerank::MatchSegment;
 use crate::matching::rerank::{self, Prepared};
@@ -87,16 +88,13 @@ impl QueryAnswer {
     /// The answer for a decoded query: the keys of its records that are
     /// looked up, all its records packed, and what was decoded.
     pub fn of(fp: &MediaFingerprint) -> QueryAnswer {
-        let info = &fp.info;
+        // What `clickprint-udf probe` says of the same media.
+        let probe = Probe::of(&fp.info);
         QueryAnswer {
-            modality: info.kind,
-            duration_ms: if info.kind == Kind::Image {
-                0
-            } else {
-                info.declared_ms.max(info.duration_ms)
-            },
-            width: info.width,
-            height: info.height,
+            modality: probe.modality,
+            duration_ms: length(probe.modality, probe.duration_ms),
+            width: probe.width,
+            height: probe.height,
             ..QueryAnswer::of_records(&records::records(fp, Use::Query))
         }
     }
@@ -144,15 +142,17 @@ impl QueryAnswer {
             keys,
             fingerprint: records::pack(records),
             modality,
-            duration_ms: if modality == Kind::Image {
-                0
-            } else {
-                u64::from(last)
-            },
+            duration_ms: length(modality, u64::from(last)),
             width: 0,
             height: 0,
         }
     }
+}
+
+/// A query's length as its answer gives it: 0 for a picture, whatever its
+/// container declares.
+fn length(modality: Kind, ms: u64) -> u64 {
+    if modality == Kind::Image { 0 } else { ms }
 }
 
 /// Whether a query record's keys are looked up.

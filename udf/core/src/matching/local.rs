@@ -616,25 +616,22 @@ pub(crate) mod tests {
         assert!(m.is_copy(), "{m:?}");
     }
 
-    #[test]
-    fn a_corner_found_twice_is_one_inlier() {
-        // 40 corners at least 10 px apart (fewer than MAX_PUTATIVE, so the
-        // twins below are all looked at).
-        let mut features = extract(&texture(640, 480, 5));
-        let mut apart: Vec<Keypoint> = Vec::new();
-        for k in &features.keypoints {
-            if apart.len() < 40 && apart.iter().all(|a| (a.x - k.x).hypot(a.y - k.y) > 10.0) {
-                apart.push(*k);
+    /// The first `n` keypoints at least 10 px from every one kept before.
+    fn apart(keypoints: &[Keypoint], n: usize) -> Vec<Keypoint> {
+        let mut kept: Vec<Keypoint> = Vec::new();
+        for k in keypoints {
+            if kept.len() < n && kept.iter().all(|a| (a.x - k.x).hypot(a.y - k.y) > 10.0) {
+                kept.push(*k);
             }
         }
-        assert_eq!(apart.len(), 40);
-        features.keypoints = apart;
-        let alone = verify(&features, &features).expect("putative matches");
-        // Each keypoint again 1.5 px away one level up, its descriptor 24
-        // bits off (so the ratio test keeps both matches): the same
-        // corners, no more evidence.
-        let mut doubled = features.clone();
-        for (n, k) in features.keypoints.iter().enumerate() {
+        kept
+    }
+
+    /// `keypoints`, then each again 1.5 px away one pyramid level up with
+    /// its descriptor 24 bits off (so the ratio test keeps both matches).
+    fn with_twins(keypoints: &[Keypoint]) -> Vec<Keypoint> {
+        let mut all = keypoints.to_vec();
+        for (n, k) in keypoints.iter().enumerate() {
             let mut twin = *k;
             twin.x += 1.5;
             twin.y += 1.5;
@@ -643,8 +640,23 @@ pub(crate) mod tests {
                 let b = (bit * 11 + n) % 256;
                 twin.descriptor[b / 8] ^= 1 << (b % 8);
             }
-            doubled.keypoints.push(twin);
+            all.push(twin);
         }
+        all
+    }
+
+    #[test]
+    fn a_corner_found_twice_is_one_inlier() {
+        // 40 corners at least 10 px apart (fewer than MAX_PUTATIVE, so the
+        // twins below are all looked at).
+        let mut features = extract(&texture(640, 480, 5));
+        features.keypoints = apart(&features.keypoints, 40);
+        assert_eq!(features.keypoints.len(), 40);
+        let alone = verify(&features, &features).expect("putative matches");
+        // Each keypoint again one level up: the same corners, no more
+        // evidence.
+        let mut doubled = features.clone();
+        doubled.keypoints = with_twins(&features.keypoints);
         assert!(doubled.keypoints.len() >= CHECKS.same_place_from);
         let twice = verify(&doubled, &doubled).expect("putative matches");
         assert!(alone.is_copy(), "{alone:?}");
@@ -660,25 +672,8 @@ pub(crate) mod tests {
     fn a_picture_with_few_keypoints_keeps_its_repeated_corners() {
         // A blurred picture: 12 corners, each found again one level up.
         let mut features = extract(&texture(640, 480, 7));
-        let mut apart: Vec<Keypoint> = Vec::new();
-        for k in &features.keypoints {
-            if apart.len() < 12 && apart.iter().all(|a| (a.x - k.x).hypot(a.y - k.y) > 10.0) {
-                apart.push(*k);
-            }
-        }
-        for (n, k) in apart.clone().iter().enumerate() {
-            let mut twin = *k;
-            twin.x += 1.5;
-            twin.y += 1.5;
-            twin.scale *= SCALE_STEP;
-            for bit in 0..24 {
-                let b = (bit * 11 + n) % 256;
-                twin.descriptor[b / 8] ^= 1 << (b % 8);
-            }
-            apart.push(twin);
-        }
-        assert!(apart.len() < CHECKS.same_place_from);
-        features.keypoints = apart;
+        features.keypoints = with_twins(&apart(&features.keypoints, 12));
+        assert!(features.keypoints.len() < CHECKS.same_place_from);
         // 12 corners alone are too few inliers for a copy; with their
         // repeats (as the matcher counted before the one-corner rule) they
         // make one.
