@@ -71,6 +71,11 @@ struct Args {
     /// `picture_pairs` example (`udf/media/examples`).
     #[arg(long)]
     corpus_only: bool,
+    /// Run the video part only, clickprint alone (quick iterations on how
+    /// video is decoded and sampled; the sound corpus is built for the
+    /// videos' soundtracks, not searched).
+    #[arg(long, conflicts_with = "pictures_only")]
+    videos_only: bool,
 }
 
 /// Texts espeak-ng reads for the speech part of the sound corpus.
@@ -551,6 +556,42 @@ fn speed_markdown(
     out
 }
 
+/// `--videos-only`: the video corpus searched with clickprint alone;
+/// `videos.json` and `results.md` in `--out`.
+async fn videos_only(
+    args: &Args,
+    quick: bool,
+    engine: &clickprint::clickhouse::Engine,
+    started: Instant,
+) -> Result<()> {
+    say("building the sound corpus (the videos' soundtracks)");
+    let snd = sounds(args, quick)?;
+    let music: Vec<PathBuf> = snd.references.iter().take(5).cloned().collect();
+    say("building the video corpus");
+    let vid = videos(args, quick, &music)?;
+    say(&format!(
+        "videos: {} references, {} queries; running clickprint",
+        vid.references.len(),
+        vid.queries.len()
+    ));
+    let answers =
+        vec![methods::clickprint(engine, 3, &vid.references, &vid.query_paths(), &say).await?];
+    let rows = metrics::table(&vid.transforms, &vid.queries, &answers);
+    std::fs::write(
+        args.out.join("videos.json"),
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "queries": vid.queries, "answers": top_three(&answers), "rows": rows,
+        }))?,
+    )?;
+    std::fs::write(args.out.join("results.md"), markdown("Video", &rows))?;
+    say(&format!(
+        "videos only, done in {:.0} s: {}",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ));
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -567,6 +608,9 @@ async fn main() -> Result<()> {
     let engine = clickprint_eval::fixtures::engine(&data, &args.udf_dir).await?;
     let peers = Path::new(env!("CARGO_MANIFEST_DIR")).join("peers.py");
 
+    if args.videos_only {
+        return videos_only(&args, quick, &engine, started).await;
+    }
     say("building the picture corpus");
     let pics = pictures(&args, quick, smoke)?;
     if args.corpus_only {

@@ -26,6 +26,10 @@ use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaInfo, duration_limit_words};
 use clickprint_core::{Error, Result};
 
+/// The environment variable that sets how a search's query video is
+/// decoded ([`VideoDecoding::parse`]; default [`VideoDecoding::QUERY`]).
+pub const ENV_QUERY_VIDEO: &str = "CLICKPRINT_QUERY_VIDEO";
+
 /// Video frames are scaled so their longer side is at most this many pixels.
 pub const WORKING_SIZE: u32 = 256;
 /// Still images are scaled so their longer side is at most this many
@@ -59,6 +63,95 @@ pub struct Limits {
     /// How `http(s)` media references are downloaded (size, time,
     /// redirects, private addresses).
     pub fetch: clickprint_fetch::Policy,
+    /// How video is decoded: [`VideoDecoding::LIBRARY`] by default;
+    /// [`Limits::for_use`] gives a query [`Limits::query_video`].
+    pub video: VideoDecoding,
+    /// How a search's query video is decoded ([`VideoDecoding::QUERY`]).
+    pub query_video: VideoDecoding,
+}
+
+/// How a video stream is decoded: what a search's query trades for time.
+///
+/// Decoding is almost all of a video query's cost (a 10-second 720p H.264
+/// clip: 81% of the processor time in libavcodec, 7% scaling, the
+/// fingerprint the rest; `perf`, session 14). A library item is decoded
+/// once, in the background, beside other work: one thread, every frame as
+/// encoded. A query is decoded while someone waits: [`VideoDecoding::QUERY`]
+/// (figures and the recall it costs in `udf/README.md`, "Decoding a video
+/// query").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VideoDecoding {
+    /// Decoder threads (ffmpeg's frame threading); 1 decodes in the
+    /// calling thread only.
+    pub threads: usize,
+    /// Skip the in-loop deblocking filter of codecs that have one (H.264,
+    /// HEVC): the pictures are a little blockier, which the fingerprints'
+    /// downscaling to 256 px and below mostly averages away.
+    pub skip_loop_filter: bool,
+    /// Do not decode frames that no other frame references (most
+    /// B-frames): fewer frames come out, none of them wrong; the 2-per-second
+    /// sampling then takes the nearest decoded frame.
+    pub skip_non_reference: bool,
+}
+
+impl VideoDecoding {
+    /// A library item: one thread, every frame, as encoded.
+    pub const LIBRARY: VideoDecoding = VideoDecoding {
+        threads: 1,
+        skip_loop_filter: false,
+        skip_non_reference: false,
+    };
+    /// A search's query: as many threads as the machine has (up to 4), no
+    /// deblocking, no unreferenced frames.
+    pub const QUERY: VideoDecoding = VideoDecoding {
+        threads: 0,
+        skip_loop_filter: true,
+        skip_non_reference: true,
+    };
+
+    /// Reads `library`, `query`, or a comma-separated list of
+    /// `threads=N` (0: the machine's processors, at most 4),
+    /// `skip-loop-filter` and `skip-non-reference` (each off unless named).
+    ///
+    /// # Errors
+    /// An unknown word or a thread count that does not read.
+    pub fn parse(text: &str) -> std::result::Result<VideoDecoding, String> {
+        match text.trim() {
+            "library" => return Ok(VideoDecoding::LIBRARY),
+            "query" => return Ok(VideoDecoding::QUERY),
+            _ => {}
+        }
+        let mut how = VideoDecoding {
+            threads: 1,
+            skip_loop_filter: false,
+            skip_non_reference: false,
+        };
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "skip-loop-filter" => how.skip_loop_filter = true,
+                "skip-non-reference" => how.skip_non_reference = true,
+                _ => match word.strip_prefix("threads=").map(str::parse::<usize>) {
+                    Some(Ok(n)) if n <= 64 => how.threads = n,
+                    _ => {
+                        return Err(format!(
+                            "`{word}`: expected library, query, threads=N (0-64), \
+                             skip-loop-filter or skip-non-reference"
+                        ));
+                    }
+                },
+            }
+        }
+        Ok(how)
+    }
+
+    /// Decoder threads to ask ffmpeg for: `threads`, or for 0 the
+    /// processors this process may use, at most 4.
+    fn thread_count(&self) -> usize {
+        match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            n => n,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -71,14 +164,17 @@ impl Default for Limits {
             timeout: Duration::from_secs(900),
             fetch: clickprint_fetch::Policy::default(),
             yield_after_ms: None,
+            video: VideoDecoding::LIBRARY,
+            query_video: VideoDecoding::QUERY,
         }
     }
 }
 
 impl Limits {
     /// The defaults, with the longest query from
-    /// [`ENV_MAX_QUERY_SECS`](clickprint_core::media::ENV_MAX_QUERY_SECS)
-    /// and the download policy from `CLICKPRINT_FETCH_*`.
+    /// [`ENV_MAX_QUERY_SECS`](clickprint_core::media::ENV_MAX_QUERY_SECS),
+    /// a query video's decoding from [`ENV_QUERY_VIDEO`], and the download
+    /// policy from `CLICKPRINT_FETCH_*`.
     ///
     /// # Errors
     /// A variable that is set but does not read.
@@ -95,19 +191,27 @@ impl Limits {
                 })?,
             Err(_) => DEFAULT_MAX_QUERY_SECS,
         };
+        let query_video = match std::env::var(ENV_QUERY_VIDEO) {
+            Ok(v) => {
+                VideoDecoding::parse(&v).map_err(|e| format!("{ENV_QUERY_VIDEO}={v:?}: {e}"))?
+            }
+            Err(_) => VideoDecoding::QUERY,
+        };
         Ok(Limits {
             max_query_duration_ms: max_query_secs.saturating_mul(1000),
             fetch: clickprint_fetch::Policy::from_env().map_err(|e| e.to_string())?,
+            query_video,
             ..Limits::default()
         })
     }
 
     /// These limits for `usage`: a query's duration is held to
-    /// `max_query_duration_ms`.
+    /// `max_query_duration_ms`, and its video decoded as `query_video`.
     pub fn for_use(&self, usage: clickprint_core::records::Use) -> Limits {
         match usage {
             clickprint_core::records::Use::Query => Limits {
                 max_duration_ms: self.max_duration_ms.min(self.max_query_duration_ms),
+                video: self.query_video,
                 ..self.clone()
             },
             clickprint_core::records::Use::Library => self.clone(),
@@ -425,11 +529,13 @@ pub fn probe(path: &Path, limits: &Limits) -> Result<MediaInfo> {
 }
 
 /// A stream's decoder (not yet specialised to pictures or sound), its
-/// codec, and the stream for its time base.
+/// codec, and the stream for its time base; decoding in `threads` threads
+/// (ffmpeg's frame threading) when more than one.
 fn open_decoder<'a>(
     input: &'a ffmpeg::format::context::Input,
     index: usize,
     path: &str,
+    threads: usize,
 ) -> Result<(
     ffmpeg::decoder::Decoder,
     ffmpeg::codec::Id,
@@ -439,8 +545,15 @@ fn open_decoder<'a>(
         .stream(index)
         .ok_or_else(|| Error::NoStream(path.to_owned()))?;
     let codec = stream.parameters().id();
-    let context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
+    let mut context = ffmpeg::codec::context::Context::from_parameters(stream.parameters())
         .map_err(|e| Error::Ffmpeg(e.to_string()))?;
+    if threads > 1 {
+        context.set_threading(ffmpeg::codec::threading::Config {
+            kind: ffmpeg::codec::threading::Type::Frame,
+            count: threads,
+            ..Default::default()
+        });
+    }
     Ok((context.decoder(), codec, stream))
 }
 
@@ -481,7 +594,15 @@ impl PictureDecoder {
         path: &str,
         side: u32,
     ) -> Result<Self> {
-        let (decoder, codec, stream) = open_decoder(input, index, path)?;
+        let (mut decoder, codec, stream) =
+            open_decoder(input, index, path, limits.video.thread_count())?;
+        let how = limits.video;
+        if how.skip_loop_filter {
+            decoder.skip_loop_filter(ffmpeg::Discard::All);
+        }
+        if how.skip_non_reference {
+            decoder.skip_frame(ffmpeg::Discard::NonReference);
+        }
         let decoder = decoder.video().map_err(|e| unsupported(path, codec, e))?;
         let (width, height) = (decoder.width(), decoder.height());
         if u64::from(width) * u64::from(height) > limits.max_pixels {
@@ -657,7 +778,7 @@ struct SoundDecoder {
 
 impl SoundDecoder {
     fn open(input: &ffmpeg::format::context::Input, index: usize, path: &str) -> Result<Self> {
-        let (decoder, codec, _) = open_decoder(input, index, path)?;
+        let (decoder, codec, _) = open_decoder(input, index, path, 1)?;
         let decoder = decoder.audio().map_err(|e| unsupported(path, codec, e))?;
         Ok(SoundDecoder {
             index,
@@ -753,4 +874,30 @@ fn emit_samples(out: &frame::Audio, sink: &mut dyn Sink) -> u64 {
         sink.audio(&out.plane::<f32>(0)[..n]);
     }
     n as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn video_decoding_reads_its_words_and_refuses_others() {
+        assert_eq!(VideoDecoding::parse("library"), Ok(VideoDecoding::LIBRARY));
+        assert_eq!(VideoDecoding::parse(" query "), Ok(VideoDecoding::QUERY));
+        assert_eq!(
+            VideoDecoding::parse("threads=2, skip-non-reference"),
+            Ok(VideoDecoding {
+                threads: 2,
+                skip_loop_filter: false,
+                skip_non_reference: true,
+            })
+        );
+        assert_eq!(VideoDecoding::parse(""), Ok(VideoDecoding::LIBRARY));
+        let refused = VideoDecoding::parse("threads=many").unwrap_err();
+        assert!(refused.starts_with("`threads=many`: expected"), "{refused}");
+        assert!(VideoDecoding::parse("skip-everything").is_err());
+        assert!(VideoDecoding::parse("threads=65").is_err());
+        assert_eq!(VideoDecoding::LIBRARY.thread_count(), 1);
+        assert!((1..=4).contains(&VideoDecoding::QUERY.thread_count()));
+    }
 }

@@ -63,7 +63,12 @@ fn serve_rows(function: &str, limits: Limits) -> clickprint_core::Result<()> {
 fn inspect(limits: &Limits) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(2).collect();
     if args.iter().any(|a| a == "--time") {
-        return time_each(limits);
+        // `--query`: decoded as a search's query is.
+        return if args.iter().any(|a| a == "--query") {
+            time_each(&limits.for_use(Use::Query))
+        } else {
+            time_each(limits)
+        };
     }
     let json = args.iter().any(|a| a == "--json");
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();

@@ -312,3 +312,61 @@ fn unrelated_video_does_not_align() {
     assert_eq!(align_video(&other, &reference), None);
     assert_eq!(align_audio(&other, &reference), None);
 }
+
+/// A search's query is decoded the fast way ([`VideoDecoding::QUERY`]:
+/// threads, no deblocking, no unreferenced frames) while the library was
+/// decoded frame by frame: the copies still align with their original,
+/// and the fast way does skip frames (the setting reaches the decoder).
+#[test]
+fn copies_decoded_the_query_way_align_with_an_original_decoded_the_library_way() {
+    use clickprint_core::records::Use;
+    use clickprint_media::decode::{Limits, VideoDecoding};
+    use clickprint_media::file::fingerprint_file;
+
+    let work = Workdir::new("video-query-decoding");
+    let original = original(&work);
+    let reference = fingerprint(&original);
+    let query_way = Limits::default().for_use(Use::Query);
+    assert_eq!(query_way.video, VideoDecoding::QUERY);
+    let mut failures = Vec::new();
+    // A copy with B-frames (x264's default), one with none, and a trim.
+    let copies: &[(&str, &[&str], i64)] = &[
+        (
+            "bframes",
+            &["-c:v", "libx264", "-preset", "veryfast", "-crf", "30"],
+            0,
+        ),
+        (
+            "no-bframes",
+            &[
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "30", "-bf", "0",
+            ],
+            0,
+        ),
+        (
+            "trim",
+            &[
+                "-ss", "8", "-t", "8", "-c:v", "libx264", "-preset", "veryfast",
+            ],
+            8_000,
+        ),
+    ];
+    for (name, args, truth) in copies {
+        let copy = work.transform(&original, args, &format!("{name}.mp4"));
+        let fast = fingerprint_file(&copy, &query_way).expect("decodes");
+        let whole = fingerprint(&copy);
+        if *name == "bframes" {
+            assert!(
+                fast.info.frames_decoded * 10 < whole.info.frames_decoded * 8,
+                "unreferenced frames skipped: {} of {}",
+                fast.info.frames_decoded,
+                whole.info.frames_decoded
+            );
+        }
+        match align_video(&fast, &reference) {
+            Some(a) if (a.offset_ms - truth).abs() <= TOLERANCE_MS => {}
+            other => failures.push(format!("{name}: expected offset {truth}, got {other:?}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
