@@ -62,7 +62,7 @@ impl Receiver {
                     let Some(request) = read_request(&mut stream) else {
                         return;
                     };
-                    kept.lock().unwrap().push(request);
+                    kept.lock().expect("the receiver's log").push(request);
                     match reply {
                         Reply::Status(status) => {
                             let _ = write!(
@@ -79,7 +79,7 @@ impl Receiver {
     }
 
     fn got(&self) -> Vec<Received> {
-        self.got.lock().unwrap().clone()
+        self.got.lock().expect("the receiver's log").clone()
     }
 
     /// Waits until a request whose body's `type` is `event` arrives.
@@ -142,7 +142,7 @@ fn verify(secret: &str, received: &Received) {
     let field = |k: &str| parts.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
     let t = field("t").unwrap_or_else(|| panic!("no t in {:?}", received.signature));
     let v1 = field("v1").unwrap_or_else(|| panic!("no v1 in {:?}", received.signature));
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).expect("any key");
     mac.update(t.as_bytes());
     mac.update(b".");
     mac.update(&received.body);
@@ -155,9 +155,9 @@ fn verify(secret: &str, received: &Received) {
     assert_eq!(v1, expected, "the signature does not verify");
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
+        .expect("after 1970")
         .as_secs();
-    let t: u64 = t.parse().unwrap();
+    let t: u64 = t.parse().expect("t is a number");
     assert!(now.abs_diff(t) < 300, "t={t} is not now ({now})");
 }
 
@@ -170,15 +170,15 @@ fn verify_with_readme(secret: &str, received: &Received) {
     let section = &readme[readme.find("### Webhooks").expect("a Webhooks section")..];
     let start = section.find("```python\n").expect("a Python block") + "```python\n".len();
     let snippet = &section[start..start + section[start..].find("```").expect("its end")];
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary folder");
     let body = dir.path().join("body");
-    std::fs::write(&body, &received.body).unwrap();
+    std::fs::write(&body, &received.body).expect("the body written");
     let output = std::process::Command::new("python3")
         .arg("-c")
         .arg(format!(
             "{snippet}\nimport sys\nsys.exit(0 if verified(sys.argv[1], sys.argv[2], open(sys.argv[3], 'rb').read()) else 1)"
         ))
-        .args([secret, &received.signature, body.to_str().unwrap()])
+        .args([secret, &received.signature, body.to_str().expect("a UTF-8 path")])
         .output()
         .expect("python3 runs");
     assert!(
