@@ -10,7 +10,9 @@
 #   3. installs pyarrow (PyPI) into .deps/pyarrow, for the Flight tests, and
 #      clickhouse-connect (PyPI, with its dependencies) into
 #      .deps/clickhouse-connect and @clickhouse/client (npm) into
-#      tests/clients/node_modules, for the ClickHouse HTTP interface's tests;
+#      tests/clients/node_modules, for the ClickHouse HTTP interface's tests,
+#      and openapi-python-client (PyPI, with its dependencies) into
+#      .deps/openapi-python-client, for the generated Python client's test;
 #   4. finds the CPython shared library that chDB's symbols resolve against
 #      and records both paths in .deps/paths.env, which the clickprint binary
 #      and the test runner read.
@@ -77,6 +79,9 @@ wheel pyarrow 26.0.1 pyarrow "170 MB"
 # ClickHouse's HTTP interface (`serve --clickhouse-http`) connect with; it
 # reads Arrow results with the pyarrow above.
 wheel clickhouse-connect 1.12.0 clickhouse-connect "10 MB" with-deps
+# openapi-python-client: generates a Python client from /v1/openapi.json in
+# a test, which then runs with the generator's own dependencies (httpx, attrs).
+wheel openapi-python-client 0.29.1 openapi-python-client "60 MB" with-deps
 
 # 3. the web console's browser tests: playwright-core from npm (it drives
 # Debian's chromium; no browser is downloaded), into tests/e2e/node_modules.

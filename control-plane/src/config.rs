@@ -130,6 +130,20 @@ pub struct RawConfig {
     /// How often deleted media's rows are purged, s
     /// (`sql/clickhouse/purge.sql`); 0 never.
     pub purge_interval_secs: u64,
+    /// Webhook senders `serve` runs in its own process (0: none).
+    pub webhook_senders: usize,
+    /// Time for one delivery, connection, request and answer, s.
+    pub webhook_timeout_secs: u64,
+    /// The waits before each retry of a failed delivery, comma-separated
+    /// seconds; after the last, the delivery is `failed`.
+    pub webhook_retry_secs: String,
+    /// Senders one tenant's deliveries may hold at once.
+    pub webhook_tenant_in_flight: usize,
+    /// Webhooks a tenant may keep.
+    pub webhooks_per_tenant: usize,
+    /// Whether receivers may be `http://` and on loopback or private
+    /// addresses.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for RawConfig {
@@ -180,6 +194,12 @@ impl Default for RawConfig {
             stop_list_interval_secs: 600,
             stop_list_max_rows: 10_000,
             purge_interval_secs: 3600,
+            webhook_senders: 4,
+            webhook_timeout_secs: 10,
+            webhook_retry_secs: "30,120,600,3600,21600".into(),
+            webhook_tenant_in_flight: 2,
+            webhooks_per_tenant: 10,
+            webhook_allow_private: false,
         }
     }
 }
@@ -414,6 +434,25 @@ pub struct Config {
     pub analyst: AnalystLimits,
     /// The library's upkeep schedule.
     pub upkeep: Upkeep,
+    /// How webhooks are delivered.
+    pub webhooks: Webhooks,
+}
+
+/// How webhooks are delivered (`crate::app::webhooks`).
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    /// Senders `serve` runs.
+    pub senders: usize,
+    /// The rules of a delivery: its deadline, at most 64 KiB of the answer
+    /// read, no redirect, private addresses as `webhook_allow_private` says.
+    pub policy: clickprint_fetch::Policy,
+    /// The wait before retry `n` is `retries[n - 1]`; a delivery has
+    /// `retries.len() + 1` attempts.
+    pub retries: Vec<std::time::Duration>,
+    /// Senders one tenant's deliveries may hold at once, at least 1.
+    pub tenant_in_flight: usize,
+    /// Webhooks a tenant may keep.
+    pub per_tenant: usize,
 }
 
 /// When `clickprint serve` keeps the library lean (`crate::app::upkeep`).
@@ -435,6 +474,7 @@ impl Config {
     pub fn from_raw(raw: RawConfig) -> Result<Self> {
         let data_dir = absolute(&raw.data_dir)?;
         let fetch = raw.fetch_policy();
+        let webhooks = webhooks(&raw)?;
         let listen: SocketAddr = raw.listen.parse().map_err(|e| {
             Error::Config(format!(
                 "listen: `{}` is not a socket address ({e})",
@@ -574,6 +614,7 @@ impl Config {
             ));
         }
         Ok(Config {
+            webhooks,
             data_dir,
             listen,
             postgres,
@@ -604,6 +645,42 @@ impl Config {
             },
         })
     }
+}
+
+/// The webhook settings, checked.
+fn webhooks(raw: &RawConfig) -> Result<Webhooks> {
+    let retries = raw
+        .webhook_retry_secs
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u64>()
+                .map(std::time::Duration::from_secs)
+                .map_err(|_| {
+                    Error::Config(format!(
+                        "webhook_retry_secs: `{s}` is not a number of seconds (write e.g. \"30,120,600\")"
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if raw.webhook_timeout_secs == 0 || raw.webhook_tenant_in_flight == 0 {
+        return Err(Error::Config(
+            "webhook_timeout_secs and webhook_tenant_in_flight must be at least 1".into(),
+        ));
+    }
+    Ok(Webhooks {
+        senders: raw.webhook_senders,
+        policy: clickprint_fetch::Policy {
+            max_bytes: 64 << 10,
+            timeout: std::time::Duration::from_secs(raw.webhook_timeout_secs),
+            max_redirects: 0,
+            allow_private: raw.webhook_allow_private,
+        },
+        retries,
+        tenant_in_flight: raw.webhook_tenant_in_flight,
+        per_tenant: raw.webhooks_per_tenant,
+    })
 }
 
 /// A schedule's period: `secs` seconds, 0 meaning never.
@@ -769,6 +846,36 @@ mod tests {
                 "clickprint.example.toml does not mention {key}"
             );
         }
+    }
+
+    #[test]
+    fn webhook_retries_are_read_in_order_and_a_bad_one_is_named() {
+        let config = Config::from_raw(RawConfig::default()).unwrap();
+        let secs: Vec<u64> = config
+            .webhooks
+            .retries
+            .iter()
+            .map(|d| d.as_secs())
+            .collect();
+        assert_eq!(secs, [30, 120, 600, 3600, 21600]);
+        let raw = RawConfig {
+            webhook_retry_secs: "1, 2,".into(),
+            ..RawConfig::default()
+        };
+        let secs: Vec<u64> = Config::from_raw(raw)
+            .unwrap()
+            .webhooks
+            .retries
+            .iter()
+            .map(|d| d.as_secs())
+            .collect();
+        assert_eq!(secs, [1, 2]);
+        let raw = RawConfig {
+            webhook_retry_secs: "30,2m".into(),
+            ..RawConfig::default()
+        };
+        let e = Config::from_raw(raw).unwrap_err().to_string();
+        assert!(e.contains("webhook_retry_secs") && e.contains("2m"), "{e}");
     }
 
     #[test]

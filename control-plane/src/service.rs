@@ -59,6 +59,11 @@ pub async fn serve(
         )),
         config.workers,
     );
+    let senders = crate::app::webhooks::start(
+        state.postgres.pool().clone(),
+        config.webhooks.clone(),
+        stop.subscribe(),
+    );
     let upkeep = upkeep::start(
         state.engine.clone(),
         config.upkeep,
@@ -77,7 +82,7 @@ pub async fn serve(
     // Workers stop taking tasks; a task in work is abandoned and goes to
     // another worker when its lease ends (its steps are safe to repeat).
     let _ = stop.send(true);
-    for task in workers.into_iter().chain([upkeep]) {
+    for task in workers.into_iter().chain(senders).chain([upkeep]) {
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     }
     lock.unpublish();

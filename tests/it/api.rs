@@ -1408,6 +1408,77 @@ fn a_generated_client_uploads_a_job_searches_and_reads_previews() {
     assert_eq!(summary["missing_preview"], 404, "{summary}");
 }
 
+/// Issue 20: a Python client generated from `/v1/openapi.json` (by
+/// openapi-python-client, from PyPI) runs a short session through the
+/// generated code: two pictures uploaded (multipart), polled until ready,
+/// a search by upload that finds the original, and the item's previews.
+#[test]
+fn a_generated_python_client_uploads_polls_searches_and_reads_previews() {
+    let deps = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.deps");
+    let generator = deps.join("openapi-python-client");
+    assert!(
+        generator.is_dir(),
+        "{} is missing: scripts/setup.sh installs openapi-python-client",
+        generator.display()
+    );
+    let dir = data_dir("api-generated-python-client");
+    let files = pictures(dir.path());
+    let (service, admin) = service(dir.path(), &[]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let mut command = std::process::Command::new("python3");
+    command
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/generated_python_client_check.py"))
+        .env("PYTHONPATH", &generator)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                generator.join("bin").display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env("CLICKPRINT_URL", &service.url)
+        .env("CLICKPRINT_KEY", api.token().unwrap())
+        .env("CLICKPRINT_FILES", &files);
+    let output = clickprint_tests::run_with_timeout(command, Duration::from_secs(400));
+    let (stdout, stderr) = clickprint_tests::texts(&output);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    let summary: Value =
+        serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}\n{stderr}"));
+    for name in [
+        "create_media",
+        "get_media",
+        "get_media_preview",
+        "search",
+        "create_webhook",
+    ] {
+        assert!(
+            summary["generated_operations"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(name)),
+            "{name} not generated: {summary}"
+        );
+    }
+    assert_eq!(summary["created"], json!([202, 202]), "{summary}");
+    assert_eq!(
+        summary["ready"],
+        json!({"original": "ready", "other": "ready"}),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["search"],
+        json!({"status": 200, "found": ["original"]}),
+        "{summary}"
+    );
+    assert_eq!(
+        summary["previews"],
+        json!({"status": 200, "thumbnail": "thumb.jpg"}),
+        "{summary}"
+    );
+    assert_eq!(summary["missing_preview"]["status"], 404, "{summary}");
+}
+
 /// Issue 20: metadata filters in a search and metadata in each match. The
 /// filter runs on every candidate the statement reranks, before top_k
 /// cuts: with two copies of the original in the library (team red and

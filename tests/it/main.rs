@@ -12,7 +12,8 @@
 //! API), `sql` (the `clickprint sql` tool),
 //! `cli` (tenant/ingest/search
 //! commands), `workers` (`clickprint worker` processes), `setup_errors` (what a machine that
-//! is not set up sees). Helpers are in `tests/src/lib.rs`.
+//! is not set up sees), `webhooks` (notifications as a tenant's receiver
+//! gets them). Helpers are in `tests/src/lib.rs`.
 
 mod api;
 mod cli;
@@ -25,4 +26,5 @@ mod serve;
 mod setup_errors;
 mod sidecar;
 mod sql;
+mod webhooks;
 mod workers;

@@ -1,7 +1,8 @@
 //! What the product does with its two stores: the synchronous [`search`],
 //! bulk ingest [`jobs`], the ingest [`worker`]s, the command-line
 //! operations ([`commands`]), what `GET /healthz` reports ([`health`]), and
-//! [`stores`], the wiring that opens both stores for a tool or a worker.
+//! [`stores`], the wiring that opens both stores for a tool or a worker;
+//! [`webhooks`], the senders of notifications and the `media.matched` check.
 //! Built on [`crate::store`] and [`crate::clickhouse`]; the HTTP API and
 //! the service are built on it.
 
@@ -11,4 +12,5 @@ pub mod jobs;
 pub mod search;
 pub mod stores;
 pub mod upkeep;
+pub mod webhooks;
 pub mod worker;

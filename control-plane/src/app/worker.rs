@@ -50,6 +50,8 @@ pub struct WorkerContext {
     pub poll: Duration,
     /// Counters and histograms.
     pub metrics: Arc<Metrics>,
+    /// The settings (the item search of `media.matched`).
+    pub config: Config,
 }
 
 impl WorkerContext {
@@ -64,6 +66,7 @@ impl WorkerContext {
             lease: config.task_lease,
             poll: Duration::from_millis(500),
             metrics,
+            config: config.clone(),
         }
     }
 }
@@ -258,10 +261,25 @@ async fn handle(ctx: &WorkerContext, name: &str, task: Claimed) {
     };
     let seconds = started.elapsed().as_secs_f64();
     match outcome {
-        Ok(()) => {
+        Ok(ready) => {
             ctx.metrics.task_done(seconds);
             if let Err(e) = queue::finish(&ctx.pool, &task, name).await {
                 tracing::warn!(task = task.id, error = %e, "marking a task done failed");
+            }
+            // A new item that copies one the library holds, for the
+            // tenant's webhooks that ask (app::webhooks).
+            if let Some(tenant) = ready {
+                let announced = crate::app::webhooks::announce_matches(
+                    &ctx.pool,
+                    &ctx.engine,
+                    &ctx.config,
+                    &tenant,
+                    task.media_id,
+                )
+                .await;
+                if let Err(e) = announced {
+                    tracing::warn!(media = task.media_id, error = %e, "the media.matched search failed");
+                }
             }
         }
         Err(failure) => {
@@ -314,7 +332,11 @@ async fn renew_while_working(ctx: &WorkerContext, name: &str, task: &Claimed) {
     }
 }
 
-async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), TaskError> {
+/// Works a task; the item's tenant when the item became ready.
+async fn work(
+    ctx: &WorkerContext,
+    task: &Claimed,
+) -> std::result::Result<Option<tenants::Tenant>, TaskError> {
     let WorkItem {
         source,
         status,
@@ -323,7 +345,7 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
         .await?
         .ok_or_else(|| TaskError::permanent("the media item is gone"))?;
     if status == "deleted" || status == "cancelled" {
-        return Ok(());
+        return Ok(None);
     }
     media::set_status(&ctx.pool, task.media_id, "processing", None).await?;
     let path = media::file_path(&ctx.data_dir, task.tenant_id, task.media_id);
@@ -343,7 +365,7 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
     if media::link_duplicate(&ctx.pool, task.tenant_id, task.media_id, &digest, bytes).await? {
         // Same bytes as an item already fingerprinted: the file adds nothing.
         let _ = tokio::fs::remove_file(&path).await;
-        return Ok(());
+        return Ok(Some(tenant));
     }
     if clickprint_fetch::is_url(&source) {
         // A download's size is known only now: it must fit the byte quota
@@ -392,7 +414,7 @@ async fn work(ctx: &WorkerContext, task: &Claimed) -> std::result::Result<(), Ta
         &digest,
     )
     .await?;
-    Ok(())
+    Ok(Some(tenant))
 }
 
 impl TaskError {

@@ -942,3 +942,135 @@ async fn fetch_query(state: &AppState, url: &str) -> Result<Received> {
     searching::fetch_query(&state.config, url, &mut file).await?;
     Ok(target)
 }
+
+/// `POST /v1/webhooks`: a webhook made.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WebhookRequest {
+    /// Where deliveries go: `https://`, or `http://` and private
+    /// addresses when `webhook_allow_private` is on.
+    url: String,
+    /// Some of `job.finished`, `media.failed`, `media.matched`.
+    events: Vec<String>,
+    /// `media.matched` fires for matches scoring this or more.
+    #[serde(default)]
+    min_score: Option<f32>,
+}
+
+/// The score a `media.matched` webhook asks for when it does not say.
+const WEBHOOK_MIN_SCORE: f32 = 0.5;
+
+/// `POST /v1/webhooks`: a webhook of the tenant, with its signing secret
+/// (shown this once).
+pub(super) async fn create_webhook(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: WebhookRequest = read_json(&req, body).await?;
+    let settings = &state.config.webhooks;
+    input::webhook_url(&request.url, settings.policy.allow_private)?;
+    let mut events = request.events.clone();
+    events.sort();
+    events.dedup();
+    if events.is_empty()
+        || events
+            .iter()
+            .any(|e| !store::webhooks::EVENTS.contains(&e.as_str()))
+    {
+        return Err(Error::BadRequest(format!(
+            "`events` lists some of {:?}",
+            store::webhooks::EVENTS
+        )));
+    }
+    let min_score = request.min_score.unwrap_or(WEBHOOK_MIN_SCORE);
+    if !(0.0..=1.0).contains(&min_score) {
+        return Err(Error::BadRequest("`min_score` is between 0 and 1".into()));
+    }
+    let secret = format!("whsec_{}", crate::random_hex(24)?);
+    let made = store::webhooks::create(
+        state.postgres.pool(),
+        tenant.id,
+        settings.per_tenant,
+        &store::webhooks::NewWebhook {
+            url: request.url.trim(),
+            events: &events,
+            min_score,
+            secret: &secret,
+        },
+    )
+    .await?;
+    let mut answer = serde_json::to_value(&made).map_err(|e| Error::BadRequest(e.to_string()))?;
+    answer["secret"] = serde_json::Value::String(secret);
+    Ok(json(&answer, StatusCode::CREATED))
+}
+
+/// `GET /v1/webhooks`: the tenant's webhooks, deleted ones included.
+pub(super) async fn list_webhooks(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let webhooks = store::webhooks::list(state.postgres.pool(), tenant.id).await?;
+    Ok(json(
+        &serde_json::json!({ "webhooks": webhooks }),
+        StatusCode::OK,
+    ))
+}
+
+/// `DELETE /v1/webhooks/{id}`: no more deliveries; the log stays.
+pub(super) async fn delete_webhook(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let webhook = store::webhooks::disable(state.postgres.pool(), tenant.id, id).await?;
+    Ok(json(&webhook, StatusCode::OK))
+}
+
+/// `GET /v1/webhooks/{id}/deliveries`: the webhook's deliveries with
+/// every attempt, newest first, a page at a time (`cursor`, `limit`).
+pub(super) async fn list_deliveries(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let params = query_params(&req);
+    let deliveries = store::webhooks::deliveries(
+        state.postgres.pool(),
+        tenant.id,
+        id,
+        number_param(&params, "cursor")?,
+        number_param(&params, "limit")?.unwrap_or(100),
+    )
+    .await?;
+    let next_cursor = deliveries.last().map(|d| d.id);
+    Ok(json(
+        &serde_json::json!({ "deliveries": deliveries, "next_cursor": next_cursor }),
+        StatusCode::OK,
+    ))
+}
+
+/// `POST /v1/webhooks/{id}/test`: a `webhook.test` delivery to this
+/// webhook alone, sent as any other.
+pub(super) async fn test_webhook(id: i64, state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let pool = state.postgres.pool();
+    let webhook = store::webhooks::get(pool, tenant.id, id).await?;
+    if webhook.disabled_at.is_some() {
+        return Err(Error::Conflict(format!("webhook {id} was deleted")));
+    }
+    let event_id = format!("webhook.test:{}", crate::random_hex(8)?);
+    let client = pool.get().await?;
+    store::webhooks::enqueue(
+        &client,
+        tenant.id,
+        "webhook.test",
+        &event_id,
+        &serde_json::json!({ "webhook_id": id }),
+        Some(id),
+    )
+    .await?;
+    Ok(json(
+        &serde_json::json!({ "event_id": event_id, "webhook_id": id }),
+        StatusCode::ACCEPTED,
+    ))
+}

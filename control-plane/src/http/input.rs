@@ -60,6 +60,47 @@ pub(super) fn quotas(
     Ok(())
 }
 
+/// A webhook's URL: `https://` with a host, at most 2,000 characters; a
+/// host that is a non-public address literal is refused now (a name is
+/// checked on each delivery, on the addresses it resolves to). With
+/// `allow_private` (`webhook_allow_private`), `http://` and private
+/// addresses are taken too.
+///
+/// # Errors
+/// [`Error::BadRequest`] saying what is wrong.
+pub(super) fn webhook_url(url: &str, allow_private: bool) -> Result<()> {
+    text("url", url)?;
+    let refuse = |why: String| Err(Error::BadRequest(format!("`url`: {why}")));
+    if url.len() > 2000 {
+        return refuse("longer than 2,000 characters".into());
+    }
+    let parsed = match url::Url::parse(url.trim()) {
+        Ok(parsed) => parsed,
+        Err(e) => return refuse(format!("{url:?} is not a URL ({e})")),
+    };
+    match (parsed.scheme(), allow_private) {
+        ("https", _) | ("http", true) => {}
+        (scheme, _) => {
+            return refuse(format!(
+                "{scheme}:// is refused; receivers are https:// (http:// needs the setting \
+                 webhook_allow_private)"
+            ));
+        }
+    }
+    let literal = match parsed.host() {
+        None => return refuse("no host".into()),
+        Some(url::Host::Domain(_)) => None,
+        Some(url::Host::Ipv4(a)) => Some(std::net::IpAddr::V4(a)),
+        Some(url::Host::Ipv6(a)) => Some(std::net::IpAddr::V6(a)),
+    };
+    match literal.and_then(clickprint_fetch::non_public) {
+        Some(what) if !allow_private => refuse(format!(
+            "{what} addresses are refused (setting webhook_allow_private)"
+        )),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,5 +116,23 @@ mod tests {
             let e = json("metadata", &bad).unwrap_err().to_string();
             assert!(e.contains("`metadata`"), "{e}");
         }
+    }
+
+    #[test]
+    fn webhook_urls_are_https_and_public_unless_private_is_allowed() {
+        assert!(webhook_url("https://hooks.example.com/x", false).is_ok());
+        for refused in [
+            "http://hooks.example.com/x",
+            "https://127.0.0.1/x",
+            "https://[::1]/x",
+            "https://169.254.169.254/latest",
+            "ftp://hooks.example.com/",
+            "hooks.example.com",
+        ] {
+            let e = webhook_url(refused, false).unwrap_err().to_string();
+            assert!(e.contains("`url`"), "{refused}: {e}");
+        }
+        assert!(webhook_url("http://127.0.0.1:9000/hook", true).is_ok());
+        assert!(webhook_url("ftp://127.0.0.1/", true).is_err());
     }
 }

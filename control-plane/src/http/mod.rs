@@ -106,11 +106,21 @@ pub enum Endpoint {
     RestoreMatch,
     /// `GET /v1/matches/dismissed`
     ListDismissed,
+    /// `POST /v1/webhooks`
+    CreateWebhook,
+    /// `GET /v1/webhooks`
+    ListWebhooks,
+    /// `DELETE /v1/webhooks/{id}`
+    DeleteWebhook,
+    /// `GET /v1/webhooks/{id}/deliveries`
+    ListDeliveries,
+    /// `POST /v1/webhooks/{id}/test`
+    TestWebhook,
 }
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 32] = [
+    pub const ALL: [Endpoint; 37] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -143,6 +153,11 @@ impl Endpoint {
         Endpoint::DismissMatch,
         Endpoint::RestoreMatch,
         Endpoint::ListDismissed,
+        Endpoint::CreateWebhook,
+        Endpoint::ListWebhooks,
+        Endpoint::DeleteWebhook,
+        Endpoint::ListDeliveries,
+        Endpoint::TestWebhook,
     ];
 
     /// The method and the path, as the OpenAPI document writes them.
@@ -180,6 +195,11 @@ impl Endpoint {
             Endpoint::DismissMatch => ("POST", "/v1/matches/dismiss"),
             Endpoint::RestoreMatch => ("POST", "/v1/matches/restore"),
             Endpoint::ListDismissed => ("GET", "/v1/matches/dismissed"),
+            Endpoint::CreateWebhook => ("POST", "/v1/webhooks"),
+            Endpoint::ListWebhooks => ("GET", "/v1/webhooks"),
+            Endpoint::DeleteWebhook => ("DELETE", "/v1/webhooks/{id}"),
+            Endpoint::ListDeliveries => ("GET", "/v1/webhooks/{id}/deliveries"),
+            Endpoint::TestWebhook => ("POST", "/v1/webhooks/{id}/test"),
         }
     }
 }
@@ -309,6 +329,31 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "matches" / "dismissed"),
             warp::get(),
             h::list_dismissed
+        ),
+        Endpoint::CreateWebhook => to!(
+            warp::path!("v1" / "webhooks"),
+            warp::post(),
+            h::create_webhook
+        ),
+        Endpoint::ListWebhooks => to!(
+            warp::path!("v1" / "webhooks"),
+            warp::get(),
+            h::list_webhooks
+        ),
+        Endpoint::DeleteWebhook => to!(
+            warp::path!("v1" / "webhooks" / i64),
+            warp::delete(),
+            h::delete_webhook
+        ),
+        Endpoint::ListDeliveries => to!(
+            warp::path!("v1" / "webhooks" / i64 / "deliveries"),
+            warp::get(),
+            h::list_deliveries
+        ),
+        Endpoint::TestWebhook => to!(
+            warp::path!("v1" / "webhooks" / i64 / "test"),
+            warp::post(),
+            h::test_webhook
         ),
     }
 }

@@ -21,6 +21,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::store::media::{self, NewMedia};
 use crate::store::tenants::Tenant;
+use crate::store::webhooks;
 
 /// A job as the API shows it: counts that move while workers proceed.
 #[derive(Debug, Clone, Serialize)]
@@ -173,6 +174,8 @@ pub async fn insert(
         }
     }
     add_failures(&tx, job_id, failures).await?;
+    // A job of malformed rows only is over as soon as it is made.
+    webhooks::job_finished(&tx, job_id).await?;
     tx.commit().await?;
     Ok(Inserted::Created(job_id))
 }
@@ -300,6 +303,8 @@ pub async fn add_batch(
         &[&job.id, &up_to],
     )
     .await?;
+    // The last batch may add failed rows only, after every item ended.
+    webhooks::job_finished(tx, job.id).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use tokio_postgres::Row;
 
 use crate::error::{Error, Result};
 use crate::store::tenants::Tenant;
+use crate::store::webhooks;
 
 /// A media item as the API shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -717,15 +718,52 @@ pub async fn set_status(
     status: &str,
     error: Option<&str>,
 ) -> Result<()> {
-    pool.get()
-        .await?
-        .execute(
-            "UPDATE media SET status = $2, error = $3, updated_at = now() \
-             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
-            &[&media_id, &status, &error],
-        )
-        .await?;
+    let statement = "UPDATE media SET status = $2, error = $3, updated_at = now() \
+                     WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')";
+    if status != "failed" {
+        pool.get()
+            .await?
+            .execute(statement, &[&media_id, &status, &error])
+            .await?;
+        return Ok(());
+    }
+    // An item's end: its events are written with it.
+    ended(
+        pool,
+        media_id,
+        true,
+        statement,
+        &[&media_id, &status, &error],
+    )
+    .await?;
     Ok(())
+}
+
+/// Runs `statement`, which ends item `media_id` (ready or failed), in one
+/// transaction with the events it causes (`store::webhooks`):
+/// `media.failed` when `failed`, and `job.finished` when it was its job's
+/// last item. True when it changed the item.
+async fn ended(
+    pool: &Pool,
+    media_id: i64,
+    failed: bool,
+    statement: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<bool> {
+    let mut client = pool.get().await?;
+    let tx = client.transaction().await?;
+    let job = webhooks::lock_job_of(&tx, media_id).await?;
+    let changed = tx.execute(statement, params).await? == 1;
+    if changed {
+        if failed {
+            webhooks::media_failed(&tx, media_id).await?;
+        }
+        if let Some(job) = job {
+            webhooks::job_finished(&tx, job).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(changed)
 }
 
 /// Marks a fingerprinted item ready, with what the probe and the hash
@@ -741,15 +779,16 @@ pub async fn mark_ready(
     bytes: i64,
     sha256: &[u8],
 ) -> Result<()> {
-    pool.get()
-        .await?
-        .execute(
-            "UPDATE media SET status = 'ready', error = NULL, modality = $2, duration_ms = $3, \
-                 bytes = $4, sha256 = $5, updated_at = now() \
-             WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
-            &[&media_id, &modality, &duration_ms, &bytes, &sha256],
-        )
-        .await?;
+    ended(
+        pool,
+        media_id,
+        false,
+        "UPDATE media SET status = 'ready', error = NULL, modality = $2, duration_ms = $3, \
+             bytes = $4, sha256 = $5, updated_at = now() \
+         WHERE id = $1 AND status NOT IN ('deleted', 'cancelled')",
+        &[&media_id, &modality, &duration_ms, &bytes, &sha256],
+    )
+    .await?;
     Ok(())
 }
 
@@ -765,11 +804,11 @@ pub async fn link_duplicate(
     sha256: &[u8],
     bytes: i64,
 ) -> Result<bool> {
-    let n = pool
-        .get()
-        .await?
-        .execute(
-            "UPDATE media m SET status = 'ready', error = NULL, fingerprints_of = o.id, \
+    ended(
+        pool,
+        media_id,
+        false,
+        "UPDATE media m SET status = 'ready', error = NULL, fingerprints_of = o.id, \
                  modality = o.modality, duration_ms = o.duration_ms, bytes = $3, sha256 = $4, \
                  updated_at = now() \
              FROM (SELECT id, modality, duration_ms FROM media \
@@ -777,10 +816,9 @@ pub async fn link_duplicate(
                      AND fingerprints_of IS NULL AND id != $1 \
                    ORDER BY id LIMIT 1) o \
              WHERE m.id = $1 AND m.status NOT IN ('deleted', 'cancelled')",
-            &[&media_id, &tenant_id, &bytes, &sha256],
-        )
-        .await?;
-    Ok(n == 1)
+        &[&media_id, &tenant_id, &bytes, &sha256],
+    )
+    .await
 }
 
 /// The items of job `job`, in order.

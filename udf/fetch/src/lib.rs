@@ -19,6 +19,10 @@
 //!   only, so a name that answers differently the second time (DNS
 //!   rebinding) gains nothing. Proxies from the environment are not used:
 //!   they would take the connection out of that check.
+//!
+//! [`post`] sends under the same rules (the control plane's webhooks: a
+//! tenant names the URL, so it is as hostile as a media URL), and follows
+//! no redirect: a receiver is where it was registered.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -245,7 +249,7 @@ async fn fetch_inner(
     let parsed = Url::parse(url.trim()).map_err(|e| Error::Url(format!("{url:?}: {e}")))?;
     check_url(&parsed, policy.allow_private)?;
     let refused = Refused::default();
-    let client = client(policy, &refused)?;
+    let client = client(policy, &refused, true)?;
     let mut response = client
         .get(parsed)
         .send()
@@ -289,18 +293,80 @@ async fn fetch_inner(
     })
 }
 
-fn client(policy: &Policy, refused: &Refused) -> Result<reqwest::Client, Error> {
+/// What a receiver answered a [`post`].
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The HTTP status, whatever it is (a redirect too: it is not followed).
+    pub status: u16,
+    /// The start of the answer's body, at most `max_bytes` of it, as text.
+    pub body: String,
+}
+
+/// Posts `body` to `url` under `policy` with `headers`: the same refusals
+/// as [`fetch`] (schemes, non-public addresses unless allowed, one
+/// deadline for connection, request and answer), no redirect followed,
+/// and at most [`Policy::max_bytes`] of the answer read (the rest is not
+/// waited for).
+///
+/// # Errors
+/// Every refusal and failure of [`Error`] but [`Error::Status`]: any
+/// status is an [`Answer`].
+pub async fn post(
+    url: &str,
+    policy: &Policy,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Result<Answer, Error> {
+    let exchange = async {
+        let parsed = Url::parse(url.trim()).map_err(|e| Error::Url(format!("{url:?}: {e}")))?;
+        check_url(&parsed, policy.allow_private)?;
+        let refused = Refused::default();
+        let client = client(policy, &refused, false)?;
+        let mut request = client.post(parsed).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|e| refused.take().unwrap_or_else(|| transfer(&e, policy)))?;
+        let status = response.status().as_u16();
+        let mut start = Vec::new();
+        let limit = usize::try_from(policy.max_bytes).unwrap_or(usize::MAX);
+        while start.len() < limit {
+            match response.chunk().await.map_err(|e| transfer(&e, policy))? {
+                Some(chunk) => start.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        start.truncate(limit);
+        Ok(Answer {
+            status,
+            body: String::from_utf8_lossy(&start).into_owned(),
+        })
+    };
+    match tokio::time::timeout(policy.timeout, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::Timeout(policy.timeout)),
+    }
+}
+
+fn client(policy: &Policy, refused: &Refused, follow: bool) -> Result<reqwest::Client, Error> {
     let allow_private = policy.allow_private;
     let max_redirects = policy.max_redirects;
-    let redirects = redirect::Policy::custom(move |attempt| {
-        if attempt.previous().len() > max_redirects {
-            return attempt.error(Error::TooManyRedirects(max_redirects));
-        }
-        match check_url(attempt.url(), allow_private) {
-            Ok(()) => attempt.follow(),
-            Err(e) => attempt.error(e),
-        }
-    });
+    let redirects = if follow {
+        redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() > max_redirects {
+                return attempt.error(Error::TooManyRedirects(max_redirects));
+            }
+            match check_url(attempt.url(), allow_private) {
+                Ok(()) => attempt.follow(),
+                Err(e) => attempt.error(e),
+            }
+        })
+    } else {
+        redirect::Policy::none()
+    };
     reqwest::Client::builder()
         .no_proxy()
         .redirect(redirects)

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use clickprint_fetch::{Error, Policy, fetch, fetch_to_file, non_public};
+use clickprint_fetch::{Error, Policy, fetch, fetch_to_file, non_public, post};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -236,6 +236,50 @@ async fn oversized_bodies_are_refused_declared_or_not() {
         "kept {} bytes past the limit",
         body.len()
     );
+}
+
+/// A webhook's POST: a redirect is an answer (the receiver is where it was
+/// registered), loopback is refused unless allowed, and the deadline
+/// holds as for a fetch.
+#[tokio::test]
+async fn a_post_follows_no_redirect_and_keeps_the_address_policy_and_deadline() {
+    let base = server().await;
+    let json = [("content-type", "application/json".to_owned())];
+    let moved = post(
+        &format!("{base}/redirect/1"),
+        &loopback_allowed(),
+        &json,
+        b"{}".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(moved.status, 302);
+    let ok = post(
+        &format!("{base}/ok/3"),
+        &loopback_allowed(),
+        &json,
+        b"{}".to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((ok.status, ok.body.len()), (200, 3));
+    let e = post(
+        &format!("{base}/ok/3"),
+        &Policy::default(),
+        &json,
+        b"{}".to_vec(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, Error::Private { .. }), "{e}");
+    let policy = Policy {
+        timeout: Duration::from_secs(2),
+        ..loopback_allowed()
+    };
+    let e = post(&format!("{base}/drip"), &policy, &json, b"{}".to_vec())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Timeout(_)), "{e}");
 }
 
 #[tokio::test]
