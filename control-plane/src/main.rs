@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clickprint::app::commands;
 use clickprint::app::stores::Stores;
+use clickprint::clickhouse::library::WordsMode;
 use clickprint::config::{Config, RawConfig};
 use clickprint::store::tenants;
 
@@ -76,15 +77,27 @@ enum Command {
     /// Search a tenant's library: with media files, folders (every file
     /// inside), http(s) URLs, or items already in the library (`--item`).
     /// Each query is answered on its own: one that fails is reported and
-    /// the others still run (the exit status is 1 when any failed).
+    /// the others still run (the exit status is 1 when any failed). Or
+    /// search its dialogue (subtitle cues) for words: `--text`.
     Search {
         /// The tenant's name or id.
         #[arg(long)]
         tenant: String,
         /// The queries: files, folders, or http(s) URLs (downloaded under
         /// the `fetch_*` settings).
-        #[arg(required_unless_present = "items")]
+        #[arg(required_unless_present_any = ["items", "text"])]
         queries: Vec<String>,
+        /// Words to find in the items' subtitle cues, with "double-quoted
+        /// phrases" (sql/clickhouse/text_search.sql); no media query with it.
+        #[arg(long, conflicts_with_all = ["queries", "items", "min_score", "csv"])]
+        text: Option<String>,
+        /// With `--text`: every word in one cue (`all`, the default) or
+        /// any of them (`any`).
+        #[arg(long, requires = "text", value_parser = ["all", "any"])]
+        mode: Option<String>,
+        /// With `--text`: only cues of this subtitle language (`eng`).
+        #[arg(long, requires = "text")]
+        language: Option<String>,
         /// Search with a library item's stored original ("what else copies
         /// item 12?"); it is never a match of itself. Repeat for more.
         #[arg(long = "item", value_name = "ID")]
@@ -320,12 +333,55 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Search {
             tenant,
+            text: Some(text),
+            mode,
+            language,
+            json,
+            top_k,
+            ..
+        } => {
+            let config = Config::from_raw(raw)?;
+            let mode = match mode.as_deref() {
+                Some("any") => WordsMode::Any,
+                _ => WordsMode::All,
+            };
+            // A bad option is said before any store opens.
+            let search = clickprint::app::search::TextSearch::new(
+                &text,
+                Some(mode),
+                language.as_deref(),
+                top_k,
+                &config,
+            )?;
+            let stores = Stores::open(&config).await?;
+            let result = async {
+                let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
+                clickprint::app::search::run_text(
+                    stores.postgres.pool(),
+                    &stores.engine,
+                    &tenant,
+                    search,
+                )
+                .await
+            }
+            .await;
+            stores.close()?;
+            let answer = result?;
+            if json {
+                out!("{}", serde_json::to_string(&answer)?)?;
+            } else {
+                print_text_matches(&answer)?;
+            }
+        }
+        Command::Search {
+            tenant,
             queries,
             items,
             json,
             csv,
             top_k,
             min_score,
+            ..
         } => {
             let config = Config::from_raw(raw)?;
             // A bad option or query is said before any store opens.
@@ -542,6 +598,33 @@ fn print_matches(answer: &clickprint::app::search::Answer) -> std::io::Result<()
                 s.reference_end,
                 s.speed,
                 s.score
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A text search's answer as lines: an item, then each matching cue
+/// (its range and its text with the query's words in « »).
+fn print_text_matches(answer: &clickprint::app::search::TextAnswer) -> std::io::Result<()> {
+    if answer.matches.is_empty() {
+        return out!("no match");
+    }
+    for m in &answer.matches {
+        out!(
+            "{:>8} {:<30} {:.3} ({} cues)",
+            m.media_id,
+            m.external_id.as_deref().unwrap_or("-"),
+            m.score,
+            m.matching_cues
+        )?;
+        for c in &m.cues {
+            out!(
+                "{:>8} {:.3}-{:.3}s {}",
+                "",
+                c.start,
+                c.end,
+                c.highlighted.replace('\n', " / ")
             )?;
         }
     }

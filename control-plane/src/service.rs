@@ -202,7 +202,7 @@ pub async fn run_sql(config: &Config, sql: &str, params: &[(&str, String)]) -> R
 /// names the same table for an operator as for a tenant's analyst (whose
 /// current database holds its views of them), and one statement of
 /// `sql/README.md` runs as written for both.
-pub const OPERATOR_DATABASE: &str = "clickprint";
+pub const OPERATOR_DATABASE: &str = crate::clickhouse::library::DATABASE;
 
 /// Runs an operator's statement in [`OPERATOR_DATABASE`] with `{name:Type}`
 /// `params`; through a running service ([`Engine::Remote`]), the service

@@ -60,5 +60,6 @@ CREATE QUOTA IF NOT EXISTS clickprint_analyst
 -- the service's own user gets one that lets it read every tenant.
 CREATE ROW POLICY IF NOT EXISTS clickprint_service
     ON clickprint.fp_keys, clickprint.fp_media, clickprint.media_ingested,
-       clickprint.media_deleted, clickprint.media_purged, clickprint.stop_keys
+       clickprint.media_deleted, clickprint.media_purged, clickprint.stop_keys,
+       clickprint.fp_cues
     USING 1 TO {service};

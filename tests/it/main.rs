@@ -4,6 +4,7 @@
 //! Where new tests go: `api` (the HTTP API as applications use it),
 //! `clickhouse_clients` (ClickHouse's HTTP interface as ClickHouse clients
 //! use it),
+//! `dialogue` (subtitle cues at ingest, text search),
 //! `fingerprint` (the `clickprint fingerprint` tool),
 //! `isolation` (a hostile tenant or analyst against the others: result
 //! limits, other tenants' files, fair shares, query length),
@@ -19,6 +20,7 @@ mod api;
 mod cli;
 mod clickhouse_clients;
 mod console;
+mod dialogue;
 mod fingerprint;
 mod isolation;
 mod security;

@@ -236,6 +236,10 @@ fn every_cookbook_example_runs_as_written_through_the_cli_and_the_api() {
         ("tenant_a", "1"),
         ("tenant_b", "2"),
         ("query", picture),
+        ("text", "\"fox jumps\""),
+        ("mode", "any"),
+        ("language", ""),
+        ("top_k", "10"),
     ];
     let flags: Vec<String> = params
         .iter()

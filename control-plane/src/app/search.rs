@@ -436,3 +436,185 @@ pub async fn run(
     })
     .await
 }
+
+/// Longest text query accepted, bytes.
+pub const MAX_TEXT_QUERY: usize = 1_000;
+
+/// What a text search asks for, checked ([`TextSearch::new`]).
+#[derive(Debug, Clone)]
+pub struct TextSearch {
+    /// The statement's parameters.
+    pub query: library::TextQuery,
+    /// When the request began, for the `total` timing.
+    pub started: Instant,
+}
+
+impl TextSearch {
+    /// A text search for `text` (words and "quoted phrases") in `mode`,
+    /// in cues of `language` (any when `None` or empty), answering at most
+    /// `top_k` items (the service's default when `None`).
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] for a text with no word or longer than
+    /// [`MAX_TEXT_QUERY`], a `top_k` outside 1..=1000, a language tag that
+    /// is not a short code of letters, digits and `-`.
+    pub fn new(
+        text: &str,
+        mode: Option<library::WordsMode>,
+        language: Option<&str>,
+        top_k: Option<u32>,
+        config: &Config,
+    ) -> Result<TextSearch> {
+        let (top_k, _) = limits(top_k, None, config)?;
+        if text.len() > MAX_TEXT_QUERY {
+            return Err(Error::BadRequest(format!(
+                "`text` is at most {MAX_TEXT_QUERY} bytes"
+            )));
+        }
+        if !text.chars().any(char::is_alphanumeric) {
+            return Err(Error::BadRequest(
+                "`text` holds no word to search for".into(),
+            ));
+        }
+        let language = language.unwrap_or("").trim();
+        if language.len() > clickprint_core::cues::MAX_LANGUAGE
+            || !language
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::BadRequest(format!(
+                "`language` is a subtitle language tag such as `eng`, not {language:?}"
+            )));
+        }
+        Ok(TextSearch {
+            query: library::TextQuery {
+                text: text.to_owned(),
+                mode: mode.unwrap_or_default(),
+                language: language.to_owned(),
+                top_k,
+            },
+            started: Instant::now(),
+        })
+    }
+}
+
+/// One item a text search found, as the API and `clickprint search --text
+/// --json` give it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextHit {
+    /// The library item.
+    pub media_id: i64,
+    /// Its external id.
+    pub external_id: Option<String>,
+    /// `video` or `audio`.
+    pub modality: Option<String>,
+    /// Its best cue's score plus 0.1 x log2(its matching cues): 1.5 for a
+    /// cue that holds the whole query as written, about 1 for one holding
+    /// every word apart (sql/README.md, "Dialogue").
+    pub score: f64,
+    /// How many of its cues matched.
+    pub matching_cues: u64,
+    /// Its matching cues by time (the first 100), each with its range in
+    /// seconds, its text, and the text with the query's words in « ».
+    pub cues: Vec<TextCue>,
+    /// Where its original and previews are served, as [`Hit::files`].
+    pub files: String,
+    /// The item's key/value metadata, as it was given.
+    pub metadata: serde_json::Value,
+}
+
+/// One cue of a [`TextHit`].
+#[derive(Debug, Clone, Serialize)]
+pub struct TextCue {
+    /// When it appears, seconds.
+    pub start: f64,
+    /// When it goes, seconds.
+    pub end: f64,
+    /// Its stream's language tag (empty when none).
+    pub language: String,
+    /// What it says.
+    pub text: String,
+    /// The text with each query word wrapped in « and ».
+    pub highlighted: String,
+    /// The cue's own score.
+    pub score: f64,
+}
+
+/// A text search's answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct TextAnswer {
+    /// Best first.
+    pub matches: Vec<TextHit>,
+    /// `all` or `any`.
+    pub mode: library::WordsMode,
+    /// Time in each stage, ms: `search` (the statement), `join`, `total`.
+    pub timings_ms: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Searches `tenant`'s dialogue (the cues of its items' subtitle streams)
+/// with one statement, `sql/clickhouse/text_search.sql`, in the search
+/// lane; the items are joined with Postgres as a media search's are (an
+/// exact duplicate shares its first copy's cues).
+///
+/// # Errors
+/// [`Error::ClickHouse`] / [`Error::Postgres`].
+pub async fn run_text(
+    pool: &Pool,
+    engine: &Engine,
+    tenant: &Tenant,
+    search: TextSearch,
+) -> Result<TextAnswer> {
+    let id = TenantId(tenant.id).clickhouse()?;
+    scheduler::scope(Lane::Search, Some(id), async move {
+        let TextSearch { query, started } = search;
+        let mut timings = serde_json::Map::new();
+        let t = Instant::now();
+        let found = library::text_search(engine, id, &query).await?;
+        timings.insert("search".into(), ms(t));
+        let t = Instant::now();
+        let ids: Vec<i64> = found
+            .iter()
+            .filter_map(|m| i64::try_from(m.media_id).ok())
+            .collect();
+        let items = media::sharing(pool, tenant.id, &ids, None).await?;
+        let seconds = |t: u32| f64::from(t) / 1000.0;
+        let mut matches = Vec::new();
+        for m in &found {
+            for (owner, item) in items
+                .iter()
+                .filter(|(owner, _)| u64::try_from(*owner).ok() == Some(m.media_id))
+            {
+                matches.push(TextHit {
+                    media_id: item.id,
+                    external_id: item.external_id.clone(),
+                    modality: item.modality.clone(),
+                    score: m.score,
+                    matching_cues: m.matching_cues,
+                    cues: m
+                        .cues
+                        .iter()
+                        .map(|c| TextCue {
+                            start: seconds(c.start_ms),
+                            end: seconds(c.end_ms),
+                            language: c.language.clone(),
+                            text: c.text.clone(),
+                            highlighted: c.highlighted.clone(),
+                            score: c.score,
+                        })
+                        .collect(),
+                    files: format!("/v1/files/{}/{owner}", tenant.id),
+                    metadata: item.metadata.clone(),
+                });
+            }
+        }
+        matches.truncate(query.top_k as usize);
+        timings.insert("join".into(), ms(t));
+        timings.insert("total".into(), ms(started));
+        Ok(TextAnswer {
+            matches,
+            mode: query.mode,
+            timings_ms: timings,
+        })
+    })
+    .await
+}

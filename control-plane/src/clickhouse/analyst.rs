@@ -45,9 +45,10 @@ use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 7] = [
     "fp_keys",
     "fp_media",
+    "fp_cues",
     "media_ingested",
     "media_deleted",
     "media_purged",

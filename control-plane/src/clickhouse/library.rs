@@ -26,6 +26,11 @@ pub const SEARCH: &str = include_str!("../../../sql/clickhouse/search.sql");
 pub const QUERY: &str = include_str!("../../../sql/clickhouse/query.sql");
 /// `sql/clickhouse/delete.sql`.
 pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
+/// `sql/clickhouse/text_search.sql`.
+pub const TEXT_SEARCH: &str = include_str!("../../../sql/clickhouse/text_search.sql");
+/// The database [`TEXT_SEARCH`] runs in (its tables are unqualified, so
+/// that a tenant's analysts run it as written in their database of views).
+pub const DATABASE: &str = "clickprint";
 
 /// One match of a search.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -193,6 +198,106 @@ pub async fn query_side(engine: &Engine, query: &str) -> Result<QuerySide> {
         width: u32_at("width")?,
         height: u32_at("height")?,
         search_query: string_at(column("search_query")?.as_ref(), 0),
+    })
+}
+
+/// How a text search's words must occur in a cue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WordsMode {
+    /// Every word (and every quoted phrase) in one cue.
+    #[default]
+    All,
+    /// At least one word; cues with more of them rank higher.
+    Any,
+}
+
+impl WordsMode {
+    /// `all` or `any`, as `{mode:String}` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WordsMode::All => "all",
+            WordsMode::Any => "any",
+        }
+    }
+}
+
+/// What a text search asks for (`sql/clickhouse/text_search.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextQuery {
+    /// Words, with "double-quoted phrases".
+    pub text: String,
+    /// Every word, or any.
+    pub mode: WordsMode,
+    /// A subtitle language tag (`eng`), or empty for any.
+    pub language: String,
+    /// Items answered at most.
+    pub top_k: u32,
+}
+
+/// One item a text search found, best first.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TextMatch {
+    /// The item whose cues matched.
+    pub media_id: u64,
+    /// Its best cue's score plus 0.1 x log2(its matching cues)
+    /// (sql/README.md, "Dialogue").
+    pub score: f64,
+    /// Its cues that matched (the first 100 by time are in `cues`).
+    pub matching_cues: u64,
+    /// Its matching cues, by time.
+    pub cues: Vec<CueMatch>,
+}
+
+/// One cue that matched a text search.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CueMatch {
+    /// When the cue appears, ms.
+    pub start_ms: u32,
+    /// When it goes, ms.
+    pub end_ms: u32,
+    /// Its stream's language tag (empty when none).
+    pub language: String,
+    /// What it says.
+    pub text: String,
+    /// The text with each query word wrapped in « and ».
+    pub highlighted: String,
+    /// The cue's own score.
+    pub score: f64,
+}
+
+/// Searches a tenant's dialogue: its items whose subtitle cues hold the
+/// words of `query`, best first, with every matching cue.
+///
+/// # Errors
+/// The engine's message; [`Error::ClickHouse`] for an answer of another
+/// shape.
+pub async fn text_search(
+    engine: &Engine,
+    tenant: u32,
+    query: &TextQuery,
+) -> Result<Vec<TextMatch>> {
+    let params = [
+        ("tenant", tenant.to_string()),
+        ("text", query.text.clone()),
+        ("mode", query.mode.as_str().to_owned()),
+        ("language", query.language.clone()),
+        ("top_k", query.top_k.to_string()),
+    ];
+    // Through a running service, its operator's statements already run in
+    // the fingerprint tables' database.
+    let output = match engine {
+        Engine::Remote(_) => engine.query_with_params(TEXT_SEARCH, &params).await?,
+        _ => {
+            engine
+                .query_scoped(TEXT_SEARCH, DATABASE, &params, &[], None)
+                .await?
+        }
+    };
+    serde_json::from_value(output.to_json_rows()?).map_err(|e| {
+        Error::ClickHouse(format!(
+            "the text search answered rows of another shape: {e}"
+        ))
     })
 }
 

@@ -16,6 +16,7 @@ use super::session::{self, Quota};
 use super::upload::{self, Received};
 use crate::app::health::Health;
 use crate::app::{jobs, search as searching};
+use crate::clickhouse::library::WordsMode;
 use crate::clickhouse::{access, analyst, library};
 use crate::error::{Error, Result};
 use crate::ids::{MediaId, TenantId};
@@ -520,6 +521,16 @@ struct SearchRequest {
     min_score: Option<f32>,
     #[serde(default)]
     filter: Option<serde_json::Value>,
+    /// Or words to find in the library's dialogue (subtitle cues), with
+    /// "double-quoted phrases": a text search.
+    #[serde(default)]
+    text: Option<String>,
+    /// A text search's `all` (the default) or `any`.
+    #[serde(default)]
+    mode: Option<WordsMode>,
+    /// A text search's subtitle language tag (`eng`); any when absent.
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// What every query of a search (or of a batch) is held to.
@@ -626,6 +637,14 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         (QuerySource::Upload(file), options)
     } else {
         let request: SearchRequest = read_json(req, body).await?;
+        if request.text.is_some() {
+            return text_search(state, &tenant, request, started).await;
+        }
+        if request.mode.is_some() || request.language.is_some() {
+            return Err(Error::BadRequest(
+                "`mode` and `language` belong to a text search (`text`)".into(),
+            ));
+        }
         let options = SearchOptions {
             top_k: request.top_k,
             min_score: request.min_score,
@@ -635,6 +654,38 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
     };
     let filter = searching::check_filter(options.filter.clone())?;
     let answer = search_one(state, &tenant, source, &options, filter, timings, started).await?;
+    Ok(json(&answer, StatusCode::OK))
+}
+
+/// A text search (`{"text": ...}`): [`searching::run_text`]. A text
+/// search alone: no media query (`url`, `media_id`), no `min_score` (its
+/// scores are not a media match's) and no metadata `filter` beside it.
+async fn text_search(
+    state: &AppState,
+    tenant: &Tenant,
+    request: SearchRequest,
+    started: Instant,
+) -> Response {
+    if request.url.is_some()
+        || request.media_id.is_some()
+        || request.min_score.is_some()
+        || request.filter.is_some()
+    {
+        return Err(Error::BadRequest(
+            "a text search takes `text`, `mode`, `language` and `top_k` only: \
+             not `url`, `media_id`, `min_score` or `filter`"
+                .into(),
+        ));
+    }
+    let mut search = searching::TextSearch::new(
+        request.text.as_deref().unwrap_or_default(),
+        request.mode,
+        request.language.as_deref(),
+        request.top_k,
+        &state.config,
+    )?;
+    search.started = started;
+    let answer = searching::run_text(state.postgres.pool(), &state.engine, tenant, search).await?;
     Ok(json(&answer, StatusCode::OK))
 }
 

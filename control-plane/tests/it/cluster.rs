@@ -78,8 +78,8 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    // Six tables sharded, plus the Null table and three views.
-    assert_eq!(got.iter().filter(|s| s.contains("Distributed(")).count(), 6);
+    // Seven tables sharded, plus the Null table and four views.
+    assert_eq!(got.iter().filter(|s| s.contains("Distributed(")).count(), 7);
 }
 
 #[test]
@@ -94,6 +94,10 @@ fn the_cluster_upkeep_is_the_single_machines_on_the_shards_tables() {
             .replace(
                 "ALTER TABLE clickprint.fp_media DELETE",
                 "ALTER TABLE clickprint_shard.fp_media ON CLUSTER '{cluster}' DELETE",
+            )
+            .replace(
+                "ALTER TABLE clickprint.fp_cues DELETE",
+                "ALTER TABLE clickprint_shard.fp_cues ON CLUSTER '{cluster}' DELETE",
             )
             .replace("mutations_sync = 1", "mutations_sync = 2")
         })

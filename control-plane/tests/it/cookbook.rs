@@ -91,10 +91,34 @@ async fn every_example_runs_and_answers_the_library() {
         ],
         &d.join("track.mp3"),
     );
+    // A video with a subtitle stream of two cues.
+    std::fs::write(
+        d.join("lines.srt"),
+        "1\n00:00:00,500 --> 00:00:01,750\nThe fox jumps.\n\n\
+         2\n00:00:02,000 --> 00:00:03,000\nA dog sleeps; the FOX jumps again.\n",
+    )
+    .unwrap();
+    let movie = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=160x120:d=4",
+            "-i",
+            d.join("lines.srt").to_str().unwrap(),
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:s",
+            "srt",
+        ],
+        &d.join("movie.mkv"),
+    );
     let engine = open(d).await;
     // Tenant 7: a picture and two copies of it, two unrelated pictures
-    // (one deleted), a track. Tenant 8: a smaller copy of the picture and
-    // another unrelated one.
+    // (one deleted), a track, a subtitled video. Tenant 8: a smaller copy
+    // of the picture and another unrelated one.
     for (tenant, id, file) in [
         (7, 1, &a),
         (7, 2, &a_copy),
@@ -102,6 +126,7 @@ async fn every_example_runs_and_answers_the_library() {
         (7, 4, &c),
         (7, 5, &track),
         (7, 6, &a_resized),
+        (7, 7, &movie),
         (8, 11, &a_small),
         (8, 12, &d_),
     ] {
@@ -115,6 +140,10 @@ async fn every_example_runs_and_answers_the_library() {
         ("tenant_a", "7".to_owned()),
         ("tenant_b", "8".to_owned()),
         ("query", a_copy.to_str().unwrap().to_owned()),
+        ("text", "\"fox jumps\"".to_owned()),
+        ("mode", "all".to_owned()),
+        ("language", String::new()),
+        ("top_k", "10".to_owned()),
     ];
     let mut answers = Vec::new();
     for (i, sql) in examples().iter().enumerate() {
@@ -133,6 +162,7 @@ async fn every_example_runs_and_answers_the_library() {
         over_time,
         alone,
         across,
+        dialogue,
     ] = answers.as_slice()
     else {
         panic!(
@@ -150,13 +180,13 @@ async fn every_example_runs_and_answers_the_library() {
     assert_eq!(found.first().map(|m| m.media_id), Some(2), "{found:?}");
 
     // Statistics leave the deleted item out; the track brings audio keys.
-    assert_eq!(stats[0]["media"], 5, "{stats}");
+    assert_eq!(stats[0]["media"], 6, "{stats}");
     for kind in ["global_hash_keys", "keypoint_keys", "audio_keys"] {
         assert!(stats[0][kind].as_u64().unwrap_or(0) > 0, "{kind}: {stats}");
     }
-    // Ingests per day: all six of tenant 7 today.
+    // Ingests per day: all seven of tenant 7 today.
     assert_eq!(per_day.as_array().unwrap().len(), 1, "{per_day}");
-    assert_eq!(per_day[0]["media"], 6, "{per_day}");
+    assert_eq!(per_day[0]["media"], 7, "{per_day}");
     // The picture and its copies share keys with the two others each; the
     // unrelated picture and the track with none.
     let mut top = ids(most_copied, "media_id");
@@ -174,9 +204,9 @@ async fn every_example_runs_and_answers_the_library() {
     assert_eq!(over_time.as_array().unwrap().len(), 1, "{over_time}");
     assert_eq!(over_time[0]["new_copies"], 2, "{over_time}");
     assert_eq!(over_time[0]["day"], per_day[0]["day"], "{over_time}");
-    // Without a copy: the unrelated picture and the track (the deleted one
-    // is left out).
-    assert_eq!(ids(alone, "media_id"), [3, 5], "{alone}");
+    // Without a copy: the unrelated picture, the track and the video (the
+    // deleted one is left out).
+    assert_eq!(ids(alone, "media_id"), [3, 5, 7], "{alone}");
     // Across tenants: tenant 8's small copy matches tenant 7's picture and
     // its copies, and nothing else.
     let mut across = pairs(across);
@@ -187,6 +217,33 @@ async fn every_example_runs_and_answers_the_library() {
             .iter()
             .all(|&(a, b)| b == 11 && [1, 2, 6].contains(&a)),
         "{across:?}"
+    );
+
+    // Dialogue: the phrase in both cues of the video (the second says it
+    // twice, in capitals), each cue's range, the words marked.
+    assert_eq!(
+        *dialogue,
+        serde_json::json!([{
+            "media_id": 7,
+            "score": 1.6,
+            "matching_cues": 2,
+            "cues": [
+                {"start_ms": 500, "end_ms": 1750, "language": "", "text": "The fox jumps.",
+                 "highlighted": "The «fox» «jumps».", "score": 1.5},
+                {"start_ms": 2000, "end_ms": 3000, "language": "",
+                 "text": "A dog sleeps; the FOX jumps again.",
+                 "highlighted": "A dog sleeps; the «FOX» «jumps» again.", "score": 1.5},
+            ],
+        }]),
+        "{dialogue}"
+    );
+    assert_eq!(
+        examples()[9].trim().trim_end_matches(';'),
+        library::TEXT_SEARCH
+            .split_once("\nWITH\n")
+            .map(|(_, statement)| format!("WITH\n{}", statement.trim_end()))
+            .unwrap_or_default(),
+        "the cookbook's text search is sql/clickhouse/text_search.sql"
     );
 
     // The same examples, as written, as tenant 7's analyst (POST /v1/sql):
@@ -220,10 +277,10 @@ async fn every_example_runs_and_answers_the_library() {
 
 #[test]
 fn every_example_is_checked() {
-    // The destructuring above names nine answers, in README order.
+    // The destructuring above names ten answers, in README order.
     assert_eq!(
         examples().len(),
-        9,
+        10,
         "sql/README.md's sql blocks changed: check each in every_example_runs_and_answers_the_library"
     );
 }

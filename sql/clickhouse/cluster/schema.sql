@@ -72,6 +72,28 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_media ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_media
 ENGINE = Distributed('{cluster}', clickprint_shard, fp_media, tenant_id);
 
+-- Dialogue: the cues of subtitle streams, with their text index.
+CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cues ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    start_ms UInt32,
+    item UInt32,
+    end_ms UInt32,
+    language LowCardinality(String),
+    text String CODEC(ZSTD(1)),
+    words String CODEC(ZSTD(1)),
+    pieces Array(String) CODEC(ZSTD(1)),
+    INDEX words_text words TYPE text(tokenizer = splitByNonAlpha)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_cues', '{replica}')
+ORDER BY (tenant_id, media_id, start_ms, item)
+SETTINGS index_granularity = 256;
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_cues ON CLUSTER '{cluster}'
+AS clickprint_shard.fp_cues
+ENGINE = Distributed('{cluster}', clickprint_shard, fp_cues, tenant_id);
+
 -- Media whose ingest finished.
 CREATE TABLE IF NOT EXISTS clickprint_shard.media_ingested ON CLUSTER '{cluster}'
 (
@@ -153,6 +175,21 @@ TO clickprint.fp_media AS
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
 WHERE kind IN ('visual', 'local');
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cues_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_cues AS
+SELECT
+    tenant_id,
+    media_id,
+    time_ms AS start_ms,
+    item,
+    toUInt32OrZero(splitByChar('\t', record)[1]) AS end_ms,
+    splitByChar('\t', record)[2] AS language,
+    splitByChar('\t', record)[3] AS text,
+    arrayStringConcat(extractAll(lowerUTF8(text), '[\\p{L}\\p{N}\\p{M}]+'), ' ') AS words,
+    extractAll(text, '[\\p{L}\\p{N}\\p{M}]+|[^\\p{L}\\p{N}\\p{M}]+') AS pieces
+FROM clickprint.fp_ingest
+WHERE kind = 'cue';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.media_ingested_mv ON CLUSTER '{cluster}'
 TO clickprint.media_ingested AS

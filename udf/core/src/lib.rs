@@ -12,6 +12,7 @@
 //! - [`fingerprint`]: visual (global hash), local (keypoints), audio
 //!   (landmarks), pcm (a caller's decoded sound, resampled for audio),
 //!   video (frame sampling).
+//! - [`cues`]: dialogue, the cues of subtitle streams as plain text.
 //! - [`media`]: what a decoded file is and everything extracted from it.
 //! - [`keys`]: the lookup keys rows are found by.
 //! - [`records`]: fingerprints as self-contained binary records.
@@ -28,6 +29,7 @@
 
 pub mod answers;
 pub mod bits;
+pub mod cues;
 pub mod error;
 pub mod error_code;
 pub mod fingerprint;

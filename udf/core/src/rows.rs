@@ -9,6 +9,7 @@
 //! answers.
 
 use crate::answers::Probe;
+use crate::cues::Cue;
 use crate::error::{Error, Result};
 pub use crate::matching::rerank::MatchSegment;
 use crate::matching::rerank::{self, Prepared};
@@ -32,10 +33,11 @@ pub const QUERY_MIRRORED_KEYPOINTS: u32 = 12;
 /// inset, the centre band: `fingerprint::regions`).
 pub const QUERY_REGION_KEYPOINTS: u32 = 16;
 
-/// One row of an extraction: a fingerprint record and its lookup keys.
+/// One row of an extraction: a fingerprint record and its lookup keys,
+/// or a cue of dialogue ([`Extracted::cue`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extracted {
-    /// `visual`, `local` or `audio`.
+    /// `visual`, `local`, `audio`, or `cue`.
     pub kind: String,
     /// Time in the media, ms.
     pub time_ms: u32,
@@ -62,6 +64,38 @@ impl Extracted {
                 .collect(),
         }
     }
+
+    /// The row of a subtitle cue, the `number`th of its media item (from
+    /// 1): kind `cue`, `time_ms` its start, `item` its number, the record
+    /// [`Cue::record`] (end, language, text), no lookup keys. Routed to
+    /// `clickprint.fp_cues` by `fp_cues_mv` (`sql/clickhouse/schema.sql`).
+    pub fn cue(cue: &Cue, number: u32) -> Extracted {
+        Extracted {
+            kind: "cue".to_owned(),
+            time_ms: cue.start_ms,
+            item: number,
+            record: cue.record(),
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// Every row a library item stores: its fingerprint records with their
+/// keys (for `usage`), then, for the library, its cues (a query's cues
+/// are not searched by, so it has none).
+pub fn extracted(fp: &MediaFingerprint, usage: Use) -> Vec<Extracted> {
+    let records = records::records(fp, usage);
+    let mut rows: Vec<Extracted> = records.iter().map(|r| Extracted::of(r, usage)).collect();
+    if usage == Use::Library {
+        rows.extend(
+            fp.cues
+                .kept
+                .iter()
+                .zip(1u32..)
+                .map(|(cue, number)| Extracted::cue(cue, number)),
+        );
+    }
+    rows
 }
 
 /// `clickprint_query`'s answer for one source: what a search needs of its

@@ -3,8 +3,9 @@
 //!
 //! - [`extract`]: for the `executable()` table function; one media
 //!   reference in (or none: no rows out), one row per fingerprint record
-//!   out, then an `end` row (kind `end`, no record, no keys) that says the
-//!   extraction finished: `kind String, time_ms UInt32, item UInt32,
+//!   out, then one per subtitle cue (kind `cue`: `udf/README.md`, "Cue
+//!   rows"), then an `end` row (kind `end`, no record, no keys) that says
+//!   the extraction finished: `kind String, time_ms UInt32, item UInt32,
 //!   record String, keys Array(Tuple(UInt8, UInt32))`.
 //! - [`query`]: `clickprint_query(source String)`, an `executable_pool`
 //!   function: a media reference (or `fp:` and a packed fingerprint in hex,

@@ -2,8 +2,12 @@
 //!
 //! Any container and codec Debian's ffmpeg reads. Output is streamed to a
 //! [`Sink`]: pictures as small grey planes with their times, sound as mono
-//! samples at [`SAMPLE_RATE`]; nothing is kept here, so memory stays bounded
-//! whatever the input's length.
+//! samples at [`SAMPLE_RATE`], the cues of every text subtitle stream
+//! (SRT, ASS/SSA, WebVTT, mov_text) with their time ranges; nothing is kept
+//! here, so memory stays bounded whatever the input's length. Subtitle
+//! streams are read beside the picture and the sound and change nothing of
+//! them; a subtitle packet that does not decode is skipped (counted in
+//! `decode_errors`), never a failure of the media.
 //!
 //! Hostile input is bounded by [`Limits`]: file size, declared picture size,
 //! declared duration, and a wall-clock deadline that ffmpeg's interrupt
@@ -21,6 +25,7 @@ use ffmpeg::util::channel_layout::ChannelLayout;
 use ffmpeg::util::frame;
 use ffmpeg_next as ffmpeg;
 
+use clickprint_core::cues::{Cue, plain_text};
 use clickprint_core::fingerprint::audio::SAMPLE_RATE;
 use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaInfo, duration_limit_words};
@@ -242,6 +247,9 @@ pub trait Sink {
     fn picture(&mut self, time_ms: u32, luma: &Luma);
     /// Mono samples at [`SAMPLE_RATE`], in order.
     fn audio(&mut self, samples: &[f32]);
+    /// A cue of a text subtitle stream (a video's or a sound's), in the
+    /// order the container interleaves them.
+    fn cue(&mut self, _cue: Cue) {}
     /// True when the sink has seen enough: decoding stops there and
     /// [`decode`] returns what it has (a probe needs only the start).
     fn satisfied(&self) -> bool {
@@ -414,6 +422,14 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         (Kind::Image, _) | (_, None) => None,
         (_, Some(index)) => Some(SoundDecoder::open(&input, index, &name)?),
     };
+    let mut subtitles: Vec<SubtitleDecoder> = match kind {
+        Kind::Image => Vec::new(),
+        _ => input
+            .streams()
+            .filter(|s| s.parameters().medium() == Type::Subtitle)
+            .filter_map(|s| SubtitleDecoder::open(&input, s.index(), &name))
+            .collect(),
+    };
 
     sink.begin(kind);
     let mut info = MediaInfo {
@@ -444,6 +460,8 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         } else if let Some(s) = sound.as_mut().filter(|s| s.index == index) {
             s.send(&packet, &mut info);
             s.drain(sink, &mut last_ms)?;
+        } else if let Some(s) = subtitles.iter_mut().find(|s| s.index == index) {
+            s.decode(&packet, sink, &mut info);
         }
         if last_ms > limits.max_duration_ms {
             return Err(Error::TooLarge {
@@ -562,6 +580,104 @@ fn unsupported(path: &str, codec: ffmpeg::codec::Id, error: ffmpeg::Error) -> Er
         path: path.to_owned(),
         detail: format!("{codec:?}: {error}"),
     }
+}
+
+/// A text subtitle stream's decoder: each packet is one event (a cue),
+/// timed by the packet (start at its presentation time, end after its
+/// duration; the event's own display times when the container gives no
+/// duration).
+struct SubtitleDecoder {
+    index: usize,
+    decoder: ffmpeg::decoder::Subtitle,
+    time_base: f64,
+    language: String,
+}
+
+impl SubtitleDecoder {
+    /// The decoder of subtitle stream `index`; `None` when ffmpeg has no
+    /// decoder for it (the stream is then ignored, as a data stream is).
+    fn open(
+        input: &ffmpeg::format::context::Input,
+        index: usize,
+        path: &str,
+    ) -> Option<SubtitleDecoder> {
+        let (decoder, _, stream) = open_decoder(input, index, path).ok()?;
+        let decoder = decoder.subtitle().ok()?;
+        let tb = stream.time_base();
+        let time_base = if tb.denominator() != 0 {
+            f64::from(tb.numerator()) / f64::from(tb.denominator())
+        } else {
+            0.0
+        };
+        let language = stream
+            .metadata()
+            .get("language")
+            .unwrap_or_default()
+            .to_owned();
+        Some(SubtitleDecoder {
+            index,
+            decoder,
+            time_base,
+            language,
+        })
+    }
+
+    fn decode(&mut self, packet: &ffmpeg::Packet, sink: &mut dyn Sink, info: &mut MediaInfo) {
+        let Some(pts) = packet.pts().or(packet.dts()) else {
+            info.decode_errors += 1;
+            return;
+        };
+        let ms = |ts: i64| (ts as f64 * self.time_base * 1000.0).round().max(0.0) as u64;
+        let mut subtitle = ffmpeg::Subtitle::new();
+        match self.decoder.decode(packet, &mut subtitle) {
+            Ok(true) => {
+                let at = ms(pts);
+                let start = at + u64::from(subtitle.start());
+                let end = if packet.duration() > 0 {
+                    ms(pts + packet.duration())
+                } else if subtitle.end() > subtitle.start() && subtitle.end() != u32::MAX {
+                    at + u64::from(subtitle.end())
+                } else {
+                    start
+                };
+                let clamp = |t: u64| t.min(u64::from(u32::MAX)) as u32;
+                let text: Vec<String> = subtitle.rects().filter_map(|r| rect_text(&r)).collect();
+                if let Some(cue) =
+                    Cue::new(clamp(start), clamp(end), &self.language, &text.join("\n"))
+                {
+                    sink.cue(cue);
+                }
+            }
+            Ok(false) => {}
+            Err(_) => info.decode_errors += 1,
+        }
+        // SAFETY: frees what the decoder allocated in `subtitle` (its
+        // rects); ffmpeg-next's `Subtitle` does not free it on drop.
+        unsafe { ffmpeg::ffi::avsubtitle_free(subtitle.as_mut_ptr()) };
+    }
+}
+
+/// The words of a decoded subtitle rect, as plain text; `None` for a
+/// bitmap or an empty rect.
+fn rect_text(rect: &ffmpeg::codec::subtitle::Rect<'_>) -> Option<String> {
+    use ffmpeg::codec::subtitle::Rect;
+    // SAFETY: a decoded rect's pointer is valid while its subtitle lives
+    // (the caller holds it); its `ass` and `text` are NULL or
+    // NUL-terminated strings, copied here (lossily: ffmpeg checks their
+    // UTF-8, this does not rely on it, unlike ffmpeg-next's `get`).
+    let raw = unsafe {
+        match rect {
+            Rect::Ass(a) => (*a.as_ptr()).ass,
+            Rect::Text(t) => (*t.as_ptr()).text,
+            _ => return None,
+        }
+    };
+    if raw.is_null() {
+        return None;
+    }
+    // SAFETY: not NULL, NUL-terminated (above).
+    let raw = unsafe { std::ffi::CStr::from_ptr(raw) };
+    Some(plain_text(&raw.to_string_lossy()))
 }
 
 /// Containers that hold one still picture (GIF counts: its first frame).

@@ -3,10 +3,10 @@
 
 use clickprint_core::Result;
 use clickprint_core::records::Use;
-use clickprint_core::rows::{EXTRACT_BATCH, Extracted, Extractor, QueryAnswer};
+use clickprint_core::rows::{EXTRACT_BATCH, Extracted, Extractor, QueryAnswer, extracted};
 
 use crate::decode::Limits;
-use crate::source::{fingerprint_of, records_of};
+use crate::source::fingerprint_of;
 
 /// Extraction done here, in this process (decoding with ffmpeg).
 #[derive(Debug)]
@@ -28,9 +28,9 @@ impl Extractor for InProcess {
         usage: Use,
         rows: &mut dyn FnMut(Vec<Extracted>) -> Result<()>,
     ) -> Result<()> {
-        let records = records_of(source, usage, &self.limits)?;
-        for chunk in records.chunks(EXTRACT_BATCH) {
-            rows(chunk.iter().map(|r| Extracted::of(r, usage)).collect())?;
+        let fp = fingerprint_of(source, usage, &self.limits)?;
+        for chunk in extracted(&fp, usage).chunks(EXTRACT_BATCH) {
+            rows(chunk.to_vec())?;
         }
         Ok(())
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use clickprint_core::media::Kind;
 use clickprint_core::records::{self, Use};
-use clickprint_core::rows::{Candidate, Extracted, Extractor, QueryAnswer, Ranked, Reranker};
+use clickprint_core::rows::{self, Candidate, Extracted, Extractor, QueryAnswer, Ranked, Reranker};
 use clickprint_core::{Error, Result};
 use clickprint_flight::server::{self, Credentials, Settings, Work};
 use clickprint_media::decode::Limits;
@@ -189,10 +189,7 @@ impl Work for Extraction {
                 expected.as_str()
             )));
         }
-        Ok(records::records(&fp, usage)
-            .iter()
-            .map(|r| Extracted::of(r, usage))
-            .collect())
+        Ok(rows::extracted(&fp, usage))
     }
 
     fn query(&self, sources: Vec<String>, left: Duration) -> Result<Vec<QueryAnswer>> {

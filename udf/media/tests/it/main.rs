@@ -8,7 +8,8 @@
 //! farther than [`media::UNRELATED_DISTANCE`]; audio and video copies align
 //! with their original within the stated time tolerance.
 //!
-//! Where new tests go: `images`, `audio`, `video` by modality, `bad_input`
+//! Where new tests go: `images`, `audio`, `video` by modality,
+//! `subtitles` for the cues of subtitle streams, `bad_input`
 //! for hostile or broken files, `preview` and `inspect` for the commands
 //! of `clickprint-udf-media`, `sidecar` for the Flight sidecar and the UDF
 //! executables delegating to it. Helpers are in `media`. The executables
@@ -22,4 +23,5 @@ mod media;
 mod preview;
 mod priority;
 mod sidecar;
+mod subtitles;
 mod video;

@@ -1,0 +1,344 @@
+//! Dialogue (issue 21, items 1 and 2): a video's subtitle streams become
+//! cues in `fp_cues` at ingest, and `clickprint search --text` and
+//! `POST /v1/search {"text": ...}` find items by what they say. Videos
+//! made here by ffmpeg: one H.264 picture stream, muxed with a generated
+//! SRT as mov_text (MP4) and as SubRip and ASS (MKV), and without it.
+
+use std::path::Path;
+
+use clickprint_tests::{Service, data_dir, ffmpeg, run_clickprint};
+use serde_json::{Value, json};
+
+/// Three cues; the ranges the tests expect are these, to the millisecond.
+const SRT: &str = "1
+00:00:01,000 --> 00:00:02,500
+The quick brown fox
+jumps over the lazy dog.
+
+2
+00:00:03,000 --> 00:00:04,250
+<i>Zebras</i> whisper at midnight, señor.
+
+3
+00:00:04,500 --> 00:00:05,750
+Forty-two is the answer.
+";
+
+fn run(data: &Path, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run_clickprint(data, args, &[]);
+    assert!(ok, "clickprint {args:?}: {stderr}");
+    stdout
+}
+
+/// `clickprint search --tenant TENANT --text TEXT [more] --json`.
+fn text_search(data: &Path, tenant: &str, text: &str, more: &[&str]) -> Value {
+    let args = [
+        &["search", "--tenant", tenant, "--text", text, "--json"][..],
+        more,
+    ]
+    .concat();
+    let stdout = run(data, &args);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+/// The external ids of an answer's matches, best first.
+fn found(answer: &Value) -> Vec<&str> {
+    answer["matches"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no matches in {answer}"))
+        .iter()
+        .map(|m| m["external_id"].as_str().unwrap_or("-"))
+        .collect()
+}
+
+/// A statement's JSON rows, as the operator.
+fn sql(data: &Path, statement: &str) -> Value {
+    let stdout = run(data, &["sql", "--json", statement]);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[test]
+fn subtitle_streams_become_cues_that_a_text_search_finds() {
+    let dir = data_dir("dialogue");
+    let data = dir.path().join("data");
+    let made = dir.path().join("made");
+    let acme = dir.path().join("acme");
+    let other = dir.path().join("other");
+    for d in [&made, &acme, &other] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let srt = made.join("lines.srt");
+    std::fs::write(&srt, SRT).unwrap();
+    let srt = srt.to_str().unwrap();
+    let plain = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &acme.join("plain.mp4"),
+    );
+    let plain = plain.to_str().unwrap();
+    ffmpeg(&["-i", plain, "-c:v", "copy"], &acme.join("plain.mkv"));
+    // The same picture stream (copied, not encoded again) with the cues.
+    ffmpeg(
+        &[
+            "-i",
+            plain,
+            "-i",
+            srt,
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:v",
+            "copy",
+            "-c:s",
+            "mov_text",
+            "-metadata:s:s:0",
+            "language=eng",
+        ],
+        &acme.join("movie.mp4"),
+    );
+    ffmpeg(
+        &[
+            "-i",
+            plain,
+            "-i",
+            srt,
+            "-i",
+            srt,
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-map",
+            "2",
+            "-c:v",
+            "copy",
+            "-c:s:0",
+            "srt",
+            "-c:s:1",
+            "ass",
+            "-metadata:s:s:0",
+            "language=eng",
+            "-metadata:s:s:1",
+            "language=fre",
+        ],
+        &acme.join("movie.mkv"),
+    );
+    std::fs::copy(acme.join("movie.mp4"), other.join("theirs.mp4")).unwrap();
+
+    for (name, files) in [("acme", &acme), ("other", &other)] {
+        run(&data, &["tenant", "create", name]);
+        let stdout = run(
+            &data,
+            &["ingest", "--tenant", name, files.to_str().unwrap()],
+        );
+        assert!(stdout.contains(", 0 failed"), "{name}: {stdout}");
+    }
+    // Through the running service from here: the CLI's statements go
+    // through it, and the API answers for the tenants' keys.
+    let service = Service::start(&data);
+    let admin =
+        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
+    let key_of = |tenant: i64| {
+        let (status, key) =
+            admin.post_json(&format!("/v1/admin/tenants/{tenant}/keys"), &json!({}));
+        assert_eq!(status, 201, "{key}");
+        admin.with_token(key["key"].as_str().expect("a key"))
+    };
+    let (api, other_api) = (key_of(1), key_of(2));
+    let id_of = |api: &clickprint_tests::Api, external: &str| -> i64 {
+        let (_, page) = api.get("/v1/media?limit=100");
+        page["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["external_id"] == external)
+            .and_then(|m| m["id"].as_i64())
+            .unwrap_or_else(|| panic!("{external} not in {page}"))
+    };
+    let (plain_mp4, plain_mkv, mp4, mkv) = (
+        id_of(&api, "plain.mp4"),
+        id_of(&api, "plain.mkv"),
+        id_of(&api, "movie.mp4"),
+        id_of(&api, "movie.mkv"),
+    );
+    let theirs = id_of(&other_api, "theirs.mp4");
+
+    // Every cue, with its exact range: mov_text's empty gap packets give
+    // none; the MKV has each cue twice, once per language.
+    let cues = sql(
+        &data,
+        "SELECT media_id, start_ms, end_ms, language, text FROM fp_cues \
+         WHERE tenant_id = 1 ORDER BY media_id, language, start_ms",
+    );
+    let cue = |m: i64, start: u32, end: u32, language: &str, text: &str| json!({"media_id": m, "start_ms": start, "end_ms": end, "language": language, "text": text});
+    let lines = [
+        (1000, 2500, "The quick brown fox\njumps over the lazy dog."),
+        (3000, 4250, "Zebras whisper at midnight, señor."),
+        (4500, 5750, "Forty-two is the answer."),
+    ];
+    let mut expected = Vec::new();
+    for (m, languages) in [(mp4, &["eng"][..]), (mkv, &["eng", "fre"][..])] {
+        for language in languages {
+            for (start, end, text) in lines {
+                expected.push(cue(m, start, end, language, text));
+            }
+        }
+    }
+    expected.sort_by_key(|c| {
+        (
+            c["media_id"].as_i64(),
+            c["language"].as_str().map(str::to_owned),
+            c["start_ms"].as_u64(),
+        )
+    });
+    assert_eq!(cues, Value::Array(expected), "fp_cues of tenant 1");
+
+    // An item without subtitles ingests exactly as before: the subtitled
+    // copies of its picture stream (in the same container) have the same
+    // fingerprint rows.
+    let rows = |m: i64| {
+        sql(
+            &data,
+            &format!(
+                "SELECT kind, time_ms, item, hex(record) AS record FROM fp_media \
+                 WHERE media_id = {m} ORDER BY time_ms, item"
+            ),
+        )
+    };
+    let keys = |m: i64| {
+        sql(
+            &data,
+            &format!(
+                "SELECT band, key, time_ms, item FROM fp_keys \
+                 WHERE media_id = {m} ORDER BY band, key, time_ms, item"
+            ),
+        )
+    };
+    for (m, plain) in [(mp4, plain_mp4), (mkv, plain_mkv)] {
+        assert!(rows(plain).as_array().is_some_and(|r| !r.is_empty()));
+        assert_eq!(rows(m), rows(plain), "fp_media of {m} and of {plain}");
+        assert_eq!(keys(m), keys(plain), "fp_keys of {m} and of {plain}");
+        assert_eq!(
+            sql(
+                &data,
+                &format!("SELECT count() AS n FROM fp_cues WHERE media_id = {plain}")
+            ),
+            json!([{"n": 0}])
+        );
+    }
+
+    // An exact phrase: both subtitled items, the cue's range and its words
+    // marked; the whole query as written scores 1.5, and the MKV, which
+    // says it in both its streams, 0.1 x log2(2) more.
+    let answer = text_search(&data, "acme", "\"quick brown fox\"", &[]);
+    assert_eq!(found(&answer), ["movie.mkv", "movie.mp4"], "{answer}");
+    let scores: Vec<_> = answer["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["score"].clone())
+        .collect();
+    assert_eq!(scores, [json!(1.6), json!(1.5)], "{answer}");
+    let top = &answer["matches"][0];
+    let first = &top["cues"][0];
+    assert_eq!(
+        (first["start"].as_f64(), first["end"].as_f64()),
+        (Some(1.0), Some(2.5))
+    );
+    assert_eq!(
+        first["highlighted"],
+        "The «quick» «brown» «fox»\njumps over the lazy dog."
+    );
+    // A phrase in another order is no phrase.
+    let answer = text_search(&data, "acme", "\"brown quick fox\"", &[]);
+    assert_eq!(found(&answer), Vec::<&str>::new(), "{answer}");
+
+    // One word changed: every word fails, any word finds it, ranked.
+    let answer = text_search(&data, "acme", "quick purple fox", &[]);
+    assert_eq!(found(&answer), Vec::<&str>::new(), "{answer}");
+    let answer = text_search(&data, "acme", "quick purple fox", &["--mode", "any"]);
+    let mut items = found(&answer);
+    items.sort_unstable();
+    assert_eq!(items, ["movie.mkv", "movie.mp4"], "{answer}");
+    let score = answer["matches"][0]["score"].as_f64().unwrap();
+    assert!(score > 0.0 && score < 1.0, "two of three words: {answer}");
+
+    // A single rare word, in any case, out of markup; a language filter.
+    let answer = text_search(&data, "acme", "ZEBRAS", &["--language", "fre"]);
+    assert_eq!(found(&answer), ["movie.mkv"], "{answer}");
+    let zebras = &answer["matches"][0]["cues"][0];
+    assert_eq!(
+        zebras["highlighted"],
+        "«Zebras» whisper at midnight, señor."
+    );
+    assert_eq!(
+        (zebras["start"].as_f64(), zebras["end"].as_f64()),
+        (Some(3.0), Some(4.25))
+    );
+    assert_eq!(zebras["language"], "fre");
+    let answer = text_search(&data, "acme", "señor", &[]);
+    assert_eq!(
+        found(&answer).len(),
+        2,
+        "a word with a non-ASCII letter: {answer}"
+    );
+
+    // Another tenant's identical video is never returned, and it finds
+    // its own.
+    let answer = text_search(&data, "other", "\"quick brown fox\"", &[]);
+    assert_eq!(found(&answer), ["theirs.mp4"], "{answer}");
+    assert_eq!(answer["matches"][0]["media_id"].as_i64(), Some(theirs));
+    for text in ["\"quick brown fox\"", "zebras", "answer"] {
+        let answer = text_search(&data, "acme", text, &["--mode", "any"]);
+        assert!(
+            answer["matches"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|m| m["media_id"].as_i64() != Some(theirs)),
+            "{answer}"
+        );
+    }
+
+    // The same through the API, for the tenant's key.
+    let (status, answer) = api.post_json("/v1/search", &json!({"text": "whisper midnight"}));
+    assert_eq!(status, 200, "{answer}");
+    let mut items = found(&answer);
+    items.sort_unstable();
+    assert_eq!(items, ["movie.mkv", "movie.mp4"], "{answer}");
+    assert_eq!(answer["mode"], "all");
+    let mkv_answer = answer["matches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["external_id"] == "movie.mkv")
+        .unwrap();
+    assert_eq!(
+        mkv_answer["matching_cues"], 2,
+        "one cue per language: {answer}"
+    );
+    for (body, words) in [
+        (json!({"text": "  ?! "}), "no word"),
+        (json!({"text": "fox", "url": "http://x/y.png"}), "not `url`"),
+        (json!({"text": "fox", "mode": "some"}), "unknown variant"),
+        (
+            json!({"url": "http://x/y.png", "mode": "any"}),
+            "belong to a text search",
+        ),
+        (json!({"text": "fox", "language": "e n"}), "language tag"),
+    ] {
+        let (status, answer) = api.post_json("/v1/search", &body);
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert!(answer.to_string().contains(words), "{body}: {answer}");
+    }
+    drop(service);
+}
