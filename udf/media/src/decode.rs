@@ -601,7 +601,7 @@ impl SubtitleDecoder {
         index: usize,
         path: &str,
     ) -> Option<SubtitleDecoder> {
-        let (decoder, _, stream) = open_decoder(input, index, path).ok()?;
+        let (decoder, _, stream) = open_decoder(input, index, path, 1).ok()?;
         let decoder = decoder.subtitle().ok()?;
         let tb = stream.time_base();
         let time_base = if tb.denominator() != 0 {
