@@ -136,7 +136,7 @@ async fn every_cluster_statement_parses() {
         .into_iter()
         .flat_map(statements)
         .collect();
-    assert_eq!(all.len(), 18 + 4 + 2);
+    assert_eq!(all.len(), 21 + 5 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

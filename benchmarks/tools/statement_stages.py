@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Where the search statement's processor time goes, stage by stage
+(issue 23, item 2). Opens a chDB data folder in this process (the chDB
+Python binding that scripts/setup.sh puts in .deps/chdb) with the UDFs of
+UDF_DIR, applies sql/clickhouse/schema.sql, ingests every *.jpg of
+LIBRARY_DIR as tenant 1 (once: a folder already holding rows is reused),
+then runs growing prefixes of sql/clickhouse/search.sql with QUERY given as
+'fp:' and its packed fingerprint (as the service passes it):
+  q           the query's extraction alone, as a scalar
+  lookups     + the key list without stop-listed keys
+  candidates  + the key lookup in fp_keys and the vote
+  references  + the candidates' records from fp_media
+  statement   the whole statement with the rerank replaced by a constant
+  with rerank the whole statement
+Prints, per stage, the median processor time of this process (every chDB
+thread, not the UDF processes) and the median wall time over ROUNDS runs.
+Processor time is the figure to read on a shared machine: wall time moves
+with other work, processor time far less.
+
+usage: statement_stages.py DATA_DIR UDF_DIR LIBRARY_DIR QUERY [ROUNDS]
+"""
+import glob
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, ".deps", "chdb"))
+import chdb  # noqa: E402
+
+data, udf, library, query = sys.argv[1:5]
+rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 21
+config = os.path.join(ROOT, "clickhouse-config", "*_function.xml")
+# The connection is kept: a cursor alone loses it to the garbage collector.
+connection = chdb.connect(
+    f"file:{data}?user_scripts_path={udf}&user_defined_executable_functions_config={config}"
+)
+cursor = connection.cursor()
+
+
+def run(sql, params=None):
+    """Runs one statement with {name:Type} parameters put in as literals."""
+    def literal(m):
+        value = (params or {})[m.group(1)]
+        if m.group(2) == "String":
+            return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+        return str(value)
+
+    cursor.execute(re.sub(r"\{(\w+):([^}]+)\}", literal, sql))
+    return cursor.fetchall()
+
+
+def statements(text):
+    body = "\n".join(l for l in text.splitlines() if not l.strip().startswith("--"))
+    return [s for s in body.split(";") if s.strip()]
+
+
+def sql(name):
+    with open(os.path.join(ROOT, "sql", "clickhouse", name)) as f:
+        return f.read()
+
+
+for statement in statements(sql("schema.sql")):
+    run(statement)
+if run("SELECT count() FROM clickprint.fp_keys WHERE tenant_id = 1")[0][0] == 0:
+    files = sorted(glob.glob(os.path.join(library, "*.jpg")))
+    for i, f in enumerate(files):
+        run(sql("ingest.sql"), {"tenant": 1, "media_id": i + 1, "source": f})
+    print(f"ingested {len(files)} pictures", file=sys.stderr)
+
+fingerprint = run("SELECT hex(clickprint_query({query:String}).fingerprint)", {"query": query})[0][0]
+params = {"tenant": 1, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3}
+search = sql("search.sql")
+no_rerank = (
+    "CAST((0, 0, 0, 0, 0, '', 0, []), 'Tuple(score Float32, query_start_ms UInt32, "
+    "query_end_ms UInt32, reference_start_ms UInt32, reference_end_ms UInt32, evidence String, "
+    "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)))')"
+)
+rerank_call = "clickprint_rerank(q.fingerprint, r.reference, c.3)"
+assert rerank_call in search, "search.sql changed: update this script's stages"
+before = lambda marker: search[: search.index(marker)].rstrip().rstrip(",")  # noqa: E731
+stages = {
+    "q": "WITH (SELECT clickprint_query({query:String})) AS q SELECT length(q.keys)",
+    "lookups": before("    -- The candidates") + "\nSELECT length(lookups)",
+    "candidates": before("    references AS") + "\nSELECT length(candidates)",
+    "references": before("    reranked AS") + "\nSELECT count(), sum(length(reference)) FROM references",
+    "statement": search.replace(rerank_call, no_rerank),
+    "with rerank": search,
+}
+print("stage,cpu_ms,wall_ms")
+for name, text in stages.items():
+    cpu, wall = [], []
+    for _ in range(rounds):
+        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+        run(text, params)
+        t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+        cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+        wall.append((t1 - t0) * 1000)
+    print(f"{name},{statistics.median(cpu):.1f},{statistics.median(wall):.1f}")
