@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clickprint_tests::{
     Api, Service, admin_token, data_dir, ffmpeg, file_server, image_source, melody_source,
-    wait_until,
+    picture_and_crop, wait_until,
 };
 use serde_json::{Value, json};
 
@@ -1144,26 +1144,7 @@ fn a_search_by_a_library_item_finds_its_copies_not_itself() {
     std::fs::create_dir_all(&files).unwrap();
     let (_service, admin) = service(dir.path(), &[]);
     let (_, api) = tenant(&admin, json!({"name": "acme"}));
-    let original = ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=640x480:start_scale=1.5",
-            "-frames:v",
-            "1",
-        ],
-        &files.join("original.png"),
-    );
-    let crop = ffmpeg(
-        &[
-            "-i",
-            original.to_str().unwrap(),
-            "-vf",
-            "crop=iw*0.85:ih*0.85",
-        ],
-        &files.join("crop.jpg"),
-    );
+    let (original, crop) = picture_and_crop(&files, "crop.jpg");
     let other = image(&files, "other.png", 6);
     let mut ids = Vec::new();
     for file in [&original, &crop, &other] {
@@ -1304,26 +1285,7 @@ fn every_status_the_service_sends_is_documented() {
 fn pictures(dir: &Path) -> PathBuf {
     let files = dir.join("files");
     std::fs::create_dir_all(&files).expect("the files folder");
-    let original = ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=640x480:start_scale=1.5",
-            "-frames:v",
-            "1",
-        ],
-        &files.join("original.png"),
-    );
-    ffmpeg(
-        &[
-            "-i",
-            original.to_str().expect("a UTF-8 path"),
-            "-vf",
-            "crop=iw*0.85:ih*0.85",
-        ],
-        &files.join("crop.jpg"),
-    );
+    picture_and_crop(&files, "crop.jpg");
     image(&files, "other.png", 6);
     files
 }

@@ -9,7 +9,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use clickprint_tests::{Api, Service, admin_token, data_dir, ffmpeg, file_server, wait_until};
+use clickprint_tests::{
+    Api, Service, admin_token, data_dir, file_server, picture_and_crop, wait_until,
+};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -509,26 +511,7 @@ fn media_matched_fires_for_a_new_copy_of_a_library_picture() {
         &api,
         &json!({"url": receiver.url, "events": ["media.matched"], "min_score": 0.3}),
     );
-    let original = ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "mandelbrot=s=640x480:start_scale=1.5",
-            "-frames:v",
-            "1",
-        ],
-        &files.join("original.png"),
-    );
-    let copy = ffmpeg(
-        &[
-            "-i",
-            original.to_str().unwrap(),
-            "-vf",
-            "crop=iw*0.85:ih*0.85",
-        ],
-        &files.join("copy.jpg"),
-    );
+    let (original, copy) = picture_and_crop(&files, "copy.jpg");
     let mut ids = Vec::new();
     for file in [&original, &copy] {
         let (status, item) = api.post_file("/v1/media", file, &[("external_id", "x")]);

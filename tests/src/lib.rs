@@ -634,6 +634,33 @@ pub fn ffmpeg(args: &[&str], out: &Path) -> PathBuf {
     out.to_path_buf()
 }
 
+/// A picture (`original.png`, 640x480 of the Mandelbrot set) and a JPEG
+/// copy of its central 85% (`CROP`, in `dir`): the copy a search of the
+/// library must find.
+pub fn picture_and_crop(dir: &Path, crop: &str) -> (PathBuf, PathBuf) {
+    let original = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:start_scale=1.5",
+            "-frames:v",
+            "1",
+        ],
+        &dir.join("original.png"),
+    );
+    let copy = ffmpeg(
+        &[
+            "-i",
+            original.to_str().expect("a UTF-8 path"),
+            "-vf",
+            "crop=iw*0.85:ih*0.85",
+        ],
+        &dir.join(crop),
+    );
+    (original, copy)
+}
+
 /// A melody of `seconds` as an ffmpeg source: 250 ms notes whose pitches
 /// depend on `seed`, so two seeds never align.
 pub fn melody_source(seed: u64, seconds: u32) -> String {
