@@ -4,7 +4,8 @@
 # embedded stores with a library of 40 distinct 1280x720 pictures, a
 # 60-second sound and a 60-second 720p video; then each query kind
 # searched by upload ROUNDS times (default 10) per file, and the same
-# files fingerprinted in process (`clickprint-udf inspect --time`):
+# files fingerprinted in process as a query is (`clickprint-udf inspect
+# --time --query`):
 #   - picture: 8 re-encoded JPEG copies (quality 80) of library pictures;
 #   - sound: two 10-second excerpts of the sound, as MP3;
 #   - video: two 10-second excerpts of the video, 720p H.264.

@@ -2,8 +2,8 @@
 """Search latency over HTTP for benchmarks/search_http.sh: each query file
 is uploaded to POST /v1/search ROUNDS times, one request at a time, after
 one warm-up each; then each is fingerprinted ROUNDS times in one
-`clickprint-udf inspect --time` process (the floor: the query's own
-decoding and hashing, in process). Prints CSV lines:
+`clickprint-udf inspect --time --query` process (the floor: the query's
+own decoding and hashing, in process, decoded as a search decodes it). Prints CSV lines:
 label,searches,errors,p50_ms,p95_ms,floor_p50_ms,ratio,stages
 where ratio is p50 over the floor's p50 and stages the median of each of
 the answer's `timings_ms`.
@@ -69,7 +69,7 @@ for _ in range(rounds):
             stages.setdefault(stage, []).append(v)
 
 timed = subprocess.run(
-    [udf, "inspect", "--time"],
+    [udf, "inspect", "--time", "--query"],
     input="\n".join(files * (rounds + 1)) + "\n",
     capture_output=True,
     text=True,
