@@ -82,7 +82,7 @@ pub struct Limits {
 /// fingerprint the rest; `perf`, session 14). A library item is decoded
 /// once, in the background, beside other work: one thread, every frame as
 /// encoded. A query is decoded while someone waits: [`VideoDecoding::QUERY`]
-/// (figures and the recall it costs in `udf/README.md`, "Decoding a video
+/// (figures and the recall it costs in `udf/media/README.md`, "Decoding a video
 /// query").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VideoDecoding {
@@ -95,7 +95,7 @@ pub struct VideoDecoding {
     pub skip_loop_filter: bool,
     /// Do not decode frames that no other frame references (most
     /// B-frames): fewer frames come out, none of them wrong; the 2-per-second
-    /// sampling then takes the nearest decoded frame.
+    /// sampling then takes the next decoded frame.
     pub skip_non_reference: bool,
 }
 
