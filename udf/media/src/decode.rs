@@ -575,6 +575,17 @@ fn open_decoder<'a>(
     Ok((context.decoder(), codec, stream))
 }
 
+/// A stream's time base in seconds per timestamp tick (0 when the
+/// container declares none).
+fn seconds_per_tick(stream: &ffmpeg::format::stream::Stream<'_>) -> f64 {
+    let tb = stream.time_base();
+    if tb.denominator() != 0 {
+        f64::from(tb.numerator()) / f64::from(tb.denominator())
+    } else {
+        0.0
+    }
+}
+
 fn unsupported(path: &str, codec: ffmpeg::codec::Id, error: ffmpeg::Error) -> Error {
     Error::Unsupported {
         path: path.to_owned(),
@@ -603,12 +614,7 @@ impl SubtitleDecoder {
     ) -> Option<SubtitleDecoder> {
         let (decoder, _, stream) = open_decoder(input, index, path, 1).ok()?;
         let decoder = decoder.subtitle().ok()?;
-        let tb = stream.time_base();
-        let time_base = if tb.denominator() != 0 {
-            f64::from(tb.numerator()) / f64::from(tb.denominator())
-        } else {
-            0.0
-        };
+        let time_base = seconds_per_tick(&stream);
         let language = stream
             .metadata()
             .get("language")
@@ -730,12 +736,7 @@ impl PictureDecoder {
                 ),
             });
         }
-        let tb = stream.time_base();
-        let time_base = if tb.denominator() != 0 {
-            f64::from(tb.numerator()) / f64::from(tb.denominator())
-        } else {
-            0.0
-        };
+        let time_base = seconds_per_tick(&stream);
         Ok(PictureDecoder {
             index,
             decoder,
