@@ -180,6 +180,7 @@ pub async fn announce_matches(
     query.exclude = Some(media_id);
     let answer = search::run(pool, engine, config, tenant, query).await?;
     let item = crate::store::media::get(pool, tenant.id, media_id).await?;
+    let client = pool.get().await?;
     let mut written = 0;
     for (webhook, min_score) in subscribers {
         let matches: Vec<serde_json::Value> = answer
@@ -205,7 +206,6 @@ pub async fn announce_matches(
             "metadata": item.metadata,
             "matches": matches,
         });
-        let client = pool.get().await?;
         written += webhooks::enqueue(
             &client,
             tenant.id,
