@@ -421,8 +421,12 @@ fn issue_19_sound_copies(
     Ok(())
 }
 
-/// `music`: a soundtrack for each of the five videos.
-fn videos(args: &Args, quick: bool, music: &[PathBuf]) -> Result<Corpus> {
+/// The video corpus, its five videos' soundtracks the first five of
+/// `sounds`' references: a soundtrack of its own for each video (two
+/// videos sharing one would hold the same content, and "unrelated" would
+/// be wrong).
+fn videos(args: &Args, quick: bool, sounds: &Corpus) -> Result<Corpus> {
+    let music: Vec<PathBuf> = sounds.references.iter().take(5).cloned().collect();
     anyhow::ensure!(music.len() >= 5, "five soundtracks for five videos");
     let dir = args.work.join("videos");
     std::fs::create_dir_all(&dir)?;
@@ -566,9 +570,8 @@ async fn videos_only(
 ) -> Result<()> {
     say("building the sound corpus (the videos' soundtracks)");
     let snd = sounds(args, quick)?;
-    let music: Vec<PathBuf> = snd.references.iter().take(5).cloned().collect();
     say("building the video corpus");
-    let vid = videos(args, quick, &music)?;
+    let vid = videos(args, quick, &snd)?;
     say(&format!(
         "videos: {} references, {} queries; running clickprint",
         vid.references.len(),
@@ -688,10 +691,7 @@ async fn main() -> Result<()> {
     let sound_answers = top_three(&answers);
 
     say("building the video corpus");
-    // A soundtrack of its own for each video: two videos sharing one
-    // would hold the same content, and "unrelated" would be wrong.
-    let music: Vec<PathBuf> = snd.references.iter().take(5).cloned().collect();
-    let vid = videos(&args, quick, &music)?;
+    let vid = videos(&args, quick, &snd)?;
     say(&format!(
         "videos: {} references, {} queries; running the methods",
         vid.references.len(),
