@@ -19,7 +19,10 @@
 -- answers nothing. A run killed before its 'end' runs again in full; its
 -- rows are identical (ReplacingMergeTree folds them).
 -- The plug-in may take up to 10 minutes of silence (command_read_timeout);
--- it runs at the ingest's lower processor priority.
+-- it runs at the ingest's lower processor priority. A non-zero exit or
+-- anything on its standard error fails the statement with that text
+-- (check_exit_code, stderr_reaction = 'throw': without them, measured,
+-- a plug-in that exits 3 is taken for one that found nothing).
 INSERT INTO clickprint.fp_extractor_ingest
     (tenant_id, media_id, extractor, version, modality, kind, time_ms, item, record, keys)
 SELECT
@@ -39,7 +42,7 @@ FROM executable(
                 AND media_id = {media_id:UInt64}
         ) != {version:String}
     ),
-    SETTINGS command_read_timeout = 600000
+    SETTINGS command_read_timeout = 600000, check_exit_code = 1, stderr_reaction = 'throw'
 )
 WHERE throwIf(
     NOT arrayAll(k -> k.1 BETWEEN {first_band:UInt8} AND {last_band:UInt8}, keys),

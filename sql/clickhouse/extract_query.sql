@@ -13,7 +13,7 @@ FROM executable(
     'RowBinary',
     'kind String, time_ms UInt32, item UInt32, record String, keys Array(Tuple(UInt8, UInt32))',
     (SELECT {source:String}, {modality:String}, 'query'),
-    SETTINGS command_read_timeout = 600000
+    SETTINGS command_read_timeout = 600000, check_exit_code = 1, stderr_reaction = 'throw'
 )
 ARRAY JOIN keys AS k
 WHERE throwIf(

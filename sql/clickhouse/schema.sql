@@ -193,7 +193,8 @@ WHERE kind != 'end' AND record != '';
 -- its run finished. The ingest skips an (item, extractor, version) listed
 -- here; a version change leaves the item's last row at the old version,
 -- which sql/clickhouse/extractor_stale.sql lists for `clickprint
--- reextract`. ReplacingMergeTree(extracted_at): the latest run wins.
+-- reextract`. The statements read an item's latest run as
+-- argMax(version, extracted_at), before and after parts merge.
 CREATE TABLE IF NOT EXISTS clickprint.extractor_runs
 (
     tenant_id UInt32,
@@ -203,7 +204,7 @@ CREATE TABLE IF NOT EXISTS clickprint.extractor_runs
     modality LowCardinality(String),
     extracted_at DateTime64(3) DEFAULT now64(3)
 )
-ENGINE = ReplacingMergeTree(extracted_at)
+ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, extractor, media_id);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv TO clickprint.extractor_runs AS
