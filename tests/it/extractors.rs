@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use clickprint_tests::{binaries_dir, data_dir, ffmpeg, run_clickprint, search_json};
+use clickprint_tests::{Service, binaries_dir, data_dir, ffmpeg, run_clickprint, search_json};
 use serde_json::{Value, json};
 
 /// The example extractor, as the repository holds it.
@@ -196,7 +196,10 @@ fn a_plug_in_extractor_from_the_configuration_ingests_is_searched_and_ignored_wh
     assert_eq!(keys_kept, json!([{"keys": 2}]));
 
     // A version change: the items it extracted are re-extracted by the
-    // operator's command, which clears their keys in its bands first.
+    // operator's command, which clears their keys in its bands first;
+    // through the running service (as the commands go when one owns the
+    // data directory), which searches with the new version too.
+    let service = Service::start_with(&data, &[("CLICKPRINT_CONFIG", version_2.to_str().unwrap())]);
     let report = run(&data, &version_2, &["reextract"]);
     let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
     assert_eq!(
@@ -232,6 +235,7 @@ fn a_plug_in_extractor_from_the_configuration_ingests_is_searched_and_ignored_wh
     // Nothing left to do.
     let again = run(&data, &version_2, &["reextract"]);
     assert!(again.contains("\"stale\": 0"), "{again}");
+    drop(service);
 }
 
 #[test]
