@@ -72,7 +72,7 @@ if run("SELECT count() FROM clickprint.fp_keys WHERE tenant_id = 1")[0][0] == 0:
     print(f"ingested {len(files)} pictures", file=sys.stderr)
 
 fingerprint = run("SELECT hex(clickprint_query({query:String}).fingerprint)", {"query": query})[0][0]
-params = {"tenant": 1, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3}
+params = {"tenant": 1, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3, "extractor_keys": "[]"}
 search = sql("search.sql")
 no_rerank = (
     "CAST((0, 0, 0, 0, 0, '', 0, []), 'Tuple(score Float32, query_start_ms UInt32, "

@@ -144,6 +144,140 @@ pub struct RawConfig {
     /// Whether receivers may be `http://` and on loopback or private
     /// addresses.
     pub webhook_allow_private: bool,
+    /// Plug-in extractors (`[[extractors]]` tables; udf/README.md,
+    /// "Plug-in extractors"); none by default.
+    pub extractors: Vec<RawExtractor>,
+}
+
+/// One plug-in extractor as written in the file (`[[extractors]]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExtractor {
+    /// Its name: lower-case letters, digits, `_` and `-`, unique.
+    pub name: String,
+    /// Its executable, a file in the UDF folder (`udf_dir`, ClickHouse's
+    /// `user_scripts_path`), and the arguments it is started with,
+    /// separated by spaces.
+    pub command: String,
+    /// The modalities of the media it extracts: `image`, `audio`, `video`.
+    pub modalities: Vec<String>,
+    /// The first and last band its keys use, inside 129..=255.
+    pub bands: [u8; 2],
+    /// Its version: changing it marks the items it extracted for
+    /// `clickprint reextract`.
+    pub version: String,
+    /// Whether it runs at ingest and its bands are searched.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// The tenants (by name) it runs for; empty means every tenant.
+    #[serde(default)]
+    pub tenants: Vec<String>,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+/// A plug-in extractor, checked ([`RawExtractor`] holds what each field
+/// means).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extractor {
+    /// Its unique name.
+    pub name: String,
+    /// Its executable in the UDF folder, with its arguments.
+    pub command: String,
+    /// The modalities it extracts.
+    pub modalities: Vec<String>,
+    /// Its bands, inside [`clickprint_core::keys::EXTRACTOR_BANDS`].
+    pub bands: std::ops::RangeInclusive<u8>,
+    /// Its version.
+    pub version: String,
+    /// Whether it runs and is searched.
+    pub enabled: bool,
+    /// The tenants it runs for; empty means every tenant.
+    pub tenants: Vec<String>,
+}
+
+impl Extractor {
+    /// Whether it runs, at ingest and search, for `tenant`'s media of
+    /// `modality`: enabled, for that tenant, and for that modality.
+    pub fn applies(&self, tenant: &str, modality: &str) -> bool {
+        self.enabled
+            && (self.tenants.is_empty() || self.tenants.iter().any(|t| t == tenant))
+            && self.modalities.iter().any(|m| m == modality)
+    }
+
+    /// Checks a raw declaration; `taken` are the extractors checked before
+    /// it, whose names and bands it must not share.
+    fn from_raw(raw: RawExtractor, taken: &[Extractor]) -> Result<Self> {
+        let name = raw.name;
+        let wrong = |what: String| Error::Config(format!("extractor {name:?}: {what}"));
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        {
+            return Err(wrong(
+                "a name is lower-case letters, digits, `_` and `-`".into(),
+            ));
+        }
+        if taken.iter().any(|e| e.name == name) {
+            return Err(wrong("declared twice".into()));
+        }
+        let program = raw.command.split_whitespace().next().unwrap_or("");
+        if program.is_empty() || program.contains('/') || program.starts_with('.') {
+            return Err(wrong(format!(
+                "`command` names a file in the UDF folder (no path), then its arguments, not {:?}",
+                raw.command
+            )));
+        }
+        if raw.command.contains(['\'', '"', '\\']) || raw.command.chars().any(char::is_control) {
+            return Err(wrong(
+                "`command` holds no quotes, backslashes or control characters".into(),
+            ));
+        }
+        if raw.modalities.is_empty()
+            || raw
+                .modalities
+                .iter()
+                .any(|m| clickprint_core::media::Kind::parse(m).is_none())
+        {
+            return Err(wrong(format!(
+                "`modalities` are some of image, audio, video, not {:?}",
+                raw.modalities
+            )));
+        }
+        let [first, last] = raw.bands;
+        let allowed = clickprint_core::keys::EXTRACTOR_BANDS;
+        if first > last || !allowed.contains(&first) || !allowed.contains(&last) {
+            return Err(wrong(format!(
+                "`bands` are [first, last] inside {}..={}, not [{first}, {last}]",
+                allowed.start(),
+                allowed.end()
+            )));
+        }
+        if let Some(other) = taken
+            .iter()
+            .find(|e| first <= *e.bands.end() && *e.bands.start() <= last)
+        {
+            return Err(wrong(format!(
+                "its bands [{first}, {last}] overlap extractor {:?}'s",
+                other.name
+            )));
+        }
+        if raw.version.trim().is_empty() {
+            return Err(wrong("`version` must not be empty".into()));
+        }
+        Ok(Extractor {
+            name,
+            command: raw.command.split_whitespace().collect::<Vec<_>>().join(" "),
+            modalities: raw.modalities,
+            bands: first..=last,
+            version: raw.version,
+            enabled: raw.enabled,
+            tenants: raw.tenants,
+        })
+    }
 }
 
 impl Default for RawConfig {
@@ -200,6 +334,7 @@ impl Default for RawConfig {
             webhook_tenant_in_flight: 2,
             webhooks_per_tenant: 10,
             webhook_allow_private: false,
+            extractors: Vec::new(),
         }
     }
 }
@@ -436,6 +571,8 @@ pub struct Config {
     pub upkeep: Upkeep,
     /// How webhooks are delivered.
     pub webhooks: Webhooks,
+    /// The plug-in extractors, enabled or not, in the order declared.
+    pub extractors: Vec<Extractor>,
 }
 
 /// How webhooks are delivered (`crate::app::webhooks`).
@@ -613,7 +750,13 @@ impl Config {
                 "search_batch_max_queries must be at least 1".into(),
             ));
         }
+        let mut extractors: Vec<Extractor> = Vec::new();
+        for declared in raw.extractors.clone() {
+            let checked = Extractor::from_raw(declared, &extractors)?;
+            extractors.push(checked);
+        }
         Ok(Config {
+            extractors,
             webhooks,
             data_dir,
             listen,
@@ -846,6 +989,85 @@ mod tests {
                 "clickprint.example.toml does not mention {key}"
             );
         }
+    }
+
+    fn extractor(name: &str, bands: [u8; 2]) -> RawExtractor {
+        RawExtractor {
+            name: name.into(),
+            command: "plug --band  200".into(),
+            modalities: vec!["image".into()],
+            bands,
+            version: "1".into(),
+            enabled: true,
+            tenants: Vec::new(),
+        }
+    }
+
+    fn extractors_error(extractors: Vec<RawExtractor>) -> String {
+        let raw = RawConfig {
+            extractors,
+            ..RawConfig::default()
+        };
+        Config::from_raw(raw).unwrap_err().to_string()
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "the closure type is figment::Jail's"
+    )]
+    fn extractors_are_read_from_the_file_and_checked() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "clickprint.toml",
+                "[[extractors]]\nname = \"wm\"\ncommand = \"wm.py\"\n\
+                 modalities = [\"image\", \"video\"]\nbands = [200, 203]\nversion = \"2\"\n\
+                 tenants = [\"acme\"]\n",
+            )?;
+            let raw = RawConfig::load(Some(Path::new("clickprint.toml"))).unwrap();
+            let config = Config::from_raw(raw).unwrap();
+            let wm = &config.extractors[0];
+            assert_eq!((wm.bands.clone(), wm.enabled), (200..=203, true));
+            assert!(wm.applies("acme", "video"));
+            assert!(!wm.applies("acme", "audio"));
+            assert!(!wm.applies("other", "image"));
+            Ok(())
+        });
+        let one = Config::from_raw(RawConfig {
+            extractors: vec![extractor("a", [129, 129])],
+            ..RawConfig::default()
+        })
+        .unwrap();
+        assert_eq!(one.extractors[0].command, "plug --band 200");
+        for (extractors, says) in [
+            (vec![extractor("a", [100, 200])], "inside 129..=255"),
+            (vec![extractor("a", [128, 128])], "inside 129..=255"),
+            (vec![extractor("a", [201, 200])], "[first, last]"),
+            (
+                vec![extractor("a", [200, 210]), extractor("b", [210, 220])],
+                "overlap extractor \"a\"",
+            ),
+            (
+                vec![extractor("a", [200, 200]), extractor("a", [201, 201])],
+                "declared twice",
+            ),
+            (vec![extractor("A b", [200, 200])], "lower-case"),
+        ] {
+            let err = extractors_error(extractors);
+            assert!(err.contains(says), "{err} should say {says}");
+        }
+        for command in ["../plug", "/bin/sh -c x", "plug 'x'", ""] {
+            let err = extractors_error(vec![RawExtractor {
+                command: command.into(),
+                ..extractor("a", [200, 200])
+            }]);
+            assert!(err.contains("`command`"), "{command:?}: {err}");
+        }
+        let err = extractors_error(vec![RawExtractor {
+            modalities: vec!["text".into()],
+            ..extractor("a", [200, 200])
+        }]);
+        assert!(err.contains("`modalities`"), "{err}");
     }
 
     #[test]

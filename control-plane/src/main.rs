@@ -139,6 +139,14 @@ enum Command {
     /// was done as JSON. Goes through the running service when one owns
     /// the data directory.
     Upkeep,
+    /// Extract again, with their configured versions, the items that
+    /// enabled plug-in extractors (all, or those named) extracted with
+    /// another version; prints what was done as JSON. Goes through the
+    /// running service when one owns the data directory.
+    Reextract {
+        /// Extractor names; none means every enabled extractor.
+        names: Vec<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -443,6 +451,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Upkeep => {
             let config = Config::from_raw(raw)?;
             let report = clickprint::service::run_upkeep(&config).await?;
+            out!("{}", serde_json::to_string_pretty(&report)?)?;
+        }
+        Command::Reextract { names } => {
+            let config = Config::from_raw(raw)?;
+            let report = clickprint::service::run_reextract(&config, &names).await?;
             out!("{}", serde_json::to_string_pretty(&report)?)?;
         }
     }

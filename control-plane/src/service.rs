@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 
 use crate::app::upkeep;
 use crate::app::worker::{self, WorkerContext};
-use crate::clickhouse::{Engine, QueryOutput, RemoteEngine, library};
+use crate::clickhouse::{Engine, QueryOutput, RemoteEngine, extractors, library};
 use crate::config::{ClickHouseConfig, Config};
 use crate::datadir::{self, DataDirLock, Owner, ServiceInfo};
 use crate::error::{Error, Result};
@@ -241,6 +241,92 @@ pub async fn run_upkeep(config: &Config) -> Result<upkeep::Report> {
     let report = upkeep::run_once(&engine, config.upkeep.stop_list_max_rows).await;
     drop(lock);
     report
+}
+
+/// What `clickprint reextract` did for one plug-in extractor.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Reextracted {
+    /// The extractor.
+    pub extractor: String,
+    /// Its configured version, which the items now carry.
+    pub version: String,
+    /// Items that had been extracted with another version.
+    pub stale: usize,
+    /// Those extracted again.
+    pub reextracted: usize,
+    /// Those whose file is gone (their rows in its bands are cleared;
+    /// they are listed again by the next run until it is back).
+    pub missing_files: Vec<u64>,
+}
+
+/// `clickprint reextract`: for each enabled plug-in extractor (or those
+/// in `names`), the items it extracted with another version than its
+/// configured one (`sql/clickhouse/extractor_stale.sql`) lose what it
+/// stored for them (`sql/clickhouse/extractor_forget.sql`) and are
+/// extracted again from their kept files (`sql/clickhouse/extract.sql`).
+/// Until an item is done, a search does not find it by that extractor's
+/// keys (ours are untouched).
+///
+/// # Errors
+/// [`Error::Config`] for a name that is not an enabled extractor; the
+/// engine's message (a run stopped half way is completed by the next:
+/// the items keep their old version until extracted again).
+pub async fn run_reextract(config: &Config, names: &[String]) -> Result<Vec<Reextracted>> {
+    for name in names {
+        if !config
+            .extractors
+            .iter()
+            .any(|e| e.enabled && &e.name == name)
+        {
+            return Err(Error::Config(format!(
+                "no enabled extractor is named {name:?}"
+            )));
+        }
+    }
+    let (engine, lock) = tool_engine(config).await?;
+    if lock.is_some() || engine.kind() == crate::clickhouse::EngineKind::Server {
+        library::apply_schema(&engine).await?;
+    }
+    let mut report = Vec::new();
+    for extractor in config
+        .extractors
+        .iter()
+        .filter(|e| e.enabled && (names.is_empty() || names.contains(&e.name)))
+    {
+        let stale = extractors::stale(&engine, extractor).await?;
+        extractors::forget(&engine, extractor, &stale).await?;
+        let mut done = Reextracted {
+            extractor: extractor.name.clone(),
+            version: extractor.version.clone(),
+            stale: stale.len(),
+            reextracted: 0,
+            missing_files: Vec::new(),
+        };
+        for item in &stale {
+            let file = crate::store::media::file_path(
+                &config.data_dir,
+                i32::try_from(item.tenant_id).unwrap_or(i32::MAX),
+                i64::try_from(item.media_id).unwrap_or(i64::MAX),
+            );
+            if !file.is_file() {
+                done.missing_files.push(item.media_id);
+                continue;
+            }
+            extractors::extract(
+                &engine,
+                extractor,
+                item.tenant_id,
+                item.media_id,
+                &file.display().to_string(),
+                &item.modality,
+            )
+            .await?;
+            done.reextracted += 1;
+        }
+        report.push(done);
+    }
+    drop(lock);
+    Ok(report)
 }
 
 /// The engine a command-line tool uses: the configured server; else the

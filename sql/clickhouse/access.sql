@@ -61,5 +61,5 @@ CREATE QUOTA IF NOT EXISTS clickprint_analyst
 CREATE ROW POLICY IF NOT EXISTS clickprint_service
     ON clickprint.fp_keys, clickprint.fp_media, clickprint.media_ingested,
        clickprint.media_deleted, clickprint.media_purged, clickprint.stop_keys,
-       clickprint.fp_cues
+       clickprint.fp_cues, clickprint.fp_extractor_records, clickprint.extractor_runs
     USING 1 TO {service};

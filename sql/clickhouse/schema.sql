@@ -137,6 +137,81 @@ SELECT
 FROM clickprint.fp_ingest
 WHERE kind = 'cue';
 
+-- Plug-in extractors (issue 21; udf/README.md, "Plug-in extractors"):
+-- executables an operator declares in the configuration, run by
+-- sql/clickhouse/extract.sql after our own extraction. Their rows come in
+-- here, never through fp_ingest, so nothing a plug-in emits can land in
+-- fp_media (whose rows the rerank trusts), fp_cues or media_ingested. The
+-- statement has checked every key's band against the bands registered for
+-- the extractor before a row arrives.
+CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_ingest
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    extractor String,
+    version String,
+    modality String,
+    kind String,
+    time_ms UInt32,
+    item UInt32,
+    record String,
+    keys Array(Tuple(UInt8, UInt32))
+)
+ENGINE = Null;
+
+-- A plug-in's keys join ours in fp_keys, in its own bands, so the search's
+-- one key lookup reads them beside ours (sql/clickhouse/search.sql).
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_keys_mv TO clickprint.fp_keys AS
+SELECT tenant_id, k.1 AS band, k.2 AS key, media_id, time_ms, item
+FROM clickprint.fp_extractor_ingest
+ARRAY JOIN keys AS k;
+
+-- A plug-in's records, kept for analysts (the search reads only its
+-- keys): by tenant, extractor and item; `kind` and `record` are the
+-- plug-in's own.
+CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_records
+(
+    tenant_id UInt32,
+    extractor LowCardinality(String),
+    media_id UInt64,
+    time_ms UInt32,
+    item UInt32,
+    kind LowCardinality(String),
+    version LowCardinality(String),
+    record String CODEC(ZSTD(1))
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, extractor, media_id, time_ms, item, kind);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_records_mv TO clickprint.fp_extractor_records AS
+SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
+FROM clickprint.fp_extractor_ingest
+WHERE kind != 'end' AND record != '';
+
+-- Which version of each extractor each item was extracted with: the
+-- plug-in's last row is an 'end' marker, as ours is, so a row here means
+-- its run finished. The ingest skips an (item, extractor, version) listed
+-- here; a version change leaves the item's last row at the old version,
+-- which sql/clickhouse/extractor_stale.sql lists for `clickprint
+-- reextract`. The statements read an item's latest run as
+-- argMax(version, extracted_at), before and after parts merge.
+CREATE TABLE IF NOT EXISTS clickprint.extractor_runs
+(
+    tenant_id UInt32,
+    extractor LowCardinality(String),
+    media_id UInt64,
+    version String,
+    modality LowCardinality(String),
+    extracted_at DateTime64(3) DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (tenant_id, extractor, media_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv TO clickprint.extractor_runs AS
+SELECT tenant_id, extractor, media_id, version, modality
+FROM clickprint.fp_extractor_ingest
+WHERE kind = 'end';
+
 -- Media whose ingest finished: the extractor's last row is an 'end'
 -- marker, so a row here means every row before it was stored. The ingest
 -- statement skips media listed here (a re-run adds nothing); an ingest

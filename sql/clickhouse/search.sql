@@ -8,6 +8,12 @@
 --                       or hex(clickprint_query('...').fingerprint))
 --   {top_k:UInt32}      matches returned at most
 --   {min_score:Float32} 0..1; 0.3 is a good start
+--   {extractor_keys:Array(Tuple(UInt8, UInt32))}  the query's keys from
+--                       every enabled plug-in extractor, each in its own
+--                       bands (sql/clickhouse/extract_query.sql); [] when
+--                       none is enabled, and the statement is then ours
+--                       alone. A disabled extractor's bands are never
+--                       looked up: no query key of it is given.
 -- Steps: extract the query (clickprint_query, a warm UDF pool); look its
 -- keys up in fp_keys within the tenant (primary key: tenant_id, band, key),
 -- skipping stop-listed keys and deleted media; keep the 100 media with
@@ -22,15 +28,17 @@ WITH
     (SELECT clickprint_query({query:String})) AS q,
     (
         SELECT groupUniqArray((k.1, k.2))
-        FROM (SELECT arrayJoin(q.keys) AS k)
+        FROM (SELECT arrayJoin(arrayConcat(
+            arrayMap(k -> (k.1, k.2), q.keys), {extractor_keys:Array(Tuple(UInt8, UInt32))})) AS k)
         WHERE (k.1, k.2) NOT IN (
             SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
     ) AS lookups,
     -- The candidates as one array, so their key lookup runs once (a CTE
     -- named twice below would be evaluated twice, reading the key ranges
-    -- twice): (media_id, votes, audio_hits, frame_times) per candidate.
+    -- twice): (media_id, votes, audio_hits, frame_times, extractor_hits)
+    -- per candidate.
     (
-        SELECT groupArray((media_id, votes, audio_hits, frame_times))
+        SELECT groupArray((media_id, votes, audio_hits, frame_times, extractor_hits))
         FROM
         (
             -- candidate lookup: begin (tests EXPLAIN this part on its own)
@@ -38,7 +46,9 @@ WITH
                 media_id,
                 uniqExact(band, key, time_ms) AS votes,
                 groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
-                groupUniqArrayIf(time_ms, band != 128) AS frame_times
+                groupUniqArrayIf(time_ms, band < 128) AS frame_times,
+                -- plug-in extractors' bands lie above ours (129-255)
+                uniqExactIf(band, key, band > 128) AS extractor_hits
             FROM clickprint.fp_keys
             WHERE tenant_id = {tenant:UInt32}
                 AND (band, key) IN (SELECT arrayJoin(lookups))
@@ -68,18 +78,25 @@ WITH
         SELECT
             c.1 AS media_id,
             c.2 AS votes,
-            clickprint_rerank(q.fingerprint, r.reference, c.3) AS verdict
+            clickprint_rerank(q.fingerprint, r.reference, c.3) AS verdict,
+            -- A plug-in's evidence: the share of the query's plug-in keys
+            -- the item holds (sql/README.md, "Plug-in extractors").
+            if(
+                empty({extractor_keys:Array(Tuple(UInt8, UInt32))}),
+                0,
+                c.5 / length(arrayDistinct({extractor_keys:Array(Tuple(UInt8, UInt32))}))
+            ) AS extractor_score
         FROM (SELECT arrayJoin(candidates) AS c) AS cs
         LEFT JOIN references AS r ON r.media_id = c.1
     )
 SELECT
     media_id,
-    verdict.score AS score,
+    toFloat32(greatest(verdict.score, extractor_score)) AS score,
     verdict.query_start_ms AS query_start_ms,
     verdict.query_end_ms AS query_end_ms,
     verdict.reference_start_ms AS reference_start_ms,
     verdict.reference_end_ms AS reference_end_ms,
-    verdict.evidence AS evidence,
+    if(extractor_score > verdict.score, 'extractor', verdict.evidence) AS evidence,
     verdict.speed AS speed,
     verdict.segments AS segments,
     votes

@@ -5,6 +5,7 @@
 //! `clickhouse_clients` (ClickHouse's HTTP interface as ClickHouse clients
 //! use it),
 //! `dialogue` (subtitle cues at ingest, text search),
+//! `extractors` (plug-in extractors from the configuration),
 //! `fingerprint` (the `clickprint fingerprint` tool),
 //! `isolation` (a hostile tenant or analyst against the others: result
 //! limits, other tenants' files, fair shares, query length),
@@ -21,6 +22,7 @@ mod cli;
 mod clickhouse_clients;
 mod console;
 mod dialogue;
+mod extractors;
 mod fingerprint;
 mod isolation;
 mod security;

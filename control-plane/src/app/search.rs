@@ -17,7 +17,7 @@ use deadpool_postgres::Pool;
 use serde::Serialize;
 
 use crate::clickhouse::scheduler::{self, Lane};
-use crate::clickhouse::{Engine, library};
+use crate::clickhouse::{Engine, extractors, library};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
@@ -39,7 +39,8 @@ pub struct Hit {
     pub query_range: Option<[f64; 2]>,
     /// The same span in the item, seconds; `null` when the item is a picture.
     pub reference_range: Option<[f64; 2]>,
-    /// What decided: `audio`, `visual` (global hash) or `local` (keypoints).
+    /// What decided: `audio`, `visual` (global hash), `local` (keypoints)
+    /// or `extractor` (a plug-in extractor's keys).
     pub evidence: String,
     /// Reference seconds per query second: 1 at the original speed, 0.95
     /// for a copy played 5% slow (`null` for pictures).
@@ -361,10 +362,30 @@ pub async fn run(
         } else {
             top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
         };
-        let found = library::search(
+        // The query's keys from every plug-in extractor enabled for the
+        // tenant and its modality: the search looks their bands up beside
+        // ours, and no other plug-in band (sql/clickhouse/search.sql).
+        let mut extractor_keys = Vec::new();
+        for extractor in config
+            .extractors
+            .iter()
+            .filter(|e| e.applies(&tenant.name, side.modality.as_str()))
+        {
+            let keys = extractors::query_keys(
+                engine,
+                extractor,
+                &file.display().to_string(),
+                side.modality.as_str(),
+            )
+            .await
+            .map_err(|e| query_error(e, file, config))?;
+            extractor_keys.extend(keys);
+        }
+        let found = library::search_with_extractors(
             engine,
             TenantId(tenant.id).clickhouse()?,
             &side.search_query,
+            &extractor_keys,
             asked,
             min_score,
         )

@@ -405,6 +405,27 @@ async fn work(
             _ => TaskError::transient(message),
         });
     }
+    // Then every plug-in extractor enabled for the tenant and the item's
+    // modality (sql/clickhouse/extract.sql; each skips an item it already
+    // extracted at its version, so a retried task redoes only what failed).
+    // A plug-in's failure fails the task like ours, retried, then dead.
+    for extractor in ctx
+        .config
+        .extractors
+        .iter()
+        .filter(|e| e.applies(&tenant.name, probed.modality.as_str()))
+    {
+        crate::clickhouse::extractors::extract(
+            &ctx.engine,
+            extractor,
+            TenantId(task.tenant_id).clickhouse()?,
+            MediaId(task.media_id).clickhouse()?,
+            &path.display().to_string(),
+            probed.modality.as_str(),
+        )
+        .await
+        .map_err(|e| TaskError::transient(name_in_messages(e.to_string())))?;
+    }
     media::mark_ready(
         &ctx.pool,
         task.media_id,

@@ -45,10 +45,12 @@ use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 9] = [
     "fp_keys",
     "fp_media",
     "fp_cues",
+    "fp_extractor_records",
+    "extractor_runs",
     "media_ingested",
     "media_deleted",
     "media_purged",

@@ -43,7 +43,8 @@ pub struct Match {
     pub query_range: (u32, u32),
     /// The same span in the reference, ms.
     pub reference_range: (u32, u32),
-    /// Which fingerprint decided: `audio`, `visual` or `local`.
+    /// Which fingerprint decided: `audio`, `visual`, `local`, or
+    /// `extractor` (a plug-in's keys).
     pub evidence: String,
     /// Reference seconds per query second (1 unless the speed-invariant
     /// audio keys decided).
@@ -119,6 +120,39 @@ pub async fn search(
     search_with(SEARCH, engine, tenant, query, top_k, min_score).await
 }
 
+/// [`search`] with the query's keys from the enabled plug-in extractors
+/// (`{extractor_keys}`; [`crate::clickhouse::extractors::query_keys`]):
+/// items holding them are candidates, scored by the share they hold when
+/// that beats our own rerank's score (evidence `extractor`).
+///
+/// # Errors
+/// The engine's message, which carries the UDF's for bad media.
+pub async fn search_with_extractors(
+    engine: &Engine,
+    tenant: u32,
+    query: &str,
+    extractor_keys: &[(u8, u32)],
+    top_k: u32,
+    min_score: f32,
+) -> Result<Vec<Match>> {
+    let output = engine
+        .query_with_params(
+            SEARCH,
+            &[
+                ("tenant", tenant.to_string()),
+                ("query", query.to_owned()),
+                ("top_k", top_k.to_string()),
+                ("min_score", min_score.to_string()),
+                (
+                    "extractor_keys",
+                    crate::clickhouse::extractors::keys_literal(extractor_keys),
+                ),
+            ],
+        )
+        .await?;
+    matches(&output)
+}
+
 /// [`search`] with another form of the search statement (the same
 /// parameters and columns), such as the benchmarks' variants of it.
 ///
@@ -140,6 +174,7 @@ pub async fn search_with(
                 ("query", query.to_owned()),
                 ("top_k", top_k.to_string()),
                 ("min_score", min_score.to_string()),
+                ("extractor_keys", "[]".to_owned()),
             ],
         )
         .await?;
@@ -428,7 +463,7 @@ mod tests {
     #[test]
     fn schema_splits_into_its_statements() {
         let all: Vec<&str> = statements(SCHEMA).collect();
-        assert_eq!(all.len(), 13, "{all:#?}");
+        assert_eq!(all.len(), 19, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
     }
 }

@@ -13,6 +13,7 @@
 pub mod access;
 pub mod analyst;
 pub mod embedded;
+pub mod extractors;
 pub mod formats;
 pub mod library;
 pub mod output;

@@ -78,8 +78,8 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    // Seven tables sharded, plus the Null table and four views.
-    assert_eq!(got.iter().filter(|s| s.contains("Distributed(")).count(), 7);
+    // Nine tables sharded, plus the two Null tables and seven views.
+    assert_eq!(got.iter().filter(|s| s.contains("Distributed(")).count(), 9);
 }
 
 #[test]
@@ -136,7 +136,7 @@ async fn every_cluster_statement_parses() {
         .into_iter()
         .flat_map(statements)
         .collect();
-    assert_eq!(all.len(), 21 + 5 + 2);
+    assert_eq!(all.len(), 29 + 5 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

@@ -196,3 +196,73 @@ TO clickprint.media_ingested AS
 SELECT tenant_id, media_id
 FROM clickprint.fp_ingest
 WHERE kind = 'end';
+
+-- Plug-in extractors (issue 21): their records and runs, sharded by
+-- tenant like the rest; their Null ingest table and its views on every
+-- node, their keys going to the sharded fp_keys.
+CREATE TABLE IF NOT EXISTS clickprint_shard.fp_extractor_records ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    extractor LowCardinality(String),
+    media_id UInt64,
+    time_ms UInt32,
+    item UInt32,
+    kind LowCardinality(String),
+    version LowCardinality(String),
+    record String CODEC(ZSTD(1))
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_extractor_records', '{replica}')
+ORDER BY (tenant_id, extractor, media_id, time_ms, item, kind);
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_records ON CLUSTER '{cluster}'
+AS clickprint_shard.fp_extractor_records
+ENGINE = Distributed('{cluster}', clickprint_shard, fp_extractor_records, tenant_id);
+
+CREATE TABLE IF NOT EXISTS clickprint_shard.extractor_runs ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    extractor LowCardinality(String),
+    media_id UInt64,
+    version String,
+    modality LowCardinality(String),
+    extracted_at DateTime64(3) DEFAULT now64(3)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/extractor_runs', '{replica}')
+ORDER BY (tenant_id, extractor, media_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.extractor_runs ON CLUSTER '{cluster}'
+AS clickprint_shard.extractor_runs
+ENGINE = Distributed('{cluster}', clickprint_shard, extractor_runs, tenant_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_ingest ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    extractor String,
+    version String,
+    modality String,
+    kind String,
+    time_ms UInt32,
+    item UInt32,
+    record String,
+    keys Array(Tuple(UInt8, UInt32))
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_keys_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_keys AS
+SELECT tenant_id, k.1 AS band, k.2 AS key, media_id, time_ms, item
+FROM clickprint.fp_extractor_ingest
+ARRAY JOIN keys AS k;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_records_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_extractor_records AS
+SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
+FROM clickprint.fp_extractor_ingest
+WHERE kind != 'end' AND record != '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
+TO clickprint.extractor_runs AS
+SELECT tenant_id, extractor, media_id, version, modality
+FROM clickprint.fp_extractor_ingest
+WHERE kind = 'end';

@@ -39,6 +39,11 @@ pub const LOCAL_BANDS: usize = 8;
 pub const LOCAL_BAND_BASE: u8 = 16;
 /// The band number audio landmark keys live in.
 pub const AUDIO_BAND: u8 = 128;
+/// The bands plug-in extractors may register (issue 21): every band
+/// above ours. Each extractor declares a range inside it, two extractors'
+/// ranges never overlap, and the search counts a hit in these bands as a
+/// plug-in's evidence (`sql/clickhouse/search.sql`).
+pub const EXTRACTOR_BANDS: std::ops::RangeInclusive<u8> = AUDIO_BAND + 1..=u8::MAX;
 
 /// One lookup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

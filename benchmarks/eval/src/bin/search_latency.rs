@@ -50,6 +50,7 @@ async fn main() {
         ("query", image.clone()),
         ("top_k", "10".to_owned()),
         ("min_score", "0.3".to_owned()),
+        ("extractor_keys", "[]".to_owned()),
     ];
     let full_scan = fixtures::search_full_scan();
     let once = library::SEARCH.replace("clickprint_rerank(", "clickprint_rerank_once(");

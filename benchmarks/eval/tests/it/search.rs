@@ -44,6 +44,7 @@ async fn a_search_reads_only_what_its_keys_select() {
         ("query", copy.to_str().unwrap().to_owned()),
         ("top_k", "5".to_owned()),
         ("min_score", "0.3".to_owned()),
+        ("extractor_keys", "[]".to_owned()),
     ];
     // The primary key serves the candidate lookup: tenant and (band, key).
     // The lookup is a scalar subquery of the search (so it runs once), and
