@@ -116,6 +116,11 @@ pub struct QueryAnswer {
     pub width: u32,
     /// Picture height, as `width`.
     pub height: u32,
+    /// The SHA-256 of the query's bytes in lowercase hex: the content a
+    /// reviewer's decisions name (`clickprint.match_decisions`). For
+    /// `fp:HEX:SHA256` the SHA-256 given; empty for a bare `fp:HEX`, whose
+    /// content is unknown.
+    pub sha256: String,
 }
 
 impl QueryAnswer {
@@ -133,16 +138,32 @@ impl QueryAnswer {
         }
     }
 
-    /// The answer for `fp:HEX`, a packed fingerprint made elsewhere. Its
-    /// media is known from the records only ([`QueryAnswer::of_records`]).
+    /// The answer for `fp:HEX` or `fp:HEX:SHA256` (`packed` is what
+    /// follows `fp:`): a packed fingerprint made elsewhere, and the
+    /// SHA-256 of the content it was made from when the caller knows it
+    /// (the service's `search_query` carries it, so a search by
+    /// fingerprint still honours decisions about that content). Its media
+    /// is known from the records only ([`QueryAnswer::of_records`]).
     ///
     /// # Errors
-    /// [`Error::Input`] for malformed hex or a malformed fingerprint.
-    pub fn of_packed(hex: &str) -> Result<QueryAnswer> {
+    /// [`Error::Input`] for malformed hex, a malformed fingerprint or a
+    /// SHA-256 that is not 64 hex digits.
+    pub fn of_packed(packed: &str) -> Result<QueryAnswer> {
+        let (hex, sha256) = packed.trim().split_once(':').unwrap_or((packed, ""));
         let bytes = crate::bits::unhex(hex, "packed fingerprint")?;
+        if !sha256.is_empty()
+            && (sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(Error::Input(
+                "query fingerprint: the SHA-256 after `fp:HEX:` is 64 hex digits".into(),
+            ));
+        }
         let records =
             records::decode(&bytes).map_err(|e| Error::Input(format!("query fingerprint: {e}")))?;
-        Ok(QueryAnswer::of_records(&records))
+        Ok(QueryAnswer {
+            sha256: sha256.to_ascii_lowercase(),
+            ..QueryAnswer::of_records(&records)
+        })
     }
 
     /// The answer for a query's records alone: the modality read from them
@@ -179,6 +200,7 @@ impl QueryAnswer {
             duration_ms: length(modality, u64::from(last)),
             width: 0,
             height: 0,
+            sha256: String::new(),
         }
     }
 }
@@ -346,14 +368,23 @@ mod tests {
         let ranked = Reranker::default()
             .rank(&Candidate {
                 query: packed.clone(),
-                reference: packed,
+                reference: packed.clone(),
                 audio_hits: Vec::new(),
             })
             .unwrap();
         assert!((ranked.score - 1.0).abs() < 1e-6, "{ranked:?}");
         assert_eq!(ranked.evidence, "visual");
+        assert_eq!(answer.sha256, "", "a bare fingerprint names no content");
+        let sha = "AB".repeat(32);
+        let named =
+            QueryAnswer::of_packed(&format!("{}:{sha}", crate::bits::hex(&packed))).unwrap();
+        assert_eq!((named.sha256, named.keys), ("ab".repeat(32), answer.keys));
         let bad = QueryAnswer::of_packed("zz").unwrap_err().to_string();
         assert_eq!(bad, "packed fingerprint: not hex at 0");
+        for sha in ["ab", &"zz".repeat(32)] {
+            let bad = QueryAnswer::of_packed(&format!("{}:{sha}", crate::bits::hex(&packed)));
+            assert!(bad.unwrap_err().to_string().contains("64 hex digits"));
+        }
         let bad = Reranker::default().rank(&Candidate {
             query: b"Q".to_vec(),
             reference: Vec::new(),

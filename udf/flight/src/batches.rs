@@ -95,6 +95,7 @@ pub fn query_schema() -> SchemaRef {
         field("duration_ms", DataType::UInt64),
         field("width", DataType::UInt32),
         field("height", DataType::UInt32),
+        field("sha256", DataType::Utf8),
     ]))
 }
 
@@ -272,6 +273,7 @@ pub fn from_answers(answers: &[QueryAnswer]) -> Result<RecordBatch, ArrowError> 
             )),
             u32s(answers.iter().map(|a| a.width)),
             u32s(answers.iter().map(|a| a.height)),
+            strings(answers.iter().map(|a| a.sha256.as_str())),
         ],
     )
 }
@@ -292,6 +294,8 @@ pub fn to_answers(batch: &RecordBatch) -> Result<Vec<QueryAnswer>, ArrowError> {
     let width = width.as_primitive::<UInt32Type>();
     let height = column(batch, "height", &DataType::UInt32)?;
     let height = height.as_primitive::<UInt32Type>();
+    let sha256 = column(batch, "sha256", &DataType::Utf8)?;
+    let sha256 = sha256.as_string::<i32>();
     let keys = lists(&keys, |s, at| {
         (
             s.column(0).as_primitive::<UInt8Type>().value(at),
@@ -312,6 +316,7 @@ pub fn to_answers(batch: &RecordBatch) -> Result<Vec<QueryAnswer>, ArrowError> {
                 duration_ms: duration_ms.value(i),
                 width: width.value(i),
                 height: height.value(i),
+                sha256: sha256.value(i).to_owned(),
             })
         })
         .collect()
@@ -526,6 +531,7 @@ mod tests {
                 duration_ms: 10_040,
                 width: 1280,
                 height: 720,
+                sha256: "ab".repeat(32),
             },
             QueryAnswer {
                 keys: vec![],
@@ -534,6 +540,7 @@ mod tests {
                 duration_ms: 0,
                 width: 0,
                 height: 0,
+                sha256: String::new(),
             },
         ];
         assert_eq!(

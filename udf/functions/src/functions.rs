@@ -13,7 +13,9 @@
 //!   `Array(Tuple(band UInt8, key UInt32, time_ms UInt32))`, its packed
 //!   fingerprint, and what it is (`modality String`, `duration_ms UInt64`,
 //!   `width UInt32`, `height UInt32`: the search's service checks these
-//!   instead of probing the query in a process of its own) out.
+//!   instead of probing the query in a process of its own; `sha256
+//!   String`, its bytes' SHA-256 in hex, the content reviewers' decisions
+//!   name) out.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
 //!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
 //!   function: score, aligned time ranges, evidence, speed and every
@@ -109,7 +111,8 @@ pub fn query(input: impl Read, output: &mut impl Write, backend: &mut dyn Extrac
                 .string(answer.modality.as_str().as_bytes())
                 .u64(answer.duration_ms)
                 .u32(answer.width)
-                .u32(answer.height);
+                .u32(answer.height)
+                .string(answer.sha256.as_bytes());
         }
         w.drain_to(output)?;
         output.flush()?;
@@ -208,7 +211,7 @@ mod tests {
             sources
                 .iter()
                 .map(|s| match s.strip_prefix("fp:") {
-                    Some(hex) => QueryAnswer::of_packed(hex),
+                    Some(packed) => QueryAnswer::of_packed(packed),
                     None => Err(Error::Input(format!("{s}: no decoder in this test"))),
                 })
                 .collect()
@@ -238,6 +241,11 @@ mod tests {
         assert_eq!(
             (r.u64().unwrap(), r.u32().unwrap(), r.u32().unwrap()),
             (0, 0, 0)
+        );
+        assert_eq!(
+            r.string(64).unwrap(),
+            b"",
+            "a bare fingerprint names no content"
         );
 
         let mut input = Writer::default();

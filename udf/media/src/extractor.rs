@@ -6,7 +6,7 @@ use clickprint_core::records::Use;
 use clickprint_core::rows::{EXTRACT_BATCH, Extracted, Extractor, QueryAnswer, extracted};
 
 use crate::decode::Limits;
-use crate::source::fingerprint_of;
+use crate::source::{fingerprint_of, query_of};
 
 /// Extraction done here, in this process (decoding with ffmpeg).
 #[derive(Debug)]
@@ -43,19 +43,22 @@ impl Extractor for InProcess {
     }
 }
 
-/// The query side of a search for one source: a media reference, or `fp:`
-/// and a packed fingerprint in hex.
+/// The query side of a search for one source: a media reference (whose
+/// bytes' SHA-256 the answer gives), or `fp:` and a packed fingerprint in
+/// hex, optionally followed by `:` and its content's SHA-256.
 ///
 /// # Errors
 /// As [`fingerprint_of`]; malformed hex or fingerprint.
 pub fn query_answer(source: &str, limits: &Limits) -> Result<QueryAnswer> {
     match source.strip_prefix("fp:") {
-        Some(hex) => QueryAnswer::of_packed(hex),
-        None => Ok(QueryAnswer::of(&fingerprint_of(
-            source,
-            Use::Query,
-            limits,
-        )?)),
+        Some(packed) => QueryAnswer::of_packed(packed),
+        None => {
+            let (fp, sha256) = query_of(source, limits)?;
+            Ok(QueryAnswer {
+                sha256,
+                ..QueryAnswer::of(&fp)
+            })
+        }
     }
 }
 

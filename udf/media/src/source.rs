@@ -36,6 +36,28 @@ impl Local {
         fingerprint_file(&self.path, limits).map_err(|e| self.named(e))
     }
 
+    /// The SHA-256 of its bytes in lowercase hex: a query's content, as
+    /// reviewers' decisions name it.
+    ///
+    /// # Errors
+    /// [`Error::Input`] when it cannot be read.
+    pub fn sha256(&self) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let failed =
+            |e: std::io::Error| self.named(Error::Input(format!("{}: {e}", self.path.display())));
+        let mut file = std::fs::File::open(&self.path).map_err(failed)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match file.read(&mut buf).map_err(failed)? {
+                0 => break,
+                n => hasher.update(&buf[..n]),
+            }
+        }
+        Ok(clickprint_core::bits::hex(&hasher.finalize()))
+    }
+
     /// An error about the local file, naming the URL it came from instead.
     pub fn named(&self, error: Error) -> Error {
         match &self.url {
@@ -113,8 +135,33 @@ pub fn records_of(source: &str, usage: Use, limits: &Limits) -> Result<Vec<Recor
 /// # Errors
 /// As [`resolve`] and [`fingerprint_file`].
 pub fn fingerprint_of(source: &str, usage: Use, limits: &Limits) -> Result<MediaFingerprint> {
+    Ok(read(source, usage, limits, false)?.0)
+}
+
+/// A query's fingerprint and the SHA-256 of its bytes ([`Local::sha256`]),
+/// from one resolve (a URL is downloaded once).
+///
+/// # Errors
+/// As [`fingerprint_of`].
+pub fn query_of(source: &str, limits: &Limits) -> Result<(MediaFingerprint, String)> {
+    let (fp, sha256) = read(source, Use::Query, limits, true)?;
+    Ok((fp, sha256.unwrap_or_default()))
+}
+
+/// [`fingerprint_of`], and the SHA-256 of the bytes when `hashed`.
+fn read(
+    source: &str,
+    usage: Use,
+    limits: &Limits,
+    hashed: bool,
+) -> Result<(MediaFingerprint, Option<String>)> {
     let limits = limits.for_use(usage);
-    let run = |limits: &Limits| resolve(source, &limits.fetch)?.fingerprint(limits);
+    let run = |limits: &Limits| {
+        let local = resolve(source, &limits.fetch)?;
+        let fp = local.fingerprint(limits)?;
+        let sha256 = if hashed { Some(local.sha256()?) } else { None };
+        Ok((fp, sha256))
+    };
     match usage {
         Use::Library => run(&limits),
         Use::Query => {
