@@ -499,36 +499,86 @@ async function renderMatch(match, rank, answer) {
   return item;
 }
 
-// "Not a match": the reviewer dismisses the pair (this query's content,
-// this item), so no later search of the same file returns it; "Undo"
-// restores it.
+// The review loop, per match: "Confirm" and "Not a match" decide the pair
+// (this query's content, this item; POST /v1/matches/decisions): a false
+// positive never comes back for the same file, a confirmed match is
+// flagged in later searches. "Never match" excludes the item from every
+// search (POST /v1/exclusions). "Undo" revokes what was just done.
 function decision(match, label, answer, item) {
   const words = element("span", { class: "decision-text", role: "status" });
-  const button = element("button", { type: "button", class: "dismiss secondary" });
-  const set = (dismissed) => {
-    item.classList.toggle("dismissed", dismissed);
-    if (dismissed) item.dataset.dismissed = "true";
-    else delete item.dataset.dismissed;
-    button.textContent = dismissed ? "Undo" : "Not a match";
-    button.setAttribute("aria-label", dismissed ? `Undo: ${label} is a match` : `${label} is not a match`);
-    words.textContent = dismissed ? " Dismissed: searches of this file will not show it again." : "";
-  };
-  button.addEventListener("click", async () => {
-    const dismissing = item.dataset.dismissed !== "true";
-    try {
-      await api(`/v1/matches/${dismissing ? "dismiss" : "restore"}`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ query_sha256: answer.query_sha256, media_id: match.media_id }),
-      });
-    } catch (e) {
-      words.textContent = ` Could not ${dismissing ? "dismiss" : "restore"} it: ${e.message}`;
-      return;
-    }
-    set(dismissing);
+  const json = (body) => ({
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
   });
-  set(false);
-  return element("p", { class: "decision" }, button, words);
+  const actions = [
+    {
+      text: "Confirm",
+      aria: `${label} is a copy`,
+      done: "Confirmed: later searches of this file flag it.",
+      state: "confirmed",
+      run: () => api("/v1/matches/decisions", json({
+        query_sha256: answer.query_sha256, media_id: match.media_id, decision: "confirmed",
+      })),
+      undo: (made) => api(`/v1/matches/decisions/${made.id}`, { method: "DELETE" }),
+    },
+    {
+      text: "Not a match",
+      aria: `${label} is not a match`,
+      done: "Dismissed: searches of this file will not show it again.",
+      state: "dismissed",
+      run: () => api("/v1/matches/decisions", json({
+        query_sha256: answer.query_sha256, media_id: match.media_id, decision: "false_positive",
+      })),
+      undo: (made) => api(`/v1/matches/decisions/${made.id}`, { method: "DELETE" }),
+    },
+    {
+      text: "Never match",
+      aria: `Never match ${label} in any search`,
+      done: "Excluded: no search will show this item.",
+      state: "excluded",
+      run: () => api("/v1/exclusions", json({ media_id: match.media_id })),
+      undo: () => api(`/v1/exclusions/${match.media_id}`, { method: "DELETE" }),
+    },
+  ];
+  const box = element("p", { class: "decision" });
+  const undo = element("button", { type: "button", class: "undo secondary", text: "Undo" });
+  undo.setAttribute("aria-label", `Undo the decision on ${label}`);
+  const buttons = actions.map((action) => {
+    const button = element("button", { type: "button", class: `${action.state} secondary`, text: action.text });
+    button.setAttribute("aria-label", action.aria);
+    button.addEventListener("click", async () => {
+      let made;
+      try {
+        made = await action.run();
+      } catch (e) {
+        words.textContent = ` Could not save it: ${e.message}`;
+        return;
+      }
+      show(action, made);
+    });
+    return button;
+  });
+  const show = (action, made) => {
+    for (const a of actions) item.classList.toggle(a.state, a === action);
+    if (action) item.dataset.decision = action.state;
+    else delete item.dataset.decision;
+    for (const b of buttons) b.hidden = Boolean(action);
+    undo.hidden = !action;
+    undo.onclick = action && (async () => {
+      try {
+        await action.undo(made);
+      } catch (e) {
+        words.textContent = ` Could not undo it: ${e.message}`;
+        return;
+      }
+      show(null);
+    });
+    words.textContent = action ? ` ${action.done}` : match.decision === "confirmed" ? " Confirmed earlier." : "";
+  };
+  box.append(...buttons, undo, words);
+  show(null);
+  return box;
 }
 
 // Plays the matched range of the reference in a player under the result

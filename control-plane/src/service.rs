@@ -50,6 +50,14 @@ pub async fn serve(
             return Err(e);
         }
     };
+    // The review loop's ClickHouse mirror, written again whole: a change
+    // cut off between the two stores is in the search from here on. A
+    // failure is said and the service starts (ClickHouse answered the
+    // schema a moment ago; each later change is mirrored as it is made).
+    match crate::app::review::rebuild_mirror(state.postgres.pool(), &state.engine).await {
+        Ok(rows) => tracing::info!(rows, "review decisions mirrored to ClickHouse"),
+        Err(e) => tracing::warn!(error = %e, "mirroring review decisions to ClickHouse failed"),
+    }
     let (stop, workers) = worker::start(
         Arc::new(WorkerContext::new(
             config,

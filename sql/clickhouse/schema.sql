@@ -267,3 +267,41 @@ CREATE TABLE IF NOT EXISTS clickprint.stop_keys
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, band, key);
+
+-- The review loop (issue 20), mirrored from Postgres, where the service
+-- keeps it (sql/postgres/V8__review.sql: match_decisions,
+-- media_exclusions), so the search statement itself honours it: an API
+-- search, `clickprint search`, an analyst running search.sql and a
+-- ClickHouse client all leave out the same matches. Written after each
+-- Postgres change and, at every start, every Postgres row again (a write
+-- cut off between the two stores is repaired then); `version` is the
+-- Postgres row's, so the latest write of a pair wins whatever order the
+-- rows arrive in, and `revoked` rows vanish under FINAL. `media_id` is
+-- the fingerprints' owner (an exact duplicate shares its first copy's),
+-- `item_id` the item the reviewer named: a decision is about content, so
+-- it holds for every exact copy of the item.
+CREATE TABLE IF NOT EXISTS clickprint.match_decisions
+(
+    tenant_id UInt32,
+    query_sha256 String,
+    media_id UInt64,
+    item_id UInt64,
+    decision Enum8('false_positive' = 1, 'confirmed' = 2),
+    version UInt64,
+    revoked UInt8
+)
+ENGINE = ReplacingMergeTree(version, revoked)
+ORDER BY (tenant_id, query_sha256, media_id, item_id);
+
+-- Items a tenant never wants matched (a logo, a test card): no search of
+-- the tenant returns them while the exclusion stands.
+CREATE TABLE IF NOT EXISTS clickprint.media_excluded
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    item_id UInt64,
+    version UInt64,
+    revoked UInt8
+)
+ENGINE = ReplacingMergeTree(version, revoked)
+ORDER BY (tenant_id, media_id, item_id);

@@ -5,7 +5,11 @@
 --                       URL), or
 --                       'fp:' || a packed fingerprint in hex for callers
 --                       that extracted elsewhere (`clickprint-udf pack FILE`,
---                       or hex(clickprint_query('...').fingerprint))
+--                       or hex(clickprint_query('...').fingerprint)),
+--                       optionally followed by ':' || the query file's
+--                       SHA-256 in hex, which names the content a
+--                       reviewer's decisions are about (query.sql gives
+--                       both as its `search_query`)
 --   {top_k:UInt32}      matches returned at most
 --   {min_score:Float32} 0..1; 0.3 is a good start
 --   {extractor_keys:Array(Tuple(UInt8, UInt32))}  the query's keys from
@@ -16,7 +20,8 @@
 --                       looked up: no query key of it is given.
 -- Steps: extract the query (clickprint_query, a warm UDF pool); look its
 -- keys up in fp_keys within the tenant (primary key: tenant_id, band, key),
--- skipping stop-listed keys and deleted media; keep the 100 media with
+-- skipping stop-listed keys, deleted and excluded media, and the items a
+-- reviewer marked as a false positive for this query; keep the 100 media with
 -- most distinct key hits; fetch their full records at the hit times from
 -- fp_media (primary key: tenant_id, media_id, time_ms); rerank each with
 -- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
@@ -53,8 +58,19 @@ WITH
             WHERE tenant_id = {tenant:UInt32}
                 AND (band, key) IN (SELECT arrayJoin(lookups))
             GROUP BY media_id
+            -- Deleted media, items the tenant excluded from every search,
+            -- and items a reviewer marked as a false positive for this
+            -- query's content (its SHA-256; none for a bare 'fp:' query)
+            -- are no candidates (sql/README.md, "The review loop").
             HAVING media_id NOT IN (
-                SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+                    SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+                AND media_id NOT IN (
+                    SELECT media_id FROM clickprint.media_excluded FINAL
+                    WHERE tenant_id = {tenant:UInt32} AND revoked = 0)
+                AND media_id NOT IN (
+                    SELECT media_id FROM clickprint.match_decisions FINAL
+                    WHERE tenant_id = {tenant:UInt32} AND query_sha256 = q.sha256
+                        AND decision = 'false_positive' AND revoked = 0)
             ORDER BY votes DESC, media_id
             LIMIT 100
             -- candidate lookup: end

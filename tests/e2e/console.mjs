@@ -3,7 +3,8 @@
 // library as a ZIP job and one file, watching the job finish, searching with
 // a transformed copy, reading the match's time range on its timeline and
 // playing that range of the reference under the result; an exact copy
-// flagged, pages, deleting; top-k and score fields; "Not a match"; a still
+// flagged, pages, deleting; top-k and score fields; confirm, "Not a match"
+// and "Never match" with undo; a still
 // found in a video; a phone's width. Screenshots go to $ARTIFACTS.
 //
 // Run by tests/it/console.rs, which starts `clickprint serve`, makes the
@@ -233,21 +234,44 @@ try {
   assert.ok(playerBox.y > buttonBox.y, JSON.stringify({ buttonBox, playerBox }));
   await shot("05-played");
 
-  // Not a match: dismissed (and undone, and dismissed again); the same file
-  // searched again no longer finds it, and the dismissal is listed.
-  const dismiss = first.locator("button.dismiss");
+  // The review loop: confirmed (and undone), excluded (and undone), then
+  // "Not a match" (undone, and again); the same file searched again no
+  // longer finds it, and the decision is listed.
+  const decided = (state) =>
+    page.waitForFunction((s) => document.querySelector("#results .match").dataset.decision === s, state);
+  const undone = () =>
+    page.waitForFunction(() => document.querySelector("#results .match").dataset.decision === undefined);
+  const undo = first.locator("button.undo");
+  assert.equal(await undo.isVisible(), false, "no undo before a decision");
+  await first.locator("button.confirmed").click();
+  await decided("confirmed");
+  assert.equal(await first.locator("button.dismissed").isVisible(), false, "one decision at a time");
+  await undo.click();
+  await undone();
+  await first.locator("button.excluded").click();
+  await decided("excluded");
+  const excluded = await page.evaluate(async () => (await fetch("/v1/exclusions")).json());
+  assert.equal(excluded.exclusions.length, 1, JSON.stringify(excluded));
+  await undo.click();
+  await undone();
+  const dismiss = first.locator("button.dismissed");
   assert.equal(await dismiss.innerText(), "Not a match");
   await dismiss.click();
-  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === "true");
-  assert.equal(await dismiss.innerText(), "Undo");
+  await decided("dismissed");
+  await undo.click();
+  await undone();
   await dismiss.click();
-  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === undefined);
-  await dismiss.click();
-  await page.waitForFunction(() => document.querySelector("#results .match").dataset.dismissed === "true");
+  await decided("dismissed");
   await shot("05b-dismissed");
   const expectId = env("EXPECT_ID");
-  const listed = await page.evaluate(async () => (await fetch("/v1/matches/dismissed")).json());
-  assert.deepEqual(listed.dismissed.map((d) => d.external_id), [expectId], JSON.stringify(listed));
+  const listed = await page.evaluate(async () => (await fetch("/v1/matches/decisions")).json());
+  assert.deepEqual(
+    listed.decisions.map((d) => [d.external_id, d.decision]),
+    [[expectId, "false_positive"]],
+    JSON.stringify(listed),
+  );
+  const left = await page.evaluate(async () => (await fetch("/v1/exclusions")).json());
+  assert.equal(left.exclusions.length, 0, JSON.stringify(left));
   await page.evaluate(() => { document.querySelector("#search-message").textContent = ""; });
   await page.setInputFiles("#search-file", env("QUERY_FILE"));
   await page.waitForFunction(

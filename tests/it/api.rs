@@ -11,6 +11,7 @@ use clickprint_tests::{
     picture_and_crop, wait_until,
 };
 use serde_json::{Value, json};
+use sha2::Digest;
 
 /// A service allowed to fetch from loopback (where the test's file server is).
 fn service(dir: &Path, extra: &[(&str, &str)]) -> (Service, Api) {
@@ -1613,14 +1614,15 @@ fn a_search_filters_by_metadata_before_it_cuts_to_top_k() {
     assert_eq!(status, 400, "{body}");
 }
 
-/// Issue 20, the review loop: a match dismissed as a false positive never
+/// Issue 20, the review loop: a match decided as a false positive never
 /// comes back in a later search of the same query content (an exact
-/// re-upload under another name, or a search by the query item); it comes
-/// back when restored; and another tenant neither sees nor can touch the
-/// dismissals.
+/// re-upload under another name, a search by the query item, the CLI);
+/// a confirmed one is flagged; an excluded item is never returned, by any
+/// query; revoking restores each; and another tenant neither sees nor can
+/// touch either.
 #[test]
-fn a_dismissed_match_never_comes_back_until_restored() {
-    let dir = data_dir("api-dismiss");
+fn decisions_and_exclusions_hold_in_every_search_until_revoked() {
+    let dir = data_dir("api-review");
     let files = pictures(dir.path());
     let (_service, admin) = service(dir.path(), &[]);
     let (_, a) = tenant(&admin, json!({"name": "a"}));
@@ -1657,42 +1659,91 @@ fn a_dismissed_match_never_comes_back_until_restored() {
         ids.sort();
         ids
     };
+    // `clickprint search` through the running service, as an operator.
+    let cli = |file: &Path| -> Value {
+        let out = clickprint_tests::clickprint(dir.path())
+            .args(["search", "--tenant", "a", "--json"])
+            .arg(file)
+            .output()
+            .expect("clickprint search");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
     let (_, first) = a.post_file("/v1/search", &crop, &[]);
     assert_eq!(found(&first), [original, copy], "{first}");
+    assert!(
+        first["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["decision"].is_null()),
+        "{first}"
+    );
     let sha = first["query_sha256"].as_str().unwrap().to_owned();
     assert_eq!(sha.len(), 64, "{first}");
+    let digest: String = sha2::Sha256::digest(std::fs::read(&crop).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(sha, digest, "query_sha256 is the file's SHA-256");
 
-    let pair = json!({"query_sha256": sha, "media_id": original});
-    let (status, body) = a.post_json("/v1/matches/dismiss", &pair);
-    assert_eq!((status, &body["dismissed"]), (200, &json!(true)), "{body}");
-    // The same content under another name: the dismissed item is gone,
-    // the other copy stays.
+    let decide =
+        |api: &Api, body: Value| -> (u16, Value) { api.post_json("/v1/matches/decisions", &body) };
+    let (status, fp) = decide(
+        &a,
+        json!({"query_sha256": sha, "media_id": original, "decision": "false_positive", "note": "a look-alike"}),
+    );
+    assert_eq!(status, 200, "{fp}");
+    assert_eq!(
+        (&fp["decision"], &fp["note"]),
+        (&json!("false_positive"), &json!("a look-alike"))
+    );
+    // The same content under another name: the item is gone, the other
+    // copy stays, in the API and in the CLI.
     let (_, later) = a.post_file("/v1/search", &again, &[]);
     assert_eq!(found(&later), [copy], "{later}");
-    // Another tenant cannot dismiss a's items, and a's dismissal is not
+    assert_eq!(found(&cli(&again)), [copy]);
+    // Another tenant cannot decide on a's items, and a's decision is not
     // theirs: b still finds its own copy with the same query.
-    let (status, body) = b.post_json("/v1/matches/dismiss", &pair);
+    let (status, body) = decide(
+        &b,
+        json!({"query_sha256": sha, "media_id": original, "decision": "false_positive"}),
+    );
     assert_eq!(status, 404, "{body}");
     let (_, answer) = b.post_file("/v1/search", &crop, &[]);
     assert_eq!(found(&answer), [theirs], "{answer}");
 
+    // Confirmed: still returned, flagged.
+    let (status, confirmed) = decide(
+        &a,
+        json!({"query_sha256": sha, "media_id": copy, "decision": "confirmed"}),
+    );
+    assert_eq!(status, 200, "{confirmed}");
+    let (_, later) = a.post_file("/v1/search", &again, &[]);
+    assert_eq!(later["matches"][0]["media_id"], copy, "{later}");
+    assert_eq!(later["matches"][0]["decision"], "confirmed", "{later}");
+
     // By the query item: a search by `copy` no longer gives `original`.
     let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
     assert_eq!(found(&by_item), [original], "{by_item}");
-    let (status, body) = a.post_json(
-        "/v1/matches/dismiss",
-        &json!({"query_media_id": copy, "media_id": original}),
+    let (status, body) = decide(
+        &a,
+        json!({"query_media_id": copy, "media_id": original, "decision": "false_positive"}),
     );
     assert_eq!(status, 200, "{body}");
     let (_, by_item) = a.post_json("/v1/search", &json!({"media_id": copy}));
     assert_eq!(found(&by_item), Vec::<i64>::new(), "{by_item}");
 
-    // Listed, newest first, a page at a time; of one query content when
-    // asked; another tenant lists none of them.
-    let listed = |api: &Api, query: &str| -> (Vec<(String, i64)>, Value) {
-        let (status, page) = api.get(&format!("/v1/matches/dismissed{query}"));
+    // Listed, newest first, a page at a time; of one query content or
+    // verdict when asked; another tenant lists none of them.
+    let listed = |api: &Api, query: &str| -> (Vec<(String, i64, String)>, Value) {
+        let (status, page) = api.get(&format!("/v1/matches/decisions{query}"));
         assert_eq!(status, 200, "{query}: {page}");
-        let pairs = page["dismissed"]
+        let pairs = page["decisions"]
             .as_array()
             .unwrap_or_else(|| panic!("{page}"))
             .iter()
@@ -1700,6 +1751,7 @@ fn a_dismissed_match_never_comes_back_until_restored() {
                 (
                     d["query_sha256"].as_str().unwrap().to_owned(),
                     d["media_id"].as_i64().unwrap(),
+                    d["decision"].as_str().unwrap().to_owned(),
                 )
             })
             .collect();
@@ -1707,41 +1759,98 @@ fn a_dismissed_match_never_comes_back_until_restored() {
     };
     let copy_sha = settled(&a, copy)["sha256"].as_str().unwrap().to_owned();
     let (all, next) = listed(&a, "");
+    let fp_ = || "false_positive".to_owned();
     assert_eq!(
         all,
-        [(copy_sha.clone(), original), (sha.clone(), original)],
+        [
+            (copy_sha.clone(), original, fp_()),
+            (sha.clone(), copy, "confirmed".to_owned()),
+            (sha.clone(), original, fp_()),
+        ],
         "newest first"
     );
     assert_eq!(next, Value::Null);
     let (first_page, next) = listed(&a, "?limit=1");
     assert_eq!(first_page, all[..1]);
-    let (second_page, last) = listed(&a, &format!("?limit=1&cursor={next}"));
-    assert_eq!((second_page.as_slice(), last), (&all[1..], Value::Null));
+    let (second_page, _) = listed(&a, &format!("?limit=2&cursor={next}"));
+    assert_eq!(second_page.as_slice(), &all[1..]);
     assert_eq!(listed(&a, &format!("?query_sha256={sha}")).0, all[1..]);
-    assert_eq!(listed(&a, &format!("?media_id={copy}")).0, []);
+    assert_eq!(listed(&a, "?decision=confirmed").0, all[1..2]);
+    assert_eq!(listed(&a, &format!("?media_id={copy}")).0, all[1..2]);
     assert_eq!(listed(&b, "").0, []);
-    for bad in ["?limit=many", "?query_sha256=abc", "?cursor=x"] {
-        let (status, body) = a.get(&format!("/v1/matches/dismissed{bad}"));
+    for bad in [
+        "?limit=many",
+        "?query_sha256=abc",
+        "?cursor=x",
+        "?decision=maybe",
+        "?revoked=yes",
+    ] {
+        let (status, body) = a.get(&format!("/v1/matches/decisions{bad}"));
         assert_eq!(status, 400, "{bad}: {body}");
     }
 
-    // Restored, the pair comes back; restoring twice is a 404.
-    let (status, body) = a.post_json("/v1/matches/restore", &pair);
-    assert_eq!((status, &body["dismissed"]), (200, &json!(false)), "{body}");
+    // Excluded: `copy` is never returned, by any query of a, while b's
+    // own item is untouched; listed; another tenant cannot exclude or
+    // revoke a's items.
+    let (status, body) = a.post_json(
+        "/v1/exclusions",
+        &json!({"media_id": copy, "note": "test card"}),
+    );
+    assert_eq!((status, &body["media_id"]), (200, &json!(copy)), "{body}");
+    assert_eq!(
+        b.post_json("/v1/exclusions", &json!({"media_id": copy})).0,
+        404
+    );
+    assert_eq!(b.delete(&format!("/v1/exclusions/{copy}")).0, 404);
+    let (_, excluded) = a.post_file("/v1/search", &files.join("original.png"), &[]);
+    assert_eq!(found(&excluded), [original], "{excluded}");
+    let (_, batch) = a.post_json(
+        "/v1/search/batch",
+        &json!({"queries": [{"media_id": original}]}),
+    );
+    assert_eq!(
+        found(&batch["results"][0]["answer"]),
+        Vec::<i64>::new(),
+        "{batch}"
+    );
+    let (_, theirs_still) = b.post_file("/v1/search", &files.join("original.png"), &[]);
+    assert_eq!(found(&theirs_still), [theirs], "{theirs_still}");
+    let (_, exclusions) = a.get("/v1/exclusions");
+    assert_eq!(
+        exclusions["exclusions"][0]["note"], "test card",
+        "{exclusions}"
+    );
+    assert_eq!(b.get("/v1/exclusions").1["exclusions"], json!([]));
+
+    // Revoked, each comes back; revoking twice is a 404; b cannot revoke
+    // a's decision.
+    let id = fp["id"].as_i64().unwrap();
+    assert_eq!(b.delete(&format!("/v1/matches/decisions/{id}")).0, 404);
+    let (status, body) = a.delete(&format!("/v1/matches/decisions/{id}"));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["revoked_at"].is_string(), "{body}");
+    assert_eq!(a.delete(&format!("/v1/matches/decisions/{id}")).0, 404);
     assert_eq!(
         listed(&a, "").0,
-        all[..1],
-        "a restored pair is no longer listed"
+        all[..2],
+        "a revoked decision is not listed"
     );
+    assert_eq!(listed(&a, "?revoked=true").0, all, "unless asked");
+    let (status, body) = a.delete(&format!("/v1/exclusions/{copy}"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(a.delete(&format!("/v1/exclusions/{copy}")).0, 404);
     let (_, restored) = a.post_file("/v1/search", &crop, &[]);
     assert_eq!(found(&restored), [original, copy], "{restored}");
-    assert_eq!(a.post_json("/v1/matches/restore", &pair).0, 404);
+    assert_eq!(found(&cli(&crop)), [original, copy]);
     for bad in [
-        json!({"query_sha256": "abc", "media_id": original}),
-        json!({"media_id": original}),
-        json!({"query_sha256": sha, "query_media_id": copy, "media_id": original}),
+        json!({"query_sha256": "abc", "media_id": original, "decision": "false_positive"}),
+        json!({"media_id": original, "decision": "false_positive"}),
+        json!({"query_sha256": sha, "query_media_id": copy, "media_id": original, "decision": "confirmed"}),
+        json!({"query_sha256": sha, "media_id": original}),
+        json!({"query_sha256": sha, "media_id": original, "decision": "maybe"}),
+        json!({"query_sha256": sha, "media_id": original, "decision": "confirmed", "note": "x".repeat(1001)}),
     ] {
-        let (status, body) = a.post_json("/v1/matches/dismiss", &bad);
+        let (status, body) = decide(&a, bad.clone());
         assert_eq!(status, 400, "{bad}: {body}");
     }
 }

@@ -21,8 +21,9 @@ use crate::clickhouse::{Engine, extractors, library};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ids::TenantId;
+use crate::store::media;
+use crate::store::review::{self, Verdict};
 use crate::store::tenants::Tenant;
-use crate::store::{dismissals, media};
 
 /// One match, as the API and `clickprint search --json` give it.
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +43,9 @@ pub struct Hit {
     /// What decided: `audio`, `visual` (global hash), `local` (keypoints)
     /// or `extractor` (a plug-in extractor's keys).
     pub evidence: String,
+    /// A reviewer's standing decision on this match (`confirmed`), `null`
+    /// when there is none; false positives are never returned.
+    pub decision: Option<Verdict>,
     /// Reference seconds per query second: 1 at the original speed, 0.95
     /// for a copy played 5% slow (`null` for pictures).
     pub speed: Option<f32>,
@@ -90,39 +94,9 @@ pub struct Answer {
     /// decoded and fingerprinted inside ClickHouse), `search` (lookup and
     /// rerank inside ClickHouse), `join`, `total`.
     pub timings_ms: serde_json::Map<String, serde_json::Value>,
-    /// The query's content, SHA-256 in hex: what a dismissal names
-    /// (`POST /v1/matches/dismiss`).
+    /// The query's content, SHA-256 in hex: what a reviewer's decision
+    /// names (`POST /v1/matches/decisions`).
     pub query_sha256: String,
-}
-
-/// The SHA-256 of a file in lowercase hex, read off the async threads.
-///
-/// # Errors
-/// [`Error::Io`] when it cannot be read.
-pub async fn file_sha256(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
-    use std::io::Read;
-    let path = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 16];
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        Ok(hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>())
-    })
-    .await
-    .map_err(|e| Error::io("hashing the query", std::io::Error::other(e)))?
-    .map_err(|e| Error::io("hashing the query", e))
 }
 
 /// Matches asked of the search statement at most: it reranks the 100
@@ -345,9 +319,11 @@ pub async fn run(
             .map_err(|e| query_error(e, file, config))?;
         tenant.require(side.modality.as_str())?;
         timings.insert("query".into(), ms(t));
-        // Matches a reviewer dismissed for this content never come back.
-        let query_sha256 = file_sha256(file).await?;
-        let dismissed = dismissals::dismissed(pool, tenant.id, &query_sha256).await?;
+        // Matches a reviewer marked as false positives for this content,
+        // and excluded items, never come back: the search statement
+        // leaves them out (it is given the content's SHA-256 with the
+        // fingerprint). Confirmed ones are flagged below.
+        let decisions = review::of_query(pool, tenant.id, &side.sha256).await?;
 
         let t = Instant::now();
         // Duplicates of an item share its fingerprints, so one fingerprint match
@@ -355,9 +331,8 @@ pub async fn run(
         // metadata filter runs in Postgres on the statement's answer, so
         // it asks for every candidate the statement reranks (at most
         // CANDIDATES): the top_k that pass the filter are then the best
-        // that pass it among them, not among the first top_k only. So
-        // does a query with dismissed matches.
-        let asked = if filter.is_some() || !dismissed.is_empty() {
+        // that pass it among them, not among the first top_k only.
+        let asked = if filter.is_some() {
             CANDIDATES
         } else {
             top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
@@ -404,9 +379,7 @@ pub async fn run(
         let mut matches = Vec::new();
         for m in &found {
             for (owner, item) in items.iter().filter(|(owner, item)| {
-                u64::try_from(*owner).ok() == Some(m.media_id)
-                    && Some(item.id) != exclude
-                    && !dismissed.contains(&item.id)
+                u64::try_from(*owner).ok() == Some(m.media_id) && Some(item.id) != exclude
             }) {
                 let item_is_picture = item.modality.as_deref() == Some("image");
                 let segments = if query_is_picture || item_is_picture {
@@ -436,6 +409,10 @@ pub async fn run(
                     query_range: (!query_is_picture).then(|| seconds(m.query_range)),
                     reference_range: (!item_is_picture).then(|| seconds(m.reference_range)),
                     evidence: m.evidence.clone(),
+                    decision: decisions
+                        .iter()
+                        .find(|(id, _)| *id == item.id)
+                        .map(|(_, verdict)| *verdict),
                     speed: (!query_is_picture && !item_is_picture).then_some(m.speed),
                     segments,
                     duration_ms: item.duration_ms.filter(|_| !item_is_picture),
@@ -452,7 +429,7 @@ pub async fn run(
             query_duration_ms: side.duration_ms,
             query_modality: side.modality.as_str().to_owned(),
             timings_ms: timings,
-            query_sha256,
+            query_sha256: side.sha256,
         })
     })
     .await

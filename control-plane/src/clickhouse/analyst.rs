@@ -45,7 +45,7 @@ use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 11] = [
     "fp_keys",
     "fp_media",
     "fp_cues",
@@ -55,6 +55,8 @@ pub const TABLES: [&str; 9] = [
     "media_deleted",
     "media_purged",
     "stop_keys",
+    "match_decisions",
+    "media_excluded",
 ];
 
 /// The database of a tenant's views.

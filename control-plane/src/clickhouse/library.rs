@@ -192,8 +192,11 @@ pub struct QuerySide {
     pub width: u32,
     /// Picture height (0 without pictures).
     pub height: u32,
+    /// The query file's SHA-256 in lowercase hex: the content a
+    /// reviewer's decisions name (empty for an `fp:HEX` query).
+    pub sha256: String,
     /// The `{query}` of a search for it that decodes nothing again:
-    /// `fp:` and the packed fingerprint in hex.
+    /// `fp:`, the packed fingerprint in hex, `:` and [`Self::sha256`].
     pub search_query: String,
 }
 
@@ -232,6 +235,7 @@ pub async fn query_side(engine: &Engine, query: &str) -> Result<QuerySide> {
             .value(0),
         width: u32_at("width")?,
         height: u32_at("height")?,
+        sha256: string_at(column("sha256")?.as_ref(), 0),
         search_query: string_at(column("search_query")?.as_ref(), 0),
     })
 }

@@ -4,7 +4,8 @@
 //! ([`server`], chosen by `CLICKHOUSE_URL`), or in a running
 //! `clickprint serve` ([`remote`]); results are [`output::QueryOutput`].
 //! The statements: [`library`] (the fingerprint schema, ingest, search and
-//! delete), [`analyst`] (analysts' SQL scoped to a tenant) and [`access`]
+//! delete), [`review`] (the reviewers' decisions the search honours),
+//! [`analyst`] (analysts' SQL scoped to a tenant) and [`access`]
 //! (analysts' own users on a server); [`formats`] writes results in
 //! ClickHouse's output formats. The embedded engine's statements take
 //! turns in [`scheduler`]'s lanes, and analysts' results are counted within
@@ -19,6 +20,7 @@ pub mod library;
 pub mod output;
 pub mod remote;
 pub mod result_limits;
+pub mod review;
 pub mod scheduler;
 pub mod server;
 pub mod upkeep;

@@ -15,7 +15,7 @@ use super::request::{AppState, BodyStream as Body, Request, read_json, token_mat
 use super::session::{self, Quota};
 use super::upload::{self, Received};
 use crate::app::health::Health;
-use crate::app::{jobs, search as searching};
+use crate::app::{self, jobs, search as searching};
 use crate::clickhouse::library::WordsMode;
 use crate::clickhouse::{access, analyst, library};
 use crate::error::{Error, Result};
@@ -58,6 +58,17 @@ fn number_param(
                 .map_err(|_| Error::BadRequest(format!("`{name}` must be a number")))
         })
         .transpose()
+}
+
+/// The query parameter `name` as `true` or `false` (absent: false).
+fn bool_param(params: &std::collections::HashMap<String, String>, name: &str) -> Result<bool> {
+    match params.get(name).map(String::as_str) {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(other) => Err(Error::BadRequest(format!(
+            "`{name}` is `true` or `false`, not {other:?}"
+        ))),
+    }
 }
 
 fn is_multipart(req: &Request) -> bool {
@@ -863,7 +874,7 @@ pub(super) async fn search_batch(state: Arc<AppState>, req: Request, body: Body)
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PairRequest {
+struct DecisionRequest {
     /// The query by the library item it was (a search by item), or
     #[serde(default)]
     query_media_id: Option<i64>,
@@ -872,12 +883,21 @@ struct PairRequest {
     query_sha256: Option<String>,
     /// The match.
     media_id: i64,
+    /// `false_positive` or `confirmed`.
+    decision: store::review::Verdict,
+    /// The reviewer's words.
+    #[serde(default)]
+    note: String,
 }
 
-/// A pair's query content, from the request.
-async fn pair(state: &AppState, tenant: &Tenant, request: &PairRequest) -> Result<String> {
+/// A decision's query content, from the request.
+async fn query_content(
+    state: &AppState,
+    tenant: &Tenant,
+    request: &DecisionRequest,
+) -> Result<String> {
     match (&request.query_sha256, request.query_media_id) {
-        (Some(sha), None) => store::dismissals::sha256_hex(sha),
+        (Some(sha), None) => store::review::sha256_hex(sha),
         (None, Some(id)) => {
             let item = media::get(state.postgres.pool(), tenant.id, id).await?;
             item.sha256.ok_or_else(|| {
@@ -895,58 +915,134 @@ async fn pair(state: &AppState, tenant: &Tenant, request: &PairRequest) -> Resul
     }
 }
 
-/// `POST /v1/matches/dismiss`: a reviewer marks a match as a false
-/// positive; a search of the same content (an exact re-upload, or a search
-/// by the item) never returns that item again.
-pub(super) async fn dismiss_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
-    mark_match(state, req, body, true).await
-}
-
-/// `POST /v1/matches/restore`: a dismissal revoked.
-pub(super) async fn restore_match(state: Arc<AppState>, req: Request, body: Body) -> Response {
-    mark_match(state, req, body, false).await
-}
-
-/// The pair a dismissal or a restore names, stored as `dismissed` or not.
-async fn mark_match(state: Arc<AppState>, req: Request, body: Body, dismissed: bool) -> Response {
+/// `POST /v1/matches/decisions`: a reviewer marks a match as a
+/// `false_positive` (no later search of the same content, an exact
+/// re-upload or a search by the item, returns that item again) or as
+/// `confirmed` (later searches flag it); deciding a pair again replaces
+/// its decision.
+pub(super) async fn decide(state: Arc<AppState>, req: Request, body: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
-    let request: PairRequest = read_json(&req, body).await?;
-    let sha = pair(&state, &tenant, &request).await?;
-    let pool = state.postgres.pool();
-    if dismissed {
-        store::dismissals::dismiss(pool, tenant.id, &sha, request.media_id).await?;
-    } else {
-        store::dismissals::restore(pool, tenant.id, &sha, request.media_id).await?;
-    }
-    Ok(json(
-        &serde_json::json!({"query_sha256": sha, "media_id": request.media_id, "dismissed": dismissed}),
-        StatusCode::OK,
-    ))
+    let request: DecisionRequest = read_json(&req, body).await?;
+    let sha = query_content(&state, &tenant, &request).await?;
+    let decision = app::review::decide(
+        state.postgres.pool(),
+        &state.engine,
+        tenant.id,
+        &sha,
+        request.media_id,
+        request.decision,
+        &request.note,
+    )
+    .await?;
+    Ok(json(&decision, StatusCode::OK))
 }
 
-/// `GET /v1/matches/dismissed`: the tenant's dismissals, newest first, a
+/// `GET /v1/matches/decisions`: the tenant's decisions, newest first, a
 /// page at a time (`cursor`, `limit`), of one query content
-/// (`query_sha256`) or one item (`media_id`) when asked.
-pub(super) async fn list_dismissed(state: Arc<AppState>, req: Request, _: Body) -> Response {
+/// (`query_sha256`), one item (`media_id`) or one verdict (`decision`)
+/// when asked; revoked ones too with `revoked=true`.
+pub(super) async fn list_decisions(state: Arc<AppState>, req: Request, _: Body) -> Response {
     let tenant = tenant(&state, &req).await?;
     let params = query_params(&req);
     let number = |name: &str| number_param(&params, name);
     let sha = params
         .get("query_sha256")
-        .map(|s| store::dismissals::sha256_hex(s))
+        .map(|s| store::review::sha256_hex(s))
         .transpose()?;
-    let selection = store::dismissals::Selection {
+    let verdict = params
+        .get("decision")
+        .map(|v| {
+            serde_json::from_value::<store::review::Verdict>(serde_json::json!(v)).map_err(|_| {
+                Error::BadRequest(format!(
+                    "`decision` is `false_positive` or `confirmed`, not {v:?}"
+                ))
+            })
+        })
+        .transpose()?;
+    let selection = store::review::Selection {
         query_sha256: sha.as_deref(),
         media_id: number("media_id")?,
+        verdict,
+        revoked: bool_param(&params, "revoked")?,
         cursor: number("cursor")?,
         limit: number("limit")?.unwrap_or(100),
     };
-    let (page, next) =
-        store::dismissals::list(state.postgres.pool(), tenant.id, &selection).await?;
+    let (page, next) = store::review::list(state.postgres.pool(), tenant.id, &selection).await?;
     Ok(json(
-        &serde_json::json!({ "dismissed": page, "next_cursor": next }),
+        &serde_json::json!({ "decisions": page, "next_cursor": next }),
         StatusCode::OK,
     ))
+}
+
+/// `DELETE /v1/matches/decisions/{id}`: a decision revoked; later
+/// searches treat the pair as never decided.
+pub(super) async fn revoke_decision(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let decision = app::review::revoke(state.postgres.pool(), &state.engine, tenant.id, id).await?;
+    Ok(json(&decision, StatusCode::OK))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExclusionRequest {
+    /// The item no search may return.
+    media_id: i64,
+    /// Why.
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /v1/exclusions`: an item of the library that no search of the
+/// tenant returns while excluded (a logo, a test card).
+pub(super) async fn exclude(state: Arc<AppState>, req: Request, body: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let request: ExclusionRequest = read_json(&req, body).await?;
+    let exclusion = app::review::exclude(
+        state.postgres.pool(),
+        &state.engine,
+        tenant.id,
+        request.media_id,
+        &request.note,
+    )
+    .await?;
+    Ok(json(&exclusion, StatusCode::OK))
+}
+
+/// `GET /v1/exclusions`: the tenant's exclusions, newest first, a page at
+/// a time (`cursor`, `limit`); revoked ones too with `revoked=true`.
+pub(super) async fn list_exclusions(state: Arc<AppState>, req: Request, _: Body) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let params = query_params(&req);
+    let (page, next) = store::review::exclusions(
+        state.postgres.pool(),
+        tenant.id,
+        bool_param(&params, "revoked")?,
+        number_param(&params, "cursor")?,
+        number_param(&params, "limit")?.unwrap_or(100),
+    )
+    .await?;
+    Ok(json(
+        &serde_json::json!({ "exclusions": page, "next_cursor": next }),
+        StatusCode::OK,
+    ))
+}
+
+/// `DELETE /v1/exclusions/{media_id}`: the item may be matched again.
+pub(super) async fn revoke_exclusion(
+    media_id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    let exclusion =
+        app::review::include(state.postgres.pool(), &state.engine, tenant.id, media_id).await?;
+    Ok(json(&exclusion, StatusCode::OK))
 }
 
 /// `GET /v1/media/{id}/previews/{name}`: one of an item's previews

@@ -100,12 +100,18 @@ pub enum Endpoint {
     SearchBatch,
     /// `GET /v1/media/{id}/previews/{name}`
     MediaPreview,
-    /// `POST /v1/matches/dismiss`
-    DismissMatch,
-    /// `POST /v1/matches/restore`
-    RestoreMatch,
-    /// `GET /v1/matches/dismissed`
-    ListDismissed,
+    /// `POST /v1/matches/decisions`
+    Decide,
+    /// `GET /v1/matches/decisions`
+    ListDecisions,
+    /// `DELETE /v1/matches/decisions/{id}`
+    RevokeDecision,
+    /// `POST /v1/exclusions`
+    Exclude,
+    /// `GET /v1/exclusions`
+    ListExclusions,
+    /// `DELETE /v1/exclusions/{media_id}`
+    RevokeExclusion,
     /// `POST /v1/webhooks`
     CreateWebhook,
     /// `GET /v1/webhooks`
@@ -120,7 +126,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 37] = [
+    pub const ALL: [Endpoint; 40] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -150,9 +156,12 @@ impl Endpoint {
         Endpoint::RevokeAnalyst,
         Endpoint::SearchBatch,
         Endpoint::MediaPreview,
-        Endpoint::DismissMatch,
-        Endpoint::RestoreMatch,
-        Endpoint::ListDismissed,
+        Endpoint::Decide,
+        Endpoint::ListDecisions,
+        Endpoint::RevokeDecision,
+        Endpoint::Exclude,
+        Endpoint::ListExclusions,
+        Endpoint::RevokeExclusion,
         Endpoint::CreateWebhook,
         Endpoint::ListWebhooks,
         Endpoint::DeleteWebhook,
@@ -192,9 +201,12 @@ impl Endpoint {
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
             Endpoint::SearchBatch => ("POST", "/v1/search/batch"),
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
-            Endpoint::DismissMatch => ("POST", "/v1/matches/dismiss"),
-            Endpoint::RestoreMatch => ("POST", "/v1/matches/restore"),
-            Endpoint::ListDismissed => ("GET", "/v1/matches/dismissed"),
+            Endpoint::Decide => ("POST", "/v1/matches/decisions"),
+            Endpoint::ListDecisions => ("GET", "/v1/matches/decisions"),
+            Endpoint::RevokeDecision => ("DELETE", "/v1/matches/decisions/{id}"),
+            Endpoint::Exclude => ("POST", "/v1/exclusions"),
+            Endpoint::ListExclusions => ("GET", "/v1/exclusions"),
+            Endpoint::RevokeExclusion => ("DELETE", "/v1/exclusions/{media_id}"),
             Endpoint::CreateWebhook => ("POST", "/v1/webhooks"),
             Endpoint::ListWebhooks => ("GET", "/v1/webhooks"),
             Endpoint::DeleteWebhook => ("DELETE", "/v1/webhooks/{id}"),
@@ -315,20 +327,31 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::get(),
             h::media_preview
         ),
-        Endpoint::DismissMatch => to!(
-            warp::path!("v1" / "matches" / "dismiss"),
+        Endpoint::Decide => to!(
+            warp::path!("v1" / "matches" / "decisions"),
             warp::post(),
-            h::dismiss_match
+            h::decide
         ),
-        Endpoint::RestoreMatch => to!(
-            warp::path!("v1" / "matches" / "restore"),
-            warp::post(),
-            h::restore_match
-        ),
-        Endpoint::ListDismissed => to!(
-            warp::path!("v1" / "matches" / "dismissed"),
+        Endpoint::ListDecisions => to!(
+            warp::path!("v1" / "matches" / "decisions"),
             warp::get(),
-            h::list_dismissed
+            h::list_decisions
+        ),
+        Endpoint::RevokeDecision => to!(
+            warp::path!("v1" / "matches" / "decisions" / i64),
+            warp::delete(),
+            h::revoke_decision
+        ),
+        Endpoint::Exclude => to!(warp::path!("v1" / "exclusions"), warp::post(), h::exclude),
+        Endpoint::ListExclusions => to!(
+            warp::path!("v1" / "exclusions"),
+            warp::get(),
+            h::list_exclusions
+        ),
+        Endpoint::RevokeExclusion => to!(
+            warp::path!("v1" / "exclusions" / i64),
+            warp::delete(),
+            h::revoke_exclusion
         ),
         Endpoint::CreateWebhook => to!(
             warp::path!("v1" / "webhooks"),

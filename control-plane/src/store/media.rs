@@ -412,14 +412,11 @@ pub async fn list(
             &[&tenant_id, &status, &cursor, &(limit + 1)],
         )
         .await?;
-    let mut items: Vec<Media> = rows.iter().map(Media::from_row).collect();
-    let next = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|m| m.id)
-    } else {
-        None
-    };
-    Ok((items, next))
+    Ok(crate::store::page(
+        rows.iter().map(Media::from_row).collect(),
+        limit,
+        |m| m.id,
+    ))
 }
 
 /// The fingerprint owner of each of the given ClickHouse media ids, with

@@ -36,19 +36,25 @@ fn on_cluster(statement: &str) -> Vec<String> {
         && s.contains("ENGINE = ReplacingMergeTree")
     {
         let table = rest.split_whitespace().next().unwrap_or_default();
-        let shard = s
-            .replacen(
-                &format!("clickprint.{table}"),
-                &format!("clickprint_shard.{table} ON CLUSTER '{{cluster}}'"),
+        let replicated = format!(
+            "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/clickprint/{table}', '{{replica}}'"
+        );
+        let shard = s.replacen(
+            &format!("clickprint.{table}"),
+            &format!("clickprint_shard.{table} ON CLUSTER '{{cluster}}'"),
+            1,
+        );
+        // The engine's own arguments (a version and a deleted flag) follow
+        // the replication path.
+        let shard = if shard.contains("ENGINE = ReplacingMergeTree(") {
+            shard.replacen(
+                "ENGINE = ReplacingMergeTree(",
+                &format!("{replicated}, "),
                 1,
             )
-            .replacen(
-                "ENGINE = ReplacingMergeTree",
-                &format!(
-                    "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{{shard}}/clickprint/{table}', '{{replica}}')"
-                ),
-                1,
-            );
+        } else {
+            shard.replacen("ENGINE = ReplacingMergeTree", &format!("{replicated})"), 1)
+        };
         let distributed = format!(
             "{prefix}{table} ON CLUSTER '{{cluster}}' AS clickprint_shard.{table} \
              ENGINE = Distributed('{{cluster}}', clickprint_shard, {table}, tenant_id)"
@@ -78,8 +84,11 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    // Nine tables sharded, plus the two Null tables and seven views.
-    assert_eq!(got.iter().filter(|s| s.contains("Distributed(")).count(), 9);
+    // Eleven tables sharded, plus the two Null tables and seven views.
+    assert_eq!(
+        got.iter().filter(|s| s.contains("Distributed(")).count(),
+        11
+    );
 }
 
 #[test]
@@ -136,7 +145,7 @@ async fn every_cluster_statement_parses() {
         .into_iter()
         .flat_map(statements)
         .collect();
-    assert_eq!(all.len(), 29 + 5 + 2);
+    assert_eq!(all.len(), 33 + 5 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

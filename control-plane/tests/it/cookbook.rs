@@ -2,7 +2,8 @@
 //! operator and as a tenant's analyst) against a generated library in two
 //! tenants, their answers checked. A new example
 //! in the README fails `every_example_is_checked` until it is checked here.
-use clickprint::clickhouse::library;
+use clickprint::clickhouse::{library, review};
+use clickprint::store::review::{Mirror, Verdict};
 use serde_json::Value;
 
 use crate::search::open;
@@ -135,6 +136,36 @@ async fn every_example_runs_and_answers_the_library() {
             .unwrap();
     }
     library::delete(&engine, 7, 4).await.unwrap();
+    // Reviewers' decisions and an exclusion, as the service mirrors them:
+    // in tenant 7, item 3 rejected for two query contents (and for a
+    // third, since revoked) and excluded, item 1 confirmed once; in tenant
+    // 8, item 11 rejected.
+    let sha = |c: char| c.to_string().repeat(64);
+    let decision = |tenant, content, item, verdict, version, revoked| Mirror {
+        tenant_id: tenant,
+        query_sha256: sha(content),
+        owner: item,
+        item_id: item,
+        verdict,
+        version,
+        revoked,
+    };
+    let rejected = Some(Verdict::FalsePositive);
+    let rows = [
+        decision(7, 'a', 3, rejected, 1, false),
+        decision(7, 'b', 3, rejected, 2, false),
+        decision(7, 'a', 1, Some(Verdict::Confirmed), 3, false),
+        decision(7, 'c', 3, rejected, 4, false),
+        decision(7, 'c', 3, rejected, 5, true),
+        decision(8, 'a', 11, rejected, 6, false),
+        Mirror {
+            query_sha256: String::new(),
+            ..decision(7, ' ', 3, None, 7, false)
+        },
+    ];
+    review::write(&engine, &rows.iter().collect::<Vec<_>>())
+        .await
+        .unwrap();
     let params = [
         ("tenant", "7".to_owned()),
         ("tenant_a", "7".to_owned()),
@@ -162,6 +193,7 @@ async fn every_example_runs_and_answers_the_library() {
         over_time,
         alone,
         across,
+        rejected,
         dialogue,
     ] = answers.as_slice()
     else {
@@ -219,6 +251,18 @@ async fn every_example_runs_and_answers_the_library() {
         "{across:?}"
     );
 
+    // The review loop: item 3 rejected twice (the revoked decision does
+    // not count) and excluded, item 1 confirmed once; tenant 8's
+    // decision is not tenant 7's.
+    assert_eq!(
+        *rejected,
+        serde_json::json!([
+            {"item_id": 3, "false_positives": 2, "confirmed": 0, "excluded": 1},
+            {"item_id": 1, "false_positives": 0, "confirmed": 1, "excluded": 0},
+        ]),
+        "{rejected}"
+    );
+
     // Dialogue: the phrase in both cues of the video (the second says it
     // twice, in capitals), each cue's range, the words marked.
     assert_eq!(
@@ -238,7 +282,7 @@ async fn every_example_runs_and_answers_the_library() {
         "{dialogue}"
     );
     assert_eq!(
-        examples()[9].trim().trim_end_matches(';'),
+        examples()[10].trim().trim_end_matches(';'),
         library::TEXT_SEARCH
             .split_once("\nWITH\n")
             .map(|(_, statement)| format!("WITH\n{}", statement.trim_end()))
@@ -277,10 +321,10 @@ async fn every_example_runs_and_answers_the_library() {
 
 #[test]
 fn every_example_is_checked() {
-    // The destructuring above names ten answers, in README order.
+    // The destructuring above names eleven answers, in README order.
     assert_eq!(
         examples().len(),
-        10,
+        11,
         "sql/README.md's sql blocks changed: check each in every_example_runs_and_answers_the_library"
     );
 }

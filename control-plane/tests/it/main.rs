@@ -16,6 +16,7 @@ mod common;
 mod cookbook;
 mod engine_embedded;
 mod engine_server;
+mod review;
 mod search;
 mod store_postgres;
 mod upkeep;

@@ -266,3 +266,37 @@ TO clickprint.extractor_runs AS
 SELECT tenant_id, extractor, media_id, version, modality
 FROM clickprint.fp_extractor_ingest
 WHERE kind = 'end';
+
+-- The review loop, mirrored from Postgres (sql/clickhouse/schema.sql says
+-- why and how).
+CREATE TABLE IF NOT EXISTS clickprint_shard.match_decisions ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    query_sha256 String,
+    media_id UInt64,
+    item_id UInt64,
+    decision Enum8('false_positive' = 1, 'confirmed' = 2),
+    version UInt64,
+    revoked UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/match_decisions', '{replica}', version, revoked)
+ORDER BY (tenant_id, query_sha256, media_id, item_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.match_decisions ON CLUSTER '{cluster}'
+AS clickprint_shard.match_decisions
+ENGINE = Distributed('{cluster}', clickprint_shard, match_decisions, tenant_id);
+
+CREATE TABLE IF NOT EXISTS clickprint_shard.media_excluded ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    media_id UInt64,
+    item_id UInt64,
+    version UInt64,
+    revoked UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/media_excluded', '{replica}', version, revoked)
+ORDER BY (tenant_id, media_id, item_id);
+
+CREATE TABLE IF NOT EXISTS clickprint.media_excluded ON CLUSTER '{cluster}'
+AS clickprint_shard.media_excluded
+ENGINE = Distributed('{cluster}', clickprint_shard, media_excluded, tenant_id);
