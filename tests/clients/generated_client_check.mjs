@@ -121,7 +121,7 @@ summary.batch = {
 };
 
 // 5. Previews by item id and file name.
-const listed = await call(api.media.getMediaPreview(ids.original, "previews.json"));
+const listed = await call(api.media.listMediaPreviews(ids.original));
 summary.previews_json = listed.status;
 const thumbName = listed.data?.thumbnail;
 summary.thumbnail = thumbName ?? null;

@@ -30,8 +30,18 @@ out = tempfile.mkdtemp(prefix="clickprint-python-client-")
 spec = os.path.join(out, "openapi.json")
 with urllib.request.urlopen(f"{base}/v1/openapi.json") as answer, open(spec, "wb") as f:
     f.write(answer.read())
+# The generator reads bytes only from application/octet-stream responses;
+# its documented `content_type_overrides` setting treats the previews'
+# picture types so (README, "Generated clients").
+config = os.path.join(out, "generator.json")
+with open(config, "w") as f:
+    json.dump({"content_type_overrides": {
+        "image/jpeg": "application/octet-stream",
+        "image/svg+xml": "application/octet-stream",
+    }}, f)
 generated = subprocess.run(
     [sys.executable, "-m", "openapi_python_client", "generate", "--path", spec,
+     "--config", config,
      "--output-path", os.path.join(out, "clickprint_client"), "--meta", "none"],
     capture_output=True, text=True, check=False,
 )
@@ -51,7 +61,12 @@ from clickprint_client.types import Unset  # noqa: E402
 
 builtins.Unset = Unset
 from clickprint_client import AuthenticatedClient  # noqa: E402
-from clickprint_client.api.media import create_media, get_media, get_media_preview  # noqa: E402
+from clickprint_client.api.media import (  # noqa: E402
+    create_media,
+    get_media,
+    get_media_preview,
+    list_media_previews,
+)
 from clickprint_client.api.search import search  # noqa: E402
 from clickprint_client.models import CreateMediaFilesBody, SearchFilesBody  # noqa: E402
 from clickprint_client.types import File  # noqa: E402
@@ -106,12 +121,21 @@ summary["search"] = {
     "found": [m.external_id for m in matches],
 }
 
-# 5. An item's previews: the list of them, and a name it does not have.
-listed = get_media_preview.sync_detailed(client=client, id=ids["original"], name="previews.json")
+# 5. An item's previews: the list of them, the thumbnail it names, and a
+# name it does not have.
+listed = list_media_previews.sync_detailed(client=client, id=ids["original"])
 summary["previews"] = {
     "status": listed.status_code,
-    "thumbnail": listed.parsed.additional_properties.get("thumbnail")
-    if listed.status_code == 200 else None,
+    "thumbnail": listed.parsed.thumbnail if listed.status_code == 200 else None,
+}
+# The thumbnail itself, the name the list gave: a JPEG's bytes.
+thumbnail = summary["previews"]["thumbnail"] or "thumb.jpg"
+picture = get_media_preview.sync_detailed(client=client, id=ids["original"], name=thumbnail)
+summary["thumbnail"] = {
+    "status": picture.status_code,
+    "content_type": picture.headers.get("content-type"),
+    "jpeg": picture.content[:3] == b"\xff\xd8\xff",
+    "bytes": len(picture.content),
 }
 missing = get_media_preview.sync_detailed(client=client, id=ids["original"], name="nothing.jpg")
 summary["missing_preview"] = {"status": missing.status_code, "error": missing.parsed.error}

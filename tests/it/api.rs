@@ -1439,6 +1439,13 @@ fn a_generated_python_client_uploads_polls_searches_and_reads_previews() {
         json!({"status": 200, "thumbnail": "thumb.jpg"}),
         "{summary}"
     );
+    let thumbnail = &summary["thumbnail"];
+    assert_eq!(
+        (&thumbnail["status"], &thumbnail["content_type"], &thumbnail["jpeg"]),
+        (&json!(200), &json!("image/jpeg"), &json!(true)),
+        "{summary}"
+    );
+    assert!(thumbnail["bytes"].as_u64().unwrap_or(0) > 500, "{summary}");
     assert_eq!(summary["missing_preview"]["status"], 404, "{summary}");
 }
 

@@ -1055,16 +1055,33 @@ pub(super) async fn media_preview(
     req: Request,
     _: Body,
 ) -> Response {
-    let tenant = tenant(&state, &req).await?;
+    preview_file(&state, &req, id, &name).await
+}
+
+/// `GET /v1/media/{id}/previews`: what previews an item has
+/// (`previews.json`), on a route of its own so a generated client reads
+/// it as JSON and the files as bytes.
+pub(super) async fn media_previews(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    preview_file(&state, &req, id, "previews.json").await
+}
+
+/// One file of the previews folder of the tenant's item `id`.
+async fn preview_file(state: &AppState, req: &Request, id: i64, name: &str) -> Response {
+    let tenant = tenant(state, req).await?;
     let not_found = || Error::NotFound(format!("no preview {name:?} of media {id}"));
-    let content_type = super::console::preview_content_type(&name).ok_or_else(not_found)?;
+    let content_type = super::console::preview_content_type(name).ok_or_else(not_found)?;
     let item = media::get(state.postgres.pool(), tenant.id, id).await?;
     if item.status == "deleted" {
         return Err(Error::NotFound(format!("no media {id}")));
     }
     // An exact duplicate's previews are its first copy's.
     let owner = item.duplicate_of.unwrap_or(item.id);
-    let path = media::previews_dir(&state.config.data_dir, tenant.id, owner).join(&name);
+    let path = media::previews_dir(&state.config.data_dir, tenant.id, owner).join(name);
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),

@@ -100,6 +100,8 @@ pub enum Endpoint {
     SearchBatch,
     /// `GET /v1/media/{id}/previews/{name}`
     MediaPreview,
+    /// `GET /v1/media/{id}/previews`
+    MediaPreviews,
     /// `POST /v1/matches/decisions`
     Decide,
     /// `GET /v1/matches/decisions`
@@ -126,7 +128,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 40] = [
+    pub const ALL: [Endpoint; 41] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -156,6 +158,7 @@ impl Endpoint {
         Endpoint::RevokeAnalyst,
         Endpoint::SearchBatch,
         Endpoint::MediaPreview,
+        Endpoint::MediaPreviews,
         Endpoint::Decide,
         Endpoint::ListDecisions,
         Endpoint::RevokeDecision,
@@ -201,6 +204,7 @@ impl Endpoint {
             Endpoint::RevokeAnalyst => ("DELETE", "/v1/admin/tenants/{id}/analysts/{user}"),
             Endpoint::SearchBatch => ("POST", "/v1/search/batch"),
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
+            Endpoint::MediaPreviews => ("GET", "/v1/media/{id}/previews"),
             Endpoint::Decide => ("POST", "/v1/matches/decisions"),
             Endpoint::ListDecisions => ("GET", "/v1/matches/decisions"),
             Endpoint::RevokeDecision => ("DELETE", "/v1/matches/decisions/{id}"),
@@ -321,6 +325,11 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "search" / "batch"),
             warp::post(),
             h::search_batch
+        ),
+        Endpoint::MediaPreviews => to!(
+            warp::path!("v1" / "media" / i64 / "previews"),
+            warp::get(),
+            h::media_previews
         ),
         Endpoint::MediaPreview => to!(
             warp::path!("v1" / "media" / i64 / "previews" / String),
