@@ -1441,7 +1441,11 @@ fn a_generated_python_client_uploads_polls_searches_and_reads_previews() {
     );
     let thumbnail = &summary["thumbnail"];
     assert_eq!(
-        (&thumbnail["status"], &thumbnail["content_type"], &thumbnail["jpeg"]),
+        (
+            &thumbnail["status"],
+            &thumbnail["content_type"],
+            &thumbnail["jpeg"]
+        ),
         (&json!(200), &json!("image/jpeg"), &json!(true)),
         "{summary}"
     );
@@ -1619,6 +1623,84 @@ fn a_search_filters_by_metadata_before_it_cuts_to_top_k() {
         &json!({"queries": [{"media_id": 1, "url": "http://127.0.0.1:9/q.png"}]}),
     );
     assert_eq!(status, 400, "{body}");
+}
+
+/// Issue 20: a batch of 50 files, the most one request takes, answers all
+/// 50 in the order sent; the one file that is no picture is reported in
+/// its own result (422) and the other 49 find the original.
+#[test]
+fn a_batch_of_fifty_files_answers_all_fifty() {
+    let dir = data_dir("api-batch-fifty");
+    let files = pictures(dir.path());
+    let (_service, admin) = service(dir.path(), &[]);
+    let (_, api) = tenant(&admin, json!({"name": "acme"}));
+    let (status, item) = api.post_file("/v1/media", &files.join("original.png"), &[]);
+    assert_eq!(status, 202, "{item}");
+    let original = item["id"].as_i64().unwrap();
+    assert_eq!(settled(&api, original)["status"], "ready");
+    // Seven copies as they circulate, seven times each under other names.
+    let source = files.join("original.png");
+    let variants: Vec<PathBuf> = [
+        ("crop", "crop=iw*0.85:ih*0.85"),
+        ("half", "scale=iw/2:ih/2"),
+        ("bright", "eq=brightness=0.06"),
+        ("wide", "scale=iw*1.2:ih"),
+        ("blur", "boxblur=1"),
+        ("pad", "pad=iw+40:ih+40:20:20"),
+        ("gray", "format=gray"),
+    ]
+    .iter()
+    .map(|(name, filter)| {
+        ffmpeg(
+            &["-i", source.to_str().unwrap(), "-vf", filter, "-q:v", "8"],
+            &files.join(format!("{name}.jpg")),
+        )
+    })
+    .collect();
+    let junk = files.join("junk.png");
+    std::fs::write(&junk, b"not a picture").unwrap();
+    let mut queries = Vec::new();
+    for round in 0..7 {
+        for variant in &variants {
+            let copy = files.join(format!(
+                "q{round}-{}",
+                variant.file_name().unwrap().to_str().unwrap()
+            ));
+            std::fs::copy(variant, &copy).unwrap();
+            queries.push(copy);
+        }
+    }
+    queries.insert(20, junk);
+    assert_eq!(queries.len(), 50);
+    let mut form = reqwest::blocking::multipart::Form::new();
+    for query in &queries {
+        form = form.file("file", query).unwrap();
+    }
+    let response = reqwest::blocking::Client::new()
+        .post(format!("{}/v1/search/batch", api.url))
+        .bearer_auth(api.token().unwrap())
+        .timeout(Duration::from_secs(300))
+        .multipart(form)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = response.json().unwrap();
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 50, "{answer}");
+    for (i, (result, query)) in results.iter().zip(&queries).enumerate() {
+        let name = query.file_name().unwrap().to_str().unwrap();
+        assert_eq!(result["query"], name, "result {i}: {result}");
+        if name == "junk.png" {
+            assert_eq!(result["status"], 422, "{result}");
+            assert!(result["error"].is_string(), "{result}");
+        } else {
+            assert_eq!(result["status"], 200, "{name}: {result}");
+            assert_eq!(
+                result["answer"]["matches"][0]["media_id"], original,
+                "{name}: {result}"
+            );
+        }
+    }
 }
 
 /// Issue 20, the review loop: a match decided as a false positive never
