@@ -186,6 +186,7 @@ fn operators_manage_tenants_and_keys() {
             let concrete = path
                 .replace("{id}", "1")
                 .replace("{key_id}", "1")
+                .replace("{media_id}", "1")
                 .replace("{user}", "analyst_t1_00000000")
                 .replace("{tenant}", "1")
                 .replace("{path}", "1");
@@ -1228,6 +1229,7 @@ fn every_status_the_service_sends_is_documented() {
             let concrete = path
                 .replace("{id}", "1")
                 .replace("{key_id}", "1")
+                .replace("{media_id}", "1")
                 .replace("{user}", "analyst_t1_00000000")
                 .replace("{tenant}", "1")
                 .replace("{path}", "1")

@@ -328,7 +328,22 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
     );
     for (body, words) in [
         (json!({"text": "  ?! "}), "no word"),
-        (json!({"text": "fox", "url": "http://x/y.png"}), "not `url`"),
+        (
+            json!({"text": "fox", "min_score": 0.5}),
+            "`min_score` and `weights` belong to a media search",
+        ),
+        (
+            json!({"text": "fox", "weights": {"media": 2}}),
+            "`min_score` and `weights` belong to a media search",
+        ),
+        (
+            json!({"url": "http://x/y.png", "weights": {"media": 2}}),
+            "give `text` too",
+        ),
+        (
+            json!({"text": "fox", "url": "http://x/y.png", "weights": {"media": -1}}),
+            "0..10",
+        ),
         (json!({"text": "fox", "mode": "some"}), "unknown variant"),
         (
             json!({"url": "http://x/y.png", "mode": "any"}),
@@ -340,5 +355,195 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(answer.to_string().contains(words), "{body}: {answer}");
     }
+    drop(service);
+}
+
+/// Issue 21, the search gateway: a clip and a line of its dialogue, sent
+/// together, rank first the item that holds both, where each searcher
+/// alone ranks it second: the fingerprint search prefers an exact copy of
+/// the pictures without that dialogue, the dialogue search a talkative
+/// item that says the line twice.
+#[test]
+fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
+    let dir = data_dir("dialogue-mixed");
+    let data = dir.path().join("data");
+    let library = dir.path().join("library");
+    let made = dir.path().join("made");
+    for d in [&library, &made] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let line = "The lighthouse keeper sings at dawn.";
+    let srt = |name: &str, cues: &[(u32, &str)]| {
+        let text: String = cues
+            .iter()
+            .enumerate()
+            .map(|(i, (second, words))| {
+                format!(
+                    "{}\n00:00:0{second},000 --> 00:00:0{second},900\n{words}\n\n",
+                    i + 1
+                )
+            })
+            .collect();
+        let path = made.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let scene = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "life=s=320x240:seed=11:ratio=0.3:rate=10,scale=640:480",
+            "-t",
+            "8",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &made.join("scene.mp4"),
+    );
+    let scene = scene.to_str().unwrap();
+    // The decoy: the scene itself, no subtitles.
+    std::fs::copy(scene, library.join("decoy.mp4")).unwrap();
+    // The target: the scene worn down (smaller, blurred, darker), with the line.
+    let worn = ffmpeg(
+        &[
+            "-i",
+            scene,
+            "-vf",
+            "scale=320:240,boxblur=2,eq=brightness=-0.08",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "32",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &made.join("worn.mp4"),
+    );
+    let with_subtitles = |video: &Path, subtitles: &Path, out: &str| {
+        ffmpeg(
+            &[
+                "-i",
+                video.to_str().unwrap(),
+                "-i",
+                subtitles.to_str().unwrap(),
+                "-map",
+                "0",
+                "-map",
+                "1",
+                "-c:v",
+                "copy",
+                "-c:s",
+                "mov_text",
+            ],
+            &library.join(out),
+        )
+    };
+    with_subtitles(&worn, &srt("target.srt", &[(2, line)]), "target.mp4");
+    // The talker: other pictures, the line twice.
+    let other = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=640x480:rate=10",
+            "-t",
+            "8",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &made.join("other.mp4"),
+    );
+    with_subtitles(
+        &other,
+        &srt("talker.srt", &[(1, line), (4, line)]),
+        "talker.mp4",
+    );
+    run(&data, &["tenant", "create", "acme"]);
+    let stdout = run(
+        &data,
+        &["ingest", "--tenant", "acme", library.to_str().unwrap()],
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    let service = Service::start(&data);
+    let admin =
+        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
+    let (status, key) = admin.post_json("/v1/admin/tenants/1/keys", &json!({}));
+    assert_eq!(status, 201, "{key}");
+    let api = admin.with_token(key["key"].as_str().expect("a key"));
+    // The query: five seconds of the scene, encoded again.
+    let clip = ffmpeg(
+        &[
+            "-ss", "1", "-t", "5", "-i", scene, "-c:v", "libx264", "-crf", "23",
+        ],
+        &made.join("clip.mp4"),
+    );
+
+    let (status, pictures) = api.post_file("/v1/search", &clip, &[]);
+    assert_eq!(status, 200, "{pictures}");
+    assert_eq!(
+        found(&pictures)[..2],
+        ["decoy.mp4", "target.mp4"],
+        "{pictures}"
+    );
+    let quoted = format!("\"{}\"", line.trim_end_matches('.'));
+    let (status, words) = api.post_json("/v1/search", &json!({"text": quoted}));
+    assert_eq!(status, 200, "{words}");
+    assert_eq!(found(&words), ["talker.mp4", "target.mp4"], "{words}");
+
+    // Both at once: the item with both first, saying what each searcher
+    // found; then the two that each one searcher found.
+    let (status, mixed) = api.post_file("/v1/search", &clip, &[("text", &quoted)]);
+    assert_eq!(status, 200, "{mixed}");
+    assert_eq!(found(&mixed)[0], "target.mp4", "{mixed}");
+    let best = &mixed["matches"][0];
+    assert_eq!(best["found_by"], json!(["media", "dialogue"]), "{best}");
+    assert_eq!(
+        (&best["media_rank"], &best["dialogue_rank"]),
+        (&json!(2), &json!(2))
+    );
+    assert_eq!(best["media"]["external_id"], "target.mp4", "{best}");
+    assert_eq!(best["dialogue"]["cues"][0]["start"], 2.0, "{best}");
+    assert!(best["score"].as_f64().unwrap() > mixed["matches"][1]["score"].as_f64().unwrap());
+    let mut rest: Vec<&str> = found(&mixed)[1..3].to_vec();
+    rest.sort_unstable();
+    assert_eq!(rest, ["decoy.mp4", "talker.mp4"], "{mixed}");
+    assert_eq!(mixed["fusion"]["method"], "reciprocal_rank", "{mixed}");
+
+    // Weights: the pictures alone decide when the words weigh nothing.
+    let (status, weighted) = api.post_file(
+        "/v1/search",
+        &clip,
+        &[
+            ("text", &quoted),
+            ("weights", r#"{"media": 1, "dialogue": 0}"#),
+        ],
+    );
+    assert_eq!(status, 200, "{weighted}");
+    assert_eq!(found(&weighted)[0], "decoy.mp4", "{weighted}");
+    // By item, as JSON: the target is never a match of itself, though its
+    // cues hold the line.
+    let target = {
+        let (_, page) = api.get("/v1/media?limit=10");
+        page["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["external_id"] == "target.mp4")
+            .and_then(|m| m["id"].as_i64())
+            .unwrap()
+    };
+    let (status, by_item) =
+        api.post_json("/v1/search", &json!({"media_id": target, "text": quoted}));
+    assert_eq!(status, 200, "{by_item}");
+    let others = found(&by_item);
+    assert!(
+        others.contains(&"talker.mp4") && !others.contains(&"target.mp4"),
+        "{by_item}"
+    );
     drop(service);
 }

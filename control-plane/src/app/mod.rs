@@ -1,4 +1,5 @@
-//! What the product does with its two stores: the synchronous [`search`],
+//! What the product does with its two stores: the synchronous [`search`]
+//! (and [`gateway`], a media query and a line of dialogue searched at once),
 //! bulk ingest [`jobs`], the ingest [`worker`]s, the command-line
 //! operations ([`commands`]), what `GET /healthz` reports ([`health`]), and
 //! [`stores`], the wiring that opens both stores for a tool or a worker;
@@ -8,6 +9,7 @@
 //! the service are built on it.
 
 pub mod commands;
+pub mod gateway;
 pub mod health;
 pub mod jobs;
 pub mod review;

@@ -445,6 +445,9 @@ pub struct TextSearch {
     pub query: library::TextQuery,
     /// When the request began, for the `total` timing.
     pub started: Instant,
+    /// Only items whose metadata has each of these keys with exactly this
+    /// value ([`check_filter`]), as a media search's filter.
+    pub filter: Option<serde_json::Value>,
 }
 
 impl TextSearch {
@@ -492,6 +495,7 @@ impl TextSearch {
                 top_k,
             },
             started: Instant::now(),
+            filter: None,
         })
     }
 }
@@ -564,7 +568,18 @@ pub async fn run_text(
 ) -> Result<TextAnswer> {
     let id = TenantId(tenant.id).clickhouse()?;
     scheduler::scope(Lane::Search, Some(id), async move {
-        let TextSearch { query, started } = search;
+        let TextSearch {
+            mut query,
+            started,
+            filter,
+        } = search;
+        // A filter runs in Postgres on the statement's answer, so the
+        // statement is asked for every candidate it may give (as a media
+        // search with a filter is), and the answer cut after.
+        let top_k = query.top_k;
+        if filter.is_some() {
+            query.top_k = query.top_k.max(CANDIDATES);
+        }
         let mut timings = serde_json::Map::new();
         let t = Instant::now();
         let found = library::text_search(engine, id, &query).await?;
@@ -574,7 +589,7 @@ pub async fn run_text(
             .iter()
             .filter_map(|m| i64::try_from(m.media_id).ok())
             .collect();
-        let items = media::sharing(pool, tenant.id, &ids, None).await?;
+        let items = media::sharing(pool, tenant.id, &ids, filter.as_ref()).await?;
         let seconds = |t: u32| f64::from(t) / 1000.0;
         let mut matches = Vec::new();
         for m in &found {
@@ -605,7 +620,7 @@ pub async fn run_text(
                 });
             }
         }
-        matches.truncate(query.top_k as usize);
+        matches.truncate(top_k as usize);
         timings.insert("join".into(), ms(t));
         timings.insert("total".into(), ms(started));
         Ok(TextAnswer {

@@ -542,6 +542,10 @@ struct SearchRequest {
     /// A text search's subtitle language tag (`eng`); any when absent.
     #[serde(default)]
     language: Option<String>,
+    /// With both a media query and `text`: how much each searcher's
+    /// ranking counts in the merged answer.
+    #[serde(default)]
+    weights: Option<app::gateway::Weights>,
 }
 
 /// What every query of a search (or of a batch) is held to.
@@ -641,15 +645,74 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         )
         .await?;
         let options = SearchOptions::from_form(&form)?;
+        let words = match form.fields.get("text") {
+            Some(text) => Some(Words {
+                text: text.clone(),
+                mode: form
+                    .fields
+                    .get("mode")
+                    .map(|m| {
+                        serde_json::from_value(serde_json::json!(m)).map_err(|_| {
+                            Error::BadRequest(format!("`mode` is `all` or `any`, not {m:?}"))
+                        })
+                    })
+                    .transpose()?,
+                language: form.fields.get("language").cloned(),
+                weights: app::gateway::Weights::default(),
+            }),
+            None => None,
+        };
+        let weights: Option<app::gateway::Weights> = form
+            .fields
+            .get("weights")
+            .map(|text| {
+                serde_json::from_str(text).map_err(|e| {
+                    Error::BadRequest(format!("the `weights` field is not weights JSON: {e}"))
+                })
+            })
+            .transpose()?;
         let file = form
             .file()
             .ok_or_else(|| Error::BadRequest("a multipart search needs a `file` part".into()))?;
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
+        if let Some(words) = words {
+            let source = QuerySource::Upload(file);
+            let words = Words {
+                weights: weights.unwrap_or_default(),
+                ..words
+            };
+            return mixed_search(state, &tenant, source, &options, words, timings, started).await;
+        }
+        if weights.is_some() {
+            return Err(Error::BadRequest(
+                "`weights` merge a media search with a text search: give `text` too".into(),
+            ));
+        }
         (QuerySource::Upload(file), options)
     } else {
         let request: SearchRequest = read_json(req, body).await?;
+        if request.text.is_some() && (request.url.is_some() || request.media_id.is_some()) {
+            let options = SearchOptions {
+                top_k: request.top_k,
+                min_score: request.min_score,
+                filter: request.filter,
+            };
+            let source = QuerySource::named(request.url, request.media_id)?;
+            let words = Words {
+                text: request.text.unwrap_or_default(),
+                mode: request.mode,
+                language: request.language,
+                weights: request.weights.unwrap_or_default(),
+            };
+            return mixed_search(state, &tenant, source, &options, words, timings, started).await;
+        }
         if request.text.is_some() {
             return text_search(state, &tenant, request, started).await;
+        }
+        if request.weights.is_some() {
+            return Err(Error::BadRequest(
+                "`weights` merge a media search with a text search: give `text` too".into(),
+            ));
         }
         if request.mode.is_some() || request.language.is_some() {
             return Err(Error::BadRequest(
@@ -669,22 +732,19 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
 }
 
 /// A text search (`{"text": ...}`): [`searching::run_text`]. A text
-/// search alone: no media query (`url`, `media_id`), no `min_score` (its
-/// scores are not a media match's) and no metadata `filter` beside it.
+/// search alone has no `min_score` (its scores are not a media match's)
+/// nor `weights` (nothing to merge).
 async fn text_search(
     state: &AppState,
     tenant: &Tenant,
     request: SearchRequest,
     started: Instant,
 ) -> Response {
-    if request.url.is_some()
-        || request.media_id.is_some()
-        || request.min_score.is_some()
-        || request.filter.is_some()
-    {
+    if request.min_score.is_some() || request.weights.is_some() {
         return Err(Error::BadRequest(
-            "a text search takes `text`, `mode`, `language` and `top_k` only: \
-             not `url`, `media_id`, `min_score` or `filter`"
+            "a text search takes `text`, `mode`, `language`, `top_k` and `filter`: \
+             `min_score` and `weights` belong to a media search (`url`, `media_id`, \
+             or an upload) beside it"
                 .into(),
         ));
     }
@@ -696,6 +756,7 @@ async fn text_search(
         &state.config,
     )?;
     search.started = started;
+    search.filter = searching::check_filter(request.filter)?;
     let answer = searching::run_text(state.postgres.pool(), &state.engine, tenant, search).await?;
     Ok(json(&answer, StatusCode::OK))
 }
@@ -711,21 +772,8 @@ async fn search_one(
     mut timings: serde_json::Map<String, serde_json::Value>,
     started: Instant,
 ) -> Result<searching::Answer> {
-    let t = Instant::now();
     // `_received`: an upload or a download, removed when the search ends.
-    let (path, _received, exclude) = match source {
-        QuerySource::Upload(file) => (file.path.clone(), Some(file), None),
-        QuerySource::Url(url) => {
-            let file = fetch_query(state, &url).await?;
-            timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
-            (file.path.clone(), Some(file), None)
-        }
-        QuerySource::Item(id) => {
-            let path =
-                searching::item_query(state.postgres.pool(), &state.config, tenant, id).await?;
-            (path, None, Some(id))
-        }
-    };
+    let (path, _received, exclude) = local_query(state, tenant, source, &mut timings).await?;
     let mut query = searching::Query::new(&path, options.top_k, options.min_score, &state.config)?;
     query.timings = timings;
     query.started = started;
@@ -739,6 +787,82 @@ async fn search_one(
         query,
     )
     .await
+}
+
+/// A query's file, local: an upload as it is, a URL downloaded (timed as
+/// `fetch`), an item's original found (the item, never a match of
+/// itself, is the third value). The upload or download, second, is
+/// removed when dropped.
+async fn local_query(
+    state: &AppState,
+    tenant: &Tenant,
+    source: QuerySource,
+    timings: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(std::path::PathBuf, Option<Received>, Option<i64>)> {
+    let t = Instant::now();
+    Ok(match source {
+        QuerySource::Upload(file) => (file.path.clone(), Some(file), None),
+        QuerySource::Url(url) => {
+            let file = fetch_query(state, &url).await?;
+            timings.insert("fetch".into(), serde_json::json!(t.elapsed().as_millis()));
+            (file.path.clone(), Some(file), None)
+        }
+        QuerySource::Item(id) => {
+            let path =
+                searching::item_query(state.postgres.pool(), &state.config, tenant, id).await?;
+            (path, None, Some(id))
+        }
+    })
+}
+
+/// The dialogue side of a merged search: `text`, `mode`, `language`, and
+/// the searchers' `weights`.
+struct Words {
+    text: String,
+    mode: Option<WordsMode>,
+    language: Option<String>,
+    weights: app::gateway::Weights,
+}
+
+/// A media query and a line of dialogue searched at once, their answers
+/// merged ([`app::gateway`]).
+async fn mixed_search(
+    state: &AppState,
+    tenant: &Tenant,
+    source: QuerySource,
+    options: &SearchOptions,
+    words: Words,
+    mut timings: serde_json::Map<String, serde_json::Value>,
+    started: Instant,
+) -> Response {
+    let weights = words.weights.checked()?;
+    let filter = searching::check_filter(options.filter.clone())?;
+    let mut text = searching::TextSearch::new(
+        &words.text,
+        words.mode,
+        words.language.as_deref(),
+        options.top_k,
+        &state.config,
+    )?;
+    text.started = started;
+    text.filter = filter.clone();
+    let (path, _received, exclude) = local_query(state, tenant, source, &mut timings).await?;
+    let mut query = searching::Query::new(&path, options.top_k, options.min_score, &state.config)?;
+    query.timings = timings;
+    query.started = started;
+    query.exclude = exclude;
+    query.filter = filter;
+    let answer = app::gateway::run(
+        state.postgres.pool(),
+        &state.engine,
+        &state.config,
+        tenant,
+        query,
+        text,
+        weights,
+    )
+    .await?;
+    Ok(json(&answer, StatusCode::OK))
 }
 
 #[derive(Debug, Deserialize)]
