@@ -88,9 +88,16 @@ enum Command {
         #[arg(required_unless_present_any = ["items", "text"])]
         queries: Vec<String>,
         /// Words to find in the items' subtitle cues, with "double-quoted
-        /// phrases" (sql/clickhouse/text_search.sql); no media query with it.
-        #[arg(long, conflicts_with_all = ["queries", "items", "min_score", "csv"])]
+        /// phrases" (sql/clickhouse/text_search.sql). With one media query
+        /// (a file, URL or `--item`) beside it, both are searched at once
+        /// and the answers merged (README, "the search gateway").
+        #[arg(long, conflicts_with = "csv")]
         text: Option<String>,
+        /// With `--text` and a media query: how much the fingerprint
+        /// search's and the dialogue search's rankings count, as
+        /// `MEDIA,DIALOGUE` (`1,1` by default).
+        #[arg(long, requires = "text", value_name = "MEDIA,DIALOGUE")]
+        weights: Option<String>,
         /// With `--text`: every word in one cue (`all`, the default) or
         /// any of them (`any`).
         #[arg(long, requires = "text", value_parser = ["all", "any"])]
@@ -346,6 +353,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             language,
             json,
             top_k,
+            min_score,
+            queries,
+            items,
+            weights,
             ..
         } => {
             let config = Config::from_raw(raw)?;
@@ -361,6 +372,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 top_k,
                 &config,
             )?;
+            if !queries.is_empty() || !items.is_empty() {
+                let weights = parse_weights(weights.as_deref())?;
+                clickprint::app::search::limits(top_k, min_score, &config)?;
+                let mut media = commands::search_queries(&queries, &items)?;
+                if media.len() != 1 {
+                    anyhow::bail!(
+                        "--text goes with one media query (a file, a URL or --item), not {}",
+                        media.len()
+                    );
+                }
+                let query = media.remove(0);
+                let stores = Stores::open(&config).await?;
+                let result = async {
+                    let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
+                    commands::search_mixed(
+                        &stores,
+                        &config,
+                        &tenant,
+                        &query,
+                        (top_k, min_score),
+                        search,
+                        weights,
+                    )
+                    .await
+                }
+                .await;
+                stores.close()?;
+                let answer = result?;
+                if json {
+                    out!("{}", serde_json::to_string(&answer)?)?;
+                } else {
+                    print_mixed_matches(&answer)?;
+                }
+                return Ok(());
+            }
+            if min_score.is_some() || weights.is_some() {
+                anyhow::bail!("--min-score and --weights go with a media query beside --text");
+            }
             let stores = Stores::open(&config).await?;
             let result = async {
                 let tenant = tenants::find(stores.postgres.pool(), &tenant).await?;
@@ -504,14 +553,7 @@ async fn search(
     let mut failed = 0;
     for query in queries {
         let label = query.label();
-        let answer = match query {
-            commands::SearchQuery::Media(text) => {
-                commands::search(stores, config, &tenant, text, top_k, min_score).await
-            }
-            commands::SearchQuery::Item(id) => {
-                commands::search_item(stores, config, &tenant, *id, top_k, min_score).await
-            }
-        };
+        let answer = commands::search(stores, config, &tenant, query, top_k, min_score).await;
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => {
@@ -638,6 +680,53 @@ fn print_text_matches(answer: &clickprint::app::search::TextAnswer) -> std::io::
                 c.start,
                 c.end,
                 c.highlighted.replace('\n', " / ")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `--weights MEDIA,DIALOGUE`, checked; 1 each when not given.
+fn parse_weights(text: Option<&str>) -> anyhow::Result<clickprint::app::gateway::Weights> {
+    let Some(text) = text else {
+        return Ok(clickprint::app::gateway::Weights::default());
+    };
+    let parsed = text
+        .split_once(',')
+        .and_then(|(m, d)| Some((m.trim().parse().ok()?, d.trim().parse().ok()?)));
+    let Some((media, dialogue)) = parsed else {
+        anyhow::bail!("--weights is MEDIA,DIALOGUE (two numbers, 0..10), not {text:?}");
+    };
+    Ok(clickprint::app::gateway::Weights { media, dialogue }.checked()?)
+}
+
+/// A merged answer as a table: each match's fused score, which searchers
+/// found it, its fingerprint range and its first matching cue.
+fn print_mixed_matches(answer: &clickprint::app::gateway::MixedAnswer) -> std::io::Result<()> {
+    if answer.matches.is_empty() {
+        return out!("no match");
+    }
+    for m in &answer.matches {
+        out!(
+            "{:>8} {:<30} {:.3} found by {}",
+            m.media_id,
+            m.external_id.as_deref().unwrap_or("-"),
+            m.score,
+            m.found_by.join(" and ")
+        )?;
+        if let Some(hit) = &m.media {
+            let range = hit
+                .reference_range
+                .map_or_else(String::new, |[a, b]| format!(" at {a:.1}-{b:.1}s"));
+            out!("{:>8} media {:.3} ({}){range}", "", hit.score, hit.evidence)?;
+        }
+        if let Some(cue) = m.dialogue.as_ref().and_then(|d| d.cues.first()) {
+            out!(
+                "{:>8} dialogue {:.3}-{:.3}s {}",
+                "",
+                cue.start,
+                cue.end,
+                cue.highlighted.replace('\n', " / ")
             )?;
         }
     }

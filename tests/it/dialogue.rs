@@ -545,5 +545,43 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
         others.contains(&"talker.mp4") && !others.contains(&"target.mp4"),
         "{by_item}"
     );
+    // The CLI, through the running service: the same merged answer.
+    let cli = text_search(&data, "acme", &quoted, &[clip.to_str().unwrap()]);
+    assert_eq!(found(&cli)[0], "target.mp4", "{cli}");
+    assert_eq!(cli["matches"][0]["found_by"], json!(["media", "dialogue"]));
+    let weighted = text_search(
+        &data,
+        "acme",
+        &quoted,
+        &[clip.to_str().unwrap(), "--weights", "1,0"],
+    );
+    assert_eq!(found(&weighted)[0], "decoy.mp4", "{weighted}");
+    let clip_path = clip.to_str().unwrap();
+    for (args, words) in [
+        (&["--weights", "1"][..], "MEDIA,DIALOGUE"),
+        (&["--weights", "0,0"][..], "not both 0"),
+    ] {
+        let all = [
+            &["search", "--tenant", "acme", "--text", "x", clip_path][..],
+            args,
+        ]
+        .concat();
+        let (ok, _, stderr) = run_clickprint(&data, &all, &[]);
+        assert!(!ok && stderr.contains(words), "{args:?}: {stderr}");
+    }
+    let (ok, _, stderr) = run_clickprint(
+        &data,
+        &[
+            "search",
+            "--tenant",
+            "acme",
+            "--text",
+            "x",
+            "--min-score",
+            "0.5",
+        ],
+        &[],
+    );
+    assert!(!ok && stderr.contains("go with a media query"), "{stderr}");
     drop(service);
 }

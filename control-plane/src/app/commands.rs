@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::app::jobs;
 use crate::app::search::{self, Answer};
 use crate::app::stores::Stores;
+use crate::app::{gateway, jobs};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::store::media::{self, NewMedia};
@@ -219,23 +219,46 @@ pub async fn wait(
     outcome
 }
 
-/// Searches `tenant`'s library with a local file.
+/// A query's file, local for as long as this lives: a file as it is, a
+/// URL downloaded as the API downloads one (into the data directory's
+/// uploads folder, removed when this is dropped), a library item's stored
+/// original.
+#[derive(Debug)]
+pub struct QueryFile {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// The library item it is, for a search by item (never a match of
+    /// itself).
+    pub item: Option<i64>,
+    _download: Option<tempfile::TempPath>,
+}
+
+/// Makes `query` a local file ([`QueryFile`]).
 ///
 /// # Errors
-/// As [`search::run`].
-pub async fn search(
+/// [`Error::BadRequest`] for a path that is no file; as
+/// [`search::fetch_query`] and [`search::item_query`].
+pub async fn query_file(
     stores: &Stores,
     config: &Config,
     tenant: &Tenant,
-    query: &str,
-    top_k: Option<u32>,
-    min_score: Option<f32>,
-) -> Result<Answer> {
+    query: &SearchQuery,
+) -> Result<QueryFile> {
+    let text = match query {
+        SearchQuery::Item(id) => {
+            let path = search::item_query(stores.postgres.pool(), config, tenant, *id).await?;
+            return Ok(QueryFile {
+                path,
+                item: Some(*id),
+                _download: None,
+            });
+        }
+        SearchQuery::Media(text) => text,
+    };
     // search_treats_a_url_as_a_path: a URL was looked for as a file.
     // Now it is downloaded as the API downloads one, into a file of the
     // data directory's uploads folder that goes when the search ends.
-    let downloaded;
-    let file = if clickprint_fetch::is_url(query) {
+    if clickprint_fetch::is_url(text) {
         let uploads = config.data_dir.join("uploads");
         std::fs::create_dir_all(&uploads)
             .map_err(|e| Error::io(format!("creating {}", uploads.display()), e))?;
@@ -245,27 +268,79 @@ pub async fn search(
             .map_err(|e| Error::io("creating the query file", e))?
             .into_parts();
         let mut sink = tokio::fs::File::from_std(file);
-        search::fetch_query(config, query, &mut sink).await?;
-        downloaded = path;
-        downloaded.to_path_buf()
-    } else {
-        let file =
-            std::path::absolute(query).map_err(|e| Error::io(format!("resolving {query}"), e))?;
-        if !file.is_file() {
-            return Err(Error::BadRequest(format!(
-                "{} is not a file",
-                file.display()
-            )));
-        }
-        file
-    };
-    let query = search::Query::new(&file, top_k, min_score, config)?;
+        search::fetch_query(config, text, &mut sink).await?;
+        return Ok(QueryFile {
+            path: path.to_path_buf(),
+            item: None,
+            _download: Some(path),
+        });
+    }
+    let path = std::path::absolute(text).map_err(|e| Error::io(format!("resolving {text}"), e))?;
+    if !path.is_file() {
+        return Err(Error::BadRequest(format!(
+            "{} is not a file",
+            path.display()
+        )));
+    }
+    Ok(QueryFile {
+        path,
+        item: None,
+        _download: None,
+    })
+}
+
+/// Searches `tenant`'s library with `query` (a file, a URL, or one of its
+/// own items by its stored original), as `POST /v1/search` does.
+///
+/// # Errors
+/// As [`query_file`] and [`search::run`].
+pub async fn search(
+    stores: &Stores,
+    config: &Config,
+    tenant: &Tenant,
+    query: &SearchQuery,
+    top_k: Option<u32>,
+    min_score: Option<f32>,
+) -> Result<Answer> {
+    let file = query_file(stores, config, tenant, query).await?;
+    let mut query = search::Query::new(&file.path, top_k, min_score, config)?;
+    query.exclude = file.item;
     search::run(
         stores.postgres.pool(),
         &stores.engine,
         config,
         tenant,
         query,
+    )
+    .await
+}
+
+/// Searches `tenant`'s library with `query` and its dialogue with `text`
+/// at once, the answers merged ([`gateway::run`]), as `POST /v1/search`
+/// with both does.
+///
+/// # Errors
+/// As [`query_file`] and [`gateway::run`].
+pub async fn search_mixed(
+    stores: &Stores,
+    config: &Config,
+    tenant: &Tenant,
+    query: &SearchQuery,
+    (top_k, min_score): (Option<u32>, Option<f32>),
+    text: search::TextSearch,
+    weights: gateway::Weights,
+) -> Result<gateway::MixedAnswer> {
+    let file = query_file(stores, config, tenant, query).await?;
+    let mut query = search::Query::new(&file.path, top_k, min_score, config)?;
+    query.exclude = file.item;
+    gateway::run(
+        stores.postgres.pool(),
+        &stores.engine,
+        config,
+        tenant,
+        query,
+        text,
+        weights.checked()?,
     )
     .await
 }
@@ -321,30 +396,4 @@ pub fn search_queries(sources: &[String], items: &[i64]) -> Result<Vec<SearchQue
         ));
     }
     Ok(queries)
-}
-
-/// Searches `tenant`'s library with one of its own items, by its stored
-/// original, as `POST /v1/search` with `{"media_id": N}` does.
-///
-/// # Errors
-/// As [`search::item_query`] and [`search::run`].
-pub async fn search_item(
-    stores: &Stores,
-    config: &Config,
-    tenant: &Tenant,
-    id: i64,
-    top_k: Option<u32>,
-    min_score: Option<f32>,
-) -> Result<Answer> {
-    let file = search::item_query(stores.postgres.pool(), config, tenant, id).await?;
-    let mut query = search::Query::new(&file, top_k, min_score, config)?;
-    query.exclude = Some(id);
-    search::run(
-        stores.postgres.pool(),
-        &stores.engine,
-        config,
-        tenant,
-        query,
-    )
-    .await
 }
