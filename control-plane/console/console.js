@@ -376,6 +376,10 @@ function searchOptions() {
     }
     options.min_score = n / 100;
   }
+  // Words said: a dialogue search, alone or beside the file or URL (the
+  // service merges the two answers).
+  const text = $("#search-text").value.trim();
+  if (text) options.text = text;
   return options;
 }
 
@@ -443,17 +447,48 @@ function timeline(label, ranges, total) {
 // A range too short to play: a picture found in a video, at one frame.
 const isStill = (start, end) => end - start < 0.5;
 
+// A match of any of the three answers, as its parts: `hit`, the
+// fingerprint search's match (with ranges, segments, evidence), and
+// `said`, the dialogue search's (with cues); a merged answer's match has
+// either or both, and says who found it.
+function parts(match) {
+  if (match.found_by) return { hit: match.media, said: match.dialogue, foundBy: match.found_by };
+  if (match.cues) return { hit: null, said: match, foundBy: ["dialogue"] };
+  return { hit: match, said: null, foundBy: ["media"] };
+}
+
+// Text with the query's words marked (« and » around each) as <mark>s.
+function highlighted(text) {
+  const node = element("span", { class: "cue-text" });
+  for (const [i, piece] of text.split(/[«»]/).entries()) {
+    node.append(i % 2 ? element("mark", { text: piece }) : document.createTextNode(piece));
+  }
+  return node;
+}
+
 async function renderMatch(match, rank, answer) {
+  const { hit, said, foundBy } = parts(match);
   const label = match.external_id || `media ${match.media_id}`;
-  const item = element("li", { class: "match", "data-media-id": match.media_id },
+  const how = hit ? `${match.modality}, ${hit.evidence}` : match.modality;
+  const item = element("li", { class: "match", "data-media-id": match.media_id, "data-found-by": foundBy.join(" ") },
     element("h3", {},
       element("span", { class: "rank", text: `${rank}. ` }),
       element("span", { class: "external-id", text: label }),
-      element("span", { class: "score", text: ` score ${(100 * match.score).toFixed(0)}%` }),
-      element("span", { class: "muted", text: ` (${match.modality}, ${match.evidence})` })));
+      element("span", {
+        class: "score",
+        text: said && !hit && !match.found_by ? ` score ${match.score.toFixed(2)}` : ` score ${(100 * match.score).toFixed(0)}%`,
+      }),
+      element("span", { class: "muted", text: ` (${how})` })));
+  if (match.found_by) {
+    item.append(element("p", {
+      class: "found-by muted",
+      text: `Found by ${foundBy.map((s) => (s === "media" ? `its pictures and sound (rank ${match.media_rank})` : `its dialogue (rank ${match.dialogue_rank})`)).join(" and ")}.`,
+    }));
+  }
   const manifest = await api(`${match.files}.previews/previews.json`).catch(() => null);
+  const cues = said ? said.cues : [];
   if (manifest && match.modality !== "audio") {
-    const range = match.reference_range;
+    const range = hit ? hit.reference_range : cues.length ? [cues[0].start, cues[0].end] : null;
     const frames = range
       ? manifest.frames.filter((f) => f.ms >= range[0] * 1000 - 500 && f.ms <= range[1] * 1000 + 500)
       : manifest.frames;
@@ -475,27 +510,45 @@ async function renderMatch(match, rank, answer) {
   }
   // Every segment on both timelines (a compilation that uses the item
   // twice shows two); a match without segments shows its one range.
-  const segments = match.segments || [];
-  if (match.query_range) {
-    const ranges = segments.length ? segments.map((s) => [s.query_start, s.query_end]) : [match.query_range];
+  const segments = (hit && hit.segments) || [];
+  if (hit && hit.query_range) {
+    const ranges = segments.length ? segments.map((s) => [s.query_start, s.query_end]) : [hit.query_range];
     item.append(timeline("query", ranges, answer.query_duration_ms / 1000));
   }
-  if (match.reference_range) {
-    const ranges = segments.length ? segments.map((s) => [s.reference_start, s.reference_end]) : [match.reference_range];
-    item.append(timeline("reference", ranges, (match.duration_ms || 0) / 1000));
-    const [start, end] = match.reference_range;
+  const length = ((hit && hit.duration_ms) || (manifest && manifest.duration_ms) || 0) / 1000;
+  if (hit && hit.reference_range) {
+    const ranges = segments.length ? segments.map((s) => [s.reference_start, s.reference_end]) : [hit.reference_range];
+    item.append(timeline("reference", ranges, length));
+    const [start, end] = hit.reference_range;
     item.append(element("button", {
       type: "button",
       class: "play",
       text: isStill(start, end)
         ? `Show ${label} at ${seconds(start)}`
         : `Play ${label} from ${seconds(start)} to ${seconds(end)}`,
-      onclick: () => play(match, label, item),
+      onclick: () => play({ ...match, reference_range: hit.reference_range }, label, item),
     }));
-  } else {
+  } else if (!cues.length) {
     item.append(element("a", { href: match.files, target: "_blank", rel: "noopener", text: `Open ${label}` }));
   }
-  item.append(decision(match, label, answer, item));
+  // Each matching cue on a timeline of its own, and as a line that plays
+  // it.
+  if (cues.length) {
+    item.append(timeline("dialogue", cues.map((c) => [c.start, c.end]), length));
+    const list = element("ul", { class: "cues", "aria-label": `Lines of ${label} that match` });
+    for (const cue of cues.slice(0, 5)) {
+      list.append(element("li", {},
+        element("button", {
+          type: "button",
+          class: "cue secondary",
+          text: `Play ${seconds(cue.start)} – ${seconds(cue.end)}`,
+          onclick: () => play({ ...match, reference_range: [cue.start, cue.end] }, label, item),
+        }),
+        highlighted(cue.highlighted.replaceAll("\n", " / "))));
+    }
+    item.append(list);
+  }
+  if (hit && answer.query_sha256) item.append(decision(hit, label, answer, item));
   return item;
 }
 
@@ -644,10 +697,15 @@ function wire() {
   $("#search-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const url = $("#search-url").value.trim();
-    if (!url) return say("#search-message", "Choose a file or give a URL to search with.", true);
     const options = searchOptions();
     if (!options) return;
-    search(JSON.stringify({ url, ...options }), { "content-type": "application/json" });
+    if (!url && !options.text) {
+      return say("#search-message", "Choose a file, or give a URL or words to search with.", true);
+    }
+    // Words alone: a dialogue search, which has no minimum score.
+    if (!url) delete options.min_score;
+    const body = url ? { url, ...options } : options;
+    search(JSON.stringify(body), { "content-type": "application/json" });
   });
   const drop = $("#drop");
   drop.addEventListener("dragover", (e) => {

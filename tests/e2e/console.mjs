@@ -328,6 +328,49 @@ try {
   assert.equal(await still.locator("#player-box").count(), 1);
   await shot("06b-still");
 
+  // Words said: a video with a line of dialogue uploaded, then searched by
+  // itself and the line at once (both searchers find it; its cue is on a
+  // timeline and plays), and by the words alone.
+  await page.click('#nav a[data-view="library"]');
+  await page.setInputFiles("#upload-files", env("DIALOGUE_FILE"));
+  await page.waitForFunction(
+    () => [...document.querySelectorAll("#media-table tbody tr")]
+      .some((row) => row.textContent.includes("dialogue.mp4") && row.dataset.status === "ready"),
+    null,
+    { timeout: 300_000, polling: 500 },
+  );
+  await page.click('#nav a[data-view="search"]');
+  await page.fill("#search-text", '"lighthouse keeper"');
+  await page.setInputFiles("#search-file", env("DIALOGUE_FILE"));
+  const spoken = page.locator("#results .match").first();
+  await spoken.locator("button.cue").first().waitFor({ timeout: 120_000 });
+  assert.equal(await spoken.locator(".external-id").innerText(), "dialogue.mp4");
+  assert.equal(await spoken.getAttribute("data-found-by"), "media dialogue");
+  assert.match(await spoken.locator(".found-by").innerText(), /pictures and sound.*dialogue/);
+  assert.equal(await spoken.locator(".cue-text mark").first().innerText(), "lighthouse");
+  const cueMark = spoken.locator(".timeline.dialogue .segment");
+  assert.equal(await cueMark.count(), 1);
+  assert.equal(Number(await cueMark.getAttribute("data-start")), 1);
+  await spoken.locator("button.cue").first().click();
+  await page.waitForFunction(
+    () => {
+      const v = document.querySelector("#video-player");
+      return v.readyState >= 2 && v.dataset.start === "1" && v.dataset.end === "2.5";
+    },
+    null,
+    { timeout: 60_000 },
+  );
+  await shot("06c-dialogue");
+  await page.fill("#search-url", "");
+  await page.click('#search-form button[type="submit"]');
+  await page.waitForFunction(
+    () => document.querySelector("#results .match")?.dataset.foundBy === "dialogue",
+    null,
+    { timeout: 60_000 },
+  );
+  assert.equal(await page.locator("#results .match .external-id").first().innerText(), "dialogue.mp4");
+  await page.fill("#search-text", "");
+
   // A phone's width: the header wraps, sign-out stays on screen, nothing
   // is wider than the screen.
   await page.setViewportSize({ width: 420, height: 860 });

@@ -164,6 +164,36 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         &files.join("still.png"),
     );
 
+    // A short video with a line of dialogue (mov_text) at 1-2.5 s.
+    std::fs::write(
+        files.join("line.srt"),
+        "1\n00:00:01,000 --> 00:00:02,500\nThe lighthouse keeper sings at dawn.\n",
+    )
+    .unwrap();
+    let dialogue = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=320x240:rate=10",
+            "-i",
+            files.join("line.srt").to_str().unwrap(),
+            "-t",
+            "4",
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:s",
+            "mov_text",
+        ],
+        &files.join("dialogue.mp4"),
+    );
+
     let output = Command::new("node")
         .arg(e2e().join("console.mjs"))
         .current_dir(e2e())
@@ -181,6 +211,7 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         .env("COMPILATION_SEGMENTS", "2-10,18-26")
         .env("STILL_FILE", &still)
         .env("STILL_AT", "10")
+        .env("DIALOGUE_FILE", &dialogue)
         .env("ARTIFACTS", artifacts())
         .output()
         .expect("node runs (scripts/setup.sh installs it and tests/e2e/node_modules)");
@@ -281,6 +312,7 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         "05b-dismissed",
         "06-compilation",
         "06b-still",
+        "06c-dialogue",
         "07-narrow",
     ] {
         assert!(artifacts().join(format!("{shot}.png")).is_file(), "{shot}");
