@@ -585,3 +585,155 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
     assert!(!ok && stderr.contains("go with a media query"), "{stderr}");
     drop(service);
 }
+
+/// Issue 21, subtitles given with an item: an SRT (Unicode text) and a
+/// WebVTT translation with the same timings uploaded for a video without
+/// subtitle streams become its cues, each with its language, found by
+/// the text search with their exact ranges; the same file twice changes
+/// nothing; a file that is no subtitle file, a picture, another tenant's
+/// item and a bad language are refused, and the item stays as it was.
+#[test]
+fn subtitle_files_given_with_an_item_become_its_dialogue() {
+    let dir = data_dir("dialogue-files");
+    let data = dir.path().join("data");
+    let made = dir.path().join("made");
+    let library = dir.path().join("library");
+    for d in [&made, &library] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &library.join("silent.mp4"),
+    );
+    ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1"],
+        &library.join("still.png"),
+    );
+    for tenant in ["acme", "other"] {
+        run(&data, &["tenant", "create", tenant]);
+    }
+    let stdout = run(
+        &data,
+        &["ingest", "--tenant", "acme", library.to_str().unwrap()],
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    let service = Service::start(&data);
+    let admin =
+        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
+    let key_of = |tenant: i64| {
+        let (status, key) =
+            admin.post_json(&format!("/v1/admin/tenants/{tenant}/keys"), &json!({}));
+        assert_eq!(status, 201, "{key}");
+        admin.with_token(key["key"].as_str().expect("a key"))
+    };
+    let (api, other_api) = (key_of(1), key_of(2));
+    let (_, page) = api.get("/v1/media?limit=10");
+    let id_of = |external: &str| {
+        page["media"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["external_id"] == external)
+            .and_then(|m| m["id"].as_i64())
+            .unwrap_or_else(|| panic!("{external} not in {page}"))
+    };
+    let (video, still) = (id_of("silent.mp4"), id_of("still.png"));
+    let srt = made.join("spanish.srt");
+    std::fs::write(
+        &srt,
+        "1\n00:00:01,000 --> 00:00:02,500\n¿Qué tal, señor? Las cebras susurran.\n\n\
+         2\n00:00:03,000 --> 00:00:04,000\n<b>Hasta mañana</b>\n",
+    )
+    .unwrap();
+    let vtt = made.join("english.vtt");
+    std::fs::write(
+        &vtt,
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHow are you, sir? The zebras whisper.\n\n\
+         00:00:03.000 --> 00:00:04.000\nSee you tomorrow\n",
+    )
+    .unwrap();
+    let upload = |api: &clickprint_tests::Api, id: i64, file: &Path, language: &str| {
+        api.post_file(
+            &format!("/v1/media/{id}/subtitles"),
+            file,
+            &[("language", language)],
+        )
+    };
+
+    let (status, body) = upload(&api, video, &srt, "spa");
+    assert_eq!((status, &body["cues"]), (200, &json!(2)), "{body}");
+    let (status, body) = upload(&api, video, &srt, "spa");
+    assert_eq!(
+        (status, &body["cues"]),
+        (200, &json!(2)),
+        "the same file again: {body}"
+    );
+    let (status, body) = upload(&api, video, &vtt, "eng");
+    assert_eq!(
+        (status, &body["cues"]),
+        (200, &json!(4)),
+        "a translation: {body}"
+    );
+
+    let search = |text: &str| {
+        let (status, answer) = api.post_json("/v1/search", &json!({ "text": text }));
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let spanish = search("señor cebras");
+    assert_eq!(found(&spanish), ["silent.mp4"], "{spanish}");
+    let cue = &spanish["matches"][0]["cues"][0];
+    assert_eq!(
+        (&cue["start"], &cue["end"], &cue["language"]),
+        (&json!(1.0), &json!(2.5), &json!("spa")),
+        "{spanish}"
+    );
+    assert_eq!(
+        cue["text"], "¿Qué tal, señor? Las cebras susurran.",
+        "{spanish}"
+    );
+    let english = api
+        .post_json(
+            "/v1/search",
+            &json!({"text": "see you tomorrow", "language": "eng"}),
+        )
+        .1;
+    assert_eq!(english["matches"][0]["cues"][0]["start"], 3.0, "{english}");
+    assert_eq!(
+        search("hasta mañana")["matches"][0]["cues"][0]["text"],
+        "Hasta mañana"
+    );
+
+    // Refused, and nothing changed.
+    let junk = made.join("junk.srt");
+    std::fs::write(&junk, "this is no subtitle file at all\n").unwrap();
+    let (status, body) = upload(&api, video, &junk, "eng");
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("subtitle file"),
+        "{body}"
+    );
+    assert_eq!(upload(&api, still, &srt, "spa").0, 409);
+    assert_eq!(upload(&api, video, &srt, "s p a").0, 400);
+    assert_eq!(upload(&other_api, video, &srt, "spa").0, 404);
+    assert_eq!(upload(&api, 999_999, &srt, "spa").0, 404);
+    let (status, body) = api.post_json(&format!("/v1/media/{video}/subtitles"), &json!({}));
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        found(&search("señor cebras")),
+        ["silent.mp4"],
+        "the item keeps its cues"
+    );
+    let (status, theirs) = other_api.post_json("/v1/search", &json!({"text": "zebras"}));
+    assert_eq!((status, found(&theirs).len()), (200, 0), "{theirs}");
+    drop(service);
+}

@@ -435,6 +435,83 @@ pub async fn run(
     .await
 }
 
+/// A subtitle language tag (`eng`, `pt-BR`), trimmed; empty for none.
+///
+/// # Errors
+/// [`Error::BadRequest`] for one longer than a tag or with other than
+/// letters, digits and `-`.
+pub fn check_language(language: &str) -> Result<&str> {
+    let language = language.trim();
+    if language.len() > clickprint_core::cues::MAX_LANGUAGE
+        || !language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(Error::BadRequest(format!(
+            "`language` is a subtitle language tag such as `eng`, not {language:?}"
+        )));
+    }
+    Ok(language)
+}
+
+/// Subtitles given with an item: the cues of the subtitle file `file`
+/// (SRT, WebVTT, ASS/SSA) become the item's, searched as its own streams'
+/// are (`sql/clickhouse/subtitles.sql`). The item must be a ready video
+/// or sound; an exact duplicate's cues are its first copy's (they share
+/// fingerprints and cues). Returns the item's cues from files after it.
+///
+/// # Errors
+/// [`Error::NotFound`] for an id the tenant has not; [`Error::Conflict`]
+/// for an item not ready or a picture; [`Error::Media`] for a file with
+/// no cue the decoder can read; [`Error::BadRequest`] for a bad language.
+pub async fn add_subtitles(
+    pool: &Pool,
+    engine: &Engine,
+    tenant: &Tenant,
+    id: i64,
+    file: &Path,
+    language: &str,
+) -> Result<u64> {
+    let language = check_language(language)?;
+    let item = media::get(pool, tenant.id, id).await?;
+    if item.status != "ready" {
+        return Err(Error::Conflict(format!(
+            "media {id} is {}; give its subtitles once it is ready",
+            item.status
+        )));
+    }
+    if item.modality.as_deref() == Some("image") {
+        return Err(Error::Conflict(format!(
+            "media {id} is a picture: subtitles go with a video or a sound"
+        )));
+    }
+    let owner = u64::try_from(item.duplicate_of.unwrap_or(item.id))
+        .map_err(|_| Error::NotFound(format!("no media {id}")))?;
+    let tenant_id = TenantId(tenant.id).clickhouse()?;
+    scheduler::scope(Lane::Ingest, Some(tenant_id), async {
+        library::add_subtitles(
+            engine,
+            tenant_id,
+            owner,
+            &file.display().to_string(),
+            language,
+        )
+        .await
+        .map_err(|e| match e {
+            Error::ClickHouse(m) => match Error::from_executable(&m) {
+                Some(Error::Media(words)) => Error::Media(format!(
+                    "the subtitle file: {}",
+                    words.replace(&file.display().to_string(), "the uploaded file")
+                )),
+                Some(other) => other,
+                None => Error::ClickHouse(m),
+            },
+            other => other,
+        })
+    })
+    .await
+}
+
 /// Longest text query accepted, bytes.
 pub const MAX_TEXT_QUERY: usize = 1_000;
 
@@ -477,16 +554,7 @@ impl TextSearch {
                 "`text` holds no word to search for".into(),
             ));
         }
-        let language = language.unwrap_or("").trim();
-        if language.len() > clickprint_core::cues::MAX_LANGUAGE
-            || !language
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(Error::BadRequest(format!(
-                "`language` is a subtitle language tag such as `eng`, not {language:?}"
-            )));
-        }
+        let language = check_language(language.unwrap_or(""))?;
         Ok(TextSearch {
             query: library::TextQuery {
                 text: text.to_owned(),

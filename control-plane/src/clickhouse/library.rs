@@ -26,6 +26,9 @@ pub const SEARCH: &str = include_str!("../../../sql/clickhouse/search.sql");
 pub const QUERY: &str = include_str!("../../../sql/clickhouse/query.sql");
 /// `sql/clickhouse/delete.sql`.
 pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
+/// `sql/clickhouse/subtitles.sql`: a subtitle file's cues stored, then
+/// counted.
+pub const SUBTITLES: &str = include_str!("../../../sql/clickhouse/subtitles.sql");
 /// `sql/clickhouse/text_search.sql`.
 pub const TEXT_SEARCH: &str = include_str!("../../../sql/clickhouse/text_search.sql");
 /// The database [`TEXT_SEARCH`] runs in (its tables are unqualified, so
@@ -355,6 +358,44 @@ pub async fn delete(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
         )
         .await?;
     Ok(())
+}
+
+/// Stores the cues of the subtitle file `source` (local to the engine)
+/// as `media_id`'s, with `language` for streams that name none
+/// (`sql/clickhouse/subtitles.sql`); the item's cues from files after it.
+///
+/// # Errors
+/// The engine's message (the decoder's, coded, for a file it refuses).
+pub async fn add_subtitles(
+    engine: &Engine,
+    tenant: u32,
+    media_id: u64,
+    source: &str,
+    language: &str,
+) -> Result<u64> {
+    let params = [
+        ("tenant", tenant.to_string()),
+        ("media_id", media_id.to_string()),
+        ("source", source.to_owned()),
+        ("language", language.to_owned()),
+    ];
+    let mut answer = None;
+    for statement in statements(SUBTITLES) {
+        answer = Some(engine.query_with_params(statement, &params).await?);
+    }
+    answer
+        .and_then(|output| {
+            output
+                .batches
+                .iter()
+                .find(|b| b.num_rows() > 0)
+                .and_then(|b| {
+                    b.column_by_name("cues")?
+                        .as_primitive_opt::<UInt64Type>()
+                        .map(|c| c.value(0))
+                })
+        })
+        .ok_or_else(|| Error::ClickHouse("the subtitles' count came back empty".into()))
 }
 
 fn matches(output: &QueryOutput) -> Result<Vec<Match>> {

@@ -1194,6 +1194,51 @@ pub(super) async fn media_previews(
     preview_file(&state, &req, id, "previews.json").await
 }
 
+/// Largest subtitle file taken, bytes: a film's SRT is about 100 KB, a
+/// 10,000-cue file about 600 KB.
+const MAX_SUBTITLE_BYTES: u64 = 16 << 20;
+
+/// `POST /v1/media/{id}/subtitles`: a subtitle file (SRT, WebVTT, ASS/SSA;
+/// a multipart `file` part, and `language` for a file that names none)
+/// whose cues become the item's dialogue ([`searching::add_subtitles`]).
+pub(super) async fn add_subtitles(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    body: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    if !is_multipart(&req) {
+        return Err(Error::BadRequest(
+            "send the subtitle file as a multipart `file` part (and a `language` field)".into(),
+        ));
+    }
+    let mut form = upload::form(
+        &uploads(&state),
+        req.content_type.as_deref().unwrap_or_default(),
+        body,
+        MAX_SUBTITLE_BYTES,
+    )
+    .await?;
+    let file = form
+        .file()
+        .ok_or_else(|| Error::BadRequest("a subtitle upload needs a `file` part".into()))?;
+    let language = form.fields.get("language").map_or("", String::as_str);
+    let cues = searching::add_subtitles(
+        state.postgres.pool(),
+        &state.engine,
+        &tenant,
+        id,
+        &file.path,
+        language,
+    )
+    .await?;
+    Ok(json(
+        &serde_json::json!({ "media_id": id, "cues": cues }),
+        StatusCode::OK,
+    ))
+}
+
 /// One file of the previews folder of the tenant's item `id`.
 async fn preview_file(state: &AppState, req: &Request, id: i64, name: &str) -> Response {
     let tenant = tenant(state, req).await?;

@@ -102,6 +102,8 @@ pub enum Endpoint {
     MediaPreview,
     /// `GET /v1/media/{id}/previews`
     MediaPreviews,
+    /// `POST /v1/media/{id}/subtitles`
+    AddSubtitles,
     /// `POST /v1/matches/decisions`
     Decide,
     /// `GET /v1/matches/decisions`
@@ -128,7 +130,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 41] = [
+    pub const ALL: [Endpoint; 42] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -159,6 +161,7 @@ impl Endpoint {
         Endpoint::SearchBatch,
         Endpoint::MediaPreview,
         Endpoint::MediaPreviews,
+        Endpoint::AddSubtitles,
         Endpoint::Decide,
         Endpoint::ListDecisions,
         Endpoint::RevokeDecision,
@@ -205,6 +208,7 @@ impl Endpoint {
             Endpoint::SearchBatch => ("POST", "/v1/search/batch"),
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
             Endpoint::MediaPreviews => ("GET", "/v1/media/{id}/previews"),
+            Endpoint::AddSubtitles => ("POST", "/v1/media/{id}/subtitles"),
             Endpoint::Decide => ("POST", "/v1/matches/decisions"),
             Endpoint::ListDecisions => ("GET", "/v1/matches/decisions"),
             Endpoint::RevokeDecision => ("DELETE", "/v1/matches/decisions/{id}"),
@@ -325,6 +329,11 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "search" / "batch"),
             warp::post(),
             h::search_batch
+        ),
+        Endpoint::AddSubtitles => to!(
+            warp::path!("v1" / "media" / i64 / "subtitles"),
+            warp::post(),
+            h::add_subtitles
         ),
         Endpoint::MediaPreviews => to!(
             warp::path!("v1" / "media" / i64 / "previews"),

@@ -20,6 +20,35 @@ pub const MAX_CUES: usize = 20_000;
 pub const MAX_CUE_TEXT: usize = 1_000;
 /// Bytes of a stream's language tag kept at most (`eng`, `pt-BR`).
 pub const MAX_LANGUAGE: usize = 16;
+/// The first cue number of cues read from a subtitle file given with an
+/// item (`clickprint-udf cues`; [`file_cue_number`]): an item's own
+/// streams number theirs from 1 and never reach it ([`MAX_CUES`]), so the
+/// two sets never share a row key in `fp_cues` (whose key holds the cue's
+/// number).
+pub const FILE_CUES_FROM: u32 = 1 << 24;
+/// Cue numbers each subtitle file has to itself: more than [`MAX_CUES`].
+pub const FILE_CUE_SLOT: u32 = 1 << 15;
+
+/// The number of a subtitle file's `n`th cue (from 0): in the file's own
+/// slot past [`FILE_CUES_FROM`], chosen by `file_key` (from the file's
+/// content and language). The same file given twice gets the same
+/// numbers, so its rows fold into one; two files (a translation with the
+/// same timings) get different slots, so neither replaces the other's
+/// cues (unless their keys collide: 1 in 65,536).
+pub fn file_cue_number(file_key: u16, n: u32) -> u32 {
+    FILE_CUES_FROM + u32::from(file_key) * FILE_CUE_SLOT + n.min(FILE_CUE_SLOT - 1)
+}
+
+/// A subtitle file's key for [`file_cue_number`]: FNV-1a of its content's
+/// hash and its language, folded to 16 bits.
+pub fn file_key(content_sha256: &str, language: &str) -> u16 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in content_sha256.bytes().chain([0]).chain(language.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (hash ^ (hash >> 16) ^ (hash >> 32) ^ (hash >> 48)) as u16
+}
 
 /// One cue: what is said (or shown) from `start_ms` to `end_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +209,35 @@ impl Cues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_files_cues_get_numbers_of_their_own_past_the_streams() {
+        let english = file_key(&"a".repeat(64), "eng");
+        let french = file_key(&"b".repeat(64), "fre");
+        assert_ne!(english, french);
+        assert_eq!(
+            english,
+            file_key(&"a".repeat(64), "eng"),
+            "the same file, the same key"
+        );
+        assert_ne!(
+            english,
+            file_key(&"a".repeat(64), "fre"),
+            "another language, another key"
+        );
+        let first = file_cue_number(english, 0);
+        assert!(first >= FILE_CUES_FROM && first > MAX_CUES as u32);
+        assert_ne!(first, file_cue_number(french, 0));
+        // Slots do not overlap, and the last slot's last number fits.
+        assert_eq!(file_cue_number(english, 1), first + 1);
+        assert!(
+            file_cue_number(english, MAX_CUES as u32) < file_cue_number(english, 0) + FILE_CUE_SLOT
+        );
+        assert_eq!(
+            file_cue_number(u16::MAX, FILE_CUE_SLOT - 1),
+            FILE_CUES_FROM + (1 << 31) - 1
+        );
+    }
 
     #[test]
     fn ass_events_lose_their_fields_and_override_tags() {

@@ -16,6 +16,12 @@
 //!   instead of probing the query in a process of its own; `sha256
 //!   String`, its bytes' SHA-256 in hex, the content reviewers' decisions
 //!   name) out.
+//! - [`cues`]: for the `executable()` table function; rows of a subtitle
+//!   file and its language in (`source String, language String`), one row
+//!   per cue out (`time_ms UInt32, item UInt32, record String`: the `cue`
+//!   rows of [`extract`], numbered in the file's own slot past
+//!   [`clickprint_core::cues::FILE_CUES_FROM`]), for
+//!   `sql/clickhouse/subtitles.sql`.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
 //!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
 //!   function: score, aligned time ranges, evidence, speed and every
@@ -181,6 +187,41 @@ fn block<R: Read, T>(
         rows.push(row(reader)?);
     }
     Ok(Some(rows))
+}
+
+/// Reads a subtitle file (`source`, `language`): its cues and its key.
+pub type SubtitleReader<'a> =
+    dyn FnMut(&str, &str) -> Result<(Vec<clickprint_core::cues::Cue>, u16)> + 'a;
+
+/// `executable()` cues of subtitle files: each input row a file and the
+/// language of its streams that name none; `read` gives a file's cues and
+/// its key ([`clickprint_core::cues::file_key`]), which numbers them.
+///
+/// # Errors
+/// On bad input, a file `read` refuses, or a broken pipe.
+pub fn cues(
+    input: impl Read,
+    output: &mut impl Write,
+    read: &mut SubtitleReader<'_>,
+) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while !reader.at_end()? {
+        let source = utf8(reader.string(MAX_SOURCE)?, "subtitle file")?;
+        let language = utf8(
+            reader.string(clickprint_core::cues::MAX_LANGUAGE)?,
+            "language",
+        )?;
+        let (cues, key) = read(&source, &language)?;
+        for (cue, n) in cues.iter().zip(0u32..) {
+            w.u32(cue.start_ms)
+                .u32(clickprint_core::cues::file_cue_number(key, n))
+                .string(&cue.record());
+        }
+        w.drain_to(output)?;
+    }
+    output.flush()?;
+    Ok(())
 }
 
 fn utf8(bytes: Vec<u8>, what: &str) -> Result<String> {

@@ -25,7 +25,7 @@ use ffmpeg::util::channel_layout::ChannelLayout;
 use ffmpeg::util::frame;
 use ffmpeg_next as ffmpeg;
 
-use clickprint_core::cues::{Cue, plain_text};
+use clickprint_core::cues::{Cue, Cues, plain_text};
 use clickprint_core::fingerprint::audio::SAMPLE_RATE;
 use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaInfo, duration_limit_words};
@@ -313,12 +313,17 @@ fn yield_if_long(limits: &Limits, length_ms: u64, yielded: bool) -> bool {
     true
 }
 
-/// Decodes `path` into `sink`.
-///
-/// # Errors
-/// A typed [`Error`] for unreadable, empty, unrecognised, unsupported,
-/// corrupt, oversized or slow input; never a panic.
-pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<MediaInfo> {
+/// A file opened for decoding: ffmpeg's input, the name errors give it,
+/// and the deadline its decoding must meet.
+struct Opened {
+    input: ffmpeg::format::context::Input,
+    name: String,
+    deadline: Instant,
+}
+
+/// Opens `path` under `limits` (its size first, then ffmpeg's probe
+/// within the time limit; local files only).
+fn open(path: &Path, limits: &Limits) -> Result<Opened> {
     init();
     let name = path.display().to_string();
     let size = std::fs::metadata(path)
@@ -344,7 +349,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
 
     let mut options = ffmpeg::Dictionary::new();
     options.set("protocol_whitelist", "file");
-    let mut input = ffmpeg::format::input_with_interrupt_and_dictionary(
+    let input = ffmpeg::format::input_with_interrupt_and_dictionary(
         path,
         move || Instant::now() > deadline,
         options,
@@ -360,6 +365,77 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
             detail: other.to_string(),
         },
     })?;
+    Ok(Opened {
+        input,
+        name,
+        deadline,
+    })
+}
+
+/// The cues of every text subtitle stream of `path`: a subtitle file (SRT,
+/// WebVTT, ASS/SSA) or a media file's streams, in the order decoded, up to
+/// [`clickprint_core::cues::MAX_CUES`]; `language` for the streams that
+/// name none.
+///
+/// # Errors
+/// As [`decode`]; [`Error::NoStream`] when there is no text subtitle
+/// stream.
+pub fn decode_cues(path: &Path, limits: &Limits, language: &str) -> Result<Cues> {
+    let Opened {
+        mut input,
+        name,
+        deadline,
+    } = open(path, limits)?;
+    let mut subtitles: Vec<SubtitleDecoder> = input
+        .streams()
+        .filter(|s| s.parameters().medium() == Type::Subtitle)
+        .filter_map(|s| SubtitleDecoder::open(&input, s.index(), &name))
+        .collect();
+    if subtitles.is_empty() {
+        return Err(Error::NoStream(name));
+    }
+    for s in &mut subtitles {
+        if s.language.is_empty() {
+            language.clone_into(&mut s.language);
+        }
+    }
+    let mut cues = Cues::default();
+    let mut errors = 0u64;
+    for (stream, packet) in input.packets() {
+        if Instant::now() > deadline {
+            return Err(Error::Timeout {
+                path: name,
+                limit: limits.timeout,
+            });
+        }
+        if let Some(s) = subtitles.iter_mut().find(|s| s.index == stream.index()) {
+            s.decode(&packet, &mut |cue| cues.push(cue), &mut errors);
+        }
+    }
+    if cues.kept.is_empty() {
+        return Err(Error::Corrupt {
+            path: name,
+            detail: format!("no cue could be read ({errors} damaged)"),
+        });
+    }
+    Ok(cues)
+}
+
+/// Decodes `path` into `sink`.
+///
+/// # Errors
+/// A typed [`Error`] for unreadable, empty, unrecognised, unsupported,
+/// corrupt, oversized or slow input; never a panic.
+pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<MediaInfo> {
+    let Opened {
+        mut input,
+        name,
+        deadline,
+    } = open(path, limits)?;
+    let timeout = || Error::Timeout {
+        path: name.clone(),
+        limit: limits.timeout,
+    };
     let container = input.format().name().to_owned();
 
     let declared_ms = if input.duration() > 0 {
@@ -461,7 +537,7 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
             s.send(&packet, &mut info);
             s.drain(sink, &mut last_ms)?;
         } else if let Some(s) = subtitles.iter_mut().find(|s| s.index == index) {
-            s.decode(&packet, sink, &mut info);
+            s.decode(&packet, &mut |cue| sink.cue(cue), &mut info.decode_errors);
         }
         if last_ms > limits.max_duration_ms {
             return Err(Error::TooLarge {
@@ -628,9 +704,10 @@ impl SubtitleDecoder {
         })
     }
 
-    fn decode(&mut self, packet: &ffmpeg::Packet, sink: &mut dyn Sink, info: &mut MediaInfo) {
+    /// Decodes one packet: its cue to `on_cue`, damage counted in `errors`.
+    fn decode(&mut self, packet: &ffmpeg::Packet, on_cue: &mut dyn FnMut(Cue), errors: &mut u64) {
         let Some(pts) = packet.pts().or(packet.dts()) else {
-            info.decode_errors += 1;
+            *errors += 1;
             return;
         };
         let ms = |ts: i64| (ts as f64 * self.time_base * 1000.0).round().max(0.0) as u64;
@@ -651,11 +728,11 @@ impl SubtitleDecoder {
                 if let Some(cue) =
                     Cue::new(clamp(start), clamp(end), &self.language, &text.join("\n"))
                 {
-                    sink.cue(cue);
+                    on_cue(cue);
                 }
             }
             Ok(false) => {}
-            Err(_) => info.decode_errors += 1,
+            Err(_) => *errors += 1,
         }
         // SAFETY: frees what the decoder allocated in `subtitle` (its
         // rects); ffmpeg-next's `Subtitle` does not free it on drop.

@@ -62,7 +62,7 @@ fn main() -> ExitCode {
             Ok(None) => return media(),
             Err(e) => Err(e),
         },
-        "inspect" | "pack" | "probe" | "preview" => return media(),
+        "inspect" | "pack" | "probe" | "preview" | "cues" => return media(),
         other => return protocol::unknown(other),
     };
     protocol::finish(&function, result)

@@ -2,7 +2,9 @@
 //! media (it links ffmpeg). `clickprint-udf`, the thin executable
 //! ClickHouse starts, replaces itself with this one (same arguments, same
 //! pipes) for `extract` and `query` when no sidecar is configured, and for
-//! `inspect`, `pack` and `probe`; it must sit beside `clickprint-udf`.
+//! `inspect`, `pack`, `probe`, `preview` and `cues` (a subtitle file's
+//! cues, for `sql/clickhouse/subtitles.sql`); it must sit beside
+//! `clickprint-udf`.
 //!
 //! `inspect FILE [--json]` is for people (`clickprint fingerprint` runs
 //! it): what is extracted from one file. `inspect --time` reads file paths
@@ -40,7 +42,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match function.as_str() {
-        "extract" | "query" | "rerank" => serve_rows(&function, limits),
+        "extract" | "query" | "rerank" | "cues" => serve_rows(&function, limits),
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
         "probe" => return probe(&limits),
@@ -56,6 +58,13 @@ fn serve_rows(function: &str, limits: Limits) -> clickprint_core::Result<()> {
     match function {
         "extract" => functions::extract(input, output, &mut InProcess::new(limits)),
         "query" => functions::query(input, output, &mut InProcess::new(limits)),
+        "cues" => functions::cues(input, output, &mut |source, language| {
+            let local = resolve(source, &limits.fetch)?;
+            let cues = clickprint_media::decode::decode_cues(local.path(), &limits, language)
+                .map_err(|e| local.named(e))?;
+            let key = clickprint_core::cues::file_key(&local.sha256()?, language);
+            Ok((cues.kept, key))
+        }),
         _ => functions::rerank(input, output, &mut Reranker::default()),
     }
 }
