@@ -57,6 +57,27 @@ fn sql(data: &Path, statement: &str) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
 }
 
+/// A client of the running service for tenant `tenant`, with a new key.
+fn tenant_api(service: &Service, data: &Path, tenant: i64) -> clickprint_tests::Api {
+    let admin =
+        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(data)));
+    let (status, key) = admin.post_json(&format!("/v1/admin/tenants/{tenant}/keys"), &json!({}));
+    assert_eq!(status, 201, "{key}");
+    admin.with_token(key["key"].as_str().expect("a key"))
+}
+
+/// The id of the tenant's item with external id `external`.
+fn id_of(api: &clickprint_tests::Api, external: &str) -> i64 {
+    let (_, page) = api.get("/v1/media?limit=100");
+    page["media"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no media in {page}"))
+        .iter()
+        .find(|m| m["external_id"] == external)
+        .and_then(|m| m["id"].as_i64())
+        .unwrap_or_else(|| panic!("{external} not in {page}"))
+}
+
 #[test]
 fn subtitle_streams_become_cues_that_a_text_search_finds() {
     let dir = data_dir("dialogue");
@@ -145,25 +166,10 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
     // Through the running service from here: the CLI's statements go
     // through it, and the API answers for the tenants' keys.
     let service = Service::start(&data);
-    let admin =
-        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
-    let key_of = |tenant: i64| {
-        let (status, key) =
-            admin.post_json(&format!("/v1/admin/tenants/{tenant}/keys"), &json!({}));
-        assert_eq!(status, 201, "{key}");
-        admin.with_token(key["key"].as_str().expect("a key"))
-    };
-    let (api, other_api) = (key_of(1), key_of(2));
-    let id_of = |api: &clickprint_tests::Api, external: &str| -> i64 {
-        let (_, page) = api.get("/v1/media?limit=100");
-        page["media"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["external_id"] == external)
-            .and_then(|m| m["id"].as_i64())
-            .unwrap_or_else(|| panic!("{external} not in {page}"))
-    };
+    let (api, other_api) = (
+        tenant_api(&service, &data, 1),
+        tenant_api(&service, &data, 2),
+    );
     let (plain_mp4, plain_mkv, mp4, mkv) = (
         id_of(&api, "plain.mp4"),
         id_of(&api, "plain.mkv"),
@@ -470,11 +476,7 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
     );
     assert!(stdout.contains(", 0 failed"), "{stdout}");
     let service = Service::start(&data);
-    let admin =
-        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
-    let (status, key) = admin.post_json("/v1/admin/tenants/1/keys", &json!({}));
-    assert_eq!(status, 201, "{key}");
-    let api = admin.with_token(key["key"].as_str().expect("a key"));
+    let api = tenant_api(&service, &data, 1);
     // The query: five seconds of the scene, encoded again.
     let clip = ffmpeg(
         &[
@@ -527,16 +529,7 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
     assert_eq!(found(&weighted)[0], "decoy.mp4", "{weighted}");
     // By item, as JSON: the target is never a match of itself, though its
     // cues hold the line.
-    let target = {
-        let (_, page) = api.get("/v1/media?limit=10");
-        page["media"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["external_id"] == "target.mp4")
-            .and_then(|m| m["id"].as_i64())
-            .unwrap()
-    };
+    let target = id_of(&api, "target.mp4");
     let (status, by_item) =
         api.post_json("/v1/search", &json!({"media_id": target, "text": quoted}));
     assert_eq!(status, 200, "{by_item}");
@@ -627,26 +620,11 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
     );
     assert!(stdout.contains(", 0 failed"), "{stdout}");
     let service = Service::start(&data);
-    let admin =
-        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
-    let key_of = |tenant: i64| {
-        let (status, key) =
-            admin.post_json(&format!("/v1/admin/tenants/{tenant}/keys"), &json!({}));
-        assert_eq!(status, 201, "{key}");
-        admin.with_token(key["key"].as_str().expect("a key"))
-    };
-    let (api, other_api) = (key_of(1), key_of(2));
-    let (_, page) = api.get("/v1/media?limit=10");
-    let id_of = |external: &str| {
-        page["media"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["external_id"] == external)
-            .and_then(|m| m["id"].as_i64())
-            .unwrap_or_else(|| panic!("{external} not in {page}"))
-    };
-    let (video, still) = (id_of("silent.mp4"), id_of("still.png"));
+    let (api, other_api) = (
+        tenant_api(&service, &data, 1),
+        tenant_api(&service, &data, 2),
+    );
+    let (video, still) = (id_of(&api, "silent.mp4"), id_of(&api, "still.png"));
     let srt = made.join("spanish.srt");
     std::fs::write(
         &srt,
