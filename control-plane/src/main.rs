@@ -95,7 +95,7 @@ enum Command {
         text: Option<String>,
         /// With `--text` and a media query: how much the fingerprint
         /// search's and the dialogue search's rankings count, as
-        /// `MEDIA,DIALOGUE` (`1,1` by default).
+        /// `MEDIA,DIALOGUE` (the tenant's `search_weights` by default).
         #[arg(long, requires = "text", value_name = "MEDIA,DIALOGUE")]
         weights: Option<String>,
         /// With `--text`: every word in one cue (`all`, the default) or
@@ -393,7 +393,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         &query,
                         (top_k, min_score),
                         search,
-                        weights,
+                        weights.unwrap_or(tenant.search_weights),
                     )
                     .await
                 }
@@ -686,10 +686,11 @@ fn print_text_matches(answer: &clickprint::app::search::TextAnswer) -> std::io::
     Ok(())
 }
 
-/// `--weights MEDIA,DIALOGUE`, checked; 1 each when not given.
-fn parse_weights(text: Option<&str>) -> anyhow::Result<clickprint::app::gateway::Weights> {
+/// `--weights MEDIA,DIALOGUE`, checked; `None` (the tenant's) when not
+/// given.
+fn parse_weights(text: Option<&str>) -> anyhow::Result<Option<clickprint::app::gateway::Weights>> {
     let Some(text) = text else {
-        return Ok(clickprint::app::gateway::Weights::default());
+        return Ok(None);
     };
     let parsed = text
         .split_once(',')
@@ -697,7 +698,9 @@ fn parse_weights(text: Option<&str>) -> anyhow::Result<clickprint::app::gateway:
     let Some((media, dialogue)) = parsed else {
         anyhow::bail!("--weights is MEDIA,DIALOGUE (two numbers, 0..10), not {text:?}");
     };
-    Ok(clickprint::app::gateway::Weights { media, dialogue }.checked()?)
+    Ok(Some(
+        clickprint::app::gateway::Weights { media, dialogue }.checked()?,
+    ))
 }
 
 /// A merged answer as a table: each match's fused score, which searchers

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clickprint_tests::{
     Api, Service, admin_token, data_dir, ffmpeg, file_server, image_source, melody_source,
-    picture_and_crop, wait_until,
+    picture_and_crop, wait_until, zip_of,
 };
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -78,19 +78,6 @@ fn video(dir: &Path, name: &str, seed: u32) -> PathBuf {
         ],
         &dir.join(name),
     )
-}
-
-fn zip_of(path: &Path, entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let file = std::fs::File::create(path).expect("the zip file");
-    let mut zip = zip::ZipWriter::new(file);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in entries {
-        zip.start_file(*name, options).expect("writing the zip");
-        zip.write_all(data).expect("writing the zip");
-    }
-    zip.finish().expect("writing the zip");
-    std::fs::read(path).expect("writing the zip")
 }
 
 #[test]

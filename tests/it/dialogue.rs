@@ -361,6 +361,17 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
         assert_eq!(status, 400, "{body}: {answer}");
         assert!(answer.to_string().contains(words), "{body}: {answer}");
     }
+    // Removing an item's subtitle files' cues keeps its own streams'.
+    let before = api
+        .post_json("/v1/search", &json!({"text": "zebras whisper"}))
+        .1;
+    assert!(found(&before).contains(&"movie.mp4"), "{before}");
+    let (status, body) = api.delete(&format!("/v1/media/{mp4}/subtitles"));
+    assert_eq!(status, 204, "{body}");
+    let after = api
+        .post_json("/v1/search", &json!({"text": "zebras whisper"}))
+        .1;
+    assert_eq!(found(&after), found(&before), "{after}");
     drop(service);
 }
 
@@ -550,6 +561,49 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
     );
     assert_eq!(found(&weighted)[0], "decoy.mp4", "{weighted}");
     let clip_path = clip.to_str().unwrap();
+
+    // The tenant's own weights, set by an operator, hold where a request
+    // gives none (API and CLI); a request's still win.
+    let admin =
+        clickprint_tests::Api::new(&service.url, Some(&clickprint_tests::admin_token(&data)));
+    for bad in [json!({"media": 0, "dialogue": 0}), json!({"media": 11})] {
+        let (status, body) =
+            admin.patch_json("/v1/admin/tenants/1", &json!({"search_weights": bad}));
+        assert_eq!(status, 400, "{bad}: {body}");
+    }
+    let (status, tenant) = admin.patch_json(
+        "/v1/admin/tenants/1",
+        &json!({"search_weights": {"media": 1, "dialogue": 0}}),
+    );
+    assert_eq!(status, 200, "{tenant}");
+    assert_eq!(
+        tenant["search_weights"],
+        json!({"media": 1.0, "dialogue": 0.0})
+    );
+    let (_, by_tenant) = api.post_file("/v1/search", &clip, &[("text", &quoted)]);
+    assert_eq!(found(&by_tenant)[0], "decoy.mp4", "{by_tenant}");
+    assert_eq!(
+        by_tenant["fusion"]["weights"],
+        json!({"media": 1.0, "dialogue": 0.0})
+    );
+    let cli = text_search(&data, "acme", &quoted, &[clip_path]);
+    assert_eq!(found(&cli)[0], "decoy.mp4", "{cli}");
+    let (_, overridden) = api.post_file(
+        "/v1/search",
+        &clip,
+        &[
+            ("text", &quoted),
+            ("weights", r#"{"media": 1, "dialogue": 1}"#),
+        ],
+    );
+    assert_eq!(found(&overridden)[0], "target.mp4", "{overridden}");
+    let (status, other) = admin.post_json("/v1/admin/tenants", &json!({"name": "other"}));
+    assert_eq!(status, 201, "{other}");
+    assert_eq!(
+        other["search_weights"],
+        json!({"media": 1.0, "dialogue": 1.0}),
+        "another tenant keeps the defaults"
+    );
     for (args, words) in [
         (&["--weights", "1"][..], "MEDIA,DIALOGUE"),
         (&["--weights", "0,0"][..], "not both 0"),
@@ -713,5 +767,258 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
     );
     let (status, theirs) = other_api.post_json("/v1/search", &json!({"text": "zebras"}));
     assert_eq!((status, found(&theirs).len()), (200, 0), "{theirs}");
+
+    // Removed: every file's cues go, another tenant cannot, and the item
+    // takes files again.
+    assert_eq!(
+        other_api.delete(&format!("/v1/media/{video}/subtitles")).0,
+        404
+    );
+    assert_eq!(found(&search("señor cebras")), ["silent.mp4"]);
+    let (status, body) = api.delete(&format!("/v1/media/{video}/subtitles"));
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(found(&search("señor cebras")).len(), 0);
+    assert_eq!(found(&search("see you tomorrow")).len(), 0);
+    assert_eq!(api.delete(&format!("/v1/media/{video}/subtitles")).0, 204);
+    let (status, body) = upload(&api, video, &vtt, "eng");
+    assert_eq!((status, &body["cues"]), (200, &json!(2)), "{body}");
+    assert_eq!(found(&search("see you tomorrow")), ["silent.mp4"]);
+    drop(service);
+}
+
+/// An SRT of `count` cues, one a second: cue `n` (from 1) says
+/// "Line {n} mentions word{n}".
+fn numbered_srt(count: u32) -> String {
+    (1..=count)
+        .map(|n| {
+            let at = |ms: u32| {
+                format!(
+                    "{:02}:{:02}:{:02},{:03}",
+                    ms / 3_600_000,
+                    ms / 60_000 % 60,
+                    ms / 1000 % 60,
+                    ms % 1000
+                )
+            };
+            format!(
+                "{n}\n{} --> {}\nLine {n} mentions word{n}\n\n",
+                at(n * 1000),
+                at(n * 1000 + 500)
+            )
+        })
+        .collect()
+}
+
+/// Issue 21, subtitle files given with a new item: a multipart
+/// `subtitles` part, a `subtitles_url`, a ZIP manifest's `subtitles`
+/// column (a file of the archive, here of 10,000 cues) are read before
+/// the item is ready, and its text search finds their words. A file that
+/// is no subtitle file, a URL that answers 404 and a picture's subtitles
+/// leave the item ingested, saying why; contradictory or malformed
+/// requests are refused.
+#[test]
+fn subtitle_files_sent_with_new_items_are_read_before_they_are_ready() {
+    let dir = data_dir("dialogue-given");
+    let data = dir.path().join("data");
+    let made = dir.path().join("made");
+    std::fs::create_dir_all(&made).unwrap();
+    let video = |name: &str, source: &str| {
+        ffmpeg(
+            &[
+                "-f",
+                "lavfi",
+                "-i",
+                &format!("{source}=s=160x120:d=3"),
+                "-c:v",
+                "libx264",
+                "-pix_fmt",
+                "yuv420p",
+            ],
+            &made.join(name),
+        )
+    };
+    let a = video("a.mp4", "testsrc2");
+    video("b.mp4", "yuvtestsrc");
+    let c = video("c.mp4", "smptebars");
+    video("d.mp4", "rgbtestsrc");
+    let e = video("e.mp4", "testsrc");
+    let f = video("f.mp4", "smptehdbars");
+    let still = ffmpeg(
+        &["-f", "lavfi", "-i", "testsrc2=s=160x120", "-frames:v", "1"],
+        &made.join("still.png"),
+    );
+    let srt = made.join("spanish.srt");
+    std::fs::write(
+        &srt,
+        "1\n00:00:01,000 --> 00:00:02,000\nLas cebras susurran, señor.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        made.join("english.vtt"),
+        "WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nThe owls applaud quietly.\n",
+    )
+    .unwrap();
+    let junk = made.join("junk.srt");
+    std::fs::write(&junk, "this is no subtitle file at all\n").unwrap();
+    let many = numbered_srt(10_000);
+    assert!(many.contains("10000\n02:46:40,000 --> 02:46:40,500\nLine 10000 mentions word10000"));
+
+    run(&data, &["tenant", "create", "acme"]);
+    let service = Service::start_with(&data, &[("CLICKPRINT_FETCH_ALLOW_PRIVATE", "true")]);
+    let api = tenant_api(&service, &data, 1);
+    let served = clickprint_tests::file_server(&made);
+
+    // Refused before anything is made.
+    for (files, fields, words) in [
+        (
+            vec![("file", a.as_path()), ("subtitles", srt.as_path())],
+            vec![("subtitles_url", format!("{served}/english.vtt"))],
+            "not both",
+        ),
+        (
+            vec![("file", a.as_path())],
+            vec![("subtitles_language", "eng".to_owned())],
+            "goes with",
+        ),
+        (
+            vec![("file", a.as_path()), ("subtitles", srt.as_path())],
+            vec![("subtitles_language", "e n g".to_owned())],
+            "language tag",
+        ),
+    ] {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = api.post_files("/v1/media", &files, &fields);
+        assert_eq!(status, 400, "{words}: {body}");
+        assert!(body["error"].as_str().unwrap().contains(words), "{body}");
+    }
+    let (status, body) = api.post_json(
+        "/v1/media",
+        &json!({"url": format!("{served}/b.mp4"), "subtitles_url": "ftp://x/y.srt"}),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        api.get("/v1/media").1["media"],
+        json!([]),
+        "nothing was made"
+    );
+
+    let upload = |file: &Path, subtitles: &Path, external: &str| {
+        let (status, item) = api.post_files(
+            "/v1/media",
+            &[("file", file), ("subtitles", subtitles)],
+            &[("external_id", external), ("subtitles_language", "spa")],
+        );
+        assert_eq!(status, 202, "{item}");
+        item
+    };
+    let item = upload(&a, &srt, "a");
+    assert_eq!(
+        item["subtitles"],
+        json!({"source": "upload:spanish.srt", "language": "spa", "cues": null, "error": null})
+    );
+    upload(&c, &junk, "c");
+    upload(&still, &srt, "still");
+    for (url, subtitles, external) in [("b.mp4", "english.vtt", "b"), ("d.mp4", "missing.srt", "d")]
+    {
+        let (status, item) = api.post_json(
+            "/v1/media",
+            &json!({
+                "url": format!("{served}/{url}"),
+                "subtitles_url": format!("{served}/{subtitles}"),
+                "external_id": external,
+            }),
+        );
+        assert_eq!(status, 202, "{item}");
+    }
+    let zip = clickprint_tests::zip_of(
+        &dir.path().join("job.zip"),
+        &[
+            (
+                "manifest.csv",
+                b"file,external_id,subtitles,subtitles_language\n\
+                  e.mp4,e,many.srt,eng\n\
+                  f.mp4,f,absent.srt,\n",
+            ),
+            ("e.mp4", &std::fs::read(&e).unwrap()),
+            ("f.mp4", &std::fs::read(&f).unwrap()),
+            ("many.srt", many.as_bytes()),
+        ],
+    );
+    let (status, job) = api.post_body("/v1/jobs", "application/zip", zip);
+    assert_eq!(status, 202, "{job}");
+    assert_eq!(
+        (&job["failures"][0]["row"], &job["failures"][0]["reason"]),
+        (
+            &json!(2),
+            &json!("`subtitles`: the manifest names `absent.srt`, which the archive does not hold")
+        ),
+        "{job}"
+    );
+
+    let all_settled = || {
+        let (_, page) = api.get("/v1/media?limit=100");
+        let items = page["media"].as_array().cloned().unwrap_or_default();
+        (items.len() == 6 && items.iter().all(|m| m["status"] == "ready")).then_some(items)
+    };
+    let mut settled = None;
+    assert!(
+        clickprint_tests::wait_until(std::time::Duration::from_secs(300), || {
+            settled = all_settled();
+            settled.is_some()
+        }),
+        "{}",
+        api.get("/v1/media?limit=100").1
+    );
+    let items = settled.unwrap();
+    let subtitles_of = |external: &str| {
+        items
+            .iter()
+            .find(|m| m["external_id"] == external)
+            .map(|m| m["subtitles"].clone())
+            .unwrap_or_else(|| panic!("no {external}"))
+    };
+    assert_eq!(subtitles_of("a")["cues"], 1);
+    assert_eq!(subtitles_of("b")["cues"], 1);
+    assert_eq!(subtitles_of("e")["cues"], 10_000);
+    assert_eq!(subtitles_of("e")["source"], "upload:many.srt");
+    for (external, words) in [
+        ("c", "subtitle file"),
+        ("d", "404"),
+        ("still", "a picture has no dialogue"),
+    ] {
+        let given = subtitles_of(external);
+        assert_eq!(given["cues"], Value::Null, "{given}");
+        assert!(
+            given["error"].as_str().unwrap_or_default().contains(words),
+            "{external}: {given}"
+        );
+    }
+
+    let search = |text: &str| {
+        let (status, answer) = api.post_json("/v1/search", &json!({ "text": text }));
+        assert_eq!(status, 200, "{answer}");
+        answer
+    };
+    let spanish = search("cebras señor");
+    assert_eq!(found(&spanish), ["a"], "{spanish}");
+    assert_eq!(spanish["matches"][0]["cues"][0]["language"], "spa");
+    assert_eq!(found(&search("owls applaud")), ["b"]);
+    let last = search("word10000");
+    assert_eq!(found(&last), ["e"], "{last}");
+    let cue = &last["matches"][0]["cues"][0];
+    assert_eq!(
+        (&cue["start"], &cue["end"], &cue["language"]),
+        (&json!(10_000.0), &json!(10_000.5), &json!("eng")),
+        "{last}"
+    );
+    assert_eq!(found(&search("word1")), ["e"]);
+    // Removed, the file is forgotten too.
+    let e_id = id_of(&api, "e");
+    assert_eq!(api.delete(&format!("/v1/media/{e_id}/subtitles")).0, 204);
+    assert_eq!(found(&search("word10000")).len(), 0);
+    assert_eq!(
+        api.get(&format!("/v1/media/{e_id}")).1["subtitles"],
+        Value::Null
+    );
     drop(service);
 }

@@ -502,9 +502,23 @@ impl Api {
         file: &Path,
         fields: &[(&str, &str)],
     ) -> (u16, serde_json::Value) {
-        let mut form = reqwest::blocking::multipart::Form::new()
-            .file("file", file)
-            .expect("the file to upload");
+        self.post_files(path, &[("file", file)], fields)
+    }
+
+    /// `POST path` with a multipart form: file parts from disk, by part
+    /// name, plus text fields.
+    pub fn post_files(
+        &self,
+        path: &str,
+        files: &[(&str, &Path)],
+        fields: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let mut form = reqwest::blocking::multipart::Form::new();
+        for (name, file) in files {
+            form = form
+                .file((*name).to_owned(), file)
+                .expect("the file to upload");
+        }
         for (k, v) in fields {
             form = form.text((*k).to_owned(), (*v).to_owned());
         }
@@ -515,6 +529,22 @@ impl Api {
                 .expect("POST"),
         )
     }
+}
+
+/// A ZIP archive of `entries` (name, bytes), deflated, written to `path`;
+/// its bytes.
+pub fn zip_of(path: &Path, entries: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let file = std::fs::File::create(path).expect("the zip file");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        zip.start_file(*name, options).expect("writing the zip");
+        zip.write_all(data).expect("writing the zip");
+    }
+    zip.finish().expect("writing the zip");
+    std::fs::read(path).expect("writing the zip")
 }
 
 /// Serves the files of a folder over HTTP on loopback, one thread per

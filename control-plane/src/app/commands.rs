@@ -30,6 +30,7 @@ pub async fn create_tenant(
             max_assets: None,
             max_bytes: None,
             requests_per_minute: None,
+            search_weights: None,
         },
     )
     .await

@@ -13,16 +13,17 @@
 //! a cue's word and phrase score), so neither scale can drown the other.
 //! Each match keeps what each searcher said of it (`media`, `dialogue`:
 //! that searcher's own match, with its score and ranges or cues) and which
-//! searchers found it. The weights are per request (`weights`), 1 each by
-//! default.
+//! searchers found it. The weights are a request's (`weights`), or else
+//! the tenant's (`search_weights`, which an operator sets with
+//! `PATCH /v1/admin/tenants/{id}`; 1 each unless set).
 
 use deadpool_postgres::Pool;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::app::search::{self, Hit, Query, TextHit, TextSearch};
 use crate::clickhouse::Engine;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::tenants::Tenant;
 
 /// Reciprocal rank fusion's constant.
@@ -32,46 +33,7 @@ pub const RRF_K: f64 = 60.0;
 /// list can still rise on the other's evidence.
 const CANDIDATES: u32 = 50;
 
-/// How much each searcher's ranking counts, 0..=10 each.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Weights {
-    /// The fingerprint search's.
-    #[serde(default = "one")]
-    pub media: f64,
-    /// The dialogue search's.
-    #[serde(default = "one")]
-    pub dialogue: f64,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-impl Default for Weights {
-    fn default() -> Self {
-        Weights {
-            media: 1.0,
-            dialogue: 1.0,
-        }
-    }
-}
-
-impl Weights {
-    /// Checks them.
-    ///
-    /// # Errors
-    /// [`Error::BadRequest`] for a weight outside 0..=10, or both 0.
-    pub fn checked(self) -> Result<Weights> {
-        let valid = |w: f64| (0.0..=10.0).contains(&w);
-        if !valid(self.media) || !valid(self.dialogue) || self.media + self.dialogue == 0.0 {
-            return Err(Error::BadRequest(
-                "`weights.media` and `weights.dialogue` are 0..10, not both 0".into(),
-            ));
-        }
-        Ok(self)
-    }
-}
+pub use crate::store::tenants::Weights;
 
 /// One item of a merged answer.
 #[derive(Debug, Clone, Serialize)]

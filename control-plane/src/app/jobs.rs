@@ -25,7 +25,10 @@
 //! the first job to such a retry (see [`crate::store::jobs`]).
 //!
 //! CSV columns: `url` (CSV jobs) or `file` (the ZIP manifest) is required;
-//! `external_id` is optional; every other column becomes a metadata key.
+//! `external_id` is optional; `subtitles` names a subtitle file given with
+//! the item (a URL; in a ZIP's manifest also a file of the archive) and
+//! `subtitles_language` its language tag (for a file that names none);
+//! every other column becomes a metadata key.
 //!
 //! This module reads the job's file; [`crate::store::jobs`] writes the job
 //! and reads it back.
@@ -61,7 +64,15 @@ struct Row {
     source: String,
     external_id: Option<String>,
     metadata: serde_json::Value,
+    /// The subtitle file given with it: a URL, or (ZIP) a file of the
+    /// archive.
+    subtitles: Option<String>,
+    /// Its language tag, checked (may be empty).
+    subtitles_language: String,
 }
+
+/// The columns that are not metadata, beside the required one.
+const OWN_COLUMNS: [&str; 3] = ["external_id", "subtitles", "subtitles_language"];
 
 /// A failed row: its number and why.
 type Failure = (i32, String);
@@ -97,7 +108,12 @@ fn parse_csv(data: &[u8], required: &str, range: std::ops::Range<usize>) -> Resu
             headers.join(", ")
         )));
     };
-    let external_column = headers.iter().position(|h| h == "external_id");
+    let column = |name: &str| headers.iter().position(|h| h == name);
+    let (external_column, subtitles_column, language_column) = (
+        column("external_id"),
+        column("subtitles"),
+        column("subtitles_language"),
+    );
     let mut rows = Vec::new();
     let mut failures = Vec::new();
     let mut total = 0;
@@ -139,9 +155,39 @@ fn parse_csv(data: &[u8], required: &str, range: std::ops::Range<usize>) -> Resu
             failures.push((number, format!("`{source}` is not an http(s) URL")));
             continue;
         }
+        let value_of = |column: Option<usize>| {
+            column
+                .and_then(|c| record.get(c))
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        };
+        let subtitles = value_of(subtitles_column);
+        if let Some(s) = &subtitles
+            && required == "url"
+            && !clickprint_fetch::is_url(s)
+        {
+            failures.push((number, format!("`subtitles` {s:?} is not an http(s) URL")));
+            continue;
+        }
+        let language = value_of(language_column).unwrap_or_default();
+        let subtitles_language = match crate::app::search::check_language(&language) {
+            Ok(language) if subtitles.is_some() || language.is_empty() => language.to_owned(),
+            Ok(_) => {
+                failures.push((number, "`subtitles_language` without `subtitles`".into()));
+                continue;
+            }
+            Err(Error::BadRequest(why)) => {
+                failures.push((number, why));
+                continue;
+            }
+            Err(other) => return Err(other),
+        };
         let mut metadata = serde_json::Map::new();
         for (c, value) in record.iter().enumerate() {
-            if c != source_column && Some(c) != external_column && !value.is_empty() {
+            if c != source_column
+                && !OWN_COLUMNS.contains(&headers[c].as_str())
+                && !value.is_empty()
+            {
                 metadata.insert(
                     headers[c].clone(),
                     serde_json::Value::String(value.to_owned()),
@@ -151,11 +197,10 @@ fn parse_csv(data: &[u8], required: &str, range: std::ops::Range<usize>) -> Resu
         rows.push(Row {
             number,
             source,
-            external_id: external_column
-                .and_then(|c| record.get(c))
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned),
+            external_id: value_of(external_column),
             metadata: serde_json::Value::Object(metadata),
+            subtitles,
+            subtitles_language,
         });
     }
     Ok(Parsed {
@@ -435,6 +480,8 @@ fn url_rows(rows: Vec<Row>) -> Vec<store::jobs::UrlRow> {
             url: r.source,
             external_id: r.external_id,
             metadata: r.metadata,
+            subtitles: r.subtitles,
+            subtitles_language: r.subtitles_language,
         })
         .collect()
 }
@@ -541,27 +588,38 @@ async fn create_zip(
     } = parsed;
     let files: Vec<PathBuf> = extracted
         .iter()
-        .filter_map(|f| f.as_ref().ok().cloned())
+        .filter_map(|f| f.as_ref().ok())
+        .flat_map(|(media, subtitles)| std::iter::once(media).chain(subtitles))
+        .cloned()
         .collect();
     let total = i32::try_from(total).unwrap_or(i32::MAX);
     let mut items = Vec::with_capacity(rows.len());
     let mut bytes = 0i64;
     for (row, file) in rows.into_iter().zip(extracted) {
-        if let Ok(file) = &file {
-            bytes = bytes.saturating_add(store::media::upload_size(file).await?);
-        }
         match file {
-            Ok(file) => items.push((
-                row.number,
-                NewMedia {
-                    source: format!("upload:{}", row.source),
-                    external_id: row.external_id,
-                    metadata: row.metadata,
-                    upload: Some(file),
-                    job: None,
-                    idempotency_key: None,
-                },
-            )),
+            Ok((file, subtitles_file)) => {
+                bytes = bytes.saturating_add(store::media::upload_size(&file).await?);
+                let subtitles = row.subtitles.map(|name| store::media::NewSubtitles {
+                    source: match &subtitles_file {
+                        Some(_) => format!("upload:{name}"),
+                        None => name,
+                    },
+                    language: row.subtitles_language,
+                    upload: subtitles_file,
+                });
+                items.push((
+                    row.number,
+                    NewMedia {
+                        source: format!("upload:{}", row.source),
+                        external_id: row.external_id,
+                        metadata: row.metadata,
+                        upload: Some(file),
+                        job: None,
+                        idempotency_key: None,
+                        subtitles,
+                    },
+                ));
+            }
             Err(reason) => failures.push((row.number, reason)),
         }
     }
@@ -646,28 +704,27 @@ pub async fn expand_next(pool: &Pool, data_dir: &Path) -> Result<bool> {
     Ok(true)
 }
 
+/// A good manifest row's extracted files: the media, and the subtitle
+/// file given with it when the row names one of the archive.
+type RowFiles = (PathBuf, Option<PathBuf>);
+
 /// What a ZIP holds, read off the async threads: its manifest's rows, and
-/// per good row its extracted file or why it is missing.
-type Extracted = (Parsed, Vec<std::result::Result<PathBuf, String>>);
+/// per good row its extracted files or why they are missing.
+type Extracted = (Parsed, Vec<std::result::Result<RowFiles, String>>);
 
 fn extract_zip(upload: &Path, staging: &Path, max_bytes: u64, budget: Budget) -> Result<Extracted> {
     let mut archive = open_archive(upload, max_bytes, budget)?;
     let parsed = parse_csv(&archive.manifest.clone(), "file", 0..MAX_ROWS)?;
     std::fs::create_dir_all(staging)
         .map_err(|e| Error::io(format!("creating {}", staging.display()), e))?;
+    let mut written = Vec::new();
     let mut files = Vec::with_capacity(parsed.rows.len());
     for row in &parsed.rows {
-        let extracted = crate::random_hex(12).and_then(|name| {
-            let target = staging.join(format!("zip-{name}"));
-            archive
-                .extract(&row.source, &target)
-                .map(|r| r.map(|()| target))
-        });
-        match extracted {
+        match extract_row(&mut archive, staging, row, &mut written) {
             Ok(file) => files.push(file),
             Err(refused) => {
                 // The job is refused: what it wrote goes now.
-                for file in files.into_iter().flatten() {
+                for file in written {
                     let _ = std::fs::remove_file(file);
                 }
                 return Err(refused);
@@ -675,6 +732,43 @@ fn extract_zip(upload: &Path, staging: &Path, max_bytes: u64, budget: Budget) ->
         }
     }
     Ok((parsed, files))
+}
+
+/// Extracts a manifest row's files into `staging` (each path written is
+/// added to `written`): its media, and its subtitle file when it names one
+/// of the archive. `Ok(Err(why))` when the row fails (what it wrote is
+/// removed), `Err` when the whole job is refused.
+fn extract_row(
+    archive: &mut Archive,
+    staging: &Path,
+    row: &Row,
+    written: &mut Vec<PathBuf>,
+) -> Result<std::result::Result<RowFiles, String>> {
+    let mut extract = |name: &str, what: &str| -> Result<std::result::Result<PathBuf, String>> {
+        let target = staging.join(format!("zip-{}", crate::random_hex(12)?));
+        Ok(match archive.extract(name, &target)? {
+            Ok(()) => {
+                written.push(target.clone());
+                Ok(target)
+            }
+            Err(why) => Err(format!("{what}{why}")),
+        })
+    };
+    let media = match extract(&row.source, "")? {
+        Ok(media) => media,
+        Err(why) => return Ok(Err(why)),
+    };
+    let subtitles = match &row.subtitles {
+        Some(name) if !clickprint_fetch::is_url(name) => match extract(name, "`subtitles`: ")? {
+            Ok(file) => Some(file),
+            Err(why) => {
+                let _ = std::fs::remove_file(&media);
+                return Ok(Err(why));
+            }
+        },
+        _ => None,
+    };
+    Ok(Ok((media, subtitles)))
 }
 
 #[cfg(test)]
@@ -707,6 +801,49 @@ mod tests {
         assert_eq!(reasons[2], (4, "has 2 fields, the header has 3"));
     }
 
+    /// A subtitle file given with a row: its columns are not metadata; a
+    /// CSV job's must be a URL, a manifest's may name a file of the
+    /// archive; a bad language or a language alone fails the row.
+    #[test]
+    fn subtitle_columns_go_with_their_row() {
+        let csv = "url,subtitles,subtitles_language,colour\n\
+                   https://a.example/1.mp4,https://a.example/1.srt,eng,red\n\
+                   https://a.example/2.mp4,2.srt,,blue\n\
+                   https://a.example/3.mp4,https://a.example/3.srt,e n g,\n\
+                   https://a.example/4.mp4,,eng,\n\
+                   https://a.example/5.mp4,,,green\n";
+        let Parsed { rows, failures, .. } = parse_csv(csv.as_bytes(), "url", 0..MAX_ROWS).unwrap();
+        let kept: Vec<(i32, Option<&str>, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number,
+                    r.subtitles.as_deref(),
+                    r.subtitles_language.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [(1, Some("https://a.example/1.srt"), "eng"), (5, None, "")]
+        );
+        assert_eq!(rows[0].metadata, serde_json::json!({"colour": "red"}));
+        let reasons: Vec<(i32, &str)> = failures.iter().map(|(n, r)| (*n, r.as_str())).collect();
+        assert_eq!(
+            reasons[0],
+            (2, "`subtitles` \"2.srt\" is not an http(s) URL")
+        );
+        assert_eq!(reasons[1].0, 3);
+        assert!(reasons[1].1.contains("language tag"), "{}", reasons[1].1);
+        assert_eq!(reasons[2], (4, "`subtitles_language` without `subtitles`"));
+        // In a manifest, a name is a file of the archive.
+        let manifest = "file,subtitles\nfilm.mp4,film.srt\n";
+        let Parsed { rows, failures, .. } =
+            parse_csv(manifest.as_bytes(), "file", 0..MAX_ROWS).unwrap();
+        assert_eq!((rows.len(), failures.len()), (1, 0));
+        assert_eq!(rows[0].subtitles.as_deref(), Some("film.srt"));
+    }
+
     /// Issue 18, item 5, at the extraction itself: one entry named by many
     /// manifest rows is counted once per copy written, and the job stops
     /// at its budget with nothing left in the staging folder.
@@ -736,7 +873,8 @@ mod tests {
         let (parsed, files) =
             extract_zip(&upload, &staging, 1 << 30, Budget::new(4_000_000, None)).unwrap();
         assert_eq!((parsed.rows.len(), files.len()), (40, 40));
-        for file in files.into_iter().flatten() {
+        for (file, subtitles) in files.into_iter().flatten() {
+            assert_eq!(subtitles, None);
             std::fs::remove_file(file).unwrap();
         }
         // What is left of the tenant's byte quota cuts the job's budget.

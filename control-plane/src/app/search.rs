@@ -488,6 +488,63 @@ pub async fn add_subtitles(
     let owner = u64::try_from(item.duplicate_of.unwrap_or(item.id))
         .map_err(|_| Error::NotFound(format!("no media {id}")))?;
     let tenant_id = TenantId(tenant.id).clickhouse()?;
+    store_subtitles(engine, tenant_id, owner, file, language).await
+}
+
+/// Removes the cues of every subtitle file given with the tenant's item
+/// `id` (by `POST /v1/media/{id}/subtitles` or with the item), keeping
+/// those of its own subtitle streams, and forgets the file given with it.
+/// An exact duplicate shares its first copy's cues, so removing them from
+/// one removes them from both.
+///
+/// # Errors
+/// [`Error::NotFound`] for an id the tenant has not (or deleted);
+/// [`Error::Conflict`] for an item not ready yet (its subtitle file may
+/// still be read).
+pub async fn remove_subtitles(
+    pool: &Pool,
+    engine: &Engine,
+    tenant: &Tenant,
+    id: i64,
+) -> Result<()> {
+    let item = media::get(pool, tenant.id, id).await?;
+    match item.status.as_str() {
+        "ready" => {}
+        "deleted" => return Err(Error::NotFound(format!("no media {id}"))),
+        other => {
+            return Err(Error::Conflict(format!(
+                "media {id} is {other}; remove its subtitles once it is ready"
+            )));
+        }
+    }
+    let owner = u64::try_from(item.duplicate_of.unwrap_or(item.id))
+        .map_err(|_| Error::NotFound(format!("no media {id}")))?;
+    let tenant_id = TenantId(tenant.id).clickhouse()?;
+    scheduler::scope(Lane::Ingest, Some(tenant_id), async {
+        library::remove_subtitles(engine, tenant_id, owner).await
+    })
+    .await?;
+    media::forget_subtitles(pool, item.id).await
+}
+
+/// Largest subtitle file read, bytes: a film's SRT is about 100 KB, a
+/// 10,000-cue file about 600 KB.
+pub const MAX_SUBTITLE_BYTES: u64 = 16 << 20;
+
+/// Stores the cues of the subtitle file `file` as item `owner`'s (its
+/// ClickHouse ids), in the tenant's ingest lane; the item's cues from
+/// files after it. The caller has checked the item and the language.
+///
+/// # Errors
+/// [`Error::Media`] for a file with no cue the decoder can read (its
+/// words, the file not named); [`Error::ClickHouse`] otherwise.
+pub async fn store_subtitles(
+    engine: &Engine,
+    tenant_id: u32,
+    owner: u64,
+    file: &Path,
+    language: &str,
+) -> Result<u64> {
     scheduler::scope(Lane::Ingest, Some(tenant_id), async {
         library::add_subtitles(
             engine,

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::Pool;
 use sha2::{Digest, Sha256};
 
+use crate::app::search::MAX_SUBTITLE_BYTES;
 use crate::clickhouse::Engine;
 use crate::config::Config;
 use crate::error::Error;
@@ -351,7 +352,7 @@ async fn work(
     let path = media::file_path(&ctx.data_dir, task.tenant_id, task.media_id);
     if clickprint_fetch::is_url(&source) {
         if !path.is_file() {
-            download(ctx, &source, &path).await?;
+            download(&ctx.fetch, &source, &path).await?;
         }
     } else if !path.is_file() {
         return Err(TaskError::permanent(format!(
@@ -363,8 +364,14 @@ async fn work(
 
     let (digest, bytes) = hash_file(&path).await?;
     if media::link_duplicate(&ctx.pool, task.tenant_id, task.media_id, &digest, bytes).await? {
-        // Same bytes as an item already fingerprinted: the file adds nothing.
+        // Same bytes as an item already fingerprinted: the file adds
+        // nothing; a subtitle file given with it joins the first copy's
+        // dialogue (they share fingerprints and cues).
         let _ = tokio::fs::remove_file(&path).await;
+        let item = media::get(&ctx.pool, task.tenant_id, task.media_id).await?;
+        if let (Some(owner), Some(modality)) = (item.duplicate_of, item.modality.as_deref()) {
+            read_given_subtitles(ctx, task, owner, modality).await?;
+        }
         return Ok(Some(tenant));
     }
     if clickprint_fetch::is_url(&source) {
@@ -426,6 +433,7 @@ async fn work(
         .await
         .map_err(|e| TaskError::transient(name_in_messages(e.to_string())))?;
     }
+    read_given_subtitles(ctx, task, task.media_id, probed.modality.as_str()).await?;
     media::mark_ready(
         &ctx.pool,
         task.media_id,
@@ -447,10 +455,106 @@ impl TaskError {
     }
 }
 
-/// Downloads `url` to `path` under the policy: into `path.part`, renamed
+/// Reads the subtitle file given with the task's item, if one was and it
+/// was not read yet, into the dialogue of item `owner` (the item, or the
+/// first copy of an exact duplicate), and records the cues or why it was
+/// not read. A file that cannot be had or read (a failed download, past
+/// [`MAX_SUBTITLE_BYTES`], not a subtitle file, a picture's) never fails
+/// the item; only the engine's own trouble does (the task is retried).
+async fn read_given_subtitles(
+    ctx: &WorkerContext,
+    task: &Claimed,
+    owner: i64,
+    modality: &str,
+) -> std::result::Result<(), TaskError> {
+    let item = media::get(&ctx.pool, task.tenant_id, task.media_id).await?;
+    let Some(given) = item.subtitles else {
+        return Ok(());
+    };
+    if given.cues.is_some() || given.error.is_some() {
+        return Ok(());
+    }
+    let path = media::subtitles_path(&ctx.data_dir, task.tenant_id, task.media_id);
+    let outcome = match read_subtitles(ctx, task, owner, modality, &given, &path).await {
+        Ok(cues) => Ok(cues),
+        Err(Unread::File(why)) => Err(why),
+        Err(Unread::Task(e)) => return Err(e),
+    };
+    if let Err(why) = &outcome {
+        tracing::info!(media = task.media_id, "subtitles not read: {why}");
+    }
+    media::set_subtitles(&ctx.pool, task.media_id, outcome).await?;
+    let _ = tokio::fs::remove_file(&path).await;
+    Ok(())
+}
+
+/// Why a given subtitle file was not read.
+enum Unread {
+    /// The file's fault: recorded on the item, which is ingested.
+    File(String),
+    /// The task's: it is retried.
+    Task(TaskError),
+}
+
+impl From<Error> for Unread {
+    fn from(e: Error) -> Self {
+        Unread::Task(e.into())
+    }
+}
+
+/// Gets the subtitle file `given` (downloads a URL to `path`) and stores
+/// its cues as item `owner`'s; their count.
+async fn read_subtitles(
+    ctx: &WorkerContext,
+    task: &Claimed,
+    owner: i64,
+    modality: &str,
+    given: &media::ItemSubtitles,
+    path: &Path,
+) -> std::result::Result<u64, Unread> {
+    let unread = |why: &str| Unread::File(why.to_owned());
+    if modality == "image" {
+        return Err(unread(
+            "a picture has no dialogue: subtitles go with a video or a sound",
+        ));
+    }
+    if clickprint_fetch::is_url(&given.source) && !path.is_file() {
+        let policy = clickprint_fetch::Policy {
+            max_bytes: ctx.fetch.max_bytes.min(MAX_SUBTITLE_BYTES),
+            ..ctx.fetch.clone()
+        };
+        download(&policy, &given.source, path)
+            .await
+            .map_err(|e| Unread::File(e.message))?;
+    }
+    let bytes = tokio::fs::metadata(path)
+        .await
+        .map_err(|e| Unread::File(format!("the subtitle file is missing: {e}")))?
+        .len();
+    if bytes > MAX_SUBTITLE_BYTES {
+        return Err(Unread::File(format!(
+            "the subtitle file is larger than the {MAX_SUBTITLE_BYTES}-byte limit"
+        )));
+    }
+    let stored = crate::app::search::store_subtitles(
+        &ctx.engine,
+        TenantId(task.tenant_id).clickhouse()?,
+        MediaId(owner).clickhouse()?,
+        path,
+        &given.language,
+    )
+    .await;
+    match stored {
+        Ok(cues) => Ok(cues),
+        Err(Error::Media(why)) => Err(Unread::File(why)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Downloads `url` to `path` under `policy`: into `path.part`, renamed
 /// when whole, so a killed download is never taken for a file.
 async fn download(
-    ctx: &WorkerContext,
+    policy: &clickprint_fetch::Policy,
     url: &str,
     path: &Path,
 ) -> std::result::Result<(), TaskError> {
@@ -464,7 +568,7 @@ async fn download(
     let mut file = tokio::fs::File::create(&part)
         .await
         .map_err(|e| TaskError::transient(format!("creating {}: {e}", part.display())))?;
-    let fetched = clickprint_fetch::fetch(url, &ctx.fetch, &mut file).await;
+    let fetched = clickprint_fetch::fetch(url, policy, &mut file).await;
     drop(file);
     match fetched {
         Ok(_) => tokio::fs::rename(&part, path)

@@ -29,6 +29,13 @@ pub const DELETE: &str = include_str!("../../../sql/clickhouse/delete.sql");
 /// `sql/clickhouse/subtitles.sql`: a subtitle file's cues stored, then
 /// counted.
 pub const SUBTITLES: &str = include_str!("../../../sql/clickhouse/subtitles.sql");
+/// `sql/clickhouse/subtitles_remove.sql`: the cues of an item's subtitle
+/// files removed.
+pub const SUBTITLES_REMOVE: &str = include_str!("../../../sql/clickhouse/subtitles_remove.sql");
+/// `sql/clickhouse/cluster/subtitles_remove.sql`: [`SUBTITLES_REMOVE`] on
+/// a cluster.
+pub const CLUSTER_SUBTITLES_REMOVE: &str =
+    include_str!("../../../sql/clickhouse/cluster/subtitles_remove.sql");
 /// `sql/clickhouse/text_search.sql`.
 pub const TEXT_SEARCH: &str = include_str!("../../../sql/clickhouse/text_search.sql");
 /// The database [`TEXT_SEARCH`] runs in (its tables are unqualified, so
@@ -351,6 +358,30 @@ pub async fn delete(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
     engine
         .query_with_params(
             DELETE,
+            &[
+                ("tenant", tenant.to_string()),
+                ("media_id", media_id.to_string()),
+            ],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Removes the cues of every subtitle file given with `media_id` (its own
+/// streams' stay), and waits until no search finds them
+/// (`sql/clickhouse/subtitles_remove.sql`).
+///
+/// # Errors
+/// The engine's message.
+pub async fn remove_subtitles(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
+    let statement = if engine.is_cluster() {
+        CLUSTER_SUBTITLES_REMOVE
+    } else {
+        SUBTITLES_REMOVE
+    };
+    engine
+        .query_with_params(
+            statement,
             &[
                 ("tenant", tenant.to_string()),
                 ("media_id", media_id.to_string()),

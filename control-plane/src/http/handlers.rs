@@ -15,6 +15,7 @@ use super::request::{AppState, BodyStream as Body, Request, read_json, token_mat
 use super::session::{self, Quota};
 use super::upload::{self, Received};
 use crate::app::health::Health;
+use crate::app::search::MAX_SUBTITLE_BYTES;
 use crate::app::{self, jobs, search as searching};
 use crate::clickhouse::library::WordsMode;
 use crate::clickhouse::{access, analyst, library};
@@ -293,6 +294,63 @@ struct MediaRequest {
     external_id: Option<String>,
     #[serde(default)]
     metadata: serde_json::Value,
+    #[serde(default)]
+    subtitles_url: Option<String>,
+    #[serde(default)]
+    subtitles_language: Option<String>,
+}
+
+/// The subtitle file given with a new item, checked: a received file
+/// (`upload`, at most [`MAX_SUBTITLE_BYTES`]) or a URL, and a language
+/// tag for a file that names none.
+///
+/// # Errors
+/// [`Error::BadRequest`] for both or a URL that is not http(s), or a bad
+/// language; [`Error::TooLarge`] for a file past the limit.
+fn new_subtitles(
+    upload: Option<upload::Received>,
+    url: Option<&str>,
+    language: Option<&str>,
+) -> Result<(Option<media::NewSubtitles>, Option<upload::Received>)> {
+    let language = searching::check_language(language.unwrap_or_default())?.to_owned();
+    let source = match (&upload, url.map(str::trim)) {
+        (Some(_), Some(_)) => {
+            return Err(Error::BadRequest(
+                "give the subtitles as a `subtitles` part or a `subtitles_url`, not both".into(),
+            ));
+        }
+        (Some(file), None) => {
+            if file.bytes > MAX_SUBTITLE_BYTES {
+                return Err(Error::TooLarge(format!(
+                    "the subtitle file is larger than the {MAX_SUBTITLE_BYTES}-byte limit"
+                )));
+            }
+            let name = file.filename.as_deref().unwrap_or("subtitles");
+            input::text("subtitles file name", name)?;
+            format!("upload:{name}")
+        }
+        (None, Some(url)) => {
+            if !clickprint_fetch::is_url(url) {
+                return Err(Error::BadRequest(format!(
+                    "`subtitles_url` must be an http(s) URL, not {url:?}"
+                )));
+            }
+            input::text("subtitles_url", url)?;
+            url.to_owned()
+        }
+        (None, None) if !language.is_empty() => {
+            return Err(Error::BadRequest(
+                "`subtitles_language` goes with a `subtitles` part or a `subtitles_url`".into(),
+            ));
+        }
+        (None, None) => return Ok((None, None)),
+    };
+    let new = media::NewSubtitles {
+        source,
+        language,
+        upload: upload.as_ref().map(|f| f.path.clone()),
+    };
+    Ok((Some(new), upload))
 }
 
 fn metadata_field(form: &upload::Form) -> Result<serde_json::Value> {
@@ -316,6 +374,11 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
         )
         .await?;
         let metadata = metadata_field(&form)?;
+        let (subtitles, subtitles_file) = new_subtitles(
+            form.side_file("subtitles"),
+            form.fields.get("subtitles_url").map(String::as_str),
+            form.fields.get("subtitles_language").map(String::as_str),
+        )?;
         let Some(file) = form.file() else {
             return Err(Error::BadRequest(
                 "a multipart upload needs a `file` part".into(),
@@ -342,9 +405,10 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
                 upload: Some(file.path.clone()),
                 job: None,
                 idempotency_key: idempotency_key(&req)?,
+                subtitles,
             },
             // Kept until the item is made: removed on drop if it was not.
-            Some(file),
+            (Some(file), subtitles_file),
         )
     } else {
         let request: MediaRequest = read_json(&req, body).await?;
@@ -354,6 +418,11 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
                 request.url
             )));
         }
+        let (subtitles, _) = new_subtitles(
+            None,
+            request.subtitles_url.as_deref(),
+            request.subtitles_language.as_deref(),
+        )?;
         (
             NewMedia {
                 source: request.url.trim().to_owned(),
@@ -362,8 +431,9 @@ pub(super) async fn create_media(state: Arc<AppState>, req: Request, body: Body)
                 upload: None,
                 job: None,
                 idempotency_key: idempotency_key(&req)?,
+                subtitles,
             },
-            None,
+            (None, None),
         )
     };
     let (new, _received) = new;
@@ -658,7 +728,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
                     })
                     .transpose()?,
                 language: form.fields.get("language").cloned(),
-                weights: app::gateway::Weights::default(),
+                weights: None,
             }),
             None => None,
         };
@@ -677,10 +747,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
         timings.insert("upload".into(), serde_json::json!(t.elapsed().as_millis()));
         if let Some(words) = words {
             let source = QuerySource::Upload(file);
-            let words = Words {
-                weights: weights.unwrap_or_default(),
-                ..words
-            };
+            let words = Words { weights, ..words };
             return mixed_search(state, &tenant, source, &options, words, timings, started).await;
         }
         if weights.is_some() {
@@ -702,7 +769,7 @@ async fn search_inner(state: &AppState, req: &Request, body: Body, started: Inst
                 text: request.text.unwrap_or_default(),
                 mode: request.mode,
                 language: request.language,
-                weights: request.weights.unwrap_or_default(),
+                weights: request.weights,
             };
             return mixed_search(state, &tenant, source, &options, words, timings, started).await;
         }
@@ -816,12 +883,12 @@ async fn local_query(
 }
 
 /// The dialogue side of a merged search: `text`, `mode`, `language`, and
-/// the searchers' `weights`.
+/// the searchers' `weights` (the tenant's when not given).
 struct Words {
     text: String,
     mode: Option<WordsMode>,
     language: Option<String>,
-    weights: app::gateway::Weights,
+    weights: Option<app::gateway::Weights>,
 }
 
 /// A media query and a line of dialogue searched at once, their answers
@@ -835,7 +902,7 @@ async fn mixed_search(
     mut timings: serde_json::Map<String, serde_json::Value>,
     started: Instant,
 ) -> Response {
-    let weights = words.weights.checked()?;
+    let weights = words.weights.unwrap_or(tenant.search_weights).checked()?;
     let filter = searching::check_filter(options.filter.clone())?;
     let mut text = searching::TextSearch::new(
         &words.text,
@@ -1194,10 +1261,6 @@ pub(super) async fn media_previews(
     preview_file(&state, &req, id, "previews.json").await
 }
 
-/// Largest subtitle file taken, bytes: a film's SRT is about 100 KB, a
-/// 10,000-cue file about 600 KB.
-const MAX_SUBTITLE_BYTES: u64 = 16 << 20;
-
 /// `POST /v1/media/{id}/subtitles`: a subtitle file (SRT, WebVTT, ASS/SSA;
 /// a multipart `file` part, and `language` for a file that names none)
 /// whose cues become the item's dialogue ([`searching::add_subtitles`]).
@@ -1237,6 +1300,19 @@ pub(super) async fn add_subtitles(
         &serde_json::json!({ "media_id": id, "cues": cues }),
         StatusCode::OK,
     ))
+}
+
+/// `DELETE /v1/media/{id}/subtitles`: the cues of every subtitle file
+/// given with the item removed ([`searching::remove_subtitles`]).
+pub(super) async fn remove_subtitles(
+    id: i64,
+    state: Arc<AppState>,
+    req: Request,
+    _: Body,
+) -> Response {
+    let tenant = tenant(&state, &req).await?;
+    searching::remove_subtitles(state.postgres.pool(), &state.engine, &tenant, id).await?;
+    Ok(no_content())
 }
 
 /// One file of the previews folder of the tenant's item `id`.

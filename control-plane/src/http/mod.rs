@@ -104,6 +104,8 @@ pub enum Endpoint {
     MediaPreviews,
     /// `POST /v1/media/{id}/subtitles`
     AddSubtitles,
+    /// `DELETE /v1/media/{id}/subtitles`
+    RemoveSubtitles,
     /// `POST /v1/matches/decisions`
     Decide,
     /// `GET /v1/matches/decisions`
@@ -130,7 +132,7 @@ pub enum Endpoint {
 
 impl Endpoint {
     /// Every endpoint, in the order the router tries them.
-    pub const ALL: [Endpoint; 42] = [
+    pub const ALL: [Endpoint; 43] = [
         Endpoint::Healthz,
         Endpoint::Metrics,
         Endpoint::OpenApi,
@@ -162,6 +164,7 @@ impl Endpoint {
         Endpoint::MediaPreview,
         Endpoint::MediaPreviews,
         Endpoint::AddSubtitles,
+        Endpoint::RemoveSubtitles,
         Endpoint::Decide,
         Endpoint::ListDecisions,
         Endpoint::RevokeDecision,
@@ -209,6 +212,7 @@ impl Endpoint {
             Endpoint::MediaPreview => ("GET", "/v1/media/{id}/previews/{name}"),
             Endpoint::MediaPreviews => ("GET", "/v1/media/{id}/previews"),
             Endpoint::AddSubtitles => ("POST", "/v1/media/{id}/subtitles"),
+            Endpoint::RemoveSubtitles => ("DELETE", "/v1/media/{id}/subtitles"),
             Endpoint::Decide => ("POST", "/v1/matches/decisions"),
             Endpoint::ListDecisions => ("GET", "/v1/matches/decisions"),
             Endpoint::RevokeDecision => ("DELETE", "/v1/matches/decisions/{id}"),
@@ -334,6 +338,11 @@ fn route(endpoint: Endpoint, state: &Arc<AppState>) -> BoxedFilter<(warp::reply:
             warp::path!("v1" / "media" / i64 / "subtitles"),
             warp::post(),
             h::add_subtitles
+        ),
+        Endpoint::RemoveSubtitles => to!(
+            warp::path!("v1" / "media" / i64 / "subtitles"),
+            warp::delete(),
+            h::remove_subtitles
         ),
         Endpoint::MediaPreviews => to!(
             warp::path!("v1" / "media" / i64 / "previews"),

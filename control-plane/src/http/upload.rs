@@ -78,12 +78,18 @@ impl Drop for Received {
     }
 }
 
-/// A form: its files (the parts named `file`, in order) and its text
-/// fields.
+/// Parts other than `file` that are files beside it, streamed to disk
+/// too: a subtitle file given with an item.
+pub const SIDE_FILES: [&str; 1] = ["subtitles"];
+
+/// A form: its files (the parts named `file`, in order), the files beside
+/// them ([`SIDE_FILES`]) and its text fields.
 #[derive(Debug)]
 pub struct Form {
     /// The file parts: at most one, unless the endpoint takes several.
     pub files: Vec<Received>,
+    /// The side files, by part name, at most one each.
+    pub side_files: HashMap<String, Received>,
     /// The text fields, by name.
     pub fields: HashMap<String, String>,
 }
@@ -92,6 +98,11 @@ impl Form {
     /// The one file part of a form that takes one, if it had it.
     pub fn file(&mut self) -> Option<Received> {
         self.files.pop()
+    }
+
+    /// The side file part `name` ([`SIDE_FILES`]), if it had it.
+    pub fn side_file(&mut self, name: &str) -> Option<Received> {
+        self.side_files.remove(name)
     }
 }
 
@@ -204,6 +215,23 @@ pub async fn files_form(
     drain_if_too_large(form, &body).await
 }
 
+/// Streams a form part into a new file in `dir` (refused when empty or
+/// past `limit`).
+async fn part_to_file(
+    field: &mut multer::Field<'_>,
+    dir: &Path,
+    limit: u64,
+    multer_error: &impl Fn(multer::Error) -> Error,
+) -> Result<Received> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let filename = field.file_name().map(str::to_owned);
+    let (mut received, mut file) = Received::create(dir, filename).await?;
+    while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
+        received.append(&mut file, &chunk, limit).await?;
+    }
+    received.finish(file, &format!("the `{name}` part")).await
+}
+
 async fn read_form(
     dir: &Path,
     boundary: String,
@@ -220,6 +248,7 @@ async fn read_form(
     let mut multipart = multer::Multipart::with_constraints(stream, boundary, constraints);
     let mut form = Form {
         files: Vec::new(),
+        side_files: HashMap::new(),
         fields: HashMap::new(),
     };
     let multer_error = |e: multer::Error| match e {
@@ -238,13 +267,14 @@ async fn read_form(
                     format!("more than {max_files} `file` parts")
                 }));
             }
-            let filename = field.file_name().map(str::to_owned);
-            let (mut received, mut file) = Received::create(dir, filename).await?;
-            while let Some(chunk) = field.chunk().await.map_err(multer_error)? {
-                received.append(&mut file, &chunk, limit).await?;
-            }
             form.files
-                .push(received.finish(file, "the `file` part").await?);
+                .push(part_to_file(&mut field, dir, limit, &multer_error).await?);
+        } else if SIDE_FILES.contains(&name.as_str()) {
+            if form.side_files.contains_key(&name) {
+                return Err(Error::BadRequest(format!("more than one `{name}` part")));
+            }
+            let received = part_to_file(&mut field, dir, limit, &multer_error).await?;
+            form.side_files.insert(name, received);
         } else {
             let mut text = Vec::new();
             while let Some(chunk) = field.chunk().await.map_err(multer_error)? {

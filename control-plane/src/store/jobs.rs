@@ -97,6 +97,10 @@ pub struct UrlRow {
     pub external_id: Option<String>,
     /// Key/value metadata (a JSON object).
     pub metadata: serde_json::Value,
+    /// The URL of a subtitle file given with it.
+    pub subtitles: Option<String>,
+    /// Its language tag (may be empty).
+    pub subtitles_language: String,
 }
 
 /// A job's items: a CSV's URL rows, or a ZIP's extracted files.
@@ -191,16 +195,22 @@ async fn add_urls(
     let urls: Vec<&str> = rows.iter().map(|r| r.url.as_str()).collect();
     let external: Vec<Option<&str>> = rows.iter().map(|r| r.external_id.as_deref()).collect();
     let metadata: Vec<&serde_json::Value> = rows.iter().map(|r| &r.metadata).collect();
+    let subtitles: Vec<Option<&str>> = rows.iter().map(|r| r.subtitles.as_deref()).collect();
+    let languages: Vec<&str> = rows.iter().map(|r| r.subtitles_language.as_str()).collect();
     tx.execute(
         "WITH m AS ( \
-             INSERT INTO media (tenant_id, job_id, job_row, source, external_id, metadata) \
-             SELECT $1::int, $2::bigint, r.n, r.url, r.external_id, r.metadata \
-             FROM unnest($3::int[], $4::text[], $5::text[], $6::jsonb[]) \
-                 AS r (n, url, external_id, metadata) \
+             INSERT INTO media (tenant_id, job_id, job_row, source, external_id, metadata, \
+                 subtitles_source, subtitles_language) \
+             SELECT $1::int, $2::bigint, r.n, r.url, r.external_id, r.metadata, \
+                 r.subtitles, r.language \
+             FROM unnest($3::int[], $4::text[], $5::text[], $6::jsonb[], $7::text[], \
+                 $8::text[]) AS r (n, url, external_id, metadata, subtitles, language) \
              ORDER BY r.n \
              RETURNING id) \
          INSERT INTO tasks (media_id, tenant_id) SELECT id, $1::int FROM m ORDER BY id",
-        &[&tenant_id, &job_id, &numbers, &urls, &external, &metadata],
+        &[
+            &tenant_id, &job_id, &numbers, &urls, &external, &metadata, &subtitles, &languages,
+        ],
     )
     .await?;
     Ok(())

@@ -40,15 +40,32 @@ pub struct Media {
     pub error: Option<String>,
     /// The bulk job it came from.
     pub job_id: Option<i64>,
+    /// The subtitle file given with it, if one was.
+    pub subtitles: Option<ItemSubtitles>,
     /// When it was accepted (RFC 3339).
     pub created_at: String,
     /// When its status last changed (RFC 3339).
     pub updated_at: String,
 }
 
+/// A subtitle file given with an item (`sql/postgres/V9__subtitles_and_weights.sql`):
+/// read by the worker that ingests the item, before it is ready.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemSubtitles {
+    /// Its URL, or `upload:<file name>`.
+    pub source: String,
+    /// The language tag for a file that names none (may be empty).
+    pub language: String,
+    /// Cues read from it, once read.
+    pub cues: Option<i64>,
+    /// Why it was not read (the item is ingested all the same).
+    pub error: Option<String>,
+}
+
 /// The columns [`Media::from_row`] reads.
 pub const COLUMNS: &str = "id, external_id, metadata, source, status, modality, duration_ms, \
     bytes, encode(sha256, 'hex') AS sha256, fingerprints_of, error, job_id, \
+    subtitles_source, subtitles_language, subtitles_cues, subtitles_error, \
     to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS created_at, \
     to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS updated_at";
 
@@ -68,6 +85,14 @@ impl Media {
             duplicate_of: row.get("fingerprints_of"),
             error: row.get("error"),
             job_id: row.get("job_id"),
+            subtitles: row
+                .get::<_, Option<String>>("subtitles_source")
+                .map(|source| ItemSubtitles {
+                    source,
+                    language: row.get("subtitles_language"),
+                    cues: row.get("subtitles_cues"),
+                    error: row.get("subtitles_error"),
+                }),
             created_at: row.get("created_at"),
             updated_at: row.get("updated_at"),
         }
@@ -91,6 +116,21 @@ pub struct NewMedia {
     /// The client's `Idempotency-Key`: a tenant's second request with the
     /// key gets the first item (a unique constraint, `media_idempotency`).
     pub idempotency_key: Option<String>,
+    /// A subtitle file given with it.
+    pub subtitles: Option<NewSubtitles>,
+}
+
+/// A subtitle file given with a new item: a URL the worker fetches, or a
+/// file received with the item (moved beside the media file, to
+/// [`subtitles_path`], when the item is made).
+#[derive(Debug, Clone, Default)]
+pub struct NewSubtitles {
+    /// A URL, or `upload:<file name>`.
+    pub source: String,
+    /// The language tag for a file that names none (checked; may be empty).
+    pub language: String,
+    /// The received file, for an upload.
+    pub upload: Option<PathBuf>,
 }
 
 /// Where a tenant's media files live: `<data dir>/media/<tenant>/<id>`.
@@ -107,7 +147,13 @@ pub fn previews_dir(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
     file_path(data_dir, tenant_id, media_id).with_extension("previews")
 }
 
-/// Removes an item's original and previews, at once; what is already gone
+/// Where the subtitle file given with an item is kept:
+/// `<data dir>/media/<tenant>/<id>.subtitles`.
+pub fn subtitles_path(data_dir: &Path, tenant_id: i32, media_id: i64) -> PathBuf {
+    file_path(data_dir, tenant_id, media_id).with_extension("subtitles")
+}
+
+/// Removes an item's original, previews and subtitle file, at once; what is already gone
 /// is no error. The caller knows no live item uses them (see
 /// [`has_live_files`]).
 ///
@@ -121,6 +167,9 @@ pub async fn remove_files(data_dir: &Path, tenant_id: i32, media_id: i64) -> Res
     let file = file_path(data_dir, tenant_id, media_id);
     gone(tokio::fs::remove_file(&file).await)
         .map_err(|e| Error::io(format!("removing {}", file.display()), e))?;
+    let subtitles = subtitles_path(data_dir, tenant_id, media_id);
+    gone(tokio::fs::remove_file(&subtitles).await)
+        .map_err(|e| Error::io(format!("removing {}", subtitles.display()), e))?;
     let previews = previews_dir(data_dir, tenant_id, media_id);
     gone(tokio::fs::remove_dir_all(&previews).await)
         .map_err(|e| Error::io(format!("removing {}", previews.display()), e))
@@ -314,8 +363,8 @@ pub async fn insert(
         .query_opt(
             &format!(
                 "INSERT INTO media (tenant_id, external_id, metadata, source, job_id, job_row, \
-                     bytes, idempotency_key) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                     bytes, idempotency_key, subtitles_source, subtitles_language) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, coalesce($10, '')) \
                  ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING {COLUMNS}"
             ),
             &[
@@ -327,6 +376,8 @@ pub async fn insert(
                 &job_row,
                 &bytes,
                 &new.idempotency_key,
+                &new.subtitles.as_ref().map(|s| s.source.as_str()),
+                &new.subtitles.as_ref().map(|s| s.language.as_str()),
             ],
         )
         .await?;
@@ -342,8 +393,15 @@ pub async fn insert(
         &[&media.id, &tenant.id],
     )
     .await?;
-    if let Some(upload) = new.upload {
-        let target = file_path(data_dir, tenant.id, media.id);
+    let uploads = [
+        (new.upload, file_path(data_dir, tenant.id, media.id)),
+        (
+            new.subtitles.and_then(|s| s.upload),
+            subtitles_path(data_dir, tenant.id, media.id),
+        ),
+    ];
+    for (upload, target) in uploads {
+        let Some(upload) = upload else { continue };
         if let Some(dir) = target.parent() {
             tokio::fs::create_dir_all(dir)
                 .await
@@ -700,6 +758,7 @@ pub async fn work_item(pool: &Pool, media_id: i64) -> Result<Option<WorkItem>> {
             max_bytes: row.get(5),
             requests_per_minute: None,
             disabled: false,
+            search_weights: crate::store::tenants::Weights::default(),
         },
     }))
 }
@@ -761,6 +820,46 @@ async fn ended(
     }
     tx.commit().await?;
     Ok(changed)
+}
+
+/// Forgets the subtitle file given with an item (its cues were removed).
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn forget_subtitles(pool: &Pool, media_id: i64) -> Result<()> {
+    pool.get()
+        .await?
+        .execute(
+            "UPDATE media SET subtitles_source = NULL, subtitles_language = '', \
+                 subtitles_cues = NULL, subtitles_error = NULL WHERE id = $1",
+            &[&media_id],
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records what became of the subtitle file given with an item: the cues
+/// read from it, or why it was not read.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn set_subtitles(
+    pool: &Pool,
+    media_id: i64,
+    outcome: std::result::Result<u64, String>,
+) -> Result<()> {
+    let (cues, error) = match outcome {
+        Ok(cues) => (Some(i64::try_from(cues).unwrap_or(i64::MAX)), None),
+        Err(why) => (None, Some(why)),
+    };
+    pool.get()
+        .await?
+        .execute(
+            "UPDATE media SET subtitles_cues = $2, subtitles_error = $3 WHERE id = $1",
+            &[&media_id, &cues, &error],
+        )
+        .await?;
+    Ok(())
 }
 
 /// Marks a fingerprinted item ready, with what the probe and the hash

@@ -31,6 +31,9 @@ pub struct Tenant {
     pub requests_per_minute: Option<i32>,
     /// Whether an operator disabled it (its keys are refused).
     pub disabled: bool,
+    /// How the search gateway weighs its searchers for this tenant when a
+    /// request gives no `weights` (1 each unless an operator set them).
+    pub search_weights: Weights,
 }
 
 impl Tenant {
@@ -45,6 +48,10 @@ impl Tenant {
             disabled: row
                 .get::<_, Option<std::time::SystemTime>>("disabled_at")
                 .is_some(),
+            search_weights: Weights {
+                media: row.get("weight_media"),
+                dialogue: row.get("weight_dialogue"),
+            },
         }
     }
 
@@ -70,8 +77,49 @@ impl Tenant {
     }
 }
 
-const TENANT_COLUMNS: &str =
-    "id, name, modalities, max_assets, max_bytes, requests_per_minute, disabled_at";
+/// How much each searcher's ranking counts, 0..=10 each.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Weights {
+    /// The fingerprint search's.
+    #[serde(default = "one")]
+    pub media: f64,
+    /// The dialogue search's.
+    #[serde(default = "one")]
+    pub dialogue: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            media: 1.0,
+            dialogue: 1.0,
+        }
+    }
+}
+
+impl Weights {
+    /// Checks them.
+    ///
+    /// # Errors
+    /// [`Error::BadRequest`] for a weight outside 0..=10, or both 0.
+    pub fn checked(self) -> Result<Weights> {
+        let valid = |w: f64| (0.0..=10.0).contains(&w);
+        if !valid(self.media) || !valid(self.dialogue) || self.media + self.dialogue == 0.0 {
+            return Err(Error::BadRequest(
+                "`weights.media` and `weights.dialogue` are 0..10, not both 0".into(),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+const TENANT_COLUMNS: &str = "id, name, modalities, max_assets, max_bytes, requests_per_minute, \
+     disabled_at, weight_media, weight_dialogue";
 
 /// What an operator gives to create a tenant.
 #[derive(Debug, Clone, Deserialize)]
@@ -91,6 +139,9 @@ pub struct NewTenant {
     /// Unlimited when absent.
     #[serde(default)]
     pub requests_per_minute: Option<i32>,
+    /// The search gateway's default weights; 1 each when absent.
+    #[serde(default)]
+    pub search_weights: Option<Weights>,
 }
 
 fn check_modalities(modalities: &[String]) -> Result<()> {
@@ -141,13 +192,14 @@ pub async fn create(pool: &Pool, new: &NewTenant) -> Result<Tenant> {
             "quotas are positive numbers (max_assets and max_bytes may be 0)".into(),
         ));
     }
+    let weights = new.search_weights.unwrap_or_default().checked()?;
     let client = pool.get().await?;
     let row = client
         .query_opt(
             &format!(
                 "INSERT INTO tenants (name, modalities, max_assets, requests_per_minute, \
-                     max_bytes) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING \
+                     max_bytes, weight_media, weight_dialogue) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING \
                  RETURNING {TENANT_COLUMNS}"
             ),
             &[
@@ -156,6 +208,8 @@ pub async fn create(pool: &Pool, new: &NewTenant) -> Result<Tenant> {
                 &new.max_assets,
                 &new.requests_per_minute,
                 &new.max_bytes,
+                &weights.media,
+                &weights.dialogue,
             ],
         )
         .await?;
@@ -230,6 +284,10 @@ pub struct TenantChange {
     /// Replace the request quota (`null`: remove it).
     #[serde(default, deserialize_with = "present")]
     pub requests_per_minute: Option<Option<i32>>,
+    /// Replace the search gateway's default weights (a weight left out
+    /// is 1).
+    #[serde(default)]
+    pub search_weights: Option<Weights>,
 }
 
 /// A field given in the JSON, its value possibly `null`: `Some(None)`;
@@ -250,6 +308,7 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
     if let Some(m) = &change.modalities {
         check_modalities(m)?;
     }
+    let weights = change.search_weights.map(Weights::checked).transpose()?;
     let client = pool.get().await?;
     let row = client
         .query_opt(
@@ -260,7 +319,9 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
                    modalities = coalesce($3, modalities), \
                    max_assets = CASE WHEN $7 THEN $4 ELSE max_assets END, \
                    requests_per_minute = CASE WHEN $8 THEN $5 ELSE requests_per_minute END, \
-                   max_bytes = CASE WHEN $9 THEN $6 ELSE max_bytes END \
+                   max_bytes = CASE WHEN $9 THEN $6 ELSE max_bytes END, \
+                   weight_media = coalesce($10, weight_media), \
+                   weight_dialogue = coalesce($11, weight_dialogue) \
                  WHERE id = $1 RETURNING {TENANT_COLUMNS}"
             ),
             &[
@@ -273,6 +334,8 @@ pub async fn change(pool: &Pool, id: i32, change: &TenantChange) -> Result<Tenan
                 &change.max_assets.is_some(),
                 &change.requests_per_minute.is_some(),
                 &change.max_bytes.is_some(),
+                &weights.map(|w| w.media),
+                &weights.map(|w| w.dialogue),
             ],
         )
         .await?;

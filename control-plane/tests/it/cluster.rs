@@ -9,6 +9,7 @@
 //! which runs when `CLICKHOUSE_CLUSTER_URL` points at one.
 
 use clickprint::clickhouse::library::{CLUSTER_SCHEMA, SCHEMA, statements};
+use clickprint::clickhouse::library::{CLUSTER_SUBTITLES_REMOVE, SUBTITLES_REMOVE};
 use clickprint::clickhouse::upkeep::{CLUSTER_PURGE, CLUSTER_STOP_LIST, PURGE, STOP_LIST};
 use clickprint_tests::data_dir;
 
@@ -93,25 +94,28 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
 
 #[test]
 fn the_cluster_upkeep_is_the_single_machines_on_the_shards_tables() {
-    let purge: Vec<String> = normalized_all(PURGE)
-        .into_iter()
-        .map(|s| {
-            s.replace(
-                "ALTER TABLE clickprint.fp_keys DELETE",
-                "ALTER TABLE clickprint_shard.fp_keys ON CLUSTER '{cluster}' DELETE",
-            )
-            .replace(
-                "ALTER TABLE clickprint.fp_media DELETE",
-                "ALTER TABLE clickprint_shard.fp_media ON CLUSTER '{cluster}' DELETE",
-            )
-            .replace(
-                "ALTER TABLE clickprint.fp_cues DELETE",
-                "ALTER TABLE clickprint_shard.fp_cues ON CLUSTER '{cluster}' DELETE",
-            )
+    // A mutation of the single machine's table, on the shards' tables of
+    // every replica.
+    let on_shards = |s: String| {
+        ["fp_keys", "fp_media", "fp_cues"]
+            .iter()
+            .fold(s, |s, table| {
+                s.replace(
+                    &format!("ALTER TABLE clickprint.{table} DELETE"),
+                    &format!(
+                        "ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' DELETE"
+                    ),
+                )
+            })
             .replace("mutations_sync = 1", "mutations_sync = 2")
-        })
-        .collect();
+    };
+    let purge: Vec<String> = normalized_all(PURGE).into_iter().map(on_shards).collect();
     assert_eq!(normalized_all(CLUSTER_PURGE), purge);
+    let remove: Vec<String> = normalized_all(SUBTITLES_REMOVE)
+        .into_iter()
+        .map(on_shards)
+        .collect();
+    assert_eq!(normalized_all(CLUSTER_SUBTITLES_REMOVE), remove);
     let stop_list: Vec<String> = normalized_all(STOP_LIST)
         .into_iter()
         .map(|s| {
@@ -127,6 +131,7 @@ fn the_cluster_upkeep_is_the_single_machines_on_the_shards_tables() {
     for s in normalized_all(CLUSTER_PURGE)
         .iter()
         .chain(&normalized_all(CLUSTER_STOP_LIST))
+        .chain(&normalized_all(CLUSTER_SUBTITLES_REMOVE))
     {
         if s.starts_with("ALTER") || s.starts_with("DELETE") {
             assert!(
@@ -141,11 +146,16 @@ fn the_cluster_upkeep_is_the_single_machines_on_the_shards_tables() {
 async fn every_cluster_statement_parses() {
     let dir = data_dir("cluster-parse");
     let engine = crate::search::open(dir.path()).await;
-    let all: Vec<&str> = [CLUSTER_SCHEMA, CLUSTER_PURGE, CLUSTER_STOP_LIST]
-        .into_iter()
-        .flat_map(statements)
-        .collect();
-    assert_eq!(all.len(), 33 + 5 + 2);
+    let all: Vec<&str> = [
+        CLUSTER_SCHEMA,
+        CLUSTER_PURGE,
+        CLUSTER_STOP_LIST,
+        CLUSTER_SUBTITLES_REMOVE,
+    ]
+    .into_iter()
+    .flat_map(statements)
+    .collect();
+    assert_eq!(all.len(), 33 + 5 + 2 + 1);
     for statement in all {
         let out = engine
             .query_with_params(
