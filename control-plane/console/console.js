@@ -174,6 +174,17 @@ async function fetchPage(cursor) {
   return api(`/v1/media?${query}`);
 }
 
+// What became of the subtitle file given with an item: its cues, or why
+// it was not read (the item itself is ingested either way).
+function subtitlesNote(given) {
+  if (!given) return null;
+  const name = given.source.replace(/^upload:/, "");
+  if (given.error) return element("div", { class: "subtitles error small", text: `subtitles ${name} not read: ${given.error}` });
+  if (given.cues === null) return element("div", { class: "subtitles small", text: `subtitles ${name}: not read yet` });
+  const cues = given.cues === 1 ? "1 cue" : `${given.cues} cues`;
+  return element("div", { class: "subtitles small", text: `subtitles ${name}: ${cues}` });
+}
+
 function mediaRow(item) {
   const label = item.external_id || `media ${item.id}`;
   const metadata = item.metadata && Object.keys(item.metadata).length
@@ -205,7 +216,8 @@ function mediaRow(item) {
     element("td", {},
       element("span", { class: `status status-${item.status}`, text: item.status }),
       duplicate,
-      item.error ? element("div", { class: "error small", text: item.error }) : null),
+      item.error ? element("div", { class: "error small", text: item.error }) : null,
+      subtitlesNote(item.subtitles)),
     element("td", { text: item.modality || "" }),
     element("td", { text: item.modality === "image" ? "" : duration(item.duration_ms) }),
     element("td", { class: "small", text: metadata }),
@@ -217,10 +229,12 @@ function libraryMessage() {
   const rows = [...document.querySelectorAll("#media-table tbody tr")];
   const busy = rows.filter((r) => r.dataset.status === "pending" || r.dataset.status === "processing").length;
   const more = state.nextCursor !== null && state.nextCursor !== undefined;
+  $("#more").hidden = !more;
+  // An error stays until the person's next action says something else.
+  if ($("#library-message").classList.contains("error")) return busy;
   say("#library-message", rows.length
     ? `${rows.length} items${more ? " shown, more below" : ""}${busy ? `, ${busy} still being fingerprinted` : ""}.`
     : "No media yet: upload some, or send a CSV or ZIP job.");
-  $("#more").hidden = !more;
   return busy;
 }
 
@@ -278,18 +292,39 @@ async function deleteItem(item, label, row) {
   say("#library-message", `Deleted ${label}.`);
 }
 
+// A subtitle file chosen beside media goes with the media file of the same
+// name (film.mp4 and film.srt, or film.es.srt), as its `subtitles` part.
+const SUBTITLE_FILE = /\.(srt|vtt|ass|ssa)$/i;
+const stem = (name) => name.replace(/\.[^.]*$/, "");
+
+function subtitlesFor(media, subtitles) {
+  const own = stem(media.name);
+  return subtitles.find((s) => stem(s.name) === own || stem(s.name).startsWith(`${own}.`));
+}
+
 async function uploadFiles(event) {
   const chosen = [...event.target.files];
   event.target.value = "";
+  const subtitles = chosen.filter((f) => SUBTITLE_FILE.test(f.name));
+  const media = chosen.filter((f) => !SUBTITLE_FILE.test(f.name));
+  const alone = subtitles.filter((s) => !media.some((m) => subtitlesFor(m, [s])));
+  if (alone.length) {
+    say("#library-message",
+      `${alone.map((s) => s.name).join(", ")}: choose each subtitle file with the media file of the same name (film.mp4 and film.srt)`,
+      true);
+    return;
+  }
   let sent = 0;
-  for (const file of chosen) {
+  for (const file of media) {
     const form = new FormData();
     form.append("file", file);
     form.append("external_id", file.name);
+    const given = subtitlesFor(file, subtitles);
+    if (given) form.append("subtitles", given);
     try {
       await api("/v1/media", { method: "POST", body: form });
       sent += 1;
-      say("#library-message", `Uploaded ${sent} of ${chosen.length}...`);
+      say("#library-message", `Uploaded ${sent} of ${media.length}...`);
     } catch (e) {
       say("#library-message", `${file.name}: ${e.message}`, true);
       return;

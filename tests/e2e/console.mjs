@@ -15,7 +15,8 @@
 // reference the copy came from), COMPILATION_FILE (a compilation that
 // uses the original twice) with COMPILATION_SEGMENTS (its two stretches
 // of the original, "start-end,start-end" in seconds), STILL_FILE (a frame
-// of the original) with STILL_AT (its second), ARTIFACTS. Exits non-zero, saying why, on
+// of the original) with STILL_AT (its second), DIALOGUE_FILE (a video)
+// with SUBTITLES_FILE (its line of dialogue, same name), ARTIFACTS. Exits non-zero, saying why, on
 // the first thing that is not as it should be.
 
 import { chromium } from "playwright-core";
@@ -328,17 +329,29 @@ try {
   assert.equal(await still.locator("#player-box").count(), 1);
   await shot("06b-still");
 
-  // Words said: a video with a line of dialogue uploaded, then searched by
-  // itself and the line at once (both searchers find it; its cue is on a
-  // timeline and plays), and by the words alone.
+  // Words said: a video and a subtitle file of the same name chosen
+  // together, uploaded as one item whose row says the cue was read; then
+  // searched by itself and the line at once (both searchers find it; its
+  // cue is on a timeline and plays), and by the words alone. A subtitle
+  // file chosen alone is refused with a reason.
   await page.click('#nav a[data-view="library"]');
-  await page.setInputFiles("#upload-files", env("DIALOGUE_FILE"));
+  await page.setInputFiles("#upload-files", env("SUBTITLES_FILE"));
+  await page.waitForFunction(
+    () => document.querySelector("#library-message.error")?.textContent.includes("same name"),
+    null,
+    { timeout: 10_000 },
+  );
+  await page.setInputFiles("#upload-files", [env("DIALOGUE_FILE"), env("SUBTITLES_FILE")]);
   await page.waitForFunction(
     () => [...document.querySelectorAll("#media-table tbody tr")]
       .some((row) => row.textContent.includes("dialogue.mp4") && row.dataset.status === "ready"),
     null,
     { timeout: 300_000, polling: 500 },
   );
+  const dialogueRow = page.locator("#media-table tbody tr", { hasText: "dialogue.mp4" });
+  assert.equal(await dialogueRow.locator(".subtitles").innerText(), "subtitles dialogue.srt: 1 cue");
+  await dialogueRow.scrollIntoViewIfNeeded();
+  await shot("06b-subtitles");
   await page.click('#nav a[data-view="search"]');
   await page.fill("#search-text", '"lighthouse keeper"');
   await page.setInputFiles("#search-file", env("DIALOGUE_FILE"));

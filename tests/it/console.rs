@@ -164,9 +164,11 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         &files.join("still.png"),
     );
 
-    // A short video with a line of dialogue (mov_text) at 1-2.5 s.
+    // A short video and, beside it, a subtitle file of the same name with
+    // a line of dialogue at 1-2.5 s: the console sends them together.
+    let subtitles = files.join("dialogue.srt");
     std::fs::write(
-        files.join("line.srt"),
+        &subtitles,
         "1\n00:00:01,000 --> 00:00:02,500\nThe lighthouse keeper sings at dawn.\n",
     )
     .unwrap();
@@ -176,20 +178,12 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
             "lavfi",
             "-i",
             "mandelbrot=s=320x240:rate=10",
-            "-i",
-            files.join("line.srt").to_str().unwrap(),
             "-t",
             "4",
-            "-map",
-            "0",
-            "-map",
-            "1",
             "-c:v",
             "libx264",
             "-pix_fmt",
             "yuv420p",
-            "-c:s",
-            "mov_text",
         ],
         &files.join("dialogue.mp4"),
     );
@@ -212,6 +206,7 @@ fn the_console_shows_a_match_where_it_sits_and_plays_it() {
         .env("STILL_FILE", &still)
         .env("STILL_AT", "10")
         .env("DIALOGUE_FILE", &dialogue)
+        .env("SUBTITLES_FILE", &subtitles)
         .env("ARTIFACTS", artifacts())
         .output()
         .expect("node runs (scripts/setup.sh installs it and tests/e2e/node_modules)");
