@@ -271,7 +271,22 @@ pub async fn run(engine: &Engine, work: &Path, size: Size, say: &dyn Fn(&str)) -
                 range,
             })
         });
-        search_top.push(found.first().cloned());
+        // What the JSON keeps of the first item: its score and its best
+        // cue (the whole answer is up to 100 cues an item).
+        search_top.push(found.first().map(|m| {
+            let best = top.as_ref().and_then(|t| {
+                m.cues
+                    .iter()
+                    .find(|c| (c.start_ms, c.end_ms) == t.range)
+                    .map(|c| c.highlighted.clone())
+            });
+            serde_json::json!({
+                "media_id": m.media_id,
+                "score": m.score,
+                "matching_cues": m.matching_cues,
+                "best_cue": best,
+            })
+        }));
         search_answers.push((top, ms));
 
         let t = Instant::now();
