@@ -5,9 +5,12 @@
 //! Pictures: clickprint vs PDQ, pHash and dHash. Sound: clickprint vs
 //! Chromaprint. Video: clickprint vs vPDQ. Each original and each unrelated item is transformed by
 //! every transformation; the copies are searched among the originals, the
-//! unrelated ones must find nothing.
+//! unrelated ones must find nothing. Dialogue: clickprint's text search vs
+//! a `LIKE` scan, on videos whose subtitles the suite writes
+//! (`dialogue_run`), and the text search's latency on made-up cues.
 
 mod corpus;
+mod dialogue_run;
 mod methods;
 mod metrics;
 mod plot;
@@ -76,6 +79,88 @@ struct Args {
     /// videos' soundtracks, not searched).
     #[arg(long, conflicts_with = "pictures_only")]
     videos_only: bool,
+    /// Run the dialogue part only: the subtitle set searched by text
+    /// (`dialogue.json`) and the text search's latency on made-up cues
+    /// (`speed.json`), with `results.md`.
+    #[arg(long, conflicts_with_all = ["pictures_only", "videos_only"])]
+    dialogue_only: bool,
+}
+
+/// The made-up dialogue's tenant and the other tenants beside it.
+const TEXT_LATENCY_TENANTS: (u32, [u32; 2]) = (5, [6, 7]);
+
+/// Library sizes (the tenant's cues) and queries per kind of the text
+/// search latency.
+fn text_latency_plan(quick: bool, smoke: bool) -> (&'static [u64], usize) {
+    match (quick, smoke) {
+        (_, true) => (&[10_000], 5),
+        (true, false) => (&[10_000, 100_000], 11),
+        (false, _) => (&[100_000, 1_000_000], 21),
+    }
+}
+
+/// The dialogue set and the text search's latency.
+async fn dialogue(
+    args: &Args,
+    quick: bool,
+    smoke: bool,
+    engine: &clickprint::clickhouse::Engine,
+) -> Result<(
+    dialogue_run::Outcome,
+    Vec<clickprint_eval::text_latency::TextLatency>,
+)> {
+    say("dialogue: the subtitle set");
+    let outcome = dialogue_run::run(
+        engine,
+        &args.work,
+        dialogue_run::Size::of(smoke, quick),
+        &say,
+    )
+    .await?;
+    let (sizes, runs) = text_latency_plan(quick, smoke);
+    let (tenant, others) = TEXT_LATENCY_TENANTS;
+    let latency =
+        clickprint_eval::text_latency::measure(engine, tenant, &others, sizes, runs, &say).await?;
+    Ok((outcome, latency))
+}
+
+/// `--dialogue-only`: `dialogue.json`, `speed.json` (the text search's
+/// latency alone) and `results.md` in `--out`.
+async fn dialogue_only(
+    args: &Args,
+    quick: bool,
+    smoke: bool,
+    engine: &clickprint::clickhouse::Engine,
+    started: Instant,
+) -> Result<()> {
+    let (outcome, latency) = dialogue(args, quick, smoke, engine).await?;
+    let build = if cfg!(debug_assertions) {
+        "dev"
+    } else {
+        "release"
+    };
+    std::fs::write(
+        args.out.join("dialogue.json"),
+        serde_json::to_vec_pretty(&outcome.json)?,
+    )?;
+    std::fs::write(
+        args.out.join("speed.json"),
+        serde_json::to_vec_pretty(&serde_json::json!({ "build": build, "text_latency": latency }))?,
+    )?;
+    std::fs::write(
+        args.out.join("results.md"),
+        format!(
+            "{}\n{}",
+            dialogue_run::markdown(&outcome),
+            clickprint_eval::text_latency::markdown(&latency, build)
+        ),
+    )?;
+    say(&format!(
+        "dialogue only, done in {:.0} s: {}",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ));
+    Ok(())
 }
 
 /// Texts espeak-ng reads for the speech part of the sound corpus.
@@ -614,6 +699,9 @@ async fn main() -> Result<()> {
     if args.videos_only {
         return videos_only(&args, quick, &engine, started).await;
     }
+    if args.dialogue_only {
+        return dialogue_only(&args, quick, smoke, &engine, started).await;
+    }
     say("building the picture corpus");
     let pics = pictures(&args, quick, smoke)?;
     if args.corpus_only {
@@ -705,6 +793,8 @@ async fn main() -> Result<()> {
     ];
     let video_rows = metrics::table(&vid.transforms, &vid.queries, &answers);
     let video_answers = top_three(&answers);
+
+    let (dialogue, text_latency) = dialogue(&args, quick, smoke, &engine).await?;
 
     // Speed. Quick mode (a dev build) times one round: its figures show
     // the method works, not how fast a release build is.
@@ -811,6 +901,7 @@ async fn main() -> Result<()> {
     } else {
         "release"
     };
+    write("dialogue.json", &dialogue.json)?;
     write(
         "speed.json",
         &serde_json::json!({
@@ -818,6 +909,7 @@ async fn main() -> Result<()> {
             "rounds": rounds,
             "throughput": throughput,
             "latency": latency,
+            "text_latency": text_latency,
         }),
     )?;
     write(
@@ -828,6 +920,7 @@ async fn main() -> Result<()> {
             "pictures": { "references": pics.references.len(), "queries": pics.queries.len() },
             "sounds": { "references": snd.references.len(), "queries": snd.queries.len() },
             "videos": { "references": vid.references.len(), "queries": vid.queries.len() },
+            "dialogue": { "items": dialogue.items, "cues": dialogue.cues, "queries": dialogue.queries },
             "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             "build": build,
         }),
@@ -874,11 +967,13 @@ async fn main() -> Result<()> {
         &args.out.join("search_latency.png"),
     )?;
     let md = format!(
-        "{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{}\n{}",
         markdown("Pictures", &picture_rows),
         markdown("Sound", &sound_rows),
         markdown("Video", &video_rows),
+        dialogue_run::markdown(&dialogue),
         speed_markdown(build, rounds, &throughput, &latency),
+        clickprint_eval::text_latency::markdown(&text_latency, build),
     );
     std::fs::write(args.out.join("results.md"), &md)?;
     say(&format!(
