@@ -62,16 +62,19 @@ struct Args {
     /// Run the picture part only (quick iterations on pictures).
     #[arg(long)]
     pictures_only: bool,
-    /// With `--pictures-only`: clickprint alone, without the peers (they
-    /// take two thirds of the picture part's time and do not change with
-    /// clickprint's code).
-    #[arg(long, requires = "pictures_only")]
+    /// With `--pictures-only` or `--sounds-only`: clickprint alone,
+    /// without the peers (they take two thirds of the picture part's time
+    /// and do not change with clickprint's code).
+    #[arg(long)]
     no_peers: bool,
     /// Build the picture corpus, write its lists to `--out`
     /// (`pictures-references.txt`: one path a line;
     /// `pictures-queries.tsv`: path, transformation, the true reference's
     /// line number from 0 or `-`) and stop: the input of the
-    /// `picture_pairs` example (`udf/media/examples`).
+    /// `picture_pairs` example (`udf/media/examples`). With
+    /// `--sounds-only`, the sound corpus instead (`sounds-references.txt`,
+    /// `sounds-queries.tsv`, the same columns): the input of the
+    /// `sound_pairs` example.
     #[arg(long)]
     corpus_only: bool,
     /// Run the video part only, clickprint alone (quick iterations on how
@@ -84,6 +87,10 @@ struct Args {
     /// (`speed.json`), with `results.md`.
     #[arg(long, conflicts_with_all = ["pictures_only", "videos_only"])]
     dialogue_only: bool,
+    /// Run the sound part only (quick iterations on audio matching):
+    /// `sounds.json` and `results.md` in `--out`.
+    #[arg(long, conflicts_with_all = ["pictures_only", "videos_only", "dialogue_only"])]
+    sounds_only: bool,
 }
 
 /// The made-up dialogue's tenant and the other tenants beside it.
@@ -560,6 +567,29 @@ fn videos(args: &Args, quick: bool, sounds: &Corpus) -> Result<Corpus> {
     })
 }
 
+/// `--corpus-only`: a corpus's lists in `--out`, `<name>-references.txt`
+/// (one path a line) and `<name>-queries.tsv` (path, transformation, the
+/// true reference's line number from 0 or `-`).
+fn write_corpus(out: &Path, name: &str, corpus: &Corpus) -> Result<()> {
+    let references: String = corpus
+        .references
+        .iter()
+        .map(|r| format!("{}\n", r.display()))
+        .collect();
+    let queries: String = corpus
+        .queries
+        .iter()
+        .map(|q| {
+            let truth = q.truth.map_or("-".to_owned(), |t| t.to_string());
+            format!("{}\t{}\t{truth}\n", q.file, q.transform)
+        })
+        .collect();
+    std::fs::write(out.join(format!("{name}-references.txt")), references)?;
+    std::fs::write(out.join(format!("{name}-queries.tsv")), queries)?;
+    say(&format!("{name} corpus listed in {}", out.display()));
+    Ok(())
+}
+
 fn markdown(title: &str, rows: &[Row]) -> String {
     let pct = |v: f64| format!("{:.0}%", 100.0 * v);
     let mut out = format!(
@@ -680,6 +710,46 @@ async fn videos_only(
     Ok(())
 }
 
+/// `--sounds-only`: the sound corpus searched with clickprint (and
+/// Chromaprint unless `--no-peers`); `sounds.json` and `results.md` in
+/// `--out`. With `--corpus-only`, the corpus's lists instead.
+async fn sounds_only(
+    args: &Args,
+    quick: bool,
+    engine: &clickprint::clickhouse::Engine,
+    started: Instant,
+) -> Result<()> {
+    say("building the sound corpus");
+    let snd = sounds(args, quick)?;
+    if args.corpus_only {
+        return write_corpus(&args.out, "sounds", &snd);
+    }
+    say(&format!(
+        "sounds: {} references, {} queries; running the methods",
+        snd.references.len(),
+        snd.queries.len()
+    ));
+    let queries = snd.query_paths();
+    let mut answers = vec![methods::clickprint(engine, 2, &snd.references, &queries, &say).await?];
+    if !args.no_peers {
+        answers.push(methods::chromaprint(&snd.references, &queries)?);
+    }
+    let rows = metrics::table(&snd.transforms, &snd.queries, &answers);
+    std::fs::write(
+        args.out.join("sounds.json"),
+        serde_json::to_vec_pretty(&serde_json::json!({
+            "queries": snd.queries, "answers": top_three(&answers), "rows": rows,
+        }))?,
+    )?;
+    std::fs::write(args.out.join("results.md"), markdown("Sound", &rows))?;
+    say(&format!(
+        "sounds only, done in {:.0} s: {}",
+        started.elapsed().as_secs_f64(),
+        args.out.display()
+    ));
+    Ok(())
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -702,26 +772,13 @@ async fn main() -> Result<()> {
     if args.dialogue_only {
         return dialogue_only(&args, quick, smoke, &engine, started).await;
     }
+    if args.sounds_only {
+        return sounds_only(&args, quick, &engine, started).await;
+    }
     say("building the picture corpus");
     let pics = pictures(&args, quick, smoke)?;
     if args.corpus_only {
-        let references: String = pics
-            .references
-            .iter()
-            .map(|r| format!("{}\n", r.display()))
-            .collect();
-        let queries: String = pics
-            .queries
-            .iter()
-            .map(|q| {
-                let truth = q.truth.map_or("-".to_owned(), |t| t.to_string());
-                format!("{}\t{}\t{truth}\n", q.file, q.transform)
-            })
-            .collect();
-        std::fs::write(args.out.join("pictures-references.txt"), references)?;
-        std::fs::write(args.out.join("pictures-queries.tsv"), queries)?;
-        say(&format!("picture corpus listed in {}", args.out.display()));
-        return Ok(());
+        return write_corpus(&args.out, "pictures", &pics);
     }
     say(&format!(
         "pictures: {} references, {} queries; running the methods",

@@ -298,9 +298,9 @@ pub const FASTEST: f64 = 1.25;
 /// Step of the speed grid.
 pub const SPEED_STEP: f64 = 0.005;
 /// Offset bins of the speed vote, ms.
-const SCALED_BIN_MS: f64 = 100.0;
+pub const SCALED_BIN_MS: f64 = 100.0;
 /// Distance from the fitted line within which a hit agrees, ms.
-const LINE_TOLERANCE_MS: f64 = 80.0;
+pub const LINE_TOLERANCE_MS: f64 = 80.0;
 
 /// Aligns hits that may lie on lines of any slope between [`SLOWEST`]
 /// and [`FASTEST`]: at each speed of the grid every hit votes for the

@@ -293,7 +293,7 @@ pub fn verify_with_inliers(
 }
 
 /// `log10 P(X >= k)` for `X ~ Poisson(lambda)`.
-fn log10_poisson_tail(lambda: f64, k: usize) -> f64 {
+pub(crate) fn log10_poisson_tail(lambda: f64, k: usize) -> f64 {
     if k == 0 {
         return 0.0;
     }

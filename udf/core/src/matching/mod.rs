@@ -93,4 +93,33 @@ mod tests {
             );
         }
     }
+
+    /// Issue 19: a copy under a loud voice-over agreed on too small a
+    /// share of the query's keys (the voice's own keys match nothing) to
+    /// reach the threshold, however sure the alignment.
+    #[test]
+    fn a_melody_under_a_louder_other_sound_scores_above_the_threshold() {
+        let original = melody(30.0, 11);
+        let reference = fingerprint(&original);
+        let prepared = |f: &AudioFingerprint| rerank::Prepared {
+            landmarks: f.landmarks.iter().map(|l| (l.hash, l.time_ms())).collect(),
+            triplets: f.triplets.iter().map(|l| (l.hash, l.time_ms())).collect(),
+            ..rerank::Prepared::default()
+        };
+        // Another melody twice as loud over the whole of it.
+        let cover = melody(30.0, 12);
+        let mixed: Vec<f32> = original
+            .iter()
+            .zip(&cover)
+            .map(|(a, b)| 0.3 * a + 0.6 * b)
+            .collect();
+        let query = fingerprint(&mixed);
+        let verdict = rerank::rerank(&prepared(&query), &prepared(&reference), &[])
+            .expect("the copy is found");
+        assert!(verdict.score >= 0.3, "{verdict:?}");
+        // The cover alone is no copy of the original.
+        let other = fingerprint(&cover);
+        let chance = rerank::rerank(&prepared(&other), &prepared(&reference), &[]);
+        assert!(chance.as_ref().is_none_or(|v| v.score < 0.3), "{chance:?}");
+    }
 }

@@ -5,16 +5,20 @@
 //!
 //! - Audio: query landmarks joined with the reference's (or with the
 //!   landmark hits the key lookup found) by hash, offset voting
-//!   ([`align`], 10 agreeing landmarks at least). Score: the share of the
-//!   query's landmarks that agree, times 4, capped at 1 (a clean copy agrees
-//!   on well over a quarter of its landmarks). Beside them the
-//!   speed-invariant triplet keys (hashes with
-//!   [`TRIPLET_FLAG`]), joined the
-//!   same way and aligned with a time factor ([`align_scaled`],
-//!   [`MIN_TRIPLET_HITS`] at least), scored the same way on the query's
-//!   triplets; the better of the two decides (landmarks on a tie: at the
-//!   original speed they pin the offset best), and a triplet verdict
-//!   carries the fitted speed.
+//!   ([`align`], 10 agreeing landmarks at least). Beside them the
+//!   speed-invariant triplet keys (hashes with [`TRIPLET_FLAG`]), joined
+//!   the same way and aligned with a time factor ([`align_scaled`],
+//!   [`MIN_TRIPLET_HITS`] at least). The one that explains more of the
+//!   query decides (4x the share of the query's landmarks or triplets
+//!   that agree, capped at 1; landmarks on a tie: at the original speed
+//!   they pin the offset best), and a triplet verdict carries the fitted
+//!   speed. Score: calibrated on the alignment's significance
+//!   ([`audio_significance`]: how many chance alignments as good the
+//!   query's and the reference's hits would give), 0.3 at
+//!   [`MIN_AUDIO_SIGNIFICANCE`], 1 at [`FULL_AUDIO_SIGNIFICANCE`]; a
+//!   share of the query's keys would put a copy under a loud voice-over
+//!   or a pitch shift (whose speech or moved peaks make keys that match
+//!   nothing) under the threshold however sure the match.
 //! - Pictures, one query picture: the best reference frame by global hash
 //!   (within [`FRAME_MATCH_DISTANCE`], score `1 - d/41`) or by the local
 //!   features' geometric check, of the whole query picture, its mirror
@@ -34,15 +38,16 @@
 //!
 //! A verdict lists every segment the alignment found (a compilation that
 //! uses the reference twice has two), each scored like the whole but on
-//! the query's elements inside its own query range: a segment's hits over
-//! the query's landmarks (times 4, capped at 1) or frames there. The
+//! the query's elements inside its own query range: a segment's
+//! significance over the hits there (audio) or its weight over the
+//! query's frames there. The
 //! top-level ranges and speed are the best segment's; one query picture
 //! has no segments.
 
 use std::collections::HashMap;
 
 use super::align::{Alignment, Hit, Segment, align, align_scaled};
-use super::local::verify;
+use super::local::{THRESHOLD_SCORE, verify};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
@@ -251,6 +256,72 @@ pub fn landmark_hits(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Vec<Hit>
         .collect()
 }
 
+/// The significance ([`audio_significance`]) an audio match needs to
+/// reach the search's default threshold ([`THRESHOLD_SCORE`]). The model
+/// takes hits as independent, and they are not (a triplet shares its
+/// peaks with others, a synthetic voice repeats its sounds), so chance
+/// reaches more than the model says: measured on the quick evaluation's
+/// sound corpus (1,296 pairs of a query and an item it is no copy of),
+/// at most 8.3 (a synthetic voice-over against another passage in the
+/// same voice), and 0 for landmarks; the copies at 96 and more
+/// (`udf/core/README.md`).
+pub const MIN_AUDIO_SIGNIFICANCE: f64 = 25.0;
+/// The significance at which an audio score reaches 1.
+pub const FULL_AUDIO_SIGNIFICANCE: f64 = 100.0;
+
+/// Candidates one search reranks at most: each is one more chance for a
+/// chance alignment.
+pub const RERANKED: f64 = 100.0;
+
+/// How unlikely chance makes an audio alignment this good: `-log10` of
+/// the expected number of chance alignments as good (an a-contrario
+/// model, as the pictures' [`LocalMatch`](super::local::LocalMatch)).
+///
+/// Were the `hits` (every hash match of query and reference) chance, each
+/// would land on a given line with probability `p` = the line's width
+/// (landmarks: 3 offset bins of [`MS_PER_COLUMN`]; triplets: twice
+/// [`LINE_TOLERANCE_MS`](super::align::LINE_TOLERANCE_MS)) over the span
+/// of reference time the hits cover; so the chance hits on it are about
+/// Poisson with mean `p` times the hits in the segment's query range. The
+/// lines tried are the offsets over the reference's and the query's spans
+/// (for triplets, at each speed of the grid), for each of [`RERANKED`]
+/// candidates. Each segment is judged on its own; the alignment's
+/// significance is its best segment's. `scaled`: the alignment is
+/// [`align_scaled`]'s.
+pub fn audio_significance(alignment: &Alignment, hits: &[Hit], scaled: bool) -> f64 {
+    alignment
+        .segments
+        .iter()
+        .map(|s| segment_significance(s, hits, scaled))
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// One segment's significance (see [`audio_significance`]).
+pub fn segment_significance(segment: &Segment, hits: &[Hit], scaled: bool) -> f64 {
+    use super::align::{FASTEST, LINE_TOLERANCE_MS, SCALED_BIN_MS, SLOWEST, SPEED_STEP};
+    let span = |times: &mut dyn Iterator<Item = u32>| {
+        let (lo, hi) = times.fold((u32::MAX, 0), |(lo, hi), t| (lo.min(t), hi.max(t)));
+        f64::from(hi.saturating_sub(lo))
+    };
+    let reference_span = span(&mut hits.iter().map(|h| h.reference_ms));
+    let query_span = span(&mut hits.iter().map(|h| h.query_ms));
+    let (width, bin, speeds) = if scaled {
+        let speeds = ((FASTEST - SLOWEST) / SPEED_STEP).round() + 1.0;
+        (2.0 * LINE_TOLERANCE_MS, SCALED_BIN_MS, speeds)
+    } else {
+        let column = f64::from(MS_PER_COLUMN);
+        (3.0 * column, column, 1.0)
+    };
+    let p = width / (reference_span + width);
+    let (start, end) = segment.query_range;
+    let near = hits
+        .iter()
+        .filter(|h| (start..=end).contains(&h.query_ms))
+        .count();
+    let lines = speeds * ((reference_span + query_span) / bin).max(1.0);
+    -(RERANKED * lines).log10() - super::local::log10_poisson_tail(near as f64 * p, segment.hits)
+}
+
 /// Aligns audio landmarks (reference landmarks as `(hash, time)`).
 pub fn align_audio(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Option<Alignment> {
     align(
@@ -303,23 +374,25 @@ pub fn rerank(
         reference_landmarks.extend(hit_landmarks);
         let mut reference_triplets = reference.triplets.clone();
         reference_triplets.extend(hit_triplets);
+        // Which evidence explains more of the query decides (4x the share
+        // of its landmarks or triplets that agree, capped at 1; landmarks
+        // on a tie: they pin an exact copy's ranges best, triplets a
+        // speed-changed one's); the significance scores it.
         let share = |hits: usize, of: usize| (4.0 * hits as f32 / of.max(1) as f32).min(1.0);
-        let by_landmarks = align_audio(&query.landmarks, &reference_landmarks).map(|a| {
-            let score = share(a.hits, query.landmarks.len());
-            verdict(&a, score, Evidence::Audio, |s| {
-                share(s.hits, within(query.landmarks.iter().map(|l| l.1), s))
-            })
+        let pair_hits = landmark_hits(&query.landmarks, &reference_landmarks);
+        let by_landmarks = align(&pair_hits, MS_PER_COLUMN, MIN_AUDIO_HITS).map(|a| {
+            let verdict = audio_verdict(&a, &pair_hits, false);
+            (share(a.hits, query.landmarks.len()), verdict)
         });
-        let by_triplets = align_triplets(&query.triplets, &reference_triplets).map(|a| {
-            let score = share(a.hits, query.triplets.len());
-            verdict(&a, score, Evidence::Audio, |s| {
-                share(s.hits, within(query.triplets.iter().map(|t| t.1), s))
-            })
+        let triplet_hits = landmark_hits(&query.triplets, &reference_triplets);
+        let by_triplets = align_scaled(&triplet_hits, MIN_TRIPLET_HITS).map(|a| {
+            let verdict = audio_verdict(&a, &triplet_hits, true);
+            (share(a.hits, query.triplets.len()), verdict)
         });
         verdicts.extend(match (by_landmarks, by_triplets) {
-            (Some(l), Some(t)) if t.score > l.score => Some(t),
-            (Some(l), _) => Some(l),
-            (None, t) => t,
+            (Some(l), Some(t)) if t.0 > l.0 => Some(t.1),
+            (Some(l), _) => Some(l.1),
+            (None, t) => t.map(|t| t.1),
         });
     }
     if query.is_one_picture() {
@@ -348,6 +421,30 @@ pub fn rerank(
     verdicts
         .into_iter()
         .max_by(|a, b| a.score.total_cmp(&b.score))
+}
+
+/// An audio alignment's verdict, scored on its significance
+/// ([`audio_score`]), each segment on its own.
+fn audio_verdict(a: &Alignment, hits: &[Hit], scaled: bool) -> Verdict {
+    let score = audio_score(audio_significance(a, hits, scaled));
+    verdict(a, score, Evidence::Audio, |s| {
+        audio_score(segment_significance(s, hits, scaled))
+    })
+}
+
+/// The calibrated audio score of a significance: [`THRESHOLD_SCORE`] at
+/// [`MIN_AUDIO_SIGNIFICANCE`], 1 at [`FULL_AUDIO_SIGNIFICANCE`] and above,
+/// linear between (and below, down to 0).
+pub fn audio_score(significance: f64) -> f32 {
+    let s = significance.max(0.0);
+    let score = if s < MIN_AUDIO_SIGNIFICANCE {
+        THRESHOLD_SCORE * s / MIN_AUDIO_SIGNIFICANCE
+    } else {
+        THRESHOLD_SCORE
+            + (1.0 - THRESHOLD_SCORE) * (s - MIN_AUDIO_SIGNIFICANCE)
+                / (FULL_AUDIO_SIGNIFICANCE - MIN_AUDIO_SIGNIFICANCE)
+    };
+    score.min(1.0) as f32
 }
 
 /// How many of the query's element times fall in a segment's query range.
@@ -461,5 +558,78 @@ mod tests {
         let exact = rerank(&picture(4), &reference, &[]).expect("a verdict");
         assert_eq!(exact.evidence, Evidence::Visual, "{exact:?}");
         assert!((exact.score - (1.0 - 4.0 / 41.0)).abs() < 1e-6, "{exact:?}");
+    }
+
+    #[test]
+    fn the_audio_score_is_the_threshold_at_the_least_significance() {
+        assert_eq!(audio_score(0.0), 0.0);
+        assert_eq!(audio_score(-5.0), 0.0);
+        assert!((audio_score(MIN_AUDIO_SIGNIFICANCE) - 0.3).abs() < 1e-6);
+        assert!(audio_score(MIN_AUDIO_SIGNIFICANCE - 0.1) < 0.3);
+        assert_eq!(audio_score(FULL_AUDIO_SIGNIFICANCE), 1.0);
+        assert_eq!(audio_score(10.0 * FULL_AUDIO_SIGNIFICANCE), 1.0);
+    }
+
+    /// `n` hits scattered at random over 40 s of query and of reference.
+    fn scattered(n: usize, seed: u64) -> Vec<Hit> {
+        let mut state = seed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((state >> 33) % 40_000) as u32
+        };
+        (0..n)
+            .map(|_| Hit {
+                query_ms: next(),
+                reference_ms: next(),
+                weight: 1.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn chance_hits_are_not_significant_and_a_sparse_copy_is() {
+        // Chance hits as many as the quick evaluation's 40 s music queries
+        // have with 40 s items they are no copy of (up to about 1,000
+        // triplet hits): the best line they make is under the threshold.
+        let chance = scattered(1_000, 7);
+        if let Some(a) = align_scaled(&chance, MIN_TRIPLET_HITS) {
+            let significance = audio_significance(&a, &chance, true);
+            assert!(
+                significance < MIN_AUDIO_SIGNIFICANCE,
+                "{} hits on the best chance line: significance {significance}",
+                a.hits
+            );
+        }
+        if let Some(a) = align(&chance, MS_PER_COLUMN, MIN_AUDIO_HITS) {
+            let significance = audio_significance(&a, &chance, false);
+            assert!(
+                significance < MIN_AUDIO_SIGNIFICANCE,
+                "{} hits on the best chance offset: significance {significance}",
+                a.hits
+            );
+        }
+        // The same, plus 60 hits of a copy played 5% fast over 30 s (6%
+        // of the hits; of a query's 3,000-4,000 triplets, 2%: a share of
+        // the query's keys would put it far under the threshold, as a
+        // loud voice-over's or a pitch shift's did).
+        let mut hits = chance;
+        hits.extend((0..60).map(|i| {
+            let query_ms = 1_000 + i * 500;
+            Hit {
+                query_ms,
+                reference_ms: (f64::from(query_ms) * 1.05) as u32 + 2_000,
+                weight: 1.0,
+            }
+        }));
+        let a = align_scaled(&hits, MIN_TRIPLET_HITS).expect("the copy's line");
+        assert!((a.speed - 1.05).abs() < 0.005, "speed {}", a.speed);
+        let significance = audio_significance(&a, &hits, true);
+        assert!(
+            audio_score(significance) >= 0.3,
+            "{} hits on the line: significance {significance}",
+            a.hits
+        );
     }
 }
