@@ -641,8 +641,9 @@ pub struct TextHit {
     pub score: f64,
     /// How many of its cues matched.
     pub matching_cues: u64,
-    /// Its matching cues by time (the first 100), each with its range in
-    /// seconds, its text, and the text with the query's words in « ».
+    /// Its 100 best-scored matching cues (ties to the earlier), by time,
+    /// each with its range in seconds, its text, and the text with the
+    /// query's words in « ».
     pub cues: Vec<TextCue>,
     /// Where its original and previews are served, as [`Hit::files`].
     pub files: String,

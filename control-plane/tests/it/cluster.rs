@@ -62,6 +62,13 @@ fn on_cluster(statement: &str) -> Vec<String> {
         );
         return vec![shard, distributed];
     }
+    // A setting changed on the table: on the shards' table of every replica.
+    if let Some(rest) = s.strip_prefix("ALTER TABLE clickprint.") {
+        let (table, change) = rest.split_once(' ').unwrap_or((rest, ""));
+        return vec![format!(
+            "ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' {change}"
+        )];
+    }
     let name_end = |s: &str, start: &str| {
         s.strip_prefix(start)
             .map(|rest| start.len() + rest.find(' ').unwrap_or(rest.len()))
@@ -155,7 +162,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 33 + 5 + 2 + 1);
+    assert_eq!(all.len(), 34 + 5 + 2 + 1);
     for statement in all {
         let out = engine
             .query_with_params(

@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cues ON CLUSTER '{cluster}'
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_cues', '{replica}')
 ORDER BY (tenant_id, media_id, start_ms, item)
-SETTINGS index_granularity = 256;
+SETTINGS index_granularity = 256, min_compress_block_size = 4096, max_compress_block_size = 16384;
+
+ALTER TABLE clickprint_shard.fp_cues ON CLUSTER '{cluster}' MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
 CREATE TABLE IF NOT EXISTS clickprint.fp_cues ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_cues
