@@ -17,29 +17,16 @@
 //! them (the checks only remove putative matches and inliers).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use clickprint_core::matching::local::{
     CHECKS, Checks, MIN_INLIERS, NO_CHECKS, THRESHOLD_SCORE, verify_with_inliers,
 };
 use clickprint_core::matching::rerank::{Prepared, frame_hits};
-use clickprint_core::records::{Use, records};
+use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
-use clickprint_media::file::fingerprint_file;
 
-fn prepared(path: &str, usage: Use, limits: &Limits) -> Option<Prepared> {
-    match fingerprint_file(Path::new(path), &limits.for_use(usage)) {
-        Ok(fp) => Some(Prepared::new(&records(&fp, usage))),
-        Err(e) => {
-            eprintln!("{path}: {e}");
-            None
-        }
-    }
-}
-
-fn name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
-}
+mod pairs;
+use pairs::{name, prepared};
 
 /// The settings compared, by name.
 fn settings() -> Vec<(&'static str, Checks)> {
@@ -74,20 +61,7 @@ fn combined(global: f32, local: f32) -> f32 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    assert!(args.len() == 3, "usage: picture_pairs REFERENCES QUERIES");
-    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{p}: {e}"));
-    let references: Vec<String> = read(&args[1]).lines().map(str::to_owned).collect();
-    let queries: Vec<(String, String, Option<usize>)> = read(&args[2])
-        .lines()
-        .map(|l| {
-            let mut f = l.split('\t');
-            let file = f.next().unwrap_or_default().to_owned();
-            let transform = f.next().unwrap_or_default().to_owned();
-            let truth = f.next().and_then(|t| t.parse().ok());
-            (file, transform, truth)
-        })
-        .collect();
+    let (references, queries) = pairs::lists("picture_pairs");
     let limits = Limits::default();
     let library: Vec<Option<Prepared>> = references
         .iter()

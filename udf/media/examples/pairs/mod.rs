@@ -1,0 +1,51 @@
+//! What the `picture_pairs` and `sound_pairs` examples share: the corpus
+//! lists `clickprint-eval --corpus-only` writes, and every file of them
+//! fingerprinted and prepared for the rerank.
+
+use std::path::Path;
+
+use clickprint_core::matching::rerank::Prepared;
+use clickprint_core::records::{Use, records};
+use clickprint_media::decode::Limits;
+use clickprint_media::file::fingerprint_file;
+
+/// A query of the list: its file, transformation and true reference's
+/// line (none for an unrelated query).
+pub type Query = (String, String, Option<usize>);
+
+/// The file `path` fingerprinted for `usage` and prepared; `None`, said,
+/// when it cannot be read.
+pub fn prepared(path: &str, usage: Use, limits: &Limits) -> Option<Prepared> {
+    match fingerprint_file(Path::new(path), &limits.for_use(usage)) {
+        Ok(fp) => Some(Prepared::new(&records(&fp, usage))),
+        Err(e) => {
+            eprintln!("{path}: {e}");
+            None
+        }
+    }
+}
+
+/// The file name of `path`.
+pub fn name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The example's two arguments read: the references (one path a line)
+/// and the queries (path, transformation, truth or `-`, tab-separated).
+pub fn lists(usage: &str) -> (Vec<String>, Vec<Query>) {
+    let args: Vec<String> = std::env::args().collect();
+    assert!(args.len() == 3, "usage: {usage} REFERENCES QUERIES");
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let references = read(&args[1]).lines().map(str::to_owned).collect();
+    let queries = read(&args[2])
+        .lines()
+        .map(|l| {
+            let mut f = l.split('\t');
+            let file = f.next().unwrap_or_default().to_owned();
+            let transform = f.next().unwrap_or_default().to_owned();
+            let truth = f.next().and_then(|t| t.parse().ok());
+            (file, transform, truth)
+        })
+        .collect();
+    (references, queries)
+}
