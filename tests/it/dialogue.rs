@@ -51,6 +51,13 @@ fn found(answer: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// `POST /v1/search {"text": TEXT}` as `api`'s tenant: the answer of a 200.
+fn text_search_api(api: &clickprint_tests::Api, text: &str) -> Value {
+    let (status, answer) = api.post_json("/v1/search", &json!({ "text": text }));
+    assert_eq!(status, 200, "{answer}");
+    answer
+}
+
 /// A statement's JSON rows, as the operator.
 fn sql(data: &Path, statement: &str) -> Value {
     let stdout = run(data, &["sql", "--json", statement]);
@@ -716,11 +723,7 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
         "a translation: {body}"
     );
 
-    let search = |text: &str| {
-        let (status, answer) = api.post_json("/v1/search", &json!({ "text": text }));
-        assert_eq!(status, 200, "{answer}");
-        answer
-    };
+    let search = |text: &str| text_search_api(&api, text);
     let spanish = search("señor cebras");
     assert_eq!(found(&spanish), ["silent.mp4"], "{spanish}");
     let cue = &spanish["matches"][0]["cues"][0];
@@ -994,11 +997,7 @@ fn subtitle_files_sent_with_new_items_are_read_before_they_are_ready() {
         );
     }
 
-    let search = |text: &str| {
-        let (status, answer) = api.post_json("/v1/search", &json!({ "text": text }));
-        assert_eq!(status, 200, "{answer}");
-        answer
-    };
+    let search = |text: &str| text_search_api(&api, text);
     let spanish = search("cebras señor");
     assert_eq!(found(&spanish), ["a"], "{spanish}");
     assert_eq!(spanish["matches"][0]["cues"][0]["language"], "spa");

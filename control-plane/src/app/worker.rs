@@ -370,7 +370,7 @@ async fn work(
         let _ = tokio::fs::remove_file(&path).await;
         let item = media::get(&ctx.pool, task.tenant_id, task.media_id).await?;
         if let (Some(owner), Some(modality)) = (item.duplicate_of, item.modality.as_deref()) {
-            read_given_subtitles(ctx, task, owner, modality).await?;
+            read_given_subtitles(ctx, task, item.subtitles.clone(), owner, modality).await?;
         }
         return Ok(Some(tenant));
     }
@@ -433,7 +433,10 @@ async fn work(
         .await
         .map_err(|e| TaskError::transient(name_in_messages(e.to_string())))?;
     }
-    read_given_subtitles(ctx, task, task.media_id, probed.modality.as_str()).await?;
+    let given = media::get(&ctx.pool, task.tenant_id, task.media_id)
+        .await?
+        .subtitles;
+    read_given_subtitles(ctx, task, given, task.media_id, probed.modality.as_str()).await?;
     media::mark_ready(
         &ctx.pool,
         task.media_id,
@@ -455,7 +458,7 @@ impl TaskError {
     }
 }
 
-/// Reads the subtitle file given with the task's item, if one was and it
+/// Reads the subtitle file `given` with the task's item, if one was and it
 /// was not read yet, into the dialogue of item `owner` (the item, or the
 /// first copy of an exact duplicate), and records the cues or why it was
 /// not read. A file that cannot be had or read (a failed download, past
@@ -464,11 +467,11 @@ impl TaskError {
 async fn read_given_subtitles(
     ctx: &WorkerContext,
     task: &Claimed,
+    given: Option<media::ItemSubtitles>,
     owner: i64,
     modality: &str,
 ) -> std::result::Result<(), TaskError> {
-    let item = media::get(&ctx.pool, task.tenant_id, task.media_id).await?;
-    let Some(given) = item.subtitles else {
+    let Some(given) = given else {
         return Ok(());
     };
     if given.cues.is_some() || given.error.is_some() {
