@@ -514,6 +514,54 @@ pub(crate) mod tests {
     /// (triplet count, digest of every hash and time), as [`GOLDEN_MELODY_7`].
     const GOLDEN_TRIPLETS_7: (usize, u64) = (96, 7_635_581_169_297_544_878);
 
+    /// `seconds` of chirps at SAMPLE_RATE: every 750 ms a sweep rising
+    /// exponentially from 300 Hz to 3 kHz, over a fainter one falling from
+    /// 2.5 kHz to 400 Hz, both struck and decaying as the melody's notes.
+    fn chirps(seconds: f32) -> Vec<f32> {
+        let rate = SAMPLE_RATE as f32;
+        let period = 0.75;
+        // The phase of an exponential sweep from f0 to f1 over `period`.
+        let phase = |f0: f32, f1: f32, t: f32| {
+            let k = (f1 / f0).ln() / period;
+            2.0 * std::f32::consts::PI * f0 * ((k * t).exp() - 1.0) / k
+        };
+        (0..(seconds * rate) as usize)
+            .map(|i| {
+                let t = (i as f32 / rate) % period;
+                let envelope = (-t / 0.3).exp();
+                envelope
+                    * (0.5 * phase(300.0, 3_000.0, t).sin() + 0.25 * phase(2_500.0, 400.0, t).sin())
+            })
+            .collect()
+    }
+
+    /// (count, digest of every hash and time) of landmarks or triplets.
+    fn digest(keys: &[Landmark]) -> (usize, u64) {
+        let digest = keys.iter().fold(0u64, |acc, l| {
+            acc.wrapping_mul(1_000_003)
+                .wrapping_add(u64::from(l.hash) ^ (u64::from(l.column) << 32))
+        });
+        (keys.len(), digest)
+    }
+
+    #[test]
+    fn golden_keys_of_generated_chirps() {
+        let fp = fingerprint(&chirps(3.0));
+        assert_eq!(
+            (digest(&fp.landmarks), digest(&fp.triplets)),
+            GOLDEN_CHIRPS,
+            "(landmarks, triplets): (count, digest)"
+        );
+        assert_eq!(fp.duration_ms, 3000);
+    }
+
+    /// ((landmark count, digest), (triplet count, digest)) of 3 s of
+    /// [`chirps`], as [`GOLDEN_MELODY_7`].
+    const GOLDEN_CHIRPS: ((usize, u64), (usize, u64)) = (
+        (111, 14_376_918_912_202_785_041),
+        (110, 17_670_523_049_142_854_783),
+    );
+
     #[test]
     fn a_triplet_hash_ignores_time_scaling_and_pitch_shifts() {
         let peak = |column, bin| Peak { column, bin };
