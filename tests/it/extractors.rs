@@ -202,9 +202,14 @@ fn a_plug_in_extractor_from_the_configuration_ingests_is_searched_and_ignored_wh
     let service = Service::start_with(&data, &[("CLICKPRINT_CONFIG", version_2.to_str().unwrap())]);
     let report = run(&data, &version_2, &["reextract"]);
     let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
+    // Ours, the dialogue extractor, is declared too (for videos: none
+    // here).
     assert_eq!(
         report,
-        json!([{"extractor": "watermark", "version": "2", "stale": 3, "reextracted": 3, "missing_files": []}]),
+        json!([
+            {"extractor": "dialogue", "version": "1", "stale": 0, "reextracted": 0, "missing_files": []},
+            {"extractor": "watermark", "version": "2", "stale": 3, "reextracted": 3, "missing_files": []},
+        ]),
     );
     let keys = sql(
         &data,
