@@ -279,6 +279,13 @@ pub struct Extractor {
 }
 
 impl Extractor {
+    /// One of ours ([`BUILT_IN_EXTRACTORS`]) as compiled in, for code that
+    /// ingests below the worker (tests, the evaluation); `None` for
+    /// another name.
+    pub fn built_in(name: &str) -> Option<Extractor> {
+        built_in_extractor(name).and_then(|raw| Extractor::from_raw(raw, &[]).ok())
+    }
+
     /// Whether it runs, at ingest and search, for `tenant`'s media of
     /// `modality`: enabled, for that tenant, and for that modality.
     pub fn applies(&self, tenant: &str, modality: &str) -> bool {
@@ -1238,6 +1245,8 @@ mod tests {
                 tenants: Vec::new(),
             }
         );
+        assert_eq!(Extractor::built_in("dialogue").as_ref(), Some(dialogue));
+        assert_eq!(Extractor::built_in("watermark"), None);
         assert!(dialogue.applies("acme", "video") && !dialogue.applies("acme", "image"));
         assert!(!dialogue.searched("acme", "video"), "no keys, no query run");
         figment::Jail::expect_with(|jail| {
