@@ -234,21 +234,23 @@ impl RawExtractor {
 }
 
 /// The extractors in force: ours ([`BUILT_IN_EXTRACTORS`]) first, each
-/// with the fields a declaration of its name in `declared` gives, then the
-/// others declared, in order.
+/// with the fields the first declaration of its name in `declared` gives,
+/// then the others declared, in order (a second declaration of one of
+/// ours among them, which the check refuses as declared twice).
 fn with_built_ins(declared: Vec<RawExtractor>) -> Vec<RawExtractor> {
     let mut all: Vec<RawExtractor> = BUILT_IN_EXTRACTORS
         .iter()
         .filter_map(|name| built_in_extractor(name))
         .collect();
+    let ours = all.len();
+    let mut adjusted = vec![false; ours];
     for raw in declared {
-        match all
-            .iter_mut()
-            .take(BUILT_IN_EXTRACTORS.len())
-            .find(|b| b.name == raw.name)
-        {
-            Some(built_in) => *built_in = raw.over(built_in.clone()),
-            None => all.push(raw),
+        match all[..ours].iter().position(|b| b.name == raw.name) {
+            Some(i) if !adjusted[i] => {
+                adjusted[i] = true;
+                all[i] = raw.over(all[i].clone());
+            }
+            _ => all.push(raw),
         }
     }
     all
@@ -1271,6 +1273,12 @@ mod tests {
                  tenants = [\"acme\"]\nversion = \"2\"\n",
             )?;
             let raw = RawConfig::load(Some(Path::new("off.toml"))).unwrap();
+            let twice = RawConfig {
+                extractors: [raw.extractors.clone(), raw.extractors.clone()].concat(),
+                ..raw.clone()
+            };
+            let err = Config::from_raw(twice).unwrap_err().to_string();
+            assert!(err.contains("\"dialogue\": declared twice"), "{err}");
             let config = Config::from_raw(raw).unwrap();
             assert_eq!(config.extractors.len(), 1);
             let off = &config.extractors[0];
