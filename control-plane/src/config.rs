@@ -145,12 +145,17 @@ pub struct RawConfig {
     /// addresses.
     pub webhook_allow_private: bool,
     /// Plug-in extractors (`[[extractors]]` tables; udf/README.md,
-    /// "Plug-in extractors"); none by default.
+    /// "Plug-in extractors"), beside ours ([`BUILT_IN_EXTRACTORS`], which
+    /// a table of the same name adjusts).
     pub extractors: Vec<RawExtractor>,
 }
 
-/// One plug-in extractor as written in the file (`[[extractors]]`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One plug-in extractor as written in the file (`[[extractors]]`). A
+/// declaration named like one of ours ([`BUILT_IN_EXTRACTORS`]:
+/// `dialogue`) changes only the fields it gives (`enabled = false`,
+/// `tenants`); any other gives `command`, `modalities`, `version`, and
+/// `bands`, `outputs` or both.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExtractor {
     /// Its name: lower-case letters, digits, `_` and `-`, unique.
@@ -158,24 +163,97 @@ pub struct RawExtractor {
     /// Its executable, a file in the UDF folder (`udf_dir`, ClickHouse's
     /// `user_scripts_path`), and the arguments it is started with,
     /// separated by spaces.
-    pub command: String,
+    #[serde(default)]
+    pub command: Option<String>,
     /// The modalities of the media it extracts: `image`, `audio`, `video`.
-    pub modalities: Vec<String>,
-    /// The first and last band its keys use, inside 129..=255.
-    pub bands: [u8; 2],
+    #[serde(default)]
+    pub modalities: Option<Vec<String>>,
+    /// The first and last band its keys use, inside 129..=255; none: it
+    /// emits no keys (and is not run on search queries).
+    #[serde(default)]
+    pub bands: Option<[u8; 2]>,
+    /// What it emits besides keys and records: `cues` (rows of kind
+    /// `cue`, stored in `fp_cues` for the text search); none by default.
+    #[serde(default)]
+    pub outputs: Option<Vec<String>>,
     /// Its version: changing it marks the items it extracted for
     /// `clickprint reextract`.
-    pub version: String,
-    /// Whether it runs at ingest and its bands are searched.
-    #[serde(default = "enabled_by_default")]
-    pub enabled: bool,
-    /// The tenants (by name) it runs for; empty means every tenant.
     #[serde(default)]
-    pub tenants: Vec<String>,
+    pub version: Option<String>,
+    /// Whether it runs at ingest and its bands are searched (default
+    /// true).
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// The tenants (by name) it runs for; empty (the default) means every
+    /// tenant.
+    #[serde(default)]
+    pub tenants: Option<Vec<String>>,
 }
 
-fn enabled_by_default() -> bool {
-    true
+/// The dialogue extractor's version: change it when the cues it emits
+/// change (their text, numbering or ranges), so `clickprint reextract
+/// dialogue` makes them again.
+pub const DIALOGUE_VERSION: &str = "1";
+
+/// The extractors clickprint declares itself, before the file's: the
+/// dialogue extractor (`clickprint-udf dialogue`, the cues of a video's
+/// text subtitle streams; `udf/README.md`, "Plug-in extractors"). A file's
+/// declaration of the same name overrides the fields it gives.
+pub const BUILT_IN_EXTRACTORS: [&str; 1] = ["dialogue"];
+
+fn built_in_extractor(name: &str) -> Option<RawExtractor> {
+    match name {
+        "dialogue" => Some(RawExtractor {
+            name: name.into(),
+            command: Some("clickprint-udf dialogue".into()),
+            modalities: Some(vec!["video".into()]),
+            bands: None,
+            outputs: Some(vec!["cues".into()]),
+            version: Some(DIALOGUE_VERSION.into()),
+            enabled: Some(true),
+            tenants: Some(Vec::new()),
+        }),
+        _ => None,
+    }
+}
+
+impl RawExtractor {
+    /// `self`'s fields, with `base`'s where `self` gives none.
+    fn over(self, base: RawExtractor) -> RawExtractor {
+        RawExtractor {
+            name: self.name,
+            command: self.command.or(base.command),
+            modalities: self.modalities.or(base.modalities),
+            bands: self.bands.or(base.bands),
+            outputs: self.outputs.or(base.outputs),
+            version: self.version.or(base.version),
+            enabled: self.enabled.or(base.enabled),
+            tenants: self.tenants.or(base.tenants),
+        }
+    }
+}
+
+/// The extractors in force: ours ([`BUILT_IN_EXTRACTORS`]) first, each
+/// with the fields the first declaration of its name in `declared` gives,
+/// then the others declared, in order (a second declaration of one of
+/// ours among them, which the check refuses as declared twice).
+fn with_built_ins(declared: Vec<RawExtractor>) -> Vec<RawExtractor> {
+    let mut all: Vec<RawExtractor> = BUILT_IN_EXTRACTORS
+        .iter()
+        .filter_map(|name| built_in_extractor(name))
+        .collect();
+    let ours = all.len();
+    let mut adjusted = vec![false; ours];
+    for raw in declared {
+        match all[..ours].iter().position(|b| b.name == raw.name) {
+            Some(i) if !adjusted[i] => {
+                adjusted[i] = true;
+                all[i] = raw.over(all[i].clone());
+            }
+            _ => all.push(raw),
+        }
+    }
+    all
 }
 
 /// A plug-in extractor, checked ([`RawExtractor`] holds what each field
@@ -188,8 +266,12 @@ pub struct Extractor {
     pub command: String,
     /// The modalities it extracts.
     pub modalities: Vec<String>,
-    /// Its bands, inside [`clickprint_core::keys::EXTRACTOR_BANDS`].
-    pub bands: std::ops::RangeInclusive<u8>,
+    /// Its bands, inside [`clickprint_core::keys::EXTRACTOR_BANDS`]; `None`
+    /// when it emits no keys.
+    pub bands: Option<std::ops::RangeInclusive<u8>>,
+    /// Whether it emits cues (`outputs = ["cues"]`): its `cue` rows go to
+    /// `fp_cues`; without, a `cue` row fails its statement.
+    pub cues: bool,
     /// Its version.
     pub version: String,
     /// Whether it runs and is searched.
@@ -199,12 +281,26 @@ pub struct Extractor {
 }
 
 impl Extractor {
+    /// One of ours ([`BUILT_IN_EXTRACTORS`]) as compiled in, for code that
+    /// ingests below the worker (tests, the evaluation); `None` for
+    /// another name.
+    pub fn built_in(name: &str) -> Option<Extractor> {
+        built_in_extractor(name).and_then(|raw| Extractor::from_raw(raw, &[]).ok())
+    }
+
     /// Whether it runs, at ingest and search, for `tenant`'s media of
     /// `modality`: enabled, for that tenant, and for that modality.
     pub fn applies(&self, tenant: &str, modality: &str) -> bool {
         self.enabled
             && (self.tenants.is_empty() || self.tenants.iter().any(|t| t == tenant))
             && self.modalities.iter().any(|m| m == modality)
+    }
+
+    /// Whether a search runs it on its query: it applies and it has keys
+    /// to look up (an extractor of cues only, like the dialogue one, is
+    /// never started for a query).
+    pub fn searched(&self, tenant: &str, modality: &str) -> bool {
+        self.bands.is_some() && self.applies(tenant, modality)
     }
 
     /// Checks a raw declaration; `taken` are the extractors checked before
@@ -224,58 +320,78 @@ impl Extractor {
         if taken.iter().any(|e| e.name == name) {
             return Err(wrong("declared twice".into()));
         }
-        let program = raw.command.split_whitespace().next().unwrap_or("");
+        let command = raw.command.unwrap_or_default();
+        let program = command.split_whitespace().next().unwrap_or("");
         if program.is_empty() || program.contains('/') || program.starts_with('.') {
             return Err(wrong(format!(
-                "`command` names a file in the UDF folder (no path), then its arguments, not {:?}",
-                raw.command
+                "`command` names a file in the UDF folder (no path), then its arguments, not {command:?}"
             )));
         }
-        if raw.command.contains(['\'', '"', '\\']) || raw.command.chars().any(char::is_control) {
+        if command.contains(['\'', '"', '\\']) || command.chars().any(char::is_control) {
             return Err(wrong(
                 "`command` holds no quotes, backslashes or control characters".into(),
             ));
         }
-        if raw.modalities.is_empty()
-            || raw
-                .modalities
+        let modalities = raw.modalities.unwrap_or_default();
+        if modalities.is_empty()
+            || modalities
                 .iter()
                 .any(|m| clickprint_core::media::Kind::parse(m).is_none())
         {
             return Err(wrong(format!(
-                "`modalities` are some of image, audio, video, not {:?}",
-                raw.modalities
+                "`modalities` are some of image, audio, video, not {modalities:?}"
             )));
         }
-        let [first, last] = raw.bands;
-        let allowed = clickprint_core::keys::EXTRACTOR_BANDS;
-        if first > last || !allowed.contains(&first) || !allowed.contains(&last) {
+        let outputs = raw.outputs.unwrap_or_default();
+        if let Some(other) = outputs.iter().find(|o| o.as_str() != "cues") {
             return Err(wrong(format!(
-                "`bands` are [first, last] inside {}..={}, not [{first}, {last}]",
-                allowed.start(),
-                allowed.end()
+                "`outputs` are none or [\"cues\"], not {other:?}"
             )));
         }
-        if let Some(other) = taken
-            .iter()
-            .find(|e| first <= *e.bands.end() && *e.bands.start() <= last)
-        {
-            return Err(wrong(format!(
-                "its bands [{first}, {last}] overlap extractor {:?}'s",
-                other.name
-            )));
-        }
-        if raw.version.trim().is_empty() {
+        let cues = !outputs.is_empty();
+        let bands = match raw.bands {
+            None if !cues => {
+                return Err(wrong(
+                    "it declares neither `bands` nor `outputs`: nothing it emits would be searched"
+                        .into(),
+                ));
+            }
+            None => None,
+            Some([first, last]) => {
+                let allowed = clickprint_core::keys::EXTRACTOR_BANDS;
+                if first > last || !allowed.contains(&first) || !allowed.contains(&last) {
+                    return Err(wrong(format!(
+                        "`bands` are [first, last] inside {}..={}, not [{first}, {last}]",
+                        allowed.start(),
+                        allowed.end()
+                    )));
+                }
+                if let Some(other) = taken.iter().find(|e| {
+                    e.bands
+                        .as_ref()
+                        .is_some_and(|b| first <= *b.end() && *b.start() <= last)
+                }) {
+                    return Err(wrong(format!(
+                        "its bands [{first}, {last}] overlap extractor {:?}'s",
+                        other.name
+                    )));
+                }
+                Some(first..=last)
+            }
+        };
+        let version = raw.version.unwrap_or_default();
+        if version.trim().is_empty() {
             return Err(wrong("`version` must not be empty".into()));
         }
         Ok(Extractor {
             name,
-            command: raw.command.split_whitespace().collect::<Vec<_>>().join(" "),
-            modalities: raw.modalities,
-            bands: first..=last,
-            version: raw.version,
-            enabled: raw.enabled,
-            tenants: raw.tenants,
+            command: command.split_whitespace().collect::<Vec<_>>().join(" "),
+            modalities,
+            bands,
+            cues,
+            version,
+            enabled: raw.enabled.unwrap_or(true),
+            tenants: raw.tenants.unwrap_or_default(),
         })
     }
 }
@@ -571,7 +687,8 @@ pub struct Config {
     pub upkeep: Upkeep,
     /// How webhooks are delivered.
     pub webhooks: Webhooks,
-    /// The plug-in extractors, enabled or not, in the order declared.
+    /// The extractors, enabled or not: ours ([`BUILT_IN_EXTRACTORS`]),
+    /// then the plug-ins in the order declared.
     pub extractors: Vec<Extractor>,
 }
 
@@ -751,7 +868,7 @@ impl Config {
             ));
         }
         let mut extractors: Vec<Extractor> = Vec::new();
-        for declared in raw.extractors.clone() {
+        for declared in with_built_ins(raw.extractors.clone()) {
             let checked = Extractor::from_raw(declared, &extractors)?;
             extractors.push(checked);
         }
@@ -994,12 +1111,11 @@ mod tests {
     fn extractor(name: &str, bands: [u8; 2]) -> RawExtractor {
         RawExtractor {
             name: name.into(),
-            command: "plug --band  200".into(),
-            modalities: vec!["image".into()],
-            bands,
-            version: "1".into(),
-            enabled: true,
-            tenants: Vec::new(),
+            command: Some("plug --band  200".into()),
+            modalities: Some(vec!["image".into()]),
+            bands: Some(bands),
+            version: Some("1".into()),
+            ..RawExtractor::default()
         }
     }
 
@@ -1026,8 +1142,9 @@ mod tests {
             )?;
             let raw = RawConfig::load(Some(Path::new("clickprint.toml"))).unwrap();
             let config = Config::from_raw(raw).unwrap();
-            let wm = &config.extractors[0];
-            assert_eq!((wm.bands.clone(), wm.enabled), (200..=203, true));
+            let wm = &config.extractors[1];
+            assert_eq!((wm.bands.clone(), wm.enabled), (Some(200..=203), true));
+            assert!(!wm.cues);
             assert!(wm.applies("acme", "video"));
             assert!(!wm.applies("acme", "audio"));
             assert!(!wm.applies("other", "image"));
@@ -1038,7 +1155,7 @@ mod tests {
             ..RawConfig::default()
         })
         .unwrap();
-        assert_eq!(one.extractors[0].command, "plug --band 200");
+        assert_eq!(one.extractors[1].command, "plug --band 200");
         for (extractors, says) in [
             (vec![extractor("a", [100, 200])], "inside 129..=255"),
             (vec![extractor("a", [128, 128])], "inside 129..=255"),
@@ -1058,16 +1175,123 @@ mod tests {
         }
         for command in ["../plug", "/bin/sh -c x", "plug 'x'", ""] {
             let err = extractors_error(vec![RawExtractor {
-                command: command.into(),
+                command: Some(command.into()),
                 ..extractor("a", [200, 200])
             }]);
             assert!(err.contains("`command`"), "{command:?}: {err}");
         }
         let err = extractors_error(vec![RawExtractor {
-            modalities: vec!["text".into()],
+            modalities: Some(vec!["text".into()]),
             ..extractor("a", [200, 200])
         }]);
         assert!(err.contains("`modalities`"), "{err}");
+        for (raw, says) in [
+            (
+                RawExtractor {
+                    bands: None,
+                    ..extractor("a", [200, 200])
+                },
+                "neither `bands` nor `outputs`",
+            ),
+            (
+                RawExtractor {
+                    outputs: Some(vec!["subtitles".into()]),
+                    ..extractor("a", [200, 200])
+                },
+                "`outputs`",
+            ),
+            (
+                RawExtractor {
+                    version: None,
+                    ..extractor("a", [200, 200])
+                },
+                "`version`",
+            ),
+        ] {
+            let err = extractors_error(vec![raw]);
+            assert!(err.contains(says), "{err} should say {says}");
+        }
+        // Cues and no keys: allowed, and never run on a search's query.
+        let cues_only = Config::from_raw(RawConfig {
+            extractors: vec![RawExtractor {
+                bands: None,
+                outputs: Some(vec!["cues".into()]),
+                ..extractor("speech", [200, 200])
+            }],
+            ..RawConfig::default()
+        })
+        .unwrap();
+        let speech = &cues_only.extractors[1];
+        assert_eq!((speech.bands.clone(), speech.cues), (None, true));
+        assert!(speech.applies("acme", "image") && !speech.searched("acme", "image"));
+    }
+
+    #[test]
+    #[expect(
+        clippy::result_large_err,
+        reason = "the closure type is figment::Jail's"
+    )]
+    fn the_dialogue_extractor_is_declared_by_default_and_a_file_adjusts_it_by_name() {
+        let config = Config::from_raw(RawConfig::default()).unwrap();
+        let dialogue = &config.extractors[0];
+        assert_eq!(
+            dialogue,
+            &Extractor {
+                name: "dialogue".into(),
+                command: "clickprint-udf dialogue".into(),
+                modalities: vec!["video".into()],
+                bands: None,
+                cues: true,
+                version: DIALOGUE_VERSION.into(),
+                enabled: true,
+                tenants: Vec::new(),
+            }
+        );
+        assert_eq!(Extractor::built_in("dialogue").as_ref(), Some(dialogue));
+        assert_eq!(Extractor::built_in("watermark"), None);
+        assert!(dialogue.applies("acme", "video") && !dialogue.applies("acme", "image"));
+        assert!(!dialogue.searched("acme", "video"), "no keys, no query run");
+        figment::Jail::expect_with(|jail| {
+            // Another extractor declared: ours stays, first.
+            jail.create_file(
+                "plug.toml",
+                "[[extractors]]\nname = \"wm\"\ncommand = \"wm.py\"\n\
+                 modalities = [\"image\"]\nbands = [200, 200]\nversion = \"1\"\n",
+            )?;
+            let raw = RawConfig::load(Some(Path::new("plug.toml"))).unwrap();
+            let names: Vec<String> = Config::from_raw(raw)
+                .unwrap()
+                .extractors
+                .into_iter()
+                .map(|e| e.name)
+                .collect();
+            assert_eq!(names, ["dialogue", "wm"]);
+            // Ours adjusted by name: only the fields given change.
+            jail.create_file(
+                "off.toml",
+                "[[extractors]]\nname = \"dialogue\"\nenabled = false\n\
+                 tenants = [\"acme\"]\nversion = \"2\"\n",
+            )?;
+            let raw = RawConfig::load(Some(Path::new("off.toml"))).unwrap();
+            let twice = RawConfig {
+                extractors: [raw.extractors.clone(), raw.extractors.clone()].concat(),
+                ..raw.clone()
+            };
+            let err = Config::from_raw(twice).unwrap_err().to_string();
+            assert!(err.contains("\"dialogue\": declared twice"), "{err}");
+            let config = Config::from_raw(raw).unwrap();
+            assert_eq!(config.extractors.len(), 1);
+            let off = &config.extractors[0];
+            assert_eq!(
+                (off.enabled, off.tenants.as_slice(), off.version.as_str()),
+                (false, &["acme".to_owned()][..], "2")
+            );
+            assert_eq!(
+                (off.command.as_str(), off.cues),
+                ("clickprint-udf dialogue", true)
+            );
+            Ok(())
+        });
     }
 
     #[test]

@@ -9,11 +9,17 @@
 --   {extractor:String}  its configured name; {version:String} its version
 --   {command:String}    its executable (in the UDF folder) and arguments
 --   {first_band:UInt8} {last_band:UInt8}   the bands registered for it
+--                      ([1, 0], no band, for one without keys)
+--   {cues:UInt8}       1 when it is declared with outputs = ["cues"]
 -- The plug-in gets one row (source, modality, 'item') and answers rows of
 -- kind, time_ms, item, record and keys, the last one an 'end' marker, in
 -- RowBinary, as `clickprint-udf extract` does. A key outside its bands
 -- fails the statement, naming the extractor, before any of its rows is
--- stored: one plug-in cannot write into our bands or another's.
+-- stored: one plug-in cannot write into our bands or another's. So does a
+-- `cue` row from an extractor not declared to emit cues, or one numbered
+-- from 16,777,216 (the numbers of given subtitle files' cues, which
+-- `DELETE /v1/media/{id}/subtitles` removes); its cues go to fp_cues
+-- (fp_extractor_cues_mv), the dialogue extractor's among them.
 -- Idempotent per (item, extractor, version): an item whose latest run
 -- (extractor_runs) has this version sends the plug-in no row, and it
 -- answers nothing. A run killed before its 'end' runs again in full; its
@@ -48,4 +54,12 @@ WHERE throwIf(
     NOT arrayAll(k -> k.1 BETWEEN {first_band:UInt8} AND {last_band:UInt8}, keys),
     'a plug-in extractor emitted a key outside the bands registered for it'
 ) = 0
+    AND throwIf(
+        kind = 'cue' AND {cues:UInt8} = 0,
+        'a plug-in extractor emitted a cue row but does not declare outputs = ["cues"]'
+    ) = 0
+    AND throwIf(
+        kind = 'cue' AND item >= 16777216,
+        'a plug-in extractor numbered a cue 16777216 or more (those are given subtitle files\' cues)'
+    ) = 0
 SETTINGS os_threads_nice_value_query = 10

@@ -53,8 +53,9 @@ ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, media_id, time_ms, item);
 
 -- The ingest target: one INSERT here fans out to both tables above through
--- the two materialized views (and a video's cues to fp_cues, below), so
--- ingesting a media item is one statement.
+-- the two materialized views, so ingesting a media item is one statement.
+-- sql/clickhouse/subtitles.sql inserts a given subtitle file's cues here
+-- too (fp_cues_mv, below).
 CREATE TABLE IF NOT EXISTS clickprint.fp_ingest
 (
     tenant_id UInt32,
@@ -78,8 +79,11 @@ FROM clickprint.fp_ingest
 WHERE kind IN ('visual', 'local');
 
 -- Dialogue: one row per cue of a video's subtitle streams (SRT, ASS/SSA,
--- WebVTT, mov_text), routed here from the ingest's `cue` rows by
--- fp_cues_mv (udf/README.md, "Cue rows", has the record's layout). Read
+-- WebVTT, mov_text), which the dialogue extractor (a plug-in extractor of
+-- ours, `clickprint-udf dialogue`) emits as `cue` rows and
+-- fp_extractor_cues_mv routes here, and of the subtitle files given with
+-- an item (sql/clickhouse/subtitles.sql, through fp_ingest and
+-- fp_cues_mv); udf/README.md, "Cue rows", has the record's layout. Read
 -- by sql/clickhouse/text_search.sql, by tenant and word, and shown by
 -- media and time, so the sort key is the tenant, then the media item and
 -- the cue's start; `item` (the cue's number in its item) keeps two cues
@@ -111,6 +115,13 @@ WHERE kind IN ('visual', 'local');
 -- cues: 38 -> 16 ms) for 6% more bytes on disk (benchmarks/README.md,
 -- "Text search latency"). The ALTER after the table gives an existing
 -- table the same settings; its parts keep their blocks until merged.
+-- `extractor` says where a cue came from: the extractor's name (its
+-- reextraction deletes its cues by it), or '' for a subtitle file given
+-- with the item (numbered from 16,777,216: subtitles.sql), which no
+-- reextraction touches. Its default tells them apart by number, which is
+-- what the rows written before the column (the streams' cues, then made by
+-- our own extraction, numbered from 1) read as: 'dialogue'. The second
+-- ALTER gives an existing table the column.
 CREATE TABLE IF NOT EXISTS clickprint.fp_cues
 (
     tenant_id UInt32,
@@ -122,6 +133,7 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_cues
     text String CODEC(ZSTD(1)),
     words String CODEC(ZSTD(1)),
     pieces Array(String) CODEC(ZSTD(1)),
+    extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue'),
     INDEX words_text words TYPE text(tokenizer = splitByNonAlpha)
 )
 ENGINE = ReplacingMergeTree
@@ -130,8 +142,14 @@ SETTINGS index_granularity = 256, min_compress_block_size = 4096, max_compress_b
 
 ALTER TABLE clickprint.fp_cues MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
+ALTER TABLE clickprint.fp_cues
+    ADD COLUMN IF NOT EXISTS extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue');
+
 -- A cue row's record is `END_MS <tab> LANGUAGE <tab> TEXT` (its text has
 -- no tab); its start is the row's time_ms, its number the row's item.
+-- Here the cues of subtitle files given with an item (their `extractor`
+-- is the column's default, ''); a plug-in's come through
+-- fp_extractor_cues_mv, below, read the same way.
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cues_mv TO clickprint.fp_cues AS
 SELECT
     tenant_id,
@@ -150,9 +168,11 @@ WHERE kind = 'cue';
 -- executables an operator declares in the configuration, run by
 -- sql/clickhouse/extract.sql after our own extraction. Their rows come in
 -- here, never through fp_ingest, so nothing a plug-in emits can land in
--- fp_media (whose rows the rerank trusts), fp_cues or media_ingested. The
+-- fp_media (whose rows the rerank trusts) or media_ingested. The
 -- statement has checked every key's band against the bands registered for
--- the extractor before a row arrives.
+-- the extractor, and that only an extractor declared with `outputs =
+-- ["cues"]` emits `cue` rows, numbered below 16,777,216 (those of given
+-- subtitle files), before a row arrives.
 CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_ingest
 (
     tenant_id UInt32,
@@ -192,10 +212,35 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_extractor_records
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, extractor, media_id, time_ms, item, kind);
 
+-- Its cues are in fp_cues (below), not here. The ALTER gives a view made
+-- before cues were a plug-in's output the same query.
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_records_mv TO clickprint.fp_extractor_records AS
 SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
 FROM clickprint.fp_extractor_ingest
-WHERE kind != 'end' AND record != '';
+WHERE kind NOT IN ('end', 'cue') AND record != '';
+
+ALTER TABLE clickprint.fp_extractor_records_mv MODIFY QUERY
+SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
+FROM clickprint.fp_extractor_ingest
+WHERE kind NOT IN ('end', 'cue') AND record != '';
+
+-- A plug-in's cues (the dialogue extractor's: `cue` rows, the record
+-- `END_MS <tab> LANGUAGE <tab> TEXT`) become rows of fp_cues as a given
+-- subtitle file's do (fp_cues_mv), with `extractor` its name.
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_cues_mv TO clickprint.fp_cues AS
+SELECT
+    tenant_id,
+    media_id,
+    time_ms AS start_ms,
+    item,
+    toUInt32OrZero(splitByChar('\t', record)[1]) AS end_ms,
+    splitByChar('\t', record)[2] AS language,
+    splitByChar('\t', record)[3] AS text,
+    arrayStringConcat(extractAll(lowerUTF8(text), '[\\p{L}\\p{N}\\p{M}]+'), ' ') AS words,
+    extractAll(text, '[\\p{L}\\p{N}\\p{M}]+|[^\\p{L}\\p{N}\\p{M}]+') AS pieces,
+    extractor
+FROM clickprint.fp_extractor_ingest
+WHERE kind = 'cue';
 
 -- Which version of each extractor each item was extracted with: the
 -- plug-in's last row is an 'end' marker, as ours is, so a row here means

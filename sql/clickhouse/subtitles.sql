@@ -1,8 +1,10 @@
 -- Subtitles given with an item (`POST /v1/media/{id}/subtitles`): a
 -- subtitle file's cues (SRT, WebVTT, ASS/SSA: whatever ffmpeg reads as a
 -- text subtitle stream), read inside ClickHouse by `clickprint-udf cues`,
--- become the item's cues as its own streams' do (fp_ingest, then
--- fp_cues_mv), so the text search and analysts see them alike. They are
+-- become the item's cues (fp_ingest, then fp_cues_mv, with `extractor`
+-- ''), beside its own streams' (the dialogue extractor's, with
+-- `extractor` 'dialogue'), so the text search and analysts see them
+-- alike, and no re-extraction touches them. They are
 -- numbered from 16,777,216 (clickprint_core::cues::FILE_CUES_FROM), past
 -- any number an item's own streams reach, each file in a slot of its own
 -- chosen by its content and language (file_cue_number): the streams' cues

@@ -10,6 +10,10 @@ with the configured command (`watermark.py --band 200`) and writes rows of
 standard input; for each it answers rows of (kind String, time_ms UInt32,
 item UInt32, record String, keys Array(Tuple(UInt8, UInt32))) in RowBinary,
 the last one of kind `end`. Standard library only.
+
+With `--cue` it also says, as dialogue would, which mark it saw: one `cue`
+row per mark (udf/README.md, "Cue rows": record `END_MS<tab>LANGUAGE<tab>TEXT`),
+which clickprint stores only when the declaration has `outputs = ["cues"]`.
 """
 
 import re
@@ -68,6 +72,7 @@ def row(kind, time_ms, item, record, keys):
 
 def main():
     band = int(sys.argv[sys.argv.index("--band") + 1]) if "--band" in sys.argv else 200
+    cues = "--cue" in sys.argv
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     while True:
         source = read_string(stdin)
@@ -79,6 +84,8 @@ def main():
         for item, mark in enumerate(marks, start=1):
             record = f"{mark}\t{modality}\t{purpose}"
             stdout.write(row("watermark", 0, item, record, [(band, mark)]))
+            if cues and purpose == "item":
+                stdout.write(row("cue", 0, item, f"1000\tzxx\tWatermark {mark} present", []))
         stdout.write(row("end", 0, 0, "", []))
     stdout.flush()
 

@@ -1021,3 +1021,215 @@ fn subtitle_files_sent_with_new_items_are_read_before_they_are_ready() {
     );
     drop(service);
 }
+
+/// `clickprint ARGS` with the configuration file `config`.
+fn run_with(data: &Path, config: &Path, args: &[&str]) -> String {
+    let env = [("CLICKPRINT_CONFIG", config.to_str().expect("a UTF-8 path"))];
+    let (ok, stdout, stderr) = run_clickprint(data, args, &env);
+    assert!(ok, "clickprint {args:?}: {stderr}");
+    stdout
+}
+
+/// Issue 21, item 3: the dialogue extractor is a plug-in extractor like
+/// any other. Disabled in the configuration, a subtitled video ingests
+/// with no cues and the text search finds none of its lines, while a
+/// subtitle file given with it still becomes its dialogue. Enabled, at a
+/// new version, `clickprint reextract dialogue` deletes its cues and makes
+/// them again, and keeps the given file's.
+#[test]
+fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
+    let dir = data_dir("dialogue-plugin");
+    let data = dir.path().join("data");
+    let made = dir.path().join("made");
+    let library = dir.path().join("library");
+    for d in [&made, &library] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let srt = made.join("lines.srt");
+    std::fs::write(&srt, SRT).unwrap();
+    let plain = ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        &made.join("plain.mp4"),
+    );
+    ffmpeg(
+        &[
+            "-i",
+            plain.to_str().unwrap(),
+            "-i",
+            srt.to_str().unwrap(),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:v",
+            "copy",
+            "-c:s",
+            "mov_text",
+            "-metadata:s:s:0",
+            "language=eng",
+        ],
+        &library.join("movie.mp4"),
+    );
+    let given = made.join("given.srt");
+    std::fs::write(
+        &given,
+        "1\n00:00:00,500 --> 00:00:01,500\nPenguins dance in the snow.\n",
+    )
+    .unwrap();
+    let config = |file: &str, fields: &str| {
+        let path = dir.path().join(file);
+        std::fs::write(
+            &path,
+            format!("[[extractors]]\nname = \"dialogue\"\n{fields}\n"),
+        )
+        .unwrap();
+        path
+    };
+    let off = config("off.toml", "enabled = false");
+    let version_2 = config("version-2.toml", "version = \"2\"");
+    let cues_of = |tenant: u32| {
+        sql(
+            &data,
+            &format!(
+                "SELECT extractor, count() AS cues FROM fp_cues WHERE tenant_id = {tenant} \
+                 GROUP BY extractor ORDER BY extractor"
+            ),
+        )
+    };
+
+    // Tenant 1 ingests with the dialogue extractor off, tenant 2 as by
+    // default.
+    for tenant in ["quiet", "acme"] {
+        run(&data, &["tenant", "create", tenant]);
+    }
+    let stdout = run_with(
+        &data,
+        &off,
+        &["ingest", "--tenant", "quiet", library.to_str().unwrap()],
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    let stdout = run(
+        &data,
+        &["ingest", "--tenant", "acme", library.to_str().unwrap()],
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    assert_eq!(cues_of(1), json!([]), "disabled: no cue");
+    assert_eq!(
+        cues_of(2),
+        json!([{"extractor": "dialogue", "cues": 3}]),
+        "by default, the extractor's"
+    );
+    assert_eq!(
+        sql(
+            &data,
+            "SELECT tenant_id, extractor, version, modality FROM extractor_runs ORDER BY tenant_id"
+        ),
+        json!([{"tenant_id": 2, "extractor": "dialogue", "version": "1", "modality": "video"}]),
+    );
+    assert_eq!(
+        sql(&data, "SELECT count() AS n FROM fp_extractor_records"),
+        json!([{"n": 0}]),
+        "cues are kept in fp_cues only"
+    );
+    assert_eq!(
+        found(&text_search(&data, "quiet", "quick brown fox", &[])).len(),
+        0
+    );
+    assert_eq!(
+        found(&text_search(&data, "acme", "quick brown fox", &[])),
+        ["movie.mp4"]
+    );
+
+    // A subtitle file given with each item: read whatever the extractor.
+    let service = Service::start(&data);
+    for tenant in [1, 2] {
+        let api = tenant_api(&service, &data, tenant);
+        let id = id_of(&api, "movie.mp4");
+        let (status, body) = api.post_file(
+            &format!("/v1/media/{id}/subtitles"),
+            &given,
+            &[("language", "eng")],
+        );
+        assert_eq!((status, &body["cues"]), (200, &json!(1)), "{body}");
+        assert_eq!(
+            found(&text_search_api(&api, "penguins dance")),
+            ["movie.mp4"]
+        );
+    }
+    drop(service);
+    assert_eq!(cues_of(1), json!([{"extractor": "", "cues": 1}]));
+    assert_eq!(
+        found(&text_search(&data, "quiet", "quick brown fox", &[])).len(),
+        0
+    );
+
+    // A new version: the item it extracted is stale; its cues are
+    // deleted and made again from the kept original (here given other
+    // subtitles, so the new cues tell themselves apart), the given file's
+    // kept; the item it never ran on is not its to redo.
+    let media_id = sql(
+        &data,
+        "SELECT DISTINCT media_id FROM fp_cues WHERE tenant_id = 2",
+    )[0]["media_id"]
+        .as_u64()
+        .expect("the item's id");
+    let other_lines = made.join("other.srt");
+    std::fs::write(
+        &other_lines,
+        "1\n00:00:02,000 --> 00:00:03,000\nWalruses hum at dawn.\n",
+    )
+    .unwrap();
+    let kept = data.join("media").join("2").join(media_id.to_string());
+    assert!(kept.is_file(), "the kept original at {}", kept.display());
+    let redone = ffmpeg(
+        &[
+            "-i",
+            plain.to_str().unwrap(),
+            "-i",
+            other_lines.to_str().unwrap(),
+            "-map",
+            "0",
+            "-map",
+            "1",
+            "-c:v",
+            "copy",
+            "-c:s",
+            "mov_text",
+        ],
+        &made.join("redone.mp4"),
+    );
+    std::fs::copy(&redone, &kept).unwrap();
+    let report = run_with(&data, &version_2, &["reextract", "dialogue"]);
+    let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
+    assert_eq!(
+        report,
+        json!([{"extractor": "dialogue", "version": "2", "stale": 1, "reextracted": 1, "missing_files": []}]),
+    );
+    assert_eq!(
+        cues_of(2),
+        json!([{"extractor": "", "cues": 1}, {"extractor": "dialogue", "cues": 1}]),
+    );
+    assert_eq!(cues_of(1), json!([{"extractor": "", "cues": 1}]));
+    for (text, items) in [
+        ("quick brown fox", &[][..]),
+        ("walruses", &["movie.mp4"][..]),
+        ("penguins dance", &["movie.mp4"][..]),
+    ] {
+        assert_eq!(
+            found(&text_search(&data, "acme", text, &[])),
+            items,
+            "{text}"
+        );
+    }
+    let again = run_with(&data, &version_2, &["reextract", "dialogue"]);
+    assert!(again.contains("\"stale\": 0"), "{again}");
+}

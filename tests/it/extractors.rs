@@ -202,9 +202,14 @@ fn a_plug_in_extractor_from_the_configuration_ingests_is_searched_and_ignored_wh
     let service = Service::start_with(&data, &[("CLICKPRINT_CONFIG", version_2.to_str().unwrap())]);
     let report = run(&data, &version_2, &["reextract"]);
     let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));
+    // Ours, the dialogue extractor, is declared too (for videos: none
+    // here).
     assert_eq!(
         report,
-        json!([{"extractor": "watermark", "version": "2", "stale": 3, "reextracted": 3, "missing_files": []}]),
+        json!([
+            {"extractor": "dialogue", "version": "1", "stale": 0, "reextracted": 0, "missing_files": []},
+            {"extractor": "watermark", "version": "2", "stale": 3, "reextracted": 3, "missing_files": []},
+        ]),
     );
     let keys = sql(
         &data,
@@ -271,4 +276,82 @@ fn a_plug_in_key_outside_its_bands_fails_the_ingest_naming_the_extractor() {
         "SELECT count() AS keys FROM fp_keys WHERE band > 128",
     );
     assert_eq!(keys, json!([{"keys": 0}]));
+}
+
+#[test]
+fn a_plug_in_emits_cues_only_when_it_declares_them() {
+    let dir = data_dir("extractor-cues");
+    let data = dir.path().join("data");
+    let udf = udf_folder(dir.path());
+    // One attempt: the refused run need not be retried here.
+    let undeclared = config(
+        dir.path(),
+        "undeclared.toml",
+        &udf,
+        "command = \"watermark.py --band 200 --cue\"\nbands = [200, 200]\nversion = \"1\"",
+    );
+    std::fs::write(
+        &undeclared,
+        format!(
+            "task_max_attempts = 1\n{}",
+            std::fs::read_to_string(&undeclared).unwrap()
+        ),
+    )
+    .unwrap();
+    let declared = config(
+        dir.path(),
+        "declared.toml",
+        &udf,
+        "command = \"watermark.py --band 200 --cue\"\nbands = [200, 200]\noutputs = [\"cues\"]\nversion = \"1\"",
+    );
+    let picture = marked_picture(dir.path(), "marked.png", "testsrc2=s=320x240", Some(31));
+    for tenant in ["first", "second"] {
+        run(&data, &declared, &["tenant", "create", tenant]);
+    }
+    let env = [("CLICKPRINT_CONFIG", undeclared.to_str().unwrap())];
+    let (ok, stdout, stderr) = run_clickprint(
+        &data,
+        &["ingest", "--tenant", "first", picture.to_str().unwrap()],
+        &env,
+    );
+    let said = format!("{stdout}{stderr}");
+    assert!(!ok, "the ingest succeeded: {said}");
+    assert!(
+        said.contains("watermark") && said.contains("does not declare outputs"),
+        "{said}"
+    );
+    let cues = |tenant: u32| {
+        sql(
+            &data,
+            &declared,
+            &format!(
+                "SELECT extractor, start_ms, end_ms, language, words FROM fp_cues \
+                 WHERE tenant_id = {tenant}"
+            ),
+        )
+    };
+    assert_eq!(cues(1), json!([]));
+    let stdout = run(
+        &data,
+        &declared,
+        &["ingest", "--tenant", "second", picture.to_str().unwrap()],
+    );
+    assert!(stdout.contains(", 0 failed"), "{stdout}");
+    assert_eq!(
+        cues(2),
+        json!([{"extractor": "watermark", "start_ms": 0, "end_ms": 1000, "language": "zxx", "words": "watermark 31 present"}]),
+    );
+    let answer = run(
+        &data,
+        &declared,
+        &[
+            "search",
+            "--tenant",
+            "second",
+            "--text",
+            "watermark 31",
+            "--json",
+        ],
+    );
+    assert!(answer.contains("marked.png"), "{answer}");
 }

@@ -12,7 +12,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 use clickprint::clickhouse::Engine;
+use clickprint::clickhouse::extractors;
 use clickprint::clickhouse::library::{self, TextQuery, WordsMode};
+use clickprint::config::Extractor;
 use clickprint_eval::dialogue::{self, Cue, Kind, Library, Query, Rng, Row, TopAnswer};
 use clickprint_eval::text_latency;
 
@@ -226,10 +228,17 @@ pub async fn run(engine: &Engine, work: &Path, size: Size, say: &dyn Fn(&str)) -
         Ok::<_, anyhow::Error>(all)
     })?;
     let made = started.elapsed().as_secs_f64();
+    // Our extraction, then the dialogue extractor (a plug-in extractor of
+    // ours, which the service's worker runs after it), which stores the cues.
+    let dialogue = Extractor::built_in("dialogue").context("the dialogue extractor")?;
     for (i, video) in videos.iter().enumerate() {
-        library::ingest(engine, TENANT, i as u64 + 1, &video.display().to_string())
+        let (id, source) = (i as u64 + 1, video.display().to_string());
+        library::ingest(engine, TENANT, id, &source)
             .await
             .with_context(|| format!("ingesting {}", video.display()))?;
+        extractors::extract(engine, &dialogue, TENANT, id, &source, "video")
+            .await
+            .with_context(|| format!("the dialogue of {}", video.display()))?;
     }
     let stored = engine
         .query(&format!(

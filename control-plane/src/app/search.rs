@@ -337,14 +337,15 @@ pub async fn run(
         } else {
             top_k.saturating_mul(2).saturating_add(1).min(CANDIDATES)
         };
-        // The query's keys from every plug-in extractor enabled for the
-        // tenant and its modality: the search looks their bands up beside
-        // ours, and no other plug-in band (sql/clickhouse/search.sql).
+        // The query's keys from every plug-in extractor with bands enabled
+        // for the tenant and its modality: the search looks their bands up
+        // beside ours, and no other plug-in band (sql/clickhouse/search.sql).
+        // One without bands (the dialogue extractor) is not started.
         let mut extractor_keys = Vec::new();
         for extractor in config
             .extractors
             .iter()
-            .filter(|e| e.applies(&tenant.name, side.modality.as_str()))
+            .filter(|e| e.searched(&tenant.name, side.modality.as_str()))
         {
             let keys = extractors::query_keys(
                 engine,

@@ -1,8 +1,9 @@
-//! Plug-in extractors (issue 21): executables an operator declares in the
-//! configuration ([`crate::config::Extractor`]), run inside ClickHouse by
-//! the statements of `sql/clickhouse/extract*.sql` and
-//! `extractor_*.sql`, their keys stored in `fp_keys` in their own bands so
-//! the one search statement reads them beside ours. The contract the
+//! Plug-in extractors (issue 21): executables declared in the
+//! configuration ([`crate::config::Extractor`]; ours, the dialogue
+//! extractor, by default), run inside ClickHouse by the statements of
+//! `sql/clickhouse/extract*.sql` and `extractor_*.sql`, their keys stored
+//! in `fp_keys` in their own bands so the one search statement reads them
+//! beside ours, their cues (if declared) in `fp_cues`. The contract the
 //! executables speak is in `udf/README.md`, "Plug-in extractors"; this
 //! module only carries the statements and their parameters.
 
@@ -20,14 +21,20 @@ pub const STALE: &str = include_str!("../../../sql/clickhouse/extractor_stale.sq
 /// `sql/clickhouse/extractor_forget.sql`.
 pub const FORGET: &str = include_str!("../../../sql/clickhouse/extractor_forget.sql");
 
-/// The parameters every statement names an extractor by.
+/// The parameters every statement names an extractor by. An extractor
+/// without bands gets the empty range `[1, 0]`: no key is inside it.
 fn extractor_params(extractor: &Extractor) -> Vec<(&'static str, String)> {
+    let (first, last) = extractor
+        .bands
+        .as_ref()
+        .map_or((1, 0), |b| (*b.start(), *b.end()));
     vec![
         ("extractor", extractor.name.clone()),
         ("version", extractor.version.clone()),
         ("command", extractor.command.clone()),
-        ("first_band", extractor.bands.start().to_string()),
-        ("last_band", extractor.bands.end().to_string()),
+        ("first_band", first.to_string()),
+        ("last_band", last.to_string()),
+        ("cues", u8::from(extractor.cues).to_string()),
     ]
 }
 
@@ -71,7 +78,7 @@ pub async fn extract(
 }
 
 /// A search query's keys from `extractor`: (band, key) pairs, each band in
-/// its range.
+/// its range; none, without starting it, for an extractor without bands.
 ///
 /// # Errors
 /// As [`extract`].
@@ -81,6 +88,9 @@ pub async fn query_keys(
     source: &str,
     modality: &str,
 ) -> Result<Vec<(u8, u32)>> {
+    if extractor.bands.is_none() {
+        return Ok(Vec::new());
+    }
     let mut params = extractor_params(extractor);
     params.extend([
         ("source", source.to_owned()),
@@ -143,8 +153,10 @@ pub async fn stale(engine: &Engine, extractor: &Extractor) -> Result<Vec<StaleIt
         .collect()
 }
 
-/// Removes what `extractor` stored for `items` (its bands' keys and its
-/// records), before they are extracted again.
+/// Removes what `extractor` stored for `items` (its bands' keys, its
+/// records, its cues), before they are extracted again. A mutation that
+/// could match nothing (keys of an extractor without bands, cues of one
+/// that emits none) is not started.
 ///
 /// # Errors
 /// The engine's message; each statement is safe to repeat.
@@ -158,8 +170,12 @@ pub async fn forget(engine: &Engine, extractor: &Extractor, items: &[StaleItem])
         .collect();
     let mut params = extractor_params(extractor);
     params.push(("batch", format!("[{}]", batch.join(","))));
-    for statement in statements(FORGET) {
-        engine.query_with_params(statement, &params).await?;
+    // The file's statements in order: keys, records, cues.
+    let wanted = [extractor.bands.is_some(), true, extractor.cues];
+    for (statement, wanted) in statements(FORGET).zip(wanted) {
+        if wanted {
+            engine.query_with_params(statement, &params).await?;
+        }
     }
     Ok(())
 }
@@ -198,8 +214,17 @@ mod tests {
     }
 
     #[test]
-    fn the_forget_file_splits_into_its_two_mutations() {
+    fn the_forget_file_splits_into_its_three_mutations_in_order() {
         let all: Vec<&str> = statements(FORGET).collect();
-        assert_eq!(all.len(), 2, "{all:#?}");
+        assert_eq!(all.len(), 3, "{all:#?}");
+        for (statement, table) in all
+            .iter()
+            .zip(["fp_keys", "fp_extractor_records", "fp_cues"])
+        {
+            assert!(
+                statement.contains(&format!("ALTER TABLE clickprint.{table} DELETE")),
+                "{statement}"
+            );
+        }
     }
 }

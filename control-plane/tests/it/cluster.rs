@@ -62,12 +62,21 @@ fn on_cluster(statement: &str) -> Vec<String> {
         );
         return vec![shard, distributed];
     }
-    // A setting changed on the table: on the shards' table of every replica.
     if let Some(rest) = s.strip_prefix("ALTER TABLE clickprint.") {
         let (table, change) = rest.split_once(' ').unwrap_or((rest, ""));
-        return vec![format!(
-            "ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' {change}"
-        )];
+        let here = format!("ALTER TABLE clickprint.{table} ON CLUSTER '{{cluster}}' {change}");
+        // A view's query: where the view is, on every node.
+        if change.starts_with("MODIFY QUERY") {
+            return vec![here];
+        }
+        // A setting changed on the table: on the shards' table of every
+        // replica; a column added, there and on the Distributed table.
+        let shards =
+            format!("ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' {change}");
+        if change.starts_with("ADD COLUMN") {
+            return vec![shards, here];
+        }
+        return vec![shards];
     }
     let name_end = |s: &str, start: &str| {
         s.strip_prefix(start)
@@ -92,7 +101,7 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    // Eleven tables sharded, plus the two Null tables and seven views.
+    // Eleven tables sharded, plus the two Null tables and eight views.
     assert_eq!(
         got.iter().filter(|s| s.contains("Distributed(")).count(),
         11
@@ -162,7 +171,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 34 + 5 + 2 + 1);
+    assert_eq!(all.len(), 38 + 5 + 2 + 1);
     for statement in all {
         let out = engine
             .query_with_params(

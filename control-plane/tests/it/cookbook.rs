@@ -2,7 +2,8 @@
 //! operator and as a tenant's analyst) against a generated library in two
 //! tenants, their answers checked. A new example
 //! in the README fails `every_example_is_checked` until it is checked here.
-use clickprint::clickhouse::{library, review};
+use clickprint::clickhouse::{extractors, library, review};
+use clickprint::config::Extractor;
 use clickprint::store::review::{Mirror, Verdict};
 use serde_json::Value;
 
@@ -135,6 +136,11 @@ async fn every_example_runs_and_answers_the_library() {
             .await
             .unwrap();
     }
+    // The video's cues: the dialogue extractor, as the worker runs it.
+    let dialogue = Extractor::built_in("dialogue").expect("the dialogue extractor");
+    extractors::extract(&engine, &dialogue, 7, 7, movie.to_str().unwrap(), "video")
+        .await
+        .unwrap();
     library::delete(&engine, 7, 4).await.unwrap();
     // Reviewers' decisions and an exclusion, as the service mirrors them:
     // in tenant 7, item 3 rejected for two query contents (and for a

@@ -194,3 +194,93 @@ fn a_library_that_is_not_chdb_is_a_clear_error() {
         "{text}"
     );
 }
+
+/// A database made before the dialogue extractor became a plug-in (issue
+/// 21, item 3): its `fp_cues` had no `extractor` column and its records
+/// view took a plug-in's cue rows. Applying the schema gives it the
+/// column (the streams' cues of then read as the dialogue extractor's, a
+/// given file's as `''`), the view's new query and the cue view; applying
+/// it again changes nothing.
+#[tokio::test]
+async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
+    use clickprint::clickhouse::library::{SCHEMA, apply_schema, statements};
+    let dir = data_dir("schema-before-dialogue");
+    let engine = Engine::open(&embedded_config(dir.path()).clickhouse).unwrap();
+    let column = "extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue')";
+    let new_where = "WHERE kind NOT IN ('end', 'cue') AND record != ''";
+    assert!(SCHEMA.contains(&format!("    {column},\n")) && SCHEMA.contains(new_where));
+    // The schema as it was: no column, the view's old query, no cue view.
+    let before = SCHEMA
+        .replace(&format!("    {column},\n"), "")
+        .replace(new_where, "WHERE kind != 'end' AND record != ''");
+    let code = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect()
+    };
+    for statement in statements(&before).filter(|s| {
+        let s = code(s);
+        !s.contains("ADD COLUMN IF NOT EXISTS extractor")
+            && !s.contains("MODIFY QUERY")
+            && !s.contains("fp_extractor_cues_mv")
+    }) {
+        engine.query(statement).await.unwrap();
+    }
+    engine
+        .query(
+            "INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys) VALUES \
+             (1, 7, 'cue', 1000, 1, '2000\teng\tOld stream line', []), \
+             (1, 7, 'cue', 1000, 16777216, '2000\tspa\tUna línea', [])",
+        )
+        .await
+        .unwrap();
+
+    for _ in 0..2 {
+        apply_schema(&engine).await.unwrap();
+    }
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT item, extractor FROM clickprint.fp_cues ORDER BY item"
+        )
+        .await,
+        serde_json::json!([{"item": 1, "extractor": "dialogue"}, {"item": 16777216, "extractor": ""}])
+    );
+    // A plug-in's cue row now goes to fp_cues under its name, not to its
+    // records; its other rows as before.
+    engine
+        .query(
+            "INSERT INTO clickprint.fp_extractor_ingest \
+             (tenant_id, media_id, extractor, version, modality, kind, time_ms, item, record, keys) VALUES \
+             (1, 8, 'dialogue', '1', 'video', 'cue', 500, 1, '900\teng\tNew line', []), \
+             (1, 8, 'dialogue', '1', 'video', 'note', 0, 0, 'kept', [])",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT item, extractor, words FROM clickprint.fp_cues WHERE media_id = 8"
+        )
+        .await,
+        serde_json::json!([{"item": 1, "extractor": "dialogue", "words": "new line"}])
+    );
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT kind, record FROM clickprint.fp_extractor_records"
+        )
+        .await,
+        serde_json::json!([{"kind": "note", "record": "kept"}])
+    );
+}
+
+/// A statement's rows as JSON.
+async fn rows(engine: &Engine, sql: &str) -> serde_json::Value {
+    engine
+        .query(sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .to_json_rows()
+        .expect("rows as JSON")
+}

@@ -72,7 +72,9 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_media ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_media
 ENGINE = Distributed('{cluster}', clickprint_shard, fp_media, tenant_id);
 
--- Dialogue: the cues of subtitle streams, with their text index.
+-- Dialogue: the cues of subtitle streams (the dialogue extractor's) and
+-- of given subtitle files, with their text index; `extractor` tells them
+-- apart (sql/clickhouse/schema.sql says how).
 CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cues ON CLUSTER '{cluster}'
 (
     tenant_id UInt32,
@@ -84,6 +86,7 @@ CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cues ON CLUSTER '{cluster}'
     text String CODEC(ZSTD(1)),
     words String CODEC(ZSTD(1)),
     pieces Array(String) CODEC(ZSTD(1)),
+    extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue'),
     INDEX words_text words TYPE text(tokenizer = splitByNonAlpha)
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_cues', '{replica}')
@@ -92,9 +95,17 @@ SETTINGS index_granularity = 256, min_compress_block_size = 4096, max_compress_b
 
 ALTER TABLE clickprint_shard.fp_cues ON CLUSTER '{cluster}' MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
+ALTER TABLE clickprint_shard.fp_cues ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue');
+
 CREATE TABLE IF NOT EXISTS clickprint.fp_cues ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_cues
 ENGINE = Distributed('{cluster}', clickprint_shard, fp_cues, tenant_id);
+
+-- A Distributed table made before the column does not get it from the
+-- shards' ALTER.
+ALTER TABLE clickprint.fp_cues ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue');
 
 -- Media whose ingest finished.
 CREATE TABLE IF NOT EXISTS clickprint_shard.media_ingested ON CLUSTER '{cluster}'
@@ -261,7 +272,28 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_records_mv ON CLU
 TO clickprint.fp_extractor_records AS
 SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
 FROM clickprint.fp_extractor_ingest
-WHERE kind != 'end' AND record != '';
+WHERE kind NOT IN ('end', 'cue') AND record != '';
+
+ALTER TABLE clickprint.fp_extractor_records_mv ON CLUSTER '{cluster}' MODIFY QUERY
+SELECT tenant_id, extractor, media_id, time_ms, item, kind, version, record
+FROM clickprint.fp_extractor_ingest
+WHERE kind NOT IN ('end', 'cue') AND record != '';
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_extractor_cues_mv ON CLUSTER '{cluster}'
+TO clickprint.fp_cues AS
+SELECT
+    tenant_id,
+    media_id,
+    time_ms AS start_ms,
+    item,
+    toUInt32OrZero(splitByChar('\t', record)[1]) AS end_ms,
+    splitByChar('\t', record)[2] AS language,
+    splitByChar('\t', record)[3] AS text,
+    arrayStringConcat(extractAll(lowerUTF8(text), '[\\p{L}\\p{N}\\p{M}]+'), ' ') AS words,
+    extractAll(text, '[\\p{L}\\p{N}\\p{M}]+|[^\\p{L}\\p{N}\\p{M}]+') AS pieces,
+    extractor
+FROM clickprint.fp_extractor_ingest
+WHERE kind = 'cue';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
 TO clickprint.extractor_runs AS

@@ -537,7 +537,6 @@ pub unsafe extern "C" fn clickprint_audio_finish(
                 mirrored_local: None,
                 regions: Vec::new(),
                 audio: Some(sound),
-                cues: Default::default(),
                 elapsed: started.elapsed(),
             },
         });

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::cues::Cues;
 use crate::fingerprint::audio::AudioFingerprint;
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::regions::Region;
@@ -109,8 +108,6 @@ pub struct MediaFingerprint {
     pub regions: Vec<Region>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,
-    /// The cues of its subtitle streams (a video's; none otherwise).
-    pub cues: Cues,
     /// Wall-clock time decoding and fingerprinting took.
     pub elapsed: Duration,
 }

@@ -67,8 +67,10 @@ impl Extracted {
 
     /// The row of a subtitle cue, the `number`th of its media item (from
     /// 1): kind `cue`, `time_ms` its start, `item` its number, the record
-    /// [`Cue::record`] (end, language, text), no lookup keys. Routed to
-    /// `clickprint.fp_cues` by `fp_cues_mv` (`sql/clickhouse/schema.sql`).
+    /// [`Cue::record`] (end, language, text), no lookup keys. A plug-in
+    /// extractor declared with `outputs = ["cues"]` (the dialogue
+    /// extractor) emits them; `fp_extractor_cues_mv`
+    /// (`sql/clickhouse/schema.sql`) routes them to `clickprint.fp_cues`.
     pub fn cue(cue: &Cue, number: u32) -> Extracted {
         Extracted {
             kind: "cue".to_owned(),
@@ -81,21 +83,20 @@ impl Extracted {
 }
 
 /// Every row a library item stores: its fingerprint records with their
-/// keys (for `usage`), then, for the library, its cues (a query's cues
-/// are not searched by, so it has none).
+/// keys (for `usage`). Its cues are no longer ours: the dialogue
+/// extractor, a plug-in of its own, emits them ([`cue_rows`]).
 pub fn extracted(fp: &MediaFingerprint, usage: Use) -> Vec<Extracted> {
     let records = records::records(fp, usage);
-    let mut rows: Vec<Extracted> = records.iter().map(|r| Extracted::of(r, usage)).collect();
-    if usage == Use::Library {
-        rows.extend(
-            fp.cues
-                .kept
-                .iter()
-                .zip(1u32..)
-                .map(|(cue, number)| Extracted::cue(cue, number)),
-        );
-    }
-    rows
+    records.iter().map(|r| Extracted::of(r, usage)).collect()
+}
+
+/// The `cue` rows of an item's cues, numbered from 1 in the order given
+/// (`udf/README.md`, "Cue rows"): what the dialogue extractor answers.
+pub fn cue_rows(cues: &[Cue]) -> Vec<Extracted> {
+    cues.iter()
+        .zip(1u32..)
+        .map(|(cue, number)| Extracted::cue(cue, number))
+        .collect()
 }
 
 /// `clickprint_query`'s answer for one source: what a search needs of its

@@ -3,10 +3,15 @@
 //!
 //! - [`extract`]: for the `executable()` table function; one media
 //!   reference in (or none: no rows out), one row per fingerprint record
-//!   out, then one per subtitle cue (kind `cue`: `udf/README.md`, "Cue
-//!   rows"), then an `end` row (kind `end`, no record, no keys) that says
+//!   out, then an `end` row (kind `end`, no record, no keys) that says
 //!   the extraction finished: `kind String, time_ms UInt32, item UInt32,
 //!   record String, keys Array(Tuple(UInt8, UInt32))`.
+//! - [`dialogue`]: the dialogue extractor, a plug-in extractor of ours
+//!   (`udf/README.md`, "Plug-in extractors"): rows of `source String,
+//!   modality String, purpose String` in; for an `item`, one `cue` row per
+//!   cue of its subtitle streams (`udf/README.md`, "Cue rows"), then an
+//!   `end` row, in [`extract`]'s columns; for a `query`, the `end` row
+//!   only (cues are never searched by).
 //! - [`query`]: `clickprint_query(source String)`, an `executable_pool`
 //!   function: a media reference (or `fp:` and a packed fingerprint in hex,
 //!   for callers that extracted elsewhere) in, the query's lookup keys
@@ -19,7 +24,7 @@
 //! - [`cues`]: for the `executable()` table function; rows of a subtitle
 //!   file and its language in (`source String, language String`), one row
 //!   per cue out (`time_ms UInt32, item UInt32, record String`: the `cue`
-//!   rows of [`extract`], numbered in the file's own slot past
+//!   rows of [`dialogue`], numbered in the file's own slot past
 //!   [`clickprint_core::cues::FILE_CUES_FROM`]), for
 //!   `sql/clickhouse/subtitles.sql`.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
@@ -39,7 +44,7 @@
 use std::io::{Read, Write};
 
 use clickprint_core::records::Use;
-use clickprint_core::rows::{Candidate, Extractor, Ranker};
+use clickprint_core::rows::{Candidate, Extracted, Extractor, Ranker};
 use clickprint_core::{Error, Result};
 
 use crate::rowbinary::{Reader, Writer};
@@ -78,21 +83,77 @@ pub fn extract(
     };
     let mut w = Writer::default();
     backend.extract(source, Use::Library, &mut |rows| {
-        for row in rows {
-            w.string(row.kind.as_bytes())
-                .u32(row.time_ms)
-                .u32(row.item)
-                .string(&row.record);
-            w.varint(row.keys.len() as u64);
-            for (band, key) in row.keys {
-                w.u8(band).u32(key);
-            }
+        for row in &rows {
+            write_extracted(&mut w, row);
         }
         w.drain_to(output)?;
         Ok(())
     })?;
-    w.string(b"end").u32(0).u32(u32::MAX).string(b"").varint(0);
+    write_end(&mut w);
     w.drain_to(output)?;
+    output.flush()?;
+    Ok(())
+}
+
+/// One row in the columns of [`extract`] (and of every plug-in
+/// extractor): `kind, time_ms, item, record, keys`.
+fn write_extracted(w: &mut Writer, row: &Extracted) {
+    w.string(row.kind.as_bytes())
+        .u32(row.time_ms)
+        .u32(row.item)
+        .string(&row.record);
+    w.varint(row.keys.len() as u64);
+    for &(band, key) in &row.keys {
+        w.u8(band).u32(key);
+    }
+}
+
+/// The `end` row that closes an item's rows.
+fn write_end(w: &mut Writer) {
+    w.string(b"end").u32(0).u32(u32::MAX).string(b"").varint(0);
+}
+
+/// Reads the cues of a media file's subtitle streams (`source`, a media
+/// reference): none when it has no subtitle stream.
+pub type StreamCues<'a> = dyn FnMut(&str) -> Result<Vec<clickprint_core::cues::Cue>> + 'a;
+
+/// The dialogue extractor (`clickprint-udf dialogue`), speaking the
+/// plug-in extractor contract: per input row (`source`, `modality`,
+/// `purpose`), for an `item` the `cue` rows of `read`'s cues numbered from
+/// 1 ([`clickprint_core::rows::cue_rows`]) and an `end` row; for a `query`
+/// only the `end` row (the service never asks: it has no keys).
+///
+/// # Errors
+/// On bad input (a purpose that is neither), a file `read` refuses, or a
+/// broken pipe.
+pub fn dialogue(
+    input: impl Read,
+    output: &mut impl Write,
+    read: &mut StreamCues<'_>,
+) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while !reader.at_end()? {
+        let source = utf8(reader.string(MAX_SOURCE)?, "media reference")?;
+        let _modality = reader.string(MAX_SOURCE)?;
+        let purpose = reader.string(MAX_SOURCE)?;
+        match purpose.as_slice() {
+            b"item" => {
+                for row in clickprint_core::rows::cue_rows(&read(&source)?) {
+                    write_extracted(&mut w, &row);
+                }
+            }
+            b"query" => {}
+            other => {
+                return Err(Error::Input(format!(
+                    "purpose is `item` or `query`, not {:?}",
+                    String::from_utf8_lossy(other)
+                )));
+            }
+        }
+        write_end(&mut w);
+        w.drain_to(output)?;
+    }
     output.flush()?;
     Ok(())
 }
@@ -318,5 +379,50 @@ mod tests {
         let mut out = Vec::new();
         extract(&b""[..], &mut out, &mut PackedOnly).unwrap();
         assert!(out.is_empty(), "no input, no rows");
+    }
+
+    #[test]
+    fn the_dialogue_extractor_answers_an_items_cues_then_its_end_and_a_query_only_the_end() {
+        use clickprint_core::cues::Cue;
+        let mut input = Writer::default();
+        input.string(b"/movie.mkv").string(b"video").string(b"item");
+        input
+            .string(b"/query.mkv")
+            .string(b"video")
+            .string(b"query");
+        let mut asked = Vec::new();
+        let mut out = Vec::new();
+        dialogue(&input.bytes[..], &mut out, &mut |source| {
+            asked.push(source.to_owned());
+            Ok(vec![
+                Cue::new(1_000, 2_500, "eng", "Hello").unwrap(),
+                Cue::new(3_000, 4_000, "", "there").unwrap(),
+            ])
+        })
+        .unwrap();
+        assert_eq!(asked, ["/movie.mkv"], "a query's file is never read");
+        let mut r = Reader::new(&out[..]);
+        let mut rows = Vec::new();
+        while !r.at_end().unwrap() {
+            let kind = String::from_utf8(r.string(16).unwrap()).unwrap();
+            let (time_ms, item) = (r.u32().unwrap(), r.u32().unwrap());
+            let record = String::from_utf8(r.string(1 << 16).unwrap()).unwrap();
+            assert_eq!(r.length(10).unwrap(), 0, "no keys");
+            rows.push((kind, time_ms, item, record));
+        }
+        let row = |k: &str, t, i, r: &str| (k.to_owned(), t, i, r.to_owned());
+        assert_eq!(
+            rows,
+            [
+                row("cue", 1_000, 1, "2500\teng\tHello"),
+                row("cue", 3_000, 2, "4000\t\tthere"),
+                row("end", 0, u32::MAX, ""),
+                row("end", 0, u32::MAX, ""),
+            ]
+        );
+        let mut bad = Writer::default();
+        bad.string(b"/a").string(b"video").string(b"preview");
+        let err = dialogue(&bad.bytes[..], &mut Vec::new(), &mut |_| Ok(Vec::new())).unwrap_err();
+        assert!(err.to_string().contains("`item` or `query`"), "{err}");
     }
 }

@@ -2,12 +2,12 @@
 //!
 //! Any container and codec Debian's ffmpeg reads. Output is streamed to a
 //! [`Sink`]: pictures as small grey planes with their times, sound as mono
-//! samples at [`SAMPLE_RATE`], the cues of every text subtitle stream
-//! (SRT, ASS/SSA, WebVTT, mov_text) with their time ranges; nothing is kept
-//! here, so memory stays bounded whatever the input's length. Subtitle
-//! streams are read beside the picture and the sound and change nothing of
-//! them; a subtitle packet that does not decode is skipped (counted in
-//! `decode_errors`), never a failure of the media.
+//! samples at [`SAMPLE_RATE`]; nothing is kept here, so memory stays
+//! bounded whatever the input's length. The cues of text subtitle streams
+//! (SRT, ASS/SSA, WebVTT, mov_text) with their time ranges are read apart,
+//! by [`decode_cues`] (a subtitle file given with an item) and
+//! [`stream_cues`] (the dialogue extractor, on a media file); a subtitle
+//! packet that does not decode is skipped, never a failure.
 //!
 //! Hostile input is bounded by [`Limits`]: file size, declared picture size,
 //! declared duration, and a wall-clock deadline that ffmpeg's interrupt
@@ -247,9 +247,6 @@ pub trait Sink {
     fn picture(&mut self, time_ms: u32, luma: &Luma);
     /// Mono samples at [`SAMPLE_RATE`], in order.
     fn audio(&mut self, samples: &[f32]);
-    /// A cue of a text subtitle stream (a video's or a sound's), in the
-    /// order the container interleaves them.
-    fn cue(&mut self, _cue: Cue) {}
     /// True when the sink has seen enough: decoding stops there and
     /// [`decode`] returns what it has (a probe needs only the start).
     fn satisfied(&self) -> bool {
@@ -379,8 +376,43 @@ fn open(path: &Path, limits: &Limits) -> Result<Opened> {
 ///
 /// # Errors
 /// As [`decode`]; [`Error::NoStream`] when there is no text subtitle
-/// stream.
+/// stream, [`Error::Corrupt`] when none of its cues could be read.
 pub fn decode_cues(path: &Path, limits: &Limits, language: &str) -> Result<Cues> {
+    let read = read_cues(path, limits, language)?;
+    if read.streams == 0 {
+        return Err(Error::NoStream(read.name));
+    }
+    if read.cues.kept.is_empty() {
+        return Err(Error::Corrupt {
+            path: read.name,
+            detail: format!("no cue could be read ({} damaged)", read.damaged),
+        });
+    }
+    Ok(read.cues)
+}
+
+/// The cues of a media file's text subtitle streams, for the dialogue
+/// extractor: as [`decode_cues`], but a file without subtitle streams (or
+/// whose cues are all damaged) has none, which is no error. Without a
+/// subtitle stream the file is only opened, never read through.
+///
+/// # Errors
+/// As [`decode`]: the file cannot be opened, or reading it takes too long.
+pub fn stream_cues(path: &Path, limits: &Limits) -> Result<Cues> {
+    Ok(read_cues(path, limits, "")?.cues)
+}
+
+/// What [`read_cues`] found.
+struct ReadCues {
+    cues: Cues,
+    /// Text subtitle streams ffmpeg could decode.
+    streams: usize,
+    /// Packets that did not decode.
+    damaged: u64,
+    name: String,
+}
+
+fn read_cues(path: &Path, limits: &Limits, language: &str) -> Result<ReadCues> {
     let Opened {
         mut input,
         name,
@@ -391,16 +423,21 @@ pub fn decode_cues(path: &Path, limits: &Limits, language: &str) -> Result<Cues>
         .filter(|s| s.parameters().medium() == Type::Subtitle)
         .filter_map(|s| SubtitleDecoder::open(&input, s.index(), &name))
         .collect();
+    let mut cues = Cues::default();
+    let mut damaged = 0u64;
     if subtitles.is_empty() {
-        return Err(Error::NoStream(name));
+        return Ok(ReadCues {
+            cues,
+            streams: 0,
+            damaged,
+            name,
+        });
     }
     for s in &mut subtitles {
         if s.language.is_empty() {
             language.clone_into(&mut s.language);
         }
     }
-    let mut cues = Cues::default();
-    let mut errors = 0u64;
     for (stream, packet) in input.packets() {
         if Instant::now() > deadline {
             return Err(Error::Timeout {
@@ -409,16 +446,15 @@ pub fn decode_cues(path: &Path, limits: &Limits, language: &str) -> Result<Cues>
             });
         }
         if let Some(s) = subtitles.iter_mut().find(|s| s.index == stream.index()) {
-            s.decode(&packet, &mut |cue| cues.push(cue), &mut errors);
+            s.decode(&packet, &mut |cue| cues.push(cue), &mut damaged);
         }
     }
-    if cues.kept.is_empty() {
-        return Err(Error::Corrupt {
-            path: name,
-            detail: format!("no cue could be read ({errors} damaged)"),
-        });
-    }
-    Ok(cues)
+    Ok(ReadCues {
+        cues,
+        streams: subtitles.len(),
+        damaged,
+        name,
+    })
 }
 
 /// Decodes `path` into `sink`.
@@ -498,14 +534,6 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         (Kind::Image, _) | (_, None) => None,
         (_, Some(index)) => Some(SoundDecoder::open(&input, index, &name)?),
     };
-    let mut subtitles: Vec<SubtitleDecoder> = match kind {
-        Kind::Image => Vec::new(),
-        _ => input
-            .streams()
-            .filter(|s| s.parameters().medium() == Type::Subtitle)
-            .filter_map(|s| SubtitleDecoder::open(&input, s.index(), &name))
-            .collect(),
-    };
 
     sink.begin(kind);
     let mut info = MediaInfo {
@@ -536,8 +564,6 @@ pub fn decode(path: &Path, limits: &Limits, sink: &mut dyn Sink) -> Result<Media
         } else if let Some(s) = sound.as_mut().filter(|s| s.index == index) {
             s.send(&packet, &mut info);
             s.drain(sink, &mut last_ms)?;
-        } else if let Some(s) = subtitles.iter_mut().find(|s| s.index == index) {
-            s.decode(&packet, &mut |cue| sink.cue(cue), &mut info.decode_errors);
         }
         if last_ms > limits.max_duration_ms {
             return Err(Error::TooLarge {

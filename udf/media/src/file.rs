@@ -5,7 +5,6 @@ use std::path::Path;
 use std::time::Instant;
 
 use clickprint_core::Result;
-use clickprint_core::cues::{Cue, Cues};
 use clickprint_core::fingerprint::audio::AudioFingerprinter;
 use clickprint_core::fingerprint::local::{self, LocalFeatures};
 use clickprint_core::fingerprint::regions::{self, Region};
@@ -21,7 +20,6 @@ struct Collector {
     image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures, Vec<Region>)>,
     video: VideoFingerprinter,
     audio: Option<AudioFingerprinter>,
-    cues: Cues,
 }
 
 impl Sink for Collector {
@@ -57,10 +55,6 @@ impl Sink for Collector {
         self.audio
             .get_or_insert_with(AudioFingerprinter::new)
             .push(samples);
-    }
-
-    fn cue(&mut self, cue: Cue) {
-        self.cues.push(cue);
     }
 }
 
@@ -99,7 +93,6 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         mirrored_local,
         regions,
         audio,
-        cues: collector.cues,
         elapsed: started.elapsed(),
     })
 }

@@ -14,10 +14,12 @@
 //! - without, it replaces itself with `clickprint-udf-media` (same
 //!   arguments, same pipes), which must sit beside it.
 //!
-//! `inspect`, `pack` and `probe` (for people and the control plane) are
+//! `inspect`, `pack` and `probe` (for people and the control plane),
+//! `cues` (a subtitle file's) and `dialogue` (the dialogue extractor, a
+//! plug-in extractor of ours run by `sql/clickhouse/extract.sql`) are
 //! always `clickprint-udf-media`'s.
 //!
-//! Ingest's work (`extract`, `preview`) runs at a lower processor priority
+//! Ingest's work (`extract`, `dialogue`, `preview`) runs at a lower processor priority
 //! ([`BACKGROUND_NICE`]), so a tenant's bulk upload yields the processor to
 //! everyone's searches.
 
@@ -33,7 +35,7 @@ use clickprint_udf::protocol;
 
 fn main() -> ExitCode {
     let function = std::env::args().nth(1).unwrap_or_default();
-    if matches!(function.as_str(), "extract" | "preview") {
+    if matches!(function.as_str(), "extract" | "dialogue" | "preview") {
         // SAFETY: nice() only changes this process's scheduling priority;
         // raising one's own nice value needs no privilege. A failure
         // leaves the priority as it was, which is no error.
@@ -62,7 +64,7 @@ fn main() -> ExitCode {
             Ok(None) => return media(),
             Err(e) => Err(e),
         },
-        "inspect" | "pack" | "probe" | "preview" | "cues" => return media(),
+        "inspect" | "pack" | "probe" | "preview" | "cues" | "dialogue" => return media(),
         other => return protocol::unknown(other),
     };
     protocol::finish(&function, result)

@@ -2,9 +2,11 @@
 //! media (it links ffmpeg). `clickprint-udf`, the thin executable
 //! ClickHouse starts, replaces itself with this one (same arguments, same
 //! pipes) for `extract` and `query` when no sidecar is configured, and for
-//! `inspect`, `pack`, `probe`, `preview` and `cues` (a subtitle file's
-//! cues, for `sql/clickhouse/subtitles.sql`); it must sit beside
-//! `clickprint-udf`.
+//! `inspect`, `pack`, `probe`, `preview`, `cues` (a subtitle file's
+//! cues, for `sql/clickhouse/subtitles.sql`) and `dialogue` (the dialogue
+//! extractor: a media file's subtitle streams as `cue` rows, behind the
+//! plug-in extractor contract of `sql/clickhouse/extract.sql`); it must
+//! sit beside `clickprint-udf`.
 //!
 //! `inspect FILE [--json]` is for people (`clickprint fingerprint` runs
 //! it): what is extracted from one file. `inspect --time` reads file paths
@@ -42,7 +44,7 @@ fn main() -> ExitCode {
         }
     };
     let result = match function.as_str() {
-        "extract" | "query" | "rerank" | "cues" => serve_rows(&function, limits),
+        "extract" | "query" | "rerank" | "cues" | "dialogue" => serve_rows(&function, limits),
         "pack" => return pack(&limits),
         "inspect" => return inspect(&limits),
         "probe" => return probe(&limits),
@@ -64,6 +66,12 @@ fn serve_rows(function: &str, limits: Limits) -> clickprint_core::Result<()> {
                 .map_err(|e| local.named(e))?;
             let key = clickprint_core::cues::file_key(&local.sha256()?, language);
             Ok((cues.kept, key))
+        }),
+        "dialogue" => functions::dialogue(input, output, &mut |source| {
+            let local = resolve(source, &limits.fetch)?;
+            let cues = clickprint_media::decode::stream_cues(local.path(), &limits)
+                .map_err(|e| local.named(e))?;
+            Ok(cues.kept)
         }),
         _ => functions::rerank(input, output, &mut Reranker::default()),
     }

@@ -1,15 +1,24 @@
-//! Subtitle streams (issue 21): their cues are decoded beside the picture
-//! and sound, with exact time ranges, from every text format ffmpeg muxes
-//! (SubRip and ASS in Matroska, mov_text in MP4, WebVTT in WebM), and the
-//! fingerprint of the picture stream is the same with or without them.
+//! Subtitle streams (issue 21): the dialogue extractor's cues
+//! (`decode::stream_cues`, apart from the fingerprinting) come with exact
+//! time ranges from every text format ffmpeg muxes (SubRip and ASS in
+//! Matroska, mov_text in MP4, WebVTT in WebM), and our own extraction's
+//! rows are the same with or without them: they hold no cue.
 
 use std::fmt::Write;
 
-use clickprint_core::cues::{Cue, MAX_CUES};
-use clickprint_core::records::{Use, records};
-use clickprint_core::rows::extracted;
+use std::path::Path;
+
+use clickprint_core::cues::{Cue, Cues, MAX_CUES};
+use clickprint_core::records::Use;
+use clickprint_core::rows::{cue_rows, extracted};
+use clickprint_media::decode::{Limits, stream_cues};
 
 use crate::media::{Workdir, fingerprint};
+
+/// What the dialogue extractor reads of `path`.
+fn cues(path: &Path) -> Cues {
+    stream_cues(path, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Three cues, with markup each format must lose.
 const SRT: &str = "1
@@ -62,9 +71,9 @@ fn every_text_subtitle_format_gives_the_same_cues_and_the_same_fingerprint() {
         "plain.mkv",
     );
     let plain_fp = fingerprint(&plain);
-    assert!(plain_fp.cues.kept.is_empty());
+    assert!(cues(&plain).kept.is_empty(), "no subtitle stream, no cue");
     let with = |codec: &str, output: &str| {
-        let fp = fingerprint(&work.transform(
+        let path = work.transform(
             &plain,
             &[
                 "-i",
@@ -81,8 +90,8 @@ fn every_text_subtitle_format_gives_the_same_cues_and_the_same_fingerprint() {
                 "language=eng",
             ],
             output,
-        ));
-        (fp.cues.kept.clone(), fp)
+        );
+        (cues(&path).kept, fingerprint(&path))
     };
     for (codec, output) in [
         ("srt", "srt.mkv"),
@@ -91,33 +100,33 @@ fn every_text_subtitle_format_gives_the_same_cues_and_the_same_fingerprint() {
     ] {
         let (cues, fp) = with(codec, output);
         assert_eq!(cues, expected("eng"), "{codec}");
-        // The same picture stream, the same records: subtitles add rows
-        // of their own only.
-        assert_eq!(
-            records(&fp, Use::Library),
-            records(&plain_fp, Use::Library),
-            "{codec}"
-        );
-        let rows = extracted(&fp, Use::Library);
-        let cue_rows: Vec<_> = rows.iter().filter(|r| r.kind == "cue").collect();
+        // The same picture stream, the same rows, byte for byte: our
+        // extraction emits no cue rows (the dialogue extractor does).
+        for usage in [Use::Library, Use::Query] {
+            assert_eq!(
+                extracted(&fp, usage),
+                extracted(&plain_fp, usage),
+                "{codec}, {usage:?}"
+            );
+        }
+        let cue_rows = cue_rows(&cues);
         assert_eq!(cue_rows.len(), 3, "{codec}");
         assert_eq!(
             (
+                cue_rows[1].kind.as_str(),
                 cue_rows[1].time_ms,
                 cue_rows[1].item,
                 cue_rows[1].record.as_slice()
             ),
             (
+                "cue",
                 3000,
                 2,
                 "4250\teng\tZebras whisper at midnight, señor.".as_bytes()
             ),
             "{codec}"
         );
-        assert!(
-            extracted(&fp, Use::Query).iter().all(|r| r.kind != "cue"),
-            "a query has no cue rows"
-        );
+        assert!(cue_rows.iter().all(|r| r.keys.is_empty()), "no keys");
     }
     // mov_text in MP4: the muxer's empty packets between cues are no cues.
     let mp4 = work.ffmpeg(
@@ -137,7 +146,7 @@ fn every_text_subtitle_format_gives_the_same_cues_and_the_same_fingerprint() {
         ],
         "movie.mp4",
     );
-    assert_eq!(fingerprint(&mp4).cues.kept, expected(""));
+    assert_eq!(cues(&mp4).kept, expected(""));
 }
 
 /// A subtitle file of more cues than an item keeps: the first
@@ -146,9 +155,9 @@ fn every_text_subtitle_format_gives_the_same_cues_and_the_same_fingerprint() {
 #[test]
 fn a_file_of_many_cues_is_bounded() {
     let work = Workdir::new("subtitles-many");
-    let cues = MAX_CUES + 500;
+    let count = MAX_CUES + 500;
     let mut srt = String::new();
-    for i in 0..cues {
+    for i in 0..count {
         let start = i as u64 * 2;
         let _ = write!(
             srt,
@@ -179,10 +188,10 @@ fn a_file_of_many_cues_is_bounded() {
         ],
         "many.mkv",
     );
-    let fp = fingerprint(&video);
-    assert_eq!(fp.cues.kept.len(), MAX_CUES);
-    assert_eq!(fp.cues.dropped, 500);
-    assert_eq!(fp.cues.kept[7].text, "ligne 7 — ça va");
-    assert_eq!((fp.cues.kept[7].start_ms, fp.cues.kept[7].end_ms), (14, 15));
-    assert!(!fp.frames.is_empty());
+    let read = cues(&video);
+    assert_eq!(read.kept.len(), MAX_CUES);
+    assert_eq!(read.dropped, 500);
+    assert_eq!(read.kept[7].text, "ligne 7 — ça va");
+    assert_eq!((read.kept[7].start_ms, read.kept[7].end_ms), (14, 15));
+    assert!(!fingerprint(&video).frames.is_empty());
 }
