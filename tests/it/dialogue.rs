@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use clickprint_tests::{Service, data_dir, ffmpeg, run_clickprint};
+use clickprint_tests::{Service, data_dir, ffmpeg, mux_subtitles, run_clickprint};
 use serde_json::{Value, json};
 
 /// Three cues; the ranges the tests expect are these, to the millisecond.
@@ -114,23 +114,10 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
     let plain = plain.to_str().unwrap();
     ffmpeg(&["-i", plain, "-c:v", "copy"], &acme.join("plain.mkv"));
     // The same picture stream (copied, not encoded again) with the cues.
-    ffmpeg(
-        &[
-            "-i",
-            plain,
-            "-i",
-            srt,
-            "-map",
-            "0",
-            "-map",
-            "1",
-            "-c:v",
-            "copy",
-            "-c:s",
-            "mov_text",
-            "-metadata:s:s:0",
-            "language=eng",
-        ],
+    mux_subtitles(
+        Path::new(plain),
+        Path::new(srt),
+        Some("eng"),
         &acme.join("movie.mp4"),
     );
     ffmpeg(
@@ -447,23 +434,7 @@ fn a_clip_and_a_line_of_its_dialogue_rank_the_item_with_both_first() {
         &made.join("worn.mp4"),
     );
     let with_subtitles = |video: &Path, subtitles: &Path, out: &str| {
-        ffmpeg(
-            &[
-                "-i",
-                video.to_str().unwrap(),
-                "-i",
-                subtitles.to_str().unwrap(),
-                "-map",
-                "0",
-                "-map",
-                "1",
-                "-c:v",
-                "copy",
-                "-c:s",
-                "mov_text",
-            ],
-            &library.join(out),
-        )
+        mux_subtitles(video, subtitles, None, &library.join(out))
     };
     with_subtitles(&worn, &srt("target.srt", &[(2, line)]), "target.mp4");
     // The talker: other pictures, the line twice.
@@ -1060,25 +1031,7 @@ fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
         ],
         &made.join("plain.mp4"),
     );
-    ffmpeg(
-        &[
-            "-i",
-            plain.to_str().unwrap(),
-            "-i",
-            srt.to_str().unwrap(),
-            "-map",
-            "0",
-            "-map",
-            "1",
-            "-c:v",
-            "copy",
-            "-c:s",
-            "mov_text",
-            "-metadata:s:s:0",
-            "language=eng",
-        ],
-        &library.join("movie.mp4"),
-    );
+    mux_subtitles(&plain, &srt, Some("eng"), &library.join("movie.mp4"));
     let given = made.join("given.srt");
     std::fs::write(
         &given,
@@ -1190,23 +1143,7 @@ fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
     .unwrap();
     let kept = data.join("media").join("2").join(media_id.to_string());
     assert!(kept.is_file(), "the kept original at {}", kept.display());
-    let redone = ffmpeg(
-        &[
-            "-i",
-            plain.to_str().unwrap(),
-            "-i",
-            other_lines.to_str().unwrap(),
-            "-map",
-            "0",
-            "-map",
-            "1",
-            "-c:v",
-            "copy",
-            "-c:s",
-            "mov_text",
-        ],
-        &made.join("redone.mp4"),
-    );
+    let redone = mux_subtitles(&plain, &other_lines, None, &made.join("redone.mp4"));
     std::fs::copy(&redone, &kept).unwrap();
     let report = run_with(&data, &version_2, &["reextract", "dialogue"]);
     let report: Value = serde_json::from_str(&report).unwrap_or_else(|e| panic!("{e}: {report}"));

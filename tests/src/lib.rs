@@ -664,6 +664,36 @@ pub fn ffmpeg(args: &[&str], out: &Path) -> PathBuf {
     out.to_path_buf()
 }
 
+/// `video` with `subtitles` (an SRT or WebVTT file) muxed in as an MP4
+/// text stream (mov_text), tagged with `language` when one is given; the
+/// picture stream is copied, not encoded again.
+pub fn mux_subtitles(
+    video: &Path,
+    subtitles: &Path,
+    language: Option<&str>,
+    out: &Path,
+) -> PathBuf {
+    let tag = language.map(|l| format!("language={l}"));
+    let mut args = vec![
+        "-i",
+        video.to_str().expect("a UTF-8 path"),
+        "-i",
+        subtitles.to_str().expect("a UTF-8 path"),
+        "-map",
+        "0",
+        "-map",
+        "1",
+        "-c:v",
+        "copy",
+        "-c:s",
+        "mov_text",
+    ];
+    if let Some(tag) = &tag {
+        args.extend(["-metadata:s:s:0", tag.as_str()]);
+    }
+    ffmpeg(&args, out)
+}
+
 /// A picture (`original.png`, 640x480 of the Mandelbrot set) and a JPEG
 /// copy of its central 85% (`CROP`, in `dir`): the copy a search of the
 /// library must find.
