@@ -4,10 +4,28 @@
 //! made here by ffmpeg: one H.264 picture stream, muxed with a generated
 //! SRT as mov_text (MP4) and as SubRip and ASS (MKV), and without it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clickprint_tests::{Service, data_dir, ffmpeg, mux_subtitles, run_clickprint};
 use serde_json::{Value, json};
+
+/// Six seconds of ffmpeg's test pattern, 320x240 H.264 with no sound and
+/// no subtitles: the picture stream the tests mux their cues into.
+fn test_pattern_video(out: &Path) -> PathBuf {
+    ffmpeg(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=320x240:d=6",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        out,
+    )
+}
 
 /// Three cues; the ranges the tests expect are these, to the millisecond.
 const SRT: &str = "1
@@ -98,19 +116,7 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
     let srt = made.join("lines.srt");
     std::fs::write(&srt, SRT).unwrap();
     let srt = srt.to_str().unwrap();
-    let plain = ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:d=6",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        &acme.join("plain.mp4"),
-    );
+    let plain = test_pattern_video(&acme.join("plain.mp4"));
     let plain = plain.to_str().unwrap();
     ffmpeg(&["-i", plain, "-c:v", "copy"], &acme.join("plain.mkv"));
     // The same picture stream (copied, not encoded again) with the cues.
@@ -626,19 +632,7 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
     for d in [&made, &library] {
         std::fs::create_dir_all(d).unwrap();
     }
-    ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:d=6",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        &library.join("silent.mp4"),
-    );
+    test_pattern_video(&library.join("silent.mp4"));
     ffmpeg(
         &["-f", "lavfi", "-i", "testsrc2=s=320x240", "-frames:v", "1"],
         &library.join("still.png"),
@@ -1018,19 +1012,7 @@ fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
     }
     let srt = made.join("lines.srt");
     std::fs::write(&srt, SRT).unwrap();
-    let plain = ffmpeg(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=s=320x240:d=6",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        &made.join("plain.mp4"),
-    );
+    let plain = test_pattern_video(&made.join("plain.mp4"));
     mux_subtitles(&plain, &srt, Some("eng"), &library.join("movie.mp4"));
     let given = made.join("given.srt");
     std::fs::write(
