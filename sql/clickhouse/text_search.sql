@@ -24,8 +24,8 @@
 --   primary-key condition), and highlights them.
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): a word in 12% of the cues went from 1.43 s of
--- processor time to 0.42 s (median of 11 queries), a rare word or a phrase is unchanged, and
--- the answers are the same, byte for byte.
+-- processor time to 0.42 s (median of 11 queries), a rare word or a
+-- phrase is unchanged, and the answers are the same, byte for byte.
 -- How it is written for the analyzer (each measured, chDB 26.9): the query
 -- is parsed once, in the scalar `q` (a regular expression over Unicode
 -- classes costs about 3 ms to compile, and an alias is expanded, and
