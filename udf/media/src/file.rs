@@ -6,10 +6,9 @@ use std::time::Instant;
 
 use clickprint_core::Result;
 use clickprint_core::fingerprint::audio::AudioFingerprinter;
-use clickprint_core::fingerprint::local::{self, LocalFeatures};
-use clickprint_core::fingerprint::regions::{self, Region};
-use clickprint_core::fingerprint::video::{FrameFingerprint, LocalFrame, VideoFingerprinter};
-use clickprint_core::fingerprint::visual::{self, Luma};
+use clickprint_core::fingerprint::still::{self, StillFingerprint};
+use clickprint_core::fingerprint::video::{LocalFrame, VideoFingerprinter};
+use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaFingerprint};
 
 use crate::decode::{self, Limits, Sink};
@@ -17,7 +16,7 @@ use crate::decode::{self, Limits, Sink};
 #[derive(Default)]
 struct Collector {
     kind_is_image: bool,
-    image: Option<(FrameFingerprint, LocalFeatures, LocalFeatures, Vec<Region>)>,
+    image: Option<StillFingerprint>,
     video: VideoFingerprinter,
     audio: Option<AudioFingerprinter>,
 }
@@ -30,21 +29,7 @@ impl Sink for Collector {
     fn picture(&mut self, time_ms: u32, luma: &Luma) {
         if self.kind_is_image {
             if self.image.is_none() {
-                let frame = FrameFingerprint {
-                    time_ms: 0,
-                    visual: visual::fingerprint(luma),
-                    scene_cut: true,
-                };
-                // The whole picture at the local features' working size
-                // once, its mirror image from that.
-                let working = local::working_picture(luma);
-                let mirrored = local::extract(&working.flipped_horizontally());
-                self.image = Some((
-                    frame,
-                    local::extract(&working),
-                    mirrored,
-                    regions::regions(luma),
-                ));
+                self.image = Some(still::fingerprint(luma));
             }
         } else {
             self.video.push(time_ms, luma);
@@ -67,14 +52,14 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
     let mut collector = Collector::default();
     let info = decode::decode(path, limits, &mut collector)?;
     let (frames, local, mirrored_local, regions) = match (info.kind, collector.image) {
-        (Kind::Image, Some((frame, features, mirrored, regions))) => (
-            vec![frame],
+        (Kind::Image, Some(still)) => (
+            vec![still.frame],
             vec![LocalFrame {
                 time_ms: 0,
-                features,
+                features: still.local,
             }],
-            Some(mirrored),
-            regions,
+            Some(still.mirrored),
+            still.regions,
         ),
         (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),
         _ => {

@@ -275,46 +275,93 @@ fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize) -> bool {
         return false;
     }
     let ring: [i16; 16] = std::array::from_fn(at);
-    for sign in [1i16, -1] {
-        let mut run = 0;
-        for i in 0..16 + 9 {
-            if sign * (ring[i % 16] - centre) > FAST_THRESHOLD {
-                run += 1;
-                if run >= 9 {
-                    return true;
-                }
-            } else {
-                run = 0;
-            }
-        }
-    }
-    false
+    let mask = |pass: &dyn Fn(i16) -> bool| {
+        ring.iter()
+            .enumerate()
+            .fold(0u32, |m, (i, &v)| m | (u32::from(pass(v)) << i))
+    };
+    has_arc_of_nine(mask(&|v| v > centre + FAST_THRESHOLD))
+        || has_arc_of_nine(mask(&|v| v < centre - FAST_THRESHOLD))
 }
 
-/// Harris corner response (k = 0.04) of the 7x7 window around a pixel,
-/// from central-difference gradients.
-fn harris(pixels: &[u8], w: usize, x: usize, y: usize) -> f32 {
-    let (mut xx, mut yy, mut xy) = (0f32, 0f32, 0f32);
-    for wy in y - 3..=y + 3 {
-        for wx in x - 3..=x + 3 {
-            let gx = f32::from(pixels[wy * w + wx + 1]) - f32::from(pixels[wy * w + wx - 1]);
-            let gy = f32::from(pixels[(wy + 1) * w + wx]) - f32::from(pixels[(wy - 1) * w + wx]);
-            xx += gx * gx;
-            yy += gy * gy;
-            xy += gx * gy;
+/// Whether the 16-bit circular `mask` (bit i: circle pixel i) holds nine
+/// contiguous set bits. The circle is laid twice end to end, so an arc
+/// across pixel 15 -> 0 is contiguous too; then runs double: bit i of
+/// `eight` is set when bits i..i+7 are, and bit i + 8 makes nine.
+fn has_arc_of_nine(mask: u32) -> bool {
+    let m = mask | (mask << 16);
+    let two = m & (m >> 1);
+    let four = two & (two >> 2);
+    let eight = four & (four >> 4);
+    eight & (m >> 8) != 0
+}
+
+/// The gradient products a Harris response sums, as summed-area tables
+/// over a level: `gx²`, `gy²` and `gx·gy` from central differences (zero
+/// on the outermost pixels), so a window's sums are four lookups each
+/// however many corners FAST finds (on grass or gravel a quarter of the
+/// pixels are). The tables wrap (i32): a 7x7 window's true sums are under
+/// 49 x 255² < 2^31, so differences of wrapped totals are exact.
+struct Structure {
+    stride: usize,
+    xx: Vec<i32>,
+    yy: Vec<i32>,
+    xy: Vec<i32>,
+}
+
+impl Structure {
+    fn new(pixels: &[u8], w: usize, h: usize) -> Structure {
+        let stride = w + 1;
+        let mut tables = [
+            vec![0i32; stride * (h + 1)],
+            vec![0i32; stride * (h + 1)],
+            vec![0i32; stride * (h + 1)],
+        ];
+        let p = |x: usize, y: usize| i32::from(pixels[y * w + x]);
+        for y in 0..h {
+            let mut row = [0i32; 3];
+            for x in 0..w {
+                if (1..w - 1).contains(&x) && (1..h - 1).contains(&y) {
+                    let gx = p(x + 1, y) - p(x - 1, y);
+                    let gy = p(x, y + 1) - p(x, y - 1);
+                    row[0] += gx * gx;
+                    row[1] += gy * gy;
+                    row[2] += gx * gy;
+                }
+                let (above, here) = (y * stride + x + 1, (y + 1) * stride + x + 1);
+                for (table, sum) in tables.iter_mut().zip(row) {
+                    table[here] = table[above].wrapping_add(sum);
+                }
+            }
         }
+        let [xx, yy, xy] = tables;
+        Structure { stride, xx, yy, xy }
     }
-    xx * yy - xy * xy - 0.04 * (xx + yy) * (xx + yy)
+
+    /// Harris corner response (k = 0.04) of the 7x7 window around a pixel
+    /// at least 4 from the border.
+    fn harris(&self, x: usize, y: usize) -> f32 {
+        let (x0, x1, y0, y1) = (x - 3, x + 4, y - 3, y + 4);
+        let window = |t: &[i32]| {
+            t[y1 * self.stride + x1]
+                .wrapping_sub(t[y0 * self.stride + x1])
+                .wrapping_sub(t[y1 * self.stride + x0])
+                .wrapping_add(t[y0 * self.stride + x0]) as f32
+        };
+        let (xx, yy, xy) = (window(&self.xx), window(&self.yy), window(&self.xy));
+        xx * yy - xy * xy - 0.04 * (xx + yy) * (xx + yy)
+    }
 }
 
 /// The `quota` strongest FAST corners of a level, at most [`PER_CELL`] per
 /// grid cell, after 3x3 non-maximum suppression on the Harris response.
 fn strongest_corners(pixels: &[u8], w: usize, h: usize, quota: usize) -> Vec<(usize, usize)> {
     let mut response = vec![f32::NEG_INFINITY; w * h];
+    let structure = Structure::new(pixels, w, h);
     for y in BORDER..h - BORDER {
         for x in BORDER..w - BORDER {
             if is_fast_corner(pixels, w, x, y) {
-                response[y * w + x] = harris(pixels, w, x, y);
+                response[y * w + x] = structure.harris(x, y);
             }
         }
     }

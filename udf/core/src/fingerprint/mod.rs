@@ -1,7 +1,8 @@
 //! The fingerprints, computed from decoded samples and pixels only (no
 //! decoder, no I/O): [`visual`] for pictures and frames (global hash),
 //! [`local`] for parts of pictures (keypoints), [`regions`] for
-//! the sub-pictures of a query picture (a found inset, the centre band), [`audio`] for
+//! the sub-pictures of a query picture (a found inset, the centre band),
+//! [`still`] for all of a still picture's at once, [`audio`] for
 //! sound, [`pcm`] for sound a caller decoded itself (any rate and channel
 //! count, resampled for [`audio`]), [`video`] for the frame sampling of a
 //! moving picture.
@@ -10,5 +11,6 @@ pub mod audio;
 pub mod local;
 pub mod pcm;
 pub mod regions;
+pub mod still;
 pub mod video;
 pub mod visual;

@@ -133,37 +133,69 @@ pub fn crop(luma: &Luma, rect: Rect) -> Luma {
     Luma::new(x1 - rect.x, y1 - rect.y, pixels)
 }
 
-/// Edge counts along lines: `prefix[line * (len + 1) + i]` is the number
-/// of edge pixels among the first `i` of the line.
-struct Prefix {
+/// Edge counts along lines: `counts[at(line, i)]` is the number of edge
+/// pixels among the first `i` of the line. Along the columns the table is
+/// laid out position-major (`at = i * lines + line`), along the rows
+/// line-major (`at = line * (len + 1) + i`), so that both are filled in
+/// the picture's own row order. Measured in processor time on a 1920x1080
+/// picture: walking down the columns with a line-major table, and keeping
+/// a second table of strengths, took 30 ms, most of it cache misses and
+/// the kernel zeroing 33 MB of fresh pages; strengths are now summed only
+/// for the few lines [`Prefix::sharpest`] compares, and counts are 16-bit.
+struct Prefix<'a> {
+    luma: &'a Luma,
+    vertical: bool,
+    lines: usize,
     len: usize,
-    counts: Vec<u32>,
-    /// As `counts`, the boundary strengths summed.
-    strengths: Vec<u32>,
+    /// Step between lines, and between positions along a line.
+    line_step: usize,
+    position_step: usize,
+    /// Edge pixels are at most a line's length: a picture's sides are
+    /// under 2^16 ([`find_inset`] looks at no larger one).
+    counts: Vec<u16>,
 }
 
-impl Prefix {
-    /// Share of `from..to` of `line` that is edge.
-    fn coverage(&self, line: usize, from: usize, to: usize) -> f32 {
-        let base = line * (self.len + 1);
-        (self.counts[base + to] - self.counts[base + from]) as f32 / (to - from).max(1) as f32
+impl Prefix<'_> {
+    fn at(&self, line: usize, i: usize) -> usize {
+        line * self.line_step + i * self.position_step
     }
 
-    fn total(&self, line: usize) -> u32 {
-        self.counts[line * (self.len + 1) + self.len]
+    /// The boundary step at position `i` of `line` (step 1 of the module
+    /// doc, before the absolute value); 0 on the lines at the picture's
+    /// edge, which have no two pixels a side.
+    fn step(&self, line: usize, i: usize) -> i32 {
+        if !(2..self.lines.saturating_sub(1)).contains(&line) {
+            return 0;
+        }
+        let w = self.luma.width as usize;
+        let p = |x: usize, y: usize| i32::from(self.luma.pixels[y * w + x]);
+        if self.vertical {
+            p(line, i) + p(line + 1, i) - p(line - 1, i) - p(line - 2, i)
+        } else {
+            p(i, line) + p(i, line + 1) - p(i, line - 1) - p(i, line - 2)
+        }
+    }
+
+    /// Share of `from..to` of `line` that is edge.
+    fn coverage(&self, line: usize, from: usize, to: usize) -> f32 {
+        (self.counts[self.at(line, to)] - self.counts[self.at(line, from)]) as f32
+            / (to - from).max(1) as f32
+    }
+
+    fn total(&self, line: usize) -> u16 {
+        self.counts[self.at(line, self.len)]
     }
 
     /// Summed boundary strength of `from..to` of `line`.
     fn strength(&self, line: usize, from: usize, to: usize) -> u32 {
-        let base = line * (self.len + 1);
-        self.strengths[base + to] - self.strengths[base + from]
+        (from..to).map(|i| self.step(line, i).unsigned_abs()).sum()
     }
 
-    /// Of the lines within 2 of `line` (inside `lines`), the one with the
-    /// strongest boundary over `from..to`: an edge blurred over two or
-    /// three pixels is edge on each, and its middle is where it is.
-    fn sharpest(&self, lines: usize, line: usize, from: usize, to: usize) -> usize {
-        (line.saturating_sub(2)..=(line + 2).min(lines - 1))
+    /// Of the lines within 2 of `line`, the one with the strongest
+    /// boundary over `from..to`: an edge blurred over two or three pixels
+    /// is edge on each, and its middle is where it is.
+    fn sharpest(&self, line: usize, from: usize, to: usize) -> usize {
+        (line.saturating_sub(2)..=(line + 2).min(self.lines - 1))
             .max_by_key(|&l| {
                 (
                     self.strength(l, from, to),
@@ -176,36 +208,44 @@ impl Prefix {
 
 /// Edge prefix sums along the columns (`vertical`: boundaries between
 /// columns, summed down each column) or along the rows.
-fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix {
+fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
     let (w, h) = (luma.width as usize, luma.height as usize);
-    let p = |x: usize, y: usize| i32::from(luma.pixels[y * w + x]);
     // Lines are the boundary positions, along them the pixels.
     let (lines, len) = if vertical { (w, h) } else { (h, w) };
-    let mut counts = vec![0u32; lines * (len + 1)];
-    let mut strengths = vec![0u32; lines * (len + 1)];
-    for line in 2..lines.saturating_sub(1) {
-        let base = line * (len + 1);
-        for i in 0..len {
-            let step = if vertical {
-                p(line, i) + p(line + 1, i) - p(line - 1, i) - p(line - 2, i)
-            } else {
-                p(i, line) + p(i, line + 1) - p(i, line - 1) - p(i, line - 2)
-            };
-            let edge = u32::from(step.abs() >= 2 * EDGE_STEP);
-            counts[base + i + 1] = counts[base + i] + edge;
-            strengths[base + i + 1] = strengths[base + i] + step.unsigned_abs();
+    let (line_step, position_step) = if vertical { (1, lines) } else { (len + 1, 1) };
+    let mut prefix = Prefix {
+        luma,
+        vertical,
+        lines,
+        len,
+        line_step,
+        position_step,
+        counts: vec![0u16; lines * (len + 1)],
+    };
+    // Row by row in both cases (the picture's memory order); the steps as
+    // in `Prefix::step`, written out so the loops have no branch.
+    let p = |x: usize, y: usize| i32::from(luma.pixels[y * w + x]);
+    let mut add = |line: usize, i: usize, step: i32| {
+        let (here, next) = (prefix.at(line, i), prefix.at(line, i + 1));
+        prefix.counts[next] = prefix.counts[here] + u16::from(step.abs() >= 2 * EDGE_STEP);
+    };
+    for y in 0..h {
+        if vertical {
+            for x in 2..w.saturating_sub(1) {
+                add(x, y, p(x, y) + p(x + 1, y) - p(x - 1, y) - p(x - 2, y));
+            }
+        } else if (2..h.saturating_sub(1)).contains(&y) {
+            for x in 0..w {
+                add(y, x, p(x, y) + p(x, y + 1) - p(x, y - 1) - p(x, y - 2));
+            }
         }
     }
-    Prefix {
-        len,
-        counts,
-        strengths,
-    }
+    prefix
 }
 
 /// Lines whose edge count stands out from the lines [`BESIDE`] away,
 /// after non-maximum suppression, best first (at most [`CANDIDATES`]).
-fn candidate_lines(prefix: &Prefix, lines: usize) -> Vec<usize> {
+fn candidate_lines(prefix: &Prefix<'_>, lines: usize) -> Vec<usize> {
     let total = |l: usize| prefix.total(l) as i64;
     let standout: Vec<i64> = (0..lines)
         .map(|l| {
@@ -235,7 +275,7 @@ fn candidate_lines(prefix: &Prefix, lines: usize) -> Vec<usize> {
 /// when that stands out from the spans [`BESIDE`] to either side, else
 /// `None`.
 fn side_strength(
-    prefix: &Prefix,
+    prefix: &Prefix<'_>,
     lines: usize,
     line: usize,
     from: usize,
@@ -255,7 +295,7 @@ fn side_strength(
 /// `w, h` its size; `None` when no rectangle has four straight sides.
 pub fn find_inset(luma: &Luma) -> Option<Rect> {
     let (w, h) = (luma.width as usize, luma.height as usize);
-    if w < 32 || h < 32 {
+    if w < 32 || h < 32 || w.max(h) > usize::from(u16::MAX) {
         return None;
     }
     let columns = edge_prefix(luma, true);
@@ -315,11 +355,8 @@ pub fn find_inset(luma: &Luma) -> Option<Rect> {
     best.map(|(_, _, r)| {
         let (x0, y0) = (r.x as usize, r.y as usize);
         let (x1, y1) = (x0 + r.w as usize, y0 + r.h as usize);
-        let (left, right) = (
-            columns.sharpest(w, x0, y0, y1),
-            columns.sharpest(w, x1, y0, y1),
-        );
-        let (top, bottom) = (rows.sharpest(h, y0, x0, x1), rows.sharpest(h, y1, x0, x1));
+        let (left, right) = (columns.sharpest(x0, y0, y1), columns.sharpest(x1, y0, y1));
+        let (top, bottom) = (rows.sharpest(y0, x0, x1), rows.sharpest(y1, x0, x1));
         Rect {
             x: left as u32,
             y: top as u32,
