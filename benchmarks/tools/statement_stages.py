@@ -17,7 +17,14 @@ thread, not the UDF processes) and the median wall time over ROUNDS runs.
 Processor time is the figure to read on a shared machine: wall time moves
 with other work, processor time far less.
 
-usage: statement_stages.py DATA_DIR UDF_DIR LIBRARY_DIR QUERY [ROUNDS]
+With SEARCH_SQL files (other versions of search.sql, e.g. the one on main
+saved with `git show main:sql/clickhouse/search.sql > before.sql`), every
+stage of every version runs in turn within each round (A B A B, not A A B
+B), so the versions are compared under the same load; a column per
+version. TENANT (environment, default 1) searches another tenant of the
+same folder, e.g. one given made-up rows beside the pictures.
+
+usage: statement_stages.py DATA_DIR UDF_DIR LIBRARY_DIR QUERY [ROUNDS [SEARCH_SQL...]]
 """
 import glob
 import os
@@ -33,6 +40,8 @@ import chdb  # noqa: E402
 
 data, udf, library, query = sys.argv[1:5]
 rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 21
+versions = sys.argv[6:]
+tenant = int(os.environ.get("TENANT", "1"))
 config = os.path.join(ROOT, "clickhouse-config", "*_function.xml")
 # The connection is kept: a cursor alone loses it to the garbage collector.
 connection = chdb.connect(
@@ -72,31 +81,54 @@ if run("SELECT count() FROM clickprint.fp_keys WHERE tenant_id = 1")[0][0] == 0:
     print(f"ingested {len(files)} pictures", file=sys.stderr)
 
 fingerprint = run("SELECT hex(clickprint_query({query:String}).fingerprint)", {"query": query})[0][0]
-params = {"tenant": 1, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3, "extractor_keys": "[]"}
-search = sql("search.sql")
+params = {"tenant": tenant, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3, "extractor_keys": "[]"}
 no_rerank = (
     "CAST((0, 0, 0, 0, 0, '', 0, []), 'Tuple(score Float32, query_start_ms UInt32, "
     "query_end_ms UInt32, reference_start_ms UInt32, reference_end_ms UInt32, evidence String, "
     "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)))')"
 )
 rerank_call = "clickprint_rerank(q.fingerprint, r.reference, c.3)"
-assert rerank_call in search, "search.sql changed: update this script's stages"
-before = lambda marker: search[: search.index(marker)].rstrip().rstrip(",")  # noqa: E731
-stages = {
-    "q": "WITH (SELECT clickprint_query({query:String})) AS q SELECT length(q.keys)",
-    "lookups": before("    -- The candidates") + "\nSELECT length(lookups)",
-    "candidates": before("    references AS") + "\nSELECT length(candidates)",
-    "references": before("    reranked AS") + "\nSELECT count(), sum(length(reference)) FROM references",
-    "statement": search.replace(rerank_call, no_rerank),
-    "with rerank": search,
-}
-print("stage,cpu_ms,wall_ms")
-for name, text in stages.items():
-    cpu, wall = [], []
-    for _ in range(rounds):
-        r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
-        run(text, params)
-        t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
-        cpu.append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
-        wall.append((t1 - t0) * 1000)
-    print(f"{name},{statistics.median(cpu):.1f},{statistics.median(wall):.1f}")
+
+
+def stages(search):
+    """The stages' statements of one version of search.sql."""
+    assert rerank_call in search, "search.sql changed: update this script's stages"
+    before = lambda marker: search[: search.index(marker)].rstrip().rstrip(",")  # noqa: E731
+    return {
+        "q": "WITH (SELECT clickprint_query({query:String})) AS q SELECT length(q.keys)",
+        # A version without a `lookups` scalar has no such stage ("-").
+        "lookups": before("    -- The candidates") + "\nSELECT length(lookups)" if ") AS lookups" in search else None,
+        "candidates": before("    references AS") + "\nSELECT length(candidates)",
+        "references": before("    reranked AS") + "\nSELECT count(), sum(length(reference)) FROM references",
+        "statement": search.replace(rerank_call, no_rerank),
+        "with rerank": search,
+    }
+
+
+if versions:
+    texts = {os.path.basename(v): open(v).read() for v in versions}
+else:
+    texts = {"search.sql": sql("search.sql")}
+plans = {name: stages(text) for name, text in texts.items()}
+for name, plan in plans.items():
+    answer = run(plan["with rerank"], params)
+    print(f"{name}: {len(answer)} matches, first {answer[0][:2] if answer else None}", file=sys.stderr)
+cpu = {(v, s): [] for v in plans for s in plans[v]}
+wall = {(v, s): [] for v in plans for s in plans[v]}
+for _ in range(rounds):
+    for stage in next(iter(plans.values())):
+        for version, plan in plans.items():
+            if plan[stage] is None:
+                continue
+            r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+            run(plan[stage], params)
+            t1, r1 = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+            cpu[version, stage].append((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) * 1000)
+            wall[version, stage].append((t1 - t0) * 1000)
+print("stage," + ",".join(f"{v} cpu_ms,{v} wall_ms" for v in plans))
+for stage in next(iter(plans.values())):
+    cells = [
+        f"{statistics.median(cpu[v, stage]):.1f},{statistics.median(wall[v, stage]):.1f}" if cpu[v, stage] else "-,-"
+        for v in plans
+    ]
+    print(f"{stage}," + ",".join(cells))

@@ -57,6 +57,11 @@ pub struct RawConfig {
     pub analyst_statements: usize,
     /// The largest share of a lane one tenant's statements may hold, percent.
     pub tenant_lane_percent: u8,
+    /// How many `clickprint_query` processes the embedded engine keeps
+    /// warm (the UDF's `pool_size`): one per search decoding its query.
+    pub udf_query_pool_size: usize,
+    /// How many `clickprint_rerank` processes it keeps warm.
+    pub udf_rerank_pool_size: usize,
     /// An analyst statement's wall-clock time, s.
     pub analyst_max_execution_secs: u64,
     /// Rows an analyst statement may read.
@@ -417,6 +422,8 @@ impl Default for RawConfig {
             ingest_statements: 2,
             analyst_statements: 2,
             tenant_lane_percent: 50,
+            udf_query_pool_size: 4,
+            udf_rerank_pool_size: 4,
             analyst_max_execution_secs: analyst.max_execution_time.as_secs(),
             analyst_max_rows_to_read: analyst.max_rows_to_read,
             analyst_max_result_rows: analyst.max_result_rows,
@@ -573,6 +580,21 @@ pub struct EmbeddedOptions {
     pub functions_dir: PathBuf,
     /// How many statements of each kind may run at once.
     pub lanes: LaneSizes,
+    /// How many processes each search UDF keeps warm.
+    pub udf_pools: UdfPools,
+}
+
+/// How many processes the embedded engine keeps warm for each
+/// `executable_pool` UDF of a search (`pool_size` in its definition,
+/// written into the data directory's copy of `clickhouse-config/`). A
+/// statement that finds every process of a pool busy waits for one, so
+/// each pool holds at least as many as the search lane runs at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdfPools {
+    /// `clickprint_query` (`udf_query_pool_size`).
+    pub query: usize,
+    /// `clickprint_rerank` (`udf_rerank_pool_size`).
+    pub rerank: usize,
 }
 
 /// How many statements each lane of the embedded engine's scheduler runs
@@ -754,11 +776,14 @@ impl Config {
             ("clickhouse_connections", raw.clickhouse_connections),
             ("ingest_statements", raw.ingest_statements),
             ("analyst_statements", raw.analyst_statements),
+            ("udf_query_pool_size", raw.udf_query_pool_size),
+            ("udf_rerank_pool_size", raw.udf_rerank_pool_size),
         ] {
             if value == 0 {
                 return Err(Error::Config(format!("{name} must be at least 1")));
             }
         }
+
         if !(1..=100).contains(&raw.tenant_lane_percent) {
             return Err(Error::Config(
                 "tenant_lane_percent is between 1 and 100".into(),
@@ -826,6 +851,20 @@ impl Config {
                             detail: "no libpython setting and no .deps/paths.env".into(),
                         })?;
                 let udf_dir = udf_dir(raw.udf_dir.as_deref())?;
+                // A search that finds a pool's processes all busy waits for
+                // one, so each pool serves the whole search lane.
+                for (name, value) in [
+                    ("udf_query_pool_size", raw.udf_query_pool_size),
+                    ("udf_rerank_pool_size", raw.udf_rerank_pool_size),
+                ] {
+                    if value < raw.clickhouse_connections {
+                        return Err(Error::Config(format!(
+                            "{name} ({value}) must be at least clickhouse_connections ({}): \
+                             a search that finds the pool busy waits for a process",
+                            raw.clickhouse_connections
+                        )));
+                    }
+                }
                 ClickHouseConfig::Embedded(EmbeddedOptions {
                     path: data_dir.join("clickhouse"),
                     chdb_library,
@@ -837,6 +876,10 @@ impl Config {
                         ingest: raw.ingest_statements,
                         analyst: raw.analyst_statements,
                         tenant_percent: raw.tenant_lane_percent,
+                    },
+                    udf_pools: UdfPools {
+                        query: raw.udf_query_pool_size,
+                        rerank: raw.udf_rerank_pool_size,
                     },
                 })
             }
@@ -1106,6 +1149,38 @@ mod tests {
                 "clickprint.example.toml does not mention {key}"
             );
         }
+    }
+
+    #[test]
+    fn the_search_pools_are_settings_that_serve_the_search_lane() {
+        let config = Config::from_raw(RawConfig {
+            clickhouse_connections: 3,
+            udf_query_pool_size: 3,
+            udf_rerank_pool_size: 5,
+            ..RawConfig::default()
+        })
+        .unwrap();
+        let ClickHouseConfig::Embedded(options) = config.clickhouse else {
+            panic!("the default is the embedded engine");
+        };
+        assert_eq!(
+            options.udf_pools,
+            UdfPools {
+                query: 3,
+                rerank: 5
+            }
+        );
+        assert_eq!(options.lanes.search, 3);
+        let err = Config::from_raw(RawConfig {
+            clickhouse_connections: 6,
+            ..RawConfig::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("udf_query_pool_size (4) must be at least clickhouse_connections (6)"),
+            "{err}"
+        );
     }
 
     fn extractor(name: &str, bands: [u8; 2]) -> RawExtractor {

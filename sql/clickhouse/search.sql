@@ -42,6 +42,22 @@ WITH
     -- named twice below would be evaluated twice, reading the key ranges
     -- twice): (media_id, votes, audio_hits, frame_times, extractor_hits)
     -- per candidate.
+    -- What the lookup and vote cost (processor time of the engine, median
+    -- of 15 interleaved runs, a 1280x720 picture query: 406 keys, the
+    -- statement with its rerank; benchmarks/README.md, "Search statement
+    -- by stage"): in a tenant of 120 pictures (154,560 key rows) 65 ms,
+    -- the lookup and vote 27 ms of it; in a tenant of 10 million key rows
+    -- 89 ms (140 before fp_keys's 4 KB compression blocks and short
+    -- primary key: sql/clickhouse/schema.sql), the lookup and vote 47 ms.
+    -- The lookup costs about 7 ms plus 65 us a key there (1 key 7 ms, 100
+    -- keys 16 ms, 406 keys 34 ms): a granule read and its blocks
+    -- decompressed per key, and the primary key's analysis of the key
+    -- set (17 ms of EXPLAIN for 406 keys against 79,333 marks, 7 ms at
+    -- 1,207). The aggregates beside the vote (the hit lists, the plug-in
+    -- hits) cost 2-3 ms over a bare count(), and the three filters of
+    -- HAVING as one UNION ALL set, or the keys read straight from q
+    -- without `lookups`, were level within the noise: fewer keys a query
+    -- is what would cut it further.
     (
         SELECT groupArray((media_id, votes, audio_hits, frame_times, extractor_hits))
         FROM

@@ -27,12 +27,14 @@ pub mod upkeep;
 
 use serde::Serialize;
 
-use crate::config::ClickHouseConfig;
+use crate::config::{ClickHouseConfig, UdfPools};
 use crate::error::{Error, Result};
 
 /// The UDF definitions of `clickhouse-config/`, compiled in so the binary
-/// needs no checkout at run time. The embedded engine reads them, unchanged,
-/// from a folder of the data directory; a server reads the same files.
+/// needs no checkout at run time. The embedded engine reads them from a
+/// folder of the data directory, with the search pools' `pool_size` set by
+/// the settings ([`crate::config::UdfPools`]); a server reads the same
+/// files as its operator deploys them.
 pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[
     (
         "clickprint_version_function.xml",
@@ -84,7 +86,7 @@ impl Engine {
     pub fn open(config: &ClickHouseConfig) -> Result<Self> {
         match config {
             ClickHouseConfig::Embedded(options) => {
-                write_function_definitions(&options.functions_dir)?;
+                write_function_definitions(&options.functions_dir, options.udf_pools)?;
                 Ok(Engine::Embedded(EmbeddedEngine::open(options)?))
             }
             ClickHouseConfig::Server(options) => {
@@ -193,17 +195,32 @@ impl Engine {
     }
 }
 
-fn write_function_definitions(dir: &std::path::Path) -> Result<()> {
+fn write_function_definitions(dir: &std::path::Path, pools: UdfPools) -> Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
     for (name, text) in FUNCTION_DEFINITIONS {
         let path = dir.join(name);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(*text) {
+        let text = with_pool_size(name, text, pools);
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             std::fs::write(&path, text)
                 .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
         }
     }
     Ok(())
+}
+
+/// A function definition with the `pool_size` the settings give its pool
+/// (the query's and the rerank's; any other unchanged).
+fn with_pool_size(name: &str, text: &str, pools: UdfPools) -> String {
+    let size = match name {
+        "clickprint_query_function.xml" => pools.query,
+        "clickprint_rerank_function.xml" => pools.rerank,
+        _ => return text.to_owned(),
+    };
+    let (Some(start), Some(end)) = (text.find("<pool_size>"), text.find("</pool_size>")) else {
+        return text.to_owned();
+    };
+    format!("{}<pool_size>{size}{}", &text[..start], &text[end..])
 }
 
 /// The code of a ClickHouse exception quoted in `words` (`Code: N.`), as
@@ -220,6 +237,38 @@ pub fn exception_code(words: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_settings_size_the_search_pools() {
+        let pools = UdfPools {
+            query: 3,
+            rerank: 7,
+        };
+        for (name, text) in FUNCTION_DEFINITIONS {
+            let written = with_pool_size(name, text, pools);
+            let size = written
+                .split("<pool_size>")
+                .nth(1)
+                .and_then(|rest| rest.split("</pool_size>").next());
+            match *name {
+                "clickprint_query_function.xml" => assert_eq!(size, Some("3")),
+                "clickprint_rerank_function.xml" => assert_eq!(size, Some("7")),
+                _ => assert_eq!(&written, text),
+            }
+            let around = |t: &str| {
+                let (before, rest) = t.split_once("<pool_size>").unwrap_or((t, ""));
+                (
+                    before.to_owned(),
+                    rest.split_once("</pool_size>").map(|r| r.1.to_owned()),
+                )
+            };
+            assert_eq!(
+                around(&written),
+                around(text),
+                "only the pool size changes in {name}"
+            );
+        }
+    }
 
     #[test]
     fn every_shipped_function_definition_is_compiled_in() {

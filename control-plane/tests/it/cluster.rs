@@ -171,7 +171,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 38 + 5 + 2 + 1);
+    assert_eq!(all.len(), 39 + 5 + 2 + 1);
     for statement in all {
         let out = engine
             .query_with_params(

@@ -48,8 +48,11 @@ CREATE TABLE IF NOT EXISTS clickprint_shard.fp_keys ON CLUSTER '{cluster}'
     item UInt32 CODEC(T64, ZSTD(1))
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_keys', '{replica}')
+PRIMARY KEY (tenant_id, band, key)
 ORDER BY (tenant_id, band, key, media_id, time_ms, item)
-SETTINGS index_granularity = 128;
+SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_block_size = 16384;
+
+ALTER TABLE clickprint_shard.fp_keys ON CLUSTER '{cluster}' MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
 CREATE TABLE IF NOT EXISTS clickprint.fp_keys ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_keys

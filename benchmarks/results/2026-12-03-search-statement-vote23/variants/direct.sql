@@ -1,0 +1,119 @@
+-- Search: which media of a tenant's library hold the query's content, and
+-- where. One statement. Parameters:
+--   {tenant:UInt32}
+--   {query:String}      a media reference (local path, file:// or http(s)
+--                       URL), or
+--                       'fp:' || a packed fingerprint in hex for callers
+--                       that extracted elsewhere (`clickprint-udf pack FILE`,
+--                       or hex(clickprint_query('...').fingerprint)),
+--                       optionally followed by ':' || the query file's
+--                       SHA-256 in hex, which names the content a
+--                       reviewer's decisions are about (query.sql gives
+--                       both as its `search_query`)
+--   {top_k:UInt32}      matches returned at most
+--   {min_score:Float32} 0..1; 0.3 is a good start
+--   {extractor_keys:Array(Tuple(UInt8, UInt32))}  the query's keys from
+--                       every enabled plug-in extractor, each in its own
+--                       bands (sql/clickhouse/extract_query.sql); [] when
+--                       none is enabled, and the statement is then ours
+--                       alone. A disabled extractor's bands are never
+--                       looked up: no query key of it is given.
+-- Steps: extract the query (clickprint_query, a warm UDF pool); look its
+-- keys up in fp_keys within the tenant (primary key: tenant_id, band, key),
+-- skipping stop-listed keys, deleted and excluded media, and the items a
+-- reviewer marked as a false positive for this query; keep the 100 media with
+-- most distinct key hits; fetch their full records at the hit times from
+-- fp_media (primary key: tenant_id, media_id, time_ms); rerank each with
+-- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
+-- Each match gives its best segment's ranges and speed, and `segments`:
+-- Array(Tuple(query_start_ms, query_end_ms, reference_start_ms,
+-- reference_end_ms, speed, score)), every stretch of the query copied
+-- from the reference, in query order (empty for pictures).
+WITH
+    (SELECT clickprint_query({query:String})) AS q,
+    -- The candidates as one array, so their key lookup runs once (a CTE
+    -- named twice below would be evaluated twice, reading the key ranges
+    -- twice): (media_id, votes, audio_hits, frame_times, extractor_hits)
+    -- per candidate.
+    (
+        SELECT groupArray((media_id, votes, audio_hits, frame_times, extractor_hits))
+        FROM
+        (
+            -- candidate lookup: begin (tests EXPLAIN this part on its own)
+            SELECT
+                media_id,
+                uniqExact(band, key, time_ms) AS votes,
+                groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
+                groupUniqArrayIf(time_ms, band < 128) AS frame_times,
+                -- plug-in extractors' bands lie above ours (129-255)
+                uniqExactIf(band, key, band > 128) AS extractor_hits
+            FROM clickprint.fp_keys
+            WHERE tenant_id = {tenant:UInt32}
+                AND (band, key) IN (
+                    SELECT k.1, k.2 FROM (SELECT arrayJoin(arrayConcat(
+                        arrayMap(k -> (k.1, k.2), q.keys), {extractor_keys:Array(Tuple(UInt8, UInt32))})) AS k))
+                AND (band, key) NOT IN (
+                    SELECT band, key FROM clickprint.stop_keys WHERE tenant_id = {tenant:UInt32})
+            GROUP BY media_id
+            -- Deleted media, items the tenant excluded from every search,
+            -- and items a reviewer marked as a false positive for this
+            -- query's content (its SHA-256; none for a bare 'fp:' query)
+            -- are no candidates (sql/README.md, "The review loop").
+            HAVING media_id NOT IN (
+                    SELECT media_id FROM clickprint.media_deleted WHERE tenant_id = {tenant:UInt32})
+                AND media_id NOT IN (
+                    SELECT media_id FROM clickprint.media_excluded FINAL
+                    WHERE tenant_id = {tenant:UInt32} AND revoked = 0)
+                AND media_id NOT IN (
+                    SELECT media_id FROM clickprint.match_decisions FINAL
+                    WHERE tenant_id = {tenant:UInt32} AND query_sha256 = q.sha256
+                        AND decision = 'false_positive' AND revoked = 0)
+            ORDER BY votes DESC, media_id
+            LIMIT 100
+            -- candidate lookup: end
+        )
+    ) AS candidates,
+    references AS
+    (
+        SELECT media_id, arrayStringConcat(groupArray(record)) AS reference
+        FROM
+        (
+            SELECT DISTINCT media_id, time_ms, item, record
+            FROM clickprint.fp_media
+            WHERE tenant_id = {tenant:UInt32}
+                AND (media_id, time_ms) IN (
+                    SELECT c.1, arrayJoin(c.4) FROM (SELECT arrayJoin(candidates) AS c))
+        )
+        GROUP BY media_id
+    ),
+    reranked AS
+    (
+        SELECT
+            c.1 AS media_id,
+            c.2 AS votes,
+            clickprint_rerank(q.fingerprint, r.reference, c.3) AS verdict,
+            -- A plug-in's evidence: the share of the query's plug-in keys
+            -- the item holds (sql/README.md, "Plug-in extractors").
+            if(
+                empty({extractor_keys:Array(Tuple(UInt8, UInt32))}),
+                0,
+                c.5 / length(arrayDistinct({extractor_keys:Array(Tuple(UInt8, UInt32))}))
+            ) AS extractor_score
+        FROM (SELECT arrayJoin(candidates) AS c) AS cs
+        LEFT JOIN references AS r ON r.media_id = c.1
+    )
+SELECT
+    media_id,
+    toFloat32(greatest(verdict.score, extractor_score)) AS score,
+    verdict.query_start_ms AS query_start_ms,
+    verdict.query_end_ms AS query_end_ms,
+    verdict.reference_start_ms AS reference_start_ms,
+    verdict.reference_end_ms AS reference_end_ms,
+    if(extractor_score > verdict.score, 'extractor', verdict.evidence) AS evidence,
+    verdict.speed AS speed,
+    verdict.segments AS segments,
+    votes
+FROM reranked
+WHERE score >= {min_score:Float32}
+ORDER BY score DESC, votes DESC, media_id
+LIMIT {top_k:UInt32}
