@@ -28,8 +28,8 @@
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty
 -- SQL lambdas (whose planning was most of a search's fixed cost) took a
--- word no cue holds from 48 ms to 23, a rare word from 72 to 44, a quoted
--- phrase from 59 to 30 (medians of 11 queries, the UDF's processor time
+-- word no cue holds from 52 ms to 23, a rare word from 74 to 38, a quoted
+-- phrase from 64 to 30 (medians of 11 queries, the UDF's processor time
 -- included), with the answers the same, byte for byte.
 -- How it is written for the analyzer (each measured, chDB 26.9): the query
 -- is parsed once, in the scalar `q` (a regular expression over Unicode
