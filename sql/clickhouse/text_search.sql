@@ -16,27 +16,32 @@
 -- only their rows are read; the tenant is the sort key's first column.
 --
 -- Two passes, so that a common word does not pay for every match's text:
---   `ranked` scores every matching cue from `words` alone and keeps the
---   top_k items, each with its 100 best cues as (media, start, item)
---   keys and scores; it is a scalar subquery, run once before the rest;
---   the outer SELECT then reads `text` and `pieces` of those cues only,
---   through the sort key (`has(keys, (media_id, start_ms, item))` is a
---   primary-key condition), and highlights them.
+--   `ranked` sends every matching cue's key and `words`, in one row, to
+--   clickprint_text_rank (a warm pool of `clickprint-udf text_rank`,
+--   installed with the other UDFs), which scores them and keeps the top_k
+--   items, each with its 100 best cues as (media, start, item) keys and
+--   scores; it is a scalar subquery, run once before the rest; the outer
+--   SELECT then reads `text` and `pieces` of those cues only, through the
+--   sort key (`has(keys, (media_id, start_ms, item))` is a primary-key
+--   condition), and highlights them.
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
--- search latency"): a word in 12% of the cues went from 1.43 s of
--- processor time to 0.42 s (median of 11 queries), a rare word or a
--- phrase is unchanged, and the answers are the same, byte for byte.
+-- search latency"): two passes took a word in 12% of the cues from 1.43 s
+-- of processor time to 0.42 s; the score in Rust instead of about twenty
+-- SQL lambdas (whose planning was most of a search's fixed cost) took a
+-- word no cue holds from 52 ms to 23, a rare word from 74 to 38, a quoted
+-- phrase from 64 to 30 (medians of 11 queries, the UDF's processor time
+-- included), with the answers the same, byte for byte.
 -- How it is written for the analyzer (each measured, chDB 26.9): the query
 -- is parsed once, in the scalar `q` (a regular expression over Unicode
 -- classes costs about 3 ms to compile, and an alias is expanded, and
--- folded again, everywhere it is used); a lambda never captures a value
--- of `q` or `ranked` (each capture of a scalar's value cost about 3 ms
--- of planning): they reach lambdas as columns of the subquery below
--- (qw, qs, ph, qp); and each step is a subquery over the one before, so
--- that no alias is expanded twice.
+-- folded again, everywhere it is used), without lambdas; a lambda never
+-- captures a value of `q` or `ranked` (each capture of a scalar's value
+-- cost about 3 ms of planning): they reach the highlight's lambda as
+-- columns of the subquery below (qw).
 --
--- Score of a cue (documented in sql/README.md, "Dialogue"), over the
--- cues that match (n of them):
+-- Score of a cue (clickprint_text_rank; documented in sql/README.md,
+-- "Dialogue", and in clickprint-core's matching::text), over the cues that
+-- match (n of them):
 --   idf       = ln(1 + n / matching cues holding the word, at least 1),
 --               per query word (in `any` mode the matching cues are every
 --               cue holding one of the words, so this is the word's rarity
@@ -53,153 +58,39 @@
 --               allowed) and `pairs` (the share of its adjacent word
 --               pairs standing in the cue)
 --   score     = cover x (0.7 + 0.3 x proximity) + 0.5 x phrase
--- An item's score is its best cue's plus 0.1 x log2(its matching cues): it
--- ranks by its best line first, and says it more often second. Ties go to
--- the lower media id.
+-- In `all` mode a cue lacking a quoted phrase does not match.
+-- An item's score is its best cue's plus 0.1 x log2(its matching cues),
+-- rounded to 4 decimals: it ranks by its best line first, and says it
+-- more often second. Ties go to the lower media id.
 -- Each answered item carries its 100 best-scored matching cues (ties to
 -- the earlier), by time: range, language, text, score, and the text
 -- `highlighted`, each query word wrapped in « and ».
 -- Deleted media (tombstones in media_deleted) are left out.
 WITH
     -- The query's words and quotes, everything else a space, then cut
-    -- into: the distinct words, the words in order, the quoted phrases
-    -- (between the 1st and 2nd quote, the 3rd and 4th, ...) and the
-    -- adjacent pairs of words.
+    -- into: the distinct words, the words in order and the quoted phrases
+    -- as written (between the 1st and 2nd quote, the 3rd and 4th, ...).
     (
-        SELECT (arrayDistinct(sequence), sequence, phrases, arrayMap(i -> [sequence[i], sequence[i + 1]], range(1, length(sequence))))
+        SELECT (arrayDistinct(sequence), sequence, extractAll(plain, '"([^"]*)"'))
         FROM
         (
-            SELECT
-                splitByWhitespace(replaceAll(plain, '"', ' ')) AS sequence,
-                arrayFilter(
-                    p -> notEmpty(p),
-                    arrayMap(i -> splitByWhitespace(quoted[i]), arrayFilter(i -> i % 2 = 0 AND i < length(quoted), arrayEnumerate(quoted)))
-                ) AS phrases
-            FROM
-            (
-                SELECT plain, splitByChar('"', plain) AS quoted
-                FROM (SELECT replaceRegexpAll(lowerUTF8({text:String}), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain)
-            )
+            SELECT plain, splitByWhitespace(replaceAll(plain, '"', ' ')) AS sequence
+            FROM (SELECT replaceRegexpAll(lowerUTF8({text:String}), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain)
         )
     ) AS q,
     -- Pass 1: the top_k items and their 100 best cues, as
-    -- (keys, cue scores, media ids, item scores, matching cues).
+    -- (keys, cue scores, media ids, item scores, matching cues), scored
+    -- by clickprint_text_rank from the matching cues' words, sent in one
+    -- row.
     (
-        SELECT (
-            arrayFlatten(groupArray(arrayMap(c -> (media_id, c.2, c.3), kept))),
-            arrayFlatten(groupArray(arrayMap(c -> -c.1, kept))),
-            groupArray(media_id),
-            groupArray(score),
-            groupArray(matching)
-        )
-        FROM
-        (
-            SELECT
-                media_id,
-                round(max(cue_score) + 0.1 * log2(count()), 4) AS score,
-                count() AS matching,
-                groupArraySorted(100)((-cue_score, start_ms, item)) AS kept
-            FROM
-            (
-                SELECT
-                    media_id,
-                    start_ms,
-                    item,
-                    cover * (0.7 + 0.3 * proximity) + 0.5 * if(whole > 0, whole, 0.8 * greatest(order_share, pairs_share)) AS cue_score
-                FROM
-                (
-                    SELECT
-                        *,
-                        arrayMap(h -> log(1 + n / greatest(h, 1)), holding) AS idf,
-                        -- in `all` mode every matching cue holds every word
-                        if(any_words, arraySum(arrayMap((h, w) -> h * w, holds, idf)) / arraySum(idf), 1) AS cover
-                    FROM
-                    (
-                        SELECT
-                            *,
-                            -- the matching cues holding each query word, and their number
-                            sumForEach(arrayMap(h -> toUInt64(h), holds)) OVER () AS holding,
-                            count() OVER () AS n
-                        FROM
-                        (
-                            SELECT
-                                media_id,
-                                start_ms,
-                                item,
-                                holds,
-                                any_words,
-                                if(matched <= 1, 1, matched / (arrayMax(firsts) - arrayMin(firsts) + 1)) AS proximity,
-                                if(
-                                    length(qs) <= 1,
-                                    1,
-                                    arrayMax(
-                                        arrayMap(o -> arrayCount(os -> has(os, o), offsets), arrayPushBack(arrayDistinct(arrayFlatten(offsets)), 0))
-                                    ) / length(qs)
-                                ) AS order_share,
-                                if(empty(qp), 0, arrayCount(p -> position(spaced_words, spaced(p)) > 0, qp) / length(qp)) AS pairs_share,
-                                if(
-                                    empty(ph),
-                                    length(qs) > 1 AND position(spaced_words, spaced(qs)) > 0,
-                                    phrases_found / length(ph)
-                                ) AS whole
-                            FROM
-                            (
-                                SELECT
-                                    media_id,
-                                    start_ms,
-                                    item,
-                                    spaced_words,
-                                    qs,
-                                    ph,
-                                    qp,
-                                    any_words,
-                                    arrayMap(w -> has(tokens, w), qw) AS holds,
-                                    arrayCount(holds) AS matched,
-                                    arrayFilter(p -> p > 0, arrayMap(w -> indexOf(tokens, w), qw)) AS firsts,
-                                    arrayCount(p -> position(spaced_words, spaced(p)) > 0, ph) AS phrases_found,
-                                    -- per query position, where its word stands in the cue
-                                    -- minus where it stands in the query
-                                    if(
-                                        length(qs) <= 1,
-                                        [],
-                                        arrayMap(
-                                            i -> arrayMap(p -> toInt32(p) - i, arrayFilter(p -> tokens[p] = qs[i], arrayEnumerate(tokens))),
-                                            arrayEnumerate(qs)
-                                        )
-                                    ) AS offsets
-                                FROM
-                                (
-                                    SELECT
-                                        media_id,
-                                        start_ms,
-                                        item,
-                                        splitByChar(' ', words) AS tokens,
-                                        concat(' ', words, ' ') AS spaced_words,
-                                        q.1 AS qw,
-                                        q.2 AS qs,
-                                        q.3 AS ph,
-                                        q.4 AS qp,
-                                        {mode:String} = 'any' AS any_words
-                                    FROM fp_cues
-                                    WHERE tenant_id = {tenant:UInt32}
-                                        AND notEmpty(q.1)
-                                        AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
-                                        AND ({language:String} = '' OR language = {language:String})
-                                        AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
-                                )
-                                WHERE any_words OR phrases_found = length(ph)
-                            )
-                        )
-                    )
-                )
-            )
-            GROUP BY media_id
-            ORDER BY score DESC, media_id
-            LIMIT {top_k:UInt32}
-        )
-    ) AS ranked,
-    -- a token sequence as it stands in ' ' || words || ' '
-    (s -> concat(' ', arrayStringConcat(s, ' '), ' ')) AS spaced
+        SELECT clickprint_text_rank({mode:String}, {top_k:UInt32}, q.2, q.3, groupArray((media_id, start_ms, item, words)))
+        FROM fp_cues
+        WHERE tenant_id = {tenant:UInt32}
+            AND notEmpty(q.1)
+            AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
+            AND ({language:String} = '' OR language = {language:String})
+            AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+    ) AS ranked
 -- Pass 2: the kept cues' text, highlighted, under their items.
 SELECT
     media_id,

@@ -48,6 +48,10 @@ pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[
         "clickprint_rerank_function.xml",
         include_str!("../../../clickhouse-config/clickprint_rerank_function.xml"),
     ),
+    (
+        "clickprint_text_rank_function.xml",
+        include_str!("../../../clickhouse-config/clickprint_text_rank_function.xml"),
+    ),
 ];
 
 pub use embedded::EmbeddedEngine;

@@ -32,6 +32,16 @@
 //!   function: score, aligned time ranges, evidence, speed and every
 //!   segment (`Array(Tuple(query_start_ms, query_end_ms,
 //!   reference_start_ms, reference_end_ms, speed, score))`) out.
+//! - [`text_rank`]: `clickprint_text_rank(mode String, top_k UInt32,
+//!   sequence Array(String), phrases Array(String), cues
+//!   Array(Tuple(UInt64, UInt32, UInt32, String)))`, an `executable_pool`
+//!   function: a text search's matching cues (media, start, number,
+//!   words) in, one row; its best items
+//!   ([`clickprint_core::matching::text`]) out as `Tuple(keys
+//!   Array(Tuple(UInt64, UInt32, UInt32)), cue_scores Array(Float64),
+//!   media Array(UInt64), scores Array(Float64), matching
+//!   Array(UInt64))`: every kept cue's key and score, items in rank
+//!   order, and each item's score and matching cues.
 //!
 //! The work behind them is an [`Extractor`] or a [`Ranker`]: a sidecar
 //! (`clickprint-flight`'s client), `clickprint-media`'s decoder (in the
@@ -56,6 +66,13 @@ const MAX_SOURCE: usize = 64 * 1024;
 const MAX_FINGERPRINT: usize = 256 * 1024 * 1024;
 /// The most audio hits accepted per candidate.
 const MAX_AUDIO_HITS: usize = 10_000_000;
+/// The most matching cues a text search ranks in one call (a tenant's
+/// every cue at 10 million).
+const MAX_CUES: usize = 10_000_000;
+/// The longest cue (its words) or query word accepted, bytes.
+const MAX_WORDS: usize = 1 << 20;
+/// The most words or phrases a text query may have.
+const MAX_QUERY_WORDS: usize = 10_000;
 
 /// `executable()` extraction: at most one media reference in.
 ///
@@ -232,6 +249,88 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
     Ok(())
 }
 
+/// `clickprint_text_rank`: per input row (a text search's query and its
+/// matching cues), its best items and their best cues.
+///
+/// # Errors
+/// On malformed input (a string that is not UTF-8, a value over its
+/// limit) or a broken pipe.
+pub fn text_rank(input: impl Read, output: &mut impl Write) -> Result<()> {
+    use clickprint_core::matching::text::{Cue, Mode, Query, rank};
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    let word = |r: &mut Reader<_>| utf8(r.string(MAX_WORDS)?, "query word");
+    while let Some(rows) = block(&mut reader, |r| {
+        // `all` unless `any`, as the statement reads {mode:String}.
+        let mode = match r.string(16)?.as_slice() {
+            b"any" => Mode::Any,
+            _ => Mode::All,
+        };
+        let top_k = r.u32()? as usize;
+        let sequence = (0..r.length(MAX_QUERY_WORDS)?)
+            .map(|_| word(r))
+            .collect::<Result<Vec<_>>>()?;
+        // Each quoted phrase as written; its words, as the statement's
+        // `sequence` cuts the query: at spaces, none empty.
+        let mut phrases = Vec::new();
+        for _ in 0..r.length(MAX_QUERY_WORDS)? {
+            let phrase: Vec<String> = word(r)?.split_whitespace().map(str::to_owned).collect();
+            if !phrase.is_empty() {
+                phrases.push(phrase);
+            }
+        }
+        let n = r.length(MAX_CUES)?;
+        let mut cues = Vec::with_capacity(n);
+        for _ in 0..n {
+            cues.push(Cue {
+                media_id: r.u64()?,
+                start_ms: r.u32()?,
+                item: r.u32()?,
+                words: utf8(r.string(MAX_WORDS)?, "cue words")?,
+            });
+        }
+        Ok((
+            Query {
+                sequence,
+                phrases,
+                mode,
+            },
+            top_k,
+            cues,
+        ))
+    })? {
+        for (query, top_k, cues) in rows {
+            let items = rank(&query, &cues, top_k);
+            let kept = items.iter().map(|i| i.cues.len()).sum::<usize>() as u64;
+            w.varint(kept);
+            for item in &items {
+                for c in &item.cues {
+                    w.u64(item.media_id).u32(c.start_ms).u32(c.item);
+                }
+            }
+            w.varint(kept);
+            for c in items.iter().flat_map(|i| &i.cues) {
+                w.f64(c.score);
+            }
+            w.varint(items.len() as u64);
+            for item in &items {
+                w.u64(item.media_id);
+            }
+            w.varint(items.len() as u64);
+            for item in &items {
+                w.f64(item.score);
+            }
+            w.varint(items.len() as u64);
+            for item in &items {
+                w.u64(item.matching);
+            }
+        }
+        w.drain_to(output)?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
 /// The rows ClickHouse has sent so far: at least one (waiting for it),
 /// then as many as are already buffered, never waiting for more (a pool
 /// keeps the pipe open between blocks, so waiting would stall it). `None`
@@ -379,6 +478,48 @@ mod tests {
         let mut out = Vec::new();
         extract(&b""[..], &mut out, &mut PackedOnly).unwrap();
         assert!(out.is_empty(), "no input, no rows");
+    }
+
+    #[test]
+    fn text_rank_answers_the_best_items_cues_in_one_row() {
+        let mut input = Writer::default();
+        input.string(b"all").u32(10);
+        input.varint(2).string(b"open").string(b"door");
+        input.varint(2).string(b"open door").string(b" ");
+        input.varint(3);
+        for (media, start, words) in [
+            (7u64, 0u32, "open door"),
+            (9, 1000, "open the door"),
+            (7, 5000, "the door is open"),
+        ] {
+            input
+                .u64(media)
+                .u32(start)
+                .u32(start / 1000)
+                .string(words.as_bytes());
+        }
+        let mut out = Vec::new();
+        text_rank(&input.bytes[..], &mut out).unwrap();
+        let mut r = Reader::new(&out[..]);
+        // Only "open door" holds the quoted phrase: one item, one cue.
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(
+            (r.u64().unwrap(), r.u32().unwrap(), r.u32().unwrap()),
+            (7, 0, 0)
+        );
+        let f64_of = |r: &mut Reader<&[u8]>| f64::from_le_bytes(r.u64().unwrap().to_le_bytes());
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(f64_of(&mut r), 1.5, "the query as written");
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(r.u64().unwrap(), 7);
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(f64_of(&mut r), 1.5);
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(r.u64().unwrap(), 1, "matching cues");
+        assert!(r.at_end().unwrap());
+        let mut bad = Writer::default();
+        bad.string(b"all").u32(10).varint(1).string(b"\xff");
+        assert!(text_rank(&bad.bytes[..], &mut Vec::new()).is_err());
     }
 
     #[test]

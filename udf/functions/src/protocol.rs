@@ -42,7 +42,7 @@ pub fn answer_lines(
 }
 
 /// The functions the UDF executables answer, for messages.
-pub const FUNCTIONS: &str = "version, extract, query, rerank, pack, inspect, probe";
+pub const FUNCTIONS: &str = "version, extract, query, rerank, text_rank, pack, inspect, probe";
 
 /// How a function call ends: success, or its error on stderr (which fails
 /// ClickHouse's query with it) and a failure exit. The error is written

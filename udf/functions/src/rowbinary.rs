@@ -163,6 +163,12 @@ impl Writer {
         self
     }
 
+    /// A `Float64`.
+    pub fn f64(&mut self, v: f64) -> &mut Self {
+        self.bytes.extend_from_slice(&v.to_le_bytes());
+        self
+    }
+
     /// A `String`.
     pub fn string(&mut self, v: &[u8]) -> &mut Self {
         self.varint(v.len() as u64);

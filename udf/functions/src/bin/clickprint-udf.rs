@@ -5,7 +5,7 @@
 //!
 //! It is thin on purpose: it links no ffmpeg, so it starts in a few
 //! milliseconds instead of the ~40 ms that loading ffmpeg's libraries takes.
-//! It answers `version` and `rerank` itself (the rerank is pure Rust), and
+//! It answers `version`, `rerank` and `text_rank` itself (pure Rust), and
 //! for `extract` and `query`:
 //! - with `CLICKPRINT_SIDECAR` set (ClickHouse starts it with its
 //!   environment), it sends the rows to that Arrow Flight sidecar, which
@@ -47,6 +47,7 @@ fn main() -> ExitCode {
             &mut BufWriter::new(stdout().lock()),
             |_| clickprint_core::VERSION.to_owned(),
         ),
+        "text_rank" => functions::text_rank(stdin().lock(), &mut stdout().lock()),
         "extract" | "query" | "rerank" => match Sidecar::from_env() {
             Ok(Some(mut sidecar)) => {
                 let (input, output) = (stdin().lock(), &mut stdout().lock());
