@@ -11,6 +11,7 @@ use clickprint_core::fingerprint::regions::{self, Region};
 use clickprint_core::fingerprint::video::{FrameFingerprint, LocalFrame, VideoFingerprinter};
 use clickprint_core::fingerprint::visual::{self, Luma};
 use clickprint_core::media::{Kind, MediaFingerprint};
+use clickprint_core::records::Use;
 
 use crate::decode::{self, Limits, Sink};
 
@@ -51,6 +52,14 @@ impl Sink for Collector {
         }
     }
 
+    fn wants_detail(&mut self, _time_ms: u32) -> Option<u32> {
+        self.video.wants_detail()
+    }
+
+    fn detail(&mut self, time_ms: u32, luma: &Luma) {
+        self.video.detail(time_ms, luma);
+    }
+
     fn audio(&mut self, samples: &[f32]) {
         self.audio
             .get_or_insert_with(AudioFingerprinter::new)
@@ -64,7 +73,13 @@ impl Sink for Collector {
 /// As [`decode::decode`].
 pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint> {
     let started = Instant::now();
-    let mut collector = Collector::default();
+    let mut collector = Collector {
+        video: match limits.usage {
+            Use::Query => VideoFingerprinter::for_query(),
+            Use::Library => VideoFingerprinter::new(),
+        },
+        ..Collector::default()
+    };
     let info = decode::decode(path, limits, &mut collector)?;
     let (frames, local, mirrored_local, regions) = match (info.kind, collector.image) {
         (Kind::Image, Some((frame, features, mirrored, regions))) => (
@@ -79,7 +94,7 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),
         _ => {
             let video = collector.video.finish();
-            (video.frames, video.local, None, Vec::new())
+            (video.frames, video.local, None, video.regions)
         }
     };
     let audio = match info.kind {
