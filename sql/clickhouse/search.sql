@@ -28,7 +28,10 @@
 -- Each match gives its best segment's ranges and speed, and `segments`:
 -- Array(Tuple(query_start_ms, query_end_ms, reference_start_ms,
 -- reference_end_ms, speed, score)), every stretch of the query copied
--- from the reference, in query order (empty for pictures).
+-- from the reference, in query order (empty for pictures); and
+-- `query_box`: Tuple(x, y, width, height), where in the query's pixels
+-- the evidence that won is (the whole picture or frame, or the found inset
+-- whose local features matched; zeros for sound and plug-in evidence).
 WITH
     (SELECT clickprint_query({query:String})) AS q,
     (
@@ -131,6 +134,9 @@ SELECT
     if(extractor_score > verdict.score, 'extractor', verdict.evidence) AS evidence,
     verdict.speed AS speed,
     verdict.segments AS segments,
+    if(extractor_score > verdict.score,
+        CAST((0, 0, 0, 0), 'Tuple(x UInt32, y UInt32, width UInt32, height UInt32)'),
+        verdict.query_box) AS query_box,
     votes
 FROM reranked
 WHERE score >= {min_score:Float32}

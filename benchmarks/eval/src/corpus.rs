@@ -699,7 +699,15 @@ pub const VIDEO_SIZE: (u32, u32) = (640, 360);
 
 /// The video transformations. `filler` is an unrelated moving picture
 /// the picture-in-picture and embedded copies are set in.
-pub fn video_transforms() -> Vec<Transform> {
+///
+/// Issue 24's video copies, audio removed (so the pictures alone must
+/// find them): `inset_45` (the original at 45% of the width over
+/// `background`, unrelated moving footage, looped), `screen_in_ui` (a
+/// 1280x720 screen recording of a media player: title bar, a side panel
+/// of list entries, the video at 60% of the width above a control bar),
+/// `camcord` (a camera filming a screen: the picture row's perspective,
+/// blur and noise, and a slight colour shift).
+pub fn video_transforms(background: &Path) -> Vec<Transform> {
     let enc = |extra: &[&str]| -> Vec<String> {
         let mut v = owned(extra);
         v.extend(owned(&[
@@ -746,6 +754,55 @@ pub fn video_transforms() -> Vec<Transform> {
                 "[v]",
                 "-map",
                 "0:a",
+            ]),
+            None,
+        ),
+        video(
+            "inset_45",
+            &[],
+            enc(&[
+                "-stream_loop",
+                "-1",
+                "-i",
+                &background.display().to_string(),
+                "-filter_complex",
+                "[0:v]scale=288:162,setsar=1[s];[1:v]scale=640:360,setsar=1[b];\
+                 [b][s]overlay=x=W*0.42:y=(H-h)*0.35:shortest=1[v]",
+                "-map",
+                "[v]",
+                "-an",
+            ]),
+            None,
+        ),
+        video(
+            "screen_in_ui",
+            &[],
+            enc(&[
+                "-vf",
+                &format!(
+                    "scale=768:432,setsar=1,pad=1280:720:384:150:color=0xf0f0f0,\
+                     drawbox=x=0:y=0:w=1280:h=56:color=0x2b579a:t=fill,\
+                     drawbox=x=0:y=56:w=300:h=664:color=0xd8d8d8:t=fill,\
+                     drawbox=x=16:y=80:w=268:h=44:color=0xeeeeee:t=fill,\
+                     drawbox=x=16:y=136:w=268:h=44:color=0xeeeeee:t=fill,\
+                     drawbox=x=16:y=192:w=268:h=44:color=0xeeeeee:t=fill,\
+                     drawbox=x=384:y=590:w=768:h=40:color=0x303030:t=fill,\
+                     drawtext=fontfile={FONT}:text='clip.mp4 - Media Player':fontsize=26:\
+                     fontcolor=white:x=24:y=14"
+                ),
+                "-an",
+            ]),
+            None,
+        ),
+        video(
+            "camcord",
+            &[],
+            enc(&[
+                "-vf",
+                "perspective=x0=W*0.06:y0=H*0.05:x1=W*0.97:y1=0:x2=0:y2=H*0.97:x3=W*0.92:y3=H,\
+                 gblur=sigma=1.2,noise=alls=12:allf=t,\
+                 eq=saturation=0.85:gamma_r=1.06:gamma_b=0.94",
+                "-an",
             ]),
             None,
         ),

@@ -551,7 +551,9 @@ fn videos(args: &Args, quick: bool, sounds: &Corpus) -> Result<Corpus> {
     let library = if quick { 3 } else { 4 };
     let originals = made[..library].to_vec();
     let others = made[library..].to_vec();
-    let transforms = corpus::video_transforms();
+    // The inset row's background: the last slideshow, in no library
+    // (quick: items 0-2, full: 0-3), so the copy holds one original only.
+    let transforms = corpus::video_transforms(&made[4]);
     let queries = make_queries(
         &originals,
         &others,

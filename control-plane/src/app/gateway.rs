@@ -228,6 +228,7 @@ mod tests {
             decision: None,
             speed: None,
             segments: Vec::new(),
+            query_box: None,
             duration_ms: None,
             files: format!("/v1/files/1/{id}"),
             metadata: serde_json::json!({}),

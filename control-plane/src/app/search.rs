@@ -54,6 +54,11 @@ pub struct Hit {
     /// `reference_range` and `speed` are the best one's. Empty when the
     /// query or the item is a picture.
     pub segments: Vec<HitSegment>,
+    /// Where in the query's pixels the evidence that won is (`x`, `y`,
+    /// `width`, `height`): the whole picture or frame, or the rectangle of
+    /// a copy found set inside it (an inset, a player's window); `null`
+    /// for sound and plug-in evidence.
+    pub query_box: Option<library::QueryBox>,
     /// The item's length, ms (`null` for pictures).
     pub duration_ms: Option<i64>,
     /// Where its original and previews are served (`GET {files}`,
@@ -416,6 +421,7 @@ pub async fn run(
                         .map(|(_, verdict)| *verdict),
                     speed: (!query_is_picture && !item_is_picture).then_some(m.speed),
                     segments,
+                    query_box: m.query_box,
                     duration_ms: item.duration_ms.filter(|_| !item_is_picture),
                     files: format!("/v1/files/{}/{owner}", tenant.id),
                     metadata: item.metadata.clone(),

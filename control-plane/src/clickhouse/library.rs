@@ -62,8 +62,25 @@ pub struct Match {
     /// Every stretch of the query copied from the item, in query order
     /// (the ranges and speed above are the best one's); empty for pictures.
     pub segments: Vec<MatchSegment>,
+    /// Where in the query's pixels the evidence that won is: the whole
+    /// picture (frame), or the found inset whose local features matched;
+    /// `None` for sound and plug-in evidence.
+    pub query_box: Option<QueryBox>,
     /// Distinct key hits that made it a candidate.
     pub votes: u64,
+}
+
+/// A rectangle of the query, in its pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct QueryBox {
+    /// Left column.
+    pub x: u32,
+    /// Top row.
+    pub y: u32,
+    /// Width.
+    pub width: u32,
+    /// Height.
+    pub height: u32,
 }
 
 /// The statements of a multi-statement SQL file: split after each `;` that
@@ -470,6 +487,8 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
                 segments.data_type()
             ))
         })?;
+        let query_box = column("query_box")?;
+        let query_box = query_boxes(query_box.as_ref())?;
         let votes = column("votes")?;
         let votes = votes
             .as_primitive_opt::<UInt64Type>()
@@ -483,11 +502,39 @@ fn matches(output: &QueryOutput) -> Result<Vec<Match>> {
                 evidence: string_at(evidence.as_ref(), i),
                 speed: speed.value(i),
                 segments: match_segments(segments.value(i).as_ref())?,
+                query_box: query_box[i],
                 votes: votes.value(i),
             });
         }
     }
     Ok(out)
+}
+
+/// The `query_box` column: tuples of four UInt32 (x, y, width, height),
+/// read by position; a zero width is none.
+fn query_boxes(array: &dyn Array) -> Result<Vec<Option<QueryBox>>> {
+    let wrong = || Error::ClickHouse(format!("query_box is {}", array.data_type()));
+    let tuples: &StructArray = array.as_struct_opt().ok_or_else(wrong)?;
+    if tuples.num_columns() != 4 {
+        return Err(wrong());
+    }
+    let c = |i: usize| {
+        tuples
+            .column(i)
+            .as_primitive_opt::<UInt32Type>()
+            .ok_or_else(wrong)
+    };
+    let (x, y, width, height) = (c(0)?, c(1)?, c(2)?, c(3)?);
+    Ok((0..tuples.len())
+        .map(|i| {
+            (width.value(i) > 0 && height.value(i) > 0).then(|| QueryBox {
+                x: x.value(i),
+                y: y.value(i),
+                width: width.value(i),
+                height: height.value(i),
+            })
+        })
+        .collect())
 }
 
 /// One match's `segments`: tuples of four UInt32 (ms) and two Float32

@@ -733,6 +733,18 @@ async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
                 query.display()
             ));
         }
+        // The inset's answer says where in the query the copy is: the
+        // rectangle it was pasted at (403, 115, 384 x 288), to 3 pixels.
+        if query == &inset {
+            let near = found.first().and_then(|m| m.query_box).is_some_and(|b| {
+                [(b.x, 403), (b.y, 115), (b.width, 384), (b.height, 288)]
+                    .iter()
+                    .all(|&(got, want)| got.abs_diff(want) <= 3)
+            });
+            if !near {
+                failures.push(format!("the inset's query_box: {found:?}"));
+            }
+        }
     }
     let background = library::search(&engine, 7, board.to_str().unwrap(), 5, 0.3)
         .await
@@ -741,4 +753,79 @@ async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
         failures.push(format!("the background alone: {background:?}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Issue 24, video: a clip set at 45% of the width into other moving
+/// footage, with its sound removed, is found by the insets its query
+/// frames are looked at for (`fingerprint::video`), and the answer says
+/// where in the query the clip is; the footage alone finds nothing.
+#[tokio::test]
+async fn a_video_inset_in_other_footage_is_found_without_its_sound() {
+    let dir = data_dir("search-video-inset");
+    let engine = open(dir.path()).await;
+    let made = |args: &[&str], name: &str| ffmpeg(args, &dir.path().join(name));
+    let clip = |source: &str, name: &str| {
+        made(
+            &[
+                "-f", "lavfi", "-i", source, "-t", "12", "-pix_fmt", "yuv420p", "-c:v", "libx264",
+                "-preset", "veryfast",
+            ],
+            name,
+        )
+    };
+    // The original: a Mandelbrot zoom, 640x360; an unrelated item beside it.
+    let original = clip(
+        "mandelbrot=s=640x360:rate=25:start_scale=2.5:end_scale=0.6",
+        "original.mp4",
+    );
+    let other = clip(
+        "life=s=160x90:rate=25:seed=77:ratio=0.3,scale=640:360,boxblur=2",
+        "other.mp4",
+    );
+    library::ingest(&engine, 7, 1, original.to_str().unwrap())
+        .await
+        .unwrap();
+    library::ingest(&engine, 7, 2, other.to_str().unwrap())
+        .await
+        .unwrap();
+    // The footage it is set in: a moving board of soft cells.
+    let footage = clip(
+        "life=s=320x180:rate=25:seed=4242:ratio=0.3,scale=640:360,boxblur=4",
+        "footage.mp4",
+    );
+    let inset = made(
+        &[
+            "-i",
+            original.to_str().unwrap(),
+            "-i",
+            footage.to_str().unwrap(),
+            "-filter_complex",
+            "[0:v]scale=288:162[s];[1:v][s]overlay=269:69:shortest=1[v]",
+            "-map",
+            "[v]",
+            "-an",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+        ],
+        "inset.mp4",
+    );
+    let found = library::search(&engine, 7, inset.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    eprintln!("inset: {found:#?}");
+    let first = found.first().expect("a match");
+    assert_eq!((first.media_id, first.evidence.as_str()), (1, "local"));
+    let b = first.query_box.expect("a query box");
+    assert!(
+        [(b.x, 269), (b.y, 69), (b.width, 288), (b.height, 162)]
+            .iter()
+            .all(|&(got, want)| got.abs_diff(want) <= 3),
+        "{b:?}"
+    );
+    let background = library::search(&engine, 7, footage.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    assert!(background.is_empty(), "the footage alone: {background:?}");
 }

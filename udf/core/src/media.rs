@@ -103,8 +103,9 @@ pub struct MediaFingerprint {
     /// An image's mirror image's local features, which a query looks up
     /// so that a flipped copy is found (a video has none).
     pub mirrored_local: Option<LocalFeatures>,
-    /// An image's regions (a found inset, the centre band) with their own
-    /// local features, which a query also looks up (a video has none).
+    /// A query's regions with their own local features, which it also
+    /// looks up: an image's found inset and centre band, a query video's
+    /// found insets (one at most per frame with local features).
     pub regions: Vec<Region>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,

@@ -11,13 +11,17 @@
 //! | `L` | a keypoint | x, y (u16, 1/16 px), scale (u16, 1/256), angle (u16, full turn = 65536), descriptor (32) |
 //! | `M` | a keypoint of the mirror image (queries only) | as `L` |
 //! | `A` | an audio landmark | hash (u32 LE) |
+//! | `R` | a rectangle of a query in its own pixels (queries only) | x, y, width, height (u16 LE each) |
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
 //! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
 //! query's mirror-image keypoints, [`REGION_ITEM_BASE`] + [`REGION_ITEMS`]
 //! x region + 1 + index for the keypoints of a query picture's regions,
 //! in the region's own working pixels), the landmark's index among those
-//! at the same time for audio. A packed fingerprint is records back to back.
+//! at the same time for audio. A query's `R` records say where its
+//! pictures are, for the answer's `query_box`: item 0 the whole picture
+//! (frame), [`region_box_item`] a region. A packed fingerprint is records
+//! back to back.
 
 use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
 use crate::fingerprint::local::Keypoint;
@@ -38,6 +42,25 @@ pub fn region_of(item: u32) -> Option<u32> {
     (item > REGION_ITEM_BASE).then(|| (item - REGION_ITEM_BASE - 1) / REGION_ITEMS)
 }
 
+/// The item of region `index`'s `R` record: the last of its items (a
+/// region keeps far fewer keypoints than [`REGION_ITEMS`]).
+pub fn region_box_item(index: u32) -> u32 {
+    REGION_ITEM_BASE + REGION_ITEMS * (index + 1)
+}
+
+/// A rectangle in a query's own pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueryBox {
+    /// Left column.
+    pub x: u16,
+    /// Top row.
+    pub y: u16,
+    /// Width.
+    pub width: u16,
+    /// Height.
+    pub height: u16,
+}
+
 /// What a record holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Payload {
@@ -52,6 +75,8 @@ pub enum Payload {
     },
     /// An audio landmark's hash.
     Audio(u32),
+    /// Where a query's picture or one of its regions is, in its pixels.
+    Box(QueryBox),
 }
 
 /// One record.
@@ -83,6 +108,7 @@ impl Record {
             Payload::Visual(_) => "visual",
             Payload::Local { .. } => "local",
             Payload::Audio(_) => "audio",
+            Payload::Box(_) => "box",
         }
     }
 
@@ -95,6 +121,7 @@ impl Record {
             } => b'L',
             Payload::Local { mirrored: true, .. } => b'M',
             Payload::Audio(_) => b'A',
+            Payload::Box(_) => b'R',
         };
         out.push(tag);
         out.extend_from_slice(&self.time_ms.to_le_bytes());
@@ -117,6 +144,11 @@ impl Record {
                 out.extend_from_slice(&k.descriptor);
             }
             Payload::Audio(hash) => out.extend_from_slice(&hash.to_le_bytes()),
+            Payload::Box(b) => {
+                for v in [b.x, b.y, b.width, b.height] {
+                    out.extend_from_slice(&v.to_le_bytes());
+                }
+            }
         }
     }
 
@@ -139,6 +171,7 @@ impl Record {
                 band: keys::AUDIO_BAND,
                 key: hash,
             }],
+            Payload::Box(_) => Vec::new(),
         }
     }
 }
@@ -159,6 +192,7 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
             b'V' => 65,
             b'L' | b'M' => 40,
             b'A' => 4,
+            b'R' => 8,
             other => {
                 return Err(DecodeError(format!(
                     "unknown record tag 0x{other:02x} at record {}",
@@ -186,6 +220,12 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
                 flipped: VisualHash(bytes32(42)),
             }),
             b'A' => Payload::Audio(u32_at(9)),
+            b'R' => Payload::Box(QueryBox {
+                x: u16_at(9),
+                y: u16_at(11),
+                width: u16_at(13),
+                height: u16_at(15),
+            }),
             _ => Payload::Local {
                 keypoint: Keypoint {
                     x: f32::from(u16_at(9)) / 16.0,
@@ -236,15 +276,50 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
         }
     }
     if usage == Use::Query {
+        let (width, height) = (fp.info.width, fp.info.height);
+        let pixels = |v: u32| v.min(u32::from(u16::MAX)) as u16;
+        if !fp.frames.is_empty() && width > 0 && height > 0 {
+            out.push(Record {
+                time_ms: 0,
+                item: 0,
+                payload: Payload::Box(QueryBox {
+                    x: 0,
+                    y: 0,
+                    width: pixels(width),
+                    height: pixels(height),
+                }),
+            });
+        }
         for (r, region) in fp.regions.iter().enumerate() {
             for (k, keypoint) in region.features.keypoints.iter().enumerate() {
                 out.push(Record {
-                    time_ms: 0,
+                    time_ms: region.time_ms,
                     item: REGION_ITEM_BASE + REGION_ITEMS * r as u32 + 1 + k as u32,
                     payload: Payload::Local {
                         keypoint: *keypoint,
                         mirrored: false,
                     },
+                });
+            }
+            // The region in the query's pixels (it was found in a picture
+            // of `region.picture`'s size).
+            let (pw, ph) = region.picture;
+            if width > 0 && height > 0 && pw > 0 && ph > 0 {
+                let (sx, sy) = (
+                    f64::from(width) / f64::from(pw),
+                    f64::from(height) / f64::from(ph),
+                );
+                let at = |v: u32, s: f64| pixels((f64::from(v) * s).round() as u32);
+                let rect = region.rect;
+                out.push(Record {
+                    time_ms: region.time_ms,
+                    item: region_box_item(r as u32),
+                    payload: Payload::Box(QueryBox {
+                        x: at(rect.x, sx),
+                        y: at(rect.y, sy),
+                        width: at(rect.w, sx),
+                        height: at(rect.h, sy),
+                    }),
                 });
             }
         }

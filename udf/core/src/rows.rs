@@ -260,6 +260,10 @@ pub struct Ranked {
     /// Every segment of the match in query order (the ranges and speed
     /// above are the best one's); empty for pictures and for no match.
     pub segments: Vec<MatchSegment>,
+    /// Where in the query's pixels the winning evidence is (x, y, width,
+    /// height: [`Verdict::query_box`](rerank::Verdict::query_box)); all 0
+    /// for none (sound, no match).
+    pub query_box: (u32, u32, u32, u32),
 }
 
 impl From<Option<rerank::Verdict>> for Ranked {
@@ -272,6 +276,14 @@ impl From<Option<rerank::Verdict>> for Ranked {
                 evidence: v.evidence.as_str().to_owned(),
                 speed: v.speed,
                 segments: v.segments,
+                query_box: v.query_box.map_or((0, 0, 0, 0), |b| {
+                    (
+                        u32::from(b.x),
+                        u32::from(b.y),
+                        u32::from(b.width),
+                        u32::from(b.height),
+                    )
+                }),
             },
             None => Ranked {
                 score: 0.0,
@@ -280,6 +292,7 @@ impl From<Option<rerank::Verdict>> for Ranked {
                 evidence: String::new(),
                 speed: 0.0,
                 segments: Vec::new(),
+                query_box: (0, 0, 0, 0),
             },
         }
     }

@@ -119,6 +119,10 @@ pub fn ranked_schema() -> SchemaRef {
         field("evidence", DataType::Utf8),
         field("speed", DataType::Float32),
         field("segments", list_of(&SEGMENTS)),
+        field("query_box_x", DataType::UInt32),
+        field("query_box_y", DataType::UInt32),
+        field("query_box_width", DataType::UInt32),
+        field("query_box_height", DataType::UInt32),
     ]))
 }
 
@@ -403,6 +407,10 @@ pub fn from_ranked(ranked: &[Ranked]) -> Result<RecordBatch, ArrowError> {
                 ranked.iter().map(|r| r.speed),
             )),
             segments,
+            u32s(ranked.iter().map(|r| r.query_box.0)),
+            u32s(ranked.iter().map(|r| r.query_box.1)),
+            u32s(ranked.iter().map(|r| r.query_box.2)),
+            u32s(ranked.iter().map(|r| r.query_box.3)),
         ],
     )
 }
@@ -420,6 +428,10 @@ pub fn to_ranked(batch: &RecordBatch) -> Result<Vec<Ranked>, ArrowError> {
         "query_end_ms",
         "reference_start_ms",
         "reference_end_ms",
+        "query_box_x",
+        "query_box_y",
+        "query_box_width",
+        "query_box_height",
     ] {
         ms.push(column(batch, name, &DataType::UInt32)?);
     }
@@ -452,6 +464,12 @@ pub fn to_ranked(batch: &RecordBatch) -> Result<Vec<Ranked>, ArrowError> {
             evidence: evidence.value(i).to_owned(),
             speed: speed.value(i),
             segments: segments.next().unwrap_or_default(),
+            query_box: (
+                ms[4].value(i),
+                ms[5].value(i),
+                ms[6].value(i),
+                ms[7].value(i),
+            ),
         })
         .collect())
 }
@@ -579,6 +597,7 @@ mod tests {
                     score: 0.5,
                 },
             ],
+            query_box: (0, 0, 0, 0),
         };
         // A picture's verdict (no segments) between two with segments: each
         // row reads its own.
@@ -586,6 +605,7 @@ mod tests {
             evidence: "visual".into(),
             speed: 1.0,
             segments: Vec::new(),
+            query_box: (12, 34, 320, 240),
             ..audio.clone()
         };
         let ranked = vec![audio.clone(), picture, audio];

@@ -29,9 +29,11 @@
 //!   `sql/clickhouse/subtitles.sql`.
 //! - [`rerank`]: `clickprint_rerank(query String, reference String,
 //!   audio_hits Array(Tuple(UInt32, UInt32)))`, an `executable_pool`
-//!   function: score, aligned time ranges, evidence, speed and every
+//!   function: score, aligned time ranges, evidence, speed, every
 //!   segment (`Array(Tuple(query_start_ms, query_end_ms,
-//!   reference_start_ms, reference_end_ms, speed, score))`) out.
+//!   reference_start_ms, reference_end_ms, speed, score))`) and the
+//!   query's rectangle whose evidence won (`query_box Tuple(x, y, width,
+//!   height)`, query pixels, zeros for none) out.
 //! - [`text_rank`]: `clickprint_text_rank(mode String, top_k UInt32,
 //!   sequence Array(String), phrases Array(String), cues
 //!   Array(Tuple(UInt64, UInt32, UInt32, String)))`, an `executable_pool`
@@ -242,6 +244,8 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
                     .f32(s.speed)
                     .f32(s.score);
             }
+            let (x, y, width, height) = v.query_box;
+            w.u32(x).u32(y).u32(width).u32(height);
         }
         w.drain_to(output)?;
         output.flush()?;
@@ -455,11 +459,13 @@ mod tests {
         rerank(&input.bytes[..], &mut out, &mut Reranker::default()).unwrap();
         let score = f32::from_le_bytes(out[..4].try_into().unwrap());
         assert!((score - 1.0).abs() < 1e-6, "{score}");
-        // ... then the evidence, the speed (1 for a picture) and no
-        // segments (a picture has none).
+        // ... then the evidence, the speed (1 for a picture), no segments
+        // (a picture has none) and no query box (the made-up record says
+        // nothing of the picture's size).
         let mut tail = b"\x06visual".to_vec();
         tail.extend_from_slice(&1f32.to_le_bytes());
         tail.push(0);
+        tail.extend_from_slice(&[0; 16]);
         assert!(out.ends_with(&tail), "{out:?}");
     }
 

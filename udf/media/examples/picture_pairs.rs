@@ -71,7 +71,7 @@ fn main() {
     // The references the one-corner rule spares (fewer keypoints than
     // `same_place_from` in the search's checks).
     for (r, p) in references.iter().zip(&library) {
-        for (_, _, f) in p.iter().flat_map(|p| &p.local) {
+        for (_, _, _, f) in p.iter().flat_map(|p| &p.local) {
             if f.keypoints.len() < 100 {
                 println!("few keypoints: {} {}", name(r), f.keypoints.len());
             }
@@ -95,8 +95,8 @@ fn main() {
                     .map(|h| h.weight)
                     .fold(0f32, f32::max);
                 let mut local = vec![0f32; settings.len()];
-                for (_, _, q) in &query.local {
-                    for (_, _, r) in reference.local.iter().filter(|(_, m, _)| !m) {
+                for (_, _, _, q) in &query.local {
+                    for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {
                         let Some((plain, _)) = verify_with_inliers(q, r, &NO_CHECKS) else {
                             continue;
                         };

@@ -73,6 +73,10 @@ pub struct Limits {
     pub video: VideoDecoding,
     /// How a search's query video is decoded ([`VideoDecoding::QUERY`]).
     pub query_video: VideoDecoding,
+    /// What the decode is for ([`Limits::for_use`]; a library item by
+    /// default): a query video's frames are also looked at for an inset
+    /// (`fingerprint::video`).
+    pub usage: clickprint_core::records::Use,
 }
 
 /// How a video stream is decoded: what a search's query trades for time.
@@ -171,6 +175,7 @@ impl Default for Limits {
             yield_after_ms: None,
             video: VideoDecoding::LIBRARY,
             query_video: VideoDecoding::QUERY,
+            usage: clickprint_core::records::Use::Library,
         }
     }
 }
@@ -211,15 +216,20 @@ impl Limits {
     }
 
     /// These limits for `usage`: a query's duration is held to
-    /// `max_query_duration_ms`, and its video decoded as `query_video`.
+    /// `max_query_duration_ms`, its video decoded as `query_video`, its
+    /// frames looked at for an inset.
     pub fn for_use(&self, usage: clickprint_core::records::Use) -> Limits {
         match usage {
             clickprint_core::records::Use::Query => Limits {
                 max_duration_ms: self.max_duration_ms.min(self.max_query_duration_ms),
                 video: self.query_video,
+                usage,
                 ..self.clone()
             },
-            clickprint_core::records::Use::Library => self.clone(),
+            clickprint_core::records::Use::Library => Limits {
+                usage,
+                ..self.clone()
+            },
         }
     }
 
@@ -261,6 +271,16 @@ pub trait Sink {
     /// The picture at `time_ms` as packed RGB, when [`Sink::wants_colour`]
     /// asked for it.
     fn colour(&mut self, _time_ms: u32, _picture: &Rgb) {}
+    /// Whether the sink wants the picture just given to
+    /// [`Sink::picture`] again in more detail, and at most how large on
+    /// its longer side (a query video's frames that are looked at for an
+    /// inset: `fingerprint::video`).
+    fn wants_detail(&mut self, _time_ms: u32) -> Option<u32> {
+        None
+    }
+    /// The picture at `time_ms` in grey at the size
+    /// [`Sink::wants_detail`] asked for (never scaled up).
+    fn detail(&mut self, _time_ms: u32, _picture: &Luma) {}
 }
 
 /// A colour picture: packed 8-bit RGB, row after row.
@@ -805,6 +825,7 @@ struct PictureDecoder {
     height: u32,
     scaler: Option<(scaling::Context, ScaleKey)>,
     colour_scaler: Option<(scaling::Context, ScaleKey)>,
+    detail_scaler: Option<(scaling::Context, ScaleKey)>,
     max_pixels: u64,
     path: String,
     /// The longest side pictures are scaled to.
@@ -848,6 +869,7 @@ impl PictureDecoder {
             height,
             scaler: None,
             colour_scaler: None,
+            detail_scaler: None,
             max_pixels: limits.max_pixels,
             path: path.to_owned(),
             side,
@@ -884,8 +906,12 @@ impl PictureDecoder {
                 .max(0.0) as u64;
             *last_ms = (*last_ms).max(time_ms);
             let time_ms = time_ms.min(u64::from(u32::MAX)) as u32;
-            let luma = self.scale_to_luma(&decoded, format, w, h)?;
+            let luma = self.scale_to_luma(&decoded, format, w, h, None)?;
             sink.picture(time_ms, &luma);
+            if let Some(side) = sink.wants_detail(time_ms) {
+                let detailed = self.scale_to_luma(&decoded, format, w, h, Some(side))?;
+                sink.detail(time_ms, &detailed);
+            }
             if let Some(side) = sink.wants_colour(time_ms) {
                 let rgb = self.scale_to_rgb(&decoded, format, w, h, side)?;
                 sink.colour(time_ms, &rgb);
@@ -918,16 +944,23 @@ impl PictureDecoder {
         })
     }
 
+    /// The picture in grey, at the decoder's side or at `detail` px (a
+    /// sink's detailed picture, with a scaler of its own).
     fn scale_to_luma(
         &mut self,
         decoded: &frame::Video,
         format: Pixel,
         w: u32,
         h: u32,
+        detail: Option<u32>,
     ) -> Result<Luma> {
-        let (out_w, out_h) = fit(w, h, self.side);
+        let (out_w, out_h) = fit(w, h, detail.unwrap_or(self.side));
+        let slot = match detail {
+            Some(_) => &mut self.detail_scaler,
+            None => &mut self.scaler,
+        };
         let pixels = scale_packed(
-            &mut self.scaler,
+            slot,
             decoded,
             (format, w, h, out_w, out_h),
             (Pixel::GRAY8, 1),

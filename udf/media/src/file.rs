@@ -10,6 +10,7 @@ use clickprint_core::fingerprint::still::{self, StillFingerprint};
 use clickprint_core::fingerprint::video::{LocalFrame, VideoFingerprinter};
 use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaFingerprint};
+use clickprint_core::records::Use;
 
 use crate::decode::{self, Limits, Sink};
 
@@ -36,6 +37,14 @@ impl Sink for Collector {
         }
     }
 
+    fn wants_detail(&mut self, _time_ms: u32) -> Option<u32> {
+        self.video.wants_detail()
+    }
+
+    fn detail(&mut self, time_ms: u32, luma: &Luma) {
+        self.video.detail(time_ms, luma);
+    }
+
     fn audio(&mut self, samples: &[f32]) {
         self.audio
             .get_or_insert_with(AudioFingerprinter::new)
@@ -49,7 +58,13 @@ impl Sink for Collector {
 /// As [`decode::decode`].
 pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint> {
     let started = Instant::now();
-    let mut collector = Collector::default();
+    let mut collector = Collector {
+        video: match limits.usage {
+            Use::Query => VideoFingerprinter::for_query(),
+            Use::Library => VideoFingerprinter::new(),
+        },
+        ..Collector::default()
+    };
     let info = decode::decode(path, limits, &mut collector)?;
     let (frames, local, mirrored_local, regions) = match (info.kind, collector.image) {
         (Kind::Image, Some(still)) => (
@@ -64,7 +79,7 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),
         _ => {
             let video = collector.video.finish();
-            (video.frames, video.local, None, Vec::new())
+            (video.frames, video.local, None, video.regions)
         }
     };
     let audio = match info.kind {

@@ -78,6 +78,11 @@ pub struct Region {
     pub kind: RegionKind,
     /// Where, in the pixels of the picture it was cut from.
     pub rect: Rect,
+    /// The size of the picture it was cut from (width, height): `rect`
+    /// scaled by the query's size over this is where it is in the query.
+    pub picture: (u32, u32),
+    /// The time of the frame it was cut from, ms (0 for a still picture).
+    pub time_ms: u32,
     /// Its own local features (coordinates in the region's working pixels).
     pub features: LocalFeatures,
 }
@@ -86,32 +91,50 @@ pub struct Region {
 /// centre band (none for a picture too small to hold either).
 pub fn regions(luma: &Luma) -> Vec<Region> {
     let mut out = Vec::new();
-    let mut add = |kind, rect: Rect| {
-        let features = local::extract(&crop(luma, rect));
-        if !features.keypoints.is_empty() {
-            out.push(Region {
-                kind,
-                rect,
-                features,
-            });
-        }
-    };
-    if let Some(rect) = find_inset(luma) {
-        add(RegionKind::Inset, rect);
+    if let Some(region) = inset_region(luma, 0) {
+        out.push(region);
     }
     let (w, h) = (luma.width, luma.height);
     if h >= 40 && w >= 40 {
-        add(
-            RegionKind::CentreBand,
-            Rect {
-                x: 0,
-                y: h / 5,
-                w,
-                h: 4 * h / 5 - h / 5,
-            },
-        );
+        let band = Rect {
+            x: 0,
+            y: h / 5,
+            w,
+            h: 4 * h / 5 - h / 5,
+        };
+        out.extend(region(luma, RegionKind::CentreBand, band, 0));
     }
     out
+}
+
+/// The found inset of a query video's frame at `time_ms` (the frame at
+/// [`FRAME_DETAIL`] on its longer side), as a region, or `None`. A video's
+/// frames get the inset alone: a copy set in other footage or in a
+/// player's window is what it finds (`inset_45`: 0% -> 100% at the
+/// threshold, `udf/README.md`, "Query regions of video frames"); the
+/// centre band is for a still meme's captions, which no video row has,
+/// and would cost a second region's local features on every such frame.
+pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
+    find_inset(luma).and_then(|rect| region(luma, RegionKind::Inset, rect, time_ms))
+}
+
+/// The longer side a query video's frame is looked at for an inset, px:
+/// a 45% inset of it is 288 px wide, described at about the local
+/// features' working size (the 256 px the frames are fingerprinted at
+/// would leave it 115 px).
+pub const FRAME_DETAIL: u32 = 640;
+
+/// `rect` of `luma` as a region with its own local features (`None` when
+/// it has no keypoints).
+fn region(luma: &Luma, kind: RegionKind, rect: Rect, time_ms: u32) -> Option<Region> {
+    let features = local::extract(&crop(luma, rect));
+    (!features.keypoints.is_empty()).then_some(Region {
+        kind,
+        rect,
+        picture: (luma.width, luma.height),
+        time_ms,
+        features,
+    })
 }
 
 /// The pixels of `rect` (clipped to the picture).

@@ -9,8 +9,19 @@
 //! grey levels). A sampled frame within [`COLLAPSE_DISTANCE`] bits of the
 //! last kept one is dropped, unless [`MAX_COLLAPSE_MS`] has passed, so that
 //! a long static shot still has frames to align on.
+//!
+//! A query's sampler ([`VideoFingerprinter::for_query`]) also looks for
+//! an inset in every frame it takes local features of: the decoder hands
+//! that frame over again at [`FRAME_DETAIL`] px
+//! ([`wants_detail`](VideoFingerprinter::wants_detail),
+//! [`detail`](VideoFingerprinter::detail)), and a found inset becomes a
+//! region with local features of its own (`fingerprint::regions`), as a
+//! query picture's does. Library items need none: the query's side is
+//! where a copy is set in something else.
 
 use super::local::{self, LocalFeatures};
+pub use super::regions::FRAME_DETAIL;
+use super::regions::{self, Region};
 use super::visual::{Luma, VisualFingerprint, area_resample, fingerprint};
 
 /// Fixed sampling interval, ms (2 frames per second).
@@ -58,6 +69,12 @@ pub struct VideoFingerprinter {
     frames: Vec<FrameFingerprint>,
     local: Vec<LocalFrame>,
     frames_seen: u64,
+    /// Whether frames with local features are looked at for an inset.
+    query: bool,
+    /// The time of the frame just given local features, until its
+    /// detailed picture comes (queries only).
+    detail_due: Option<u32>,
+    regions: Vec<Region>,
 }
 
 /// What a video's pictures yield.
@@ -67,12 +84,37 @@ pub struct VideoFingerprint {
     pub frames: Vec<FrameFingerprint>,
     /// Local features of some kept frames (see [`LOCAL_INTERVAL_MS`]).
     pub local: Vec<LocalFrame>,
+    /// A query's found insets, one at most per frame of `local`.
+    pub regions: Vec<Region>,
 }
 
 impl VideoFingerprinter {
     /// A fresh sampler.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A fresh sampler for a search's query: as [`new`](Self::new), and
+    /// the frames it takes local features of are looked at for an inset.
+    pub fn for_query() -> Self {
+        Self {
+            query: true,
+            ..Self::default()
+        }
+    }
+
+    /// The longer side (px) at which the frame just pushed is wanted again
+    /// ([`detail`](Self::detail)): a query's frame that got local features.
+    pub fn wants_detail(&self) -> Option<u32> {
+        self.detail_due.map(|_| FRAME_DETAIL)
+    }
+
+    /// The frame just pushed at [`wants_detail`](Self::wants_detail)'s
+    /// size: its inset, when one is found, is a region.
+    pub fn detail(&mut self, time_ms: u32, luma: &Luma) {
+        if self.detail_due.take() == Some(time_ms) {
+            self.regions.extend(regions::inset_region(luma, time_ms));
+        }
     }
 
     /// Whether the frame at `time_ms` is due on time alone: the first frame
@@ -86,6 +128,7 @@ impl VideoFingerprinter {
     /// Looks at one decoded frame.
     pub fn push(&mut self, time_ms: u32, luma: &Luma) {
         self.frames_seen += 1;
+        self.detail_due = None;
         let thumb = area_resample(luma, THUMB, THUMB);
         let scene_cut = self.previous_thumb.as_ref().is_some_and(|prev| {
             let diff: f32 = prev.iter().zip(&thumb).map(|(a, b)| (a - b).abs()).sum();
@@ -119,6 +162,9 @@ impl VideoFingerprinter {
                 time_ms,
                 features: local::extract(luma),
             });
+            if self.query {
+                self.detail_due = Some(time_ms);
+            }
         }
     }
 
@@ -132,6 +178,7 @@ impl VideoFingerprinter {
         VideoFingerprint {
             frames: self.frames,
             local: self.local,
+            regions: self.regions,
         }
     }
 }
@@ -172,6 +219,58 @@ mod tests {
         assert_eq!(
             local_times, times,
             "every shot's first frame has local features"
+        );
+    }
+
+    #[test]
+    fn a_query_finds_the_inset_of_the_frames_it_takes_local_features_of() {
+        use crate::fingerprint::regions::tests::{blurred_board, mandelbrot, paste};
+        use crate::fingerprint::regions::{Rect, RegionKind};
+        // 5 s at 25 fps of a 288x162 Mandelbrot set in a 640x360 board
+        // (the `inset_45` row's geometry); the decoder hands the frames at
+        // 256 px and, when asked, at the detail size.
+        let detailed = paste(&blurred_board(640, 360, 11), &mandelbrot(288, 162), 269, 69);
+        let working = crate::fingerprint::visual::area_resample(&detailed, 256, 144);
+        let working = Luma::new(256, 144, working.iter().map(|&v| v.round() as u8).collect());
+        let mut library = VideoFingerprinter::new();
+        let mut query = VideoFingerprinter::for_query();
+        let mut asked = Vec::new();
+        for i in 0..125 {
+            library.push(i * 40, &working);
+            assert_eq!(library.wants_detail(), None, "a library item never asks");
+            query.push(i * 40, &working);
+            if let Some(side) = query.wants_detail() {
+                assert_eq!(side, FRAME_DETAIL);
+                asked.push(i * 40);
+                query.detail(i * 40, &detailed);
+            }
+        }
+        let query = query.finish();
+        let local_times: Vec<u32> = query.local.iter().map(|f| f.time_ms).collect();
+        assert_eq!(local_times, vec![0, 4000], "a static shot's kept frames");
+        assert_eq!(asked, local_times, "asked for exactly the local frames");
+        assert!(library.finish().regions.is_empty());
+        let found: Vec<(u32, RegionKind, Rect, (u32, u32))> = query
+            .regions
+            .iter()
+            .map(|r| (r.time_ms, r.kind, r.rect, r.picture))
+            .collect();
+        let inset = Rect {
+            x: 269,
+            y: 69,
+            w: 288,
+            h: 162,
+        };
+        let want: Vec<_> = local_times
+            .iter()
+            .map(|&t| (t, RegionKind::Inset, inset, (640, 360)))
+            .collect();
+        assert_eq!(found, want);
+        assert!(
+            query
+                .regions
+                .iter()
+                .all(|r| r.features.keypoints.len() > 100)
         );
     }
 
