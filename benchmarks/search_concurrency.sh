@@ -45,10 +45,7 @@ mkdir -p "$work/files/queries"
 ffmpeg -v error -nostdin -f lavfi -i "life=s=320x180:seed=11:ratio=0.3:rate=25,scale=1280:720,boxblur=2" \
     -frames:v 40 -q:v 3 "$work/files/p%04d.jpg"
 ffmpeg -v error -nostdin -i "$work/files/p0003.jpg" -q:v 5 "$work/files/queries/p3.jpg"
-(cd "$work/files" && exec python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1) &
-pids+=($!)
-for _ in $(seq 100); do grep -q "Serving HTTP" "$work/http.log" 2>/dev/null && break; sleep 0.1; done
-files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -1)"
+serve_files
 
 start_service
 key="$(tenant_key bench)"

@@ -42,10 +42,7 @@ for s in 5 30; do
     ff -ss "$s" -t 10 -i "$work/files/sound.mp3" -c:a libmp3lame -b:a 96k "$work/queries/sound$s.mp3"
     ff -ss "$s" -t 10 -i "$work/files/video.mp4" -c:v libx264 -preset veryfast -crf 26 -c:a aac "$work/queries/video$s.mp4"
 done
-(cd "$work/files" && exec python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1) &
-pids+=($!)
-for _ in $(seq 100); do grep -q "Serving HTTP" "$work/http.log" 2>/dev/null && break; sleep 0.1; done
-files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -1)"
+serve_files
 
 start_service
 key="$(tenant_key bench)"

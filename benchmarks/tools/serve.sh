@@ -1,7 +1,8 @@
-# Shared by the load benchmarks (soak.sh, neighbour.sh), sourced after
-# `root`, `bin` and `work` are set: a folder of distinct pictures served
-# over HTTP, one `clickprint serve` on a fresh data directory, tenants with
-# keys, libraries added by CSV job. Every process started is killed on exit.
+# Shared by the load benchmarks (soak.sh, neighbour.sh, search_http.sh,
+# search_concurrency.sh), sourced after `root`, `bin` and `work` are set: a
+# folder of files served over HTTP, one `clickprint serve` on a fresh data
+# directory, tenants with keys, libraries added by CSV job. Every process
+# started is killed on exit.
 
 pids=()
 cleanup() {
@@ -11,16 +12,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# serve_files: $work/files over HTTP on a free loopback port, at $files_url.
+serve_files() {
+    (cd "$work/files" && exec python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1) &
+    pids+=($!)
+    for _ in $(seq 100); do grep -q "Serving HTTP" "$work/http.log" 2>/dev/null && break; sleep 0.1; done
+    files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -1)"
+}
+
 # serve_pictures N: N distinct pictures (successive generations of Game of
 # Life boards) as $work/files/p0001.jpg..., served at $files_url.
 serve_pictures() {
     mkdir -p "$work/files"
     ffmpeg -v error -nostdin -f lavfi -i "life=s=160x120:seed=7:ratio=0.3:rate=25,scale=320:240,boxblur=2" \
         -frames:v "$1" "$work/files/p%04d.jpg"
-    (cd "$work/files" && exec python3 -m http.server 0 --bind 127.0.0.1 > "$work/http.log" 2>&1) &
-    pids+=($!)
-    for _ in $(seq 100); do grep -q "Serving HTTP" "$work/http.log" 2>/dev/null && break; sleep 0.1; done
-    files_url="http://127.0.0.1:$(sed -n 's/.*port \([0-9]*\).*/\1/p' "$work/http.log" | head -1)"
+    serve_files
 }
 
 # start_service: `clickprint serve` with 2 workers, downloads from the
