@@ -1,8 +1,9 @@
 //! Criterion benchmarks of the DSP core (no decoding): the visual hash of a
 //! 1080p picture and of a picture at the decoder's working size, alone and
-//! with the local features; everything a still picture gets
+//! with the local features; everything a still query picture gets
 //! ([`still::fingerprint`]: hash, local features, their mirror, the
-//! query-side regions) on a textured picture holding an inset; and audio
+//! query-side regions), and a library picture's part of it, on a textured
+//! picture holding an inset; and audio
 //! landmarks over a minute of sound. `benchmarks/README.md` says how these
 //! relate to the targets and to the whole-file benchmark.
 //!
@@ -16,6 +17,7 @@ use clickprint_core::fingerprint::local;
 use clickprint_core::fingerprint::regions;
 use clickprint_core::fingerprint::still;
 use clickprint_core::fingerprint::visual::{self, Luma};
+use clickprint_core::records::Use;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -167,16 +169,17 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("still");
     for (width, height) in [(1920, 1080), (1024, 576)] {
         let luma = textured_with_inset(width, height);
-        let kinds: Vec<_> = still::fingerprint(&luma)
+        let kinds: Vec<_> = still::fingerprint(&luma, Use::Query)
             .regions
             .iter()
             .map(|r| r.kind)
             .collect();
         assert_eq!(kinds.len(), 2, "the inset and the centre band: {kinds:?}");
-        group.bench_function(
-            format!("everything {width}x{height}, textured, inset"),
-            |b| b.iter(|| still::fingerprint(black_box(&luma))),
-        );
+        for (name, usage) in [("everything", Use::Query), ("library", Use::Library)] {
+            group.bench_function(format!("{name} {width}x{height}, textured, inset"), |b| {
+                b.iter(|| still::fingerprint(black_box(&luma), usage))
+            });
+        }
         // Its parts, to see where the time goes.
         let working = local::working_picture(&luma);
         let parts: [(&str, &dyn Fn()); 5] = [

@@ -93,9 +93,11 @@ pub struct Record {
 /// Whether records are for storing in a library or for a query: a query
 /// also carries its mirror image's keypoints, looks up its mirror hash's
 /// keys, and carries its landmarks (the library finds landmarks by key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A library item is the default, as in `Limits::default()`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Use {
     /// Rows of a library item.
+    #[default]
     Library,
     /// A search query.
     Query,

@@ -16,6 +16,7 @@ use crate::decode::{self, Limits, Sink};
 
 #[derive(Default)]
 struct Collector {
+    usage: Use,
     kind_is_image: bool,
     image: Option<StillFingerprint>,
     video: VideoFingerprinter,
@@ -30,7 +31,7 @@ impl Sink for Collector {
     fn picture(&mut self, time_ms: u32, luma: &Luma) {
         if self.kind_is_image {
             if self.image.is_none() {
-                self.image = Some(still::fingerprint(luma));
+                self.image = Some(still::fingerprint(luma, self.usage));
             }
         } else {
             self.video.push(time_ms, luma);
@@ -59,6 +60,7 @@ impl Sink for Collector {
 pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint> {
     let started = Instant::now();
     let mut collector = Collector {
+        usage: limits.usage,
         video: match limits.usage {
             Use::Query => VideoFingerprinter::for_query(),
             Use::Library => VideoFingerprinter::new(),
@@ -73,7 +75,7 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
                 time_ms: 0,
                 features: still.local,
             }],
-            Some(still.mirrored),
+            still.mirrored,
             still.regions,
         ),
         (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),

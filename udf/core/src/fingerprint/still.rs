@@ -5,17 +5,22 @@
 //!
 //! 1. The global hash of the picture ([`visual::fingerprint`]).
 //! 2. The picture at the local features' working size, once
-//!    ([`local::working_picture`]); its local features, and those of its
-//!    mirror image made from it (a flipped copy is then a lookup, not a
-//!    second extraction over the full picture).
-//! 3. The query-side regions ([`regions::regions`]): a found inset and the
-//!    centre band, each with local features of its own, cut from the
-//!    picture as decoded (more detail than the working size holds).
+//!    ([`local::working_picture`]), and its local features.
+//! 3. A query only: the local features of its mirror image, made from the
+//!    working picture (a flipped copy is found by mirroring the query, so
+//!    a library item stores none), and the query-side regions
+//!    ([`regions::regions`]): a found inset and the centre band, each with
+//!    local features of its own, cut from the picture as decoded (more
+//!    detail than the working size holds). A library picture skips both:
+//!    [`crate::records::records`] keeps neither for one, and they were
+//!    two-thirds of its processor time (benchmarks/README.md, "The DSP
+//!    core alone").
 
 use super::local::{self, LocalFeatures};
 use super::regions::{self, Region};
 use super::video::FrameFingerprint;
 use super::visual::{self, Luma};
+use crate::records::Use;
 
 /// The fingerprint of a still picture.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,15 +29,17 @@ pub struct StillFingerprint {
     pub frame: FrameFingerprint,
     /// Local features of the whole picture.
     pub local: LocalFeatures,
-    /// Local features of its mirror image.
-    pub mirrored: LocalFeatures,
-    /// Its query-side regions.
+    /// Local features of its mirror image (a query's only).
+    pub mirrored: Option<LocalFeatures>,
+    /// Its query-side regions (none for a library picture).
     pub regions: Vec<Region>,
 }
 
-/// Fingerprints a decoded still picture (steps in the module doc).
-pub fn fingerprint(luma: &Luma) -> StillFingerprint {
+/// Fingerprints a decoded still picture for `usage` (steps in the module
+/// doc).
+pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
     let working = local::working_picture(luma);
+    let query = usage == Use::Query;
     StillFingerprint {
         frame: FrameFingerprint {
             time_ms: 0,
@@ -40,7 +47,11 @@ pub fn fingerprint(luma: &Luma) -> StillFingerprint {
             scene_cut: true,
         },
         local: local::extract(&working),
-        mirrored: local::extract(&working.flipped_horizontally()),
-        regions: regions::regions(luma),
+        mirrored: query.then(|| local::extract(&working.flipped_horizontally())),
+        regions: if query {
+            regions::regions(luma)
+        } else {
+            Vec::new()
+        },
     }
 }

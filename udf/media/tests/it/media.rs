@@ -76,8 +76,10 @@ pub struct Picture {
     pub mirrored: LocalFeatures,
 }
 
+/// As a query sees it (a library picture has no mirrored features).
 pub fn picture_features(path: &Path) -> Picture {
-    let fp = fingerprint(path);
+    let fp = fingerprint_file(path, &Limits::default().for_use(Use::Query))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     assert_eq!(fp.frames.len(), 1, "{} is one picture", path.display());
     Picture {
         visual: fp.frames[0].visual,
