@@ -237,11 +237,7 @@ impl Inner {
     }
 
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
-        let params: Vec<(&str, String)> = params
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.clone()))
-            .collect();
-        let statements: Vec<String> = parameter_statement(&params)?.into_iter().collect();
+        let statements: Vec<String> = parameter_statement(params)?.into_iter().collect();
         self.run_after(&statements, sql, None)
     }
 
@@ -379,9 +375,10 @@ fn run_statement(
 ///
 /// # Errors
 /// [`Error::ClickHouse`] for a name that is not letters, digits and `_`.
-fn parameter_statement(params: &[(&str, String)]) -> Result<Option<String>> {
+fn parameter_statement(params: &[(impl AsRef<str>, impl AsRef<str>)]) -> Result<Option<String>> {
     let mut assignments = Vec::with_capacity(params.len());
     for (name, value) in params {
+        let (name, value) = (name.as_ref(), value.as_ref());
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Error::ClickHouse(format!("bad parameter name `{name}`")));
         }
@@ -504,7 +501,7 @@ mod tests {
             parameter_statement(&params).unwrap().as_deref(),
             Some("SET param_tenant = '7', param_text = 'it\\'s'")
         );
-        assert_eq!(parameter_statement(&[]).unwrap(), None);
+        assert_eq!(parameter_statement(&[] as &[(&str, String)]).unwrap(), None);
         let bad = [("a; DROP", String::new())];
         assert!(parameter_statement(&bad).is_err());
     }

@@ -190,13 +190,7 @@ impl Prefix<'_> {
         if !(2..self.lines.saturating_sub(1)).contains(&line) {
             return 0;
         }
-        let w = self.luma.width as usize;
-        let p = |x: usize, y: usize| i32::from(self.luma.pixels[y * w + x]);
-        if self.vertical {
-            p(line, i) + p(line + 1, i) - p(line - 1, i) - p(line - 2, i)
-        } else {
-            p(i, line) + p(i, line + 1) - p(i, line - 1) - p(i, line - 2)
-        }
+        boundary_step(self.luma, self.vertical, line, i)
     }
 
     /// Share of `from..to` of `line` that is edge.
@@ -229,6 +223,21 @@ impl Prefix<'_> {
     }
 }
 
+/// The boundary step at position `i` of `line`, a line at least 2 from
+/// the picture's first and 1 from its last: `I(x) + I(x+1) - I(x-1) -
+/// I(x-2)` across the line (step 1 of the module doc, before the absolute
+/// value).
+#[inline(always)]
+fn boundary_step(luma: &Luma, vertical: bool, line: usize, i: usize) -> i32 {
+    let w = luma.width as usize;
+    let p = |x: usize, y: usize| i32::from(luma.pixels[y * w + x]);
+    if vertical {
+        p(line, i) + p(line + 1, i) - p(line - 1, i) - p(line - 2, i)
+    } else {
+        p(i, line) + p(i, line + 1) - p(i, line - 1) - p(i, line - 2)
+    }
+}
+
 /// Edge prefix sums along the columns (`vertical`: boundaries between
 /// columns, summed down each column) or along the rows.
 fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
@@ -245,9 +254,9 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
         position_step,
         counts: vec![0u16; lines * (len + 1)],
     };
-    // Row by row in both cases (the picture's memory order); the steps as
-    // in `Prefix::step`, written out so the loops have no branch.
-    let p = |x: usize, y: usize| i32::from(luma.pixels[y * w + x]);
+    // Row by row in both cases (the picture's memory order), the lines of
+    // `Prefix::step` only, each loop with its direction fixed (no branch
+    // inside).
     let mut add = |line: usize, i: usize, step: i32| {
         let (here, next) = (prefix.at(line, i), prefix.at(line, i + 1));
         prefix.counts[next] = prefix.counts[here] + u16::from(step.abs() >= 2 * EDGE_STEP);
@@ -255,11 +264,11 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
     for y in 0..h {
         if vertical {
             for x in 2..w.saturating_sub(1) {
-                add(x, y, p(x, y) + p(x + 1, y) - p(x - 1, y) - p(x - 2, y));
+                add(x, y, boundary_step(luma, true, x, y));
             }
         } else if (2..h.saturating_sub(1)).contains(&y) {
             for x in 0..w {
-                add(y, x, p(x, y) + p(x, y + 1) - p(x, y - 1) - p(x, y - 2));
+                add(y, x, boundary_step(luma, false, y, x));
             }
         }
     }
