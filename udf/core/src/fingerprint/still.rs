@@ -6,9 +6,10 @@
 //! 1. The global hash of the picture ([`visual::fingerprint`]).
 //! 2. The picture at the local features' working size, once
 //!    ([`local::working_picture`]), and its local features.
-//! 3. A query only: the local features of its mirror image, made from the
-//!    working picture (a flipped copy is found by mirroring the query, so
-//!    a library item stores none), and the query-side regions
+//! 3. A query only: the local features of its mirror image, the whole
+//!    picture's keypoints described again mirrored
+//!    ([`local::extract_and_mirror`]; a flipped copy is found by mirroring
+//!    the query, so a library item stores none), and the query-side regions
 //!    ([`regions::regions`]): a found inset and the centre band, each with
 //!    local features of its own, cut from the picture as decoded (more
 //!    detail than the working size holds). A library picture skips both:
@@ -40,14 +41,20 @@ pub struct StillFingerprint {
 pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
     let working = local::working_picture(luma);
     let query = usage == Use::Query;
+    let (local, mirrored) = if query {
+        let (local, mirrored) = local::extract_and_mirror(&working);
+        (local, Some(mirrored))
+    } else {
+        (local::extract(&working), None)
+    };
     StillFingerprint {
         frame: FrameFingerprint {
             time_ms: 0,
             visual: visual::fingerprint(luma),
             scene_cut: true,
         },
-        local: local::extract(&working),
-        mirrored: query.then(|| local::extract(&working.flipped_horizontally())),
+        local,
+        mirrored,
         regions: if query {
             regions::regions(luma)
         } else {
