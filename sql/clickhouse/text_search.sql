@@ -16,14 +16,25 @@
 -- only their rows are read; the tenant is the sort key's first column.
 --
 -- Two passes, so that a common word does not pay for every match's text:
---   `ranked` sends every matching cue's key and `words`, in one row, to
---   clickprint_text_rank (a warm pool of `clickprint-udf text_rank`,
+--   `ranked` sends every matching cue's key and `words`, in one row, item
+--   by item, to clickprint_text_rank (a warm pool of `clickprint-udf text_rank`,
 --   installed with the other UDFs), which scores them and keeps the top_k
 --   items, each with its 100 best cues as (media, start, item) keys and
 --   scores; it is a scalar subquery, run once before the rest; the outer
 --   SELECT then reads `text` and `pieces` of those cues only, through the
 --   sort key (`has(keys, (media_id, start_ms, item))` is a primary-key
 --   condition), and highlights them.
+--   A query of one word (one word in `q.2`, quoted or not) sends no cues:
+--   every cue holding the word scores the same, so the items rank by
+--   their numbers of matching cues alone, which pass 1 counts, item by
+--   item, without reading `words` (`if(length(q.2) = 1, '', words)` is
+--   folded to '' before the read); the function answers no keys and the
+--   one cue score; pass 2 then reads the kept
+--   items' cues holding the word, and each item keeps its 100 earliest
+--   (the 100 best: equal scores go to the earlier). The answers are the
+--   same as when the cues were sent, byte for byte (66 queries); a word
+--   in 12% of 1M cues took 102 ms of processor time instead of 503
+--   (benchmarks/results/2026-12-03-text-search-one-word).
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty
@@ -81,28 +92,41 @@ WITH
     -- Pass 1: the top_k items and their 100 best cues, as
     -- (keys, cue scores, media ids, item scores, matching cues), scored
     -- by clickprint_text_rank from the matching cues' words, sent in one
-    -- row.
+    -- row, item by item. A query of one word sends each item's number of
+    -- matching cues only (every cue holding the word scores the same), and
+    -- `words` is not read: the answer has no keys and the one cue score.
     (
-        SELECT clickprint_text_rank({mode:String}, {top_k:UInt32}, q.2, q.3, groupArray((media_id, start_ms, item, words)))
-        FROM fp_cues
-        WHERE tenant_id = {tenant:UInt32}
-            AND notEmpty(q.1)
-            AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
-            AND ({language:String} = '' OR language = {language:String})
-            AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+        SELECT clickprint_text_rank({mode:String}, {top_k:UInt32}, q.2, q.3, groupArray((media_id, matching, cues)))
+        FROM
+        (
+            SELECT
+                media_id,
+                count() AS matching,
+                groupArrayIf((start_ms, item, if(length(q.2) = 1, '', words)), length(q.2) != 1) AS cues
+            FROM fp_cues
+            WHERE tenant_id = {tenant:UInt32}
+                AND notEmpty(q.1)
+                AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
+                AND ({language:String} = '' OR language = {language:String})
+                AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+            GROUP BY media_id
+        )
     ) AS ranked
--- Pass 2: the kept cues' text, highlighted, under their items.
+-- Pass 2: the kept cues' text, highlighted, under their items, by time
+-- (for one word: every cue of a kept item holding it, and the item keeps
+-- its first 100).
 SELECT
     media_id,
     any(item_score) AS score,
     any(item_matching) AS matching_cues,
-    arrayMap(
-        c -> CAST(
-            (c.1, c.3, c.4, c.5, c.6, c.7),
+    arraySlice(arraySort(groupArray((
+        start_ms,
+        item,
+        CAST(
+            (start_ms, end_ms, language, text, highlighted, cue_score),
             'Tuple(start_ms UInt32, end_ms UInt32, language String, text String, highlighted String, score Float64)'
-        ),
-        arraySort(groupArray((start_ms, item, end_ms, language, text, highlighted, cue_score)))
-    ) AS cues
+        )
+    ))), 1, 100).3 AS cues
 FROM
 (
     SELECT
@@ -127,11 +151,16 @@ FROM
             text,
             pieces,
             q.1 AS qw,
-            ranked.2[indexOf(ranked.1, (media_id, start_ms, item))] AS cue_score_raw,
+            if(empty(ranked.1), ranked.2[1], ranked.2[indexOf(ranked.1, (media_id, start_ms, item))]) AS cue_score_raw,
             ranked.4[indexOf(ranked.3, media_id)] AS item_score,
             ranked.5[indexOf(ranked.3, media_id)] AS item_matching
         FROM fp_cues
-        WHERE tenant_id = {tenant:UInt32} AND has(ranked.1, (media_id, start_ms, item))
+        WHERE tenant_id = {tenant:UInt32}
+            AND (
+                has(ranked.1, (media_id, start_ms, item))
+                OR (empty(ranked.1) AND has(ranked.3, media_id) AND hasAllTokens(words, q.1)
+                    AND ({language:String} = '' OR language = {language:String}))
+            )
     )
 )
 GROUP BY media_id

@@ -49,6 +49,8 @@ struct Inner {
     /// The database; never released (see [`release_at_exit`]).
     database: Mutex<ManagedDatabase>,
     idle: Mutex<Vec<ManagedConnection>>,
+    /// Idle connections whose database was set (`USE`), by database.
+    idle_in: Mutex<std::collections::HashMap<String, Vec<ManagedConnection>>>,
     scheduler: Scheduler,
     // Keeps the library loaded for as long as any handle lives.
     _driver: ManagedDriver,
@@ -103,6 +105,7 @@ impl EmbeddedEngine {
                 path: options.path.clone(),
                 database: Mutex::new(database),
                 idle: Mutex::new(vec![first]),
+                idle_in: Mutex::new(std::collections::HashMap::new()),
                 scheduler: Scheduler::new(options.lanes),
                 _driver: driver,
             }),
@@ -131,10 +134,13 @@ impl EmbeddedEngine {
         self.query_with_params(sql, &[]).await
     }
 
-    /// Runs one statement with `{name:Type}` parameters. They are set on a
-    /// connection of their own (one `SET param_<name> = ..., ...`), which
-    /// is closed afterwards, so no parameter outlives its statement: a
-    /// later statement can never run with an earlier caller's tenant.
+    /// Runs one statement with `{name:Type}` parameters, set by one `SET
+    /// param_<name> = ..., ...` before it. A later statement can never run
+    /// with an earlier caller's tenant: a pooled connection (which keeps
+    /// the parameters last set on it) runs only a statement that is given
+    /// every parameter it names ([`names_only`]), which the `SET`
+    /// overwrites; any other runs on a connection of its own, closed
+    /// afterwards.
     ///
     /// # Errors
     /// As [`EmbeddedEngine::query`].
@@ -177,7 +183,10 @@ impl EmbeddedEngine {
     /// Runs one statement in `database` under `settings`, both set on a
     /// connection of its own (`USE`, `SET name = value`) that is closed
     /// afterwards, with `{name:Type}` `params` (one `SET param_<name> =
-    /// ..., ...`, before the settings: `readonly` comes last). The database and the
+    /// ..., ...`, before the settings: `readonly` comes last). Without
+    /// settings, a connection already in `database` is taken from a pool
+    /// when the statement is given every parameter it names, as in
+    /// [`EmbeddedEngine::query_with_params`]. The database and the
     /// settings' names and values are ours (a tenant's view database,
     /// limits, `readonly`), never a caller's text: each is checked to be a
     /// plain word or number; parameter values are quoted literals.
@@ -205,6 +214,13 @@ impl EmbeddedEngine {
             return Err(Error::ClickHouse(format!(
                 "database `{database}` is not a plain name"
             )));
+        }
+        if settings.is_empty() && names_only(sql, params) {
+            let set = parameter_statement(params)?;
+            let (sql, database) = (sql.to_owned(), database.to_owned());
+            return self
+                .blocking(move |inner| inner.run_in(&database, set.as_deref(), &sql, budget))
+                .await;
         }
         let mut statements = vec![format!("USE {database}")];
         statements.extend(parameter_statement(params)?);
@@ -237,8 +253,61 @@ impl Inner {
     }
 
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
-        let statements: Vec<String> = parameter_statement(params)?.into_iter().collect();
+        let set = parameter_statement(params)?;
+        if names_only(sql, params) {
+            return self.run_pooled(set.as_deref(), sql);
+        }
+        let statements: Vec<String> = set.into_iter().collect();
         self.run_after(&statements, sql, None)
+    }
+
+    /// Runs `sql` after `set` on an idle connection of `database` (a new
+    /// one, `USE`d, when none is idle), which goes back to that pool.
+    fn run_in(
+        &self,
+        database: &str,
+        set: Option<&str>,
+        sql: &str,
+        budget: Option<Budget>,
+    ) -> Result<QueryOutput> {
+        let idle = self
+            .idle_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_mut(database)
+            .and_then(Vec::pop);
+        let mut connection = match idle {
+            Some(c) => c,
+            None => {
+                let mut c = self.new_connection()?;
+                run_statement(&mut c, &format!("USE {database}"), None)?;
+                c
+            }
+        };
+        let result = run_set(&mut connection, set, sql, budget)?;
+        self.idle_in
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(database.to_owned())
+            .or_default()
+            .push(connection);
+        Ok(result)
+    }
+
+    /// Runs `sql` after `set` on an idle connection of the default
+    /// database (a new one when none is idle), which goes back to the pool.
+    fn run_pooled(&self, set: Option<&str>, sql: &str) -> Result<QueryOutput> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut connection = match idle {
+            Some(c) => c,
+            None => self.new_connection()?,
+        };
+        let result = run_set(&mut connection, set, sql, None)?;
+        self.idle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(connection);
+        Ok(result)
     }
 
     /// Runs `sql` on a connection of its own after `setup` (`SET`, `USE`),
@@ -257,6 +326,12 @@ impl Inner {
     }
 
     fn run(&self, sql: &str) -> Result<QueryOutput> {
+        // A pooled connection keeps parameters set for an earlier
+        // statement: one naming a parameter it is not given runs alone,
+        // and fails as it should.
+        if !names_only(sql, &[] as &[(&str, &str)]) {
+            return self.run_after(&[], sql, None);
+        }
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let mut connection = match idle {
             Some(c) => c,
@@ -341,6 +416,20 @@ fn udf_children() -> Vec<nix::unistd::Pid> {
     pids
 }
 
+/// Runs `set` (parameters), then `sql`; a connection whose statement
+/// failed is not given back (the caller's `?` drops it).
+fn run_set(
+    connection: &mut ManagedConnection,
+    set: Option<&str>,
+    sql: &str,
+    budget: Option<Budget>,
+) -> Result<QueryOutput> {
+    if let Some(set) = set {
+        run_statement(connection, set, None)?;
+    }
+    run_statement(connection, sql, budget)
+}
+
 /// Runs `sql` and collects its result, batch by batch, within `budget`
 /// when given (the stream is dropped, ending the statement, at the first
 /// batch past it).
@@ -385,6 +474,31 @@ fn parameter_statement(params: &[(impl AsRef<str>, impl AsRef<str>)]) -> Result<
         assignments.push(format!("param_{name} = {}", parameter_literal(value)));
     }
     Ok((!assignments.is_empty()).then(|| format!("SET {}", assignments.join(", "))))
+}
+
+/// Whether every `{name:Type}` parameter `sql` may name is in `params`,
+/// so that setting them overwrites whatever a pooled connection kept. A
+/// `{` followed by anything but a plain name and `:` names none; one
+/// followed by a quote or backquote might (a quoted name): no.
+fn names_only(sql: &str, params: &[(impl AsRef<str>, impl AsRef<str>)]) -> bool {
+    let mut rest = sql;
+    while let Some(at) = rest.find('{') {
+        rest = rest[at + 1..].trim_start();
+        if rest.starts_with(['`', '"', '\'']) {
+            return false;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !name.is_empty()
+            && rest[end..].trim_start().starts_with(':')
+            && !params.iter().any(|(n, _)| n.as_ref() == name)
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// A parameter value as the SQL string literal `SET param_x = ...` takes.
@@ -492,6 +606,29 @@ mod tests {
             "Code: 62. DB::Exception: Syntax error. (SYNTAX_ERROR) (version 26.9.2.1): In scope SELECT x. (UNKNOWN)"
         );
         assert_eq!(without_stack_trace("[chdb] plain"), "plain");
+    }
+
+    #[test]
+    fn a_pooled_connection_runs_only_statements_given_every_parameter() {
+        let given = [("tenant", "7"), ("text", "a")];
+        assert!(names_only(
+            "SELECT {tenant:UInt32}, { text : String }",
+            &given
+        ));
+        assert!(names_only("SELECT 1", &given));
+        assert!(names_only(
+            r"SELECT match(x, '\\p{L}+'), map('a', 1)",
+            &given
+        ));
+        assert!(!names_only(
+            "SELECT {tenant:UInt32}, {media_id:UInt64}",
+            &given
+        ));
+        assert!(!names_only(
+            "SELECT { tenant :UInt32}, {`x`:String}",
+            &given
+        ));
+        assert!(!names_only("SELECT {'a': 1}", &given));
     }
 
     #[test]

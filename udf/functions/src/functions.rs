@@ -35,15 +35,17 @@
 //!   query's rectangle whose evidence won (`query_box Tuple(x, y, width,
 //!   height)`, query pixels, zeros for none) out.
 //! - [`text_rank`]: `clickprint_text_rank(mode String, top_k UInt32,
-//!   sequence Array(String), phrases Array(String), cues
-//!   Array(Tuple(UInt64, UInt32, UInt32, String)))`, an `executable_pool`
-//!   function: a text search's matching cues (media, start, number,
-//!   words) in, one row; its best items
-//!   ([`clickprint_core::matching::text`]) out as `Tuple(keys
-//!   Array(Tuple(UInt64, UInt32, UInt32)), cue_scores Array(Float64),
-//!   media Array(UInt64), scores Array(Float64), matching
-//!   Array(UInt64))`: every kept cue's key and score, items in rank
-//!   order, and each item's score and matching cues.
+//!   sequence Array(String), phrases Array(String), items
+//!   Array(Tuple(UInt64, UInt64, Array(Tuple(UInt32, UInt32, String)))))`,
+//!   an `executable_pool` function: a text search's matching cues, item by
+//!   item (media id, number of matching cues, and each cue's start, number
+//!   and words; no cues for a one-word query, whose cues all score the
+//!   same) in, one row; its best items ([`clickprint_core::matching::text`]) out as
+//!   `Tuple(keys Array(Tuple(UInt64, UInt32, UInt32)), cue_scores
+//!   Array(Float64), media Array(UInt64), scores Array(Float64), matching
+//!   Array(UInt64))`: every kept cue's key and score (for a one-word
+//!   query no keys and the one cue score), items in rank order, and each
+//!   item's score and matching cues.
 //!
 //! The work behind them is an [`Extractor`] or a [`Ranker`]: a sidecar
 //! (`clickprint-flight`'s client), `clickprint-media`'s decoder (in the
@@ -260,7 +262,7 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
 /// On malformed input (a string that is not UTF-8, a value over its
 /// limit) or a broken pipe.
 pub fn text_rank(input: impl Read, output: &mut impl Write) -> Result<()> {
-    use clickprint_core::matching::text::{Cue, Mode, Query, rank};
+    use clickprint_core::matching::text::{Cue, Mode, Query, rank, rank_counts};
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
     let word = |r: &mut Reader<_>| utf8(r.string(MAX_WORDS)?, "query word");
@@ -283,15 +285,21 @@ pub fn text_rank(input: impl Read, output: &mut impl Write) -> Result<()> {
                 phrases.push(phrase);
             }
         }
-        let n = r.length(MAX_CUES)?;
-        let mut cues = Vec::with_capacity(n);
-        for _ in 0..n {
-            cues.push(Cue {
-                media_id: r.u64()?,
-                start_ms: r.u32()?,
-                item: r.u32()?,
-                words: utf8(r.string(MAX_WORDS)?, "cue words")?,
-            });
+        // Per item with matching cues: its media id, their number and,
+        // unless the query is one word, the cues (start, number, words).
+        let mut counts = Vec::new();
+        let mut cues = Vec::new();
+        for _ in 0..r.length(MAX_CUES)? {
+            let media_id = r.u64()?;
+            counts.push((media_id, r.u64()?));
+            for _ in 0..r.length(MAX_CUES)? {
+                cues.push(Cue {
+                    media_id,
+                    start_ms: r.u32()?,
+                    item: r.u32()?,
+                    words: utf8(r.string(MAX_WORDS)?, "cue words")?,
+                });
+            }
         }
         Ok((
             Query {
@@ -300,11 +308,21 @@ pub fn text_rank(input: impl Read, output: &mut impl Write) -> Result<()> {
                 mode,
             },
             top_k,
+            counts,
             cues,
         ))
     })? {
-        for (query, top_k, cues) in rows {
-            let items = rank(&query, &cues, top_k);
+        for (query, top_k, counts, cues) in rows {
+            // A one-word query: its items from their counts; no cue keys,
+            // and the one score of every cue (the statement reads the cues).
+            let (items, one_score) = match rank_counts(&query, &counts, top_k) {
+                Some((score, items)) => {
+                    let one = (!items.is_empty()).then_some(score);
+                    (items, one)
+                }
+                None if query.sequence.len() == 1 => (Vec::new(), None),
+                None => (rank(&query, &cues, top_k), None),
+            };
             let kept = items.iter().map(|i| i.cues.len()).sum::<usize>() as u64;
             w.varint(kept);
             for item in &items {
@@ -312,9 +330,17 @@ pub fn text_rank(input: impl Read, output: &mut impl Write) -> Result<()> {
                     w.u64(item.media_id).u32(c.start_ms).u32(c.item);
                 }
             }
-            w.varint(kept);
-            for c in items.iter().flat_map(|i| &i.cues) {
-                w.f64(c.score);
+            match one_score {
+                Some(score) => {
+                    w.varint(1);
+                    w.f64(score);
+                }
+                None => {
+                    w.varint(kept);
+                    for c in items.iter().flat_map(|i| &i.cues) {
+                        w.f64(c.score);
+                    }
+                }
             }
             w.varint(items.len() as u64);
             for item in &items {
@@ -492,18 +518,13 @@ mod tests {
         input.string(b"all").u32(10);
         input.varint(2).string(b"open").string(b"door");
         input.varint(2).string(b"open door").string(b" ");
-        input.varint(3);
-        for (media, start, words) in [
-            (7u64, 0u32, "open door"),
-            (9, 1000, "open the door"),
-            (7, 5000, "the door is open"),
-        ] {
-            input
-                .u64(media)
-                .u32(start)
-                .u32(start / 1000)
-                .string(words.as_bytes());
+        input.varint(2);
+        input.u64(7).u64(2).varint(2);
+        for (start, words) in [(0u32, "open door"), (5000, "the door is open")] {
+            input.u32(start).u32(start / 1000).string(words.as_bytes());
         }
+        input.u64(9).u64(1).varint(1);
+        input.u32(1000).u32(1).string(b"open the door");
         let mut out = Vec::new();
         text_rank(&input.bytes[..], &mut out).unwrap();
         let mut r = Reader::new(&out[..]);
@@ -526,6 +547,32 @@ mod tests {
         let mut bad = Writer::default();
         bad.string(b"all").u32(10).varint(1).string(b"\xff");
         assert!(text_rank(&bad.bytes[..], &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn text_rank_of_one_word_answers_items_from_their_counts() {
+        let mut input = Writer::default();
+        input.string(b"all").u32(1);
+        input.varint(1).string(b"door");
+        input.varint(0);
+        // Items 7 (one matching cue) and 9 (two), without their cues.
+        input.varint(2);
+        input.u64(7).u64(1).varint(0);
+        input.u64(9).u64(2).varint(0);
+        let mut out = Vec::new();
+        text_rank(&input.bytes[..], &mut out).unwrap();
+        let mut r = Reader::new(&out[..]);
+        let f64_of = |r: &mut Reader<&[u8]>| f64::from_le_bytes(r.u64().unwrap().to_le_bytes());
+        assert_eq!(r.length(10).unwrap(), 0, "no cue keys");
+        assert_eq!(r.length(10).unwrap(), 1, "the one cue score");
+        assert_eq!(f64_of(&mut r), 1.4);
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(r.u64().unwrap(), 9, "two cues beat one");
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(f64_of(&mut r), 1.5, "1.4 + 0.1 x log2(2)");
+        assert_eq!(r.length(10).unwrap(), 1);
+        assert_eq!(r.u64().unwrap(), 2, "matching cues");
+        assert!(r.at_end().unwrap());
     }
 
     #[test]

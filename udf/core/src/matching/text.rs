@@ -34,6 +34,13 @@
 //!    rounded to 4 decimals; items by that, descending, ties to the lower
 //!    media id; the first `top_k` kept, each with its 100 best cues (ties
 //!    to the earlier start, then the lower cue number).
+//!
+//! A query of one word ([`rank_counts`]): every cue that holds it scores
+//! the same, so step 4 needs each item's number of matching cues only, and
+//! the statement sends those instead of the cues (it reads no `words`);
+//! the items rank as above, and each keeps its 100 earliest matching cues,
+//! which the statement reads itself. The answers are the same as from the
+//! cues (tested).
 
 use std::cmp::Ordering;
 
@@ -245,6 +252,53 @@ pub fn rank(query: &Query, cues: &[Cue], top_k: usize) -> Vec<RankedItem> {
     items
 }
 
+/// Ranks the items of a one-word query from their numbers of matching
+/// cues alone: every cue that holds the one word scores the same (cover 1,
+/// proximity 1, phrase 0.8 x `order` 1, or 1 for the word quoted), so the
+/// statement sends each item's number of matching cues (`counts`: media
+/// id, cues), not their words (a word in 12% of a million cues: 120,000
+/// cues' words read and sent otherwise). Returns
+/// that one cue score and the best `top_k` items, as [`rank`] would rank
+/// the cues themselves (step 4), each with no cues: the statement takes
+/// its 100 earliest matching cues (the ties' order). `None` for a query
+/// that is not one word (repeats included), or when no cue of the word
+/// would match.
+pub fn rank_counts(
+    query: &Query,
+    counts: &[(u64, u64)],
+    top_k: usize,
+) -> Option<(f64, Vec<RankedItem>)> {
+    let [word] = query.sequence.as_slice() else {
+        return None;
+    };
+    // A cue of the word alone scores as every cue holding it.
+    let lone = Cue {
+        media_id: 0,
+        start_ms: 0,
+        item: 0,
+        words: word.clone(),
+    };
+    let score = rank(query, &[lone], 1).first()?.cues.first()?.score;
+    let mut items: Vec<RankedItem> = counts
+        .iter()
+        .filter(|&&(_, matching)| matching > 0)
+        .map(|&(media_id, matching)| RankedItem {
+            media_id,
+            score: round4(score + 0.1 * (matching as f64).log2()),
+            matching,
+            cues: Vec::new(),
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.score
+            .partial_cmp(&a.score)
+            .unwrap_or(Ordering::Equal)
+            .then(a.media_id.cmp(&b.media_id))
+    });
+    items.truncate(top_k);
+    Some((score, items))
+}
+
 /// `order`: the largest share of the query's positions whose word stands
 /// in the cue at one offset (cue position - query position), 0 included;
 /// 1 for a query of one word.
@@ -361,6 +415,48 @@ mod tests {
         assert_eq!(ranked[0].matching, 2);
         let starts: Vec<u32> = ranked[0].cues.iter().map(|c| c.start_ms).collect();
         assert_eq!(starts, [0, 5000], "equal scores: the earlier first");
+    }
+
+    #[test]
+    fn a_one_word_query_ranks_by_counts_as_by_its_cues() {
+        // Item 3 has 3 cues of the word, 1 and 2 one each, 4 two.
+        let words = ["a door", "door", "the door is open", "door door"];
+        let cues: Vec<Cue> = [
+            (3, 0),
+            (1, 0),
+            (3, 4000),
+            (2, 0),
+            (4, 0),
+            (3, 9000),
+            (4, 1000),
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, &(m, s))| cue(m, s, words[i % words.len()]))
+        .collect();
+        let counts = [(1, 1), (2, 1), (3, 3), (4, 2)];
+        for (text, mode) in [
+            ("door", Mode::All),
+            ("\"door\"", Mode::All),
+            ("door", Mode::Any),
+        ] {
+            let q = query(text, mode);
+            for top_k in [1, 3, 10] {
+                let by_cues = rank(&q, &cues, top_k);
+                let (score, by_counts) = rank_counts(&q, &counts, top_k).unwrap();
+                assert_eq!(by_counts.len(), by_cues.len(), "{text}");
+                for (a, b) in by_counts.iter().zip(&by_cues) {
+                    assert_eq!(
+                        (a.media_id, a.score, a.matching),
+                        (b.media_id, b.score, b.matching)
+                    );
+                    assert!(b.cues.iter().all(|c| c.score == score), "{text}: one score");
+                    assert!(a.cues.is_empty());
+                }
+            }
+        }
+        assert!(rank_counts(&query("open door", Mode::All), &counts, 10).is_none());
+        assert!(rank_counts(&query("door door", Mode::All), &counts, 10).is_none());
     }
 
     #[test]
