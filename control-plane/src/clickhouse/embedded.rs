@@ -138,7 +138,7 @@ impl EmbeddedEngine {
     /// param_<name> = ..., ...` before it. A later statement can never run
     /// with an earlier caller's tenant: a pooled connection (which keeps
     /// the parameters last set on it) runs only a statement that is given
-    /// every parameter it names ([`names_only`]), which the `SET`
+    /// every parameter it names (checked by `names_only`), which the `SET`
     /// overwrites; any other runs on a connection of its own, closed
     /// afterwards.
     ///

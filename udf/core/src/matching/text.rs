@@ -230,15 +230,9 @@ pub fn rank(query: &Query, cues: &[Cue], top_k: usize) -> Vec<RankedItem> {
         });
     }
     for (item, best) in items.iter_mut().zip(best) {
-        item.score = round4(best + 0.1 * (item.matching as f64).log2());
+        item.score = item_score(best, item.matching);
     }
-    items.sort_by(|a, b| {
-        b.score
-            .partial_cmp(&a.score)
-            .unwrap_or(Ordering::Equal)
-            .then(a.media_id.cmp(&b.media_id))
-    });
-    items.truncate(top_k);
+    keep_best(&mut items, top_k);
     for item in &mut items {
         item.cues.sort_by(|a, b| {
             b.score
@@ -284,11 +278,23 @@ pub fn rank_counts(
         .filter(|&&(_, matching)| matching > 0)
         .map(|&(media_id, matching)| RankedItem {
             media_id,
-            score: round4(score + 0.1 * (matching as f64).log2()),
+            score: item_score(score, matching),
             matching,
             cues: Vec::new(),
         })
         .collect();
+    keep_best(&mut items, top_k);
+    Some((score, items))
+}
+
+/// An item's score: its best cue's, plus 0.1 x log2(its matching cues),
+/// rounded to 4 decimals (step 4).
+fn item_score(best: f64, matching: u64) -> f64 {
+    round4(best + 0.1 * (matching as f64).log2())
+}
+
+/// Keeps the `top_k` best-scored items, ties to the lower media id.
+fn keep_best(items: &mut Vec<RankedItem>, top_k: usize) {
     items.sort_by(|a, b| {
         b.score
             .partial_cmp(&a.score)
@@ -296,7 +302,6 @@ pub fn rank_counts(
             .then(a.media_id.cmp(&b.media_id))
     });
     items.truncate(top_k);
-    Some((score, items))
 }
 
 /// `order`: the largest share of the query's positions whose word stands
