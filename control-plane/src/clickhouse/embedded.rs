@@ -219,7 +219,9 @@ impl EmbeddedEngine {
             let set = parameter_statement(params)?;
             let (sql, database) = (sql.to_owned(), database.to_owned());
             return self
-                .blocking(move |inner| inner.run_in(&database, set.as_deref(), &sql, budget))
+                .blocking(move |inner| {
+                    inner.run_pooled(Some(&database), set.as_deref(), &sql, budget)
+                })
                 .await;
         }
         let mut statements = vec![format!("USE {database}")];
@@ -255,58 +257,56 @@ impl Inner {
     fn run_with_params(&self, sql: &str, params: &[(String, String)]) -> Result<QueryOutput> {
         let set = parameter_statement(params)?;
         if names_only(sql, params) {
-            return self.run_pooled(set.as_deref(), sql);
+            return self.run_pooled(None, set.as_deref(), sql, None);
         }
         let statements: Vec<String> = set.into_iter().collect();
         self.run_after(&statements, sql, None)
     }
 
-    /// Runs `sql` after `set` on an idle connection of `database` (a new
-    /// one, `USE`d, when none is idle), which goes back to that pool.
-    fn run_in(
+    /// Runs `sql` after `set` on an idle connection of `database` (`None`:
+    /// the default database), a new one (`USE`d) when none is idle, which
+    /// goes back to that database's pool.
+    fn run_pooled(
         &self,
-        database: &str,
+        database: Option<&str>,
         set: Option<&str>,
         sql: &str,
         budget: Option<Budget>,
     ) -> Result<QueryOutput> {
-        let idle = self
-            .idle_in
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(database)
-            .and_then(Vec::pop);
+        let idle = match database {
+            None => self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop(),
+            Some(database) => self
+                .idle_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_mut(database)
+                .and_then(Vec::pop),
+        };
         let mut connection = match idle {
             Some(c) => c,
             None => {
                 let mut c = self.new_connection()?;
-                run_statement(&mut c, &format!("USE {database}"), None)?;
+                if let Some(database) = database {
+                    run_statement(&mut c, &format!("USE {database}"), None)?;
+                }
                 c
             }
         };
         let result = run_set(&mut connection, set, sql, budget)?;
-        self.idle_in
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(database.to_owned())
-            .or_default()
-            .push(connection);
-        Ok(result)
-    }
-
-    /// Runs `sql` after `set` on an idle connection of the default
-    /// database (a new one when none is idle), which goes back to the pool.
-    fn run_pooled(&self, set: Option<&str>, sql: &str) -> Result<QueryOutput> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut connection = match idle {
-            Some(c) => c,
-            None => self.new_connection()?,
-        };
-        let result = run_set(&mut connection, set, sql, None)?;
-        self.idle
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(connection);
+        match database {
+            None => self
+                .idle
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(connection),
+            Some(database) => self
+                .idle_in
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(database.to_owned())
+                .or_default()
+                .push(connection),
+        }
         Ok(result)
     }
 
