@@ -179,7 +179,11 @@ pub fn python(script: &Path, python_path: &Path) -> Command {
 }
 
 /// Runs `command` with the files' paths on its stdin, one a line; what it
-/// printed, or its stderr as the error.
+/// printed, or its stderr as the error. The paths are written from a
+/// thread of their own while the output is read: a program that answers
+/// each line as it comes fills its stdout pipe long before the full
+/// mode's 1,600 paths are all written, and writing them first would wait
+/// for it forever while it waits for us.
 pub fn run_over(mut command: Command, files: &[&PathBuf]) -> Result<String> {
     let name = format!("{command:?}");
     let mut child = command
@@ -188,17 +192,21 @@ pub fn run_over(mut command: Command, files: &[&PathBuf]) -> Result<String> {
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("running {name}"))?;
-    {
+    let mut stdin = child.stdin.take().context("the program's stdin")?;
+    let lines: String = files.iter().map(|f| format!("{}\n", f.display())).collect();
+    let writer = std::thread::spawn(move || {
         use std::io::Write;
-        let mut stdin = child.stdin.take().context("the program's stdin")?;
-        for file in files {
-            writeln!(stdin, "{}", file.display())?;
-        }
-    }
+        stdin.write_all(lines.as_bytes())
+    });
     let output = child.wait_with_output()?;
+    // Its own error first: one that stops early also breaks our pipe.
     if !output.status.success() {
         bail!("{name}: {}", String::from_utf8_lossy(&output.stderr));
     }
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("{name}: the thread writing its input panicked"))?
+        .with_context(|| format!("{name}: writing its input"))?;
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
@@ -501,6 +509,20 @@ mod tests {
         assert!((score - (1.0 - 8.0 / 64.0) / 2.0).abs() < 1e-12, "{score}");
         let far = segs("5555555555555555");
         assert_eq!(crop_resistant_score(&query, &far), 0.0);
+    }
+
+    /// A program that answers each line as it reads it (`cat`), given
+    /// far more than a pipe holds: the answers come back whole instead of
+    /// both sides waiting on each other (the full mode's peers did).
+    #[test]
+    fn a_program_that_answers_as_it_reads_gets_every_path() {
+        let files: Vec<PathBuf> = (0..20_000)
+            .map(|i| PathBuf::from(format!("/corpus/pictures/clipart-{i:05}.png")))
+            .collect();
+        let paths: Vec<&PathBuf> = files.iter().collect();
+        let output = run_over(Command::new("cat"), &paths).unwrap();
+        assert!(output.len() > 4 * 65_536, "{} bytes", output.len());
+        assert!(output.lines().eq(files.iter().map(|f| f.to_str().unwrap())));
     }
 
     #[test]
