@@ -182,6 +182,7 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
         }
         // Its parts, to see where the time goes.
         let working = local::working_picture(&luma);
+        let pyramid = local::Pyramid::new(&working);
         let parts: [(&str, &dyn Fn()); 5] = [
             ("hash", &|| {
                 _ = black_box(visual::fingerprint(black_box(&luma)))
@@ -196,7 +197,7 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
                 _ = black_box(regions::find_inset(black_box(&luma)))
             }),
             ("regions", &|| {
-                _ = black_box(regions::regions(black_box(&luma)))
+                _ = black_box(regions::regions(black_box(&luma), black_box(&pyramid)))
             }),
         ];
         for (name, part) in parts {

@@ -103,97 +103,195 @@ pub fn working_picture(luma: &Luma) -> Luma {
     );
     let pixels = area_resample(luma, w0, h0)
         .into_iter()
-        .map(|p| (p.clamp(0.0, 255.0) + 0.5) as u8)
+        // Rounded half up; the cast saturates at 0 and 255.
+        .map(|p| (p + 0.5) as u8)
         .collect();
     Luma::new(w0 as u32, h0 as u32, pixels)
 }
 
 /// Extracts the local features of a picture.
 pub fn extract(luma: &Luma) -> LocalFeatures {
-    features(luma, false).0
+    Pyramid::new(luma).features(false).0
 }
 
 /// Extracts the local features of a picture and those of its mirror image
 /// (left and right swapped; the module doc says how).
 pub fn extract_and_mirror(luma: &Luma) -> (LocalFeatures, LocalFeatures) {
-    let (features, mirror) = features(luma, true);
+    let (features, mirror) = Pyramid::new(luma).features(true);
     (features, mirror.expect("asked for"))
 }
 
-/// The features of a picture and, when `with_mirror`, its mirror's.
-fn features(luma: &Luma, with_mirror: bool) -> (LocalFeatures, Option<LocalFeatures>) {
-    let (w, h) = (luma.width as usize, luma.height as usize);
-    let scale = WORKING_SIDE as f32 / w.max(h) as f32;
-    let (w0, h0) = (
-        ((w as f32 * scale).round() as usize).max(1),
-        ((h as f32 * scale).round() as usize).max(1),
-    );
-    let base = if (w0, h0) == (w, h) {
-        luma.pixels.iter().map(|&p| f32::from(p)).collect()
-    } else {
-        area_resample(luma, w0, h0)
-    };
-    let base = Plane {
-        width: w0,
-        height: h0,
-        pixels: base,
-    };
+/// A picture's pyramid (step 1) with each level's corners ranked (step 2
+/// up to the grid and the quota): what the keypoints of the whole picture
+/// ([`Pyramid::features`]) and of a band of its rows ([`Pyramid::band`])
+/// are chosen from, so that a query's centre band costs a choice and its
+/// descriptors, not a pyramid of its own.
+#[derive(Debug)]
+pub struct Pyramid {
+    /// Level-0 width, pixels.
+    width: usize,
+    /// Level-0 height, pixels.
+    height: usize,
+    levels: Vec<Level>,
+}
 
-    let levels: Vec<(f32, Plane)> = (0..LEVELS)
-        .map(|level| {
-            let s = SCALE_STEP.powi(level as i32);
-            let (lw, lh) = (
-                (w0 as f32 / s).round() as usize,
-                (h0 as f32 / s).round() as usize,
-            );
-            (
-                s,
-                if level == 0 {
+/// One level of a [`Pyramid`].
+#[derive(Debug)]
+struct Level {
+    scale: f32,
+    width: usize,
+    height: usize,
+    /// The level in grey levels (FAST, Harris and the orientation read it).
+    bytes: Vec<u8>,
+    /// The level blurred (the descriptors read it).
+    smooth: Vec<u8>,
+    /// FAST corners at least [`BORDER`] inside the level after 3x3
+    /// non-maximum suppression on the Harris response, strongest first.
+    corners: Vec<(f32, usize, usize)>,
+}
+
+impl Pyramid {
+    /// The pyramid of a picture brought to [`WORKING_SIDE`] on its longer
+    /// side (levels too small to hold a keypoint left out).
+    pub fn new(luma: &Luma) -> Pyramid {
+        let (w, h) = (luma.width as usize, luma.height as usize);
+        let scale = WORKING_SIDE as f32 / w.max(h) as f32;
+        let (w0, h0) = (
+            ((w as f32 * scale).round() as usize).max(1),
+            ((h as f32 * scale).round() as usize).max(1),
+        );
+        let base = if (w0, h0) == (w, h) {
+            luma.pixels.iter().map(|&p| f32::from(p)).collect()
+        } else {
+            area_resample(luma, w0, h0)
+        };
+        let base = Plane {
+            width: w0,
+            height: h0,
+            pixels: base,
+        };
+        let levels = (0..LEVELS)
+            .filter_map(|level| {
+                let s = SCALE_STEP.powi(level as i32);
+                let (lw, lh) = (
+                    (w0 as f32 / s).round() as usize,
+                    (h0 as f32 / s).round() as usize,
+                );
+                if lw <= 2 * BORDER + 2 || lh <= 2 * BORDER + 2 {
+                    return None;
+                }
+                let plane = if level == 0 {
                     base.clone()
                 } else {
                     base.resized(lw, lh)
-                },
-            )
-        })
-        .filter(|(_, plane)| plane.width > 2 * BORDER + 2 && plane.height > 2 * BORDER + 2)
-        .collect();
-    let area_share: f32 = levels.iter().map(|(s, _)| 1.0 / (s * s)).sum();
-
-    let mut keypoints = Vec::new();
-    let mut mirrored = Vec::new();
-    for (s, plane) in &levels {
-        let quota = ((MAX_KEYPOINTS as f32) / (s * s) / area_share).round() as usize;
-        let bytes = plane.to_bytes();
-        let corners = strongest_corners(&bytes, plane.width, plane.height, quota);
-        let smooth = plane.binomial_blur().to_bytes();
-        for (x, y) in corners {
-            let (m10, m01) = moments(&bytes, plane.width, x, y);
-            let angle = m01.atan2(m10);
-            keypoints.push(Keypoint {
-                x: x as f32 * s,
-                y: y as f32 * s,
-                scale: *s,
-                angle,
-                descriptor: describe::<false>(&smooth, plane.width, x, y, angle),
-            });
-            if with_mirror {
-                let angle = m01.atan2(-m10);
-                mirrored.push(Keypoint {
-                    x: (plane.width - 1 - x) as f32 * s,
-                    y: y as f32 * s,
-                    scale: *s,
-                    angle,
-                    descriptor: describe::<true>(&smooth, plane.width, x, y, angle),
-                });
-            }
+                };
+                let bytes = plane.to_bytes();
+                Some(Level {
+                    scale: s,
+                    width: lw,
+                    height: lh,
+                    corners: ranked_corners(&bytes, lw, lh),
+                    smooth: plane.binomial_blur().to_bytes(),
+                    bytes,
+                })
+            })
+            .collect();
+        Pyramid {
+            width: w0,
+            height: h0,
+            levels,
         }
     }
-    let features = |keypoints| LocalFeatures {
-        width: w0 as u16,
-        height: h0 as u16,
-        keypoints,
-    };
-    (features(keypoints), with_mirror.then(|| features(mirrored)))
+
+    /// Level-0 size (width, height), pixels.
+    pub fn size(&self) -> (usize, usize) {
+        (self.width, self.height)
+    }
+
+    /// The features of the whole picture and, when `with_mirror`, its
+    /// mirror image's.
+    pub fn features(&self, with_mirror: bool) -> (LocalFeatures, Option<LocalFeatures>) {
+        self.choose(0, self.height, with_mirror)
+    }
+
+    /// The features of rows `top..bottom` of level 0 as if the picture had
+    /// been cut there: on each level the band's rows (`top / scale` to
+    /// `bottom / scale`, rounded), keypoints at least [`BORDER`] inside
+    /// them, the grid starting at the band's top, the band's own quota,
+    /// positions from its top-left corner. What a cut band's own pyramid
+    /// would give, up to the levels' resampling grid.
+    pub fn band(&self, top: usize, bottom: usize) -> LocalFeatures {
+        self.choose(top, bottom.min(self.height), false).0
+    }
+
+    /// Steps 2 (the grid and the quota) to 4 over rows `top..bottom`.
+    fn choose(
+        &self,
+        top: usize,
+        bottom: usize,
+        with_mirror: bool,
+    ) -> (LocalFeatures, Option<LocalFeatures>) {
+        let whole = (top, bottom) == (0, self.height);
+        let rows = |level: &Level| {
+            if whole {
+                (0, level.height)
+            } else {
+                (
+                    (top as f32 / level.scale).round() as usize,
+                    ((bottom as f32 / level.scale).round() as usize).min(level.height),
+                )
+            }
+        };
+        let levels: Vec<(&Level, usize, usize)> = self
+            .levels
+            .iter()
+            .map(|level| {
+                let (t, b) = rows(level);
+                (level, t, b)
+            })
+            .filter(|&(_, t, b)| b.saturating_sub(t) > 2 * BORDER + 2)
+            .collect();
+        let area_share: f32 = levels
+            .iter()
+            .map(|(l, _, _)| 1.0 / (l.scale * l.scale))
+            .sum();
+
+        let mut keypoints = Vec::new();
+        let mut mirrored = Vec::new();
+        for &(level, t, b) in &levels {
+            let s = level.scale;
+            let quota = ((MAX_KEYPOINTS as f32) / (s * s) / area_share).round() as usize;
+            let w = level.width;
+            for (x, y) in on_the_grid(&level.corners, w, t, b, quota) {
+                let (m10, m01) = moments(&level.bytes, w, x, y);
+                let angle = m01.atan2(m10);
+                let row = (y - t) as f32 * s;
+                keypoints.push(Keypoint {
+                    x: x as f32 * s,
+                    y: row,
+                    scale: s,
+                    angle,
+                    descriptor: describe::<false>(&level.smooth, w, x, y, angle),
+                });
+                if with_mirror {
+                    let angle = m01.atan2(-m10);
+                    mirrored.push(Keypoint {
+                        x: (w - 1 - x) as f32 * s,
+                        y: row,
+                        scale: s,
+                        angle,
+                        descriptor: describe::<true>(&level.smooth, w, x, y, angle),
+                    });
+                }
+            }
+        }
+        let features = |keypoints| LocalFeatures {
+            width: self.width as u16,
+            height: (bottom - top) as u16,
+            keypoints,
+        };
+        (features(keypoints), with_mirror.then(|| features(mirrored)))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -207,8 +305,9 @@ impl Plane {
     fn to_bytes(&self) -> Vec<u8> {
         self.pixels
             .iter()
-            // Round half up without libm's roundf (a fifth of the time).
-            .map(|&p| (p.clamp(0.0, 255.0) + 0.5) as u8)
+            // Round half up without libm's roundf (a fifth of the time);
+            // the cast saturates (and sends NaN to 0), so it needs no clamp.
+            .map(|&p| (p + 0.5) as u8)
             .collect()
     }
 
@@ -351,20 +450,38 @@ impl Structure {
             vec![0i32; stride * (h + 1)],
             vec![0i32; stride * (h + 1)],
         ];
-        let p = |x: usize, y: usize| i32::from(pixels[y * w + x]);
+        let row = |y: usize| &pixels[y * w..(y + 1) * w];
+        // A row's products first (vectorised; zero on the outermost
+        // pixels), then their running sums added to the row above.
+        let mut products = [vec![0i32; w], vec![0i32; w], vec![0i32; w]];
         for y in 0..h {
-            let mut row = [0i32; 3];
-            for x in 0..w {
-                if (1..w - 1).contains(&x) && (1..h - 1).contains(&y) {
-                    let gx = p(x + 1, y) - p(x - 1, y);
-                    let gy = p(x, y + 1) - p(x, y - 1);
-                    row[0] += gx * gx;
-                    row[1] += gy * gy;
-                    row[2] += gx * gy;
+            let [xx, yy, xy] = &mut products;
+            if (1..h.saturating_sub(1)).contains(&y) {
+                let (up, here, down) = (row(y - 1), row(y), row(y + 1));
+                for (x, ((xx, yy), xy)) in xx
+                    .iter_mut()
+                    .zip(yy.iter_mut())
+                    .zip(xy.iter_mut())
+                    .enumerate()
+                    .take(w.saturating_sub(1))
+                    .skip(1)
+                {
+                    let gx = i32::from(here[x + 1]) - i32::from(here[x - 1]);
+                    let gy = i32::from(down[x]) - i32::from(up[x]);
+                    (*xx, *yy, *xy) = (gx * gx, gy * gy, gx * gy);
                 }
-                let (above, here) = (y * stride + x + 1, (y + 1) * stride + x + 1);
-                for (table, sum) in tables.iter_mut().zip(row) {
-                    table[here] = table[above].wrapping_add(sum);
+            } else {
+                for products in [xx, yy, xy] {
+                    products.fill(0);
+                }
+            }
+            for (table, products) in tables.iter_mut().zip(&products) {
+                let (done, rest) = table.split_at_mut((y + 1) * stride);
+                let (above, here) = (&done[y * stride + 1..], &mut rest[1..stride]);
+                let mut sum = 0i32;
+                for ((out, up), product) in here.iter_mut().zip(above).zip(products) {
+                    sum += product;
+                    *out = up.wrapping_add(sum);
                 }
             }
         }
@@ -387,9 +504,10 @@ impl Structure {
     }
 }
 
-/// The `quota` strongest FAST corners of a level, at most [`PER_CELL`] per
-/// grid cell, after 3x3 non-maximum suppression on the Harris response.
-fn strongest_corners(pixels: &[u8], w: usize, h: usize, quota: usize) -> Vec<(usize, usize)> {
+/// The FAST corners of a level at least [`BORDER`] inside it, after 3x3
+/// non-maximum suppression on the Harris response: (response, column,
+/// row), strongest first (ties: the earlier pixel).
+fn ranked_corners(pixels: &[u8], w: usize, h: usize) -> Vec<(f32, usize, usize)> {
     let mut response = vec![f32::NEG_INFINITY; w * h];
     let structure = Structure::new(pixels, w, h);
     for y in BORDER..h - BORDER {
@@ -419,11 +537,28 @@ fn strongest_corners(pixels: &[u8], w: usize, h: usize, quota: usize) -> Vec<(us
         }
     }
     corners.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1))));
+    corners
+}
+
+/// Of a level's ranked corners, the `quota` strongest at least [`BORDER`]
+/// inside rows `top..bottom`, at most [`PER_CELL`] per cell of a grid
+/// that starts at `top`.
+fn on_the_grid(
+    corners: &[(f32, usize, usize)],
+    w: usize,
+    top: usize,
+    bottom: usize,
+    quota: usize,
+) -> Vec<(usize, usize)> {
     let cells_x = w.div_ceil(GRID_CELL);
-    let mut per_cell = vec![0usize; cells_x * h.div_ceil(GRID_CELL)];
+    let mut per_cell = vec![0usize; cells_x * (bottom - top).div_ceil(GRID_CELL)];
     let mut kept = Vec::with_capacity(quota);
-    for (_, x, y) in corners {
-        let cell = &mut per_cell[(y / GRID_CELL) * cells_x + x / GRID_CELL];
+    let inside = top + BORDER..bottom.saturating_sub(BORDER);
+    for &(_, x, y) in corners {
+        if !inside.contains(&y) {
+            continue;
+        }
+        let cell = &mut per_cell[((y - top) / GRID_CELL) * cells_x + x / GRID_CELL];
         if *cell < PER_CELL {
             *cell += 1;
             kept.push((x, y));
@@ -436,20 +571,27 @@ fn strongest_corners(pixels: &[u8], w: usize, h: usize, quota: usize) -> Vec<(us
 }
 
 /// The first moments (column, row) of the intensity over a disc around
-/// the keypoint: the centroid's angle is `atan2(row, column)`.
+/// the keypoint: the centroid's angle is `atan2(row, column)`. Summed in
+/// integers: every partial sum is under 2^24 (the disc's `sum |dx|` is
+/// about 4,500, times 255), so this is what summing in `f32` gives, bit for
+/// bit, at a fraction of the time.
 fn moments(pixels: &[u8], w: usize, x: usize, y: usize) -> (f32, f32) {
-    let (mut m01, mut m10) = (0f32, 0f32);
+    let (mut m01, mut m10) = (0i32, 0i32);
     let r = ORIENTATION_RADIUS;
     for dy in -r..=r {
         let span = f64::from(r * r - dy * dy).sqrt() as i32;
         let row = (y as i32 + dy) as usize * w;
-        for dx in -span..=span {
-            let v = f32::from(pixels[row + (x as i32 + dx) as usize]);
-            m10 += dx as f32 * v;
-            m01 += dy as f32 * v;
+        let from = (x as i32 - span) as usize;
+        let values = &pixels[row + from..=row + (x as i32 + span) as usize];
+        let (mut sum, mut weighted) = (0i32, 0i32);
+        for (dx, &v) in (-span..=span).zip(values) {
+            sum += i32::from(v);
+            weighted += dx * i32::from(v);
         }
+        m10 += weighted;
+        m01 += dy * sum;
     }
-    (m10, m01)
+    (m10 as f32, m01 as f32)
 }
 
 /// The steered BRIEF descriptor at a keypoint of the smoothed level; with
@@ -667,6 +809,50 @@ mod tests {
         assert!(
             same_bits * 10 >= same_place * 9,
             "{same_bits} of {same_place} alike"
+        );
+    }
+
+    /// A band chosen from the whole picture's pyramid is the band cut and
+    /// extracted on its own: on level 0 (the same pixels) keypoint for
+    /// keypoint, on the smaller levels up to their resampling grid.
+    #[test]
+    fn a_band_is_chosen_as_if_cut_there() {
+        // 256 wide: level 0 is the picture itself, and so is the cut's.
+        let picture = busy_scene(256, 200);
+        let (top, bottom) = (40, 160);
+        let band = Pyramid::new(&picture).band(top, bottom);
+        let cut = Luma::new(
+            256,
+            (bottom - top) as u32,
+            picture.pixels[top * 256..bottom * 256].to_vec(),
+        );
+        let own = extract(&cut);
+        assert_eq!((band.width, band.height), (own.width, own.height));
+        let level0 = |f: &LocalFeatures| -> Vec<Keypoint> {
+            f.keypoints
+                .iter()
+                .filter(|k| k.scale == 1.0)
+                .copied()
+                .collect()
+        };
+        assert!(!level0(&own).is_empty());
+        assert_eq!(level0(&band), level0(&own));
+        let same_place = band
+            .keypoints
+            .iter()
+            .filter(|b| {
+                own.keypoints.iter().any(|o| {
+                    o.scale == b.scale
+                        && (o.x - b.x).abs() <= b.scale
+                        && (o.y - b.y).abs() <= b.scale
+                })
+            })
+            .count();
+        let n = own.keypoints.len();
+        assert!(n >= MAX_KEYPOINTS / 2, "{n} keypoints");
+        assert!(
+            same_place * 10 >= n * 8,
+            "{same_place} of {n} in the same place"
         );
     }
 

@@ -28,7 +28,10 @@
 //!    boundary strength over its span is greatest.
 //!
 //! The centre band is rows `h/5 .. 4h/5` over the full width (what a top
-//! and a bottom caption leave).
+//! and a bottom caption leave). It is as wide as the picture, so it has the
+//! whole picture's working detail: its features are chosen from the whole
+//! picture's pyramid, rows of each level as if cut there
+//! ([`local::Pyramid::band`]), with the band's own keypoint quota.
 
 use super::local::{self, LocalFeatures};
 use super::visual::Luma;
@@ -88,23 +91,50 @@ pub struct Region {
 }
 
 /// The regions of a query picture: the inset when one is found, then the
-/// centre band (none for a picture too small to hold either).
-pub fn regions(luma: &Luma) -> Vec<Region> {
+/// centre band (none for a picture too small to hold either). `working` is
+/// the picture's own pyramid ([`local::Pyramid`]), which the band's
+/// features are chosen from.
+pub fn regions(luma: &Luma, working: &local::Pyramid) -> Vec<Region> {
     let mut out = Vec::new();
     if let Some(region) = inset_region(luma, 0) {
         out.push(region);
     }
-    let (w, h) = (luma.width, luma.height);
-    if h >= 40 && w >= 40 {
-        let band = Rect {
-            x: 0,
-            y: h / 5,
-            w,
-            h: 4 * h / 5 - h / 5,
-        };
-        out.extend(region(luma, RegionKind::CentreBand, band, 0));
-    }
+    out.extend(centre_band(luma, working));
     out
+}
+
+/// The centre band of a query picture: rows `h/5 .. 4h/5` of its working
+/// picture (rounded), with features chosen from the whole picture's
+/// pyramid ([`local::Pyramid::band`]); its rectangle is those rows in the
+/// picture's own pixels. The band is as wide as the picture, so it has the
+/// working picture's detail: cutting it from the decoded picture and
+/// resampling it again cost a third of a query picture's processor time
+/// for the same pixels (benchmarks/README.md, "The DSP core alone").
+fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
+    let (w, h) = (luma.width, luma.height);
+    let (_, h0) = working.size();
+    if h < 40 || w < 40 {
+        return None;
+    }
+    let (top, bottom) = (
+        (h0 as f32 / 5.0).round() as usize,
+        (h0 as f32 * 0.8).round() as usize,
+    );
+    let in_picture = |row: usize| (row as f32 * h as f32 / h0 as f32).round() as u32;
+    let (y0, y1) = (in_picture(top), in_picture(bottom).min(h));
+    let features = working.band(top, bottom);
+    (!features.keypoints.is_empty() && y1 > y0).then_some(Region {
+        kind: RegionKind::CentreBand,
+        rect: Rect {
+            x: 0,
+            y: y0,
+            w,
+            h: y1 - y0,
+        },
+        picture: (w, h),
+        time_ms: 0,
+        features,
+    })
 }
 
 /// The found inset of a query video's frame at `time_ms` (the frame at
@@ -245,34 +275,49 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
     // Lines are the boundary positions, along them the pixels.
     let (lines, len) = if vertical { (w, h) } else { (h, w) };
     let (line_step, position_step) = if vertical { (1, lines) } else { (len + 1, 1) };
-    let mut prefix = Prefix {
+    let mut counts = vec![0u16; lines * (len + 1)];
+    let edge = |step: i32| u16::from(step.abs() >= 2 * EDGE_STEP);
+    let row = |y: usize| &luma.pixels[y * w..(y + 1) * w];
+    // Row by row in both cases (the picture's memory order), the lines of
+    // `Prefix::step` only, over whole rows of slices (no index arithmetic
+    // or branch inside, so the compiler vectorises the columns' loop).
+    if vertical {
+        // Table row y + 1 is table row y plus pixel row y's edge flags,
+        // for the boundaries 2..w-1 (the others have no two pixels a side).
+        for y in 0..h {
+            let (done, rest) = counts.split_at_mut((y + 1) * w);
+            let (above, here) = (&done[y * w..], &mut rest[..w]);
+            for ((out, up), p) in here[2..].iter_mut().zip(&above[2..]).zip(row(y).windows(4)) {
+                let step = i32::from(p[2]) + i32::from(p[3]) - i32::from(p[1]) - i32::from(p[0]);
+                *out = up + edge(step);
+            }
+        }
+    } else {
+        // A row's edge flags first (vectorised), then their running sum.
+        let mut flags = vec![0u16; w];
+        for y in 2..h.saturating_sub(1) {
+            let (a, b, c, d) = (row(y - 2), row(y - 1), row(y), row(y + 1));
+            for ((((flag, a), b), c), d) in flags.iter_mut().zip(a).zip(b).zip(c).zip(d) {
+                let step = i32::from(*c) + i32::from(*d) - i32::from(*b) - i32::from(*a);
+                *flag = edge(step);
+            }
+            let line = &mut counts[y * (w + 1)..(y + 1) * (w + 1)];
+            let mut total = 0;
+            for (out, flag) in line[1..].iter_mut().zip(&flags) {
+                total += flag;
+                *out = total;
+            }
+        }
+    }
+    Prefix {
         luma,
         vertical,
         lines,
         len,
         line_step,
         position_step,
-        counts: vec![0u16; lines * (len + 1)],
-    };
-    // Row by row in both cases (the picture's memory order), the lines of
-    // `Prefix::step` only, each loop with its direction fixed (no branch
-    // inside).
-    let mut add = |line: usize, i: usize, step: i32| {
-        let (here, next) = (prefix.at(line, i), prefix.at(line, i + 1));
-        prefix.counts[next] = prefix.counts[here] + u16::from(step.abs() >= 2 * EDGE_STEP);
-    };
-    for y in 0..h {
-        if vertical {
-            for x in 2..w.saturating_sub(1) {
-                add(x, y, boundary_step(luma, true, x, y));
-            }
-        } else if (2..h.saturating_sub(1)).contains(&y) {
-            for x in 0..w {
-                add(y, x, boundary_step(luma, false, y, x));
-            }
-        }
+        counts,
     }
-    prefix
 }
 
 /// Lines whose edge count stands out from the lines [`BESIDE`] away,
@@ -493,6 +538,29 @@ pub(crate) mod tests {
         h: 288,
     };
 
+    /// The prefix tables count what step 1 calls an edge, pixel by pixel.
+    #[test]
+    fn the_edge_tables_count_every_edge_pixel() {
+        let picture = paste(&blurred_board(97, 61, 3), &mandelbrot(40, 30), 20, 11);
+        let (w, h) = (picture.width as usize, picture.height as usize);
+        for vertical in [true, false] {
+            let prefix = edge_prefix(&picture, vertical);
+            let (lines, len) = if vertical { (w, h) } else { (h, w) };
+            for line in 0..lines {
+                let mut count = 0;
+                for i in 0..len {
+                    assert_eq!(
+                        prefix.counts[prefix.at(line, i)],
+                        count,
+                        "{vertical} {line} {i}"
+                    );
+                    count += u16::from(prefix.step(line, i).abs() >= 2 * EDGE_STEP);
+                }
+                assert_eq!(prefix.total(line), count);
+            }
+        }
+    }
+
     #[test]
     fn no_inset_in_a_picture_without_one() {
         assert_eq!(find_inset(&blurred_board(640, 480, 3)), None);
@@ -517,7 +585,10 @@ pub(crate) mod tests {
                 h: 240
             })
         );
-        let found = regions(&padded);
+        let found = regions(
+            &padded,
+            &local::Pyramid::new(&local::working_picture(&padded)),
+        );
         let kinds: Vec<(RegionKind, Rect, usize)> = found
             .iter()
             .map(|r| (r.kind, r.rect, r.features.keypoints.len()))
@@ -544,7 +615,7 @@ pub(crate) mod tests {
                 w: 500,
                 h: 240,
             },
-            100,
+            99,
         ),
     ];
 

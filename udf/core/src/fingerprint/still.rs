@@ -5,14 +5,16 @@
 //!
 //! 1. The global hash of the picture ([`visual::fingerprint`]).
 //! 2. The picture at the local features' working size, once
-//!    ([`local::working_picture`]), and its local features.
+//!    ([`local::working_picture`]), its pyramid ([`local::Pyramid`]) and
+//!    its local features.
 //! 3. A query only: the local features of its mirror image, the whole
 //!    picture's keypoints described again mirrored
-//!    ([`local::extract_and_mirror`]; a flipped copy is found by mirroring
+//!    ([`local::Pyramid::features`]; a flipped copy is found by mirroring
 //!    the query, so a library item stores none), and the query-side regions
-//!    ([`regions::regions`]): a found inset and the centre band, each with
-//!    local features of its own, cut from the picture as decoded (more
-//!    detail than the working size holds). A library picture skips both:
+//!    ([`regions::regions`]): a found inset, with local features of its
+//!    own cut from the picture as decoded (more detail than the working
+//!    size holds), and the centre band, whose features are chosen from the
+//!    whole picture's pyramid. A library picture skips both:
 //!    [`crate::records::records`] keeps neither for one, and they were
 //!    two-thirds of its processor time (benchmarks/README.md, "The DSP
 //!    core alone").
@@ -39,14 +41,9 @@ pub struct StillFingerprint {
 /// Fingerprints a decoded still picture for `usage` (steps in the module
 /// doc).
 pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
-    let working = local::working_picture(luma);
+    let working = local::Pyramid::new(&local::working_picture(luma));
     let query = usage == Use::Query;
-    let (local, mirrored) = if query {
-        let (local, mirrored) = local::extract_and_mirror(&working);
-        (local, Some(mirrored))
-    } else {
-        (local::extract(&working), None)
-    };
+    let (local, mirrored) = working.features(query);
     StillFingerprint {
         frame: FrameFingerprint {
             time_ms: 0,
@@ -56,7 +53,7 @@ pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
         local,
         mirrored,
         regions: if query {
-            regions::regions(luma)
+            regions::regions(luma, &working)
         } else {
             Vec::new()
         },
