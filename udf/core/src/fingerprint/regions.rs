@@ -107,9 +107,9 @@ pub fn regions(luma: &Luma, working: &local::Pyramid) -> Vec<Region> {
 /// picture (rounded), with features chosen from the whole picture's
 /// pyramid ([`local::Pyramid::band`]); its rectangle is those rows in the
 /// picture's own pixels. The band is as wide as the picture, so it has the
-/// working picture's detail: cutting it from the decoded picture and
-/// resampling it again cost a third of a query picture's processor time
-/// for the same pixels (benchmarks/README.md, "The DSP core alone").
+/// working picture's detail: cutting it from the decoded picture,
+/// resampling it and building its own pyramid paid again for the same
+/// pixels (benchmarks/README.md, "The DSP core alone").
 fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
     let (w, h) = (luma.width, luma.height);
     let (_, h0) = working.size();
