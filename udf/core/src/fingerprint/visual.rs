@@ -132,15 +132,28 @@ pub fn area_resample(luma: &Luma, out_w: usize, out_h: usize) -> Vec<f32> {
     let (w, h) = (luma.width as usize, luma.height as usize);
     let columns = coverage(w, out_w);
     let rows = coverage(h, out_h);
-    // Horizontal pass: h rows of out_w values.
+    // Horizontal pass: h rows of out_w values. An output's taps are
+    // consecutive source pixels: its first one and their weights.
+    let first: Vec<usize> = columns
+        .iter()
+        .map(|taps| taps.first().map_or(0, |&(i, _)| i))
+        .collect();
+    let weights: Vec<Vec<f32>> = columns
+        .iter()
+        .map(|taps| taps.iter().map(|&(_, weight)| weight).collect())
+        .collect();
     let mut horizontal = vec![0f32; h * out_w];
-    for (y, src_row) in luma.pixels.chunks_exact(w).enumerate() {
-        for (x, taps) in columns.iter().enumerate() {
-            let sum: f32 = taps
+    for (src_row, out_row) in luma
+        .pixels
+        .chunks_exact(w)
+        .zip(horizontal.chunks_exact_mut(out_w))
+    {
+        for ((out, &from), weights) in out_row.iter_mut().zip(&first).zip(&weights) {
+            *out = src_row[from..]
                 .iter()
-                .map(|&(i, weight)| f32::from(src_row[i]) * weight)
+                .zip(weights)
+                .map(|(&p, &weight)| f32::from(p) * weight)
                 .sum();
-            horizontal[y * out_w + x] = sum;
         }
     }
     let mut out = vec![0f32; out_w * out_h];
@@ -156,7 +169,7 @@ pub fn area_resample(luma: &Luma, out_w: usize, out_h: usize) -> Vec<f32> {
 }
 
 /// For each of `n_out` output cells, the source indices it covers and their
-/// weights (summing to 1).
+/// weights (summing to 1): consecutive indices, from the first it touches.
 fn coverage(n_in: usize, n_out: usize) -> Vec<Vec<(usize, f32)>> {
     let scale = n_in as f64 / n_out as f64;
     (0..n_out)
