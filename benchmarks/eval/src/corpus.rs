@@ -307,13 +307,31 @@ fn series_of(path: &Path, stem: &str) -> String {
         .map_or(name, |group| group[0].to_owned())
 }
 
+/// The largest clip-art picture taken, pixels: Pillow's own limit, above
+/// which the peers' decoder refuses a file as a decompression bomb. Three
+/// of openclipart-png's files are over it (two stop signs of 20990x29700,
+/// a microchip of 16000x14464); none was ever among the quick mode's
+/// picks, so its corpus is unchanged.
+pub const CLIPART_MAX_PIXELS: u64 = 178_956_970;
+
+/// A PNG's width times height from its header, or `None` when the bytes
+/// are no PNG.
+fn png_pixels(bytes: &[u8]) -> Option<u64> {
+    let header = bytes.get(..24)?;
+    if &header[..8] != b"\x89PNG\r\n\x1a\n" || &header[12..16] != b"IHDR" {
+        return None;
+    }
+    let number = |at: usize| u64::from(u32::from_be_bytes(header[at..at + 4].try_into().unwrap()));
+    Some(number(16) * number(20))
+}
+
 /// Unrelated pictures from Debian's `openclipart-png` (`root`): one file
 /// per series ([`series_of`]: a name without its trailing `_NN` numbers,
 /// with the groups known to share a drawing merged; exact duplicates
 /// under other folders are dropped by content hash), in
 /// a fixed pseudo-random order; the first `library` go into the library,
 /// the next `queries` are searched, so no query shares a series or a
-/// file with the library.
+/// file with the library. Files over [`CLIPART_MAX_PIXELS`] are left out.
 pub fn clipart(
     root: &Path,
     library: usize,
@@ -351,7 +369,11 @@ pub fn clipart(
         if name.is_empty() || seen_names.contains(&name) {
             continue;
         }
-        if !seen_content.insert(fnv(&std::fs::read(&path)?)) {
+        let bytes = std::fs::read(&path)?;
+        if png_pixels(&bytes).is_none_or(|pixels| pixels > CLIPART_MAX_PIXELS) {
+            continue;
+        }
+        if !seen_content.insert(fnv(&bytes)) {
             continue;
         }
         series.insert(fnv(name.as_bytes()), path);
@@ -1003,6 +1025,18 @@ fn finish(mut args: Vec<String>, out: &Path) -> Result<()> {
 #[cfg(test)]
 mod clipart_tests {
     use super::*;
+
+    #[test]
+    fn a_png_header_gives_its_size_and_anything_else_none() {
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend(20_990u32.to_be_bytes());
+        png.extend(29_700u32.to_be_bytes());
+        assert_eq!(png_pixels(&png), Some(623_403_000));
+        assert!(png_pixels(&png).unwrap() > CLIPART_MAX_PIXELS);
+        assert_eq!(png_pixels(&png[..20]), None);
+        png[1] = b'J';
+        assert_eq!(png_pixels(&png), None);
+    }
 
     #[test]
     fn a_series_joins_the_pictures_that_share_a_drawing() {
