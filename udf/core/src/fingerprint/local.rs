@@ -8,7 +8,9 @@
 //!    [`SCALE_STEP`] smaller, is built from it.
 //! 2. On each level, FAST-9 corners (16-pixel Bresenham circle of radius 3;
 //!    nine contiguous pixels all brighter or all darker than the centre by
-//!    [`FAST_THRESHOLD`]) are found, ranked by the Harris response over a
+//!    [`FAST_THRESHOLD`]; [`LOW_FAST_THRESHOLD`] on every level when the
+//!    levels hold fewer corners than [`MAX_KEYPOINTS`] at that) are found,
+//!    ranked by the Harris response over a
 //!    7x7 window, thinned by 3x3 non-maximum suppression and by a coarse
 //!    grid (so one busy corner of the picture cannot take every slot), and
 //!    the strongest are kept: [`MAX_KEYPOINTS`] in all, shared between the
@@ -47,6 +49,9 @@ pub const LEVELS: usize = 4;
 pub const SCALE_STEP: f32 = 1.25;
 /// FAST's brightness difference, grey levels.
 pub const FAST_THRESHOLD: i16 = 16;
+/// FAST's brightness difference on a picture whose levels hold fewer
+/// corners than [`MAX_KEYPOINTS`] at [`FAST_THRESHOLD`], grey levels.
+pub const LOW_FAST_THRESHOLD: i16 = 8;
 /// Keypoints kept per picture, over all levels.
 pub const MAX_KEYPOINTS: usize = 160;
 
@@ -190,12 +195,21 @@ impl Pyramid {
                     scale: s,
                     width: lw,
                     height: lh,
-                    corners: ranked_corners(&bytes, lw, lh),
+                    corners: ranked_corners(&bytes, lw, lh, FAST_THRESHOLD),
                     smooth: plane.binomial_blur().to_bytes(),
                     bytes,
                 })
             })
-            .collect();
+            .collect::<Vec<Level>>();
+        let mut levels = levels;
+        // A picture with too few corners for its quota (flat artwork, a
+        // blurred photograph) looks again with a lower threshold.
+        if levels.iter().map(|l| l.corners.len()).sum::<usize>() < MAX_KEYPOINTS {
+            for level in &mut levels {
+                level.corners =
+                    ranked_corners(&level.bytes, level.width, level.height, LOW_FAST_THRESHOLD);
+            }
+        }
         Pyramid {
             width: w0,
             height: h0,
@@ -387,7 +401,7 @@ const CIRCLE: [(isize, isize); 16] = [
 
 /// Whether nine contiguous circle pixels are all brighter than `centre + t`
 /// or all darker than `centre - t`.
-fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize) -> bool {
+fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize, threshold: i16) -> bool {
     let centre = i16::from(pixels[y * w + x]);
     let at = |i: usize| {
         let (dx, dy) = CIRCLE[i % 16];
@@ -396,14 +410,8 @@ fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize) -> bool {
     // Quick rejection: of the four compass points, at least two adjacent
     // ones must pass for any arc of nine.
     let compass = [at(0), at(4), at(8), at(12)];
-    let bright = compass
-        .iter()
-        .filter(|&&v| v > centre + FAST_THRESHOLD)
-        .count();
-    let dark = compass
-        .iter()
-        .filter(|&&v| v < centre - FAST_THRESHOLD)
-        .count();
+    let bright = compass.iter().filter(|&&v| v > centre + threshold).count();
+    let dark = compass.iter().filter(|&&v| v < centre - threshold).count();
     if bright < 2 && dark < 2 {
         return false;
     }
@@ -413,8 +421,8 @@ fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize) -> bool {
             .enumerate()
             .fold(0u32, |m, (i, &v)| m | (u32::from(pass(v)) << i))
     };
-    has_arc_of_nine(mask(&|v| v > centre + FAST_THRESHOLD))
-        || has_arc_of_nine(mask(&|v| v < centre - FAST_THRESHOLD))
+    has_arc_of_nine(mask(&|v| v > centre + threshold))
+        || has_arc_of_nine(mask(&|v| v < centre - threshold))
 }
 
 /// Whether the 16-bit circular `mask` (bit i: circle pixel i) holds nine
@@ -507,12 +515,12 @@ impl Structure {
 /// The FAST corners of a level at least [`BORDER`] inside it, after 3x3
 /// non-maximum suppression on the Harris response: (response, column,
 /// row), strongest first (ties: the earlier pixel).
-fn ranked_corners(pixels: &[u8], w: usize, h: usize) -> Vec<(f32, usize, usize)> {
+fn ranked_corners(pixels: &[u8], w: usize, h: usize, threshold: i16) -> Vec<(f32, usize, usize)> {
     let mut response = vec![f32::NEG_INFINITY; w * h];
     let structure = Structure::new(pixels, w, h);
     for y in BORDER..h - BORDER {
         for x in BORDER..w - BORDER {
-            if is_fast_corner(pixels, w, x, y) {
+            if is_fast_corner(pixels, w, x, y, threshold) {
                 response[y * w + x] = structure.harris(x, y);
             }
         }
@@ -723,6 +731,40 @@ mod tests {
                 "{k:?}"
             );
         }
+    }
+
+    /// A faint picture (the busy scene at an eighth of its contrast) has too
+    /// few corners at [`FAST_THRESHOLD`] to fill its quota, and every level
+    /// is looked at again with [`LOW_FAST_THRESHOLD`]; the busy scene
+    /// itself is not.
+    #[test]
+    fn a_faint_picture_is_looked_at_again_with_the_lower_threshold() {
+        let busy = busy_scene(256, 192);
+        let faint = Luma::new(256, 192, busy.pixels.iter().map(|&p| 100 + p / 8).collect());
+        let corners_at = |pyramid: &Pyramid, threshold| -> Vec<usize> {
+            pyramid
+                .levels
+                .iter()
+                .map(|l| ranked_corners(&l.bytes, l.width, l.height, threshold).len())
+                .collect()
+        };
+        let kept = |pyramid: &Pyramid| -> Vec<usize> {
+            pyramid.levels.iter().map(|l| l.corners.len()).collect()
+        };
+
+        let pyramid = Pyramid::new(&faint);
+        let strict = corners_at(&pyramid, FAST_THRESHOLD);
+        assert!(strict.iter().sum::<usize>() < MAX_KEYPOINTS, "{strict:?}");
+        let low = corners_at(&pyramid, LOW_FAST_THRESHOLD);
+        assert_eq!(kept(&pyramid), low);
+        assert!(
+            low.iter().sum::<usize>() > strict.iter().sum::<usize>() * 3 / 2,
+            "{low:?} {strict:?}"
+        );
+        assert!(pyramid.features(false).0.keypoints.len() >= MAX_KEYPOINTS / 2);
+
+        let pyramid = Pyramid::new(&busy);
+        assert_eq!(kept(&pyramid), corners_at(&pyramid, FAST_THRESHOLD));
     }
 
     #[test]
