@@ -230,7 +230,7 @@ impl Pyramid {
 
     /// The features of rows `top..bottom` of level 0 as if the picture had
     /// been cut there: on each level the band's rows (`top / scale` to
-    /// `bottom / scale`, rounded), keypoints at least [`BORDER`] inside
+    /// `bottom / scale`, rounded), keypoints at least the border (20 px) inside
     /// them, the grid starting at the band's top, the band's own quota,
     /// positions from its top-left corner. What a cut band's own pyramid
     /// would give, up to the levels' resampling grid.
