@@ -321,7 +321,12 @@ fn png_pixels(bytes: &[u8]) -> Option<u64> {
     if &header[..8] != b"\x89PNG\r\n\x1a\n" || &header[12..16] != b"IHDR" {
         return None;
     }
-    let number = |at: usize| u64::from(u32::from_be_bytes(header[at..at + 4].try_into().unwrap()));
+    // Big-endian 32-bit width and height.
+    let number = |at: usize| {
+        header[at..at + 4]
+            .iter()
+            .fold(0u64, |n, &b| n << 8 | u64::from(b))
+    };
     Some(number(16) * number(20))
 }
 
