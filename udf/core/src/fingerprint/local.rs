@@ -106,12 +106,12 @@ pub fn working_picture(luma: &Luma) -> Luma {
         ((w as f32 * scale).round() as usize).max(1),
         ((h as f32 * scale).round() as usize).max(1),
     );
-    let pixels = area_resample(luma, w0, h0)
-        .into_iter()
-        // Rounded half up; the cast saturates at 0 and 255.
-        .map(|p| (p + 0.5) as u8)
-        .collect();
-    Luma::new(w0 as u32, h0 as u32, pixels)
+    let plane = Plane {
+        width: w0,
+        height: h0,
+        pixels: area_resample(luma, w0, h0),
+    };
+    Luma::new(w0 as u32, h0 as u32, plane.to_bytes())
 }
 
 /// Extracts the local features of a picture.
@@ -175,7 +175,7 @@ impl Pyramid {
             height: h0,
             pixels: base,
         };
-        let levels = (0..LEVELS)
+        let mut levels = (0..LEVELS)
             .filter_map(|level| {
                 let s = SCALE_STEP.powi(level as i32);
                 let (lw, lh) = (
@@ -201,7 +201,6 @@ impl Pyramid {
                 })
             })
             .collect::<Vec<Level>>();
-        let mut levels = levels;
         // A picture with too few corners for its quota (flat artwork, a
         // blurred photograph) looks again with a lower threshold.
         if levels.iter().map(|l| l.corners.len()).sum::<usize>() < MAX_KEYPOINTS {
@@ -245,16 +244,13 @@ impl Pyramid {
         bottom: usize,
         with_mirror: bool,
     ) -> (LocalFeatures, Option<LocalFeatures>) {
-        let whole = (top, bottom) == (0, self.height);
+        // For the whole picture these are 0 and the level's height, which
+        // is `height / scale` rounded.
         let rows = |level: &Level| {
-            if whole {
-                (0, level.height)
-            } else {
-                (
-                    (top as f32 / level.scale).round() as usize,
-                    ((bottom as f32 / level.scale).round() as usize).min(level.height),
-                )
-            }
+            (
+                (top as f32 / level.scale).round() as usize,
+                ((bottom as f32 / level.scale).round() as usize).min(level.height),
+            )
         };
         let levels: Vec<(&Level, usize, usize)> = self
             .levels

@@ -122,19 +122,22 @@ fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
     );
     let in_picture = |row: usize| (row as f32 * h as f32 / h0 as f32).round() as u32;
     let (y0, y1) = (in_picture(top), in_picture(bottom).min(h));
-    let features = working.band(top, bottom);
-    (!features.keypoints.is_empty() && y1 > y0).then_some(Region {
-        kind: RegionKind::CentreBand,
-        rect: Rect {
-            x: 0,
-            y: y0,
-            w,
-            h: y1 - y0,
-        },
-        picture: (w, h),
-        time_ms: 0,
-        features,
-    })
+    if y1 <= y0 {
+        return None;
+    }
+    let rect = Rect {
+        x: 0,
+        y: y0,
+        w,
+        h: y1 - y0,
+    };
+    region(
+        luma,
+        RegionKind::CentreBand,
+        rect,
+        0,
+        working.band(top, bottom),
+    )
 }
 
 /// The found inset of a query video's frame at `time_ms` (the frame at
@@ -145,7 +148,10 @@ fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
 /// centre band is for a still meme's captions, which no video row has,
 /// and would cost a second region's local features on every such frame.
 pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
-    find_inset(luma).and_then(|rect| region(luma, RegionKind::Inset, rect, time_ms))
+    find_inset(luma).and_then(|rect| {
+        let features = local::extract(&crop(luma, rect));
+        region(luma, RegionKind::Inset, rect, time_ms, features)
+    })
 }
 
 /// The longer side a query video's frame is looked at for an inset, px:
@@ -154,10 +160,15 @@ pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
 /// would leave it 115 px).
 pub const FRAME_DETAIL: u32 = 640;
 
-/// `rect` of `luma` as a region with its own local features (`None` when
-/// it has no keypoints).
-fn region(luma: &Luma, kind: RegionKind, rect: Rect, time_ms: u32) -> Option<Region> {
-    let features = local::extract(&crop(luma, rect));
+/// `rect` of `luma` as a region with `features` (`None` when they have no
+/// keypoints).
+fn region(
+    luma: &Luma,
+    kind: RegionKind,
+    rect: Rect,
+    time_ms: u32,
+    features: LocalFeatures,
+) -> Option<Region> {
     (!features.keypoints.is_empty()).then_some(Region {
         kind,
         rect,
