@@ -21,9 +21,10 @@
 -- Steps: extract the query (clickprint_query, a warm UDF pool); look its
 -- keys up in fp_keys within the tenant (primary key: tenant_id, band, key),
 -- skipping stop-listed keys, deleted and excluded media, and the items a
--- reviewer marked as a false positive for this query; keep the 100 media with
--- most distinct key hits; fetch their full records at the hit times from
--- fp_media (primary key: tenant_id, media_id, time_ms); rerank each with
+-- reviewer marked as a false positive for this query; keep the 100 media
+-- whose distinct key hits weigh most (each 1 / the media holding its key);
+-- fetch their full records at the hit times from fp_media (primary key:
+-- tenant_id, media_id, time_ms); rerank each with
 -- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
 -- Each match gives its best segment's ranges and speed, and `segments`:
 -- Array(Tuple(query_start_ms, query_end_ms, reference_start_ms,
@@ -66,16 +67,40 @@ WITH
         FROM
         (
             -- candidate lookup: begin (tests EXPLAIN this part on its own)
+            -- A hit is a distinct (band, key, time) of a media item; it
+            -- weighs 1 / (the tenant's media holding that key), so a key
+            -- that a tenant's flat drawings, textures or silences share
+            -- counts little and a key one item holds counts 1. Candidates
+            -- are the 100 items of the most weight; `votes` stays the
+            -- number of hits (the answer's column, and the tie-break of
+            -- equal scores). Measured on the full evaluation's 1,013
+            -- references (udf/media/examples/candidate_keys.rs): copies
+            -- whose reference was no candidate though it verified 28 -> 25
+            -- of 338 (a colour wheel's re-encoded copies, whose global hash
+            -- shares 6 bands with it, were outvoted by drawings sharing
+            -- a noisy patch's keys); udf/README.md, "Which keypoints a
+            -- query looks up".
             SELECT
-                media_id,
-                uniqExact(band, key, time_ms) AS votes,
-                groupUniqArrayIf((key, time_ms), band = 128) AS audio_hits,
-                groupUniqArrayIf(time_ms, band < 128) AS frame_times,
+                hit.1 AS media_id,
+                count() AS votes,
+                sum(rarity) AS weight,
+                groupUniqArrayIf((key, hit.2), band = 128) AS audio_hits,
+                groupUniqArrayIf(hit.2, band < 128) AS frame_times,
                 -- plug-in extractors' bands lie above ours (129-255)
                 uniqExactIf(band, key, band > 128) AS extractor_hits
-            FROM clickprint.fp_keys
-            WHERE tenant_id = {tenant:UInt32}
-                AND (band, key) IN (SELECT arrayJoin(lookups))
+            FROM
+            (
+                SELECT band, key, hits, 1 / length(arrayDistinct(hits.1)) AS rarity
+                FROM
+                (
+                    SELECT band, key, groupUniqArray((media_id, time_ms)) AS hits
+                    FROM clickprint.fp_keys
+                    WHERE tenant_id = {tenant:UInt32}
+                        AND (band, key) IN (SELECT arrayJoin(lookups))
+                    GROUP BY band, key
+                )
+            )
+            ARRAY JOIN hits AS hit
             GROUP BY media_id
             -- Deleted media, items the tenant excluded from every search,
             -- and items a reviewer marked as a false positive for this
@@ -90,7 +115,7 @@ WITH
                     SELECT media_id FROM clickprint.match_decisions FINAL
                     WHERE tenant_id = {tenant:UInt32} AND query_sha256 = q.sha256
                         AND decision = 'false_positive' AND revoked = 0)
-            ORDER BY votes DESC, media_id
+            ORDER BY weight DESC, media_id
             LIMIT 100
             -- candidate lookup: end
         )

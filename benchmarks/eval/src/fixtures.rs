@@ -32,9 +32,27 @@ pub async fn engine(data_dir: &Path, udf_dir: &Path) -> Result<Engine> {
 /// ClickHouse's index analysis, which sees through `tenant_id + 0` and
 /// turns `has(array, (band, key))` into a key lookup.
 pub fn search_full_scan() -> String {
-    library::SEARCH.replace(
-        "WHERE tenant_id = {tenant:UInt32}\n                AND (band, key) IN (SELECT arrayJoin(lookups))",
-        "WHERE identity(tenant_id) = {tenant:UInt32}\n                AND identity((band, key)) IN (SELECT arrayJoin(lookups))",
+    // The lookup's two conditions, whatever their indentation.
+    let (tenant, keys) = (
+        "WHERE tenant_id = {tenant:UInt32}",
+        "AND (band, key) IN (SELECT arrayJoin(lookups))",
+    );
+    let at = library::SEARCH
+        .match_indices(tenant)
+        .map(|(i, _)| i)
+        .find(|&i| {
+            library::SEARCH[i + tenant.len()..]
+                .trim_start()
+                .starts_with(keys)
+        })
+        .expect("search.sql's key lookup: tenant, then (band, key)");
+    let rest = &library::SEARCH[at + tenant.len()..];
+    let gap = rest.len() - rest.trim_start().len();
+    format!(
+        "{}WHERE identity(tenant_id) = {{tenant:UInt32}}{}AND identity((band, key)) IN (SELECT arrayJoin(lookups)){}",
+        &library::SEARCH[..at],
+        &rest[..gap],
+        &rest[gap + keys.len()..]
     )
 }
 

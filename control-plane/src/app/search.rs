@@ -104,9 +104,9 @@ pub struct Answer {
     pub query_sha256: String,
 }
 
-/// Matches asked of the search statement at most: it reranks the 100
-/// candidates with most key hits, and duplicates of an item share its
-/// fingerprints, so 201 leaves none out.
+/// Matches asked of the search statement at most: it reranks 100
+/// candidates (those whose key hits weigh most), and duplicates of an item
+/// share its fingerprints, so 201 leaves none out.
 const CANDIDATES: u32 = 201;
 
 fn ms(since: Instant) -> serde_json::Value {

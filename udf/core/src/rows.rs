@@ -8,6 +8,8 @@
 //! written over these types, so every way of doing the work gives the same
 //! answers.
 
+use std::collections::BTreeMap;
+
 use crate::answers::Probe;
 use crate::cues::Cue;
 use crate::error::{Error, Result};
@@ -19,12 +21,12 @@ use crate::records::{self, Payload, Record, Use};
 /// Rows handed over at a time by an extraction.
 pub const EXTRACT_BATCH: usize = 4096;
 
-/// Keypoints per query picture whose keys are looked up (the strongest of
-/// the finest pyramid level come first), and of its mirror image. Every
-/// lookup key reads at least one granule of fp_keys, so a query's reads
-/// grow with its keys, while a copy needs only a few shared keys to become
-/// a candidate; the rerank then compares all keypoints. Measured: see
-/// sql/README.md, "Reads".
+/// Keypoints per query picture whose keys are looked up, taken from the
+/// pyramid's levels in turn, each level's strongest first ([`looked_up`]),
+/// and of its mirror image. Every lookup key reads at least one granule of
+/// fp_keys, so a query's reads grow with its keys, while a copy needs only
+/// a few shared keys to become a candidate; the rerank then compares all
+/// keypoints. Measured: see sql/README.md, "Reads".
 pub const QUERY_KEYPOINTS: u32 = 24;
 /// As [`QUERY_KEYPOINTS`], for the mirror image. A flip alone is found by
 /// the global hash's mirror bands, but a cropped flipped copy only by these
@@ -37,6 +39,24 @@ pub const QUERY_MIRRORED_KEYPOINTS: u32 = 24;
 /// As [`QUERY_KEYPOINTS`], for each region of a query picture (a found
 /// inset, the centre band: `fingerprint::regions`).
 pub const QUERY_REGION_KEYPOINTS: u32 = 16;
+
+/// How many keypoints of each kind of feature set a query looks up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LookupBudget {
+    /// Of a picture's or frame's own keypoints.
+    pub whole: u32,
+    /// Of its mirror image's.
+    pub mirror: u32,
+    /// Of each query region's.
+    pub region: u32,
+}
+
+/// The search's budget.
+pub const QUERY_LOOKUP: LookupBudget = LookupBudget {
+    whole: QUERY_KEYPOINTS,
+    mirror: QUERY_MIRRORED_KEYPOINTS,
+    region: QUERY_REGION_KEYPOINTS,
+};
 
 /// One row of an extraction: a fingerprint record and its lookup keys,
 /// or a cue of dialogue ([`Extracted::cue`]).
@@ -179,8 +199,9 @@ impl QueryAnswer {
     pub fn of_records(records: &[Record]) -> QueryAnswer {
         let keys = records
             .iter()
-            .filter(|r| looked_up(r))
-            .flat_map(|r| {
+            .zip(looked_up(records, &QUERY_LOOKUP))
+            .filter(|(_, looked)| *looked)
+            .flat_map(|(r, _)| {
                 r.keys(Use::Query)
                     .into_iter()
                     .map(|k| (k.band, k.key, r.time_ms))
@@ -217,23 +238,76 @@ fn length(modality: Kind, ms: u64) -> u64 {
     if modality == Kind::Image { 0 } else { ms }
 }
 
-/// Whether a query record's keys are looked up.
-fn looked_up(record: &Record) -> bool {
-    match record.payload {
-        Payload::Local {
-            mirrored: false, ..
-        } if records::region_of(record.item).is_some() => {
-            (record.item - records::REGION_ITEM_BASE - 1) % records::REGION_ITEMS
-                < QUERY_REGION_KEYPOINTS
+/// Which of a query's records have their keys looked up: every record but
+/// keypoints, and of each feature set's keypoints (a time's whole picture,
+/// its mirror image, each region) its `budget` (the search's:
+/// [`QUERY_LOOKUP`]) taken from
+/// the pyramid's levels in turn: each level's strongest, then each
+/// level's second, and so on (a level with too few leaves its turns to the
+/// others).
+///
+/// Why every level: a copy at another scale matches its original on other
+/// levels. A 30% crop brought back to the working size is 1.43x larger, so
+/// its finest level has no counterpart in the original at all (the
+/// original's finest level is coarser), while its two coarsest levels are
+/// within 1.1x of the original's two finest. With the 24 strongest of the
+/// finest level only, the crops of a texture looked up keys their original
+/// did not hold, and at 1,013 references 41 of the full evaluation's 338
+/// copies were not among the search's candidates; the same 24 keypoints
+/// taken level by level left 28 (`udf/media/examples/candidate_keys.rs`,
+/// udf/README.md, "Which keypoints a query looks up").
+pub fn looked_up(records: &[Record], budget: &LookupBudget) -> Vec<bool> {
+    let mut chosen = vec![true; records.len()];
+    // A feature set's keypoints, as record indices in the set's order
+    // (levels from the finest, each level's strongest first).
+    let mut sets: BTreeMap<(u32, bool, Option<u32>), Vec<usize>> = BTreeMap::new();
+    for (i, r) in records.iter().enumerate() {
+        if let Payload::Local { mirrored, .. } = r.payload {
+            chosen[i] = false;
+            sets.entry((r.time_ms, mirrored, records::region_of(r.item)))
+                .or_default()
+                .push(i);
         }
-        Payload::Local {
-            mirrored: false, ..
-        } => record.item <= QUERY_KEYPOINTS,
-        Payload::Local { mirrored: true, .. } => {
-            record.item <= records::MIRRORED_ITEM_BASE + QUERY_MIRRORED_KEYPOINTS
-        }
-        _ => true,
     }
+    for ((_, mirrored, region), mut set) in sets {
+        let budget = match (mirrored, region) {
+            (true, _) => budget.mirror,
+            (false, None) => budget.whole,
+            (false, Some(_)) => budget.region,
+        } as usize;
+        set.sort_by_key(|&i| records[i].item);
+        // The set's levels, by scale, each in the set's order.
+        let mut levels: Vec<(f32, Vec<usize>)> = Vec::new();
+        for i in set {
+            let Payload::Local { keypoint, .. } = records[i].payload else {
+                continue;
+            };
+            match levels
+                .iter_mut()
+                .find(|(scale, _)| *scale == keypoint.scale)
+            {
+                Some((_, level)) => level.push(i),
+                None => levels.push((keypoint.scale, vec![i])),
+            }
+        }
+        let mut taken = 0;
+        for depth in 0.. {
+            let mut any = false;
+            for (_, level) in &levels {
+                if let Some(&i) = level.get(depth)
+                    && taken < budget
+                {
+                    chosen[i] = true;
+                    taken += 1;
+                    any = true;
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+    chosen
 }
 
 /// One candidate `clickprint_rerank` compares with the query.
@@ -438,6 +512,68 @@ mod tests {
         assert_eq!((image.width, image.height), (0, 0), "unknown");
     }
 
+    /// A query's keypoints are looked up level by level in turn, each
+    /// level's strongest first; a level with too few leaves its turns to
+    /// the others, and the mirror image has a budget of its own.
+    #[test]
+    fn looked_up_keypoints_are_taken_from_every_level_in_turn() {
+        use crate::fingerprint::local::{Keypoint, SCALE_STEP};
+        // Levels of 30, 20, 12 and 2 keypoints, in the extraction's
+        // order; the mirror image the same.
+        let sizes = [30u32, 20, 12, 2];
+        let mut records = Vec::new();
+        for mirrored in [false, true] {
+            let mut item = if mirrored {
+                records::MIRRORED_ITEM_BASE
+            } else {
+                0
+            };
+            for (level, &n) in sizes.iter().enumerate() {
+                for _ in 0..n {
+                    item += 1;
+                    records.push(Record {
+                        time_ms: 0,
+                        item,
+                        payload: Payload::Local {
+                            keypoint: Keypoint {
+                                x: 1.0,
+                                y: 1.0,
+                                scale: SCALE_STEP.powi(level as i32),
+                                angle: 0.0,
+                                descriptor: [item as u8; 32],
+                            },
+                            mirrored,
+                        },
+                    });
+                }
+            }
+        }
+        let chosen = looked_up(&records, &QUERY_LOOKUP);
+        for mirrored in [false, true] {
+            let base = if mirrored {
+                records::MIRRORED_ITEM_BASE
+            } else {
+                0
+            };
+            let taken: Vec<u32> = records
+                .iter()
+                .zip(&chosen)
+                .filter(|(r, c)| **c && (r.item > records::MIRRORED_ITEM_BASE) == mirrored)
+                .map(|(r, _)| r.item - base)
+                .collect();
+            // 24 in turn: 4 a round while the last level lasts (2 rounds),
+            // then 3 a round; the finest level takes the 24th.
+            let expected: Vec<u32> = (1..=8)
+                .chain(31..=37)
+                .chain(51..=57)
+                .chain(63..=64)
+                .collect();
+            assert_eq!(taken, expected, "mirrored: {mirrored}");
+        }
+        assert_eq!(QUERY_KEYPOINTS, 24);
+        assert_eq!(QUERY_MIRRORED_KEYPOINTS, 24);
+    }
+
     /// Regression: a region's keypoints (items from
     /// `records::REGION_ITEM_BASE`) must reach the search's key lookup, or
     /// an inset found on the query side is never a candidate.
@@ -465,8 +601,9 @@ mod tests {
         let records: Vec<Record> = items.iter().map(|&i| keypoint(i)).collect();
         let looked: Vec<u32> = records
             .iter()
-            .filter(|r| looked_up(r))
-            .map(|r| r.item)
+            .zip(looked_up(&records, &QUERY_LOOKUP))
+            .filter(|(_, looked)| *looked)
+            .map(|(r, _)| r.item)
             .collect();
         let expected: Vec<u32> = (1..=QUERY_KEYPOINTS)
             .chain((1..=QUERY_REGION_KEYPOINTS).map(|k| records::REGION_ITEM_BASE + k))

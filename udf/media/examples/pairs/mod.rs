@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use clickprint_core::matching::rerank::Prepared;
-use clickprint_core::records::{Use, records};
+use clickprint_core::records::{Record, Use, records};
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
 
@@ -13,16 +13,23 @@ use clickprint_media::file::fingerprint_file;
 /// line (none for an unrelated query).
 pub type Query = (String, String, Option<usize>);
 
-/// The file `path` fingerprinted for `usage` and prepared; `None`, said,
-/// when it cannot be read.
-pub fn prepared(path: &str, usage: Use, limits: &Limits) -> Option<Prepared> {
+/// The records of the file `path` fingerprinted for `usage`; `None`,
+/// said, when it cannot be read.
+pub fn fingerprinted(path: &str, usage: Use, limits: &Limits) -> Option<Vec<Record>> {
     match fingerprint_file(Path::new(path), &limits.for_use(usage)) {
-        Ok(fp) => Some(Prepared::new(&records(&fp, usage))),
+        Ok(fp) => Some(records(&fp, usage)),
         Err(e) => {
             eprintln!("{path}: {e}");
             None
         }
     }
+}
+
+/// The file `path` fingerprinted for `usage` and prepared; `None`, said,
+/// when it cannot be read.
+#[allow(dead_code, reason = "candidate_keys uses the records alone")]
+pub fn prepared(path: &str, usage: Use, limits: &Limits) -> Option<Prepared> {
+    fingerprinted(path, usage, limits).map(|r| Prepared::new(&r))
 }
 
 /// The file name of `path`.
