@@ -83,9 +83,10 @@ if run("SELECT count() FROM clickprint.fp_keys WHERE tenant_id = 1")[0][0] == 0:
 fingerprint = run("SELECT hex(clickprint_query({query:String}).fingerprint)", {"query": query})[0][0]
 params = {"tenant": tenant, "query": "fp:" + fingerprint, "top_k": 10, "min_score": 0.3, "extractor_keys": "[]"}
 no_rerank = (
-    "CAST((0, 0, 0, 0, 0, '', 0, []), 'Tuple(score Float32, query_start_ms UInt32, "
+    "CAST((0, 0, 0, 0, 0, '', 0, [], (0, 0, 0, 0)), 'Tuple(score Float32, query_start_ms UInt32, "
     "query_end_ms UInt32, reference_start_ms UInt32, reference_end_ms UInt32, evidence String, "
-    "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)))')"
+    "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)), "
+    "query_box Tuple(x UInt32, y UInt32, width UInt32, height UInt32))')"
 )
 rerank_call = "clickprint_rerank(q.fingerprint, r.reference, c.3)"
 

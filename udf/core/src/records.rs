@@ -48,6 +48,12 @@ pub fn region_box_item(index: u32) -> u32 {
     REGION_ITEM_BASE + REGION_ITEMS * (index + 1)
 }
 
+/// The item of region `index`'s global hash (`V` record; a still
+/// picture's inset only): the last but one of its items.
+pub fn region_visual_item(index: u32) -> u32 {
+    region_box_item(index) - 1
+}
+
 /// A rectangle in a query's own pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct QueryBox {
@@ -293,6 +299,13 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
             });
         }
         for (r, region) in fp.regions.iter().enumerate() {
+            if let Some(visual) = region.visual {
+                out.push(Record {
+                    time_ms: region.time_ms,
+                    item: region_visual_item(r as u32),
+                    payload: Payload::Visual(visual),
+                });
+            }
             for (k, keypoint) in region.features.keypoints.iter().enumerate() {
                 out.push(Record {
                     time_ms: region.time_ms,

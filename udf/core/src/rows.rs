@@ -209,7 +209,9 @@ impl QueryAnswer {
             .collect();
         let pictures = records
             .iter()
-            .filter(|r| matches!(r.payload, Payload::Visual(_)))
+            .filter(|r| {
+                matches!(r.payload, Payload::Visual(_)) && records::region_of(r.item).is_none()
+            })
             .count();
         let sound = records
             .iter()

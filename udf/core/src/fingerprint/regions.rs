@@ -5,7 +5,11 @@
 //! bottom, leaving the centre band. Each region is cut from the decoded
 //! picture (up to 1024 px on its longer side for still images) and gets
 //! local features of its own at the usual working size, so a 40% inset is
-//! described with 2.5 times the detail the whole picture gives it.
+//! described with 2.5 times the detail the whole picture gives it. A still
+//! picture's inset also gets a global hash of its own, looked up and
+//! compared like the whole picture's: a copy shown whole inside another
+//! picture is framed as its original, so this finds it even with no
+//! corners to describe.
 //!
 //! Inset detection (detected, never guessed):
 //! 1. The boundary strength between columns `x - 1` and `x` of a row is
@@ -34,7 +38,7 @@
 //! ([`local::Pyramid::band`]), with the band's own keypoint quota.
 
 use super::local::{self, LocalFeatures};
-use super::visual::Luma;
+use super::visual::{self, Luma, MIN_KEY_QUALITY, VisualFingerprint};
 
 /// Boundary strength an edge pixel needs, grey levels.
 pub const EDGE_STEP: i32 = 10;
@@ -88,6 +92,13 @@ pub struct Region {
     pub time_ms: u32,
     /// Its own local features (coordinates in the region's working pixels).
     pub features: LocalFeatures,
+    /// Its own global hash: a still picture's inset only (`None` for the
+    /// centre band and for a video frame's inset). A copy shown whole in
+    /// another picture (pasted into a photograph, inside a window, on a
+    /// border) is its original framed as the original was, so the inset's
+    /// hash is the original's up to the resampling: found even where the
+    /// picture has too few corners for local features (a colour wheel).
+    pub visual: Option<VisualFingerprint>,
 }
 
 /// The regions of a query picture: the inset when one is found, then the
@@ -96,7 +107,7 @@ pub struct Region {
 /// features are chosen from.
 pub fn regions(luma: &Luma, working: &local::Pyramid) -> Vec<Region> {
     let mut out = Vec::new();
-    if let Some(region) = inset_region(luma, 0) {
+    if let Some(region) = inset(luma, 0, true) {
         out.push(region);
     }
     out.extend(centre_band(luma, working));
@@ -137,6 +148,7 @@ fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
         rect,
         0,
         working.band(top, bottom),
+        None,
     )
 }
 
@@ -148,9 +160,23 @@ fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
 /// centre band is for a still meme's captions, which no video row has,
 /// and would cost a second region's local features on every such frame.
 pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
+    inset(luma, time_ms, false)
+}
+
+/// The found inset of `luma` as a region with its local features, and its
+/// global hash when `with_hash`.
+fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
     find_inset(luma).and_then(|rect| {
-        let features = local::extract(&crop(luma, rect));
-        region(luma, RegionKind::Inset, rect, time_ms, features)
+        let pixels = crop(luma, rect);
+        let visual = with_hash.then(|| visual::fingerprint(&pixels));
+        region(
+            luma,
+            RegionKind::Inset,
+            rect,
+            time_ms,
+            local::extract(&pixels),
+            visual,
+        )
     })
 }
 
@@ -160,21 +186,24 @@ pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
 /// would leave it 115 px).
 pub const FRAME_DETAIL: u32 = 640;
 
-/// `rect` of `luma` as a region with `features` (`None` when they have no
-/// keypoints).
+/// `rect` of `luma` as a region with `features` and `visual` (`None` when
+/// it has neither keypoints nor a global hash good enough for keys).
 fn region(
     luma: &Luma,
     kind: RegionKind,
     rect: Rect,
     time_ms: u32,
     features: LocalFeatures,
+    visual: Option<VisualFingerprint>,
 ) -> Option<Region> {
-    (!features.keypoints.is_empty()).then_some(Region {
+    let visual = visual.filter(|v| v.quality >= MIN_KEY_QUALITY);
+    (!features.keypoints.is_empty() || visual.is_some()).then_some(Region {
         kind,
         rect,
         picture: (luma.width, luma.height),
         time_ms,
         features,
+        visual,
     })
 }
 

@@ -132,6 +132,8 @@ pub struct Verdict {
 pub struct Prepared {
     /// Global hashes with their times.
     pub frames: Vec<(u32, VisualFingerprint)>,
+    /// A query picture's regions' global hashes (its inset's), by region.
+    pub region_frames: Vec<(u32, VisualFingerprint)>,
     /// Keypoints grouped by time, mirror flag and region (`None`: the
     /// whole picture or frame; a query's regions are groups of their own
     /// at their frame's time).
@@ -152,7 +154,10 @@ impl Prepared {
         let mut local: HashMap<(u32, bool, Option<u32>), LocalFeatures> = HashMap::new();
         for r in records {
             match r.payload {
-                Payload::Visual(v) => prepared.frames.push((r.time_ms, v)),
+                Payload::Visual(v) => match records::region_of(r.item) {
+                    Some(region) => prepared.region_frames.push((region, v)),
+                    None => prepared.frames.push((r.time_ms, v)),
+                },
                 Payload::Audio(hash) if hash & TRIPLET_FLAG != 0 => {
                     prepared.triplets.push((hash, r.time_ms));
                 }
@@ -555,10 +560,18 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         segments: Vec::new(),
         query_box: query.boxes.get(&region).copied(),
     };
+    // The whole picture's hash, then its regions' (each at time 0, the
+    // picture's), each verdict with its box; the whole picture's on a tie.
     let global = frame_hits(&query.frames, &reference.frames)
         .iter()
         .map(|h| at(h, Evidence::Visual, None))
-        .max_by(|a, b| a.score.total_cmp(&b.score));
+        .chain(query.region_frames.iter().flat_map(|&(region, v)| {
+            frame_hits(&[(0, v)], &reference.frames)
+                .iter()
+                .map(|h| at(h, Evidence::Visual, Some(region)))
+                .collect::<Vec<_>>()
+        }))
+        .reduce(|a, b| if b.score > a.score { b } else { a });
     let local = local_hits(&query.local, &reference.local, true)
         .iter()
         .map(|(h, region)| at(h, Evidence::Local, *region))
@@ -611,6 +624,79 @@ mod tests {
             local: vec![(0, false, None, extract(&texture(640, 480)))],
             ..Prepared::default()
         }
+    }
+
+    /// A still picture fingerprinted for `usage` and prepared as the
+    /// search prepares its records.
+    fn still_prepared(luma: &Luma, usage: crate::records::Use) -> Prepared {
+        use crate::fingerprint::still;
+        use crate::fingerprint::video::LocalFrame;
+        use crate::media::{Kind, MediaFingerprint, MediaInfo};
+        let fp = still::fingerprint(luma, usage);
+        let media = MediaFingerprint {
+            info: MediaInfo {
+                kind: Kind::Image,
+                container: "test".into(),
+                duration_ms: 0,
+                declared_ms: 0,
+                width: luma.width,
+                height: luma.height,
+                has_audio: false,
+                frames_decoded: 1,
+                decode_errors: 0,
+            },
+            frames: vec![fp.frame],
+            local: vec![LocalFrame {
+                time_ms: 0,
+                features: fp.local,
+            }],
+            mirrored_local: fp.mirrored,
+            regions: fp.regions,
+            audio: None,
+            elapsed: std::time::Duration::ZERO,
+        };
+        Prepared::new(&crate::records::records(&media, usage))
+    }
+
+    /// A picture with no corners (a smooth sweep of grey around its
+    /// centre, as a colour wheel is in grey) pasted whole into another
+    /// picture is found by its inset's own global hash, with the inset's
+    /// box; without that hash nothing finds it.
+    #[test]
+    fn a_corner_free_picture_pasted_into_another_is_found_by_its_insets_hash() {
+        use crate::fingerprint::regions::tests::{blurred_board, paste};
+        use crate::records::Use;
+        let (w, h) = (384u32, 288u32);
+        let mut pixels = Vec::with_capacity((w * h) as usize);
+        for y in 0..h {
+            for x in 0..w {
+                let (dx, dy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
+                let turn = dy.atan2(dx) / std::f32::consts::TAU + 0.5;
+                pixels.push((110.0 + 140.0 * turn) as u8);
+            }
+        }
+        let wheel = Luma::new(w, h, pixels);
+        let reference = still_prepared(&wheel, Use::Library);
+        // A dark photograph around it, so that its edges stand out.
+        let board = blurred_board(960, 640, 7);
+        let dark = Luma::new(960, 640, board.pixels.iter().map(|p| p / 4).collect());
+        let query = paste(&dark, &wheel, 403, 115);
+        let mut prepared = still_prepared(&query, Use::Query);
+        assert_eq!(prepared.region_frames.len(), 1, "the inset's hash");
+        let found = rerank(&prepared, &reference, &[]).expect("a verdict");
+        assert_eq!(found.evidence, Evidence::Visual, "{found:?}");
+        assert!(found.score >= THRESHOLD_SCORE as f32, "{found:?}");
+        let b = found.query_box.expect("the inset's box");
+        let near = |a: u32, b: u32| a.abs_diff(b) <= 3;
+        assert!(near(b.x.into(), 403) && near(b.y.into(), 115), "{b:?}");
+        assert!(near(b.width.into(), w) && near(b.height.into(), h), "{b:?}");
+        // The whole picture's hash and every keypoint say nothing.
+        prepared.region_frames.clear();
+        let without = rerank(&prepared, &reference, &[]);
+        assert!(
+            without.as_ref().is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
+            "{without:?}"
+        );
     }
 
     #[test]
