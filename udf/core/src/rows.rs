@@ -514,12 +514,31 @@ mod tests {
         assert_eq!((image.width, image.height), (0, 0), "unknown");
     }
 
+    /// A keypoint record at time 0 on the level of `scale`, its descriptor
+    /// its item's low byte.
+    fn keypoint_record(item: u32, scale: f32, mirrored: bool) -> Record {
+        Record {
+            time_ms: 0,
+            item,
+            payload: Payload::Local {
+                keypoint: crate::fingerprint::local::Keypoint {
+                    x: 1.0,
+                    y: 1.0,
+                    scale,
+                    angle: 0.0,
+                    descriptor: [item as u8; 32],
+                },
+                mirrored,
+            },
+        }
+    }
+
     /// A query's keypoints are looked up level by level in turn, each
     /// level's strongest first; a level with too few leaves its turns to
     /// the others, and the mirror image has a budget of its own.
     #[test]
     fn looked_up_keypoints_are_taken_from_every_level_in_turn() {
-        use crate::fingerprint::local::{Keypoint, SCALE_STEP};
+        use crate::fingerprint::local::SCALE_STEP;
         // Levels of 30, 20, 12 and 2 keypoints, in the extraction's
         // order; the mirror image the same.
         let sizes = [30u32, 20, 12, 2];
@@ -533,20 +552,11 @@ mod tests {
             for (level, &n) in sizes.iter().enumerate() {
                 for _ in 0..n {
                     item += 1;
-                    records.push(Record {
-                        time_ms: 0,
+                    records.push(keypoint_record(
                         item,
-                        payload: Payload::Local {
-                            keypoint: Keypoint {
-                                x: 1.0,
-                                y: 1.0,
-                                scale: SCALE_STEP.powi(level as i32),
-                                angle: 0.0,
-                                descriptor: [item as u8; 32],
-                            },
-                            mirrored,
-                        },
-                    });
+                        SCALE_STEP.powi(level as i32),
+                        mirrored,
+                    ));
                 }
             }
         }
@@ -581,21 +591,7 @@ mod tests {
     /// an inset found on the query side is never a candidate.
     #[test]
     fn the_strongest_keypoints_of_each_region_are_looked_up() {
-        use crate::fingerprint::local::Keypoint;
-        let keypoint = |item: u32| Record {
-            time_ms: 0,
-            item,
-            payload: Payload::Local {
-                keypoint: Keypoint {
-                    x: 1.0,
-                    y: 1.0,
-                    scale: 1.0,
-                    angle: 0.0,
-                    descriptor: [item as u8; 32],
-                },
-                mirrored: false,
-            },
-        };
+        let keypoint = |item: u32| keypoint_record(item, 1.0, false);
         let items: Vec<u32> = (1..=40)
             .chain((1..=40).map(|k| records::REGION_ITEM_BASE + k))
             .chain((1..=40).map(|k| records::REGION_ITEM_BASE + records::REGION_ITEMS + k))

@@ -694,7 +694,9 @@ mod tests {
         prepared.region_frames.clear();
         let without = rerank(&prepared, &reference, &[]);
         assert!(
-            without.as_ref().is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
+            without
+                .as_ref()
+                .is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
             "{without:?}"
         );
     }
