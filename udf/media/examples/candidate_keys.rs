@@ -50,13 +50,38 @@ const fn budget(whole: u32, mirror: u32, region: u32) -> LookupBudget {
 
 const CHOICES: &[Choice] = &[
     Choice {
-        name: "24/24/16 finest first (before)",
+        name: "24/24/16 finest first (session 20)",
         budget: budget(24, 24, 16),
         spread: false,
     },
     Choice {
-        name: "24/24/16 every level (the search)",
+        name: "24/24/16 every level (session 21)",
+        budget: budget(24, 24, 16),
+        spread: true,
+    },
+    Choice {
+        name: "24/12/12 every level (the search)",
         budget: QUERY_LOOKUP,
+        spread: true,
+    },
+    Choice {
+        name: "20/16/12 every level",
+        budget: budget(20, 16, 12),
+        spread: true,
+    },
+    Choice {
+        name: "16/16/12 every level",
+        budget: budget(16, 16, 12),
+        spread: true,
+    },
+    Choice {
+        name: "12/12/8 every level",
+        budget: budget(12, 12, 8),
+        spread: true,
+    },
+    Choice {
+        name: "8/8/8 every level",
+        budget: budget(8, 8, 8),
         spread: true,
     },
     Choice {
