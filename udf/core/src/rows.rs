@@ -33,7 +33,7 @@ pub const EXTRACT_BATCH: usize = 4096;
 pub const QUERY_KEYPOINTS: u32 = 24;
 /// As [`QUERY_KEYPOINTS`], for the mirror image. A flip alone is found by
 /// the global hash's mirror bands, but a cropped flipped copy only by these
-/// keys: with 12 of the finest level's strongest (before session 21), the
+/// keys: with 12 of the finest level's strongest (before session 19), the
 /// quick evaluation's `crop_flip_brightness_jpeg` missed a copy whose
 /// mirror features verify with 37 inliers; 12 taken from every level in
 /// turn make every such copy of both evaluations' corpora a candidate

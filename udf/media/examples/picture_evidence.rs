@@ -16,12 +16,12 @@
 //! place).
 
 use clickprint_core::matching::local::{CHECKS, LocalMatch, THRESHOLD_SCORE, verify_with_inliers};
-use clickprint_core::matching::rerank::{Prepared, frame_hits};
+use clickprint_core::matching::rerank::Prepared;
 use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::{name, prepared};
+use pairs::{combined, global_score, name, prepared};
 
 /// A local match with its inliers' distinct places at 8 and 12 pixels.
 type Local = (LocalMatch, usize, usize);
@@ -79,18 +79,9 @@ fn main() {
             let Some(reference) = &library[i] else {
                 continue;
             };
-            let global = frame_hits(&query.frames, &reference.frames)
-                .iter()
-                .map(|h| h.weight)
-                .fold(0f32, f32::max);
+            let global = global_score(&query, reference);
             let local = best_local(&query, reference);
-            let local_score = local.as_ref().map_or(0.0, |(m, _, _)| m.score());
-            let score = if global >= threshold {
-                global
-            } else {
-                global.max(local_score)
-            }
-            .min(1.0);
+            let score = combined(global, local.as_ref().map_or(0.0, |(m, _, _)| m.score()));
             if top.as_ref().is_none_or(|t| score > t.0) {
                 top = Some((score, i, global, local));
             }

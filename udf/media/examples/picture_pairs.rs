@@ -21,12 +21,12 @@ use std::collections::BTreeMap;
 use clickprint_core::matching::local::{
     CHECKS, Checks, MIN_INLIERS, NO_CHECKS, THRESHOLD_SCORE, verify_with_inliers,
 };
-use clickprint_core::matching::rerank::{Prepared, frame_hits};
+use clickprint_core::matching::rerank::Prepared;
 use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::{name, prepared};
+use pairs::{combined, global_score, name, prepared};
 
 /// The settings compared, by name.
 fn settings() -> Vec<(&'static str, Checks)> {
@@ -47,17 +47,6 @@ fn settings() -> Vec<(&'static str, Checks)> {
         ("corner-ref-60+levels-always", with(4.0, 60, 1.0)),
         ("search", CHECKS),
     ]
-}
-
-/// The rerank's picture score: a global-hash match at the threshold or
-/// above wins; under it, the stronger of the two.
-fn combined(global: f32, local: f32) -> f32 {
-    let threshold = THRESHOLD_SCORE as f32;
-    if global >= threshold {
-        global.min(1.0)
-    } else {
-        global.max(local).min(1.0)
-    }
 }
 
 fn main() {
@@ -90,10 +79,7 @@ fn main() {
         if let Some(query) = &query {
             for (i, reference) in library.iter().enumerate() {
                 let Some(reference) = reference else { continue };
-                let global = frame_hits(&query.frames, &reference.frames)
-                    .iter()
-                    .map(|h| h.weight)
-                    .fold(0f32, f32::max);
+                let global = global_score(query, reference);
                 let mut local = vec![0f32; settings.len()];
                 for (_, _, _, q) in &query.local {
                     for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {

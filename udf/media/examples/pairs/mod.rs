@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use clickprint_core::matching::rerank::Prepared;
+use clickprint_core::matching::local::THRESHOLD_SCORE;
+use clickprint_core::matching::rerank::{Prepared, frame_hits};
 use clickprint_core::records::{Record, Use, records};
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
@@ -30,6 +31,28 @@ pub fn fingerprinted(path: &str, usage: Use, limits: &Limits) -> Option<Vec<Reco
 #[allow(dead_code, reason = "candidate_keys uses the records alone")]
 pub fn prepared(path: &str, usage: Use, limits: &Limits) -> Option<Prepared> {
     fingerprinted(path, usage, limits).map(|r| Prepared::new(&r))
+}
+
+/// The best global-hash score of `query`'s pictures against `reference`'s
+/// frames, 0 when none is within the frame match distance.
+#[allow(dead_code, reason = "the picture examples use it, not sound_pairs")]
+pub fn global_score(query: &Prepared, reference: &Prepared) -> f32 {
+    frame_hits(&query.frames, &reference.frames)
+        .iter()
+        .map(|h| h.weight)
+        .fold(0f32, f32::max)
+}
+
+/// The rerank's picture score: a global-hash match at the threshold or
+/// above wins; under it, the stronger of the two.
+#[allow(dead_code, reason = "the picture examples use it, not sound_pairs")]
+pub fn combined(global: f32, local: f32) -> f32 {
+    let threshold = THRESHOLD_SCORE as f32;
+    if global >= threshold {
+        global.min(1.0)
+    } else {
+        global.max(local).min(1.0)
+    }
 }
 
 /// The file name of `path`.
