@@ -549,6 +549,15 @@ fn verdict(
     }
 }
 
+/// Whether a picture's local-feature score wins over its global-hash
+/// score: a global-hash match at the threshold or above is a near-exact
+/// frame and pins the time best; one below it (a 5% crop lands 30-40 bits
+/// away) must not hide the local features' stronger evidence for the same
+/// picture. The rerank's rule, and the picture examples' (`udf/media/examples`).
+pub fn local_wins(global: f32, local: f32) -> bool {
+    global < super::local::THRESHOLD_SCORE as f32 && local > global
+}
+
 /// One query picture: its best reference frame.
 fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
     let at = |hit: &Hit, evidence, region| Verdict {
@@ -576,16 +585,8 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         .iter()
         .map(|(h, region)| at(h, Evidence::Local, *region))
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    // A global-hash match at the threshold or above is a near-exact frame
-    // and pins the time best; one below it (a 5% crop lands 30-40 bits
-    // away) must not hide the local features' stronger evidence for the
-    // same picture.
     let best = match (global, local) {
-        (Some(g), Some(l))
-            if g.score < super::local::THRESHOLD_SCORE as f32 && l.score > g.score =>
-        {
-            Some(l)
-        }
+        (Some(g), Some(l)) if local_wins(g.score, l.score) => Some(l),
         (g, l) => g.or(l),
     };
     best.map(|v| Verdict {

@@ -4,8 +4,7 @@
 
 use std::path::Path;
 
-use clickprint_core::matching::local::THRESHOLD_SCORE;
-use clickprint_core::matching::rerank::{Prepared, frame_hits};
+use clickprint_core::matching::rerank::{Prepared, frame_hits, local_wins};
 use clickprint_core::records::{Record, Use, records};
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
@@ -43,16 +42,16 @@ pub fn global_score(query: &Prepared, reference: &Prepared) -> f32 {
         .fold(0f32, f32::max)
 }
 
-/// The rerank's picture score: a global-hash match at the threshold or
-/// above wins; under it, the stronger of the two.
+/// The rerank's picture score: the local features' when they win
+/// ([`local_wins`]), else the global hash's; at most 1.
 #[allow(dead_code, reason = "the picture examples use it, not sound_pairs")]
 pub fn combined(global: f32, local: f32) -> f32 {
-    let threshold = THRESHOLD_SCORE as f32;
-    if global >= threshold {
-        global.min(1.0)
+    if local_wins(global, local) {
+        local
     } else {
-        global.max(local).min(1.0)
+        global
     }
+    .min(1.0)
 }
 
 /// The file name of `path`.
