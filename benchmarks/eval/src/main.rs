@@ -59,6 +59,10 @@ struct Args {
     /// library and searched as queries.
     #[arg(long, default_value = "/usr/share/openclipart/png")]
     clipart: PathBuf,
+    /// Debian mate-backgrounds' pictures: the full mode's further
+    /// originals (`corpus::ARTWORK`).
+    #[arg(long, default_value = "/usr/share/backgrounds/mate")]
+    artwork: PathBuf,
     /// Run the picture part only (quick iterations on pictures).
     #[arg(long)]
     pictures_only: bool,
@@ -272,8 +276,28 @@ fn pictures(args: &Args, quick: bool, smoke: bool) -> Result<Corpus> {
     let mut transforms = corpus::image_transforms(&args.images.join("logo.png"));
     let background = corpus::inset_background(&args.videos, &dir.join("inset-background.png"))?;
     transforms.extend(corpus::circulated_transforms(&background));
-    let originals = photos[..library].to_vec();
+    let mut originals = photos[..library].to_vec();
     let others = photos[library..library + unrelated].to_vec();
+    if !quick && !smoke {
+        // The full mode's originals also hold mate-backgrounds' photographs
+        // and artworks, flattened (corpus::flattened): 36 in all.
+        let artwork: Vec<PathBuf> = corpus::ARTWORK
+            .iter()
+            .map(|p| args.artwork.join(p))
+            .collect();
+        for p in &artwork {
+            anyhow::ensure!(
+                p.is_file(),
+                "{} is missing (benchmarks/run --full installs Debian mate-backgrounds)",
+                p.display()
+            );
+        }
+        let flat = corpus::flattened();
+        let jobs: Vec<(&Transform, &Path)> = artwork.iter().map(|p| (&flat, p.as_path())).collect();
+        let flat_dir = dir.join("originals");
+        std::fs::create_dir_all(&flat_dir)?;
+        originals.extend(corpus::apply_all(&jobs, &flat_dir)?);
+    }
     let mut queries = make_queries(&originals, &others, &transforms, &|_| Ok(None), &dir)?;
     let (clipart, clipart_unrelated) =
         corpus::clipart(&args.clipart, clipart_library, clipart_queries)?;
