@@ -180,6 +180,14 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
                 b.iter(|| still::fingerprint(black_box(&luma), usage))
             });
         }
+        // A smooth picture of the same size: its levels are also
+        // contrast-normalised (`local::MIN_PLAIN_CORNERS`), the dear case
+        // of a library picture.
+        let soft = local::soft_scene(width, height);
+        assert!(local::Pyramid::new(&local::working_picture(&soft)).normalised());
+        group.bench_function(format!("library {width}x{height}, soft"), |b| {
+            b.iter(|| still::fingerprint(black_box(&soft), Use::Library))
+        });
         // Its parts, to see where the time goes.
         let working = local::working_picture(&luma);
         let pyramid = local::Pyramid::new(&working);

@@ -10,7 +10,8 @@
 //! `pictures-queries.tsv`). Prints, per setting, the copies found first
 //! and found at the threshold (all, and per transformation), the unrelated
 //! queries above the threshold (photographs, clip art) with their best
-//! reference, and the copies the setting loses against no checks.
+//! reference, and the copies the setting loses against no checks (and
+//! for the search's own checks, every copy it misses).
 //!
 //! One shortcut: a pair of feature sets with fewer than
 //! `MIN_INLIERS` inliers without checks is not verified again with
@@ -175,6 +176,13 @@ fn main() {
                 name(&queries[*n].0),
                 name(&references[i])
             );
+        }
+        if *setting == "search" {
+            for &n in copies.iter().filter(|&&n| !found(s, n, threshold)) {
+                let (i, v) = best[s][n];
+                let to = references.get(i).map_or("-", |r| name(r));
+                println!("  missed: {} (best {to} {v:.3})", name(&queries[n].0));
+            }
         }
         for &n in &copies {
             if found(0, n, threshold) && !found(s, n, threshold) {

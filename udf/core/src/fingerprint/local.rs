@@ -9,8 +9,11 @@
 //! 2. On each level, FAST-9 corners (16-pixel Bresenham circle of radius 3;
 //!    nine contiguous pixels all brighter or all darker than the centre by
 //!    [`FAST_THRESHOLD`]; [`LOW_FAST_THRESHOLD`] on every level when the
-//!    levels hold fewer corners than [`MAX_KEYPOINTS`] at that) are found,
-//!    ranked by the Harris response over a
+//!    levels hold fewer corners than [`MAX_KEYPOINTS`] at that; and when
+//!    they hold fewer than [`MIN_PLAIN_CORNERS`] even then, also at
+//!    [`FAST_THRESHOLD`] on each level contrast-normalised, see
+//!    `normalised`, these after the level's own and described from the
+//!    normalised level) are found, ranked by the Harris response over a
 //!    7x7 window, thinned by 3x3 non-maximum suppression and by a coarse
 //!    grid (so one busy corner of the picture cannot take every slot), and
 //!    the strongest are kept: [`MAX_KEYPOINTS`] in all, shared between the
@@ -54,6 +57,19 @@ pub const FAST_THRESHOLD: i16 = 16;
 pub const LOW_FAST_THRESHOLD: i16 = 8;
 /// Keypoints kept per picture, over all levels.
 pub const MAX_KEYPOINTS: usize = 160;
+/// Corners (over all levels, at [`LOW_FAST_THRESHOLD`]) under which a
+/// picture also takes corners from its levels contrast-normalised (the
+/// module doc, step 2).
+pub const MIN_PLAIN_CORNERS: usize = 40;
+/// The radius of the window local contrast is normalised over, level
+/// pixels.
+const NORMALISE_RADIUS: usize = 6;
+/// The standard deviation added to a window's before it divides, grey
+/// levels: a flat window's noise stays noise-sized.
+const NORMALISE_FLOOR: f32 = 3.0;
+/// The normalised plane's contrast: a pixel one standard deviation above
+/// its window's mean is this many grey levels above 128.
+const NORMALISE_GAIN: f32 = 48.0;
 
 /// Distance from the border no keypoint comes closer than: the rotated
 /// pattern reaches 13 * sqrt(2) = 18.4 pixels, the orientation disc 15.
@@ -153,6 +169,19 @@ struct Level {
     /// FAST corners at least [`BORDER`] inside the level after 3x3
     /// non-maximum suppression on the Harris response, strongest first.
     corners: Vec<(f32, usize, usize)>,
+    /// The level contrast-normalised, for a picture with fewer than
+    /// [`MIN_PLAIN_CORNERS`] corners: its keypoints come after the
+    /// level's own.
+    normalised: Option<Box<View>>,
+}
+
+/// A level seen another way: its grey levels, blurred, and corners, as
+/// [`Level`] holds them.
+#[derive(Debug)]
+struct View {
+    bytes: Vec<u8>,
+    smooth: Vec<u8>,
+    corners: Vec<(f32, usize, usize)>,
 }
 
 impl Pyramid {
@@ -198,15 +227,38 @@ impl Pyramid {
                     corners: ranked_corners(&bytes, lw, lh, FAST_THRESHOLD),
                     smooth: plane.binomial_blur().to_bytes(),
                     bytes,
+                    normalised: None,
                 })
             })
             .collect::<Vec<Level>>();
         // A picture with too few corners for its quota (flat artwork, a
         // blurred photograph) looks again with a lower threshold.
-        if levels.iter().map(|l| l.corners.len()).sum::<usize>() < MAX_KEYPOINTS {
+        let found = |levels: &[Level]| levels.iter().map(|l| l.corners.len()).sum::<usize>();
+        if found(&levels) < MAX_KEYPOINTS {
             for level in &mut levels {
                 level.corners =
                     ranked_corners(&level.bytes, level.width, level.height, LOW_FAST_THRESHOLD);
+            }
+        }
+        // One with hardly a corner even then (a soft wallpaper, a blurred
+        // drawing) is also seen through local contrast normalisation: where
+        // a gradient bends (a ridge, a blob's centre, where soft edges
+        // cross) becomes an edge FAST can find. Its own corners stay and
+        // come first, so a copy on the other side of the limit (a crop
+        // that lost corners, a JPEG that gained some) still shares them.
+        if found(&levels) < MIN_PLAIN_CORNERS {
+            for level in &mut levels {
+                let plane = Plane {
+                    width: level.width,
+                    height: level.height,
+                    pixels: normalised(&level.bytes, level.width, level.height),
+                };
+                let bytes = plane.to_bytes();
+                level.normalised = Some(Box::new(View {
+                    corners: ranked_corners(&bytes, level.width, level.height, FAST_THRESHOLD),
+                    smooth: plane.binomial_blur().to_bytes(),
+                    bytes,
+                }));
             }
         }
         Pyramid {
@@ -219,6 +271,12 @@ impl Pyramid {
     /// Level-0 size (width, height), pixels.
     pub fn size(&self) -> (usize, usize) {
         (self.width, self.height)
+    }
+
+    /// Whether the levels were also contrast-normalised (the picture had
+    /// fewer than [`MIN_PLAIN_CORNERS`] corners).
+    pub fn normalised(&self) -> bool {
+        self.levels.iter().any(|l| l.normalised.is_some())
     }
 
     /// The features of the whole picture and, when `with_mirror`, its
@@ -272,26 +330,41 @@ impl Pyramid {
             let s = level.scale;
             let quota = ((MAX_KEYPOINTS as f32) / (s * s) / area_share).round() as usize;
             let w = level.width;
-            for (x, y) in on_the_grid(&level.corners, w, t, b, quota) {
-                let (m10, m01) = moments(&level.bytes, w, x, y);
-                let angle = m01.atan2(m10);
-                let row = (y - t) as f32 * s;
-                keypoints.push(Keypoint {
-                    x: x as f32 * s,
-                    y: row,
-                    scale: s,
-                    angle,
-                    descriptor: describe::<false>(&level.smooth, w, x, y, angle),
-                });
-                if with_mirror {
-                    let angle = m01.atan2(-m10);
-                    mirrored.push(Keypoint {
-                        x: (w - 1 - x) as f32 * s,
+            let own = (&level.bytes, &level.smooth, &level.corners);
+            let views = std::iter::once(own).chain(
+                level
+                    .normalised
+                    .as_deref()
+                    .map(|v| (&v.bytes, &v.smooth, &v.corners)),
+            );
+            let mut left = quota;
+            for (bytes, smooth, corners) in views {
+                if left == 0 {
+                    break;
+                }
+                let kept = on_the_grid(corners, w, t, b, left);
+                left -= kept.len();
+                for (x, y) in kept {
+                    let (m10, m01) = moments(bytes, w, x, y);
+                    let angle = m01.atan2(m10);
+                    let row = (y - t) as f32 * s;
+                    keypoints.push(Keypoint {
+                        x: x as f32 * s,
                         y: row,
                         scale: s,
                         angle,
-                        descriptor: describe::<true>(&level.smooth, w, x, y, angle),
+                        descriptor: describe::<false>(smooth, w, x, y, angle),
                     });
+                    if with_mirror {
+                        let angle = m01.atan2(-m10);
+                        mirrored.push(Keypoint {
+                            x: (w - 1 - x) as f32 * s,
+                            y: row,
+                            scale: s,
+                            angle,
+                            descriptor: describe::<true>(smooth, w, x, y, angle),
+                        });
+                    }
                 }
             }
         }
@@ -368,6 +441,76 @@ impl Plane {
             pixels,
         }
     }
+}
+
+/// A generated smooth picture, as a soft wallpaper draws one: five
+/// overlapping discs on a gradient, their edges fading over about 3% of
+/// the width; it takes the normalised path ([`Pyramid::normalised`]). For
+/// the tests and the fingerprint benchmark.
+#[doc(hidden)]
+pub fn soft_scene(width: u32, height: u32) -> Luma {
+    let discs = [
+        (0.3f32, 0.4f32, 0.25f32, 60f32),
+        (0.6, 0.55, 0.3, -45.0),
+        (0.75, 0.25, 0.18, 35.0),
+        (0.2, 0.8, 0.2, -30.0),
+        (0.85, 0.8, 0.22, 40.0),
+    ];
+    let mut pixels = Vec::with_capacity((width * height) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let (fx, fy) = (x as f32 / width as f32, y as f32 / height as f32);
+            let mut v = 70.0 + 60.0 * fx + 30.0 * fy;
+            for (cx, cy, r, level) in discs {
+                let d = ((fx - cx).powi(2) + (fy - cy).powi(2)).sqrt() - r;
+                v += level / (1.0 + (d * 128.0).exp());
+            }
+            pixels.push(v.clamp(0.0, 255.0) as u8);
+        }
+    }
+    Luma::new(width, height, pixels)
+}
+
+/// Local contrast normalisation: each pixel's distance from the mean of
+/// the window of radius [`NORMALISE_RADIUS`] around it, over the window's
+/// standard deviation plus [`NORMALISE_FLOOR`], times [`NORMALISE_GAIN`],
+/// around 128 (windows clipped at the edges). A linear gradient gives 128
+/// (the window's mean is the pixel), a bend in it stands out as much as an
+/// edge would in a busy picture.
+fn normalised(pixels: &[u8], w: usize, h: usize) -> Vec<f32> {
+    // Summed-area tables of the values and their squares (i64: exact).
+    let stride = w + 1;
+    let mut sum = vec![0i64; stride * (h + 1)];
+    let mut squares = vec![0i64; stride * (h + 1)];
+    for y in 0..h {
+        let (mut row, mut row_squares) = (0i64, 0i64);
+        for x in 0..w {
+            let v = i64::from(pixels[y * w + x]);
+            row += v;
+            row_squares += v * v;
+            sum[(y + 1) * stride + x + 1] = sum[y * stride + x + 1] + row;
+            squares[(y + 1) * stride + x + 1] = squares[y * stride + x + 1] + row_squares;
+        }
+    }
+    let r = NORMALISE_RADIUS;
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(h));
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(w));
+            let window = |t: &[i64]| {
+                t[y1 * stride + x1] - t[y0 * stride + x1] - t[y1 * stride + x0]
+                    + t[y0 * stride + x0]
+            };
+            let n = ((y1 - y0) * (x1 - x0)) as f64;
+            let mean = window(&sum) as f64 / n;
+            let variance = (window(&squares) as f64 / n - mean * mean).max(0.0);
+            let deviation = variance.sqrt() as f32 + NORMALISE_FLOOR;
+            let v = f32::from(pixels[y * w + x]);
+            out.push((128.0 + NORMALISE_GAIN * (v - mean as f32) / deviation).clamp(0.0, 255.0));
+        }
+    }
+    out
 }
 
 /// The binomial taps 1 6 15 20 15 6 1 over 64.
@@ -762,6 +905,85 @@ mod tests {
         let pyramid = Pyramid::new(&busy);
         assert_eq!(kept(&pyramid), corners_at(&pyramid, FAST_THRESHOLD));
     }
+
+    #[test]
+    fn normalising_levels_a_linear_gradient_and_lifts_a_bend() {
+        // A ramp: every window's mean is its centre pixel.
+        let (w, h) = (64, 32);
+        let ramp: Vec<u8> = (0..h)
+            .flat_map(|_| (0..w).map(|x| 40 + 2 * x as u8))
+            .collect();
+        let out = normalised(&ramp, w, h);
+        let r = NORMALISE_RADIUS;
+        for y in r..h - r {
+            for x in r..w - r {
+                assert_eq!(out[y * w + x], 128.0, "({x}, {y})");
+            }
+        }
+        // A tent: at its ridge the window's mean is below the pixel, by
+        // about as much as the window's spread, so the ridge stands out.
+        let tent: Vec<u8> = (0..h)
+            .flat_map(|_| (0..w).map(|x| (200 - 2 * (x as i32 - 32).abs()) as u8))
+            .collect();
+        let out = normalised(&tent, w, h);
+        let ridge = out[16 * w + 32];
+        assert!(ridge > 128.0 + NORMALISE_GAIN * 0.8, "{ridge}");
+        assert_eq!(out[16 * w + 16], 128.0, "the slope beside it");
+        // A flat picture stays flat.
+        assert!(normalised(&[90; 64 * 32], w, h).iter().all(|&v| v == 128.0));
+    }
+
+    /// A picture of soft shapes has hardly a corner even at
+    /// [`LOW_FAST_THRESHOLD`]; normalised, its levels give keypoints where
+    /// the shapes' edges bend and cross. The busy and the faint scene
+    /// never take that path. Pinned like the busy scene.
+    #[test]
+    fn a_soft_picture_is_seen_through_local_contrast_normalisation() {
+        let soft = soft_scene(256, 192);
+        // The levels as they are before normalisation.
+        let levels: Vec<(Vec<u8>, usize, usize)> = {
+            let base = working_picture(&soft);
+            let plane = Plane {
+                width: base.width as usize,
+                height: base.height as usize,
+                pixels: base.pixels.iter().map(|&p| f32::from(p)).collect(),
+            };
+            (0..LEVELS)
+                .map(|level| {
+                    let s = SCALE_STEP.powi(level as i32);
+                    let (lw, lh) = (
+                        (plane.width as f32 / s).round() as usize,
+                        (plane.height as f32 / s).round() as usize,
+                    );
+                    let p = if level == 0 {
+                        plane.clone()
+                    } else {
+                        plane.resized(lw, lh)
+                    };
+                    (p.to_bytes(), lw, lh)
+                })
+                .collect()
+        };
+        let raw: usize = levels
+            .iter()
+            .map(|(bytes, w, h)| ranked_corners(bytes, *w, *h, LOW_FAST_THRESHOLD).len())
+            .sum();
+        assert!(
+            raw < MIN_PLAIN_CORNERS,
+            "{raw} corners before normalisation"
+        );
+        assert!(Pyramid::new(&soft).normalised());
+        assert!(!Pyramid::new(&busy_scene(256, 192)).normalised());
+        let features = extract(&soft);
+        assert!(
+            features.keypoints.len() >= MIN_PLAIN_CORNERS / 2,
+            "{} keypoints after, {raw} before",
+            features.keypoints.len()
+        );
+        assert_eq!((features.keypoints.len(), digest(&features)), GOLDEN_SOFT);
+    }
+
+    const GOLDEN_SOFT: (usize, u64) = (55, 4963003737132177490);
 
     #[test]
     fn extraction_is_deterministic_and_pinned() {
