@@ -1174,11 +1174,6 @@ mod clipart_tests {
 mod artwork_tests {
     use super::*;
 
-    /// The RGB bytes of a PNG (ffmpeg decodes it).
-    fn rgb(png: &Path) -> Vec<u8> {
-        pixels(png, "rgb24")
-    }
-
     /// A PNG's pixels in `format` (ffmpeg decodes it).
     fn pixels(png: &Path, format: &str) -> Vec<u8> {
         let out = Command::new("ffmpeg")
@@ -1226,9 +1221,9 @@ mod artwork_tests {
         let out = apply(&flattened(), &input, dir.path()).unwrap();
         assert_eq!(out.file_name().unwrap(), "wide.flat.png");
         let (w, h) = (ARTWORK_SIDE as usize, ARTWORK_SIDE as usize / 2);
-        let pixels = rgb(&out);
-        assert_eq!(pixels.len(), w * h * 3, "{w}x{h} RGB");
-        let at = |x: usize, y: usize| &pixels[(y * w + x) * 3..(y * w + x) * 3 + 3];
+        let rgb = pixels(&out, "rgb24");
+        assert_eq!(rgb.len(), w * h * 3, "{w}x{h} RGB");
+        let at = |x: usize, y: usize| &rgb[(y * w + x) * 3..(y * w + x) * 3 + 3];
         // 0x33475b where it was transparent, red where opaque (tolerances:
         // the PNG is lossless; the colour conversions round).
         let near =
