@@ -166,7 +166,7 @@ pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
 /// The found inset of `luma` as a region with its local features, and its
 /// global hash when `with_hash`.
 fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
-    find_inset(luma).and_then(|rect| {
+    detected_inset(luma).and_then(|rect| {
         let pixels = crop(luma, rect);
         let visual = with_hash.then(|| visual::fingerprint(&pixels));
         region(
@@ -178,6 +178,67 @@ fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
             visual,
         )
     })
+}
+
+/// The longer side an inset is looked for at, px. A larger picture is
+/// looked at shrunk by the smallest whole factor that brings it there
+/// (each output pixel the mean of a k x k block), and the rectangle found
+/// is scaled back, so its sides are within the factor of where the
+/// detector would put them on the full picture; the inset's features and
+/// hash are then cut from the full picture. A still query is decoded to
+/// this size anyway (`IMAGE_WORKING_SIZE` in clickprint-media) and a video
+/// frame to [`FRAME_DETAIL`]: only a caller that hands a larger picture
+/// over itself (the C API) takes this path. Measured on the DSP
+/// benchmark's 1920x1080 query picture (`cargo bench -p clickprint-core
+/// --bench fingerprint -- still/`): the detector over its 2 million pixels
+/// was 5.8 ms of the picture's 11.9.
+pub const INSET_DETECTION_SIDE: u32 = 1024;
+
+/// [`find_inset`] on `luma`, or on `luma` shrunk when it is larger than
+/// [`INSET_DETECTION_SIDE`], the rectangle in `luma`'s pixels.
+pub fn detected_inset(luma: &Luma) -> Option<Rect> {
+    let k = luma.width.max(luma.height).div_ceil(INSET_DETECTION_SIDE);
+    if k <= 1 {
+        return find_inset(luma);
+    }
+    if luma.width.min(luma.height) / k < 32 {
+        // A strip too thin to look at once shrunk (`find_inset` looks at no
+        // side under 32 px; a side under `k` would shrink to nothing).
+        return None;
+    }
+    let found = find_inset(&shrunk(luma, k))?;
+    let (x, y) = (found.x * k, found.y * k);
+    Some(Rect {
+        x,
+        y,
+        w: (found.w * k).min(luma.width - x),
+        h: (found.h * k).min(luma.height - y),
+    })
+}
+
+/// `luma` shrunk `k` times on each side, each pixel the rounded mean of a
+/// `k x k` block (the last `width % k` columns and `height % k` rows,
+/// under a block, left out).
+fn shrunk(luma: &Luma, k: u32) -> Luma {
+    let (w, h, k) = (
+        (luma.width / k) as usize,
+        (luma.height / k) as usize,
+        k as usize,
+    );
+    let stride = luma.width as usize;
+    let mut sums = vec![0u32; w];
+    let mut pixels = Vec::with_capacity(w * h);
+    for y in 0..h {
+        sums.fill(0);
+        for row in luma.pixels[y * k * stride..].chunks(stride).take(k) {
+            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(k)) {
+                *sum += block.iter().map(|&p| u32::from(p)).sum::<u32>();
+            }
+        }
+        let area = (k * k) as u32;
+        pixels.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
+    }
+    Luma::new(w as u32, h as u32, pixels)
 }
 
 /// The longer side a query video's frame is looked at for an inset, px:
@@ -603,6 +664,44 @@ pub(crate) mod tests {
         let query = paste(&mandelbrot(960, 640), &noise(300, 240, 9), 500, 200);
         let found = find_inset(&query).expect("an inset");
         assert_within_2px(found, (500, 200), (800, 440));
+    }
+
+    /// A picture larger than the detection size is looked at shrunk: the
+    /// test picture above at twice its size (each pixel a 2x2 block, and
+    /// one more column and row, which the shrinking leaves out) has its
+    /// inset found at twice the place; the shrunk picture holds each
+    /// block's mean. (On the full 1921x1281 picture the detector picks a
+    /// rectangle of the board's 24 px cells instead: its steps are pixel
+    /// sized, chosen at the sizes the decoder hands over.)
+    #[test]
+    fn a_large_pictures_inset_is_found_on_it_shrunk() {
+        let small = paste(&blurred_board(960, 640, 7), &mandelbrot(384, 288), 403, 115);
+        let (w, h) = (2 * small.width + 1, 2 * small.height + 1);
+        let pixels = (0..h)
+            .flat_map(|y| {
+                (0..w).map(move |x| {
+                    (
+                        x.min(2 * small.width - 1) / 2,
+                        y.min(2 * small.height - 1) / 2,
+                    )
+                })
+            })
+            .map(|(x, y)| small.pixels[(y * small.width + x) as usize])
+            .collect();
+        let large = Luma::new(w, h, pixels);
+        assert!(large.width > INSET_DETECTION_SIDE);
+        let found = detected_inset(&large).expect("an inset");
+        let twice = |r: Rect| Rect {
+            x: 2 * r.x,
+            y: 2 * r.y,
+            w: 2 * r.w,
+            h: 2 * r.h,
+        };
+        assert_eq!(found, twice(GOLDEN_INSET));
+        // A strip that would shrink to nothing has no inset.
+        assert_eq!(detected_inset(&Luma::new(3000, 40, vec![0; 120_000])), None);
+        let blocks = Luma::new(5, 2, vec![0, 10, 20, 30, 255, 1, 2, 3, 4, 255]);
+        assert_eq!(shrunk(&blocks, 2), Luma::new(2, 1, vec![3, 14]));
     }
 
     const GOLDEN_INSET: Rect = Rect {
