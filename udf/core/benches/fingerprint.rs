@@ -202,7 +202,7 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
                 _ = black_box(local::extract(black_box(&working)))
             }),
             ("find inset", &|| {
-                _ = black_box(regions::find_inset(black_box(&luma)))
+                _ = black_box(regions::detected_inset(black_box(&luma)))
             }),
             ("regions", &|| {
                 _ = black_box(regions::regions(black_box(&luma), black_box(&pyramid)))

@@ -1,25 +1,36 @@
 //! Every picture query's global hash against every library picture's,
 //! under several ways of comparing them, each held to the same false
-//! matches: how many copies a way finds at the distance where it lets
-//! through as many unrelated queries as the search's own distance does at
-//! the global threshold. A few minutes instead of an evaluation per way.
+//! matches: how many copies a way finds at the largest distance where it
+//! lets through no more unrelated queries than the search's own distance
+//! does at the global threshold. A minute instead of an evaluation per way.
 //!
-//! The ways: the stored hash's Hamming distance (the search's); the
-//! distance over the query's K most reliable bits only (a bit is reliable
-//! when its DCT coefficient lies far from the median it was set by),
-//! scaled to 256; the same with every bit weighed by that distance; and a
-//! dHash (16x17 area means, a bit per horizontal neighbour pair), alone
-//! and beside the search's.
+//! The ways: the hash's Hamming distance (the search's); the distance over
+//! the query's 128 most reliable bits only (a bit is reliable when its DCT
+//! coefficient lies far from the median it was set by), scaled to 256;
+//! every bit weighed by that distance; a dHash (16x17 area means, a bit per
+//! horizontal neighbour pair); the same three first ways on frequencies
+//! 0..16 instead of 1..17 (the mean's coefficient left out), so a picture
+//! that varies one way only has bits; and a colour hash (the product's
+//! hash of two colour-difference planes, blue and red less luma), alone,
+//! as the nearer of it and the search's, and averaged with the search's.
+//!
+//! The coefficients are the example's own DCT of the product's 64x64 block
+//! (`visual::area_resample`); it prints how many bits of the search's way
+//! differ from the product's hash (a coefficient at the median's float
+//! rounding).
 //!
 //! Usage: `global_pairs REFERENCES QUERIES` with the lists the evaluation
 //! writes with `--corpus-only` (`pictures-references.txt`,
-//! `pictures-queries.tsv`). Whole pictures only: the search also compares
-//! its regions' hashes, and finds what the local features verify.
+//! `pictures-queries.tsv`), from the repository root (the lists' paths are
+//! relative to it). Whole pictures only: the search also compares its
+//! regions' hashes, and finds what the local features verify. With
+//! `GLOBAL_PAIRS_DUMP=FILE`, every query's nearest reference by every way
+//! is written there (query line, way, nearest, its distance, the truth's).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use clickprint_core::fingerprint::visual::{self, Luma, area_resample, coefficients};
+use clickprint_core::fingerprint::visual::{self, Luma, area_resample};
 use clickprint_core::matching::local::THRESHOLD_SCORE;
 use clickprint_core::matching::rerank::FRAME_MATCH_DISTANCE;
 use clickprint_core::media::Kind;
@@ -68,7 +79,16 @@ struct Signature {
     /// The global hashes of two colour-difference planes (blue and red
     /// less luma), `None` where a plane is flat (under the key quality).
     chroma: [Option<visual::VisualFingerprint>; 2],
-    quality: u8,
+    /// The product's global fingerprint of the picture.
+    product: visual::VisualFingerprint,
+}
+
+impl Signature {
+    /// Bits of the search's way that differ from the product's hash.
+    fn differing(&self) -> usize {
+        let bit = |i: usize| self.product.hash.0[i / 8] & (0x80 >> (i % 8)) != 0;
+        (0..256).filter(|&i| bit(i) != self.plain.bits[i]).count()
+    }
 }
 
 fn chroma(rgb: &Rgb) -> [Option<visual::VisualFingerprint>; 2] {
@@ -89,10 +109,12 @@ fn chroma(rgb: &Rgb) -> [Option<visual::VisualFingerprint>; 2] {
     [plane(2), plane(0)]
 }
 
-/// The DCT-II of the 64x64 block at frequencies 0..16 in each direction,
-/// the mean's coefficient set to the median's side (it says only how
-/// bright the picture is).
-fn from_zero(luma: &Luma) -> [f32; 256] {
+/// The DCT-II of the 64x64 area-resampled block at frequencies
+/// `first..first + 16` in each direction (row = vertical frequency): the
+/// product's hash takes them from 1 (`visual.rs`, steps 1 and 2). The
+/// scale is left out: a bit depends on its coefficient's side of the
+/// median only.
+fn dct(luma: &Luma, first: usize) -> [f32; 256] {
     let block = area_resample(luma, 64, 64);
     let basis = |f: usize, j: usize| {
         (std::f64::consts::PI / 128.0 * f as f64 * (2 * j + 1) as f64).cos() as f32
@@ -100,7 +122,7 @@ fn from_zero(luma: &Luma) -> [f32; 256] {
     let mut t = [[0f32; 64]; 16];
     for (f, row) in t.iter_mut().enumerate() {
         for y in 0..64 {
-            let b = basis(f, y);
+            let b = basis(first + f, y);
             for x in 0..64 {
                 row[x] += b * block[y * 64 + x];
             }
@@ -109,14 +131,34 @@ fn from_zero(luma: &Luma) -> [f32; 256] {
     let mut c = [0f32; 256];
     for v in 0..16 {
         for u in 0..16 {
-            c[v * 16 + u] = (0..64).map(|x| t[v][x] * basis(u, x)).sum();
+            c[v * 16 + u] = (0..64).map(|x| t[v][x] * basis(first + u, x)).sum();
         }
     }
-    c[0] = f32::NAN;
-    let mut sorted: Vec<f32> = c[1..].to_vec();
-    sorted.sort_by(f32::total_cmp);
-    c[0] = sorted[127];
     c
+}
+
+/// The coefficients of the mirror image: odd horizontal frequencies turn
+/// sign (column `u` holds frequency `first + u`).
+fn mirrored(c: &[f32; 256], first: usize) -> [f32; 256] {
+    let mut m = *c;
+    for row in m.chunks_exact_mut(16) {
+        for (u, v) in row.iter_mut().enumerate() {
+            if (first + u) % 2 == 1 {
+                *v = -*v;
+            }
+        }
+    }
+    m
+}
+
+/// From frequency 0, the mean's coefficient says only how bright the
+/// picture is: it is set to the others' median, so its bit carries nothing.
+fn without_mean(c: &[f32; 256]) -> [f32; 256] {
+    let mut out = *c;
+    let mut others = c[1..].to_vec();
+    others.sort_by(f32::total_cmp);
+    out[0] = others[127];
+    out
 }
 
 fn side(c: &[f32; 256], luma: &Luma) -> Side {
@@ -146,27 +188,16 @@ fn signature(path: &str, limits: &Limits) -> Option<Signature> {
     }
     let luma = still.0?;
     let colour = still.1?;
-    let c = coefficients(&luma);
-    let mut m = c;
-    for row in m.chunks_exact_mut(16) {
-        for v in row.iter_mut().step_by(2) {
-            *v = -*v;
-        }
-    }
-    let z = from_zero(&luma);
-    let mut zm = z;
-    for row in zm.chunks_exact_mut(16) {
-        for v in row.iter_mut().skip(1).step_by(2) {
-            *v = -*v;
-        }
-    }
+    let c = dct(&luma, 1);
+    let z = dct(&luma, 0);
+    let flipped = luma.flipped_horizontally();
     Some(Signature {
         plain: side(&c, &luma),
-        mirrored: side(&m, &luma.flipped_horizontally()),
-        zero: side(&z, &luma),
-        zero_mirrored: side(&zm, &luma.flipped_horizontally()),
+        mirrored: side(&mirrored(&c, 1), &flipped),
+        zero: side(&without_mean(&z), &luma),
+        zero_mirrored: side(&without_mean(&mirrored(&z, 0)), &flipped),
         chroma: chroma(&colour),
-        quality: visual::fingerprint(&luma).quality,
+        product: visual::fingerprint(&luma),
     })
 }
 
@@ -281,11 +312,13 @@ fn main() {
     let limits = Limits::default().for_use(clickprint_core::records::Use::Query);
     let library: Vec<Option<Signature>> =
         references.iter().map(|r| signature(r, &limits)).collect();
-    for (r, s) in references.iter().zip(&library) {
-        if let Some(s) = s.as_ref().filter(|s| s.quality < 30) {
-            println!("low quality reference: {} {}", name(r), s.quality);
-        }
-    }
+    let low = |s: &Signature| s.product.quality < visual::MIN_KEY_QUALITY;
+    println!(
+        "references under the key quality: {}",
+        library.iter().flatten().filter(|s| low(s)).count()
+    );
+    let mut differing: usize = library.iter().flatten().map(Signature::differing).sum();
+    let mut pictures = library.iter().flatten().count();
     let ways = ways();
     // Per way, per query: (nearest reference, its distance, the truth's distance).
     let mut nearest: Vec<Vec<(usize, f32, f32)>> = vec![Vec::new(); ways.len()];
@@ -295,8 +328,12 @@ fn main() {
             eprintln!("query {n}");
         }
         let q = signature(file, &limits);
+        if let Some(q) = &q {
+            differing += q.differing();
+            pictures += 1;
+        }
         // The search compares no query picture under the key quality.
-        let q = q.filter(|q| q.quality >= visual::MIN_KEY_QUALITY);
+        let q = q.filter(|q| !low(q));
         if q.is_none() {
             low_quality_queries += 1;
         }
@@ -306,8 +343,10 @@ fn main() {
                 for (i, r) in library.iter().enumerate() {
                     let Some(r) = r else { continue };
                     let d = way(q, r);
-                    // A tie goes to the truth: ties are rare and say nothing of the way.
-                    if d < best.1 || (d == best.1 && Some(i) == *truth) {
+                    // A tie goes to the truth (a way with coarse steps ties
+                    // more: the 128 bits' distance moves by 2), never at an
+                    // infinite distance (no colour plane to compare).
+                    if d < best.1 || (d == best.1 && d.is_finite() && Some(i) == *truth) {
                         best = (i, d, best.2);
                     }
                     if Some(i) == *truth {
@@ -319,6 +358,9 @@ fn main() {
         }
     }
     println!("queries under the key quality: {low_quality_queries}");
+    println!(
+        "bits of the search's way differing from the product's hash: {differing} over {pictures} pictures"
+    );
     // Every query's nearest reference by every way, for combinations
     // weighed elsewhere: query line, way, nearest, its distance, the truth's.
     if let Ok(path) = std::env::var("GLOBAL_PAIRS_DUMP") {

@@ -181,17 +181,20 @@ fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
 }
 
 /// The longer side an inset is looked for at, px. A larger picture is
-/// looked at shrunk by the smallest whole factor that brings it there
-/// (each output pixel the mean of a k x k block), and the rectangle found
-/// is scaled back, so its sides are within the factor of where the
-/// detector would put them on the full picture; the inset's features and
-/// hash are then cut from the full picture. A still query is decoded to
-/// this size anyway (`IMAGE_WORKING_SIZE` in clickprint-media) and a video
-/// frame to [`FRAME_DETAIL`]: only a caller that hands a larger picture
-/// over itself (the C API) takes this path. Measured on the DSP
-/// benchmark's 1920x1080 query picture (`cargo bench -p clickprint-core
-/// --bench fingerprint -- still/`): the detector over its 2 million pixels
-/// was 5.8 ms of the picture's 11.9.
+/// looked at shrunk by k = ceil(longer side / this) (each output pixel the
+/// mean of a k x k block, the last columns and rows under a block left
+/// out), and the rectangle found there is scaled back by k, so its sides
+/// are within k px of the boundaries the shrunk picture shows; the inset's
+/// features and hash are then cut from the full picture. No product path
+/// hands a larger picture over today (a still query is decoded to this
+/// size, `IMAGE_WORKING_SIZE` in clickprint-media, and a query video's
+/// frames are looked at at [`FRAME_DETAIL`]); a caller of
+/// [`still::fingerprint`](super::still::fingerprint) with a full-size
+/// picture is, and the detector's steps are pixel sized, chosen at the
+/// decoder's sizes. Measured on the DSP benchmark's 1920x1080 query
+/// picture (`cargo bench -p clickprint-core --bench fingerprint --
+/// still/`): the detector over its 2 million pixels was 5.8 ms of the
+/// picture's 11.9.
 pub const INSET_DETECTION_SIDE: u32 = 1024;
 
 /// [`find_inset`] on `luma`, or on `luma` shrunk when it is larger than
@@ -667,12 +670,14 @@ pub(crate) mod tests {
     }
 
     /// A picture larger than the detection size is looked at shrunk: the
-    /// test picture above at twice its size (each pixel a 2x2 block, and
-    /// one more column and row, which the shrinking leaves out) has its
-    /// inset found at twice the place; the shrunk picture holds each
-    /// block's mean. (On the full 1921x1281 picture the detector picks a
-    /// rectangle of the board's 24 px cells instead: its steps are pixel
-    /// sized, chosen at the sizes the decoder hands over.)
+    /// golden inset picture (`an_inset_is_found_where_it_was_pasted`) at
+    /// twice its size (each pixel a 2x2 block, and one more column and row,
+    /// which the shrinking leaves out) has its inset found at exactly twice
+    /// the golden rectangle. (On the full 1921x1281 picture the detector
+    /// picks a rectangle of the board's 24 px cells instead: its steps are
+    /// pixel sized, chosen at the sizes the decoder hands over.) A strip
+    /// thinner than the factor has none (shrunk, it would have no rows),
+    /// and the shrunk picture holds each block's rounded mean.
     #[test]
     fn a_large_pictures_inset_is_found_on_it_shrunk() {
         let small = paste(&blurred_board(960, 640, 7), &mandelbrot(384, 288), 403, 115);
@@ -698,10 +703,10 @@ pub(crate) mod tests {
             h: 2 * r.h,
         };
         assert_eq!(found, twice(GOLDEN_INSET));
-        // A strip that would shrink to nothing has no inset.
-        assert_eq!(detected_inset(&Luma::new(3000, 40, vec![0; 120_000])), None);
-        let blocks = Luma::new(5, 2, vec![0, 10, 20, 30, 255, 1, 2, 3, 4, 255]);
-        assert_eq!(shrunk(&blocks, 2), Luma::new(2, 1, vec![3, 14]));
+        assert_eq!(detected_inset(&Luma::new(3000, 2, vec![0; 6000])), None);
+        // Means 0.75 and 14.25: rounded, not cut.
+        let blocks = Luma::new(5, 2, vec![0, 1, 20, 30, 255, 1, 1, 3, 4, 255]);
+        assert_eq!(shrunk(&blocks, 2), Luma::new(2, 1, vec![1, 14]));
     }
 
     const GOLDEN_INSET: Rect = Rect {

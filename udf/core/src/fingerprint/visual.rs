@@ -126,14 +126,6 @@ pub fn fingerprint(luma: &Luma) -> VisualFingerprint {
     }
 }
 
-/// The 16x16 low-frequency DCT coefficients the hash sets its bits by
-/// (row-major, row = vertical frequency): step 2 of the module doc, for
-/// analyses of the bits (`udf/media/examples/global_pairs.rs`).
-#[doc(hidden)]
-pub fn coefficients(luma: &Luma) -> [f32; KEPT * KEPT] {
-    dct_16x16(&area_resample(luma, BLOCK, BLOCK))
-}
-
 /// Area resampling to `out_w x out_h`; every output pixel is the mean of the
 /// source area it covers (fractional pixels weighted by coverage).
 pub fn area_resample(luma: &Luma, out_w: usize, out_h: usize) -> Vec<f32> {
