@@ -168,26 +168,38 @@ struct Level {
     scale: f32,
     width: usize,
     height: usize,
-    /// The level in grey levels (FAST, Harris and the orientation read it).
-    bytes: Vec<u8>,
-    /// The level blurred (the descriptors read it).
-    smooth: Vec<u8>,
-    /// FAST corners at least [`BORDER`] inside the level after 3x3
-    /// non-maximum suppression on the Harris response, strongest first.
-    corners: Vec<(f32, usize, usize)>,
+    /// The level as it is.
+    own: View,
     /// The level contrast-normalised, for a picture with fewer than
     /// [`MIN_PLAIN_CORNERS`] corners: its keypoints come after the
     /// level's own.
     normalised: Option<Box<View>>,
 }
 
-/// A level seen another way: its grey levels, blurred, and corners, as
-/// [`Level`] holds them.
+/// A level's pixels seen one way (as they are, or contrast-normalised):
+/// what keypoints are found in and described from.
 #[derive(Debug)]
 struct View {
+    /// The grey levels (FAST, Harris and the orientation read them).
     bytes: Vec<u8>,
+    /// The grey levels blurred (the descriptors read them).
     smooth: Vec<u8>,
+    /// FAST corners at least [`BORDER`] inside the level after 3x3
+    /// non-maximum suppression on the Harris response, strongest first.
     corners: Vec<(f32, usize, usize)>,
+}
+
+impl View {
+    /// `plane` rounded to grey levels, blurred, and its FAST corners at
+    /// `threshold`.
+    fn of(plane: &Plane, threshold: i16) -> View {
+        let bytes = plane.to_bytes();
+        View {
+            corners: ranked_corners(&bytes, plane.width, plane.height, threshold),
+            smooth: plane.binomial_blur().to_bytes(),
+            bytes,
+        }
+    }
 }
 
 impl Pyramid {
@@ -225,25 +237,26 @@ impl Pyramid {
                 } else {
                     base.resized(lw, lh)
                 };
-                let bytes = plane.to_bytes();
                 Some(Level {
                     scale: s,
                     width: lw,
                     height: lh,
-                    corners: ranked_corners(&bytes, lw, lh, FAST_THRESHOLD),
-                    smooth: plane.binomial_blur().to_bytes(),
-                    bytes,
+                    own: View::of(&plane, FAST_THRESHOLD),
                     normalised: None,
                 })
             })
             .collect::<Vec<Level>>();
         // A picture with too few corners for its quota (flat artwork, a
         // blurred photograph) looks again with a lower threshold.
-        let found = |levels: &[Level]| levels.iter().map(|l| l.corners.len()).sum::<usize>();
+        let found = |levels: &[Level]| levels.iter().map(|l| l.own.corners.len()).sum::<usize>();
         if found(&levels) < MAX_KEYPOINTS {
             for level in &mut levels {
-                level.corners =
-                    ranked_corners(&level.bytes, level.width, level.height, LOW_FAST_THRESHOLD);
+                level.own.corners = ranked_corners(
+                    &level.own.bytes,
+                    level.width,
+                    level.height,
+                    LOW_FAST_THRESHOLD,
+                );
             }
         }
         // One with hardly a corner even then (a soft wallpaper, a blurred
@@ -257,14 +270,9 @@ impl Pyramid {
                 let plane = Plane {
                     width: level.width,
                     height: level.height,
-                    pixels: normalised(&level.bytes, level.width, level.height),
+                    pixels: normalised(&level.own.bytes, level.width, level.height),
                 };
-                let bytes = plane.to_bytes();
-                level.normalised = Some(Box::new(View {
-                    corners: ranked_corners(&bytes, level.width, level.height, FAST_THRESHOLD),
-                    smooth: plane.binomial_blur().to_bytes(),
-                    bytes,
-                }));
+                level.normalised = Some(Box::new(View::of(&plane, FAST_THRESHOLD)));
             }
         }
         Pyramid {
@@ -336,15 +344,14 @@ impl Pyramid {
             let s = level.scale;
             let quota = ((MAX_KEYPOINTS as f32) / (s * s) / area_share).round() as usize;
             let w = level.width;
-            let own = (&level.bytes, &level.smooth, &level.corners);
-            let views = std::iter::once(own).chain(
-                level
-                    .normalised
-                    .as_deref()
-                    .map(|v| (&v.bytes, &v.smooth, &v.corners)),
-            );
+            let views = std::iter::once(&level.own).chain(level.normalised.as_deref());
             let mut left = quota;
-            for (bytes, smooth, corners) in views {
+            for View {
+                bytes,
+                smooth,
+                corners,
+            } in views
+            {
                 if left == 0 {
                     break;
                 }
@@ -890,11 +897,11 @@ mod tests {
             pyramid
                 .levels
                 .iter()
-                .map(|l| ranked_corners(&l.bytes, l.width, l.height, threshold).len())
+                .map(|l| ranked_corners(&l.own.bytes, l.width, l.height, threshold).len())
                 .collect()
         };
         let kept = |pyramid: &Pyramid| -> Vec<usize> {
-            pyramid.levels.iter().map(|l| l.corners.len()).collect()
+            pyramid.levels.iter().map(|l| l.own.corners.len()).collect()
         };
 
         let pyramid = Pyramid::new(&faint);
@@ -949,7 +956,7 @@ mod tests {
         // The levels keep their own corners (at the lower threshold) beside
         // the normalised ones.
         let pyramid = Pyramid::new(&soft);
-        let raw: usize = pyramid.levels.iter().map(|l| l.corners.len()).sum();
+        let raw: usize = pyramid.levels.iter().map(|l| l.own.corners.len()).sum();
         assert!(
             raw < MIN_PLAIN_CORNERS,
             "{raw} corners before normalisation"
