@@ -61,6 +61,6 @@ CREATE QUOTA IF NOT EXISTS clickprint_analyst
 CREATE ROW POLICY IF NOT EXISTS clickprint_service
     ON clickprint.fp_keys, clickprint.fp_media, clickprint.media_ingested,
        clickprint.media_deleted, clickprint.media_purged, clickprint.stop_keys,
-       clickprint.fp_cues, clickprint.fp_extractor_records, clickprint.extractor_runs,
+       clickprint.fp_cues, clickprint.fp_cue_words, clickprint.fp_extractor_records, clickprint.extractor_runs,
        clickprint.match_decisions, clickprint.media_excluded
     USING 1 TO {service};

@@ -27,14 +27,16 @@
 --   A query of one word (one word in `q.2`, quoted or not) sends no cues:
 --   every cue holding the word scores the same, so the items rank by
 --   their numbers of matching cues alone, which pass 1 counts, item by
---   item, without reading `words` (`if(length(q.2) = 1, '', words)` is
---   folded to '' before the read); the function answers no keys and the
---   one cue score; pass 2 then reads the kept
---   items' cues holding the word, and each item keeps its 100 earliest
---   (the 100 best: equal scores go to the earlier). The answers are the
---   same as when the cues were sent, byte for byte (66 queries); a word
---   in 12% of 1M cues took 102 ms of processor time instead of 503
---   (benchmarks/results/2026-12-03-text-search-one-word).
+--   item, in fp_cue_words (a row per cue and word, sorted by tenant, word
+--   and item: schema.sql) instead of through the text index; the
+--   function answers no keys and the one cue score; pass 2 then reads the
+--   kept items' cues holding the word, and each item keeps its 100
+--   earliest (the 100 best: equal scores go to the earlier). The answers
+--   are the same as when the cues were sent, byte for byte (66 queries);
+--   a word in 12% of 1M cues took 102 ms of processor time instead of 503
+--   (benchmarks/results/2026-12-03-text-search-one-word), and counted in
+--   fp_cue_words instead of through the text index 25 instead of 42
+--   (benchmarks/results/2026-12-04-session26).
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty
@@ -43,11 +45,17 @@
 -- phrase from 64 to 30 (medians of 11 queries, the UDF's processor time
 -- included), with the answers the same, byte for byte.
 -- How it is written for the analyzer (each measured, chDB 26.9): the query
--- is parsed once, in the scalar `q` (a regular expression over Unicode
--- classes costs about 3 ms to compile, and an alias is expanded, and
--- folded again, everywhere it is used), without lambdas; a lambda never
--- captures a value of `q` or `ranked` (each capture of a scalar's value
--- cost about 3 ms of planning): they reach the highlight's lambda as
+-- is parsed once, in the scalar `q`, without lambdas. A regular
+-- expression over Unicode classes costs about 3 ms to compile, and an
+-- alias of a scalar is expanded, and resolved again, in every scope that
+-- uses it; the query text reaches the expression as a column of a
+-- subquery (`FROM (SELECT {text:String} AS text)`) rather than as a
+-- constant, so resolving a copy does not fold it (and compile the
+-- expression) again, and the scalar's value is computed once (1.3-2.9 ms
+-- less wall time for every kind of query, measured in
+-- benchmarks/results/2026-12-04-session26). A lambda
+-- never captures a value of `q` or `ranked` (each capture of a scalar's
+-- value cost about 3 ms of planning): they reach the highlight's lambda as
 -- columns of the subquery below (qw).
 --
 -- Score of a cue (clickprint_text_rank; documented in sql/README.md,
@@ -86,27 +94,35 @@ WITH
         FROM
         (
             SELECT plain, splitByWhitespace(replaceAll(plain, '"', ' ')) AS sequence
-            FROM (SELECT replaceRegexpAll(lowerUTF8({text:String}), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain)
+            FROM (SELECT replaceRegexpAll(lowerUTF8(text), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain FROM (SELECT {text:String} AS text))
         )
     ) AS q,
     -- Pass 1: the top_k items and their 100 best cues, as
     -- (keys, cue scores, media ids, item scores, matching cues), scored
     -- by clickprint_text_rank from the matching cues' words, sent in one
     -- row, item by item. A query of one word sends each item's number of
-    -- matching cues only (every cue holding the word scores the same), and
-    -- `words` is not read: the answer has no keys and the one cue score.
+    -- cues holding it only (every such cue scores the same), counted in
+    -- fp_cue_words: the answer has no keys and the one cue score. Each
+    -- half of the UNION holds its query's length as a condition, folded
+    -- before the read, so the other half reads nothing.
     (
         SELECT clickprint_text_rank({mode:String}, {top_k:UInt32}, q.2, q.3, groupArray((media_id, matching, cues)))
         FROM
         (
-            SELECT
-                media_id,
-                count() AS matching,
-                groupArrayIf((start_ms, item, if(length(q.2) = 1, '', words)), length(q.2) != 1) AS cues
+            SELECT media_id, count() AS matching, groupArray((start_ms, item, words)) AS cues
             FROM fp_cues
             WHERE tenant_id = {tenant:UInt32}
-                AND notEmpty(q.1)
+                AND length(q.2) > 1
                 AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
+                AND ({language:String} = '' OR language = {language:String})
+                AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+            GROUP BY media_id
+            UNION ALL
+            SELECT media_id, count() AS matching, CAST([], 'Array(Tuple(UInt32, UInt32, String))') AS cues
+            FROM fp_cue_words
+            WHERE tenant_id = {tenant:UInt32}
+                AND length(q.2) = 1
+                AND word = q.2[1]
                 AND ({language:String} = '' OR language = {language:String})
                 AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
             GROUP BY media_id

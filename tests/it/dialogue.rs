@@ -691,6 +691,12 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
     let search = |text: &str| text_search_api(&api, text);
     let spanish = search("señor cebras");
     assert_eq!(found(&spanish), ["silent.mp4"], "{spanish}");
+    // One word is counted from the cues' words (fp_cue_words), not read
+    // through the text index: the same cue.
+    assert_eq!(
+        search("cebras")["matches"][0]["cues"][0]["text"],
+        "¿Qué tal, señor? Las cebras susurran."
+    );
     let cue = &spanish["matches"][0]["cues"][0];
     assert_eq!(
         (&cue["start"], &cue["end"], &cue["language"]),
@@ -743,14 +749,33 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
         404
     );
     assert_eq!(found(&search("señor cebras")), ["silent.mp4"]);
+    // The cues' words (fp_cue_words: what a one-word search counts), as
+    // the tenant's analysts see them: the Spanish file's 2 cues and the
+    // English one's, each distinct word of a cue once (the Spanish file,
+    // sent twice, wrote identical rows, which DISTINCT folds as a merge
+    // will); none of the other tenant's.
+    let words = |api: &clickprint_tests::Api| {
+        let (status, body) = api.post_json(
+            "/v1/sql",
+            &json!({"query": "SELECT count() AS n FROM (SELECT DISTINCT * FROM fp_cue_words)"}),
+        );
+        assert_eq!(status, 200, "{body}");
+        body["rows"][0]["n"].as_u64().unwrap()
+    };
+    assert_eq!((words(&api), words(&other_api)), (6 + 2 + 7 + 3, 0));
     let (status, body) = api.delete(&format!("/v1/media/{video}/subtitles"));
     assert_eq!(status, 204, "{body}");
+    assert_eq!(words(&api), 0, "the removed cues' words go with them");
     assert_eq!(found(&search("señor cebras")).len(), 0);
     assert_eq!(found(&search("see you tomorrow")).len(), 0);
+    assert_eq!(found(&search("cebras")).len(), 0);
+    assert_eq!(found(&search("tomorrow")).len(), 0);
     assert_eq!(api.delete(&format!("/v1/media/{video}/subtitles")).0, 204);
     let (status, body) = upload(&api, video, &vtt, "eng");
     assert_eq!((status, &body["cues"]), (200, &json!(2)), "{body}");
     assert_eq!(found(&search("see you tomorrow")), ["silent.mp4"]);
+    assert_eq!(found(&search("tomorrow")), ["silent.mp4"]);
+    assert_eq!(words(&api), 7 + 3);
     drop(service);
 }
 
@@ -1137,9 +1162,20 @@ fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
         cues_of(2),
         json!([{"extractor": "", "cues": 1}, {"extractor": "dialogue", "cues": 1}]),
     );
+    // The old cues' words went with them: the given file's 5 and the new
+    // cue's 4 are left.
+    assert_eq!(
+        sql(
+            &data,
+            "SELECT extractor, count() AS words FROM fp_cue_words FINAL WHERE tenant_id = 2 \
+             GROUP BY extractor ORDER BY extractor"
+        ),
+        json!([{"extractor": "", "words": 5}, {"extractor": "dialogue", "words": 4}]),
+    );
     assert_eq!(cues_of(1), json!([{"extractor": "", "cues": 1}]));
     for (text, items) in [
         ("quick brown fox", &[][..]),
+        ("fox", &[][..]),
         ("walruses", &["movie.mp4"][..]),
         ("penguins dance", &["movie.mp4"][..]),
     ] {

@@ -1,5 +1,5 @@
 # compare.py N ROUNDS A.sql B.sql ...: per kind of query, the median over N queries of each statement's least processor time (ms) over ROUNDS runs taken in turn (A B A B), and a digest of each statement's answers.
-# Processor time is this process's (every chDB thread) plus, with CHILDREN=1, the UDF pool's processes (measured by their /proc stat, as they are never waited for).
+# Processor time is this process's (every chDB thread; CLOCK=wall: wall time instead) plus, with CHILDREN=1, the UDF pool's processes (measured by their /proc stat, as they are never waited for).
 # The UDFs are $UDF_DIR's (default target/debug), their definitions $CONFIG's (default clickhouse-config/*_function.xml).
 import os, sys, time, resource, hashlib
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
@@ -38,6 +38,9 @@ def udf_cpu():
             except OSError: pass
     return total
 def cpu():
+    # CLOCK=wall: wall time instead (the UDF's included, as it is waited for)
+    if os.environ.get('CLOCK') == 'wall':
+        return time.perf_counter()
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime + (udf_cpu() if os.environ.get('CHILDREN') == '1' else 0)
 digests = [hashlib.sha256() for _ in files]

@@ -45,10 +45,11 @@ use crate::config::AnalystLimits;
 use crate::error::{Error, Result};
 
 /// The fingerprint tables a tenant's analysts see, as views of their rows.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "fp_keys",
     "fp_media",
     "fp_cues",
+    "fp_cue_words",
     "fp_extractor_records",
     "extractor_runs",
     "media_ingested",

@@ -154,9 +154,9 @@ pub async fn stale(engine: &Engine, extractor: &Extractor) -> Result<Vec<StaleIt
 }
 
 /// Removes what `extractor` stored for `items` (its bands' keys, its
-/// records, its cues), before they are extracted again. A mutation that
-/// could match nothing (keys of an extractor without bands, cues of one
-/// that emits none) is not started.
+/// records, its cues and their words), before they are extracted again. A
+/// mutation that could match nothing (keys of an extractor without bands,
+/// cues of one that emits none) is not started.
 ///
 /// # Errors
 /// The engine's message; each statement is safe to repeat.
@@ -170,8 +170,13 @@ pub async fn forget(engine: &Engine, extractor: &Extractor, items: &[StaleItem])
         .collect();
     let mut params = extractor_params(extractor);
     params.push(("batch", format!("[{}]", batch.join(","))));
-    // The file's statements in order: keys, records, cues.
-    let wanted = [extractor.bands.is_some(), true, extractor.cues];
+    // The file's statements in order: keys, records, cues' words, cues.
+    let wanted = [
+        extractor.bands.is_some(),
+        true,
+        extractor.cues,
+        extractor.cues,
+    ];
     for (statement, wanted) in statements(FORGET).zip(wanted) {
         if wanted {
             engine.query_with_params(statement, &params).await?;
@@ -214,12 +219,12 @@ mod tests {
     }
 
     #[test]
-    fn the_forget_file_splits_into_its_three_mutations_in_order() {
+    fn the_forget_file_splits_into_its_four_mutations_in_order() {
         let all: Vec<&str> = statements(FORGET).collect();
-        assert_eq!(all.len(), 3, "{all:#?}");
-        for (statement, table) in all
-            .iter()
-            .zip(["fp_keys", "fp_extractor_records", "fp_cues"])
+        assert_eq!(all.len(), 4, "{all:#?}");
+        for (statement, table) in
+            all.iter()
+                .zip(["fp_keys", "fp_extractor_records", "fp_cue_words", "fp_cues"])
         {
             assert!(
                 statement.contains(&format!("ALTER TABLE clickprint.{table} DELETE")),

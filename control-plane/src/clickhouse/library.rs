@@ -391,20 +391,19 @@ pub async fn delete(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
 /// # Errors
 /// The engine's message.
 pub async fn remove_subtitles(engine: &Engine, tenant: u32, media_id: u64) -> Result<()> {
-    let statement = if engine.is_cluster() {
+    let file = if engine.is_cluster() {
         CLUSTER_SUBTITLES_REMOVE
     } else {
         SUBTITLES_REMOVE
     };
-    engine
-        .query_with_params(
-            statement,
-            &[
-                ("tenant", tenant.to_string()),
-                ("media_id", media_id.to_string()),
-            ],
-        )
-        .await?;
+    let params = [
+        ("tenant", tenant.to_string()),
+        ("media_id", media_id.to_string()),
+    ];
+    // The cues' words, then the cues.
+    for statement in statements(file) {
+        engine.query_with_params(statement, &params).await?;
+    }
     Ok(())
 }
 

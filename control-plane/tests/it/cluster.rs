@@ -35,6 +35,28 @@ fn on_cluster(statement: &str) -> Vec<String> {
     let prefix = "CREATE TABLE IF NOT EXISTS clickprint.";
     if let Some(rest) = s.strip_prefix(prefix)
         && s.contains("ENGINE = ReplacingMergeTree")
+        && !s.contains("tenant_id")
+    {
+        // No tenant's rows: not sharded, one replicated copy on every node
+        // (a Keeper path without the shard).
+        let table = rest.split_whitespace().next().unwrap_or_default();
+        let everywhere = s
+            .replacen(
+                &format!("clickprint.{table}"),
+                &format!("clickprint.{table} ON CLUSTER '{{cluster}}'"),
+                1,
+            )
+            .replacen(
+                "ENGINE = ReplacingMergeTree",
+                &format!(
+                    "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/{table}', '{{replica}}')"
+                ),
+                1,
+            );
+        return vec![everywhere];
+    }
+    if let Some(rest) = s.strip_prefix(prefix)
+        && s.contains("ENGINE = ReplacingMergeTree")
     {
         let table = rest.split_whitespace().next().unwrap_or_default();
         let replicated = format!(
@@ -78,6 +100,11 @@ fn on_cluster(statement: &str) -> Vec<String> {
         }
         return vec![shards];
     }
+    // A one-time fill: an INSERT takes no ON CLUSTER; it runs once,
+    // through the Distributed tables, as written.
+    if s.starts_with("INSERT INTO clickprint.") {
+        return vec![s];
+    }
     let name_end = |s: &str, start: &str| {
         s.strip_prefix(start)
             .map(|rest| start.len() + rest.find(' ').unwrap_or(rest.len()))
@@ -101,10 +128,11 @@ fn the_cluster_schema_is_the_single_machines_sharded_and_replicated() {
     want.sort();
     got.sort();
     assert_eq!(got, want);
-    // Eleven tables sharded, plus the two Null tables and eight views.
+    // Twelve tables sharded, one on every node, plus the two Null tables
+    // and nine views.
     assert_eq!(
         got.iter().filter(|s| s.contains("Distributed(")).count(),
-        11
+        12
     );
 }
 
@@ -113,17 +141,21 @@ fn the_cluster_upkeep_is_the_single_machines_on_the_shards_tables() {
     // A mutation of the single machine's table, on the shards' tables of
     // every replica.
     let on_shards = |s: String| {
-        ["fp_keys", "fp_media", "fp_cues"]
-            .iter()
-            .fold(s, |s, table| {
-                s.replace(
-                    &format!("ALTER TABLE clickprint.{table} DELETE"),
-                    &format!(
-                        "ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' DELETE"
-                    ),
-                )
-            })
-            .replace("mutations_sync = 1", "mutations_sync = 2")
+        [
+            "fp_keys",
+            "fp_media",
+            "fp_extractor_records",
+            "fp_cue_words",
+            "fp_cues",
+        ]
+        .iter()
+        .fold(s, |s, table| {
+            s.replace(
+                &format!("ALTER TABLE clickprint.{table} DELETE"),
+                &format!("ALTER TABLE clickprint_shard.{table} ON CLUSTER '{{cluster}}' DELETE"),
+            )
+        })
+        .replace("mutations_sync = 1", "mutations_sync = 2")
     };
     let purge: Vec<String> = normalized_all(PURGE).into_iter().map(on_shards).collect();
     assert_eq!(normalized_all(CLUSTER_PURGE), purge);
@@ -171,7 +203,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 39 + 5 + 2 + 1);
+    assert_eq!(all.len(), 45 + 7 + 2 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

@@ -200,7 +200,8 @@ fn a_library_that_is_not_chdb_is_a_clear_error() {
 /// view took a plug-in's cue rows. Applying the schema gives it the
 /// column (the streams' cues of then read as the dialogue extractor's, a
 /// given file's as `''`), the view's new query and the cue view; applying
-/// it again changes nothing.
+/// it again changes nothing. Its cues' words (`fp_cue_words`, which came
+/// later still) are filled once, from its cues.
 #[tokio::test]
 async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
     use clickprint::clickhouse::library::{SCHEMA, apply_schema, statements};
@@ -209,7 +210,8 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
     let column = "extractor LowCardinality(String) DEFAULT if(item >= 16777216, '', 'dialogue')";
     let new_where = "WHERE kind NOT IN ('end', 'cue') AND record != ''";
     assert!(SCHEMA.contains(&format!("    {column},\n")) && SCHEMA.contains(new_where));
-    // The schema as it was: no column, the view's old query, no cue view.
+    // The schema as it was: no column, the view's old query, no cue view,
+    // no cue words.
     let before = SCHEMA
         .replace(&format!("    {column},\n"), "")
         .replace(new_where, "WHERE kind != 'end' AND record != ''");
@@ -223,6 +225,8 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
         !s.contains("ADD COLUMN IF NOT EXISTS extractor")
             && !s.contains("MODIFY QUERY")
             && !s.contains("fp_extractor_cues_mv")
+            && !s.contains("fp_cue_words")
+            && !s.contains("schema_backfills")
     }) {
         engine.query(statement).await.unwrap();
     }
@@ -246,6 +250,22 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
         .await,
         serde_json::json!([{"item": 1, "extractor": "dialogue"}, {"item": 16777216, "extractor": ""}])
     );
+    // Each word of the cues stored before, once (the schema was applied
+    // twice; words in byte order), with its cue's language and extractor.
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT word, item, language, extractor FROM clickprint.fp_cue_words ORDER BY word"
+        )
+        .await,
+        serde_json::json!([
+            {"word": "line", "item": 1, "language": "eng", "extractor": "dialogue"},
+            {"word": "línea", "item": 16777216, "language": "spa", "extractor": ""},
+            {"word": "old", "item": 1, "language": "eng", "extractor": "dialogue"},
+            {"word": "stream", "item": 1, "language": "eng", "extractor": "dialogue"},
+            {"word": "una", "item": 16777216, "language": "spa", "extractor": ""},
+        ])
+    );
     // A plug-in's cue row now goes to fp_cues under its name, not to its
     // records; its other rows as before.
     engine
@@ -264,6 +284,15 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
         )
         .await,
         serde_json::json!([{"item": 1, "extractor": "dialogue", "words": "new line"}])
+    );
+    // Its words by the view on fp_cues, as it is stored.
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT word, extractor FROM clickprint.fp_cue_words WHERE media_id = 8 ORDER BY word"
+        )
+        .await,
+        serde_json::json!([{"word": "line", "extractor": "dialogue"}, {"word": "new", "extractor": "dialogue"}])
     );
     assert_eq!(
         rows(

@@ -84,11 +84,32 @@ async fn purged_rows_are_gone_and_a_deleted_item_never_returns() {
     library::ingest(&engine, 7, 2, deleted.to_str().unwrap())
         .await
         .unwrap();
+    // A line of dialogue for each item, as a subtitle file's cue.
+    engine
+        .query(
+            "INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys) VALUES \
+             (7, 1, 'cue', 0, 16777216, '900\teng\tKept words', []), \
+             (7, 2, 'cue', 0, 16777216, '900\teng\tGone words', [])",
+        )
+        .await
+        .unwrap();
     let (keys, records) = (
         rows_of(&engine, "fp_keys", 2).await,
         rows_of(&engine, "fp_media", 2).await,
     );
     assert!(keys > 0 && records > 0);
+    assert_eq!(rows_of(&engine, "fp_cue_words", 2).await, 2);
+    // And a plug-in extractor's record of each.
+    engine
+        .query(
+            "INSERT INTO clickprint.fp_extractor_ingest \
+             (tenant_id, media_id, extractor, version, modality, kind, time_ms, item, record, keys) VALUES \
+             (7, 1, 'notes', '1', 'image', 'note', 0, 0, 'kept', []), \
+             (7, 2, 'notes', '1', 'image', 'note', 0, 0, 'gone', [])",
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows_of(&engine, "fp_extractor_records", 2).await, 1);
     library::delete(&engine, 7, 2).await.unwrap();
     assert!(found(&engine, 7, &deleted).await.is_empty());
     // Its rows are still there until the purge.
@@ -101,9 +122,15 @@ async fn purged_rows_are_gone_and_a_deleted_item_never_returns() {
     );
     assert_eq!(rows_of(&engine, "fp_keys", 2).await, 0);
     assert_eq!(rows_of(&engine, "fp_media", 2).await, 0);
+    assert_eq!(rows_of(&engine, "fp_cues", 2).await, 0);
+    assert_eq!(rows_of(&engine, "fp_cue_words", 2).await, 0);
+    assert_eq!(rows_of(&engine, "fp_extractor_records", 2).await, 0);
     assert!(found(&engine, 7, &deleted).await.is_empty());
     // The kept item is whole and found.
     assert!(rows_of(&engine, "fp_keys", 1).await > 0);
+    assert_eq!(rows_of(&engine, "fp_cues", 1).await, 1);
+    assert_eq!(rows_of(&engine, "fp_cue_words", 1).await, 2);
+    assert_eq!(rows_of(&engine, "fp_extractor_records", 1).await, 1);
     assert_eq!(found(&engine, 7, &kept).await, vec![1]);
     // Nothing is left to purge: a second purge rewrites nothing.
     assert_eq!(purge(&engine, 1000).await.unwrap().media, 0);

@@ -1,6 +1,6 @@
 -- sql/clickhouse/purge.sql on a cluster (sql/clickhouse/cluster/schema.sql):
--- the same five statements, but a Distributed table takes no ALTER, so
--- the three deletes run on the shards' tables ON CLUSTER (each shard deletes
+-- the same seven statements, but a Distributed table takes no ALTER, so
+-- the five deletes run on the shards' tables ON CLUSTER (each shard deletes
 -- what it holds of the batch; mutations_sync = 2 waits for every replica).
 -- The counts and the record of the batch go through the Distributed
 -- tables as on one machine. Run instead of purge.sql when
@@ -17,6 +17,14 @@ WHERE (tenant_id, media_id) IN (SELECT t.1, t.2 FROM (SELECT arrayJoin({batch:Ar
 SETTINGS mutations_sync = 2;
 
 ALTER TABLE clickprint_shard.fp_media ON CLUSTER '{cluster}' DELETE
+WHERE (tenant_id, media_id) IN (SELECT t.1, t.2 FROM (SELECT arrayJoin({batch:Array(Tuple(UInt32, UInt64))}) AS t))
+SETTINGS mutations_sync = 2;
+
+ALTER TABLE clickprint_shard.fp_extractor_records ON CLUSTER '{cluster}' DELETE
+WHERE (tenant_id, media_id) IN (SELECT t.1, t.2 FROM (SELECT arrayJoin({batch:Array(Tuple(UInt32, UInt64))}) AS t))
+SETTINGS mutations_sync = 2;
+
+ALTER TABLE clickprint_shard.fp_cue_words ON CLUSTER '{cluster}' DELETE
 WHERE (tenant_id, media_id) IN (SELECT t.1, t.2 FROM (SELECT arrayJoin({batch:Array(Tuple(UInt32, UInt64))}) AS t))
 SETTINGS mutations_sync = 2;
 

@@ -2,7 +2,9 @@
 -- replicas with Keeper (clickhouse-config/cluster/ has an example
 -- layout). Run once, on any node, with
 -- `clickhouse-client --multiquery < sql/clickhouse/cluster/schema.sql`;
--- every statement is idempotent and runs ON CLUSTER.
+-- every statement is idempotent and runs ON CLUSTER (but the two
+-- INSERTs of a one-time fill, which run once, through the Distributed
+-- tables).
 --
 -- The layout, and why:
 -- - Each table of sql/clickhouse/schema.sql exists twice. In database
@@ -297,6 +299,59 @@ SELECT
     extractor
 FROM clickprint.fp_extractor_ingest
 WHERE kind = 'cue';
+
+-- The cues' words (sql/clickhouse/schema.sql says why), sharded like the
+-- cues. The view reads the Distributed fp_cues: it runs on the node that
+-- takes a cue's insert (fp_cues_mv's or fp_extractor_cues_mv's), and
+-- writes through the Distributed fp_cue_words to the shard that holds the
+-- tenant's cues; the shards' own inserts, which the Distributed tables
+-- send, run no view.
+CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cue_words ON CLUSTER '{cluster}'
+(
+    tenant_id UInt32,
+    word String,
+    media_id UInt64,
+    start_ms UInt32,
+    item UInt32,
+    language LowCardinality(String),
+    extractor LowCardinality(String)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_cue_words', '{replica}')
+ORDER BY (tenant_id, word, media_id, start_ms, item);
+
+CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words ON CLUSTER '{cluster}'
+AS clickprint_shard.fp_cue_words
+ENGINE = Distributed('{cluster}', clickprint_shard, fp_cue_words, tenant_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cue_words_mv ON CLUSTER '{cluster}' TO clickprint.fp_cue_words AS
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+FROM clickprint.fp_cues
+ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
+
+-- One-time fills (sql/clickhouse/schema.sql): no tenant's rows, so not
+-- sharded; one replicated copy on every node (a Keeper path without the
+-- shard), so that every node reads the same.
+CREATE TABLE IF NOT EXISTS clickprint.schema_backfills ON CLUSTER '{cluster}'
+(
+    name String,
+    filled_at DateTime DEFAULT now()
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/schema_backfills', '{replica}')
+ORDER BY name;
+
+-- The words of cues stored before fp_cue_words existed, once, through the
+-- Distributed tables (each word row goes to its tenant's shard); an
+-- INSERT takes no ON CLUSTER: it runs once, from the node this file is
+-- run on.
+INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor)
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+FROM clickprint.fp_cues
+ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
+
+INSERT INTO clickprint.schema_backfills (name)
+SELECT 'fp_cue_words'
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
 TO clickprint.extractor_runs AS
