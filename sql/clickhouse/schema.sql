@@ -266,11 +266,11 @@ WHERE kind = 'cue';
 -- The words of each cue, one row per (cue, distinct word): what a text
 -- search of one word counts (sql/clickhouse/text_search.sql, pass 1).
 -- Counting a common word's cues item by item through fp_cues' text index
--- reads every granule that holds the word (a word in 12% of a tenant's
--- 1M cues: 14 ms of the statement, on an idle machine); here they lie
+-- reads every granule that holds the word (a word in 10-30% of a tenant's
+-- 1M cues: 12 ms for the count alone, on an idle machine); here they lie
 -- together under (tenant, word), sorted by item, and the same count takes
 -- 5 ms (a per-item count table, summed, also 5: benchmarks/results/
--- 2026-12-04-session26/, "One word"). Rows rather than counts, so that
+-- 2026-12-04-session26/, "One word's count"). Rows rather than counts, so that
 -- the table keeps fp_cues' own guarantees: a retried ingest's identical
 -- rows fold (ReplacingMergeTree over the sort key, the cue's key and the
 -- word), and each removal of cues (subtitles_remove.sql,
@@ -280,7 +280,8 @@ WHERE kind = 'cue';
 -- whose separators within `words` are its single spaces), each once per
 -- cue. `language` and `extractor` are the cue's, for the search's
 -- language filter and for an extractor's re-extraction.
--- 20.3M rows for 3M made-up cues, 75 MB on disk beside fp_cues' 189.
+-- 20.3M rows for 3M made-up cues, 75 MB on disk once merged, beside
+-- fp_cues' 189.
 CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words
 (
     tenant_id UInt32,
@@ -315,9 +316,12 @@ ORDER BY name;
 
 -- The words of cues stored before fp_cue_words existed, once: after the
 -- view above, so that a cue inserted meanwhile is written by the view,
--- the fill or both (identical rows, which fold). A fill killed half way
--- runs again in full at the next start (its rows fold too). It reads
--- every cue once, at start: about 15 s for 3M cues.
+-- the fill or both. A fill killed half way runs again in full at the next
+-- start. Rows written twice so (or by two processes starting at once
+-- against one server) are identical and fold when parts merge; until
+-- then a one-word search counts such a cue twice, as it does a retried
+-- ingest's (`OPTIMIZE TABLE clickprint.fp_cue_words FINAL` folds them at
+-- once). It reads every cue once, at start: 12 s for 3M cues.
 INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor)
 SELECT tenant_id, word, media_id, start_ms, item, language, extractor
 FROM clickprint.fp_cues

@@ -11,9 +11,11 @@
 -- Words are what fp_cues.words holds: lower case, runs of letters, digits
 -- and marks; the highlight wraps the cue's `pieces` (its text cut into
 -- words and what lies between, at ingest) that are query words. The cue
--- filter is hasAllTokens / hasAnyTokens on `words`, so the text index
--- (sql/clickhouse/schema.sql) picks the granules that hold the words, and
--- only their rows are read; the tenant is the sort key's first column.
+-- filter of a query of several words, and of pass 2, is hasAllTokens /
+-- hasAnyTokens on `words`, so the text index (sql/clickhouse/schema.sql)
+-- picks the granules that hold the words, and only their rows are read; a
+-- query of one word is counted in fp_cue_words (below). The tenant is the
+-- sort key's first column of both.
 --
 -- Two passes, so that a common word does not pay for every match's text:
 --   `ranked` sends every matching cue's key and `words`, in one row, item
@@ -35,8 +37,9 @@
 --   are the same as when the cues were sent, byte for byte (66 queries);
 --   a word in 12% of 1M cues took 102 ms of processor time instead of 503
 --   (benchmarks/results/2026-12-03-text-search-one-word), and counted in
---   fp_cue_words instead of through the text index 25 instead of 42
---   (benchmarks/results/2026-12-04-session26).
+--   fp_cue_words instead of through the text index 42 -> 25 ms of
+--   processor time, the whole statement (benchmarks/results/
+--   2026-12-04-session26).
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty
@@ -51,7 +54,7 @@
 -- uses it; the query text reaches the expression as a column of a
 -- subquery (`FROM (SELECT {text:String} AS text)`) rather than as a
 -- constant, so resolving a copy does not fold it (and compile the
--- expression) again, and the scalar's value is computed once (1.3-2.9 ms
+-- expression) again, and the scalar's value is computed once (1.3-3.1 ms
 -- less wall time for every kind of query, measured in
 -- benchmarks/results/2026-12-04-session26). A lambda
 -- never captures a value of `q` or `ranked` (each capture of a scalar's

@@ -291,6 +291,9 @@ fn subtitle_streams_become_cues_that_a_text_search_finds() {
         (Some(3.0), Some(4.25))
     );
     assert_eq!(zebras["language"], "fre");
+    // The English stream says it too; the filter counts the French cue
+    // alone.
+    assert_eq!(answer["matches"][0]["matching_cues"], 1, "{answer}");
     let answer = text_search(&data, "acme", "señor", &[]);
     assert_eq!(
         found(&answer).len(),
@@ -774,8 +777,17 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
     let (status, body) = upload(&api, video, &vtt, "eng");
     assert_eq!((status, &body["cues"]), (200, &json!(2)), "{body}");
     assert_eq!(found(&search("see you tomorrow")), ["silent.mp4"]);
-    assert_eq!(found(&search("tomorrow")), ["silent.mp4"]);
+    // One cue says it: the removed file's, numbered apart from the new
+    // one's, left no word behind to count.
+    let tomorrow = search("tomorrow");
+    assert_eq!(found(&tomorrow), ["silent.mp4"]);
+    assert_eq!(tomorrow["matches"][0]["matching_cues"], 1, "{tomorrow}");
     assert_eq!(words(&api), 7 + 3);
+    // A deleted item is found by no text search, of one word or more.
+    let (status, body) = api.delete(&format!("/v1/media/{video}"));
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(found(&search("tomorrow")).len(), 0);
+    assert_eq!(found(&search("see you tomorrow")).len(), 0);
     drop(service);
 }
 
@@ -1173,6 +1185,11 @@ fn the_dialogue_extractor_is_a_plug_in_an_operator_disables_and_reextracts() {
         json!([{"extractor": "", "words": 5}, {"extractor": "dialogue", "words": 4}]),
     );
     assert_eq!(cues_of(1), json!([{"extractor": "", "cues": 1}]));
+    // "the": the given file's cue and the old stream's first and third
+    // said it, the new stream's does not.
+    let the = text_search(&data, "acme", "the", &[]);
+    assert_eq!(found(&the), ["movie.mp4"], "{the}");
+    assert_eq!(the["matches"][0]["matching_cues"], 1, "{the}");
     for (text, items) in [
         ("quick brown fox", &[][..]),
         ("fox", &[][..]),

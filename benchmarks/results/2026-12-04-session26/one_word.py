@@ -4,7 +4,7 @@
 # (SummingMergeTree; session 25's ../2026-12-04-session25/text-word-counts/
 # measure.py, which this extends), and from a row per cue and word
 # (fp_cue_words as schema.sql now makes it), grouped by item with and
-# without optimize_aggregation_in_order.
+# without optimize_aggregation_in_order, and counting distinct cues.
 #   DATA=DIR python3 ../2026-12-03-text-search-two-pass/make_table.py
 #   DATA=DIR python3 one_word.py
 import os, sys, time, statistics
@@ -46,9 +46,12 @@ def table(word):
 def posting(word):
     return f"""SELECT media_id, count() FROM clickprint.fp_cue_words WHERE tenant_id = 5
         AND word = '{word}' AND {deleted} GROUP BY media_id ORDER BY media_id FORMAT CSV"""
+def posting_distinct(word):
+    # each cue once even before duplicate rows merge
+    return posting(word).replace('count()', 'uniqExact(start_ms, item)')
 def posting_io(word):
     return posting(word).replace('FORMAT CSV', 'SETTINGS optimize_aggregation_in_order = 1 FORMAT CSV')
-ways = {'index': index, 'table': table, 'posting': posting, 'posting_in_order': posting_io}
+ways = {'index': index, 'table': table, 'posting': posting, 'posting_in_order': posting_io, 'posting_distinct': posting_distinct}
 kinds = {'common (rank 2-12)': [f'w{r}' for r in range(2, 13)],
          'rare (rank 5000-15000)': [f'w{r}' for r in range(5000, 16000, 1000)]}
 for kind, words in kinds.items():

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One before/after pair of `benchmarks/text_search.sh 1000000 11`, release
 # build: `sql/` as committed at BASE, then as in NEW_SQL (a copy of the
-# changed `sql/`), each file touched so that cargo rebuilds what embeds it
+# changed `sql/`; the working tree's `sql/` is replaced, so keep the copy), each file touched so that cargo rebuilds what embeds it
 # (a copied file keeps its older time and cargo would not).
 #   pair.sh N BASE NEW_SQL    # writes text-search/{before,after}-N.csv
 set -euo pipefail
@@ -10,7 +10,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../../.."
 for side in before after; do
   rm -rf sql
-  if [ "$side" = before ]; then git checkout "$base" -- sql/; else cp -a "$new" sql; fi
+  # BASE's files without touching git's index
+  if [ "$side" = before ]; then git archive "$base" sql | tar -x; else cp -a "$new" sql; fi
   find sql -type f -exec touch {} +
   cargo build --release -p clickprint-eval 2>&1 | tail -1
   echo "$side: $(uptime)"

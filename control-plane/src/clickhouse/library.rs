@@ -105,13 +105,68 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 
 /// Creates the database and tables when missing.
 ///
+/// On a cluster (`clickhouse_cluster`) the tables are made by
+/// `sql/clickhouse/cluster/schema.sql`, as shards behind Distributed
+/// tables; this schema would make a table it lacks as a plain table of the
+/// node it reaches. So there every table and view the schema names must
+/// exist first, or nothing is applied.
+///
 /// # Errors
-/// The engine's message for the first statement that fails.
+/// The engine's message for the first statement that fails; on a cluster,
+/// [`Error::Config`] naming the tables the cluster's schema lacks.
 pub async fn apply_schema(engine: &Engine) -> Result<()> {
+    if engine.is_cluster() {
+        let rows = engine
+            .query(
+                "SELECT groupArray(name) AS names FROM system.tables WHERE database = 'clickprint'",
+            )
+            .await?
+            .to_json_rows()?;
+        let present: Vec<String> = rows[0]["names"]
+            .as_array()
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let missing = missing_from(SCHEMA, &present);
+        if !missing.is_empty() {
+            return Err(Error::Config(format!(
+                "the cluster lacks {}: run sql/clickhouse/cluster/schema.sql on any node first \
+                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
+                missing.join(", ")
+            )));
+        }
+    }
     for statement in statements(SCHEMA) {
         engine.query(statement).await?;
     }
     Ok(())
+}
+
+/// The tables and views of database `clickprint` that `schema` creates
+/// and `present` does not hold, in the schema's order.
+fn missing_from(schema: &str, present: &[String]) -> Vec<String> {
+    statements(schema)
+        .filter_map(|statement| {
+            let code = statement
+                .lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            [
+                "CREATE TABLE IF NOT EXISTS clickprint.",
+                "CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.",
+            ]
+            .iter()
+            .find_map(|prefix| code.trim_start().strip_prefix(prefix))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned)
+        })
+        .filter(|name| !present.contains(name))
+        .collect()
 }
 
 /// Fingerprints one media file inside ClickHouse and stores it.
@@ -581,6 +636,25 @@ fn string_at(array: &dyn Array, i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cluster_missing_a_table_of_the_schema_is_named() {
+        let all: Vec<String> = missing_from(SCHEMA, &[]);
+        assert!(all.contains(&"fp_cue_words".to_owned()), "{all:?}");
+        assert!(all.contains(&"fp_cue_words_mv".to_owned()), "{all:?}");
+        assert!(all.contains(&"schema_backfills".to_owned()), "{all:?}");
+        assert_eq!(all.first().map(String::as_str), Some("fp_keys"));
+        let without_words: Vec<String> = all
+            .iter()
+            .filter(|t| !t.starts_with("fp_cue_words"))
+            .cloned()
+            .collect();
+        assert_eq!(
+            missing_from(SCHEMA, &without_words),
+            ["fp_cue_words", "fp_cue_words_mv"]
+        );
+        assert!(missing_from(SCHEMA, &all).is_empty());
+    }
 
     #[test]
     fn schema_splits_into_its_statements() {

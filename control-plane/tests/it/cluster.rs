@@ -38,7 +38,8 @@ fn on_cluster(statement: &str) -> Vec<String> {
         && !s.contains("tenant_id")
     {
         // No tenant's rows: not sharded, one replicated copy on every node
-        // (a Keeper path without the shard).
+        // (a Keeper path without the shard; the replica named by shard and
+        // replica, which layouts that reuse replica names per shard need).
         let table = rest.split_whitespace().next().unwrap_or_default();
         let everywhere = s
             .replacen(
@@ -49,7 +50,7 @@ fn on_cluster(statement: &str) -> Vec<String> {
             .replacen(
                 "ENGINE = ReplacingMergeTree",
                 &format!(
-                    "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/{table}', '{{replica}}')"
+                    "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/{table}', '{{shard}}-{{replica}}')"
                 ),
                 1,
             );

@@ -112,6 +112,11 @@ async fn purged_rows_are_gone_and_a_deleted_item_never_returns() {
     assert_eq!(rows_of(&engine, "fp_extractor_records", 2).await, 1);
     library::delete(&engine, 7, 2).await.unwrap();
     assert!(found(&engine, 7, &deleted).await.is_empty());
+    // Nor does a text search find its dialogue, of one word (counted in
+    // fp_cue_words) or two (read through the text index).
+    for (text, want) in [("words", vec![1]), ("gone", vec![]), ("gone words", vec![])] {
+        assert_eq!(said(&engine, text).await, want, "{text}");
+    }
     // Its rows are still there until the purge.
     assert_eq!(rows_of(&engine, "fp_keys", 2).await, keys);
 
@@ -132,8 +137,26 @@ async fn purged_rows_are_gone_and_a_deleted_item_never_returns() {
     assert_eq!(rows_of(&engine, "fp_cue_words", 1).await, 2);
     assert_eq!(rows_of(&engine, "fp_extractor_records", 1).await, 1);
     assert_eq!(found(&engine, 7, &kept).await, vec![1]);
+    assert_eq!(said(&engine, "words").await, vec![1]);
     // Nothing is left to purge: a second purge rewrites nothing.
     assert_eq!(purge(&engine, 1000).await.unwrap().media, 0);
+}
+
+/// The items of tenant 7 whose dialogue a text search (`text_search.sql`)
+/// finds saying `text`, best first.
+async fn said(engine: &Engine, text: &str) -> Vec<u64> {
+    let query = library::TextQuery {
+        text: text.to_owned(),
+        mode: library::WordsMode::All,
+        language: String::new(),
+        top_k: 10,
+    };
+    library::text_search(engine, 7, &query)
+        .await
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .iter()
+        .map(|m| m.media_id)
+        .collect()
 }
 
 #[tokio::test]

@@ -7,7 +7,8 @@
 -- tables).
 --
 -- The layout, and why:
--- - Each table of sql/clickhouse/schema.sql exists twice. In database
+-- - Each table of sql/clickhouse/schema.sql holding tenants' rows (all
+--   but schema_backfills, below) exists twice. In database
 --   `clickprint_shard`, the rows themselves: the same columns, codecs, sort
 --   keys and granularity, with a Replicated engine (each shard's replicas
 --   copy each other through Keeper). In database `clickprint`, a
@@ -330,13 +331,14 @@ ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
 
 -- One-time fills (sql/clickhouse/schema.sql): no tenant's rows, so not
 -- sharded; one replicated copy on every node (a Keeper path without the
--- shard), so that every node reads the same.
+-- shard, each node a replica named by its shard and replica macros), so
+-- that every node reads the same.
 CREATE TABLE IF NOT EXISTS clickprint.schema_backfills ON CLUSTER '{cluster}'
 (
     name String,
     filled_at DateTime DEFAULT now()
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/schema_backfills', '{replica}')
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/schema_backfills', '{shard}-{replica}')
 ORDER BY name;
 
 -- The words of cues stored before fp_cue_words existed, once, through the
