@@ -105,6 +105,10 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 
 /// Creates the database and tables when missing.
 ///
+/// A one-time fill of a table added after the rows it derives from (each
+/// recorded in `schema_backfills`) runs only while unrecorded, with a log
+/// line before and after, as it may read a large library.
+///
 /// On a cluster (`clickhouse_cluster`) the tables are made by
 /// `sql/clickhouse/cluster/schema.sql`, as shards behind Distributed
 /// tables; this schema would make a table it lacks as a plain table of the
@@ -141,9 +145,52 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
         }
     }
     for statement in statements(SCHEMA) {
+        let fill = one_time_fill(statement);
+        let started = std::time::Instant::now();
+        if let Some(table) = fill {
+            let done = engine
+                .query_with_params(
+                    "SELECT count() AS n FROM clickprint.schema_backfills WHERE name = {t:String}",
+                    &[("t", table.to_owned())],
+                )
+                .await?
+                .to_json_rows()?;
+            // Skipped only when known to be done: the statement holds the
+            // same condition, so an answer not understood runs it.
+            if done[0]["n"].as_u64().is_some_and(|n| n > 0) {
+                continue;
+            }
+            tracing::info!(
+                table,
+                "filling clickprint.{table} once from the rows stored before it (after an \
+                 upgrade: it reads them all; on a new library there are none)"
+            );
+        }
         engine.query(statement).await?;
+        if let Some(table) = fill {
+            tracing::info!(
+                table,
+                seconds = started.elapsed().as_secs_f64(),
+                "filled clickprint.{table}"
+            );
+        }
     }
     Ok(())
+}
+
+/// The table a statement of the schema fills once (an `INSERT INTO
+/// clickprint.<table>` other than the record of fills itself, which
+/// `schema_backfills` lists by the table's name when done).
+fn one_time_fill(statement: &str) -> Option<&str> {
+    let code = statement
+        .lines()
+        .find(|l| !l.trim_start().starts_with("--"))?
+        .trim_start();
+    let table = code
+        .strip_prefix("INSERT INTO clickprint.")?
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .next()?;
+    (table != "schema_backfills").then_some(table)
 }
 
 /// The tables and views of database `clickprint` that `schema` creates
@@ -654,6 +701,19 @@ mod tests {
             ["fp_cue_words", "fp_cue_words_mv"]
         );
         assert!(missing_from(SCHEMA, &all).is_empty());
+    }
+
+    #[test]
+    fn the_schemas_one_time_fills_are_found_by_their_table() {
+        let fills: Vec<&str> = statements(SCHEMA).filter_map(one_time_fill).collect();
+        assert_eq!(fills, ["fp_cue_words"]);
+        // Each is recorded under that name in schema_backfills.
+        for table in fills {
+            assert!(
+                SCHEMA.contains(&format!("SELECT '{table}'\nWHERE")),
+                "{table}"
+            );
+        }
     }
 
     #[test]
