@@ -270,10 +270,10 @@ WHERE kind = 'cue';
 -- 1M cues: 12 ms for the count alone, on an idle machine); here they lie
 -- together under (tenant, word), sorted by item, and the same count takes
 -- 5 ms (a per-item count table, summed, also 5: benchmarks/results/
--- 2026-12-04-session26/, "One word's count"). Rows rather than counts, so that
--- the table keeps fp_cues' own guarantees: a retried ingest's identical
--- rows fold (ReplacingMergeTree over the sort key, the cue's key and the
--- word), and each removal of cues (subtitles_remove.sql,
+-- 2026-12-04-session26/, "One word's count"). Rows rather than counts, so
+-- that the table keeps fp_cues' own guarantees: a retried ingest's
+-- identical rows fold (ReplacingMergeTree over the sort key, the cue's key
+-- and the word), and each removal of cues (subtitles_remove.sql,
 -- extractor_forget.sql, purge.sql) removes their words by the same
 -- condition, with no count to correct.
 -- The words are cut as the text index cuts `words` (splitByNonAlpha,
@@ -321,7 +321,8 @@ ORDER BY name;
 -- against one server) are identical and fold when parts merge; until
 -- then a one-word search counts such a cue twice, as it does a retried
 -- ingest's (`OPTIMIZE TABLE clickprint.fp_cue_words FINAL` folds them at
--- once). It reads every cue once, at start: 12 s for 3M cues.
+-- once). It reads every cue once, at start: 12 s for 3M cues (the
+-- service logs it, and sends it no more once it is recorded below).
 INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor)
 SELECT tenant_id, word, media_id, start_ms, item, language, extractor
 FROM clickprint.fp_cues
