@@ -147,11 +147,11 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
     for statement in statements(SCHEMA) {
         let fill = one_time_fill(statement);
         let started = std::time::Instant::now();
-        if let Some(table) = fill {
+        if let Some(table) = &fill {
             let done = engine
                 .query_with_params(
                     "SELECT count() AS n FROM clickprint.schema_backfills WHERE name = {t:String}",
-                    &[("t", table.to_owned())],
+                    &[("t", table.clone())],
                 )
                 .await?
                 .to_json_rows()?;
@@ -167,7 +167,7 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
             );
         }
         engine.query(statement).await?;
-        if let Some(table) = fill {
+        if let Some(table) = &fill {
             tracing::info!(
                 table,
                 seconds = started.elapsed().as_secs_f64(),
@@ -181,16 +181,8 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
 /// The table a statement of the schema fills once (an `INSERT INTO
 /// clickprint.<table>` other than the record of fills itself, which
 /// `schema_backfills` lists by the table's name when done).
-fn one_time_fill(statement: &str) -> Option<&str> {
-    let code = statement
-        .lines()
-        .find(|l| !l.trim_start().starts_with("--"))?
-        .trim_start();
-    let table = code
-        .strip_prefix("INSERT INTO clickprint.")?
-        .split(|c: char| c.is_whitespace() || c == '(')
-        .next()?;
-    (table != "schema_backfills").then_some(table)
+fn one_time_fill(statement: &str) -> Option<String> {
+    table_after(statement, &["INSERT INTO clickprint."]).filter(|t| t != "schema_backfills")
 }
 
 /// The tables and views of database `clickprint` that `schema` creates
@@ -198,22 +190,32 @@ fn one_time_fill(statement: &str) -> Option<&str> {
 fn missing_from(schema: &str, present: &[String]) -> Vec<String> {
     statements(schema)
         .filter_map(|statement| {
-            let code = statement
-                .lines()
-                .filter(|l| !l.trim_start().starts_with("--"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            [
-                "CREATE TABLE IF NOT EXISTS clickprint.",
-                "CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.",
-            ]
-            .iter()
-            .find_map(|prefix| code.trim_start().strip_prefix(prefix))
-            .and_then(|rest| rest.split_whitespace().next())
-            .map(str::to_owned)
+            table_after(
+                statement,
+                &[
+                    "CREATE TABLE IF NOT EXISTS clickprint.",
+                    "CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.",
+                ],
+            )
         })
         .filter(|name| !present.contains(name))
         .collect()
+}
+
+/// The name that follows the first of `prefixes` a statement starts with,
+/// its comment lines left out.
+fn table_after(statement: &str, prefixes: &[&str]) -> Option<String> {
+    let code = statement
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest = prefixes
+        .iter()
+        .find_map(|prefix| code.trim_start().strip_prefix(prefix))?;
+    rest.split(|c: char| c.is_whitespace() || c == '(')
+        .next()
+        .map(str::to_owned)
 }
 
 /// Fingerprints one media file inside ClickHouse and stores it.
@@ -705,7 +707,7 @@ mod tests {
 
     #[test]
     fn the_schemas_one_time_fills_are_found_by_their_table() {
-        let fills: Vec<&str> = statements(SCHEMA).filter_map(one_time_fill).collect();
+        let fills: Vec<String> = statements(SCHEMA).filter_map(one_time_fill).collect();
         assert_eq!(fills, ["fp_cue_words"]);
         // Each is recorded under that name in schema_backfills.
         for table in fills {
