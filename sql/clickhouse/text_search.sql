@@ -100,6 +100,8 @@ WITH
             FROM (SELECT replaceRegexpAll(lowerUTF8(text), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain FROM (SELECT {text:String} AS text))
         )
     ) AS q,
+    -- Deleted media (tombstones), which neither half of pass 1 counts.
+    (SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}) AS deleted,
     -- Pass 1: the top_k items and their 100 best cues, as
     -- (keys, cue scores, media ids, item scores, matching cues), scored
     -- by clickprint_text_rank from the matching cues' words, sent in one
@@ -118,7 +120,7 @@ WITH
                 AND length(q.2) > 1
                 AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
                 AND ({language:String} = '' OR language = {language:String})
-                AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+                AND NOT has(deleted, media_id)
             GROUP BY media_id
             UNION ALL
             SELECT media_id, count() AS matching, CAST([], 'Array(Tuple(UInt32, UInt32, String))') AS cues
@@ -127,7 +129,7 @@ WITH
                 AND length(q.2) = 1
                 AND word = q.2[1]
                 AND ({language:String} = '' OR language = {language:String})
-                AND NOT has((SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}), media_id)
+                AND NOT has(deleted, media_id)
             GROUP BY media_id
         )
     ) AS ranked
