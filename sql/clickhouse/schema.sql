@@ -263,25 +263,32 @@ SELECT
 FROM clickprint.fp_extractor_ingest
 WHERE kind = 'cue';
 
--- The words of each cue, one row per (cue, distinct word): what a text
--- search of one word counts (sql/clickhouse/text_search.sql, pass 1).
--- Counting a common word's cues item by item through fp_cues' text index
--- reads every granule that holds the word (a word in 10-30% of a tenant's
--- 1M cues: 12 ms for the count alone, on an idle machine); here they lie
--- together under (tenant, word), sorted by item, and the same count takes
--- 5 ms (a per-item count table, summed, also 5: benchmarks/results/
--- 2026-12-04-session26/, "One word's count"). Rows rather than counts, so
--- that the table keeps fp_cues' own guarantees: a retried ingest's
--- identical rows fold (ReplacingMergeTree over the sort key, the cue's key
--- and the word), and each removal of cues (subtitles_remove.sql,
--- extractor_forget.sql, purge.sql) removes their words by the same
--- condition, with no count to correct.
+-- The words of each cue, one row per (cue, distinct word), each row with
+-- its cue's `words`: what a text search reads its matching cues from
+-- (sql/clickhouse/text_search.sql, pass 1). Through fp_cues' text index,
+-- a query's matching cues lie in a granule each across the tenant's
+-- cues, and reading their `words` there (the index's row check included)
+-- took 14 ms for about 1,000 cues in a tenant of 1M; here the rows of one
+-- query word lie together under (tenant, word), sorted by item, and the
+-- same cues' words read in 6-9 ms (benchmarks/results/
+-- 2026-12-04-session27). A one-word search counts the word's rows item
+-- by item without reading `words` (5 ms for a word in 10-30% of 1M cues,
+-- where the text index took 12: benchmarks/results/2026-12-04-session26).
+-- Rows rather than counts or postings, so that the table keeps fp_cues'
+-- own guarantees: a retried ingest's identical rows fold
+-- (ReplacingMergeTree over the sort key, the cue's key and the word), and
+-- each removal of cues (subtitles_remove.sql, extractor_forget.sql,
+-- purge.sql) removes their words by the same condition, with no count to
+-- correct.
 -- The words are cut as the text index cuts `words` (splitByNonAlpha,
 -- whose separators within `words` are its single spaces), each once per
 -- cue. `language` and `extractor` are the cue's, for the search's
 -- language filter and for an extractor's re-extraction.
--- 20.3M rows for 3M made-up cues, 75 MB on disk once merged, beside
--- fp_cues' 189.
+-- 20.3M rows for 3M made-up cues: 363 MiB on disk once merged (75 MB
+-- without `words`; fp_cues: 189 MiB), so dialogue takes about twice the
+-- disk it took without the table; the ALTER gives a table made before
+-- the column (2026-12-04) the column, which its rows read as '' until the
+-- fill below writes them again.
 CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words
 (
     tenant_id UInt32,
@@ -290,16 +297,25 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words
     start_ms UInt32,
     item UInt32,
     language LowCardinality(String),
-    extractor LowCardinality(String)
+    extractor LowCardinality(String),
+    words String CODEC(ZSTD(1))
 )
 ENGINE = ReplacingMergeTree
 ORDER BY (tenant_id, word, media_id, start_ms, item);
 
+ALTER TABLE clickprint.fp_cue_words ADD COLUMN IF NOT EXISTS words String CODEC(ZSTD(1));
+
 -- Every cue stored in fp_cues, by either view above or by a direct
 -- insert, has its words written here as it is inserted (a view on a
--- view's target runs in the same insert).
+-- view's target runs in the same insert). The ALTER gives a view made
+-- before the `words` column the same query.
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cue_words_mv TO clickprint.fp_cue_words AS
-SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
+FROM clickprint.fp_cues
+ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
+
+ALTER TABLE clickprint.fp_cue_words_mv MODIFY QUERY
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
 
@@ -314,24 +330,29 @@ CREATE TABLE IF NOT EXISTS clickprint.schema_backfills
 ENGINE = ReplacingMergeTree
 ORDER BY name;
 
--- The words of cues stored before fp_cue_words existed, once: after the
--- view above, so that a cue inserted meanwhile is written by the view,
--- the fill or both. A fill killed half way runs again in full at the next
--- start. Rows written twice so (or by two processes starting at once
--- against one server) are identical and fold when parts merge; until
--- then a one-word search counts such a cue twice, as it does a retried
--- ingest's (`OPTIMIZE TABLE clickprint.fp_cue_words FINAL` folds them at
--- once). It reads every cue once, at start: 12 s for 3M cues (the
--- service logs it, and sends it no more once it is recorded below).
-INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor)
-SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+-- The words of cues stored before fp_cue_words had its `words` column
+-- (fill 'fp_cue_words.words'; a library made before fp_cue_words existed
+-- has none of their rows, one made on 2026-12-04 has them without
+-- `words`), once: after the view above, so that a cue inserted meanwhile
+-- is written by the view, the fill or both. A fill killed half way runs
+-- again in full at the next start. Rows written twice so (or by two
+-- processes starting at once against one server), and the rows from
+-- before the column beside their rewrite, fold when parts merge (the
+-- later insert's row stays); until then a one-word search counts such a
+-- cue twice, as it does a retried ingest's (`OPTIMIZE TABLE
+-- clickprint.fp_cue_words FINAL` folds them at once), and a search of
+-- several words, which reads `words`, passes the rows without it by. It
+-- reads every cue once, at start: 16 s for 3M cues (the service logs it,
+-- and sends it no more once it is recorded below).
+INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor, words)
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
 INSERT INTO clickprint.schema_backfills (name)
-SELECT 'fp_cue_words'
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
+SELECT 'fp_cue_words.words'
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
 -- Which version of each extractor each item was extracted with: the
 -- plug-in's last row is an 'end' marker, as ours is, so a row here means

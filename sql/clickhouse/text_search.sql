@@ -10,29 +10,42 @@
 --
 -- Words are what fp_cues.words holds: lower case, runs of letters, digits
 -- and marks; the highlight wraps the cue's `pieces` (its text cut into
--- words and what lies between, at ingest) that are query words. The cue
--- filter of a query of several words, and of pass 2, is hasAllTokens /
--- hasAnyTokens on `words`, so the text index (sql/clickhouse/schema.sql)
--- picks the granules that hold the words, and only their rows are read; a
--- query of one word is counted in fp_cue_words (below). The tenant is the
--- sort key's first column of both.
+-- words and what lies between, at ingest) that are query words.
 --
 -- Two passes, so that a common word does not pay for every match's text:
---   `ranked` sends every matching cue's key and `words`, in one row, item
---   by item, to clickprint_text_rank (a warm pool of `clickprint-udf text_rank`,
+--   Pass 1, `ranked`, reads the matching cues from fp_cue_words (a row per
+--   cue and distinct word, with the cue's `words`, sorted by tenant, word
+--   and item: schema.sql), where the rows of one word lie together, and
+--   sends every matching cue's key and `words`, in one row, item by item,
+--   to clickprint_text_rank (a warm pool of `clickprint-udf text_rank`,
 --   installed with the other UDFs), which scores them and keeps the top_k
 --   items, each with its 100 best cues as (media, start, item) keys and
---   scores; it is a scalar subquery, run once before the rest; the outer
---   SELECT then reads `text` and `pieces` of those cues only, through the
---   sort key (`has(keys, (media_id, start_ms, item))` is a primary-key
---   condition), and highlights them.
+--   scores; it is a scalar subquery, run once before the rest. Pass 2, the
+--   outer SELECT, then reads `text` and `pieces` of those cues only from
+--   fp_cues, through the sort key (`has(keys, (media_id, start_ms,
+--   item))` is a primary-key condition), and highlights them.
+--   Which rows pass 1 reads, each matching cue once:
+--   - every word (`all`): the rows of one query word, the lead (`q.4`: the
+--     longest, the first of equal length), whose cue's `words` hold every
+--     other query word (hasAllTokens, a row check: fp_cue_words has no
+--     text index). A longer word is mostly a rarer one; the lead's rows
+--     are all read, so a common lead costs its rows: at 1M made-up cues,
+--     a word in 25-39% of them leading a word in 140-224 took 55-66 ms,
+--     the rare one leading 22 (the text index: 27-29; benchmarks/results/
+--     2026-12-04-session27). Counting the words' rows to lead with the
+--     rarest cost 2-4 ms more on every query (6 on two words).
+--   - `any` word: the rows of each query word, each cue in the row of the
+--     first query word (in `q.1`'s order) that its `words` hold.
+--   Read so, the matching cues of two words (about 1,000 in 1M) cost 6-9
+--   ms where fp_cues' text index, which finds them in a granule each and
+--   checks each granule's rows, cost 20; the answers are the same, byte
+--   for byte (66 queries).
 --   A query of one word (one word in `q.2`, quoted or not) sends no cues:
 --   every cue holding the word scores the same, so the items rank by
 --   their numbers of matching cues alone, which pass 1 counts, item by
---   item, in fp_cue_words (a row per cue and word, sorted by tenant, word
---   and item: schema.sql) instead of through the text index; the
---   function answers no keys and the one cue score; pass 2 then reads the
---   kept items' cues holding the word, and each item keeps its 100
+--   item, without reading `words`; the function answers no keys and the
+--   one cue score; pass 2 then reads the kept items' cues holding the
+--   word (through fp_cues' text index), and each item keeps its 100
 --   earliest (the 100 best: equal scores go to the earlier). The answers
 --   are the same as when the cues were sent, byte for byte (66 queries);
 --   a word in 12% of 1M cues took 102 ms of processor time instead of 503
@@ -40,6 +53,9 @@
 --   fp_cue_words instead of through the text index 42 -> 25 ms of
 --   processor time, the whole statement (benchmarks/results/
 --   2026-12-04-session26).
+--   Rows written before fp_cue_words had `words` (until the schema's fill
+--   rewrites them and parts merge) hold '': a query of several words
+--   passes them by.
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty
@@ -59,7 +75,9 @@
 -- benchmarks/results/2026-12-04-session26). A lambda
 -- never captures a value of `q` or `ranked` (each capture of a scalar's
 -- value cost about 3 ms of planning): they reach the highlight's lambda as
--- columns of the subquery below (qw).
+-- columns of the subquery below (qw). Pass 1 is one SELECT for every
+-- kind of query (a UNION of a half for one word and a half for several
+-- cost 2 ms to plan), and pass 2 one level over its read.
 --
 -- Score of a cue (clickprint_text_rank; documented in sql/README.md,
 -- "Dialogue", and in clickprint-core's matching::text), over the cues that
@@ -90,44 +108,46 @@
 -- Deleted media (tombstones in media_deleted) are left out.
 WITH
     -- The query's words and quotes, everything else a space, then cut
-    -- into: the distinct words, the words in order and the quoted phrases
-    -- as written (between the 1st and 2nd quote, the 3rd and 4th, ...).
+    -- into: the distinct words, the words in order, the quoted phrases
+    -- as written (between the 1st and 2nd quote, the 3rd and 4th, ...)
+    -- and the lead word (pass 1: the longest, the first of equal length).
     (
-        SELECT (arrayDistinct(sequence), sequence, extractAll(plain, '"([^"]*)"'))
+        SELECT (arrayDistinct(sequence), sequence, extractAll(plain, '"([^"]*)"'), sequence[indexOf(lengths, arrayMax(lengths))])
         FROM
         (
-            SELECT plain, splitByWhitespace(replaceAll(plain, '"', ' ')) AS sequence
+            SELECT plain, splitByWhitespace(replaceAll(plain, '"', ' ')) AS sequence, arrayMap(w -> lengthUTF8(w), sequence) AS lengths
             FROM (SELECT replaceRegexpAll(lowerUTF8(text), '[^\\p{L}\\p{N}\\p{M}"]+', ' ') AS plain FROM (SELECT {text:String} AS text))
         )
     ) AS q,
-    -- Deleted media (tombstones), which neither half of pass 1 counts.
+    -- Deleted media (tombstones), which pass 1 does not count.
     (SELECT groupArray(media_id) FROM media_deleted WHERE tenant_id = {tenant:UInt32}) AS deleted,
     -- Pass 1: the top_k items and their 100 best cues, as
     -- (keys, cue scores, media ids, item scores, matching cues), scored
     -- by clickprint_text_rank from the matching cues' words, sent in one
     -- row, item by item. A query of one word sends each item's number of
-    -- cues holding it only (every such cue scores the same), counted in
-    -- fp_cue_words: the answer has no keys and the one cue score. Each
-    -- half of the UNION holds its query's length as a condition, folded
-    -- before the read, so the other half reads nothing.
+    -- cues holding it only (every such cue scores the same; the `if` is
+    -- folded before the read, which then reads no `words`): the answer
+    -- has no keys and the one cue score.
     (
         SELECT clickprint_text_rank({mode:String}, {top_k:UInt32}, q.2, q.3, groupArray((media_id, matching, cues)))
         FROM
         (
-            SELECT media_id, count() AS matching, groupArray((start_ms, item, words)) AS cues
-            FROM fp_cues
-            WHERE tenant_id = {tenant:UInt32}
-                AND length(q.2) > 1
-                AND ({mode:String} = 'any' ? hasAnyTokens(words, q.1) : hasAllTokens(words, q.1))
-                AND ({language:String} = '' OR language = {language:String})
-                AND NOT has(deleted, media_id)
-            GROUP BY media_id
-            UNION ALL
-            SELECT media_id, count() AS matching, CAST([], 'Array(Tuple(UInt32, UInt32, String))') AS cues
+            SELECT
+                media_id,
+                count() AS matching,
+                if(length(q.2) = 1, CAST([], 'Array(Tuple(UInt32, UInt32, String))'), groupArray((start_ms, item, words))) AS cues
             FROM fp_cue_words
             WHERE tenant_id = {tenant:UInt32}
-                AND length(q.2) = 1
-                AND word = q.2[1]
+                AND (
+                    -- One word, or every word: the lead's rows, whose cue
+                    -- holds the others.
+                    (length(q.2) = 1 OR {mode:String} != 'any') AND word = q.4
+                        AND (length(q.2) = 1 OR hasAllTokens(words, q.1))
+                    -- Any word of several: each cue in the row of the
+                    -- first query word it holds.
+                    OR length(q.2) > 1 AND {mode:String} = 'any' AND has(q.1, word) AND words != ''
+                        AND NOT hasAny(splitByNonAlpha(words), arraySlice(q.1, 1, indexOf(q.1, word) - 1))
+                )
                 AND ({language:String} = '' OR language = {language:String})
                 AND NOT has(deleted, media_id)
             GROUP BY media_id
@@ -144,7 +164,14 @@ SELECT
         start_ms,
         item,
         CAST(
-            (start_ms, end_ms, language, text, highlighted, cue_score),
+            (
+                start_ms,
+                end_ms,
+                language,
+                text,
+                arrayStringConcat(arrayMap(t -> if(has(qw, lowerUTF8(t)), concat('«', t, '»'), t), pieces)),
+                round(cue_score_raw, 4)
+            ),
             'Tuple(start_ms UInt32, end_ms UInt32, language String, text String, highlighted String, score Float64)'
         )
     ))), 1, 100).3 AS cues
@@ -157,32 +184,18 @@ FROM
         end_ms,
         language,
         text,
-        arrayStringConcat(arrayMap(t -> if(has(qw, lowerUTF8(t)), concat('«', t, '»'), t), pieces)) AS highlighted,
-        round(cue_score_raw, 4) AS cue_score,
-        item_score,
-        item_matching
-    FROM
-    (
-        SELECT
-            media_id,
-            start_ms,
-            item,
-            end_ms,
-            language,
-            text,
-            pieces,
-            q.1 AS qw,
-            if(empty(ranked.1), ranked.2[1], ranked.2[indexOf(ranked.1, (media_id, start_ms, item))]) AS cue_score_raw,
-            ranked.4[indexOf(ranked.3, media_id)] AS item_score,
-            ranked.5[indexOf(ranked.3, media_id)] AS item_matching
-        FROM fp_cues
-        WHERE tenant_id = {tenant:UInt32}
-            AND (
-                has(ranked.1, (media_id, start_ms, item))
-                OR (empty(ranked.1) AND has(ranked.3, media_id) AND hasAllTokens(words, q.1)
-                    AND ({language:String} = '' OR language = {language:String}))
-            )
-    )
+        pieces,
+        q.1 AS qw,
+        if(empty(ranked.1), ranked.2[1], ranked.2[indexOf(ranked.1, (media_id, start_ms, item))]) AS cue_score_raw,
+        ranked.4[indexOf(ranked.3, media_id)] AS item_score,
+        ranked.5[indexOf(ranked.3, media_id)] AS item_matching
+    FROM fp_cues
+    WHERE tenant_id = {tenant:UInt32}
+        AND (
+            has(ranked.1, (media_id, start_ms, item))
+            OR (empty(ranked.1) AND has(ranked.3, media_id) AND hasAllTokens(words, q.1)
+                AND ({language:String} = '' OR language = {language:String}))
+        )
 )
 GROUP BY media_id
 ORDER BY score DESC, media_id

@@ -147,11 +147,11 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
     for statement in statements(SCHEMA) {
         let fill = one_time_fill(statement);
         let started = std::time::Instant::now();
-        if let Some(table) = &fill {
+        if let Some((table, name)) = &fill {
             let done = engine
                 .query_with_params(
-                    "SELECT count() AS n FROM clickprint.schema_backfills WHERE name = {t:String}",
-                    &[("t", table.clone())],
+                    "SELECT count() AS n FROM clickprint.schema_backfills WHERE name = {n:String}",
+                    &[("n", name.clone())],
                 )
                 .await?
                 .to_json_rows()?;
@@ -162,14 +162,16 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
             }
             tracing::info!(
                 table,
+                fill = name,
                 "filling clickprint.{table} once from the rows stored before it (after an \
                  upgrade: it reads them all; on a new library there are none)"
             );
         }
         engine.query(statement).await?;
-        if let Some(table) = &fill {
+        if let Some((table, name)) = &fill {
             tracing::info!(
                 table,
+                fill = name,
                 seconds = started.elapsed().as_secs_f64(),
                 "filled clickprint.{table}"
             );
@@ -178,11 +180,17 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
     Ok(())
 }
 
-/// The table a statement of the schema fills once (an `INSERT INTO
-/// clickprint.<table>` other than the record of fills itself, which
-/// `schema_backfills` lists by the table's name when done).
-fn one_time_fill(statement: &str) -> Option<String> {
-    table_after(statement, &["INSERT INTO clickprint."]).filter(|t| t != "schema_backfills")
+/// The table a statement of the schema fills once and the fill's name (an
+/// `INSERT INTO clickprint.<table>` other than the record of fills
+/// itself, guarded by `schema_backfills WHERE name = '<name>'`, under
+/// which the next statement records it when done).
+fn one_time_fill(statement: &str) -> Option<(String, String)> {
+    let table =
+        table_after(statement, &["INSERT INTO clickprint."]).filter(|t| t != "schema_backfills")?;
+    let code = code_of(statement);
+    let (_, rest) = code.split_once("schema_backfills WHERE name = '")?;
+    let name = rest.split('\'').next()?.to_owned();
+    Some((table, name))
 }
 
 /// The tables and views of database `clickprint` that `schema` creates
@@ -202,14 +210,19 @@ fn missing_from(schema: &str, present: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// The name that follows the first of `prefixes` a statement starts with,
-/// its comment lines left out.
-fn table_after(statement: &str, prefixes: &[&str]) -> Option<String> {
-    let code = statement
+/// A statement's code: its lines that are not comments, joined by spaces.
+fn code_of(statement: &str) -> String {
+    statement
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+}
+
+/// The name that follows the first of `prefixes` a statement starts with,
+/// its comment lines left out.
+fn table_after(statement: &str, prefixes: &[&str]) -> Option<String> {
+    let code = code_of(statement);
     let rest = prefixes
         .iter()
         .find_map(|prefix| code.trim_start().strip_prefix(prefix))?;
@@ -706,14 +719,17 @@ mod tests {
     }
 
     #[test]
-    fn the_schemas_one_time_fills_are_found_by_their_table() {
-        let fills: Vec<String> = statements(SCHEMA).filter_map(one_time_fill).collect();
-        assert_eq!(fills, ["fp_cue_words"]);
-        // Each is recorded under that name in schema_backfills.
-        for table in fills {
+    fn the_schemas_one_time_fills_are_found_by_their_table_and_name() {
+        let fills: Vec<(String, String)> = statements(SCHEMA).filter_map(one_time_fill).collect();
+        assert_eq!(
+            fills,
+            [("fp_cue_words".to_owned(), "fp_cue_words.words".to_owned())]
+        );
+        // Each is recorded under its name in schema_backfills.
+        for (_, name) in fills {
             assert!(
-                SCHEMA.contains(&format!("SELECT '{table}'\nWHERE")),
-                "{table}"
+                SCHEMA.contains(&format!("SELECT '{name}'\nWHERE")),
+                "{name}"
             );
         }
     }
@@ -721,7 +737,7 @@ mod tests {
     #[test]
     fn schema_splits_into_its_statements() {
         let all: Vec<&str> = statements(SCHEMA).collect();
-        assert_eq!(all.len(), 31, "{all:#?}");
+        assert_eq!(all.len(), 33, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
     }
 }

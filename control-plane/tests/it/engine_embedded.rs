@@ -309,6 +309,129 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
 }
 
 /// A statement's rows as JSON.
+/// A library made on 2026-12-04, whose cues' words (`fp_cue_words`) had
+/// no `words` column yet: applying the schema gives the table the column
+/// and its view the new query, and writes its cues' word rows again with
+/// their words (fill `fp_cue_words.words`); until the rows from before
+/// fold away, a search of several words passes them by (each cue counted
+/// once), and a one-word search finds the cue too.
+#[tokio::test]
+async fn cue_words_from_before_their_words_column_are_written_again() {
+    use clickprint::clickhouse::library::{
+        SCHEMA, TextQuery, WordsMode, apply_schema, statements, text_search,
+    };
+    let dir = data_dir("schema-cue-words-without-words");
+    let engine = Engine::open(&embedded_config(dir.path()).clickhouse).unwrap();
+    let code = |s: &str| -> String {
+        s.lines()
+            .filter(|l| !l.trim_start().starts_with("--"))
+            .collect()
+    };
+    for statement in statements(SCHEMA).filter(|s| {
+        let s = code(s);
+        !s.contains("fp_cue_words") && !s.contains("schema_backfills")
+    }) {
+        engine.query(statement).await.unwrap();
+    }
+    // The table, its view and its fill's record as they were made then.
+    for statement in [
+        "CREATE TABLE clickprint.fp_cue_words (tenant_id UInt32, word String, media_id UInt64, \
+         start_ms UInt32, item UInt32, language LowCardinality(String), extractor LowCardinality(String)) \
+         ENGINE = ReplacingMergeTree ORDER BY (tenant_id, word, media_id, start_ms, item)",
+        "CREATE MATERIALIZED VIEW clickprint.fp_cue_words_mv TO clickprint.fp_cue_words AS \
+         SELECT tenant_id, word, media_id, start_ms, item, language, extractor FROM clickprint.fp_cues \
+         ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word",
+        "CREATE TABLE clickprint.schema_backfills (name String, filled_at DateTime DEFAULT now()) \
+         ENGINE = ReplacingMergeTree ORDER BY name",
+        "INSERT INTO clickprint.schema_backfills (name) VALUES ('fp_cue_words')",
+        "INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys) VALUES \
+         (1, 7, 'cue', 1000, 1, '2000\teng\tAn old line, an old song', [])",
+    ] {
+        engine
+            .query(statement)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    // Merges stopped, so that the rows from before stay beside their
+    // rewrite, as they do until a merge.
+    engine
+        .query("SYSTEM STOP MERGES clickprint.fp_cue_words")
+        .await
+        .unwrap();
+    apply_schema(&engine).await.unwrap();
+    apply_schema(&engine).await.unwrap();
+    // Each word once from before (no words) and once rewritten by the
+    // one fill (the schema was applied twice).
+    let words = "SELECT word, groupArray(words) AS words FROM \
+                 (SELECT word, words FROM clickprint.fp_cue_words ORDER BY words) \
+                 GROUP BY word ORDER BY word";
+    let old_and_new =
+        |w: &str| serde_json::json!({"word": w, "words": ["", "an old line an old song"]});
+    assert_eq!(
+        rows(&engine, words).await,
+        serde_json::json!(["an", "line", "old", "song"].map(old_and_new))
+    );
+    let search = |text: &str, mode: WordsMode| TextQuery {
+        text: text.to_owned(),
+        mode,
+        language: String::new(),
+        top_k: 10,
+    };
+    for (text, mode) in [
+        ("old song", WordsMode::All),
+        ("song old", WordsMode::Any),
+        ("line missing", WordsMode::Any),
+        ("\"old line\"", WordsMode::All),
+    ] {
+        let found = text_search(&engine, 1, &search(text, mode)).await.unwrap();
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        assert_eq!(
+            (found[0].media_id, found[0].matching_cues),
+            (7, 1),
+            "{text}"
+        );
+        assert_eq!(
+            found[0].cues[0].highlighted,
+            match text {
+                "line missing" => "An old «line», an old song",
+                "\"old line\"" => "An «old» «line», an «old» song",
+                _ => "An «old» line, an «old» «song»",
+            },
+            "{text}"
+        );
+    }
+    assert!(
+        text_search(&engine, 1, &search("old missing", WordsMode::All))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A cue stored now has its words written by the view's new query.
+    engine
+        .query(
+            "INSERT INTO clickprint.fp_ingest (tenant_id, media_id, kind, time_ms, item, record, keys) VALUES \
+             (1, 8, 'cue', 0, 1, '500\teng\tA new song', [])",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT word, words FROM clickprint.fp_cue_words WHERE media_id = 8 ORDER BY word"
+        )
+        .await,
+        serde_json::json!([
+            {"word": "a", "words": "a new song"},
+            {"word": "new", "words": "a new song"},
+            {"word": "song", "words": "a new song"},
+        ])
+    );
+    let found = text_search(&engine, 1, &search("new song", WordsMode::All))
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|m| m.media_id).collect::<Vec<_>>(), [8]);
+}
+
 async fn rows(engine: &Engine, sql: &str) -> serde_json::Value {
     engine
         .query(sql)

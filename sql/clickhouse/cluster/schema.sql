@@ -315,7 +315,8 @@ CREATE TABLE IF NOT EXISTS clickprint_shard.fp_cue_words ON CLUSTER '{cluster}'
     start_ms UInt32,
     item UInt32,
     language LowCardinality(String),
-    extractor LowCardinality(String)
+    extractor LowCardinality(String),
+    words String CODEC(ZSTD(1))
 )
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/clickprint/fp_cue_words', '{replica}')
 ORDER BY (tenant_id, word, media_id, start_ms, item);
@@ -324,8 +325,21 @@ CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words ON CLUSTER '{cluster}'
 AS clickprint_shard.fp_cue_words
 ENGINE = Distributed('{cluster}', clickprint_shard, fp_cue_words, tenant_id);
 
+-- The `words` column for tables made before it (2026-12-04), the shards'
+-- and the Distributed one's; and the view's query with it.
+ALTER TABLE clickprint_shard.fp_cue_words ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS words String CODEC(ZSTD(1));
+
+ALTER TABLE clickprint.fp_cue_words ON CLUSTER '{cluster}'
+    ADD COLUMN IF NOT EXISTS words String CODEC(ZSTD(1));
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cue_words_mv ON CLUSTER '{cluster}' TO clickprint.fp_cue_words AS
-SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
+FROM clickprint.fp_cues
+ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
+
+ALTER TABLE clickprint.fp_cue_words_mv ON CLUSTER '{cluster}' MODIFY QUERY
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
 
@@ -341,19 +355,20 @@ CREATE TABLE IF NOT EXISTS clickprint.schema_backfills ON CLUSTER '{cluster}'
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/clickprint/schema_backfills', '{shard}-{replica}')
 ORDER BY name;
 
--- The words of cues stored before fp_cue_words existed, once, through the
--- Distributed tables (each word row goes to its tenant's shard); an
--- INSERT takes no ON CLUSTER: it runs once, from the node this file is
--- run on.
-INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor)
-SELECT tenant_id, word, media_id, start_ms, item, language, extractor
+-- The words of cues stored before fp_cue_words had its `words` column,
+-- once (fill 'fp_cue_words.words': sql/clickhouse/schema.sql says what
+-- it folds and when), through the Distributed tables (each word row goes
+-- to its tenant's shard); an INSERT takes no ON CLUSTER: it runs once,
+-- from the node this file is run on.
+INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor, words)
+SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
 INSERT INTO clickprint.schema_backfills (name)
-SELECT 'fp_cue_words'
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words') = 0;
+SELECT 'fp_cue_words.words'
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
 TO clickprint.extractor_runs AS
