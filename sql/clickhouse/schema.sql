@@ -284,11 +284,12 @@ WHERE kind = 'cue';
 -- whose separators within `words` are its single spaces), each once per
 -- cue. `language` and `extractor` are the cue's, for the search's
 -- language filter and for an extractor's re-extraction.
--- 20.3M rows for 3M made-up cues: 363 MiB on disk once merged (75 MB
--- without `words`; fp_cues: 189 MiB), so dialogue takes about twice the
--- disk it took without the table; the ALTER gives a table made before
--- the column (2026-12-04) the column, which its rows read as '' until the
--- fill below writes them again.
+-- 20.3M rows for 3M made-up cues: 363 MiB on disk once merged (75 MiB
+-- without `words`; fp_cues: 189 MiB), so dialogue takes about three
+-- times the disk it took without the table, twice that with the table
+-- without `words`; the ALTER gives a table made before the column
+-- (2026-12-04) the column, which its rows read as '' until the fill below
+-- writes them again and deletes them.
 CREATE TABLE IF NOT EXISTS clickprint.fp_cue_words
 (
     tenant_id UInt32,
@@ -319,8 +320,8 @@ SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word;
 
--- One-time fills of a table added after rows it derives from were
--- stored: a row here says the fill `name` finished. Not a tenant's table
+-- One-time fills of a table, or a column, added after rows it derives
+-- from were stored: a row here says the fill `name` finished. Not a tenant's table
 -- (no tenant column; on a cluster, one copy on every node).
 CREATE TABLE IF NOT EXISTS clickprint.schema_backfills
 (
@@ -334,21 +335,31 @@ ORDER BY name;
 -- (fill 'fp_cue_words.words'; a library made before fp_cue_words existed
 -- has none of their rows, one made on 2026-12-04 has them without
 -- `words`), once: after the view above, so that a cue inserted meanwhile
--- is written by the view, the fill or both. A fill killed half way runs
--- again in full at the next start. Rows written twice so (or by two
--- processes starting at once against one server), and the rows from
--- before the column beside their rewrite, fold when parts merge (the
--- later insert's row stays); until then a one-word search counts such a
--- cue twice, as it does a retried ingest's (`OPTIMIZE TABLE
--- clickprint.fp_cue_words FINAL` folds them at once), and a search of
--- several words, which reads `words`, passes the rows without it by. It
--- reads every cue once, at start: 16 s for 3M cues (the service logs it,
--- and sends it no more once it is recorded below).
+-- is written by the view, the fill or both. It reads every cue once, at
+-- start: 16 s for 3M cues (the service logs it, and sends it and the
+-- DELETE below no more once the fill is recorded). On a cluster it goes
+-- through the Distributed table, and returns once the shards hold its
+-- rows (distributed_foreground_insert), so that it is recorded only then.
 INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor, words)
 SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0
+SETTINGS distributed_foreground_insert = 1;
+
+-- Then the rows from before the column, which the fill has just written
+-- again with their words: every row with no words is one (a cue with no
+-- words has no rows). Deleted rather than left to fold when parts merge,
+-- as a one-word search, which reads no `words`, would count each cue of
+-- the library twice until then. A fill killed half way runs again in full
+-- at the next start, and its rows written twice so (or by two processes
+-- starting at once against one server, or by the view and the fill for a
+-- cue stored meanwhile) are identical and fold when parts merge; until
+-- then every search counts such a cue twice, as it does a retried
+-- ingest's (`OPTIMIZE TABLE clickprint.fp_cue_words FINAL` folds them at
+-- once).
+DELETE FROM clickprint.fp_cue_words
+WHERE words = '' AND (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
 INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_cue_words.words'

@@ -5,9 +5,9 @@
 -- (`mutations_sync`): once the statement returns, no text search finds
 -- the removed cues. It rewrites only the parts of fp_cues that hold the
 -- item's rows; safe to repeat. Two mutations: the cues' words
--- (fp_cue_words, which a one-word search counts) first, so that a removal
--- stopped between the two leaves cues no one-word search counts rather
--- than counts of cues that are gone. Parameters: {tenant:UInt32},
+-- (fp_cue_words, which a text search reads its matching cues from) first,
+-- so that a removal stopped between the two leaves cues no search finds
+-- rather than matches of cues that are gone. Parameters: {tenant:UInt32},
 -- {media_id:UInt64} (the id the item's fingerprints are stored under).
 -- On a cluster, sql/clickhouse/cluster/subtitles_remove.sql.
 ALTER TABLE clickprint.fp_cue_words DELETE

@@ -33,7 +33,7 @@
 --     a word in 25-39% of them leading a word in 140-224 took 55-66 ms,
 --     the rare one leading 22 (the text index: 27-29; benchmarks/results/
 --     2026-12-04-session27). Counting the words' rows to lead with the
---     rarest cost 2-4 ms more on every query (6 on two words).
+--     rarest cost 2-4 ms more on every query (6 on two words `all`).
 --   - `any` word: the rows of each query word, each cue in the row of the
 --     first query word (in `q.1`'s order) that its `words` hold.
 --   Read so, the matching cues of two words (about 1,000 in 1M) cost 6-9
@@ -53,9 +53,10 @@
 --   fp_cue_words instead of through the text index 42 -> 25 ms of
 --   processor time, the whole statement (benchmarks/results/
 --   2026-12-04-session26).
---   Rows written before fp_cue_words had `words` (until the schema's fill
---   rewrites them and parts merge) hold '': a query of several words
---   passes them by.
+--   Rows written before fp_cue_words had `words` hold '' until the
+--   schema's fill writes them again and deletes them (at the first start
+--   after the upgrade, before the service answers): a query of several
+--   words passes such rows by, should one be met.
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty

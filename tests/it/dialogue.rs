@@ -752,7 +752,7 @@ fn subtitle_files_given_with_an_item_become_its_dialogue() {
         404
     );
     assert_eq!(found(&search("señor cebras")), ["silent.mp4"]);
-    // The cues' words (fp_cue_words: what a one-word search counts), as
+    // The cues' words (fp_cue_words: what a text search reads), as
     // the tenant's analysts see them: the Spanish file's 2 cues and the
     // English one's, each distinct word of a cue once (the Spanish file,
     // sent twice, wrote identical rows, which DISTINCT folds as a merge

@@ -9,7 +9,7 @@ s = session.Session(os.environ['DATA'] + f'?user_scripts_path={UDF}&user_defined
 s.query("USE clickprint"); s.query("SET use_query_condition_cache = 0")
 files = sys.argv[1:]
 sqls = [open(f).read().rstrip().rstrip(';') for f in files]
-print(s.query("SELECT word, count() FROM fp_cue_words WHERE tenant_id = 5 AND word IN ('w1','w2','w3','w5','w20','w100','w1000') GROUP BY word ORDER BY length(word), word", 'TSV'))
+print(s.query("SELECT word, count() FROM fp_cue_words WHERE tenant_id = 5 AND word IN ('w1','w2','w3','w5','w20','w100','w1000','w3000','w5000') GROUP BY word ORDER BY length(word), word", 'TSV'))
 cases = [('w1 w3000', 'all'), ('w2 w5000', 'all'), ('w3000 w2', 'all'), ('w1 w2', 'all'), ('w2 w5', 'any'), ('w1 w3000', 'any'), ('"w1 w2 w3"', 'all')]
 for text, mode in cases:
     p = {'tenant': '5', 'text': text, 'mode': mode, 'language': '', 'top_k': '10'}

@@ -105,9 +105,10 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 
 /// Creates the database and tables when missing.
 ///
-/// A one-time fill of a table added after the rows it derives from (each
-/// recorded in `schema_backfills`) runs only while unrecorded, with a log
-/// line before and after, as it may read a large library.
+/// The statements of a one-time fill of a table or column added after the
+/// rows it derives from (each fill recorded in `schema_backfills`) run
+/// only while it is unrecorded, each with a log line before and after, as
+/// they may read a large library.
 ///
 /// On a cluster (`clickhouse_cluster`) the tables are made by
 /// `sql/clickhouse/cluster/schema.sql`, as shards behind Distributed
@@ -147,7 +148,7 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
     for statement in statements(SCHEMA) {
         let fill = one_time_fill(statement);
         let started = std::time::Instant::now();
-        if let Some((table, name)) = &fill {
+        if let Some((name, step)) = &fill {
             let done = engine
                 .query_with_params(
                     "SELECT count() AS n FROM clickprint.schema_backfills WHERE name = {n:String}",
@@ -161,36 +162,41 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
                 continue;
             }
             tracing::info!(
-                table,
                 fill = name,
-                "filling clickprint.{table} once from the rows stored before it (after an \
-                 upgrade: it reads them all; on a new library there are none)"
+                step,
+                "one-time fill {name}: {step} (after an upgrade: it reads the rows stored \
+                 before; on a new library there are none)"
             );
         }
         engine.query(statement).await?;
-        if let Some((table, name)) = &fill {
+        if let Some((name, step)) = &fill {
             tracing::info!(
-                table,
                 fill = name,
+                step,
                 seconds = started.elapsed().as_secs_f64(),
-                "filled clickprint.{table}"
+                "one-time fill {name}: done {step}"
             );
         }
     }
     Ok(())
 }
 
-/// The table a statement of the schema fills once and the fill's name (an
-/// `INSERT INTO clickprint.<table>` other than the record of fills
-/// itself, guarded by `schema_backfills WHERE name = '<name>'`, under
-/// which the next statement records it when done).
+/// The fill a statement of the schema belongs to, by name, and what the
+/// statement does (`INSERT INTO clickprint.<table>`, `DELETE FROM
+/// clickprint.<table>`): a statement of a fill holds `schema_backfills
+/// WHERE name = '<name>'` in its condition, and the statement recording
+/// the fill, into `schema_backfills` itself, is not one.
 fn one_time_fill(statement: &str) -> Option<(String, String)> {
-    let table =
-        table_after(statement, &["INSERT INTO clickprint."]).filter(|t| t != "schema_backfills")?;
     let code = code_of(statement);
+    let step = ["INSERT INTO clickprint.", "DELETE FROM clickprint."]
+        .iter()
+        .find_map(|prefix| {
+            table_after(statement, &[prefix]).map(|table| format!("{prefix}{table}"))
+        })
+        .filter(|step| step != "INSERT INTO clickprint.schema_backfills")?;
     let (_, rest) = code.split_once("schema_backfills WHERE name = '")?;
     let name = rest.split('\'').next()?.to_owned();
-    Some((table, name))
+    Some((name, step))
 }
 
 /// The tables and views of database `clickprint` that `schema` creates
@@ -719,25 +725,40 @@ mod tests {
     }
 
     #[test]
-    fn the_schemas_one_time_fills_are_found_by_their_table_and_name() {
+    fn the_schemas_one_time_fills_are_found_by_their_name_and_step() {
         let fills: Vec<(String, String)> = statements(SCHEMA).filter_map(one_time_fill).collect();
+        let fill = |step: &str| ("fp_cue_words.words".to_owned(), step.to_owned());
         assert_eq!(
             fills,
-            [("fp_cue_words".to_owned(), "fp_cue_words.words".to_owned())]
+            [
+                fill("INSERT INTO clickprint.fp_cue_words"),
+                fill("DELETE FROM clickprint.fp_cue_words")
+            ]
         );
         // Each is recorded under its name in schema_backfills.
-        for (_, name) in fills {
+        for (name, _) in &fills {
             assert!(
                 SCHEMA.contains(&format!("SELECT '{name}'\nWHERE")),
                 "{name}"
             );
         }
+        // Every statement that writes or deletes rows, but the record of
+        // fills itself, is a fill's: none runs again at every start.
+        let writes: Vec<String> = statements(SCHEMA)
+            .map(code_of)
+            .filter(|c| {
+                let c = c.trim_start();
+                (c.starts_with("INSERT") || c.starts_with("DELETE"))
+                    && !c.starts_with("INSERT INTO clickprint.schema_backfills")
+            })
+            .collect();
+        assert_eq!(writes.len(), fills.len(), "{writes:#?}");
     }
 
     #[test]
     fn schema_splits_into_its_statements() {
         let all: Vec<&str> = statements(SCHEMA).collect();
-        assert_eq!(all.len(), 33, "{all:#?}");
+        assert_eq!(all.len(), 34, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
     }
 }

@@ -106,6 +106,18 @@ fn on_cluster(statement: &str) -> Vec<String> {
     if s.starts_with("INSERT INTO clickprint.") {
         return vec![s];
     }
+    // A fill's delete: on the shards' tables of every replica, without the
+    // fill's condition (a scalar subquery, which each replica would
+    // evaluate for itself in a mutation).
+    if let Some(rest) = s.strip_prefix("DELETE FROM clickprint.") {
+        let (table, condition) = rest.split_once(" WHERE ").unwrap_or((rest, ""));
+        let (condition, _fill) = condition
+            .split_once(" AND (SELECT count() FROM clickprint.schema_backfills WHERE name = ")
+            .unwrap_or_else(|| panic!("a schema DELETE that is not a fill's: {s}"));
+        return vec![format!(
+            "DELETE FROM clickprint_shard.{table} ON CLUSTER '{{cluster}}' WHERE {condition}"
+        )];
+    }
     let name_end = |s: &str, start: &str| {
         s.strip_prefix(start)
             .map(|rest| start.len() + rest.find(' ').unwrap_or(rest.len()))
@@ -204,7 +216,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 48 + 7 + 2 + 2);
+    assert_eq!(all.len(), 49 + 7 + 2 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

@@ -359,12 +359,23 @@ ORDER BY name;
 -- once (fill 'fp_cue_words.words': sql/clickhouse/schema.sql says what
 -- it folds and when), through the Distributed tables (each word row goes
 -- to its tenant's shard); an INSERT takes no ON CLUSTER: it runs once,
--- from the node this file is run on.
+-- from the node this file is run on, and returns once the shards hold
+-- its rows (distributed_foreground_insert), so that the fill is recorded
+-- only then.
 INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor, words)
 SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues
 ARRAY JOIN arrayDistinct(splitByNonAlpha(words)) AS word
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0
+SETTINGS distributed_foreground_insert = 1;
+
+-- Then the rows from before the column, on the shards' tables of every
+-- replica (sql/clickhouse/schema.sql says why). Without the fill's
+-- condition (a scalar subquery, which each replica would evaluate for
+-- itself in a mutation): every row with no words is one from before, so
+-- running it again deletes nothing more.
+DELETE FROM clickprint_shard.fp_cue_words ON CLUSTER '{cluster}'
+WHERE words = '';
 
 INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_cue_words.words'
