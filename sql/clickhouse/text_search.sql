@@ -31,7 +31,7 @@
 --     text index). A longer word is mostly a rarer one; the lead's rows
 --     are all read, so a common lead costs its rows: at 1M made-up cues,
 --     a word in 25-39% of them leading a word in 140-224 took 55-66 ms,
---     the rare one leading 22 (the text index: 27-29; benchmarks/results/
+--     the rare one leading 22-27 (the text index: 26-29; benchmarks/results/
 --     2026-12-04-session27). Counting the words' rows to lead with the
 --     rarest cost 2-4 ms more on every query (6 on two words `all`).
 --   - `any` word: the rows of each query word, each cue in the row of the
