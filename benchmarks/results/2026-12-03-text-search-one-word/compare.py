@@ -1,6 +1,7 @@
 # compare.py N ROUNDS A.sql B.sql ...: per kind of query, the median over N queries of each statement's least processor time (ms) over ROUNDS runs taken in turn (A B A B), and a digest of each statement's answers.
 # Processor time is this process's (every chDB thread; CLOCK=wall: wall time instead) plus, with CHILDREN=1, the UDF pool's processes (measured by their /proc stat, as they are never waited for).
 # The UDFs are $UDF_DIR's (default target/debug), their definitions $CONFIG's (default clickhouse-config/*_function.xml).
+# SERVICE=1 (session 27): the queries of benchmarks/text_search.sh instead (text_latency.rs: from cues of 6 words or more, a rare word, a common word, 3 quoted words, the first and last words `all`, the rarest word and one of rank 900+ `any`). KINDS=a,b: those kinds only.
 import os, sys, time, resource, hashlib
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
 sys.path.insert(0, os.path.join(ROOT, '.deps/chdb'))
@@ -12,7 +13,10 @@ s.query("USE clickprint"); s.query("SET use_query_condition_cache = 0")
 N, R = int(sys.argv[1]), int(sys.argv[2]); files = sys.argv[3:]
 kinds = ['none', 'rare','common','quoted','all2','any2']
 sqls = [open(f).read().rstrip().rstrip(';') for f in files]
-out = s.query("SELECT words FROM clickprint.fp_cues WHERE tenant_id = 5 AND cityHash64(media_id, start_ms) % 5000 = 7 ORDER BY media_id, start_ms LIMIT 60", 'TabSeparated').bytes().decode().strip().split('\n')
+SERVICE = os.environ.get('SERVICE') == '1'
+sample = ("length(splitByChar(' ', words)) >= 6 ORDER BY cityHash64(media_id, item)" if SERVICE
+          else "cityHash64(media_id, start_ms) % 5000 = 7 ORDER BY media_id, start_ms")
+out = s.query(f"SELECT words FROM clickprint.fp_cues WHERE tenant_id = 5 AND {sample} LIMIT 60", 'TabSeparated').bytes().decode().strip().split('\n')
 cues = [l.split(' ') for l in out]
 rank = lambda w: int(w[1:])
 qs = {k: [] for k in kinds}
@@ -20,9 +24,10 @@ for i, c in enumerate(cues):
     qs['none'].append((f'zzzz{i}', 'all'))
     qs['rare'].append((max(c, key=rank), 'all'))
     qs['common'].append((f"w{2 + i % 11}", 'all'))
-    j = i % max(1, len(c) - 2); qs['quoted'].append(('"' + ' '.join(c[j:j+3]) + '"', 'all'))
+    j = 1 if SERVICE else i % max(1, len(c) - 2); qs['quoted'].append(('"' + ' '.join(c[j:j+3]) + '"', 'all'))
     qs['all2'].append((c[0] + ' ' + c[-1], 'all'))
-    qs['any2'].append((max(c, key=rank) + f" w{900 + i * 37}", 'any'))
+    qs['any2'].append((max(c, key=rank) + f" w{900 + i * (13 if SERVICE else 37)}", 'any'))
+if os.environ.get('KINDS'): kinds = os.environ['KINDS'].split(',')
 TICK = os.sysconf('SC_CLK_TCK')
 def udf_cpu():
     # processor seconds of this process's clickprint-udf children (the warm pool)

@@ -1,5 +1,5 @@
-# Queries whose lead word matters (two words `all` with a word in 25-39% of 1M cues first or second, both common, `any` of common words, a quoted phrase of common words): each statement's least wall ms over 3 runs, and whether their answers are the same.
-#   DATA=DIR python3 lead.py A.sql B.sql ...
+# Queries whose lead word matters (CASES=lead, the default: two words `all` with a word in 25-39% of 1M cues first or second, both common, `any` of common words, a quoted phrase of common words) or of many words (CASES=many: the dialogue evaluation's `one word changed` asks 6-10 words in `any`; with common words and without, `any` and `all`): each statement's least wall ms over 3 runs, and whether their answers are the same.
+#   DATA=DIR [CASES=many] python3 lead.py A.sql B.sql ...
 import os, sys, time, statistics
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '../../..'))
 sys.path.insert(0, os.path.join(ROOT, '.deps/chdb'))
@@ -10,7 +10,10 @@ s.query("USE clickprint"); s.query("SET use_query_condition_cache = 0")
 files = sys.argv[1:]
 sqls = [open(f).read().rstrip().rstrip(';') for f in files]
 print(s.query("SELECT word, count() FROM fp_cue_words WHERE tenant_id = 5 AND word IN ('w1','w2','w3','w5','w20','w100','w1000','w3000','w5000') GROUP BY word ORDER BY length(word), word", 'TSV'))
-cases = [('w1 w3000', 'all'), ('w2 w5000', 'all'), ('w3000 w2', 'all'), ('w1 w2', 'all'), ('w2 w5', 'any'), ('w1 w3000', 'any'), ('"w1 w2 w3"', 'all')]
+cases = {
+    'lead': [('w1 w3000', 'all'), ('w2 w5000', 'all'), ('w3000 w2', 'all'), ('w1 w2', 'all'), ('w2 w5', 'any'), ('w1 w3000', 'any'), ('"w1 w2 w3"', 'all')],
+    'many': [('w2 w7 w40 w300 w2000 w9000', 'any'), ('w3000 w4000 w5000 w6000 w7000 w8000', 'any'), ('w40 w300 w2000 w9000', 'any'), ('w2 w7 w40 w300 w2000 w9000', 'all'), ('w7 w40 w300', 'all')],
+}[os.environ.get('CASES', 'lead')]
 for text, mode in cases:
     p = {'tenant': '5', 'text': text, 'mode': mode, 'language': '', 'top_k': '10'}
     best = [1e9]*len(sqls); outs = []

@@ -113,35 +113,45 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 /// On a cluster (`clickhouse_cluster`) the tables are made by
 /// `sql/clickhouse/cluster/schema.sql`, as shards behind Distributed
 /// tables; this schema would make a table it lacks as a plain table of the
-/// node it reaches. So there every table and view the schema names must
-/// exist first, or nothing is applied.
+/// node it reaches. So there every table and view the schema names, and
+/// every column it adds to a table made before, must exist first, or
+/// nothing is applied.
 ///
 /// # Errors
 /// The engine's message for the first statement that fails; on a cluster,
-/// [`Error::Config`] naming the tables the cluster's schema lacks.
+/// [`Error::Config`] naming the tables or the shards' columns the
+/// cluster's schema lacks.
 pub async fn apply_schema(engine: &Engine) -> Result<()> {
     if engine.is_cluster() {
-        let rows = engine
-            .query(
-                "SELECT groupArray(name) AS names FROM system.tables WHERE database = 'clickprint'",
-            )
-            .await?
-            .to_json_rows()?;
-        let present: Vec<String> = rows[0]["names"]
-            .as_array()
-            .map(|names| {
-                names
-                    .iter()
-                    .filter_map(|n| n.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let present = string_list(
+            engine,
+            "SELECT groupArray(name) AS list FROM system.tables WHERE database = 'clickprint'",
+        )
+        .await?;
         let missing = missing_from(SCHEMA, &present);
         if !missing.is_empty() {
             return Err(Error::Config(format!(
                 "the cluster lacks {}: run sql/clickhouse/cluster/schema.sql on any node first \
                  (clickhouse-config/cluster/README.md, \"Upgrades\")",
                 missing.join(", ")
+            )));
+        }
+        // A column added after its table was made: the shards' tables must
+        // hold it too (the cluster's schema adds it there), or every
+        // insert that writes it fails.
+        let present = string_list(
+            engine,
+            "SELECT groupArray(concat(table, '.', name)) AS list FROM system.columns \
+             WHERE database = 'clickprint_shard'",
+        )
+        .await?;
+        let lacking = columns_lacking(SCHEMA, &present);
+        if !lacking.is_empty() {
+            return Err(Error::Config(format!(
+                "the cluster's shard tables lack the columns {}: run \
+                 sql/clickhouse/cluster/schema.sql on any node first \
+                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
+                lacking.join(", ")
             )));
         }
     }
@@ -181,6 +191,19 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
     Ok(())
 }
 
+/// The strings of the one row's `list` that `sql` answers.
+async fn string_list(engine: &Engine, sql: &str) -> Result<Vec<String>> {
+    let rows = engine.query(sql).await?.to_json_rows()?;
+    Ok(rows[0]["list"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// The fill a statement of the schema belongs to, by name, and what the
 /// statement does (`INSERT INTO clickprint.<table>`, `DELETE FROM
 /// clickprint.<table>`): a statement of a fill holds `schema_backfills
@@ -213,6 +236,31 @@ fn missing_from(schema: &str, present: &[String]) -> Vec<String> {
             )
         })
         .filter(|name| !present.contains(name))
+        .collect()
+}
+
+/// The columns `schema` adds to tables made before them (`ALTER TABLE
+/// clickprint.<table> ADD COLUMN IF NOT EXISTS <column>`) that the shards'
+/// tables of a cluster lack, as `clickprint_shard.<table>.<column>`:
+/// `present` lists the shards' columns as `<table>.<column>`; a table with
+/// none listed is not sharded, and not checked.
+fn columns_lacking(schema: &str, present: &[String]) -> Vec<String> {
+    statements(schema)
+        .filter_map(|statement| {
+            let code = code_of(statement);
+            let (table, change) = code
+                .trim_start()
+                .strip_prefix("ALTER TABLE clickprint.")?
+                .split_once(' ')?;
+            let column = change
+                .trim_start()
+                .strip_prefix("ADD COLUMN IF NOT EXISTS ")?
+                .split_whitespace()
+                .next()?;
+            let sharded = present.iter().any(|c| c.starts_with(&format!("{table}.")));
+            (sharded && !present.contains(&format!("{table}.{column}")))
+                .then(|| format!("clickprint_shard.{table}.{column}"))
+        })
         .collect()
 }
 
@@ -722,6 +770,32 @@ mod tests {
             ["fp_cue_words", "fp_cue_words_mv"]
         );
         assert!(missing_from(SCHEMA, &all).is_empty());
+    }
+
+    #[test]
+    fn a_cluster_whose_shards_lack_an_added_column_is_named() {
+        let shards =
+            |columns: &[&str]| -> Vec<String> { columns.iter().map(|c| (*c).to_owned()).collect() };
+        // Shard tables of 2026-12-03: neither added column.
+        assert_eq!(
+            columns_lacking(SCHEMA, &shards(&["fp_cues.tenant_id", "fp_cue_words.word"])),
+            [
+                "clickprint_shard.fp_cues.extractor",
+                "clickprint_shard.fp_cue_words.words"
+            ]
+        );
+        // Both; and a table not sharded (none of its columns listed).
+        assert!(
+            columns_lacking(
+                SCHEMA,
+                &shards(&["fp_cues.extractor", "fp_cue_words.words"])
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            columns_lacking(SCHEMA, &shards(&["fp_cue_words.word"])),
+            ["clickprint_shard.fp_cue_words.words"]
+        );
     }
 
     #[test]
