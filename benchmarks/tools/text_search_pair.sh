@@ -10,6 +10,11 @@
 set -euo pipefail
 n=$1 base=$2 new=$3 out=$4
 new="$(cd "$new" && pwd)"
+case "$new/" in
+  "$(cd "$(dirname "$0")/../.." && pwd)/sql/"*)
+    echo "text_search_pair.sh: NEW_SQL must lie outside sql/, which each side replaces" >&2
+    exit 1 ;;
+esac
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 cd "$(dirname "$0")/../.."

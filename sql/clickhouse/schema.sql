@@ -336,10 +336,11 @@ ORDER BY name;
 -- has none of their rows, one made on 2026-12-04 has them without
 -- `words`), once: after the view above, so that a cue inserted meanwhile
 -- is written by the view, the fill or both. It reads every cue once, at
--- start: 16 s for 3M cues (the service logs it, and sends it and the
--- DELETE below no more once the fill is recorded). On a cluster it goes
--- through the Distributed table, and returns once the shards hold its
--- rows (distributed_foreground_insert), so that it is recorded only then.
+-- start: 16 s for 3M cues (the insert; the delete below reads `words`
+-- once more). The service logs each step, and sends neither again once
+-- the fill is recorded. On a cluster it goes through the Distributed
+-- table, and returns once the shards hold its rows
+-- (distributed_foreground_insert), so that it is recorded only then.
 INSERT INTO clickprint.fp_cue_words (tenant_id, word, media_id, start_ms, item, language, extractor, words)
 SELECT tenant_id, word, media_id, start_ms, item, language, extractor, words
 FROM clickprint.fp_cues

@@ -54,9 +54,10 @@
 --   processor time, the whole statement (benchmarks/results/
 --   2026-12-04-session26).
 --   Rows written before fp_cue_words had `words` hold '' until the
---   schema's fill writes them again and deletes them (at the first start
---   after the upgrade, before the service answers): a query of several
---   words passes such rows by, should one be met.
+--   schema's fill writes them again and deletes them (on a single
+--   machine at the first start after the upgrade, before the service
+--   answers; on a cluster when the operator runs its schema, while the
+--   nodes may answer): a query of several words passes such rows by.
 -- Measured on a tenant of 1M made-up cues (benchmarks/README.md, "Text
 -- search latency"): two passes took a word in 12% of the cues from 1.43 s
 -- of processor time to 0.42 s; the score in Rust instead of about twenty

@@ -113,14 +113,15 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 /// On a cluster (`clickhouse_cluster`) the tables are made by
 /// `sql/clickhouse/cluster/schema.sql`, as shards behind Distributed
 /// tables; this schema would make a table it lacks as a plain table of the
-/// node it reaches. So there every table and view the schema names, and
-/// every column it adds to a table made before, must exist first, or
-/// nothing is applied.
+/// node it reaches, and its fills' deletes do not run on a Distributed
+/// table. So there every table and view the schema names, every column it
+/// adds to a table made before (on this node's shard tables) and every
+/// one-time fill must exist or be recorded first, or nothing is applied.
 ///
 /// # Errors
 /// The engine's message for the first statement that fails; on a cluster,
-/// [`Error::Config`] naming the tables or the shards' columns the
-/// cluster's schema lacks.
+/// [`Error::Config`] naming the tables, the shards' columns or the fills
+/// the cluster's schema has not made.
 pub async fn apply_schema(engine: &Engine) -> Result<()> {
     if engine.is_cluster() {
         let present = string_list(
@@ -136,22 +137,46 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
                 missing.join(", ")
             )));
         }
-        // A column added after its table was made: the shards' tables must
-        // hold it too (the cluster's schema adds it there), or every
-        // insert that writes it fails.
-        let present = string_list(
+        // A column added after its table was made: this node's shard
+        // tables must hold it too (the cluster's schema adds it there), or
+        // every insert that writes it fails. The sharded tables are those
+        // behind a Distributed table.
+        let sharded = string_list(
+            engine,
+            "SELECT groupArray(name) AS list FROM system.tables \
+             WHERE database = 'clickprint' AND engine = 'Distributed'",
+        )
+        .await?;
+        let columns = string_list(
             engine,
             "SELECT groupArray(concat(table, '.', name)) AS list FROM system.columns \
              WHERE database = 'clickprint_shard'",
         )
         .await?;
-        let lacking = columns_lacking(SCHEMA, &present);
+        let lacking = columns_lacking(SCHEMA, &sharded, &columns);
         if !lacking.is_empty() {
             return Err(Error::Config(format!(
-                "the cluster's shard tables lack the columns {}: run \
+                "this node's shard tables lack the columns {}: run \
                  sql/clickhouse/cluster/schema.sql on any node first \
                  (clickhouse-config/cluster/README.md, \"Upgrades\")",
                 lacking.join(", ")
+            )));
+        }
+        // The cluster's schema runs its one-time fills itself (a fill's
+        // delete only on the shards' tables, which a Distributed table
+        // does not take): one unrecorded means it stopped before its end.
+        let recorded = string_list(
+            engine,
+            "SELECT groupArray(name) AS list FROM clickprint.schema_backfills",
+        )
+        .await?;
+        let unrecorded = fills_unrecorded(SCHEMA, &recorded);
+        if !unrecorded.is_empty() {
+            return Err(Error::Config(format!(
+                "the cluster's one-time fills {} are not recorded: run \
+                 sql/clickhouse/cluster/schema.sql again, to its end \
+                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
+                unrecorded.join(", ")
             )));
         }
     }
@@ -241,10 +266,10 @@ fn missing_from(schema: &str, present: &[String]) -> Vec<String> {
 
 /// The columns `schema` adds to tables made before them (`ALTER TABLE
 /// clickprint.<table> ADD COLUMN IF NOT EXISTS <column>`) that the shards'
-/// tables of a cluster lack, as `clickprint_shard.<table>.<column>`:
-/// `present` lists the shards' columns as `<table>.<column>`; a table with
-/// none listed is not sharded, and not checked.
-fn columns_lacking(schema: &str, present: &[String]) -> Vec<String> {
+/// tables of a cluster lack, as `clickprint_shard.<table>.<column>`: of
+/// the `sharded` tables only, `columns` listing the shards' columns as
+/// `<table>.<column>`.
+fn columns_lacking(schema: &str, sharded: &[String], columns: &[String]) -> Vec<String> {
     statements(schema)
         .filter_map(|statement| {
             let code = code_of(statement);
@@ -257,11 +282,22 @@ fn columns_lacking(schema: &str, present: &[String]) -> Vec<String> {
                 .strip_prefix("ADD COLUMN IF NOT EXISTS ")?
                 .split_whitespace()
                 .next()?;
-            let sharded = present.iter().any(|c| c.starts_with(&format!("{table}.")));
-            (sharded && !present.contains(&format!("{table}.{column}")))
+            (sharded.iter().any(|t| t == table) && !columns.contains(&format!("{table}.{column}")))
                 .then(|| format!("clickprint_shard.{table}.{column}"))
         })
         .collect()
+}
+
+/// The names of `schema`'s one-time fills that `recorded` does not list,
+/// each once, in the schema's order.
+fn fills_unrecorded(schema: &str, recorded: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for (name, _) in statements(schema).filter_map(one_time_fill) {
+        if !recorded.contains(&name) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// A statement's code: its lines that are not comments, joined by spaces.
@@ -774,27 +810,56 @@ mod tests {
 
     #[test]
     fn a_cluster_whose_shards_lack_an_added_column_is_named() {
-        let shards =
-            |columns: &[&str]| -> Vec<String> { columns.iter().map(|c| (*c).to_owned()).collect() };
+        let list =
+            |items: &[&str]| -> Vec<String> { items.iter().map(|c| (*c).to_owned()).collect() };
+        let sharded = list(&["fp_cues", "fp_cue_words"]);
         // Shard tables of 2026-12-03: neither added column.
         assert_eq!(
-            columns_lacking(SCHEMA, &shards(&["fp_cues.tenant_id", "fp_cue_words.word"])),
+            columns_lacking(
+                SCHEMA,
+                &sharded,
+                &list(&["fp_cues.tenant_id", "fp_cue_words.word"])
+            ),
             [
                 "clickprint_shard.fp_cues.extractor",
                 "clickprint_shard.fp_cue_words.words"
             ]
         );
-        // Both; and a table not sharded (none of its columns listed).
-        assert!(
+        // Both; and no shard columns seen at all.
+        assert_eq!(
             columns_lacking(
                 SCHEMA,
-                &shards(&["fp_cues.extractor", "fp_cue_words.words"])
-            )
-            .is_empty()
+                &sharded,
+                &list(&["fp_cues.extractor", "fp_cue_words.words"])
+            ),
+            Vec::<String>::new()
         );
         assert_eq!(
-            columns_lacking(SCHEMA, &shards(&["fp_cue_words.word"])),
+            columns_lacking(SCHEMA, &sharded, &[]),
+            [
+                "clickprint_shard.fp_cues.extractor",
+                "clickprint_shard.fp_cue_words.words"
+            ]
+        );
+        // A table not sharded is not checked.
+        assert_eq!(
+            columns_lacking(SCHEMA, &list(&["fp_cue_words"]), &[]),
             ["clickprint_shard.fp_cue_words.words"]
+        );
+    }
+
+    #[test]
+    fn a_cluster_whose_fills_are_unrecorded_is_named() {
+        let recorded =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|n| (*n).to_owned()).collect() };
+        assert_eq!(fills_unrecorded(SCHEMA, &[]), ["fp_cue_words.words"]);
+        assert_eq!(
+            fills_unrecorded(SCHEMA, &recorded(&["fp_cue_words"])),
+            ["fp_cue_words.words"]
+        );
+        assert_eq!(
+            fills_unrecorded(SCHEMA, &recorded(&["fp_cue_words", "fp_cue_words.words"])),
+            Vec::<String>::new()
         );
     }
 

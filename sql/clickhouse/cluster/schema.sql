@@ -371,9 +371,10 @@ SETTINGS distributed_foreground_insert = 1;
 
 -- Then the rows from before the column, on the shards' tables of every
 -- replica (sql/clickhouse/schema.sql says why). Without the fill's
--- condition (a scalar subquery, which each replica would evaluate for
--- itself in a mutation): every row with no words is one from before, so
--- running it again deletes nothing more.
+-- condition: a replicated table refuses a mutation holding a subquery
+-- (allow_nondeterministic_mutations). Every row with no words is one from
+-- before, so running this file again deletes nothing more, though each
+-- run starts a mutation that reads `words` on every replica.
 DELETE FROM clickprint_shard.fp_cue_words ON CLUSTER '{cluster}'
 WHERE words = '';
 
