@@ -124,6 +124,14 @@ pub async fn open(config: &ClickHouseConfig) -> Result<Engine> {
 /// the cluster's schema has not made.
 pub async fn apply_schema(engine: &Engine) -> Result<()> {
     if engine.is_cluster() {
+        // Each check names what the cluster's schema has not made, and
+        // says how to run it.
+        let refuse = |problem: String, run: &str| {
+            Err(Error::Config(format!(
+                "{problem}: run sql/clickhouse/cluster/schema.sql {run} \
+                 (clickhouse-config/cluster/README.md, \"Upgrades\")"
+            )))
+        };
         let present = string_list(
             engine,
             "SELECT groupArray(name) AS list FROM system.tables WHERE database = 'clickprint'",
@@ -131,11 +139,10 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
         .await?;
         let missing = missing_from(SCHEMA, &present);
         if !missing.is_empty() {
-            return Err(Error::Config(format!(
-                "the cluster lacks {}: run sql/clickhouse/cluster/schema.sql on any node first \
-                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
-                missing.join(", ")
-            )));
+            return refuse(
+                format!("the cluster lacks {}", missing.join(", ")),
+                "on any node first",
+            );
         }
         // A column added after its table was made: this node's shard
         // tables must hold it too (the cluster's schema adds it there), or
@@ -155,12 +162,13 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
         .await?;
         let lacking = columns_lacking(SCHEMA, &sharded, &columns);
         if !lacking.is_empty() {
-            return Err(Error::Config(format!(
-                "this node's shard tables lack the columns {}: run \
-                 sql/clickhouse/cluster/schema.sql on any node first \
-                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
-                lacking.join(", ")
-            )));
+            return refuse(
+                format!(
+                    "this node's shard tables lack the columns {}",
+                    lacking.join(", ")
+                ),
+                "on any node first",
+            );
         }
         // The cluster's schema runs its one-time fills itself (a fill's
         // delete only on the shards' tables, which a Distributed table
@@ -172,12 +180,13 @@ pub async fn apply_schema(engine: &Engine) -> Result<()> {
         .await?;
         let unrecorded = fills_unrecorded(SCHEMA, &recorded);
         if !unrecorded.is_empty() {
-            return Err(Error::Config(format!(
-                "the cluster's one-time fills {} are not recorded: run \
-                 sql/clickhouse/cluster/schema.sql again, to its end \
-                 (clickhouse-config/cluster/README.md, \"Upgrades\")",
-                unrecorded.join(", ")
-            )));
+            return refuse(
+                format!(
+                    "the cluster's one-time fills {} are not recorded",
+                    unrecorded.join(", ")
+                ),
+                "again, to its end",
+            );
         }
     }
     for statement in statements(SCHEMA) {

@@ -107,8 +107,8 @@ fn on_cluster(statement: &str) -> Vec<String> {
         return vec![s];
     }
     // A fill's delete: on the shards' tables of every replica, without the
-    // fill's condition (a scalar subquery, which each replica would
-    // evaluate for itself in a mutation).
+    // fill's condition (a subquery, which a replicated table's mutation
+    // refuses: sql/clickhouse/cluster/schema.sql).
     if let Some(rest) = s.strip_prefix("DELETE FROM clickprint.") {
         let (table, condition) = rest.split_once(" WHERE ").unwrap_or((rest, ""));
         let (condition, _fill) = condition

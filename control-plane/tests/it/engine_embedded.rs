@@ -215,11 +215,6 @@ async fn a_database_from_before_the_dialogue_extractor_takes_the_schema() {
     let before = SCHEMA
         .replace(&format!("    {column},\n"), "")
         .replace(new_where, "WHERE kind != 'end' AND record != ''");
-    let code = |s: &str| -> String {
-        s.lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .collect()
-    };
     for statement in statements(&before).filter(|s| {
         let s = code(s);
         !s.contains("ADD COLUMN IF NOT EXISTS extractor")
@@ -321,11 +316,6 @@ async fn cue_words_from_before_their_words_column_are_written_again() {
     };
     let dir = data_dir("cue-words-from-before-their-words-column");
     let engine = Engine::open(&embedded_config(dir.path()).clickhouse).unwrap();
-    let code = |s: &str| -> String {
-        s.lines()
-            .filter(|l| !l.trim_start().starts_with("--"))
-            .collect()
-    };
     for statement in statements(SCHEMA).filter(|s| {
         let s = code(s);
         !s.contains("fp_cue_words") && !s.contains("schema_backfills")
@@ -437,6 +427,14 @@ async fn cue_words_from_before_their_words_column_are_written_again() {
         .await
         .unwrap();
     assert_eq!(found.iter().map(|m| m.media_id).collect::<Vec<_>>(), [8]);
+}
+
+/// A statement's lines that are not comments.
+fn code(statement: &str) -> String {
+    statement
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect()
 }
 
 /// A statement's rows as JSON.

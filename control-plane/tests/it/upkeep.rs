@@ -113,7 +113,7 @@ async fn purged_rows_are_gone_and_a_deleted_item_never_returns() {
     library::delete(&engine, 7, 2).await.unwrap();
     assert!(found(&engine, 7, &deleted).await.is_empty());
     // Nor does a text search find its dialogue, of one word (counted in
-    // fp_cue_words) or two (read through the text index).
+    // fp_cue_words) or two (their cues and words read there).
     for (text, want) in [("words", vec![1]), ("gone", vec![]), ("gone words", vec![])] {
         assert_eq!(said(&engine, text).await, want, "{text}");
     }
