@@ -13,6 +13,12 @@
 //! that varies one way only has bits; and a colour hash (the product's
 //! hash of two colour-difference planes, blue and red less luma), alone,
 //! as the nearer of it and the search's, and averaged with the search's.
+//! Then the product's own hash (`product`: as `search`, from
+//! `visual::fingerprint`), and the same with the reference also hashed in
+//! windows of itself ([`WINDOW_SETS`]: each window a reference-side
+//! crop, the nearest of the whole picture and its windows counting), to
+//! measure whether a reference stored with the hashes of a few crops of
+//! itself would find the query copies that are crops of it.
 //!
 //! The coefficients are the example's own DCT of the product's 64x64 block
 //! (`visual::area_resample`); it prints how many bits of the search's way
@@ -30,6 +36,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use clickprint_core::fingerprint::regions;
 use clickprint_core::fingerprint::visual::{self, Luma, area_resample};
 use clickprint_core::matching::local::THRESHOLD_SCORE;
 use clickprint_core::matching::rerank::FRAME_MATCH_DISTANCE;
@@ -81,6 +88,74 @@ struct Signature {
     chroma: [Option<visual::VisualFingerprint>; 2],
     /// The product's global fingerprint of the picture.
     product: visual::VisualFingerprint,
+    /// The product's fingerprints of windows of the picture, per window
+    /// set of [`WINDOW_SETS`] (only those at the key quality).
+    windows: Vec<Vec<visual::VisualFingerprint>>,
+}
+
+/// Sets of windows of a reference, each (scale, x, y): the window's side
+/// as a share of the picture's, and where its left and top edges lie as a
+/// share of the room left (0 left or top, 0.5 centred, 1 right or bottom).
+const WINDOW_SETS: &[(&str, &[(f32, f32, f32)])] = &[
+    ("centre 0.85 0.7", &[(0.85, 0.5, 0.5), (0.7, 0.5, 0.5)]),
+    (
+        "centre 0.9 0.8 0.7 0.6",
+        &[
+            (0.9, 0.5, 0.5),
+            (0.8, 0.5, 0.5),
+            (0.7, 0.5, 0.5),
+            (0.6, 0.5, 0.5),
+        ],
+    ),
+    // The exact crops' sides missed by 0.02 each way: how near a window
+    // must be.
+    (
+        "centre 0.87 0.83 0.72 0.68",
+        &[
+            (0.87, 0.5, 0.5),
+            (0.83, 0.5, 0.5),
+            (0.72, 0.5, 0.5),
+            (0.68, 0.5, 0.5),
+        ],
+    ),
+    (
+        "0.8 0.65 at 9 places",
+        &[
+            (0.8, 0.0, 0.0),
+            (0.8, 0.5, 0.0),
+            (0.8, 1.0, 0.0),
+            (0.8, 0.0, 0.5),
+            (0.8, 0.5, 0.5),
+            (0.8, 1.0, 0.5),
+            (0.8, 0.0, 1.0),
+            (0.8, 0.5, 1.0),
+            (0.8, 1.0, 1.0),
+            (0.65, 0.0, 0.0),
+            (0.65, 0.5, 0.0),
+            (0.65, 1.0, 0.0),
+            (0.65, 0.0, 0.5),
+            (0.65, 0.5, 0.5),
+            (0.65, 1.0, 0.5),
+            (0.65, 0.0, 1.0),
+            (0.65, 0.5, 1.0),
+            (0.65, 1.0, 1.0),
+        ],
+    ),
+];
+
+fn windows(luma: &Luma, set: &[(f32, f32, f32)]) -> Vec<visual::VisualFingerprint> {
+    set.iter()
+        .filter_map(|&(scale, fx, fy)| {
+            let (w, h) = (
+                ((luma.width as f32 * scale).round() as u32).max(1),
+                ((luma.height as f32 * scale).round() as u32).max(1),
+            );
+            let x = ((luma.width - w) as f32 * fx).round() as u32;
+            let y = ((luma.height - h) as f32 * fy).round() as u32;
+            let f = visual::fingerprint(&regions::crop(luma, regions::Rect { x, y, w, h }));
+            (f.quality >= visual::MIN_KEY_QUALITY).then_some(f)
+        })
+        .collect()
 }
 
 impl Signature {
@@ -198,6 +273,10 @@ fn signature(path: &str, limits: &Limits) -> Option<Signature> {
         zero_mirrored: side(&without_mean(&mirrored(&z, 0)), &flipped),
         chroma: chroma(&colour),
         product: visual::fingerprint(&luma),
+        windows: WINDOW_SETS
+            .iter()
+            .map(|(_, set)| windows(&luma, set))
+            .collect(),
     })
 }
 
@@ -276,7 +355,25 @@ fn weighted(cap: f32) -> SideWay {
 fn ways() -> Vec<(&'static str, Way)> {
     let plain = || Box::new(|q: &Side, r: &Side| hamming(&q.bits, &r.bits)) as SideWay;
     let search = sides(plain());
-    vec![
+    let product = |q: &visual::VisualFingerprint, r: &visual::VisualFingerprint| {
+        q.hash.distance(&r.hash).min(q.flipped.distance(&r.hash)) as f32
+    };
+    let mut ways: Vec<(&'static str, Way)> = vec![(
+        "product",
+        Box::new(move |q: &Signature, r: &Signature| product(&q.product, &r.product)),
+    )];
+    for (n, (name, _)) in WINDOW_SETS.iter().enumerate() {
+        ways.push((
+            name,
+            Box::new(move |q: &Signature, r: &Signature| {
+                r.windows[n]
+                    .iter()
+                    .map(|w| product(&q.product, w))
+                    .fold(product(&q.product, &r.product), f32::min)
+            }),
+        ));
+    }
+    let mut others: Vec<(&'static str, Way)> = vec![
         ("search", sides(plain())),
         ("top-128", sides(top(128))),
         ("weighted-2", sides(weighted(2.0))),
@@ -304,7 +401,9 @@ fn ways() -> Vec<(&'static str, Way)> {
                 }
             }),
         ),
-    ]
+    ];
+    others.append(&mut ways);
+    others
 }
 
 fn main() {
