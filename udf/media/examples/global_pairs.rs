@@ -93,10 +93,13 @@ struct Signature {
     windows: Vec<Vec<visual::VisualFingerprint>>,
 }
 
-/// Sets of windows of a reference, each (scale, x, y): the window's side
-/// as a share of the picture's, and where its left and top edges lie as a
-/// share of the room left (0 left or top, 0.5 centred, 1 right or bottom).
-const WINDOW_SETS: &[(&str, &[(f32, f32, f32)])] = &[
+/// A window of a reference, (side, x, y): its side as a share of the
+/// picture's, and where its left and top edges lie as a share of the room
+/// left (0 left or top, 0.5 centred, 1 right or bottom).
+type Window = (f32, f32, f32);
+
+/// Sets of windows of a reference, each named.
+const WINDOW_SETS: &[(&str, &[Window])] = &[
     ("centre 0.85 0.7", &[(0.85, 0.5, 0.5), (0.7, 0.5, 0.5)]),
     (
         "centre 0.9 0.8 0.7 0.6",
@@ -143,7 +146,7 @@ const WINDOW_SETS: &[(&str, &[(f32, f32, f32)])] = &[
     ),
 ];
 
-fn windows(luma: &Luma, set: &[(f32, f32, f32)]) -> Vec<visual::VisualFingerprint> {
+fn windows(luma: &Luma, set: &[Window]) -> Vec<visual::VisualFingerprint> {
     set.iter()
         .filter_map(|&(scale, fx, fy)| {
             let (w, h) = (
