@@ -17,15 +17,21 @@ within a round:
               the vote, the three filters, the order, the array)
   keys        the 360 lookup keys as a literal in several forms, and the
               lookup given each
-  plan        the whole statement as it is, with the rerank given another
-              picture's fingerprint, and with the query's fingerprint
-              written into the rerank's call as a literal
+  plan        where the large values stand: the candidate stage with the
+              scalar q as it is and with q's fingerprint emptied (the
+              UDF still called inside it); the whole statement without
+              its rerank (a constant verdict) and with it (what any form
+              of handing the rerank its input can save at most); the
+              rerank given the query's fingerprint as a literal instead
+              of q.fingerprint, and given OTHER's (a smaller picture's);
+              the declined filter given the query's sha256 as a literal
   settings    the whole statement under settings that might fit point
               lookups
 
-usage: DATA=... UDF_DIR=target/release QUERY=... [TENANT=1] [ROUNDS=15]
+usage: DATA=... UDF_DIR=target/release QUERY=PICTURE OTHER=PICTURE [TENANT=1] [ROUNDS=15]
        python3 floor.py PART [PART...]
-Run from the repository root.
+Relative paths are the working directory's; the repository's own files
+are found from this script's place.
 """
 import json
 import os
@@ -35,13 +41,14 @@ import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(".deps", "chdb"))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, ".deps", "chdb"))
 import chdb  # noqa: E402
 
 data, udf, query = os.environ["DATA"], os.environ["UDF_DIR"], os.environ["QUERY"]
 T = os.environ.get("TENANT", "1")
 rounds = int(os.environ.get("ROUNDS", "15"))
-config = os.path.abspath(os.path.join("clickhouse-config", "*_function.xml"))
+config = os.path.join(ROOT, "clickhouse-config", "*_function.xml")
 # The connection is kept: a cursor alone loses it to the garbage collector.
 connection = chdb.connect(f"file:{data}?user_scripts_path={udf}&user_defined_executable_functions_config={config}")
 cursor = connection.cursor()
@@ -78,10 +85,10 @@ keys = sorted({tuple(k[:2]) for k in json.loads(run(f"SELECT clickprint_query('{
 # search.sql with its parameters written in, as the service passes them
 # (the query as 'fp:' || hex || ':' || sha256), and without its comments.
 params = {"tenant": T, "query": f"'fp:{fingerprint}:{sha}'", "top_k": "10", "min_score": "0.3", "extractor_keys": "[]"}
-with open(os.path.join("sql", "clickhouse", "search.sql")) as f:
+with open(os.path.join(ROOT, "sql", "clickhouse", "search.sql")) as f:
     search = re.sub(r"\{(\w+):([^}]+)\}", lambda m: params[m.group(1)], f.read())
 search = "\n".join(line for line in search.splitlines() if not line.strip().startswith("--"))
-print(f"query: {len(fingerprint) // 2} bytes of fingerprint, {len(keys)} distinct lookup keys", file=sys.stderr)
+print(f"query: {len(fingerprint) // 2} bytes of fingerprint, {len(keys)} distinct lookup keys")
 
 
 def units():
@@ -151,12 +158,27 @@ def key_forms():
 
 def plan():
     call = "clickprint_rerank(q.fingerprint, r.reference, c.3)"
-    assert call in search, "search.sql changed: update this script"
-    other = run(f"SELECT hex(clickprint_query('{os.environ.get('OTHER', query)}').fingerprint)")[0][0]
+    scalar = f"(SELECT clickprint_query({params['query']})) AS q"
+    assert call in search and scalar in search, "search.sql changed: update this script"
+    emptied = (
+        "(SELECT CAST((c.keys, '', c.sha256), 'Tuple(keys Array(Tuple(UInt8, UInt32, UInt32)), "
+        f"fingerprint String, sha256 String)') FROM (SELECT clickprint_query({params['query']}) AS c)) AS q"
+    )
+    stage = search[: search.index("    references AS")].rstrip().rstrip(",") + "\nSELECT length(candidates)"
+    verdict = (
+        "CAST((0, 0, 0, 0, 0, '', 0, [], (0, 0, 0, 0)), 'Tuple(score Float32, query_start_ms UInt32, "
+        "query_end_ms UInt32, reference_start_ms UInt32, reference_end_ms UInt32, evidence String, "
+        "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)), "
+        "query_box Tuple(x UInt32, y UInt32, width UInt32, height UInt32))')"
+    )
+    other = run(f"SELECT hex(clickprint_query('{os.environ['OTHER']}').fingerprint)")[0][0]
     return {
+        "the candidate stage, q as it is": stage,
+        "the candidate stage, q's fingerprint emptied": stage.replace(scalar, emptied),
+        "the statement, a constant verdict for the rerank": search.replace(call, verdict),
         "the statement": search,
         "the rerank given the query's fingerprint as a literal": search.replace(call, f"clickprint_rerank(unhex('{fingerprint}'), r.reference, c.3)"),
-        f"the rerank given another fingerprint ({len(other) // 2} bytes)": search.replace(call, f"clickprint_rerank(unhex('{other}'), r.reference, c.3)"),
+        f"the rerank given OTHER's fingerprint ({len(other) // 2} bytes)": search.replace(call, f"clickprint_rerank(unhex('{other}'), r.reference, c.3)"),
         "the declined filter given the sha256 as a literal": search.replace("query_sha256 = q.sha256", f"query_sha256 = '{sha}'"),
     }
 

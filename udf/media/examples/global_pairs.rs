@@ -146,9 +146,13 @@ const WINDOW_SETS: &[(&str, &[Window])] = &[
     ),
 ];
 
+/// The product's fingerprints of `set`'s windows of a picture, those
+/// under the key quality left out (as the search keys none of them; a
+/// whole picture under it is still compared, as by the other ways).
 fn windows(luma: &Luma, set: &[Window]) -> Vec<visual::VisualFingerprint> {
     set.iter()
         .filter_map(|&(scale, fx, fy)| {
+            debug_assert!(scale <= 1.0, "a window inside the picture");
             let (w, h) = (
                 ((luma.width as f32 * scale).round() as u32).max(1),
                 ((luma.height as f32 * scale).round() as u32).max(1),
@@ -258,7 +262,8 @@ fn side(c: &[f32; 256], luma: &Luma) -> Side {
     s
 }
 
-fn signature(path: &str, limits: &Limits) -> Option<Signature> {
+/// A picture's signature; its windows only for a reference (`windows_too`).
+fn signature(path: &str, limits: &Limits, windows_too: bool) -> Option<Signature> {
     let mut still = Still::default();
     if let Err(e) = decode::decode(Path::new(path), limits, &mut still) {
         eprintln!("{path}: {e}");
@@ -278,7 +283,13 @@ fn signature(path: &str, limits: &Limits) -> Option<Signature> {
         product: visual::fingerprint(&luma),
         windows: WINDOW_SETS
             .iter()
-            .map(|(_, set)| windows(&luma, set))
+            .map(|(_, set)| {
+                if windows_too {
+                    windows(&luma, set)
+                } else {
+                    Vec::new()
+                }
+            })
             .collect(),
     })
 }
@@ -412,8 +423,10 @@ fn ways() -> Vec<(&'static str, Way)> {
 fn main() {
     let (references, queries) = pairs::lists("global_pairs");
     let limits = Limits::default().for_use(clickprint_core::records::Use::Query);
-    let library: Vec<Option<Signature>> =
-        references.iter().map(|r| signature(r, &limits)).collect();
+    let library: Vec<Option<Signature>> = references
+        .iter()
+        .map(|r| signature(r, &limits, true))
+        .collect();
     let low = |s: &Signature| s.product.quality < visual::MIN_KEY_QUALITY;
     println!(
         "references under the key quality: {}",
@@ -429,7 +442,7 @@ fn main() {
         if n % 100 == 0 {
             eprintln!("query {n}");
         }
-        let q = signature(file, &limits);
+        let q = signature(file, &limits, false);
         if let Some(q) = &q {
             differing += q.differing();
             pictures += 1;
