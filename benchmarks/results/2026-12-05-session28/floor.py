@@ -27,6 +27,11 @@ within a round:
               the declined filter given the query's sha256 as a literal
   settings    the whole statement under settings that might fit point
               lookups
+  given       what is left of the statement when the candidates come
+              from elsewhere (a key index outside the statement): the
+              statement with its candidates written in as a literal (the
+              array its own lookup and vote make for this query), beside
+              the statement as it is
 
 usage: DATA=... UDF_DIR=target/release QUERY=PICTURE OTHER=PICTURE [TENANT=1] [ROUNDS=15]
        python3 floor.py PART [PART...]
@@ -198,7 +203,19 @@ def settings():
     return forms
 
 
-parts = {"units": units, "candidates": candidates, "keys": key_forms, "plan": plan, "settings": settings}
+def given():
+    head = search[: search.index("    references AS")].rstrip().rstrip(",")
+    array = run(f"{head}\nSELECT toString(candidates)")[0][0]
+    start = search.index("    (\n        SELECT groupArray((media_id")
+    end = search.index(") AS candidates,") + len(") AS candidates,")
+    typed = run(f"{head}\nSELECT toTypeName(candidates)")[0][0]
+    return {
+        "the statement": search,
+        "the statement given its candidates": search[:start] + f"    CAST({array!r}, '{typed}') AS candidates," + search[end:],
+    }
+
+
+parts = {"given": given, "units": units, "candidates": candidates, "keys": key_forms, "plan": plan, "settings": settings}
 for part in sys.argv[1:]:
     print(f"\n== {part} (tenant {T}, {rounds} rounds)")
     timed(parts[part]())
