@@ -27,6 +27,8 @@ within a round:
               the declined filter given the query's sha256 as a literal
   settings    the whole statement under settings that might fit point
               lookups
+  loop        no timing: the statement run LOOP times (default 300), for a
+              profiler (`perf record -F 999 -g python3 floor.py loop`)
   given       what is left of the statement when the candidates come
               from elsewhere (a key index outside the statement): the
               statement with its candidates written in as a literal (the
@@ -217,5 +219,9 @@ def given():
 
 parts = {"given": given, "units": units, "candidates": candidates, "keys": key_forms, "plan": plan, "settings": settings}
 for part in sys.argv[1:]:
+    if part == "loop":
+        for _ in range(int(os.environ.get("LOOP", "300"))):
+            run(search)
+        continue
     print(f"\n== {part} (tenant {T}, {rounds} rounds)")
     timed(parts[part]())
