@@ -8,7 +8,10 @@
 # and per run of N consecutive extrema (x1..xN) a key of the first's kind
 # and the N-2 gap ratios (xi-x1)/(xN-x1), each cut into Q bins: a crop or a
 # resize moves no ratio, a mirror reverses the run (the query's reversed
-# profile is keyed too). Prints, per reference varying one way
+# profile is keyed too). With KEYS=shape, a run's key is instead the
+# first extremum's kind and the signs of DCT coefficients 1..B (B bits) of
+# the profile between the run's first and last extremum resampled to 32
+# samples: its shape, still scale-free and shift-free. Prints, per reference varying one way
 # (column/row high-pass deviation over RATIO) with copies, each copy's
 # shared keys with it and its rank among the references by shared keys;
 # and the unrelated queries' and other references' most shared keys with
@@ -16,7 +19,7 @@
 # product.
 #   python3 benchmarks/results/2026-12-05-session28/profile-keys/profile_keys.py CORPUS
 # (CORPUS as `clickprint-eval --mode full --pictures-only --corpus-only`
-# writes it; from the repository root; W, T, Q, N, RATIO in the
+# writes it; from the repository root; KEYS, W, T, Q, N, B, RATIO in the
 # environment.)
 import os
 import sys
@@ -30,6 +33,9 @@ W = int(os.environ.get("W", "3"))
 T = float(os.environ.get("T", "0.5"))
 Q = int(os.environ.get("Q", "12"))
 N = int(os.environ.get("N", "4"))
+KEYS = os.environ.get("KEYS", "gaps")
+B = int(os.environ.get("B", "10"))
+BASIS = np.cos(np.pi / 64 * np.outer(np.arange(1, B + 1), 2 * np.arange(32) + 1))
 RATIO = float(os.environ.get("RATIO", "3"))
 corpus = sys.argv[1]
 refs = [line.strip() for line in open(os.path.join(corpus, "pictures-references.txt")) if line.strip()]
@@ -68,7 +74,11 @@ def keys(p):
     for i in range(len(e) - N + 1):
         run = e[i: i + N]
         x1, span = run[0][0], run[-1][0] - run[0][0]
-        out.add((run[0][1],) + tuple(min(Q - 1, int((x - x1) / span * Q)) for x, _ in run[1:-1]))
+        if KEYS == "shape":
+            part = np.interp(np.linspace(x1, run[-1][0], 32), np.arange(len(p)), p)
+            out.add((run[0][1],) + tuple(bool(c > 0) for c in BASIS @ (part - part.mean())))
+        else:
+            out.add((run[0][1],) + tuple(min(Q - 1, int((x - x1) / span * Q)) for x, _ in run[1:-1]))
     return out
 
 
@@ -79,7 +89,7 @@ for i, path in enumerate(refs):
     ref_keys.append(ks)
     if ratio > RATIO:
         oneway.append(i)
-print(f"W={W} T={T} Q={Q} N={N}: {len(oneway)} of {len(refs)} references vary one way (ratio > {RATIO}); "
+print(f"KEYS={KEYS} W={W} T={T} Q={Q} N={N} B={B}: {len(oneway)} of {len(refs)} references vary one way (ratio > {RATIO}); "
       f"keys a reference: median {int(np.median([len(k) for k in ref_keys]))}")
 
 
