@@ -32,8 +32,9 @@ within a round:
   given       what is left of the statement when the candidates come
               from elsewhere (a key index outside the statement): the
               statement with its candidates written in as a literal (the
-              array its own lookup and vote make for this query), beside
-              the statement as it is
+              array its own lookup, vote and filters make for this query;
+              the answers checked to be the same), beside the statement
+              as it is
 
 usage: DATA=... UDF_DIR=target/release QUERY=PICTURE OTHER=PICTURE [TENANT=1] [ROUNDS=15]
        python3 floor.py PART [PART...]
@@ -211,9 +212,14 @@ def given():
     start = search.index("    (\n        SELECT groupArray((media_id")
     end = search.index(") AS candidates,") + len(") AS candidates,")
     typed = run(f"{head}\nSELECT toTypeName(candidates)")[0][0]
+    count = run(f"{head}\nSELECT length(candidates)")[0][0]
+    # The array's text as a string literal: it holds numbers only, so
+    # Python's repr quotes it with single quotes, as SQL wants.
+    given_sql = search[:start] + f"    CAST({array!r}, '{typed}') AS candidates," + search[end:]
+    assert run(given_sql) == run(search), "the statement given its candidates answers otherwise"
     return {
         "the statement": search,
-        "the statement given its candidates": search[:start] + f"    CAST({array!r}, '{typed}') AS candidates," + search[end:],
+        f"the statement given its {count} candidates": given_sql,
     }
 
 

@@ -1,22 +1,25 @@
-# Scale-free keys from a picture's 1-D profile (issue 24, item 3: pictures
-# that vary one way, `Stripes`): would keys a crop keeps make the original
-# a candidate, without making unrelated pictures candidates? Session 26's
+# Keys from a picture's 1-D profile (issue 24, item 3: pictures that vary
+# one way, `Stripes`): would keys a crop keeps make the original a
+# candidate, without making unrelated pictures candidates? Session 26's
 # profile (column medians of grey, high-passed by a 1/16-width box mean,
 # z-scored; `../../2026-12-04-session26/profile/profile.py`), here at 256
 # samples for every picture; its extrema (a local maximum or minimum within
 # +-W samples, at least T standard deviations from 0, kinds alternating);
 # and per run of N consecutive extrema (x1..xN) a key of the first's kind
-# and the N-2 gap ratios (xi-x1)/(xN-x1), each cut into Q bins: a crop or a
-# resize moves no ratio, a mirror reverses the run (the query's reversed
-# profile is keyed too). With KEYS=shape, a run's key is instead the
-# first extremum's kind and the signs of DCT coefficients 1..B (B bits) of
-# the profile between the run's first and last extremum resampled to 32
-# samples: its shape, still scale-free and shift-free. Prints, per reference varying one way
-# (column/row high-pass deviation over RATIO) with copies, each copy's
-# shared keys with it and its rank among the references by shared keys;
-# and the unrelated queries' and other references' most shared keys with
-# any one-way reference. Measurement only: nothing of it is in the
-# product.
+# and the N-2 gap ratios (xi-x1)/(xN-x1), each cut into Q bins. The ratios
+# do not move when a picture is resized and the same extrema are found; a
+# crop changes the high-pass and the z-score, so the extrema found (and
+# the runs) can differ. A mirror reverses a run: the query's reversed
+# profile is keyed too. With KEYS=shape, a run's key is instead the first
+# extremum's kind and the signs of DCT coefficients 1..B (B bits) of the
+# profile between the run's first and last extremum resampled to 32
+# samples: its shape. Prints, per reference varying one way (column/row
+# high-pass deviation over RATIO) with copies: the unrelated queries'
+# most keys shared with it, its keys, the other references' most shared,
+# and each copy's shared keys with it and the original's rank among the
+# references by shared keys (the best and the worst place its ties
+# allow); first, the unrelated queries' most keys shared with any one-way
+# reference. Measurement only: nothing of it is in the product.
 #   python3 benchmarks/results/2026-12-05-session28/profile-keys/profile_keys.py CORPUS
 # (CORPUS as `clickprint-eval --mode full --pictures-only --corpus-only`
 # writes it; from the repository root; KEYS, W, T, Q, N, B, RATIO in the
@@ -103,19 +106,16 @@ def shared(qk, i):
 
 
 with_copies = sorted({int(q[2]) for q in queries if q[2] != "-"} & set(oneway))
-unrelated_best = []
-for path, _, truth in queries:
-    if truth != "-":
-        continue
-    qk = query_keys(path)
-    unrelated_best.append(max((shared(qk, i), os.path.basename(refs[i])) for i in oneway))
-unrelated_best.sort(reverse=True)
+unrelated = [query_keys(path) for path, _, truth in queries if truth == "-"]
+unrelated_best = sorted((max((shared(qk, i), os.path.basename(refs[i])) for i in oneway) for qk in unrelated), reverse=True)
 print("unrelated queries, most keys shared with a one-way reference (best 8 of",
       f"{len(unrelated_best)}):", ", ".join(f"{n} ({r})" for n, r in unrelated_best[:8]))
 for ri in with_copies:
+    worst = sorted((shared(qk, ri) for qk in unrelated), reverse=True)
+    print(f"\n{os.path.basename(refs[ri])}: unrelated queries sharing most with it: {worst[:5]}", end="")
     others = sorted(((len(ref_keys[j] & (ref_keys[ri] | keys(profiles(refs[ri])[0][::-1]))), os.path.basename(refs[j]))
                      for j in range(len(refs)) if j != ri), reverse=True)
-    print(f"\n{os.path.basename(refs[ri])}: {len(ref_keys[ri])} keys; other references sharing most:",
+    print(f"\n  {len(ref_keys[ri])} keys; other references sharing most:",
           ", ".join(f"{n} ({r})" for n, r in others[:4]))
     rows = []
     for path, transform, truth in queries:
@@ -123,8 +123,11 @@ for ri in with_copies:
             continue
         qk = query_keys(path)
         mine = shared(qk, ri)
-        rank = 1 + sum(1 for j in range(len(refs)) if j != ri and shared(qk, j) > mine)
-        rows.append((mine, transform, rank))
+        above = sum(1 for j in range(len(refs)) if j != ri and shared(qk, j) > mine)
+        tied = sum(1 for j in range(len(refs)) if j != ri and shared(qk, j) == mine)
+        rows.append((mine, transform, above + 1, above + tied + 1))
     rows.sort(reverse=True)
-    print("  copies (shared keys, rank among all references):",
-          ", ".join(f"{t} {n} #{r}" for n, t, r in rows))
+    # The original's rank among the references by shared keys: the best
+    # and the worst place its ties allow.
+    print("  copies (shared keys, the original's rank among all references, best-worst with ties):",
+          ", ".join(f"{t} {n} #{r}-{w}" for n, t, r, w in rows))
