@@ -97,6 +97,8 @@ with open(os.path.join(ROOT, "sql", "clickhouse", "search.sql")) as f:
     search = re.sub(r"\{(\w+):([^}]+)\}", lambda m: params[m.group(1)], f.read())
 search = "\n".join(line for line in search.splitlines() if not line.strip().startswith("--"))
 print(f"query: {len(fingerprint) // 2} bytes of fingerprint, {len(keys)} distinct lookup keys")
+# The statement up to its records: the scalars q, lookups and candidates.
+up_to_records = search[: search.index("    references AS")].rstrip().rstrip(",")
 
 
 def units():
@@ -172,7 +174,7 @@ def plan():
         "(SELECT CAST((c.keys, '', c.sha256), 'Tuple(keys Array(Tuple(UInt8, UInt32, UInt32)), "
         f"fingerprint String, sha256 String)') FROM (SELECT clickprint_query({params['query']}) AS c)) AS q"
     )
-    stage = search[: search.index("    references AS")].rstrip().rstrip(",") + "\nSELECT length(candidates)"
+    stage = up_to_records + "\nSELECT length(candidates)"
     verdict = (
         "CAST((0, 0, 0, 0, 0, '', 0, [], (0, 0, 0, 0)), 'Tuple(score Float32, query_start_ms UInt32, "
         "query_end_ms UInt32, reference_start_ms UInt32, reference_end_ms UInt32, evidence String, "
@@ -207,12 +209,11 @@ def settings():
 
 
 def given():
-    head = search[: search.index("    references AS")].rstrip().rstrip(",")
-    array = run(f"{head}\nSELECT toString(candidates)")[0][0]
+    array = run(f"{up_to_records}\nSELECT toString(candidates)")[0][0]
     start = search.index("    (\n        SELECT groupArray((media_id")
     end = search.index(") AS candidates,") + len(") AS candidates,")
-    typed = run(f"{head}\nSELECT toTypeName(candidates)")[0][0]
-    count = run(f"{head}\nSELECT length(candidates)")[0][0]
+    typed = run(f"{up_to_records}\nSELECT toTypeName(candidates)")[0][0]
+    count = run(f"{up_to_records}\nSELECT length(candidates)")[0][0]
     # The array's text as a string literal: it holds numbers only, so
     # Python's repr quotes it with single quotes, as SQL wants.
     given_sql = search[:start] + f"    CAST({array!r}, '{typed}') AS candidates," + search[end:]

@@ -798,6 +798,11 @@ fn string_at(array: &dyn Array, i: usize) -> String {
 mod tests {
     use super::*;
 
+    /// Owned strings, as the engine's lists come.
+    fn owned(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
     #[test]
     fn a_cluster_missing_a_table_of_the_schema_is_named() {
         let all: Vec<String> = missing_from(SCHEMA, &[]);
@@ -819,15 +824,13 @@ mod tests {
 
     #[test]
     fn a_cluster_whose_shards_lack_an_added_column_is_named() {
-        let list =
-            |items: &[&str]| -> Vec<String> { items.iter().map(|c| (*c).to_owned()).collect() };
-        let sharded = list(&["fp_cues", "fp_cue_words"]);
+        let sharded = owned(&["fp_cues", "fp_cue_words"]);
         // Shard tables of 2026-12-03: neither added column.
         assert_eq!(
             columns_lacking(
                 SCHEMA,
                 &sharded,
-                &list(&["fp_cues.tenant_id", "fp_cue_words.word"])
+                &owned(&["fp_cues.tenant_id", "fp_cue_words.word"])
             ),
             [
                 "clickprint_shard.fp_cues.extractor",
@@ -839,7 +842,7 @@ mod tests {
             columns_lacking(
                 SCHEMA,
                 &sharded,
-                &list(&["fp_cues.extractor", "fp_cue_words.words"])
+                &owned(&["fp_cues.extractor", "fp_cue_words.words"])
             ),
             Vec::<String>::new()
         );
@@ -852,22 +855,20 @@ mod tests {
         );
         // A table not sharded is not checked.
         assert_eq!(
-            columns_lacking(SCHEMA, &list(&["fp_cue_words"]), &[]),
+            columns_lacking(SCHEMA, &owned(&["fp_cue_words"]), &[]),
             ["clickprint_shard.fp_cue_words.words"]
         );
     }
 
     #[test]
     fn a_cluster_whose_fills_are_unrecorded_is_named() {
-        let recorded =
-            |names: &[&str]| -> Vec<String> { names.iter().map(|n| (*n).to_owned()).collect() };
         assert_eq!(fills_unrecorded(SCHEMA, &[]), ["fp_cue_words.words"]);
         assert_eq!(
-            fills_unrecorded(SCHEMA, &recorded(&["fp_cue_words"])),
+            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words"])),
             ["fp_cue_words.words"]
         );
         assert_eq!(
-            fills_unrecorded(SCHEMA, &recorded(&["fp_cue_words", "fp_cue_words.words"])),
+            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words", "fp_cue_words.words"])),
             Vec::<String>::new()
         );
     }
