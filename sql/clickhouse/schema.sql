@@ -5,7 +5,8 @@
 CREATE DATABASE IF NOT EXISTS clickprint;
 
 -- Lookup keys, one row per (fingerprint record, key): global-hash bands
--- 0-15, keypoint-descriptor bands 16-23, audio landmarks band 128 (see
+-- 0-15, keypoint-descriptor bands 16-23, picture profiles 24-25, audio
+-- landmarks band 128 (see
 -- udf/core/README.md, "Lookup keys"). The search reads it by
 -- (tenant_id, band, key), so the sort key starts there: a search's reads
 -- are bounded by the tenant and by its keys, never by the table.
@@ -55,8 +56,8 @@ SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_b
 
 ALTER TABLE clickprint.fp_keys MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
--- Full fingerprint records for the rerank: a picture's global hash ('V')
--- and its keypoints ('L'), by media and time (udf/core/src/records.rs has the
+-- Full fingerprint records for the rerank: a picture's global hash ('V'),
+-- its keypoints ('L') and its 1-D profile ('P'), by media and time (udf/core/src/records.rs has the
 -- byte layout). Audio landmarks are not stored twice: their keys in
 -- fp_keys are all the rerank needs.
 -- Records are hashes and descriptors, close to random: ZSTD(1) stores them
@@ -97,7 +98,15 @@ ARRAY JOIN keys AS k;
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_media_mv TO clickprint.fp_media AS
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
-WHERE kind IN ('visual', 'local');
+WHERE kind IN ('visual', 'local', 'profile');
+
+-- A picture's 1-D profile ('P' records, udf/core/src/fingerprint/profile.rs)
+-- is stored beside its hash and keypoints: the ALTER gives a view made
+-- before profiles the same query.
+ALTER TABLE clickprint.fp_media_mv MODIFY QUERY
+SELECT tenant_id, media_id, time_ms, item, kind, record
+FROM clickprint.fp_ingest
+WHERE kind IN ('visual', 'local', 'profile');
 
 -- Dialogue: one row per cue of a video's subtitle streams (SRT, ASS/SSA,
 -- WebVTT, mov_text), which the dialogue extractor (a plug-in extractor of

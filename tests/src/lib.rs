@@ -739,3 +739,19 @@ pub fn image_source(i: u64) -> String {
         _ => format!("life=s=240x180:seed={i}:ratio=0.3,scale=480:360,boxblur=3"),
     }
 }
+
+/// Generated pictures that vary one way (stripes of uneven rhythm under a
+/// vignette, 640x360, grey): almost no corners, and a crop moves their
+/// global hash, so only their 1-D profile finds their copies
+/// (`clickprint_core::fingerprint::profile`). Two rhythms: bars of sharp
+/// edges, and fine ribs of a sine under a slower gate.
+pub const STRIPED_SOURCES: [(&str, &str); 2] = [
+    (
+        "bars",
+        "nullsrc=s=640x360,format=gray,geq=lum='68+120*gt(sin(2*PI*X/22+6*sin(2*PI*X/170)+3*sin(2*PI*X/97))\\,0)-40*abs(Y/H-0.5)'",
+    ),
+    (
+        "ribs",
+        "nullsrc=s=640x360,format=gray,geq=lum='128+55*sin(2*PI*X/15+9*sin(2*PI*X/260)+4*sin(2*PI*X/83))*gt(sin(2*PI*X/61)\\,-0.6)-40*abs(Y/H-0.5)'",
+    ),
+];

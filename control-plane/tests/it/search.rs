@@ -11,7 +11,7 @@ use clickprint::clickhouse::library;
 use crate::common::embedded_config;
 use clickprint_tests::data_dir;
 use clickprint_tests::ffmpeg;
-use clickprint_tests::{image_source, melody_source as melody};
+use clickprint_tests::{STRIPED_SOURCES, image_source, melody_source as melody};
 
 pub async fn open(dir: &Path) -> Engine {
     let engine = Engine::open(&embedded_config(dir).clickhouse).expect("the embedded engine");
@@ -751,6 +751,100 @@ async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
         .unwrap();
     if !background.is_empty() {
         failures.push(format!("the background alone: {background:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Issue 24, item 3: striped artwork (almost no corners; a crop moves
+/// its global hash) is found by its 1-D profile, through the search
+/// statement's key lookup (the profile bands) and the rerank: a 30% crop
+/// re-saved as JPEG, a meme-captioned copy and a mirrored crop, each with
+/// evidence `profile` and its original first; the other striped picture
+/// and unrelated pictures are in the library beside them, and an
+/// unrelated picture finds nothing.
+#[tokio::test]
+async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
+    let dir = data_dir("search-striped");
+    let engine = open(dir.path()).await;
+    let made = |args: &[&str], name: &str| ffmpeg(args, &dir.path().join(name));
+    let mut originals = Vec::new();
+    for (id, (name, source)) in (1u64..).zip(STRIPED_SOURCES) {
+        let path = made(
+            &["-f", "lavfi", "-i", source, "-frames:v", "1"],
+            &format!("{name}.png"),
+        );
+        library::ingest(&engine, 7, id, path.to_str().unwrap())
+            .await
+            .unwrap();
+        originals.push(path);
+    }
+    for i in 0..6u64 {
+        let other = made(
+            &["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"],
+            &format!("other-{i}.png"),
+        );
+        library::ingest(&engine, 7, 10 + i, other.to_str().unwrap())
+            .await
+            .unwrap();
+    }
+    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    let copy = |original: &PathBuf, vf: &str, name: &str| {
+        made(&["-i", original.to_str().unwrap(), "-vf", vf], name)
+    };
+    let queries = [
+        (
+            1,
+            copy(
+                &originals[0],
+                "crop=iw*0.7:ih*0.7:iw*0.2:ih*0.1",
+                "bars-crop.jpg",
+            ),
+        ),
+        (
+            2,
+            copy(
+                &originals[1],
+                &format!(
+                    "drawtext=fontfile={font}:text='WHEN THE WIFI':fontsize=h/7:fontcolor=white:\
+                     borderw=4:bordercolor=black:x=(w-text_w)/2:y=h/30,\
+                     drawtext=fontfile={font}:text='DROPS AGAIN':fontsize=h/7:fontcolor=white:\
+                     borderw=4:bordercolor=black:x=(w-text_w)/2:y=h-text_h-h/30"
+                ),
+                "ribs-caption.png",
+            ),
+        ),
+        (
+            2,
+            copy(
+                &originals[1],
+                "crop=iw*0.85:ih*0.85,hflip",
+                "ribs-crop-flip.png",
+            ),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (want, query) in &queries {
+        let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
+            .await
+            .unwrap();
+        eprintln!("{}: {found:?}", query.display());
+        let first = found.first().map(|m| (m.media_id, m.evidence.as_str()));
+        if first != Some((*want, "profile")) {
+            failures.push(format!(
+                "{}: expected {want} by its profile first, got {found:?}",
+                query.display()
+            ));
+        }
+    }
+    let unrelated = made(
+        &["-f", "lavfi", "-i", &image_source(9), "-frames:v", "1"],
+        "unrelated.png",
+    );
+    let nothing = library::search(&engine, 7, unrelated.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    if !nothing.is_empty() {
+        failures.push(format!("an unrelated picture: {nothing:?}"));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -536,6 +536,7 @@ pub unsafe extern "C" fn clickprint_audio_finish(
                 local: Vec::new(),
                 mirrored_local: None,
                 regions: Vec::new(),
+                profiles: Vec::new(),
                 audio: Some(sound),
                 elapsed: started.elapsed(),
             },

@@ -22,6 +22,12 @@
 //! key nearly unique per library; the frequent ones (flat-ish patches that
 //! many pictures have) are what the per-tenant stop list is for.
 //!
+//! A picture's 1-D profile ([`crate::fingerprint::profile`]) gives 9-bit
+//! shape keys of its runs of extrema in band
+//! [`PROFILE_BAND_BASE`](crate::fingerprint::profile::PROFILE_BAND_BASE)
+//! (columns) or the next (rows); only pictures that vary one way store
+//! them, so the band holds few items and a key's rarity weighs its hits.
+//!
 //! Audio landmarks are keys already: their 23-bit pair hash, in band
 //! [`AUDIO_BAND`]; the speed-invariant triplet hashes live in the same
 //! band with bit 31 set
@@ -29,6 +35,7 @@
 //! search's audio hits and the stop list carry both.
 
 use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::profile::Profile;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint, VisualHash};
 
 /// How many 16-bit bands a visual hash is cut into.
@@ -48,8 +55,8 @@ pub const EXTRACTOR_BANDS: std::ops::RangeInclusive<u8> = AUDIO_BAND + 1..=u8::M
 /// One lookup key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LookupKey {
-    /// 0..16 for visual bands, 16..24 for local-feature bands,
-    /// [`AUDIO_BAND`] for audio.
+    /// 0..16 for visual bands, 16..24 for local-feature bands, 24 and 25
+    /// for profiles, [`AUDIO_BAND`] for audio.
     pub band: u8,
     /// The band's value (visual) or the landmark hash (audio).
     pub key: u32,
@@ -75,6 +82,18 @@ pub fn visual_query_keys(fingerprint: &VisualFingerprint) -> Vec<LookupKey> {
     keys.sort_unstable();
     keys.dedup();
     keys
+}
+
+/// The keys of a profile; a query's (`reversed`) its mirror's too.
+pub fn profile_keys(profile: &Profile, reversed: bool) -> Vec<LookupKey> {
+    profile
+        .key_values(reversed)
+        .into_iter()
+        .map(|key| LookupKey {
+            band: profile.axis.band(),
+            key,
+        })
+        .collect()
 }
 
 /// The keys of every keypoint of a picture, one list per keypoint (so a

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::fingerprint::audio::AudioFingerprint;
 use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::profile::Profile;
 use crate::fingerprint::regions::Region;
+use crate::fingerprint::still::StillFingerprint;
 use crate::fingerprint::video::{FrameFingerprint, LocalFrame};
 
 /// The longest query sound or video a search decodes, seconds, unless
@@ -107,8 +109,31 @@ pub struct MediaFingerprint {
     /// looks up: an image's found inset and centre band, a query video's
     /// found insets (one at most per frame with local features).
     pub regions: Vec<Region>,
+    /// An image's 1-D profiles ([`crate::fingerprint::profile`]; none for
+    /// a video).
+    pub profiles: Vec<Profile>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,
     /// Wall-clock time decoding and fingerprinting took.
     pub elapsed: Duration,
+}
+
+impl MediaFingerprint {
+    /// A still picture's fingerprint as a file's: its global hash and
+    /// local features at time 0, its mirror, regions and profiles.
+    pub fn of_still(info: MediaInfo, still: StillFingerprint, elapsed: Duration) -> Self {
+        MediaFingerprint {
+            info,
+            frames: vec![still.frame],
+            local: vec![LocalFrame {
+                time_ms: 0,
+                features: still.local,
+            }],
+            mirrored_local: still.mirrored,
+            regions: still.regions,
+            profiles: still.profiles,
+            audio: None,
+            elapsed,
+        }
+    }
 }

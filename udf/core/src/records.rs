@@ -12,12 +12,14 @@
 //! | `M` | a keypoint of the mirror image (queries only) | as `L` |
 //! | `A` | an audio landmark | hash (u32 LE) |
 //! | `R` | a rectangle of a query in its own pixels (queries only) | x, y, width, height (u16 LE each) |
+//! | `P` | a picture's 1-D profile | axis (1: 0 columns, 1 rows), [`profile::SAMPLES`] z-scores x 32 (i8 each) |
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
 //! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
 //! query's mirror-image keypoints, [`REGION_ITEM_BASE`] + [`REGION_ITEMS`]
 //! x region + 1 + index for the keypoints of a query picture's regions,
-//! in the region's own working pixels), the landmark's index among those
+//! in the region's own working pixels), [`PROFILE_ITEM_BASE`] + axis for
+//! a picture's profiles, the landmark's index among those
 //! at the same time for audio. A query's `R` records say where its
 //! pictures are, for the answer's `query_box`: item 0 the whole picture
 //! (frame), [`region_box_item`] a region. A packed fingerprint is records
@@ -25,10 +27,13 @@
 
 use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
 use crate::fingerprint::local::Keypoint;
+use crate::fingerprint::profile::{self, Axis, Profile};
 use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
 use crate::keys::{self, LookupKey};
 use crate::media::MediaFingerprint;
 
+/// A picture's profiles are items from here on (plus their axis).
+pub const PROFILE_ITEM_BASE: u32 = 9_000;
 /// Mirror-image keypoints of a query are items from here on.
 pub const MIRRORED_ITEM_BASE: u32 = 10_000;
 /// Keypoints of a query picture's regions are items from here on.
@@ -68,7 +73,7 @@ pub struct QueryBox {
 }
 
 /// What a record holds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// A picture's global hash.
     Visual(VisualFingerprint),
@@ -83,10 +88,12 @@ pub enum Payload {
     Audio(u32),
     /// Where a query's picture or one of its regions is, in its pixels.
     Box(QueryBox),
+    /// A picture's 1-D profile.
+    Profile(Profile),
 }
 
 /// One record.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     /// Time in the media, ms.
     pub time_ms: u32,
@@ -117,6 +124,7 @@ impl Record {
             Payload::Local { .. } => "local",
             Payload::Audio(_) => "audio",
             Payload::Box(_) => "box",
+            Payload::Profile(_) => "profile",
         }
     }
 
@@ -130,11 +138,12 @@ impl Record {
             Payload::Local { mirrored: true, .. } => b'M',
             Payload::Audio(_) => b'A',
             Payload::Box(_) => b'R',
+            Payload::Profile(_) => b'P',
         };
         out.push(tag);
         out.extend_from_slice(&self.time_ms.to_le_bytes());
         out.extend_from_slice(&self.item.to_le_bytes());
-        match self.payload {
+        match &self.payload {
             Payload::Visual(v) => {
                 out.push(v.quality);
                 out.extend_from_slice(&v.hash.0);
@@ -157,6 +166,12 @@ impl Record {
                     out.extend_from_slice(&v.to_le_bytes());
                 }
             }
+            Payload::Profile(p) => {
+                // Exactly SAMPLES values, as `decode` reads them.
+                out.push(p.axis as u8);
+                let samples = p.samples.iter().chain(std::iter::repeat(&0));
+                out.extend(samples.take(profile::SAMPLES).map(|&v| v as u8));
+            }
         }
     }
 
@@ -169,17 +184,18 @@ impl Record {
 
     /// The lookup keys of this record for its use.
     pub fn keys(&self, usage: Use) -> Vec<LookupKey> {
-        match self.payload {
+        match &self.payload {
             Payload::Visual(v) => match usage {
-                Use::Library => keys::visual_keys(&v),
-                Use::Query => keys::visual_query_keys(&v),
+                Use::Library => keys::visual_keys(v),
+                Use::Query => keys::visual_query_keys(v),
             },
             Payload::Local { keypoint, .. } => keys::descriptor_keys(&keypoint.descriptor).to_vec(),
             Payload::Audio(hash) => vec![LookupKey {
                 band: keys::AUDIO_BAND,
-                key: hash,
+                key: *hash,
             }],
             Payload::Box(_) => Vec::new(),
+            Payload::Profile(p) => keys::profile_keys(p, usage == Use::Query),
         }
     }
 }
@@ -201,6 +217,7 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
             b'L' | b'M' => 40,
             b'A' => 4,
             b'R' => 8,
+            b'P' => 1 + profile::SAMPLES,
             other => {
                 return Err(DecodeError(format!(
                     "unknown record tag 0x{other:02x} at record {}",
@@ -228,6 +245,16 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
                 flipped: VisualHash(bytes32(42)),
             }),
             b'A' => Payload::Audio(u32_at(9)),
+            b'P' => Payload::Profile(Profile {
+                axis: Axis::from_byte(record[9]).ok_or_else(|| {
+                    DecodeError(format!(
+                        "unknown profile axis {} at record {}",
+                        record[9],
+                        records.len()
+                    ))
+                })?,
+                samples: record[10..].iter().map(|&v| v as i8).collect(),
+            }),
             b'R' => Payload::Box(QueryBox {
                 x: u16_at(9),
                 y: u16_at(11),
@@ -339,6 +366,13 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
             }
         }
     }
+    for p in &fp.profiles {
+        out.push(Record {
+            time_ms: 0,
+            item: PROFILE_ITEM_BASE + p.axis as u32,
+            payload: Payload::Profile(p.clone()),
+        });
+    }
     if let Some(audio) = &fp.audio {
         out.extend(audio_records(&audio.landmarks, &audio.triplets));
     }
@@ -427,10 +461,21 @@ mod tests {
                 item: 1,
                 payload: Payload::Audio(0x00ab_cdef),
             },
+            Record {
+                time_ms: 0,
+                item: PROFILE_ITEM_BASE + 1,
+                payload: Payload::Profile(Profile {
+                    axis: Axis::Rows,
+                    samples: (0..profile::SAMPLES)
+                        .map(|i| (i as i32 - 128) as i8)
+                        .collect(),
+                }),
+            },
         ];
         let decoded = decode(&pack(&records)).unwrap();
         assert_eq!(decoded[0], records[0]);
         assert_eq!(decoded[2], records[2]);
+        assert_eq!(decoded[3], records[3]);
         let Payload::Local {
             keypoint: k,
             mirrored,
@@ -462,6 +507,21 @@ mod tests {
         }]);
         cut.pop();
         assert!(decode(&cut).unwrap_err().to_string().contains("cut off"));
+        let mut sideways = pack(&[Record {
+            time_ms: 0,
+            item: PROFILE_ITEM_BASE,
+            payload: Payload::Profile(Profile {
+                axis: Axis::Columns,
+                samples: vec![0; profile::SAMPLES],
+            }),
+        }]);
+        sideways[9] = 2;
+        assert!(
+            decode(&sideways)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown profile axis 2")
+        );
         assert_eq!(decode(b"").unwrap(), Vec::new());
     }
 }

@@ -502,15 +502,15 @@ mod tests {
             payload: Payload::Audio(7),
         };
         let of = |records: &[Record]| QueryAnswer::of_records(records);
-        let image = of(&[picture]);
+        let image = of(std::slice::from_ref(&picture));
         assert_eq!((image.modality, image.duration_ms), (Kind::Image, 0));
         let audio = of(&[sound(0), sound(9_500)]);
         assert_eq!((audio.modality, audio.duration_ms), (Kind::Audio, 9_500));
         let later = Record {
             time_ms: 4_000,
-            ..picture
+            ..picture.clone()
         };
-        let video = of(&[picture, later]);
+        let video = of(&[picture.clone(), later]);
         assert_eq!((video.modality, video.duration_ms), (Kind::Video, 4_000));
         let with_sound = of(&[picture, sound(2_000)]);
         assert_eq!(with_sound.modality, Kind::Video, "a picture with sound");

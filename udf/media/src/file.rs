@@ -7,7 +7,7 @@ use std::time::Instant;
 use clickprint_core::Result;
 use clickprint_core::fingerprint::audio::AudioFingerprinter;
 use clickprint_core::fingerprint::still::{self, StillFingerprint};
-use clickprint_core::fingerprint::video::{LocalFrame, VideoFingerprinter};
+use clickprint_core::fingerprint::video::VideoFingerprinter;
 use clickprint_core::fingerprint::visual::Luma;
 use clickprint_core::media::{Kind, MediaFingerprint};
 use clickprint_core::records::Use;
@@ -68,20 +68,16 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         ..Collector::default()
     };
     let info = decode::decode(path, limits, &mut collector)?;
-    let (frames, local, mirrored_local, regions) = match (info.kind, collector.image) {
-        (Kind::Image, Some(still)) => (
-            vec![still.frame],
-            vec![LocalFrame {
-                time_ms: 0,
-                features: still.local,
-            }],
-            still.mirrored,
-            still.regions,
-        ),
-        (Kind::Image, None) => (Vec::new(), Vec::new(), None, Vec::new()),
+    if info.kind == Kind::Image
+        && let Some(still) = collector.image
+    {
+        return Ok(MediaFingerprint::of_still(info, still, started.elapsed()));
+    }
+    let (frames, local, regions) = match info.kind {
+        Kind::Image => (Vec::new(), Vec::new(), Vec::new()),
         _ => {
             let video = collector.video.finish();
-            (video.frames, video.local, None, video.regions)
+            (video.frames, video.local, video.regions)
         }
     };
     let audio = match info.kind {
@@ -92,8 +88,9 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         info,
         frames,
         local,
-        mirrored_local,
+        mirrored_local: None,
         regions,
+        profiles: Vec::new(),
         audio,
         elapsed: started.elapsed(),
     })

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use clickprint_core::bits::hex;
+use clickprint_core::fingerprint::profile::Axis;
 use clickprint_core::keys;
 use clickprint_core::media::MediaFingerprint;
 
@@ -40,6 +41,17 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
             })
         })
         .collect();
+    let profiles: Vec<Value> = fp
+        .profiles
+        .iter()
+        .map(|p| {
+            json!({
+                "axis": axis_name(p.axis),
+                "samples": p.samples,
+                "keys": keys::profile_keys(p, false).len(),
+            })
+        })
+        .collect();
     let audio = fp.audio.as_ref().map(|a| {
         json!({
             "duration_ms": a.duration_ms,
@@ -56,6 +68,7 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
         "decode_errors": fp.info.decode_errors,
         "frames": frames,
         "local": local,
+        "profiles": profiles,
         "audio": audio,
         "elapsed_ms": fp.elapsed.as_secs_f64() * 1000.0,
     })
@@ -98,6 +111,13 @@ pub fn to_text(fp: &MediaFingerprint) -> String {
             fp.local.len()
         );
     }
+    for p in &fp.profiles {
+        out += &format!(
+            "profile: {}, {} keys (the picture varies one way)\n",
+            axis_name(p.axis),
+            keys::profile_keys(p, false).len()
+        );
+    }
     if let Some(audio) = &fp.audio {
         out += &format!(
             "audio: {} landmarks over {:.3} s\n",
@@ -110,4 +130,12 @@ pub fn to_text(fp: &MediaFingerprint) -> String {
     }
     out += &format!("time: {:.1} ms\n", fp.elapsed.as_secs_f64() * 1000.0);
     out
+}
+
+/// `columns` or `rows`.
+fn axis_name(axis: Axis) -> &'static str {
+    match axis {
+        Axis::Columns => "columns",
+        Axis::Rows => "rows",
+    }
 }

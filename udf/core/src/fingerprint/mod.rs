@@ -1,6 +1,7 @@
 //! The fingerprints, computed from decoded samples and pixels only (no
 //! decoder, no I/O): [`visual`] for pictures and frames (global hash),
-//! [`local`] for parts of pictures (keypoints), [`regions`] for
+//! [`local`] for parts of pictures (keypoints), [`profile`] for pictures
+//! that vary one way (a 1-D column or row profile), [`regions`] for
 //! the sub-pictures of a query picture (a found inset, the centre band),
 //! [`still`] for all of a still picture's at once, [`audio`] for
 //! sound, [`pcm`] for sound a caller decoded itself (any rate and channel
@@ -10,6 +11,7 @@
 pub mod audio;
 pub mod local;
 pub mod pcm;
+pub mod profile;
 pub mod regions;
 pub mod still;
 pub mod video;

@@ -18,8 +18,11 @@
 //!    [`crate::records::records`] keeps neither for one, and they were
 //!    two-thirds of its processor time (benchmarks/README.md, "The DSP
 //!    core alone").
+//! 4. Its 1-D profiles, from the picture at the working size
+//!    ([`profile::profiles`]): evidence for a picture that varies one way.
 
 use super::local::{self, LocalFeatures};
+use super::profile::{self, Profile};
 use super::regions::{self, Region};
 use super::video::FrameFingerprint;
 use super::visual::{self, Luma};
@@ -36,12 +39,17 @@ pub struct StillFingerprint {
     pub mirrored: Option<LocalFeatures>,
     /// Its query-side regions (none for a library picture).
     pub regions: Vec<Region>,
+    /// Its 1-D profiles ([`profile::profiles`]): a library picture's when
+    /// it varies one way, a query's on both axes when they have the
+    /// extrema to be evidence.
+    pub profiles: Vec<Profile>,
 }
 
 /// Fingerprints a decoded still picture for `usage` (steps in the module
 /// doc).
 pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
-    let working = local::Pyramid::new(&local::working_picture(luma));
+    let picture = local::working_picture(luma);
+    let working = local::Pyramid::new(&picture);
     let query = usage == Use::Query;
     let (local, mirrored) = working.features(query);
     StillFingerprint {
@@ -57,5 +65,6 @@ pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
         } else {
             Vec::new()
         },
+        profiles: profile::profiles(&picture, query),
     }
 }

@@ -50,6 +50,7 @@ use super::align::{Alignment, Hit, Segment, align, align_scaled};
 use super::local::{THRESHOLD_SCORE, verify};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::profile::{self, Profile};
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
 use crate::records::{self, Payload, QueryBox, Record};
 
@@ -73,15 +74,18 @@ pub enum Evidence {
     Visual,
     /// Local features (keypoints).
     Local,
+    /// A picture's 1-D profile ([`crate::fingerprint::profile`]).
+    Profile,
 }
 
 impl Evidence {
-    /// `audio`, `visual` or `local`.
+    /// `audio`, `visual`, `local` or `profile`.
     pub fn as_str(self) -> &'static str {
         match self {
             Evidence::Audio => "audio",
             Evidence::Visual => "visual",
             Evidence::Local => "local",
+            Evidence::Profile => "profile",
         }
     }
 }
@@ -145,6 +149,8 @@ pub struct Prepared {
     pub landmarks: Vec<(u32, u32)>,
     /// Triplet hashes (with [`TRIPLET_FLAG`]) with their times.
     pub triplets: Vec<(u32, u32)>,
+    /// A picture's 1-D profiles.
+    pub profiles: Vec<Profile>,
 }
 
 impl Prepared {
@@ -153,23 +159,24 @@ impl Prepared {
         let mut prepared = Prepared::default();
         let mut local: HashMap<(u32, bool, Option<u32>), LocalFeatures> = HashMap::new();
         for r in records {
-            match r.payload {
+            match &r.payload {
                 Payload::Visual(v) => match records::region_of(r.item) {
-                    Some(region) => prepared.region_frames.push((region, v)),
-                    None => prepared.frames.push((r.time_ms, v)),
+                    Some(region) => prepared.region_frames.push((region, *v)),
+                    None => prepared.frames.push((r.time_ms, *v)),
                 },
                 Payload::Audio(hash) if hash & TRIPLET_FLAG != 0 => {
-                    prepared.triplets.push((hash, r.time_ms));
+                    prepared.triplets.push((*hash, r.time_ms));
                 }
-                Payload::Audio(hash) => prepared.landmarks.push((hash, r.time_ms)),
+                Payload::Audio(hash) => prepared.landmarks.push((*hash, r.time_ms)),
                 Payload::Local { keypoint, mirrored } => local
-                    .entry((r.time_ms, mirrored, records::region_of(r.item)))
+                    .entry((r.time_ms, *mirrored, records::region_of(r.item)))
                     .or_default()
                     .keypoints
-                    .push(keypoint),
+                    .push(*keypoint),
                 Payload::Box(b) => {
-                    prepared.boxes.insert(records::region_of(r.item), b);
+                    prepared.boxes.insert(records::region_of(r.item), *b);
                 }
+                Payload::Profile(p) => prepared.profiles.push(p.clone()),
             }
         }
         let mut grouped: Vec<_> = local.into_iter().collect();
@@ -482,7 +489,7 @@ pub fn rerank(
     // or a padded copy and took its ranges (IoU 0.99 -> 0.65, 0.90 -> 0.72
     // on the quick evaluation's rows).
     let precision = |e: Evidence| match e {
-        Evidence::Local => 0,
+        Evidence::Local | Evidence::Profile => 0,
         Evidence::Audio => 1,
         Evidence::Visual => 2,
     };
@@ -515,6 +522,22 @@ pub fn audio_score(significance: f64) -> f32 {
                 / (FULL_AUDIO_SIGNIFICANCE - MIN_AUDIO_SIGNIFICANCE)
     };
     score.min(1.0) as f32
+}
+
+/// The calibrated score of a profile correlation: [`THRESHOLD_SCORE`] at
+/// [`profile::MATCH_CORRELATION`], 1 at a correlation of 1, linear between
+/// (and below, down to 0). The correlation was chosen so that, of the
+/// full evaluation's 430 unrelated queries and its other originals'
+/// copies against every stored profile, none reaches it
+/// (`udf/README.md`, "Pictures that vary one way").
+pub fn profile_score(correlation: f32) -> f32 {
+    let (t, c0) = (THRESHOLD_SCORE as f32, profile::MATCH_CORRELATION);
+    let score = if correlation < c0 {
+        t * correlation / c0
+    } else {
+        t + (1.0 - t) * (correlation - c0) / (1.0 - c0)
+    };
+    score.clamp(0.0, 1.0)
 }
 
 /// How many of the query's element times fall in a segment's query range.
@@ -589,6 +612,32 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         (Some(g), Some(l)) if local_wins(g.score, l.score) => Some(l),
         (g, l) => g.or(l),
     };
+    // The profiles' best correlation, on the same terms as the local
+    // features against the global hash: it wins only over a verdict under
+    // the threshold.
+    let profile = query
+        .profiles
+        .iter()
+        .flat_map(|q| {
+            reference
+                .profiles
+                .iter()
+                .filter_map(|r| profile::correlation(q, r))
+        })
+        .reduce(f32::max)
+        .map(|c| Verdict {
+            score: profile_score(c),
+            query_range: (0, 0),
+            reference_range: (0, 0),
+            evidence: Evidence::Profile,
+            speed: 1.0,
+            segments: Vec::new(),
+            query_box: query.boxes.get(&None).copied(),
+        });
+    let best = match (best, profile) {
+        (Some(b), Some(p)) if local_wins(b.score, p.score) => Some(p),
+        (b, p) => b.or(p),
+    };
     best.map(|v| Verdict {
         score: v.score.min(1.0),
         ..v
@@ -631,31 +680,20 @@ mod tests {
     /// search prepares its records.
     fn still_prepared(luma: &Luma, usage: crate::records::Use) -> Prepared {
         use crate::fingerprint::still;
-        use crate::fingerprint::video::LocalFrame;
         use crate::media::{Kind, MediaFingerprint, MediaInfo};
-        let fp = still::fingerprint(luma, usage);
-        let media = MediaFingerprint {
-            info: MediaInfo {
-                kind: Kind::Image,
-                container: "test".into(),
-                duration_ms: 0,
-                declared_ms: 0,
-                width: luma.width,
-                height: luma.height,
-                has_audio: false,
-                frames_decoded: 1,
-                decode_errors: 0,
-            },
-            frames: vec![fp.frame],
-            local: vec![LocalFrame {
-                time_ms: 0,
-                features: fp.local,
-            }],
-            mirrored_local: fp.mirrored,
-            regions: fp.regions,
-            audio: None,
-            elapsed: std::time::Duration::ZERO,
+        let info = MediaInfo {
+            kind: Kind::Image,
+            container: "test".into(),
+            duration_ms: 0,
+            declared_ms: 0,
+            width: luma.width,
+            height: luma.height,
+            has_audio: false,
+            frames_decoded: 1,
+            decode_errors: 0,
         };
+        let still = still::fingerprint(luma, usage);
+        let media = MediaFingerprint::of_still(info, still, std::time::Duration::ZERO);
         Prepared::new(&crate::records::records(&media, usage))
     }
 
@@ -714,6 +752,57 @@ mod tests {
         let exact = rerank(&picture(4), &reference, &[]).expect("a verdict");
         assert_eq!(exact.evidence, Evidence::Visual, "{exact:?}");
         assert!((exact.score - (1.0 - 4.0 / 41.0)).abs() < 1e-6, "{exact:?}");
+    }
+
+    /// A crop of a striped picture (three corners, a global hash the crop
+    /// moves) is found by its profile, with the whole query as its box; a
+    /// striped picture of another rhythm is not, and a picture that keeps
+    /// no profile gives no profile verdict.
+    #[test]
+    fn a_crop_of_a_striped_picture_is_found_by_its_profile() {
+        use crate::fingerprint::profile::stripes;
+        use crate::records::Use;
+        let original = stripes(512, 288, 24.0);
+        let reference = still_prepared(&original, Use::Library);
+        assert_eq!(reference.profiles.len(), 1);
+        let crop = crate::fingerprint::regions::crop(
+            &original,
+            crate::fingerprint::regions::Rect {
+                x: 100,
+                y: 40,
+                w: 360,
+                h: 200,
+            },
+        );
+        let found = rerank(&still_prepared(&crop, Use::Query), &reference, &[]).expect("a verdict");
+        assert_eq!(found.evidence, Evidence::Profile, "{found:?}");
+        assert!(found.score >= THRESHOLD_SCORE as f32, "{found:?}");
+        assert_eq!(
+            found.query_box,
+            Some(QueryBox {
+                x: 0,
+                y: 0,
+                width: 360,
+                height: 200
+            })
+        );
+        let other = still_prepared(&stripes(512, 288, 14.0), Use::Query);
+        let verdict = rerank(&other, &reference, &[]);
+        assert!(
+            verdict
+                .as_ref()
+                .is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
+            "{verdict:?}"
+        );
+        let textured = still_prepared(&texture(512, 288), Use::Library);
+        assert!(textured.profiles.is_empty());
+        let verdict = rerank(&still_prepared(&crop, Use::Query), &textured, &[]);
+        assert!(
+            verdict
+                .as_ref()
+                .is_none_or(|v| v.evidence != Evidence::Profile),
+            "{verdict:?}"
+        );
     }
 
     #[test]
