@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use clickprint_core::fingerprint::audio::{self, SAMPLE_RATE};
 use clickprint_core::fingerprint::local;
+use clickprint_core::fingerprint::profile;
 use clickprint_core::fingerprint::regions;
 use clickprint_core::fingerprint::still;
 use clickprint_core::fingerprint::visual::{self, Luma};
@@ -191,7 +192,8 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
         // Its parts, to see where the time goes.
         let working = local::working_picture(&luma);
         let pyramid = local::Pyramid::new(&working);
-        let parts: [(&str, &dyn Fn()); 5] = [
+        let soft_working = local::working_picture(&soft);
+        let parts: [(&str, &dyn Fn()); 7] = [
             ("hash", &|| {
                 _ = black_box(visual::fingerprint(black_box(&luma)))
             }),
@@ -206,6 +208,12 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
             }),
             ("regions", &|| {
                 _ = black_box(regions::regions(black_box(&luma), black_box(&pyramid)))
+            }),
+            ("profiles", &|| {
+                _ = black_box(profile::profiles(black_box(&working), true))
+            }),
+            ("profiles, soft library", &|| {
+                _ = black_box(profile::profiles(black_box(&soft_working), false))
             }),
         ];
         for (name, part) in parts {
