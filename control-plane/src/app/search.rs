@@ -40,8 +40,9 @@ pub struct Hit {
     pub query_range: Option<[f64; 2]>,
     /// The same span in the item, seconds; `null` when the item is a picture.
     pub reference_range: Option<[f64; 2]>,
-    /// What decided: `audio`, `visual` (global hash), `local` (keypoints)
-    /// or `extractor` (a plug-in extractor's keys).
+    /// What decided: `audio`, `visual` (global hash), `local` (keypoints),
+    /// `profile` (a picture's 1-D profile) or `extractor` (a plug-in
+    /// extractor's keys).
     pub evidence: String,
     /// A reviewer's standing decision on this match (`confirmed`), `null`
     /// when there is none; false positives are never returned.

@@ -53,7 +53,7 @@ pub struct Match {
     pub query_range: (u32, u32),
     /// The same span in the reference, ms.
     pub reference_range: (u32, u32),
-    /// Which fingerprint decided: `audio`, `visual`, `local`, or
+    /// Which fingerprint decided: `audio`, `visual`, `local`, `profile`, or
     /// `extractor` (a plug-in's keys).
     pub evidence: String,
     /// Reference seconds per query second (1 unless the speed-invariant

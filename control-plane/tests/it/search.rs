@@ -21,6 +21,38 @@ pub async fn open(dir: &Path) -> Engine {
     engine
 }
 
+/// The bold font the copies' captions are written in (Debian's
+/// `fonts-dejavu-core`).
+const BOLD_FONT: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+/// Six unrelated generated pictures (`image_source(0..6)`) ingested into
+/// tenant 7's library as media 10 to 15, beside the originals a test looks for.
+async fn ingest_unrelated(engine: &Engine, dir: &Path) {
+    for i in 0..6u64 {
+        let other = ffmpeg(
+            &["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"],
+            &dir.join(format!("other-{i}.png")),
+        );
+        let path = other.to_str().expect("a UTF-8 path");
+        library::ingest(engine, 7, 10 + i, path)
+            .await
+            .expect("an unrelated picture is ingested");
+    }
+}
+
+/// An ffmpeg filter writing a meme's caption: bold white text with a black
+/// border over the top and bottom of the picture.
+fn meme_caption(top: &str, bottom: &str) -> String {
+    let font = BOLD_FONT;
+    let line = |text: &str, y: &str| {
+        format!(
+            "drawtext=fontfile={font}:text='{text}':fontsize=h/7:fontcolor=white:\
+             borderw=4:bordercolor=black:x=(w-text_w)/2:y={y}"
+        )
+    };
+    format!("{},{}", line(top, "h/30"), line(bottom, "h-text_h-h/30"))
+}
+
 #[tokio::test]
 async fn an_image_is_ingested_and_found_by_its_crop() {
     let dir = data_dir("search-smoke");
@@ -656,15 +688,7 @@ async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
         .await
         .unwrap();
     // Unrelated pictures beside it.
-    for i in 0..6u64 {
-        let other = made(
-            &["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"],
-            &format!("other-{i}.png"),
-        );
-        library::ingest(&engine, 7, 10 + i, other.to_str().unwrap())
-            .await
-            .unwrap();
-    }
+    ingest_unrelated(&engine, dir.path()).await;
     let board = made(
         &[
             "-f",
@@ -688,18 +712,13 @@ async fn an_inset_a_caption_and_a_screenshot_copy_are_found() {
         ],
         "inset.png",
     );
-    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    let font = BOLD_FONT;
     let caption = made(
         &[
             "-i",
             original_path,
             "-vf",
-            &format!(
-                "drawtext=fontfile={font}:text='ME EVERY MONDAY':fontsize=h/7:fontcolor=white:\
-                 borderw=4:bordercolor=black:x=(w-text_w)/2:y=h/30,\
-                 drawtext=fontfile={font}:text='SO TRUE':fontsize=h/7:fontcolor=white:\
-                 borderw=4:bordercolor=black:x=(w-text_w)/2:y=h-text_h-h/30"
-            ),
+            &meme_caption("ME EVERY MONDAY", "SO TRUE"),
         ],
         "caption.png",
     );
@@ -778,16 +797,7 @@ async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
             .unwrap();
         originals.push(path);
     }
-    for i in 0..6u64 {
-        let other = made(
-            &["-f", "lavfi", "-i", &image_source(i), "-frames:v", "1"],
-            &format!("other-{i}.png"),
-        );
-        library::ingest(&engine, 7, 10 + i, other.to_str().unwrap())
-            .await
-            .unwrap();
-    }
-    let font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+    ingest_unrelated(&engine, dir.path()).await;
     let copy = |original: &PathBuf, vf: &str, name: &str| {
         made(&["-i", original.to_str().unwrap(), "-vf", vf], name)
     };
@@ -804,12 +814,7 @@ async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
             2,
             copy(
                 &originals[1],
-                &format!(
-                    "drawtext=fontfile={font}:text='WHEN THE WIFI':fontsize=h/7:fontcolor=white:\
-                     borderw=4:bordercolor=black:x=(w-text_w)/2:y=h/30,\
-                     drawtext=fontfile={font}:text='DROPS AGAIN':fontsize=h/7:fontcolor=white:\
-                     borderw=4:bordercolor=black:x=(w-text_w)/2:y=h-text_h-h/30"
-                ),
+                &meme_caption("WHEN THE WIFI", "DROPS AGAIN"),
                 "ribs-caption.png",
             ),
         ),

@@ -117,7 +117,7 @@ pub enum Use {
 }
 
 impl Record {
-    /// The modality name: `visual`, `local` or `audio`.
+    /// The record's kind: `visual`, `local`, `audio`, `box` or `profile`.
     pub fn kind(&self) -> &'static str {
         match self.payload {
             Payload::Visual(_) => "visual",

@@ -65,7 +65,7 @@ pub const QUERY_LOOKUP: LookupBudget = LookupBudget {
 /// or a cue of dialogue ([`Extracted::cue`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extracted {
-    /// `visual`, `local`, `audio`, or `cue`.
+    /// `visual`, `local`, `profile`, `audio`, or `cue`.
     pub kind: String,
     /// Time in the media, ms.
     pub time_ms: u32,
@@ -244,7 +244,7 @@ fn length(modality: Kind, ms: u64) -> u64 {
 }
 
 /// Which of a query's records have their keys looked up: every record but
-/// keypoints, and of each feature set's keypoints (a time's whole picture,
+/// keypoints and a second profile of one axis, and of each feature set's keypoints (a time's whole picture,
 /// its mirror image, each region) its `budget` (the search's:
 /// [`QUERY_LOOKUP`]) taken from
 /// the pyramid's levels in turn: each level's strongest, then each
@@ -266,12 +266,19 @@ pub fn looked_up(records: &[Record], budget: &LookupBudget) -> Vec<bool> {
     // A feature set's keypoints, as record indices in the set's order
     // (levels from the finest, each level's strongest first).
     let mut sets: BTreeMap<(u32, bool, Option<u32>), Vec<usize>> = BTreeMap::new();
+    let mut profile_axes = Vec::new();
     for (i, r) in records.iter().enumerate() {
-        if let Payload::Local { mirrored, .. } = r.payload {
-            chosen[i] = false;
-            sets.entry((r.time_ms, mirrored, records::region_of(r.item)))
-                .or_default()
-                .push(i);
+        match &r.payload {
+            Payload::Local { mirrored, .. } => {
+                chosen[i] = false;
+                sets.entry((r.time_ms, *mirrored, records::region_of(r.item)))
+                    .or_default()
+                    .push(i);
+            }
+            // One profile an axis, as the rerank takes.
+            Payload::Profile(p) if profile_axes.contains(&p.axis) => chosen[i] = false,
+            Payload::Profile(p) => profile_axes.push(p.axis),
+            _ => {}
         }
     }
     for ((_, mirrored, region), mut set) in sets {
@@ -336,7 +343,7 @@ pub struct Ranked {
     pub query_range: (u32, u32),
     /// The same span in the reference, ms.
     pub reference_range: (u32, u32),
-    /// `audio`, `visual`, `local`, or empty.
+    /// `audio`, `visual`, `local`, `profile`, or empty.
     pub evidence: String,
     /// Reference seconds per query second (1 when not measured, 0 for no
     /// match).
@@ -519,6 +526,26 @@ mod tests {
 
     /// A keypoint record at time 0 on the level of `scale`, its descriptor
     /// its item's low byte.
+    /// A second profile of one axis (a handed-in fingerprint's) looks up
+    /// no keys; the first of each axis does.
+    #[test]
+    fn one_profile_an_axis_is_looked_up() {
+        use crate::fingerprint::profile::{Axis, Profile};
+        let z: Vec<f32> = (0..256).map(|i| ((i as f32) * 0.3).sin()).collect();
+        let records: Vec<Record> = [Axis::Rows, Axis::Rows, Axis::Columns, Axis::Rows]
+            .into_iter()
+            .map(|axis| Record {
+                time_ms: 0,
+                item: records::PROFILE_ITEM_BASE + axis as u32,
+                payload: Payload::Profile(Profile::quantised(axis, &z)),
+            })
+            .collect();
+        assert_eq!(
+            looked_up(&records, &QUERY_LOOKUP),
+            [true, false, true, false]
+        );
+    }
+
     fn keypoint_record(item: u32, scale: f32, mirrored: bool) -> Record {
         Record {
             time_ms: 0,

@@ -10,7 +10,7 @@
 //!    longer side), the median grey of every column and of every row
 //!    (medians: a caption or logo over part of a column does not move it).
 //! 2. Each list resampled linearly to [`SAMPLES`] values and high-passed:
-//!    minus its box mean over `SAMPLES / 16` values (edges repeated), so
+//!    minus its box mean over 17 values (`SAMPLES / 16`, made odd; edges repeated), so
 //!    a vignette or a gradient under the stripes does not count. Its
 //!    standard deviation says how much the picture varies along that axis.
 //! 3. A picture *varies one way* along the axis whose high-passed profile
@@ -41,7 +41,7 @@
 //!    many are shared by unrelated pictures with regular textures).
 //! 6. Evidence: the query's profile at [`MATCH_SAMPLES`] (pairs of samples
 //!    averaged) against every span of the reference's profile from 30% to
-//!    100% of it (steps of 5%, offsets of 2 samples), each resampled to
+//!    100% of it (steps of 5%, at every offset), each resampled to
 //!    [`MATCH_SAMPLES`]; the best Pearson correlation, either direction.
 //!    [`MATCH_CORRELATION`] is the rerank's threshold score.
 
@@ -303,6 +303,12 @@ fn pearson(a: &[f32], b: &[f32]) -> f32 {
     za.iter().zip(&zb).map(|(x, y)| x * y).sum::<f32>() / a.len() as f32
 }
 
+/// The extrema of a query's profile at [`MATCH_SAMPLES`], z-scored as
+/// [`correlation`] compares it (steps 3 and 6).
+fn query_extrema(query: &Profile) -> usize {
+    extrema(&z_scores(&query.halved()), MATCH_REACH).len()
+}
+
 /// The shape keys of a profile's runs of extrema (step 5).
 fn shape_keys(z: &[f32]) -> Vec<u32> {
     const PART: usize = 32;
@@ -332,7 +338,9 @@ fn shape_keys(z: &[f32]) -> Vec<u32> {
 
 /// The profiles a picture keeps (step 3), from the picture at the local
 /// features' working size: a library picture's one-way profile, a
-/// query's profiles on both axes.
+/// query's one-way profile (at most one axis passes either gate). Each
+/// gate reads the profile as stored, the stored bytes' values, so what
+/// is kept is what [`correlation`] takes as evidence.
 pub fn profiles(working: &Luma, query: bool) -> Vec<Profile> {
     let [columns, rows] = high_passed(working);
     let (sc, sr) = (moments(&columns).1, moments(&rows).1);
@@ -347,9 +355,11 @@ pub fn profiles(working: &Luma, query: bool) -> Vec<Profile> {
             let profile = Profile::quantised(axis, &z);
             let keep = if query {
                 typical_mine > QUERY_ONE_WAY_RATIO * typical_other
-                    && extrema(&profile.halved(), MATCH_REACH).len() >= MIN_QUERY_EXTREMA
+                    && query_extrema(&profile) >= MIN_QUERY_EXTREMA
             } else {
-                mine >= MIN_DEVIATION && mine > ONE_WAY_RATIO * other && distinctive(&z)
+                mine >= MIN_DEVIATION
+                    && mine > ONE_WAY_RATIO * other
+                    && distinctive(&profile.values())
             };
             keep.then_some(profile)
         })
@@ -362,9 +372,7 @@ pub fn profiles(working: &Luma, query: bool) -> Vec<Profile> {
 pub fn correlation(query: &Profile, reference: &Profile) -> Option<f32> {
     let q = z_scores(&query.halved());
     let r = reference.values();
-    if query.axis != reference.axis
-        || extrema(&q, MATCH_REACH).len() < MIN_QUERY_EXTREMA
-        || !distinctive(&r)
+    if query.axis != reference.axis || query_extrema(query) < MIN_QUERY_EXTREMA || !distinctive(&r)
     {
         return None;
     }

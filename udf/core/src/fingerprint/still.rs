@@ -39,9 +39,9 @@ pub struct StillFingerprint {
     pub mirrored: Option<LocalFeatures>,
     /// Its query-side regions (none for a library picture).
     pub regions: Vec<Region>,
-    /// Its 1-D profiles ([`profile::profiles`]): a library picture's when
-    /// it varies one way, a query's on both axes when they have the
-    /// extrema to be evidence.
+    /// Its 1-D profile ([`profile::profiles`]) when it varies one way:
+    /// for a library picture, when distinctive; for a query, when it has
+    /// the extrema to be evidence.
     pub profiles: Vec<Profile>,
 }
 

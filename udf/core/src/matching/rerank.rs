@@ -29,6 +29,13 @@
 //!   false alarms' `-log10`, capped at 1). A global match wins (it pins
 //!   the frame time best); among local matches, the frame with the most
 //!   significant one.
+//!   A picture that varies one way is also judged by its 1-D profile
+//!   ([`profile::correlation`],
+//!   scored by [`profile_score`]: 0.3 at
+//!   [`MATCH_CORRELATION`](crate::fingerprint::profile::MATCH_CORRELATION);
+//!   evidence `profile`, the whole query its box); that verdict wins only
+//!   over one under the threshold, as the local features' over the global
+//!   hash's ([`local_wins`]).
 //! - Video queries: frame hits (global hash) aligned by offset voting in
 //!   500 ms bins, 3 agreeing frames at least; when the global hash finds
 //!   nothing (crops, picture-in-picture), local-feature hits in 1 s bins.
@@ -176,7 +183,12 @@ impl Prepared {
                 Payload::Box(b) => {
                     prepared.boxes.insert(records::region_of(r.item), *b);
                 }
-                Payload::Profile(p) => prepared.profiles.push(p.clone()),
+                // One profile an axis, as a picture keeps: more (a handed-in
+                // fingerprint's) would multiply the correlation's work.
+                Payload::Profile(p) if prepared.profiles.iter().all(|q| q.axis != p.axis) => {
+                    prepared.profiles.push(p.clone());
+                }
+                Payload::Profile(_) => {}
             }
         }
         let mut grouped: Vec<_> = local.into_iter().collect();
@@ -757,7 +769,7 @@ mod tests {
     /// A crop of a striped picture (three corners, a global hash the crop
     /// moves) is found by its profile, with the whole query as its box; a
     /// striped picture of another rhythm is not, and a picture that keeps
-    /// no profile gives no profile verdict.
+    /// no profile keeps none.
     #[test]
     fn a_crop_of_a_striped_picture_is_found_by_its_profile() {
         use crate::fingerprint::profile::stripes;
@@ -794,15 +806,44 @@ mod tests {
                 .is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
             "{verdict:?}"
         );
+        // A textured picture keeps no profile. (A picture of `stripes`
+        // at another period is no other picture: the same widths squashed,
+        // in which the crop is found, as it should be.)
         let textured = still_prepared(&texture(512, 288), Use::Library);
         assert!(textured.profiles.is_empty());
-        let verdict = rerank(&still_prepared(&crop, Use::Query), &textured, &[]);
-        assert!(
-            verdict
-                .as_ref()
-                .is_none_or(|v| v.evidence != Evidence::Profile),
-            "{verdict:?}"
-        );
+    }
+
+    /// The profile's score: the threshold at [`profile::MATCH_CORRELATION`],
+    /// 1 at a perfect correlation, 0 for none or a negative one.
+    #[test]
+    fn the_profile_score_is_the_threshold_at_the_match_correlation() {
+        let t = THRESHOLD_SCORE as f32;
+        assert!((profile_score(profile::MATCH_CORRELATION) - t).abs() < 1e-6);
+        assert!((profile_score(1.0) - 1.0).abs() < 1e-6);
+        assert!(profile_score(0.9) > t && profile_score(0.9) < 1.0);
+        assert!(profile_score(0.7) < t);
+        assert_eq!(profile_score(0.0), 0.0);
+        assert_eq!(profile_score(-0.5), 0.0);
+    }
+
+    /// A fingerprint holding many profiles of one axis (handed in, not
+    /// made by the fingerprint code) is prepared with its first only: the
+    /// correlation's work stays one profile an axis.
+    #[test]
+    fn a_fingerprint_is_prepared_with_one_profile_an_axis() {
+        use crate::fingerprint::profile::{Axis, Profile};
+        let z: Vec<f32> = (0..256).map(|i| ((i as f32) * 0.3).sin()).collect();
+        let records: Vec<Record> = [Axis::Columns, Axis::Columns, Axis::Rows, Axis::Columns]
+            .into_iter()
+            .map(|axis| Record {
+                time_ms: 0,
+                item: records::PROFILE_ITEM_BASE + axis as u32,
+                payload: Payload::Profile(Profile::quantised(axis, &z)),
+            })
+            .collect();
+        let prepared = Prepared::new(&records);
+        let axes: Vec<Axis> = prepared.profiles.iter().map(|p| p.axis).collect();
+        assert_eq!(axes, [Axis::Columns, Axis::Rows]);
     }
 
     #[test]
