@@ -907,7 +907,7 @@ mod tests {
     #[test]
     fn schema_splits_into_its_statements() {
         let all: Vec<&str> = statements(SCHEMA).collect();
-        assert_eq!(all.len(), 34, "{all:#?}");
+        assert_eq!(all.len(), 35, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
     }
 }
