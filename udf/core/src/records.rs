@@ -408,6 +408,21 @@ pub fn pack(records: &[Record]) -> Vec<u8> {
     out
 }
 
+/// Profile records of one made-up profile (a sine), one an axis given, in
+/// order: what a handed-in fingerprint holding several might look like.
+#[cfg(test)]
+pub(crate) fn sample_profiles(axes: &[crate::fingerprint::profile::Axis]) -> Vec<Record> {
+    use crate::fingerprint::profile::Profile;
+    let z: Vec<f32> = (0..256).map(|i| (i as f32 * 0.3).sin()).collect();
+    axes.iter()
+        .map(|&axis| Record {
+            time_ms: 0,
+            item: PROFILE_ITEM_BASE + axis as u32,
+            payload: Payload::Profile(Profile::quantised(axis, &z)),
+        })
+        .collect()
+}
+
 /// One picture record with made-up hashes (its mirror hash the complement),
 /// for tests of the row protocol and the rerank in this crate and others
 /// (feature `test-support`).

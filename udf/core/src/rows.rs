@@ -530,16 +530,9 @@ mod tests {
     /// no keys; the first of each axis does.
     #[test]
     fn one_profile_an_axis_is_looked_up() {
-        use crate::fingerprint::profile::{Axis, Profile};
-        let z: Vec<f32> = (0..256).map(|i| ((i as f32) * 0.3).sin()).collect();
-        let records: Vec<Record> = [Axis::Rows, Axis::Rows, Axis::Columns, Axis::Rows]
-            .into_iter()
-            .map(|axis| Record {
-                time_ms: 0,
-                item: records::PROFILE_ITEM_BASE + axis as u32,
-                payload: Payload::Profile(Profile::quantised(axis, &z)),
-            })
-            .collect();
+        use crate::fingerprint::profile::Axis;
+        let records =
+            records::sample_profiles(&[Axis::Rows, Axis::Rows, Axis::Columns, Axis::Rows]);
         assert_eq!(
             looked_up(&records, &QUERY_LOOKUP),
             [true, false, true, false]

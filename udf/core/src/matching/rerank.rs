@@ -831,16 +831,9 @@ mod tests {
     /// correlation's work stays one profile an axis.
     #[test]
     fn a_fingerprint_is_prepared_with_one_profile_an_axis() {
-        use crate::fingerprint::profile::{Axis, Profile};
-        let z: Vec<f32> = (0..256).map(|i| ((i as f32) * 0.3).sin()).collect();
-        let records: Vec<Record> = [Axis::Columns, Axis::Columns, Axis::Rows, Axis::Columns]
-            .into_iter()
-            .map(|axis| Record {
-                time_ms: 0,
-                item: records::PROFILE_ITEM_BASE + axis as u32,
-                payload: Payload::Profile(Profile::quantised(axis, &z)),
-            })
-            .collect();
+        use crate::fingerprint::profile::Axis;
+        let records =
+            records::sample_profiles(&[Axis::Columns, Axis::Columns, Axis::Rows, Axis::Columns]);
         let prepared = Prepared::new(&records);
         let axes: Vec<Axis> = prepared.profiles.iter().map(|p| p.axis).collect();
         assert_eq!(axes, [Axis::Columns, Axis::Rows]);
