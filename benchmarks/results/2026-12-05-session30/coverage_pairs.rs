@@ -10,9 +10,15 @@
 //!
 //! Usage: `coverage_pairs REFERENCES PAIRS`, REFERENCES the evaluation's
 //! `pictures-references.txt`, PAIRS lines of `query path, reference
-//! line, label` (tab-separated). Prints one line a pair: label, score,
-//! inliers, then query side `in-overlap near inliers`, reference side the
-//! same.
+//! line, label` (tab-separated). Prints one line a pair: label, names,
+//! score, inliers, the query side's keypoints inside the reference's
+//! extent and those near a reference keypoint, the reference side's the
+//! same, whether the query set was the mirror image, the affine transform
+//! (query working pixels to the reference's: `a,b,c,d,e,f`, `x' = a x + b
+//! y + c`, `y' = d x + e y + f`) and the two paths (for `content.py`).
+//! With `WHOLE_ONLY` set in the environment, only the query's
+//! whole-picture feature sets are tried (a region's keypoints are in the
+//! region's own pixels).
 
 use clickprint_core::fingerprint::local::{Keypoint, LocalFeatures};
 use clickprint_core::matching::local::{CHECKS, verify_with_inliers};
@@ -101,7 +107,7 @@ fn main() {
     let read = |p: &str| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{p}: {e}"));
     let references: Vec<String> = read(&args[1]).lines().map(str::to_owned).collect();
     let limits = Limits::default();
-    println!("label\tquery\treference\tscore\tinliers\tq_inside\tq_near\tr_inside\tr_near");
+    println!("label\tquery\treference\tscore\tinliers\tq_inside\tq_near\tr_inside\tr_near\tmirrored\taffine\tqpath\trpath");
     for line in read(&args[2]).lines() {
         let mut fields = line.split('\t');
         let (Some(query), Some(reference), Some(label)) =
@@ -116,20 +122,27 @@ fn main() {
         ) else {
             continue;
         };
-        let mut best: Option<(f32, usize, &LocalFeatures, &LocalFeatures, Vec<(Keypoint, Keypoint)>)> =
+        let mut best: Option<(f32, usize, &LocalFeatures, &LocalFeatures, Vec<(Keypoint, Keypoint)>, bool)> =
             None;
-        for (_, _, _, qf) in &q.local {
+        // With WHOLE_ONLY set, the query's whole-picture sets only (its
+        // picture and mirror image), whose coordinates are the picture's.
+        let whole_only = std::env::var_os("WHOLE_ONLY").is_some();
+        for (_, mirrored, _, qf) in q
+            .local
+            .iter()
+            .filter(|(_, _, region, _)| !whole_only || region.is_none())
+        {
             for (_, _, _, rf) in r.local.iter().filter(|(_, m, _, _)| !m) {
                 let Some((m, inliers)) = verify_with_inliers(qf, rf, &CHECKS) else {
                     continue;
                 };
                 if m.is_evidence() && best.as_ref().is_none_or(|b| m.score() > b.0) {
-                    best = Some((m.score(), m.inliers, qf, rf, inliers));
+                    best = Some((m.score(), m.inliers, qf, rf, inliers, *mirrored));
                 }
             }
         }
-        let Some((score, inliers, qf, rf, pairs)) = best else {
-            println!("{label}\t{}\t{}\t0\t0\t0\t0\t0\t0", name(query), name(reference));
+        let Some((score, inliers, qf, rf, pairs, mirrored)) = best else {
+            println!("{label}\t{}\t{}\t0\t0\t0\t0\t0\t0\t0\t\t{query}\t{reference}", name(query), name(reference));
             continue;
         };
         let qp: Vec<(f32, f32)> = pairs.iter().map(|(a, _)| (a.x, a.y)).collect();
@@ -140,9 +153,11 @@ fn main() {
         let (qi, qn) = coverage(forward, qf, rf);
         let (ri, rn) = coverage(back, rf, qf);
         println!(
-            "{label}\t{}\t{}\t{score:.3}\t{inliers}\t{qi}\t{qn}\t{ri}\t{rn}",
+            "{label}\t{}\t{}\t{score:.3}\t{inliers}\t{qi}\t{qn}\t{ri}\t{rn}\t{}\t{}\t{query}\t{reference}",
             name(query),
-            name(reference)
+            name(reference),
+            u8::from(mirrored),
+            forward.map(|v| format!("{v:.5}")).join(",")
         );
     }
 }
