@@ -117,6 +117,16 @@ pub enum Use {
 }
 
 impl Record {
+    /// A still picture's profile record: at time 0, its item
+    /// [`PROFILE_ITEM_BASE`] + its axis.
+    pub fn profile(profile: Profile) -> Record {
+        Record {
+            time_ms: 0,
+            item: PROFILE_ITEM_BASE + profile.axis as u32,
+            payload: Payload::Profile(profile),
+        }
+    }
+
     /// The record's kind: `visual`, `local`, `audio`, `box` or `profile`.
     pub fn kind(&self) -> &'static str {
         match self.payload {
@@ -366,13 +376,7 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
             }
         }
     }
-    for p in &fp.profiles {
-        out.push(Record {
-            time_ms: 0,
-            item: PROFILE_ITEM_BASE + p.axis as u32,
-            payload: Payload::Profile(p.clone()),
-        });
-    }
+    out.extend(fp.profiles.iter().cloned().map(Record::profile));
     if let Some(audio) = &fp.audio {
         out.extend(audio_records(&audio.landmarks, &audio.triplets));
     }
@@ -415,11 +419,7 @@ pub(crate) fn sample_profiles(axes: &[crate::fingerprint::profile::Axis]) -> Vec
     use crate::fingerprint::profile::Profile;
     let z: Vec<f32> = (0..256).map(|i| (i as f32 * 0.3).sin()).collect();
     axes.iter()
-        .map(|&axis| Record {
-            time_ms: 0,
-            item: PROFILE_ITEM_BASE + axis as u32,
-            payload: Payload::Profile(Profile::quantised(axis, &z)),
-        })
+        .map(|&axis| Record::profile(Profile::quantised(axis, &z)))
         .collect()
 }
 
@@ -476,16 +476,12 @@ mod tests {
                 item: 1,
                 payload: Payload::Audio(0x00ab_cdef),
             },
-            Record {
-                time_ms: 0,
-                item: PROFILE_ITEM_BASE + 1,
-                payload: Payload::Profile(Profile {
-                    axis: Axis::Rows,
-                    samples: (0..profile::SAMPLES)
-                        .map(|i| (i as i32 - 128) as i8)
-                        .collect(),
-                }),
-            },
+            Record::profile(Profile {
+                axis: Axis::Rows,
+                samples: (0..profile::SAMPLES)
+                    .map(|i| (i as i32 - 128) as i8)
+                    .collect(),
+            }),
         ];
         let decoded = decode(&pack(&records)).unwrap();
         assert_eq!(decoded[0], records[0]);
@@ -522,14 +518,10 @@ mod tests {
         }]);
         cut.pop();
         assert!(decode(&cut).unwrap_err().to_string().contains("cut off"));
-        let mut sideways = pack(&[Record {
-            time_ms: 0,
-            item: PROFILE_ITEM_BASE,
-            payload: Payload::Profile(Profile {
-                axis: Axis::Columns,
-                samples: vec![0; profile::SAMPLES],
-            }),
-        }]);
+        let mut sideways = pack(&[Record::profile(Profile {
+            axis: Axis::Columns,
+            samples: vec![0; profile::SAMPLES],
+        })]);
         sideways[9] = 2;
         assert!(
             decode(&sideways)

@@ -81,18 +81,7 @@ fn main() {
         key_counts.push(keys.len());
         let best = holding
             .iter()
-            .filter_map(|&i| {
-                profiles
-                    .iter()
-                    .flat_map(|q| {
-                        library[i]
-                            .0
-                            .iter()
-                            .filter_map(|r| profile::correlation(q, r))
-                    })
-                    .reduce(f32::max)
-                    .map(|c| (c, i))
-            })
+            .filter_map(|&i| profile::best_correlation(&profiles, &library[i].0).map(|c| (c, i)))
             .max_by(|a, b| a.0.total_cmp(&b.0));
         // The closest an unrelated query or another original's copy came.
         if let Some((c, i)) = best {
@@ -107,9 +96,8 @@ fn main() {
         }
         let reached = best.filter(|b| b.0 >= profile::MATCH_CORRELATION);
         match (truth, reached) {
-            (Some(t), Some((c, i))) if i == *t => {
+            (Some(t), Some((_, i))) if i == *t => {
                 *found.entry(transform.clone()).or_insert(0) += 1;
-                let _ = c;
             }
             (Some(_), Some((c, i))) => wrong.push((c, name(file).to_owned(), i)),
             (None, Some((c, i))) => unrelated.push((c, name(file).to_owned(), i)),
@@ -129,15 +117,7 @@ fn main() {
                 .iter()
                 .filter(|&&i| i != t && weight(i) > mine)
                 .count();
-            let own = profiles
-                .iter()
-                .flat_map(|q| {
-                    library[t]
-                        .0
-                        .iter()
-                        .filter_map(|r| profile::correlation(q, r))
-                })
-                .reduce(f32::max);
+            let own = profile::best_correlation(&profiles, &library[t].0);
             copies.push((
                 name(&references[t]).to_owned(),
                 transform.clone(),

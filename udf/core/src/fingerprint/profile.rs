@@ -303,10 +303,12 @@ fn pearson(a: &[f32], b: &[f32]) -> f32 {
     za.iter().zip(&zb).map(|(x, y)| x * y).sum::<f32>() / a.len() as f32
 }
 
-/// The extrema of a query's profile at [`MATCH_SAMPLES`], z-scored as
-/// [`correlation`] compares it (steps 3 and 6).
-fn query_extrema(query: &Profile) -> usize {
-    extrema(&z_scores(&query.halved()), MATCH_REACH).len()
+/// A query's profile at [`MATCH_SAMPLES`], z-scored, as [`correlation`]
+/// compares it (step 6); `None` when it has fewer than
+/// [`MIN_QUERY_EXTREMA`] extrema there (the query's gate, step 3).
+fn matched_values(query: &Profile) -> Option<Vec<f32>> {
+    let q = z_scores(&query.halved());
+    (extrema(&q, MATCH_REACH).len() >= MIN_QUERY_EXTREMA).then_some(q)
 }
 
 /// The shape keys of a profile's runs of extrema (step 5).
@@ -355,7 +357,7 @@ pub fn profiles(working: &Luma, query: bool) -> Vec<Profile> {
             let profile = Profile::quantised(axis, &z);
             let keep = if query {
                 typical_mine > QUERY_ONE_WAY_RATIO * typical_other
-                    && query_extrema(&profile) >= MIN_QUERY_EXTREMA
+                    && matched_values(&profile).is_some()
             } else {
                 mine >= MIN_DEVIATION
                     && mine > ONE_WAY_RATIO * other
@@ -370,10 +372,12 @@ pub fn profiles(working: &Luma, query: bool) -> Vec<Profile> {
 /// reference's (step 6), or `None` when either has too few extrema to be
 /// evidence (or they run along different axes).
 pub fn correlation(query: &Profile, reference: &Profile) -> Option<f32> {
-    let q = z_scores(&query.halved());
+    if query.axis != reference.axis {
+        return None;
+    }
+    let q = matched_values(query)?;
     let r = reference.values();
-    if query.axis != reference.axis || query_extrema(query) < MIN_QUERY_EXTREMA || !distinctive(&r)
-    {
+    if !distinctive(&r) {
         return None;
     }
     let back: Vec<f32> = q.iter().rev().copied().collect();
@@ -388,6 +392,15 @@ pub fn correlation(query: &Profile, reference: &Profile) -> Option<f32> {
         }
     }
     Some(best)
+}
+
+/// The best [`correlation`] of any of a query's profiles with any of a
+/// reference's; `None` when no pair is evidence.
+pub fn best_correlation(query: &[Profile], reference: &[Profile]) -> Option<f32> {
+    query
+        .iter()
+        .flat_map(|q| reference.iter().filter_map(|r| correlation(q, r)))
+        .reduce(f32::max)
 }
 
 /// Vertical stripes of uneven widths (a period of `period` px, each
@@ -415,15 +428,7 @@ pub(crate) fn stripes(w: u32, h: u32, period: f32) -> Luma {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn crop(luma: &Luma, x0: u32, width: u32) -> Luma {
-        let pixels = luma
-            .pixels
-            .chunks_exact(luma.width as usize)
-            .flat_map(|row| row[x0 as usize..(x0 + width) as usize].iter().copied())
-            .collect();
-        Luma::new(width, luma.height, pixels)
-    }
+    use crate::fingerprint::regions::{Rect, crop};
 
     #[test]
     fn a_striped_picture_keeps_its_column_profile_a_plaid_none() {
@@ -498,7 +503,15 @@ mod tests {
     fn a_crop_and_its_mirror_correlate_and_share_keys_an_unrelated_profile_does_not() {
         let original = stripes(256, 144, 12.0);
         let reference = &profiles(&original, false)[0];
-        let cropped = crop(&original, 50, 180);
+        let cropped = crop(
+            &original,
+            Rect {
+                x: 50,
+                y: 0,
+                w: 180,
+                h: 144,
+            },
+        );
         let query = profiles(&cropped, true);
         let columns = query
             .iter()

@@ -71,6 +71,20 @@ pub const FULL_SIGNIFICANCE: f64 = 30.0;
 /// The score at [`MIN_SIGNIFICANCE`]: the search's default threshold.
 pub const THRESHOLD_SCORE: f64 = 0.3;
 
+/// A measure of evidence (a significance, a correlation) as a score, the
+/// one calibration every kind of evidence shares: [`THRESHOLD_SCORE`] at
+/// `at_threshold`, 1 at `full`, linear between and above, and below
+/// `at_threshold` linear down to 0 (a negative measure scores 0). Not
+/// capped at 1.
+pub fn calibrated(measure: f64, at_threshold: f64, full: f64) -> f64 {
+    let s = measure.max(0.0);
+    if s < at_threshold {
+        THRESHOLD_SCORE * s / at_threshold
+    } else {
+        THRESHOLD_SCORE + (1.0 - THRESHOLD_SCORE) * (s - at_threshold) / (full - at_threshold)
+    }
+}
+
 /// The matcher's two checks against evidence counted twice or
 /// inconsistent with the transform; [`CHECKS`] is what the search uses,
 /// others are for measuring (the `picture_pairs` example).
@@ -137,15 +151,7 @@ impl LocalMatch {
     /// [`MIN_SIGNIFICANCE`], 1 at [`FULL_SIGNIFICANCE`], linear in the
     /// significance between (and below, down to 0).
     pub fn score(&self) -> f32 {
-        let s = self.significance.max(0.0);
-        let score = if s < MIN_SIGNIFICANCE {
-            THRESHOLD_SCORE * s / MIN_SIGNIFICANCE
-        } else {
-            THRESHOLD_SCORE
-                + (1.0 - THRESHOLD_SCORE) * (s - MIN_SIGNIFICANCE)
-                    / (FULL_SIGNIFICANCE - MIN_SIGNIFICANCE)
-        };
-        score as f32
+        calibrated(self.significance, MIN_SIGNIFICANCE, FULL_SIGNIFICANCE) as f32
     }
 }
 

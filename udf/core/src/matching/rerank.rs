@@ -54,7 +54,7 @@
 use std::collections::HashMap;
 
 use super::align::{Alignment, Hit, Segment, align, align_scaled};
-use super::local::{THRESHOLD_SCORE, verify};
+use super::local::{calibrated, verify};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::profile::{self, Profile};
@@ -301,7 +301,7 @@ pub fn landmark_hits(query: &[(u32, u32)], reference: &[(u32, u32)]) -> Vec<Hit>
 }
 
 /// The significance ([`audio_significance`]) an audio match needs to
-/// reach the search's default threshold ([`THRESHOLD_SCORE`]). The model
+/// reach the search's default threshold ([`THRESHOLD_SCORE`](super::local::THRESHOLD_SCORE)). The model
 /// takes hits as independent, and they are not (a triplet shares its
 /// peaks with others, a synthetic voice repeats its sounds), so chance
 /// reaches more than the model says: measured on the quick evaluation's
@@ -521,35 +521,27 @@ fn audio_verdict(a: &Alignment, hits: &[Hit], scaled: bool) -> Verdict {
     })
 }
 
-/// The calibrated audio score of a significance: [`THRESHOLD_SCORE`] at
+/// The calibrated audio score of a significance: [`THRESHOLD_SCORE`](super::local::THRESHOLD_SCORE) at
 /// [`MIN_AUDIO_SIGNIFICANCE`], 1 at [`FULL_AUDIO_SIGNIFICANCE`] and above,
 /// linear between (and below, down to 0).
 pub fn audio_score(significance: f64) -> f32 {
-    let s = significance.max(0.0);
-    let score = if s < MIN_AUDIO_SIGNIFICANCE {
-        THRESHOLD_SCORE * s / MIN_AUDIO_SIGNIFICANCE
-    } else {
-        THRESHOLD_SCORE
-            + (1.0 - THRESHOLD_SCORE) * (s - MIN_AUDIO_SIGNIFICANCE)
-                / (FULL_AUDIO_SIGNIFICANCE - MIN_AUDIO_SIGNIFICANCE)
-    };
-    score.min(1.0) as f32
+    calibrated(
+        significance,
+        MIN_AUDIO_SIGNIFICANCE,
+        FULL_AUDIO_SIGNIFICANCE,
+    )
+    .min(1.0) as f32
 }
 
-/// The calibrated score of a profile correlation: [`THRESHOLD_SCORE`] at
+/// The calibrated score of a profile correlation: [`THRESHOLD_SCORE`](super::local::THRESHOLD_SCORE) at
 /// [`profile::MATCH_CORRELATION`], 1 at a correlation of 1, linear between
 /// (and below, down to 0). The correlation was chosen so that, of the
 /// full evaluation's 430 unrelated queries and its other originals'
 /// copies against every stored profile, none reaches it
 /// (`udf/README.md`, "Pictures that vary one way").
 pub fn profile_score(correlation: f32) -> f32 {
-    let (t, c0) = (THRESHOLD_SCORE as f32, profile::MATCH_CORRELATION);
-    let score = if correlation < c0 {
-        t * correlation / c0
-    } else {
-        t + (1.0 - t) * (correlation - c0) / (1.0 - c0)
-    };
-    score.clamp(0.0, 1.0)
+    let at_threshold = f64::from(profile::MATCH_CORRELATION);
+    calibrated(f64::from(correlation), at_threshold, 1.0).min(1.0) as f32
 }
 
 /// How many of the query's element times fall in a segment's query range.
@@ -627,17 +619,8 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
     // The profiles' best correlation, on the same terms as the local
     // features against the global hash: it wins only over a verdict under
     // the threshold.
-    let profile = query
-        .profiles
-        .iter()
-        .flat_map(|q| {
-            reference
-                .profiles
-                .iter()
-                .filter_map(|r| profile::correlation(q, r))
-        })
-        .reduce(f32::max)
-        .map(|c| Verdict {
+    let profile =
+        profile::best_correlation(&query.profiles, &reference.profiles).map(|c| Verdict {
             score: profile_score(c),
             query_range: (0, 0),
             reference_range: (0, 0),
@@ -661,6 +644,7 @@ mod tests {
     use super::*;
     use crate::fingerprint::local::extract;
     use crate::fingerprint::visual::{Luma, VisualHash};
+    use crate::matching::local::THRESHOLD_SCORE;
 
     /// Overlapping rectangles of varied grey: a picture full of corners.
     fn texture(width: u32, height: u32) -> Luma {

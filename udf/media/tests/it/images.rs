@@ -196,14 +196,6 @@ fn profiles_of(path: &std::path::Path, usage: Use) -> Vec<Profile> {
         .profiles
 }
 
-/// The best correlation of any of a query's profiles with a reference's.
-fn best_correlation(query: &[Profile], reference: &[Profile]) -> f32 {
-    query
-        .iter()
-        .flat_map(|q| reference.iter().filter_map(|r| profile::correlation(q, r)))
-        .fold(0.0, f32::max)
-}
-
 #[test]
 fn striped_pictures_are_found_by_their_profiles() {
     let work = Workdir::new("images-striped");
@@ -233,11 +225,12 @@ fn striped_pictures_are_found_by_their_profiles() {
                 &work.transform(path, args, &format!("{name}-{copy}.{ext}")),
                 Use::Query,
             );
-            let own = best_correlation(&query, stored);
+            let best = |reference| profile::best_correlation(&query, reference).unwrap_or(0.0);
+            let own = best(stored);
             let other = originals
                 .iter()
                 .filter(|(other, _, _)| other != name)
-                .map(|(_, _, p)| best_correlation(&query, p))
+                .map(|(_, _, p)| best(p))
                 .fold(0.0, f32::max);
             println!("{name} {copy}: own {own:.3}, other {other:.3}");
             if own < profile::MATCH_CORRELATION || other >= profile::MATCH_CORRELATION {
