@@ -57,7 +57,7 @@ SETTINGS index_granularity = 128, min_compress_block_size = 4096, max_compress_b
 ALTER TABLE clickprint.fp_keys MODIFY SETTING min_compress_block_size = 4096, max_compress_block_size = 16384;
 
 -- Full fingerprint records for the rerank: a picture's global hash ('V'),
--- its keypoints ('L') and its 1-D profile ('P'), by media and time (udf/core/src/records.rs has the
+-- its keypoints ('L'), its 1-D profile ('P') and its layout ('T'), by media and time (udf/core/src/records.rs has the
 -- byte layout). Audio landmarks are not stored twice: their keys in
 -- fp_keys are all the rerank needs.
 -- Records are hashes and descriptors, close to random: ZSTD(1) stores them
@@ -98,15 +98,16 @@ ARRAY JOIN keys AS k;
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_media_mv TO clickprint.fp_media AS
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
-WHERE kind IN ('visual', 'local', 'profile');
+WHERE kind IN ('visual', 'local', 'profile', 'layout');
 
 -- A picture's 1-D profile ('P' records, udf/core/src/fingerprint/profile.rs)
--- is stored beside its hash and keypoints: the ALTER gives a view made
--- before profiles the same query.
+-- and a soft picture's layout ('T' records, udf/core/src/fingerprint/layout.rs)
+-- are stored beside its hash and keypoints: the ALTER gives a view made
+-- before either the same query.
 ALTER TABLE clickprint.fp_media_mv MODIFY QUERY
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
-WHERE kind IN ('visual', 'local', 'profile');
+WHERE kind IN ('visual', 'local', 'profile', 'layout');
 
 -- Dialogue: one row per cue of a video's subtitle streams (SRT, ASS/SSA,
 -- WebVTT, mov_text), which the dialogue extractor (a plug-in extractor of

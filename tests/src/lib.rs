@@ -740,6 +740,25 @@ pub fn image_source(i: u64) -> String {
     }
 }
 
+/// Generated soft pictures (640x480, grey): few corners, and a crop moves
+/// their global hash, so their layout finds their crops
+/// (`clickprint_core::fingerprint::layout`). Blobs of a Game of Life
+/// board blurred, and soft shapes on a gradient.
+pub const SOFT_SOURCES: [(&str, &str); 2] = [
+    (
+        "life-soft",
+        "life=s=160x120:seed=5:ratio=0.3,scale=640:480,gblur=sigma=12",
+    ),
+    (
+        "soft-shapes",
+        "nullsrc=s=640x480,format=gray,geq=lum='70+60*X/W+30*Y/H\
+         +60/(1+exp(128*(hypot(X/W-0.3\\,Y/H-0.4)-0.25)))\
+         -45/(1+exp(128*(hypot(X/W-0.6\\,Y/H-0.55)-0.3)))\
+         +35/(1+exp(128*(hypot(X/W-0.75\\,Y/H-0.25)-0.18)))\
+         -30/(1+exp(128*(hypot(X/W-0.2\\,Y/H-0.8)-0.2)))'",
+    ),
+];
+
 /// Generated pictures that vary one way (stripes of uneven rhythm under a
 /// vignette, 640x360, grey): almost no corners, and a crop moves their
 /// global hash, so only their 1-D profile finds their copies

@@ -193,15 +193,16 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_media_mv ON CLUSTER '{clust
 TO clickprint.fp_media AS
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
-WHERE kind IN ('visual', 'local', 'profile');
+WHERE kind IN ('visual', 'local', 'profile', 'layout');
 
 -- A picture's 1-D profile ('P' records, udf/core/src/fingerprint/profile.rs)
--- is stored beside its hash and keypoints: the ALTER gives a view made
--- before profiles the same query.
+-- and a soft picture's layout ('T' records, udf/core/src/fingerprint/layout.rs)
+-- are stored beside its hash and keypoints: the ALTER gives a view made
+-- before either the same query.
 ALTER TABLE clickprint.fp_media_mv ON CLUSTER '{cluster}' MODIFY QUERY
 SELECT tenant_id, media_id, time_ms, item, kind, record
 FROM clickprint.fp_ingest
-WHERE kind IN ('visual', 'local', 'profile');
+WHERE kind IN ('visual', 'local', 'profile', 'layout');
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.fp_cues_mv ON CLUSTER '{cluster}'
 TO clickprint.fp_cues AS

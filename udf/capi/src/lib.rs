@@ -537,6 +537,7 @@ pub unsafe extern "C" fn clickprint_audio_finish(
                 mirrored_local: None,
                 regions: Vec::new(),
                 profiles: Vec::new(),
+                layout: None,
                 audio: Some(sound),
                 elapsed: started.elapsed(),
             },

@@ -13,6 +13,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use clickprint_core::fingerprint::audio::{self, SAMPLE_RATE};
+use clickprint_core::fingerprint::layout;
 use clickprint_core::fingerprint::local;
 use clickprint_core::fingerprint::profile;
 use clickprint_core::fingerprint::regions;
@@ -193,7 +194,7 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
         let working = local::working_picture(&luma);
         let pyramid = local::Pyramid::new(&working);
         let soft_working = local::working_picture(&soft);
-        let parts: [(&str, &dyn Fn()); 7] = [
+        let parts: [(&str, &dyn Fn()); 8] = [
             ("hash", &|| {
                 _ = black_box(visual::fingerprint(black_box(&luma)))
             }),
@@ -215,6 +216,9 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
             ("profiles, soft library", &|| {
                 _ = black_box(profile::profiles(black_box(&soft_working), false))
             }),
+            ("layout", &|| {
+                _ = black_box(layout::layout(black_box(&working), true, true))
+            }),
         ];
         for (name, part) in parts {
             group.bench_function(format!("part {width}x{height} {name}"), |b| b.iter(part));
@@ -234,10 +238,38 @@ fn audio_landmarks(c: &mut Criterion) {
     group.finish();
 }
 
+/// The rerank's dearest comparison, one pair of layouts: a 30% crop of a
+/// soft picture against its original (the coarse search, then the fine
+/// one), and a textured picture against it (the coarse search alone:
+/// under `COARSE_FLOOR`).
+fn layout_comparison(c: &mut Criterion<ThreadCpuTime>) {
+    let mut group = c.benchmark_group("layout");
+    let soft = local::soft_scene(512, 384);
+    let original = layout::Layout::of(&local::working_picture(&soft));
+    let crop = regions::crop(
+        &soft,
+        regions::Rect {
+            x: 77,
+            y: 58,
+            w: 358,
+            h: 268,
+        },
+    );
+    let copy = layout::Layout::of(&local::working_picture(&crop));
+    let other = layout::Layout::of(&local::working_picture(&textured_with_inset(512, 384)));
+    for (name, query) in [("a copy", &copy), ("an unrelated picture", &other)] {
+        assert!(layout::correlation(query, &original).is_some());
+        group.bench_function(format!("correlation, {name}"), |b| {
+            b.iter(|| layout::correlation(black_box(query), black_box(&original)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(benches, visual_hash, audio_landmarks);
 criterion_group! {
     name = processor_time;
     config = Criterion::default().with_measurement(ThreadCpuTime);
-    targets = still_picture
+    targets = still_picture, layout_comparison
 }
 criterion_main!(benches, processor_time);

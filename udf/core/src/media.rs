@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::fingerprint::audio::AudioFingerprint;
+use crate::fingerprint::layout::Layout;
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::profile::Profile;
 use crate::fingerprint::regions::Region;
@@ -112,6 +113,9 @@ pub struct MediaFingerprint {
     /// An image's 1-D profiles ([`crate::fingerprint::profile`]; none for
     /// a video).
     pub profiles: Vec<Profile>,
+    /// An image's layout ([`crate::fingerprint::layout`]; none for a
+    /// video).
+    pub layout: Option<Layout>,
     /// Landmarks of the sound, for audio and for video with a sound track.
     pub audio: Option<AudioFingerprint>,
     /// Wall-clock time decoding and fingerprinting took.
@@ -120,7 +124,7 @@ pub struct MediaFingerprint {
 
 impl MediaFingerprint {
     /// A still picture's fingerprint as a file's: its global hash and
-    /// local features at time 0, its mirror, regions and profiles.
+    /// local features at time 0, its mirror, regions, profiles and layout.
     pub fn of_still(info: MediaInfo, still: StillFingerprint, elapsed: Duration) -> Self {
         MediaFingerprint {
             info,
@@ -132,6 +136,7 @@ impl MediaFingerprint {
             mirrored_local: still.mirrored,
             regions: still.regions,
             profiles: still.profiles,
+            layout: still.layout,
             audio: None,
             elapsed,
         }

@@ -13,19 +13,21 @@
 //! | `A` | an audio landmark | hash (u32 LE) |
 //! | `R` | a rectangle of a query in its own pixels (queries only) | x, y, width, height (u16 LE each) |
 //! | `P` | a picture's 1-D profile | axis (1: 0 columns, 1 rows), [`profile::SAMPLES`] z-scores x 32 (i8 each) |
+//! | `T` | a picture's layout | width, height (1 each, at most [`layout::SIDE`]), grey levels (width x height, row by row) |
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
 //! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
 //! query's mirror-image keypoints, [`REGION_ITEM_BASE`] + [`REGION_ITEMS`]
 //! x region + 1 + index for the keypoints of a query picture's regions,
 //! in the region's own working pixels), [`PROFILE_ITEM_BASE`] + axis for
-//! a picture's profiles, the landmark's index among those
+//! a picture's profiles, [`LAYOUT_ITEM`] for its layout, the landmark's index among those
 //! at the same time for audio. A query's `R` records say where its
 //! pictures are, for the answer's `query_box`: item 0 the whole picture
 //! (frame), [`region_box_item`] a region. A packed fingerprint is records
 //! back to back.
 
 use crate::fingerprint::audio::{Landmark, MS_PER_COLUMN};
+use crate::fingerprint::layout::{self, Layout};
 use crate::fingerprint::local::Keypoint;
 use crate::fingerprint::profile::{self, Axis, Profile};
 use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
@@ -34,6 +36,8 @@ use crate::media::MediaFingerprint;
 
 /// A picture's profiles are items from here on (plus their axis).
 pub const PROFILE_ITEM_BASE: u32 = 9_000;
+/// A picture's layout's item.
+pub const LAYOUT_ITEM: u32 = 9_500;
 /// Mirror-image keypoints of a query are items from here on.
 pub const MIRRORED_ITEM_BASE: u32 = 10_000;
 /// Keypoints of a query picture's regions are items from here on.
@@ -90,6 +94,8 @@ pub enum Payload {
     Box(QueryBox),
     /// A picture's 1-D profile.
     Profile(Profile),
+    /// A picture's layout.
+    Layout(Layout),
 }
 
 /// One record.
@@ -127,7 +133,17 @@ impl Record {
         }
     }
 
-    /// The record's kind: `visual`, `local`, `audio`, `box` or `profile`.
+    /// A still picture's layout record: at time 0, item [`LAYOUT_ITEM`].
+    pub fn layout(layout: Layout) -> Record {
+        Record {
+            time_ms: 0,
+            item: LAYOUT_ITEM,
+            payload: Payload::Layout(layout),
+        }
+    }
+
+    /// The record's kind: `visual`, `local`, `audio`, `box`, `profile` or
+    /// `layout`.
     pub fn kind(&self) -> &'static str {
         match self.payload {
             Payload::Visual(_) => "visual",
@@ -135,6 +151,7 @@ impl Record {
             Payload::Audio(_) => "audio",
             Payload::Box(_) => "box",
             Payload::Profile(_) => "profile",
+            Payload::Layout(_) => "layout",
         }
     }
 
@@ -149,6 +166,7 @@ impl Record {
             Payload::Audio(_) => b'A',
             Payload::Box(_) => b'R',
             Payload::Profile(_) => b'P',
+            Payload::Layout(_) => b'T',
         };
         out.push(tag);
         out.extend_from_slice(&self.time_ms.to_le_bytes());
@@ -182,6 +200,13 @@ impl Record {
                 let samples = p.samples.iter().chain(std::iter::repeat(&0));
                 out.extend(samples.take(profile::SAMPLES).map(|&v| v as u8));
             }
+            Payload::Layout(l) => {
+                // Exactly width x height values, as `decode` reads them.
+                out.push(l.width);
+                out.push(l.height);
+                let pixels = l.pixels.iter().chain(std::iter::repeat(&0));
+                out.extend(pixels.take(usize::from(l.width) * usize::from(l.height)));
+            }
         }
     }
 
@@ -206,6 +231,7 @@ impl Record {
             }],
             Payload::Box(_) => Vec::new(),
             Payload::Profile(p) => keys::profile_keys(p, usage == Use::Query),
+            Payload::Layout(_) => Vec::new(),
         }
     }
 }
@@ -228,6 +254,19 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
             b'A' => 4,
             b'R' => 8,
             b'P' => 1 + profile::SAMPLES,
+            b'T' => {
+                let side = |i: usize| bytes.get(i).copied().map_or(0, usize::from);
+                let (width, height) = (side(9), side(10));
+                if bytes.len() >= 11
+                    && (width == 0 || height == 0 || width.max(height) > layout::SIDE)
+                {
+                    return Err(DecodeError(format!(
+                        "layout of {width}x{height} at record {}",
+                        records.len()
+                    )));
+                }
+                2 + width * height
+            }
             other => {
                 return Err(DecodeError(format!(
                     "unknown record tag 0x{other:02x} at record {}",
@@ -264,6 +303,11 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
                     ))
                 })?,
                 samples: record[10..].iter().map(|&v| v as i8).collect(),
+            }),
+            b'T' => Payload::Layout(Layout {
+                width: record[9],
+                height: record[10],
+                pixels: record[11..].to_vec(),
             }),
             b'R' => Payload::Box(QueryBox {
                 x: u16_at(9),
@@ -377,6 +421,7 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
         }
     }
     out.extend(fp.profiles.iter().cloned().map(Record::profile));
+    out.extend(fp.layout.iter().cloned().map(Record::layout));
     if let Some(audio) = &fp.audio {
         out.extend(audio_records(&audio.landmarks, &audio.triplets));
     }
@@ -482,11 +527,19 @@ mod tests {
                     .map(|i| (i as i32 - 128) as i8)
                     .collect(),
             }),
+            Record::layout(Layout {
+                width: 3,
+                height: 2,
+                pixels: vec![0, 50, 100, 150, 200, 255],
+            }),
         ];
         let decoded = decode(&pack(&records)).unwrap();
         assert_eq!(decoded[0], records[0]);
         assert_eq!(decoded[2], records[2]);
         assert_eq!(decoded[3], records[3]);
+        assert_eq!(decoded[4], records[4]);
+        assert_eq!(decoded[4].item, LAYOUT_ITEM);
+        assert_eq!(decoded[4].kind(), "layout");
         let Payload::Local {
             keypoint: k,
             mirrored,
@@ -528,6 +581,28 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("unknown profile axis 2")
+        );
+        // A layout's size is read from its record: none, or larger than a
+        // layout is, is refused; one cut short is cut off.
+        let layout = |width: u8, height: u8| {
+            pack(&[Record::layout(Layout {
+                width,
+                height,
+                pixels: vec![7; usize::from(width) * usize::from(height)],
+            })])
+        };
+        for (w, h) in [(0, 4), (4, 0), (97, 10)] {
+            let refused = decode(&layout(w, h)).unwrap_err().to_string();
+            assert!(refused.contains(&format!("layout of {w}x{h}")), "{refused}");
+        }
+        let mut short = layout(4, 4);
+        short.pop();
+        assert!(decode(&short).unwrap_err().to_string().contains("cut off"));
+        assert!(
+            decode(&short[..10])
+                .unwrap_err()
+                .to_string()
+                .contains("cut off")
         );
         assert_eq!(decode(b"").unwrap(), Vec::new());
     }

@@ -91,6 +91,7 @@ pub fn fingerprint_file(path: &Path, limits: &Limits) -> Result<MediaFingerprint
         mirrored_local: None,
         regions,
         profiles: Vec::new(),
+        layout: None,
         audio,
         elapsed: started.elapsed(),
     })

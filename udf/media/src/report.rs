@@ -69,6 +69,11 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
         "frames": frames,
         "local": local,
         "profiles": profiles,
+        "layout": fp.layout.as_ref().map(|l| json!({
+            "width": l.width,
+            "height": l.height,
+            "complexity": l.complexity(),
+        })),
         "audio": audio,
         "elapsed_ms": fp.elapsed.as_secs_f64() * 1000.0,
     })
@@ -116,6 +121,14 @@ pub fn to_text(fp: &MediaFingerprint) -> String {
             "profile: {}, {} keys (the picture varies one way)\n",
             axis_name(p.axis),
             keys::profile_keys(p, false).len()
+        );
+    }
+    if let Some(l) = &fp.layout {
+        out += &format!(
+            "layout: {}x{}, complexity {:.2} (a soft picture)\n",
+            l.width,
+            l.height,
+            l.complexity()
         );
     }
     if let Some(audio) = &fp.audio {

@@ -160,6 +160,10 @@ pub struct Pyramid {
     /// Level-0 height, pixels.
     height: usize,
     levels: Vec<Level>,
+    /// Whether its levels held fewer corners than [`MAX_KEYPOINTS`] at
+    /// [`FAST_THRESHOLD`] (and were looked at again at
+    /// [`LOW_FAST_THRESHOLD`]).
+    faint: bool,
 }
 
 /// One level of a [`Pyramid`].
@@ -249,7 +253,8 @@ impl Pyramid {
         // A picture with too few corners for its quota (flat artwork, a
         // blurred photograph) looks again with a lower threshold.
         let found = |levels: &[Level]| levels.iter().map(|l| l.own.corners.len()).sum::<usize>();
-        if found(&levels) < MAX_KEYPOINTS {
+        let faint = found(&levels) < MAX_KEYPOINTS;
+        if faint {
             for level in &mut levels {
                 level.own.corners = ranked_corners(
                     &level.own.bytes,
@@ -279,7 +284,15 @@ impl Pyramid {
             width: w0,
             height: h0,
             levels,
+            faint,
         }
+    }
+
+    /// Whether the picture is faint: its levels held fewer corners than
+    /// [`MAX_KEYPOINTS`] at [`FAST_THRESHOLD`] (a blurred photograph, flat
+    /// or soft artwork).
+    pub fn faint(&self) -> bool {
+        self.faint
     }
 
     /// Level-0 size (width, height), pixels.

@@ -251,7 +251,7 @@ fn typical(values: &[f32]) -> f32 {
 }
 
 /// The z-scores of `values` (all zero for a flat list).
-fn z_scores(values: &[f32]) -> Vec<f32> {
+pub(crate) fn z_scores(values: &[f32]) -> Vec<f32> {
     let (mean, sd) = moments(values);
     if sd <= 1e-6 {
         return vec![0.0; values.len()];

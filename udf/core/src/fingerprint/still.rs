@@ -20,7 +20,11 @@
 //!    core alone").
 //! 4. Its 1-D profiles, from the picture at the working size
 //!    ([`profile::profiles`]): evidence for a picture that varies one way.
+//! 5. Its layout, from the picture at the working size
+//!    ([`layout::layout`]): evidence for a soft picture (a library
+//!    picture keeps one only when faint).
 
+use super::layout::{self, Layout};
 use super::local::{self, LocalFeatures};
 use super::profile::{self, Profile};
 use super::regions::{self, Region};
@@ -43,6 +47,9 @@ pub struct StillFingerprint {
     /// for a library picture, when distinctive; for a query, when it has
     /// the extrema to be evidence.
     pub profiles: Vec<Profile>,
+    /// Its layout ([`layout::layout`]) when distinctive (and, for a
+    /// library picture, faint).
+    pub layout: Option<Layout>,
 }
 
 /// Fingerprints a decoded still picture for `usage` (steps in the module
@@ -66,5 +73,6 @@ pub fn fingerprint(luma: &Luma, usage: Use) -> StillFingerprint {
             Vec::new()
         },
         profiles: profile::profiles(&picture, query),
+        layout: layout::layout(&picture, working.faint(), query),
     }
 }

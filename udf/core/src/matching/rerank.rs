@@ -36,6 +36,12 @@
 //!   evidence `profile`, the whole query its box); that verdict wins only
 //!   over one under the threshold, as the local features' over the global
 //!   hash's ([`local_wins`]).
+//!   A soft picture is also judged by its layout ([`layout::correlation`],
+//!   scored by [`layout_score`]: 0.3 at
+//!   [`MATCH_CORRELATION`](crate::fingerprint::layout::MATCH_CORRELATION);
+//!   evidence `layout`, the whole query its box), on the same terms, and
+//!   only looked at when nothing else reached the threshold (it is the
+//!   dearest).
 //! - Video queries: frame hits (global hash) aligned by offset voting in
 //!   500 ms bins, 3 agreeing frames at least; when the global hash finds
 //!   nothing (crops, picture-in-picture), local-feature hits in 1 s bins.
@@ -56,6 +62,7 @@ use std::collections::HashMap;
 use super::align::{Alignment, Hit, Segment, align, align_scaled};
 use super::local::{calibrated, verify};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
+use crate::fingerprint::layout::{self, Layout};
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::profile::{self, Profile};
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
@@ -83,16 +90,19 @@ pub enum Evidence {
     Local,
     /// A picture's 1-D profile ([`crate::fingerprint::profile`]).
     Profile,
+    /// A picture's layout ([`crate::fingerprint::layout`]).
+    Layout,
 }
 
 impl Evidence {
-    /// `audio`, `visual`, `local` or `profile`.
+    /// `audio`, `visual`, `local`, `profile` or `layout`.
     pub fn as_str(self) -> &'static str {
         match self {
             Evidence::Audio => "audio",
             Evidence::Visual => "visual",
             Evidence::Local => "local",
             Evidence::Profile => "profile",
+            Evidence::Layout => "layout",
         }
     }
 }
@@ -158,6 +168,8 @@ pub struct Prepared {
     pub triplets: Vec<(u32, u32)>,
     /// A picture's 1-D profiles.
     pub profiles: Vec<Profile>,
+    /// A picture's layout.
+    pub layout: Option<Layout>,
 }
 
 impl Prepared {
@@ -189,6 +201,10 @@ impl Prepared {
                     prepared.profiles.push(p.clone());
                 }
                 Payload::Profile(_) => {}
+                // One layout, as a picture keeps.
+                Payload::Layout(l) => {
+                    prepared.layout.get_or_insert_with(|| l.clone());
+                }
             }
         }
         let mut grouped: Vec<_> = local.into_iter().collect();
@@ -501,7 +517,7 @@ pub fn rerank(
     // or a padded copy and took its ranges (IoU 0.99 -> 0.65, 0.90 -> 0.72
     // on the quick evaluation's rows).
     let precision = |e: Evidence| match e {
-        Evidence::Local | Evidence::Profile => 0,
+        Evidence::Local | Evidence::Profile | Evidence::Layout => 0,
         Evidence::Audio => 1,
         Evidence::Visual => 2,
     };
@@ -541,6 +557,14 @@ pub fn audio_score(significance: f64) -> f32 {
 /// (`udf/README.md`, "Pictures that vary one way").
 pub fn profile_score(correlation: f32) -> f32 {
     let at_threshold = f64::from(profile::MATCH_CORRELATION);
+    calibrated(f64::from(correlation), at_threshold, 1.0).min(1.0) as f32
+}
+
+/// The calibrated score of a layout correlation: [`THRESHOLD_SCORE`](super::local::THRESHOLD_SCORE) at
+/// [`layout::MATCH_CORRELATION`], 1 at a correlation of 1, linear between
+/// (and below, down to 0) (`udf/README.md`, "Soft pictures: the layout").
+pub fn layout_score(correlation: f32) -> f32 {
+    let at_threshold = f64::from(layout::MATCH_CORRELATION);
     calibrated(f64::from(correlation), at_threshold, 1.0).min(1.0) as f32
 }
 
@@ -633,6 +657,27 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         (Some(b), Some(p)) if local_wins(b.score, p.score) => Some(p),
         (b, p) => b.or(p),
     };
+    // The layout, on the same terms, looked at only when nothing reached
+    // the threshold: it is the dearest evidence.
+    let below = best
+        .as_ref()
+        .is_none_or(|b| b.score < super::local::THRESHOLD_SCORE as f32);
+    let layout = match (&query.layout, &reference.layout) {
+        (Some(q), Some(r)) if below => layout::correlation(q, r).map(|c| Verdict {
+            score: layout_score(c),
+            query_range: (0, 0),
+            reference_range: (0, 0),
+            evidence: Evidence::Layout,
+            speed: 1.0,
+            segments: Vec::new(),
+            query_box: query.boxes.get(&None).copied(),
+        }),
+        _ => None,
+    };
+    let best = match (best, layout) {
+        (Some(b), Some(l)) if local_wins(b.score, l.score) => Some(l),
+        (b, l) => b.or(l),
+    };
     best.map(|v| Verdict {
         score: v.score.min(1.0),
         ..v
@@ -691,6 +736,33 @@ mod tests {
         let still = still::fingerprint(luma, usage);
         let media = MediaFingerprint::of_still(info, still, std::time::Duration::ZERO);
         Prepared::new(&crate::records::records(&media, usage))
+    }
+
+    /// A picture `copy` is found in `reference` by `evidence`, at the
+    /// threshold or above, the whole query its box.
+    fn assert_found_whole(copy: &Luma, reference: &Prepared, evidence: Evidence) {
+        let query = still_prepared(copy, crate::records::Use::Query);
+        let found = rerank(&query, reference, &[]).expect("a verdict");
+        assert_eq!(found.evidence, evidence, "{found:?}");
+        assert!(found.score >= THRESHOLD_SCORE as f32, "{found:?}");
+        let whole = QueryBox {
+            x: 0,
+            y: 0,
+            width: copy.width as u16,
+            height: copy.height as u16,
+        };
+        assert_eq!(found.query_box, Some(whole));
+    }
+
+    /// No verdict of `query` against `reference` reaches the threshold.
+    fn assert_not_found(query: &Prepared, reference: &Prepared) {
+        let verdict = rerank(query, reference, &[]);
+        assert!(
+            verdict
+                .as_ref()
+                .is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
+            "{verdict:?}"
+        );
     }
 
     /// A picture with no corners (a smooth sweep of grey around its
@@ -770,31 +842,60 @@ mod tests {
                 h: 200,
             },
         );
-        let found = rerank(&still_prepared(&crop, Use::Query), &reference, &[]).expect("a verdict");
-        assert_eq!(found.evidence, Evidence::Profile, "{found:?}");
-        assert!(found.score >= THRESHOLD_SCORE as f32, "{found:?}");
-        assert_eq!(
-            found.query_box,
-            Some(QueryBox {
-                x: 0,
-                y: 0,
-                width: 360,
-                height: 200
-            })
-        );
-        let other = still_prepared(&stripes(512, 288, 14.0), Use::Query);
-        let verdict = rerank(&other, &reference, &[]);
-        assert!(
-            verdict
-                .as_ref()
-                .is_none_or(|v| v.score < THRESHOLD_SCORE as f32),
-            "{verdict:?}"
+        assert_found_whole(&crop, &reference, Evidence::Profile);
+        assert_not_found(
+            &still_prepared(&stripes(512, 288, 14.0), Use::Query),
+            &reference,
         );
         // A textured picture keeps no profile. (A picture of `stripes`
         // at another period is no other picture: the same widths squashed,
         // in which the crop is found, as it should be.)
         let textured = still_prepared(&texture(512, 288), Use::Library);
         assert!(textured.profiles.is_empty());
+    }
+
+    /// A 30% crop of a soft picture, which its local features do not find, is found by
+    /// its layout, with the whole query as its box; a textured picture is
+    /// not (its layout is compared, and differs), and keeps no layout as a
+    /// library item.
+    #[test]
+    fn a_crop_of_a_soft_picture_is_found_by_its_layout() {
+        use crate::fingerprint::local::soft_scene;
+        use crate::fingerprint::regions::{Rect, crop};
+        use crate::records::Use;
+        let original = soft_scene(512, 384);
+        let reference = still_prepared(&original, Use::Library);
+        assert!(reference.layout.is_some());
+        let copy = crop(
+            &original,
+            Rect {
+                x: 77,
+                y: 58,
+                w: 358,
+                h: 268,
+            },
+        );
+        assert_found_whole(&copy, &reference, Evidence::Layout);
+        let other = still_prepared(&texture(512, 384), Use::Query);
+        assert!(other.layout.is_some());
+        assert_not_found(&other, &reference);
+        assert!(
+            still_prepared(&texture(512, 288), Use::Library)
+                .layout
+                .is_none()
+        );
+    }
+
+    /// The layout's score: the threshold at [`layout::MATCH_CORRELATION`],
+    /// 1 at a perfect correlation.
+    #[test]
+    fn the_layout_score_is_the_threshold_at_the_match_correlation() {
+        let t = THRESHOLD_SCORE as f32;
+        assert!((layout_score(layout::MATCH_CORRELATION) - t).abs() < 1e-6);
+        assert!((layout_score(1.0) - 1.0).abs() < 1e-6);
+        assert!(layout_score(0.95) > t && layout_score(0.95) < 1.0);
+        assert!(layout_score(0.85) < t);
+        assert_eq!(layout_score(-0.2), 0.0);
     }
 
     /// The profile's score: the threshold at [`profile::MATCH_CORRELATION`],

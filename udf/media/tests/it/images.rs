@@ -1,12 +1,13 @@
 //! Image copies: each transformed copy stays within the match distance of
 //! its original; different pictures stay apart.
 
+use clickprint_core::fingerprint::layout::{self, Layout};
 use clickprint_core::fingerprint::profile::{self, Profile};
 use clickprint_core::matching::local::MIN_INLIERS;
 use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
-use clickprint_tests::STRIPED_SOURCES;
+use clickprint_tests::{SOFT_SOURCES, STRIPED_SOURCES};
 
 use crate::media::{
     IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, picture, picture_distance, picture_features,
@@ -242,6 +243,92 @@ fn striped_pictures_are_found_by_their_profiles() {
         failures.is_empty(),
         "expected own >= {} and the other under it; failed:\n{}",
         profile::MATCH_CORRELATION,
+        failures.join("\n")
+    );
+}
+
+/// Soft pictures a layout must find the crops of (issue 24, item 3):
+/// the far Mandelbrot blurred, blobs of a Game of Life board blurred, and
+/// soft shapes on a gradient (as the core's `soft_scene` draws them,
+/// through ffmpeg's `geq`): `clickprint_tests::SOFT_SOURCES`. The blurred test card above keeps no layout:
+/// blurred, its bars are two components (`layout::MIN_COMPLEXITY`).
+const LAYOUT_ORIGINALS: &[(&str, &str)] = &[SOFT_ORIGINALS[1], SOFT_SOURCES[0], SOFT_SOURCES[1]];
+
+/// The copies of a soft picture its layout must find: heavy crops, off
+/// centre, mirrored, re-saved, brighter.
+const LAYOUT_COPIES: &[(&str, &[&str], &str)] = &[
+    (
+        "crop-30%+jpeg",
+        &["-vf", "crop=iw*0.7:ih*0.7:iw*0.2:ih*0.1", "-q:v", "8"],
+        "jpg",
+    ),
+    ("crop-15%", &["-vf", "crop=iw*0.85:ih*0.85"], "png"),
+    (
+        "crop-20%+hflip+brightness",
+        &[
+            "-vf",
+            "crop=iw*0.8:ih*0.8:iw*0.04:ih*0.16,hflip,eq=brightness=0.12",
+        ],
+        "png",
+    ),
+];
+
+/// A file's layout fingerprinted for `usage`.
+fn layout_of(path: &std::path::Path, usage: Use) -> Option<Layout> {
+    fingerprint_file(path, &Limits::default().for_use(usage))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .layout
+}
+
+#[test]
+fn crops_of_soft_pictures_are_found_by_their_layouts() {
+    let work = Workdir::new("images-layout");
+    let mut originals = Vec::new();
+    for (name, source) in LAYOUT_ORIGINALS {
+        let path = work.ffmpeg(
+            &["-f", "lavfi", "-i", source, "-frames:v", "1"],
+            &format!("{name}.png"),
+        );
+        let stored = layout_of(&path, Use::Library)
+            .unwrap_or_else(|| panic!("{name} keeps a layout as a library item"));
+        originals.push((name, path, stored));
+    }
+    let textured = work.ffmpeg(
+        &["-f", "lavfi", "-i", ORIGINALS[0].1, "-frames:v", "1"],
+        "textured.png",
+    );
+    assert!(
+        layout_of(&textured, Use::Library).is_none(),
+        "a picture full of corners keeps no layout"
+    );
+    let mut failures = Vec::new();
+    for (name, path, _) in &originals {
+        for (copy, args, ext) in LAYOUT_COPIES {
+            let file = work.transform(path, args, &format!("{name}-{copy}.{ext}"));
+            let Some(query) = layout_of(&file, Use::Query) else {
+                failures.push(format!("{name} {copy}: the query keeps no layout"));
+                continue;
+            };
+            let with = |reference: &Layout| layout::correlation(&query, reference).unwrap_or(0.0);
+            let own = originals
+                .iter()
+                .find(|(other, _, _)| other == name)
+                .map_or(0.0, |(_, _, l)| with(l));
+            let other = originals
+                .iter()
+                .filter(|(other, _, _)| other != name)
+                .map(|(_, _, l)| with(l))
+                .fold(0.0, f32::max);
+            println!("{name} {copy}: own {own:.3}, other {other:.3}");
+            if own < layout::MATCH_CORRELATION || other >= layout::MATCH_CORRELATION {
+                failures.push(format!("{name} {copy}: own {own:.3}, other {other:.3}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "expected own >= {} and the others under it; failed:\n{}",
+        layout::MATCH_CORRELATION,
         failures.join("\n")
     );
 }
