@@ -609,6 +609,15 @@ pub fn local_wins(global: f32, local: f32) -> bool {
     global < super::local::THRESHOLD_SCORE as f32 && local > global
 }
 
+/// `first`, unless `then` wins over it ([`local_wins`]: `first` is under
+/// the threshold and `then` scores more), or there is no `first`.
+fn unless_surer(first: Option<Verdict>, then: Option<Verdict>) -> Option<Verdict> {
+    match (first, then) {
+        (Some(f), Some(t)) if local_wins(f.score, t.score) => Some(t),
+        (f, t) => f.or(t),
+    }
+}
+
 /// One query picture: its best reference frame.
 fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
     let at = |hit: &Hit, evidence, region| Verdict {
@@ -636,48 +645,32 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         .iter()
         .map(|(h, region)| at(h, Evidence::Local, *region))
         .max_by(|a, b| a.score.total_cmp(&b.score));
-    let best = match (global, local) {
-        (Some(g), Some(l)) if local_wins(g.score, l.score) => Some(l),
-        (g, l) => g.or(l),
+    // The local features win over a global hash under the threshold; the
+    // profiles' best correlation, then the layout, on the same terms (each
+    // wins only over a verdict under the threshold). The layout is looked
+    // at only when nothing reached the threshold: it is the dearest.
+    let whole = |score: f32, evidence| Verdict {
+        score,
+        query_range: (0, 0),
+        reference_range: (0, 0),
+        evidence,
+        speed: 1.0,
+        segments: Vec::new(),
+        query_box: query.boxes.get(&None).copied(),
     };
-    // The profiles' best correlation, on the same terms as the local
-    // features against the global hash: it wins only over a verdict under
-    // the threshold.
-    let profile =
-        profile::best_correlation(&query.profiles, &reference.profiles).map(|c| Verdict {
-            score: profile_score(c),
-            query_range: (0, 0),
-            reference_range: (0, 0),
-            evidence: Evidence::Profile,
-            speed: 1.0,
-            segments: Vec::new(),
-            query_box: query.boxes.get(&None).copied(),
-        });
-    let best = match (best, profile) {
-        (Some(b), Some(p)) if local_wins(b.score, p.score) => Some(p),
-        (b, p) => b.or(p),
-    };
-    // The layout, on the same terms, looked at only when nothing reached
-    // the threshold: it is the dearest evidence.
+    let profile = profile::best_correlation(&query.profiles, &reference.profiles)
+        .map(|c| whole(profile_score(c), Evidence::Profile));
+    let best = unless_surer(unless_surer(global, local), profile);
     let below = best
         .as_ref()
         .is_none_or(|b| b.score < super::local::THRESHOLD_SCORE as f32);
     let layout = match (&query.layout, &reference.layout) {
-        (Some(q), Some(r)) if below => layout::correlation(q, r).map(|c| Verdict {
-            score: layout_score(c),
-            query_range: (0, 0),
-            reference_range: (0, 0),
-            evidence: Evidence::Layout,
-            speed: 1.0,
-            segments: Vec::new(),
-            query_box: query.boxes.get(&None).copied(),
-        }),
+        (Some(q), Some(r)) if below => {
+            layout::correlation(q, r).map(|c| whole(layout_score(c), Evidence::Layout))
+        }
         _ => None,
     };
-    let best = match (best, layout) {
-        (Some(b), Some(l)) if local_wins(b.score, l.score) => Some(l),
-        (b, l) => b.or(l),
-    };
+    let best = unless_surer(best, layout);
     best.map(|v| Verdict {
         score: v.score.min(1.0),
         ..v
