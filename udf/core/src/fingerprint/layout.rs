@@ -632,6 +632,30 @@ mod tests {
 
     const GOLDEN_CORRELATIONS: (f32, f32, f32) = (954.0, 954.0, 224.0);
 
+    /// Layouts of any size a record can hold (1 to [`SIDE`] a side, as a
+    /// handed-in query's may be) are compared without a panic: too small
+    /// to hold a window, there is no correlation.
+    #[test]
+    fn layouts_of_any_size_are_compared_safely() {
+        let original = of(&soft_scene(512, 384));
+        let sized = |w: u8, h: u8| Layout {
+            width: w,
+            height: h,
+            pixels: (0..usize::from(w) * usize::from(h))
+                .map(|i| (i * 37 % 251) as u8)
+                .collect(),
+        };
+        for (w, h) in [(1, 1), (1, 96), (96, 1), (7, 9), (16, 16), (96, 96)] {
+            let odd = sized(w, h);
+            let _ = odd.complexity();
+            let one_way = correlation(&odd, &original);
+            let other_way = correlation(&original, &odd);
+            if w < 16 || h < 16 {
+                assert_eq!((one_way, other_way), (None, None), "{w}x{h}");
+            }
+        }
+    }
+
     /// The complexity's two strongest components: a plane that is one
     /// row pattern times one column pattern is one component (nothing
     /// outside two), noise is many.
