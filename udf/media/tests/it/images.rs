@@ -5,13 +5,11 @@ use clickprint_core::fingerprint::layout::{self, Layout};
 use clickprint_core::fingerprint::profile::{self, Profile};
 use clickprint_core::matching::local::MIN_INLIERS;
 use clickprint_core::records::Use;
-use clickprint_media::decode::Limits;
-use clickprint_media::file::fingerprint_file;
 use clickprint_tests::{SOFT_SOURCES, STRIPED_SOURCES};
 
 use crate::media::{
-    IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, picture, picture_distance, picture_features,
-    picture_inliers,
+    IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, fingerprint_for, picture, picture_distance,
+    picture_features, picture_inliers,
 };
 
 /// Distinct generated photographs-to-be (640x480, one frame each).
@@ -192,9 +190,7 @@ const STRIPED_COPIES: &[(&str, &[&str], &str)] = &[
 
 /// A file's profiles fingerprinted for `usage`.
 fn profiles_of(path: &std::path::Path, usage: Use) -> Vec<Profile> {
-    fingerprint_file(path, &Limits::default().for_use(usage))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .profiles
+    fingerprint_for(path, usage).profiles
 }
 
 #[test]
@@ -275,9 +271,7 @@ const LAYOUT_COPIES: &[(&str, &[&str], &str)] = &[
 
 /// A file's layout fingerprinted for `usage`.
 fn layout_of(path: &std::path::Path, usage: Use) -> Option<Layout> {
-    fingerprint_file(path, &Limits::default().for_use(usage))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .layout
+    fingerprint_for(path, usage).layout
 }
 
 #[test]
@@ -302,7 +296,7 @@ fn crops_of_soft_pictures_are_found_by_their_layouts() {
         "a picture full of corners keeps no layout"
     );
     let mut failures = Vec::new();
-    for (name, path, _) in &originals {
+    for (name, path, stored) in &originals {
         for (copy, args, ext) in LAYOUT_COPIES {
             let file = work.transform(path, args, &format!("{name}-{copy}.{ext}"));
             let Some(query) = layout_of(&file, Use::Query) else {
@@ -310,10 +304,7 @@ fn crops_of_soft_pictures_are_found_by_their_layouts() {
                 continue;
             };
             let with = |reference: &Layout| layout::correlation(&query, reference).unwrap_or(0.0);
-            let own = originals
-                .iter()
-                .find(|(other, _, _)| other == name)
-                .map_or(0.0, |(_, _, l)| with(l));
+            let own = with(stored);
             let other = originals
                 .iter()
                 .filter(|(other, _, _)| other != name)

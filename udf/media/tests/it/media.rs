@@ -61,8 +61,15 @@ impl Workdir {
     }
 }
 
+/// A file fingerprinted as a library item.
 pub fn fingerprint(path: &Path) -> MediaFingerprint {
-    fingerprint_file(path, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    fingerprint_for(path, Use::Library)
+}
+
+/// A file fingerprinted for `usage`.
+pub fn fingerprint_for(path: &Path, usage: Use) -> MediaFingerprint {
+    fingerprint_file(path, &Limits::default().for_use(usage))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 pub fn picture(path: &Path) -> VisualFingerprint {
@@ -78,8 +85,7 @@ pub struct Picture {
 
 /// As a query sees it (a library picture has no mirrored features).
 pub fn picture_features(path: &Path) -> Picture {
-    let fp = fingerprint_file(path, &Limits::default().for_use(Use::Query))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let fp = fingerprint_for(path, Use::Query);
     assert_eq!(fp.frames.len(), 1, "{} is one picture", path.display());
     Picture {
         visual: fp.frames[0].visual,
