@@ -759,6 +759,21 @@ pub const SOFT_SOURCES: [(&str, &str); 2] = [
     ),
 ];
 
+/// An ffmpeg filter drawing a caption as the evaluation's `text_overlay`
+/// does (a box darkened by 60% over the bottom of the picture, white
+/// strokes in it), without a font: on a soft picture it is most of the
+/// copy's detail, which the layout leaves out
+/// (`clickprint_core::fingerprint::layout`, step 6).
+pub const CAPTION_FILTER: &str = "drawbox=x=iw/20:y=ih*0.8:w=iw*0.6:h=ih*0.12:color=black@0.6:t=fill,\
+     drawbox=x=iw*0.08:y=ih*0.83:w=iw*0.015:h=ih*0.06:color=white:t=fill,\
+     drawbox=x=iw*0.14:y=ih*0.83:w=iw*0.015:h=ih*0.06:color=white:t=fill,\
+     drawbox=x=iw*0.2:y=ih*0.83:w=iw*0.04:h=ih*0.015:color=white:t=fill,\
+     drawbox=x=iw*0.27:y=ih*0.83:w=iw*0.015:h=ih*0.06:color=white:t=fill,\
+     drawbox=x=iw*0.33:y=ih*0.845:w=iw*0.05:h=ih*0.015:color=white:t=fill,\
+     drawbox=x=iw*0.41:y=ih*0.83:w=iw*0.015:h=ih*0.06:color=white:t=fill,\
+     drawbox=x=iw*0.47:y=ih*0.83:w=iw*0.015:h=ih*0.06:color=white:t=fill,\
+     drawbox=x=iw*0.53:y=ih*0.875:w=iw*0.04:h=ih*0.015:color=white:t=fill";
+
 /// Generated pictures that vary one way (stripes of uneven rhythm under a
 /// vignette, 640x360, grey): almost no corners, and a crop moves their
 /// global hash, so only their 1-D profile finds their copies

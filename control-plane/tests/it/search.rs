@@ -11,7 +11,9 @@ use clickprint::clickhouse::library;
 use crate::common::embedded_config;
 use clickprint_tests::data_dir;
 use clickprint_tests::ffmpeg;
-use clickprint_tests::{SOFT_SOURCES, STRIPED_SOURCES, image_source, melody_source as melody};
+use clickprint_tests::{
+    CAPTION_FILTER, SOFT_SOURCES, STRIPED_SOURCES, image_source, melody_source as melody,
+};
 
 pub async fn open(dir: &Path) -> Engine {
     let engine = Engine::open(&embedded_config(dir).clickhouse).expect("the embedded engine");
@@ -869,10 +871,14 @@ async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
 
 /// Issue 24, item 3: soft pictures (few corners, and a crop moves their
 /// global hash) are found by their layouts, through the search
-/// statement and the rerank: a 30% crop re-saved as JPEG and a mirrored,
-/// brightened 20% crop of each, with the original first at the
-/// threshold; unrelated pictures are in the library beside them, and an
-/// unrelated picture finds nothing.
+/// statement and the rerank: a 30% crop re-saved as JPEG, a mirrored,
+/// brightened 20% crop and a captioned copy of each, with the original
+/// first at the threshold (the generated pictures keep enough corners for
+/// their local features to find the captioned copy before the layout is
+/// looked at; `images::crops_of_soft_pictures_are_found_by_their_layouts`
+/// shows the layout finds it with the caption left out); unrelated
+/// pictures are in the library beside them, and an unrelated picture
+/// finds nothing.
 #[tokio::test]
 async fn crops_of_soft_pictures_are_found_by_their_layouts() {
     let dir = data_dir("search-soft");
@@ -889,6 +895,7 @@ async fn crops_of_soft_pictures_are_found_by_their_layouts() {
                 "crop=iw*0.8:ih*0.8:iw*0.04:ih*0.16,hflip,eq=brightness=0.12",
                 "png",
             ),
+            ("caption", CAPTION_FILTER, "png"),
         ] {
             let query = made(
                 &["-i", original.to_str().unwrap(), "-vf", vf],

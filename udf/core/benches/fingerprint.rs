@@ -241,7 +241,9 @@ fn audio_landmarks(c: &mut Criterion) {
 /// The rerank's dearest comparison, one pair of layouts: a 30% crop of a
 /// soft picture against its original (the coarse search, then the fine
 /// one), and a textured picture against it (the coarse search alone:
-/// under `COARSE_FLOOR`).
+/// under `COARSE_FLOOR`); once for a pair alone (the query resampled to
+/// every size), once as the rerank compares the next candidate with a
+/// prepared query (its sizes kept from the candidates before).
 fn layout_comparison(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("layout");
     let soft = local::soft_scene(512, 384);
@@ -261,6 +263,14 @@ fn layout_comparison(c: &mut Criterion<ThreadCpuTime>) {
         assert!(layout::correlation(query, &original).is_some());
         group.bench_function(format!("correlation, {name}"), |b| {
             b.iter(|| layout::correlation(black_box(query), black_box(&original)))
+        });
+        // A fresh reference each time, as each candidate is.
+        let prepared = layout::Prepared::new(query.clone());
+        group.bench_function(format!("correlation, {name}, query prepared"), |b| {
+            b.iter(|| {
+                black_box(&prepared)
+                    .correlation(&layout::Prepared::new(black_box(original.clone())))
+            })
         });
     }
     group.finish();

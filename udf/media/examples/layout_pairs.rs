@@ -8,7 +8,8 @@
 //! writes with `--corpus-only`. Prints which references keep a layout,
 //! then one tab-separated line a query (`query`, transformation, file,
 //! the best reference, its correlation, the true reference's correlation
-//! or `-`), then for `layout::MATCH_CORRELATION` the copies found first
+//! or `-`, the best other reference's correlation or `-`: a copy's
+//! margin, and `masked` when its outliers were left out), then for `layout::MATCH_CORRELATION` the copies found first
 //! by transformation, the wrong answers, and the unrelated queries let
 //! through, and the comparisons' processor time (one core's, per pair
 //! compared). Runs on every core.
@@ -34,8 +35,16 @@ fn layout_of(path: &str, usage: Use, limits: &Limits) -> Option<Layout> {
 }
 
 /// One query's line: the best reference and correlation, the true
-/// reference's correlation, and the comparisons' time and count.
-type Line = (Option<(f32, usize)>, Option<f32>, Duration, usize);
+/// reference's correlation, the best other's, whether its outliers were
+/// left out, and the comparisons' time and count.
+type Line = (
+    Option<(f32, usize)>,
+    Option<f32>,
+    Option<f32>,
+    bool,
+    Duration,
+    usize,
+);
 
 fn main() {
     let (references, queries) = pairs::lists("layout_pairs");
@@ -56,20 +65,29 @@ fn main() {
     let compare = |n: usize| -> Line {
         let (file, _, truth) = &queries[n];
         let Some(query) = layout_of(file, Use::Query, &limits) else {
-            return (None, None, Duration::ZERO, 0);
+            return (None, None, None, false, Duration::ZERO, 0);
         };
+        // As the rerank compares one candidate after another.
+        let query = layout::Prepared::new(query);
         let started = Instant::now();
         let with = |i: usize| {
             library[i]
                 .as_ref()
-                .and_then(|r| layout::correlation(&query, r))
+                .and_then(|r| query.correlation(&layout::Prepared::new(r.clone())))
         };
-        let best = holding
+        let all: Vec<(f32, usize)> = holding
             .iter()
             .filter_map(|&i| with(i).map(|c| (c, i)))
-            .max_by(|a, b| a.0.total_cmp(&b.0));
+            .collect();
         let elapsed = started.elapsed();
-        (best, truth.and_then(with), elapsed, holding.len())
+        let best = all.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0));
+        let own = all.iter().find(|a| Some(a.1) == *truth).map(|a| a.0);
+        let other = all
+            .iter()
+            .filter(|a| Some(a.1) != *truth)
+            .map(|a| a.0)
+            .reduce(f32::max);
+        (best, own, other, query.masking(), elapsed, holding.len())
     };
     let mut lines: Vec<(usize, Line)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
@@ -97,15 +115,17 @@ fn main() {
     lines.sort_by_key(|l| l.0);
     let threshold = layout::MATCH_CORRELATION;
     let (mut found, mut wrong, mut unrelated) = (BTreeMap::new(), Vec::new(), Vec::new());
-    for (n, (best, own, _, _)) in &lines {
+    for (n, (best, own, other, masked, _, _)) in &lines {
         let (file, transform, truth) = &queries[*n];
         let shown = |c: Option<f32>| c.map_or("-".to_owned(), |c| format!("{c:.3}"));
         println!(
-            "query\t{transform}\t{}\t{}\t{}\t{}",
+            "query\t{transform}\t{}\t{}\t{}\t{}\t{}\t{}",
             name(file),
             best.map_or("-", |(_, i)| name(&references[i])),
             shown(best.map(|b| b.0)),
-            shown(*own)
+            shown(*own),
+            shown(*other),
+            if *masked { "masked" } else { "-" }
         );
         match (truth, best.filter(|b| b.0 >= threshold)) {
             (Some(t), Some((_, i))) if i == *t => {
@@ -116,8 +136,8 @@ fn main() {
             _ => {}
         }
     }
-    let time: Duration = lines.iter().map(|l| l.1.2).sum();
-    let pairs: usize = lines.iter().map(|l| l.1.3).sum();
+    let time: Duration = lines.iter().map(|l| l.1.4).sum();
+    let pairs: usize = lines.iter().map(|l| l.1.5).sum();
     println!(
         "comparisons: {pairs}, {:.3} ms each",
         time.as_secs_f64() * 1000.0 / pairs.max(1) as f64

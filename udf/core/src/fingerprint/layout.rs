@@ -41,8 +41,34 @@
 //!    scale within 0.03 (steps of 0.01) and every offset within 4 px of
 //!    each (the coarse offset doubled). The refined correlation is the
 //!    evidence; [`MATCH_CORRELATION`] scores the search's threshold.
+//!    A query is prepared once ([`Prepared`]) and keeps each size it was
+//!    resampled to for the next candidate.
+//! 6. Overlays: a caption, a logo or a watermark on a soft picture is
+//!    most of the copy's high-passed energy, and the plain correlation
+//!    reads it (0.26-0.55 for the full corpus's overlaid soft copies).
+//!    When the plain correlation stays under [`MATCH_CORRELATION`], a
+//!    query with outliers is searched again without them: its values
+//!    further from their median than [`OUTLIER`] deviations (read from
+//!    the 90th percentile of the distances, which an overlay on under a
+//!    tenth of the query does not move), and those within half a
+//!    high-pass box of them, count neither in the query nor in the
+//!    window's mean and deviation. A query has outliers when its own
+//!    coarse level has some, half its values are not flat
+//!    ([`LEAST_TYPICAL`]: clip art with flat areas and a few strong edges,
+//!    or a nearly flat picture, would be left with too little), they
+//!    leave out at most [`MOST_LEFT_OUT`] of it, and what is left still
+//!    has the complexity a query needs (step 3). Fewer pixels carry that
+//!    correlation, and unrelated pictures reach more with them: it counts
+//!    as [`MATCH_CORRELATION`] at [`MASKED_MATCH_CORRELATION`] (its
+//!    distance from 1 scaled), and the better of the two is the
+//!    evidence. Measured on the full corpus (`udf/README.md`, "Soft
+//!    pictures: the layout").
 
-use super::profile::z_scores;
+use std::cell::OnceCell;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use super::profile::{moments, z_scores};
 use super::visual::{Luma, area_resample};
 
 /// The thumbnail's longer side, pixels.
@@ -67,6 +93,17 @@ pub const MIN_QUERY_COMPLEXITY: f32 = 0.15;
 pub const MATCH_CORRELATION: f32 = 0.9;
 /// The coarse correlation under which the fine search is not run.
 pub const COARSE_FLOOR: f32 = 0.5;
+/// How far from the median a query's high-passed value is an outlier, in
+/// deviations (step 6).
+pub const OUTLIER: f32 = 3.0;
+/// The largest share of a query its outliers may leave out (step 6).
+pub const MOST_LEFT_OUT: f32 = 0.4;
+/// The correlation a query with its outliers left out needs to count as
+/// [`MATCH_CORRELATION`] (step 6).
+pub const MASKED_MATCH_CORRELATION: f32 = 0.93;
+/// The least median distance of a query's high-passed values from their
+/// median, grey levels, for its outliers to be left out (step 6).
+pub const LEAST_TYPICAL: f32 = 1.0;
 /// How many of the coarse search's best placements (one a scale and
 /// mirror) are refined.
 const REFINED: usize = 3;
@@ -336,55 +373,98 @@ struct Placement {
     y: usize,
 }
 
+/// A reference plane as the query is compared with it: its values, the
+/// summed-area tables of its values and squares, and its squares (for a
+/// query with outliers left out).
+struct Target {
+    plane: Plane,
+    sums: Sums,
+    squares: Vec<f32>,
+}
+
+impl Target {
+    fn new(plane: Plane) -> Target {
+        Target {
+            sums: plane.sums(),
+            squares: plane.values.iter().map(|v| v * v).collect(),
+            plane,
+        }
+    }
+}
+
 /// The query at one scale of one reference plane: its high-passed values
-/// z-scored, and their mirror image, `width` x `height`.
+/// z-scored, and their mirror image, `width` x `height`; where it has
+/// outliers (step 6), they are left out: zero in the values, and a mask
+/// (one where read) with its mirror image.
 struct Sized {
     width: usize,
     height: usize,
     values: Vec<f32>,
     mirrored: Vec<f32>,
+    mask: Option<(Vec<f32>, Vec<f32>)>,
+    kept: usize,
+}
+
+/// A `width`-wide plane's rows reversed.
+fn mirror(values: &[f32], width: usize) -> Vec<f32> {
+    values
+        .chunks_exact(width)
+        .flat_map(|row| row.iter().rev().copied())
+        .collect()
 }
 
 impl Sized {
-    /// `query` resampled to `scale` of `reference`'s width (its own
-    /// aspect) and high-passed over `size`; `None` when that does not fit
-    /// in the reference or is under [`MIN_WINDOW`] a side.
-    fn new(query: &Luma, reference: &Plane, scale: f32, size: usize) -> Option<Sized> {
-        let w = (scale * reference.width as f32).round() as usize;
+    /// `query` resampled to `w` columns (its own aspect) and high-passed
+    /// over `size`; `None` when under [`MIN_WINDOW`] a side.
+    fn new(query: &Luma, w: usize, size: usize, masking: bool) -> Option<Sized> {
         let h = (w as f32 * query.height as f32 / query.width as f32).round() as usize;
-        if w > reference.width || h > reference.height || w < MIN_WINDOW || h < MIN_WINDOW {
+        if w < MIN_WINDOW || h < MIN_WINDOW {
             return None;
         }
-        let values = z_scores(&Plane::high_passed(&area_resample(query, w, h), w, h, size).values);
-        let mirrored = values
-            .chunks_exact(w)
-            .flat_map(|row| row.iter().rev().copied())
-            .collect();
+        let high = Plane::high_passed(&area_resample(query, w, h), w, h, size).values;
+        let found = if masking {
+            outliers(&high, w, h, size / 2)
+        } else {
+            None
+        };
+        let (values, mask, kept) = match found {
+            None => (z_scores(&high), None, w * h),
+            Some(read) => {
+                let kept: Vec<f32> = high
+                    .iter()
+                    .zip(&read)
+                    .filter(|(_, r)| **r > 0.0)
+                    .map(|(v, _)| *v)
+                    .collect();
+                let (mean, sd) = moments(&kept);
+                let sd = sd.max(1e-6);
+                let values = high
+                    .iter()
+                    .zip(&read)
+                    .map(|(v, r)| if *r > 0.0 { (v - mean) / sd } else { 0.0 })
+                    .collect();
+                let mirrored = mirror(&read, w);
+                (values, Some((read, mirrored)), kept.len())
+            }
+        };
+        let mirrored = mirror(&values, w);
         Some(Sized {
             width: w,
             height: h,
             values,
             mirrored,
+            mask,
+            kept,
         })
     }
 
     /// Its Pearson correlation with the window of `reference` at (`x`,
-    /// `y`), mirrored or not; `None` when the window is off the reference
-    /// or flat.
-    fn correlation(
-        &self,
-        reference: &Plane,
-        sums: &Sums,
-        x: usize,
-        y: usize,
-        mirrored: bool,
-    ) -> Option<f32> {
+    /// `y`), mirrored or not, over the query's pixels read; `None` when
+    /// the window is off the reference or flat.
+    fn correlation(&self, reference: &Target, x: usize, y: usize, mirrored: bool) -> Option<f32> {
         let (w, h) = (self.width, self.height);
-        if x + w > reference.width || y + h > reference.height {
-            return None;
-        }
-        let deviation = sums.deviation(x, y, w, h);
-        if deviation <= 1e-3 {
+        let plane = &reference.plane;
+        if x + w > plane.width || y + h > plane.height {
             return None;
         }
         let q = if mirrored {
@@ -392,16 +472,67 @@ impl Sized {
         } else {
             &self.values
         };
-        let dot: f32 = (0..h)
-            .map(|row| {
-                dot(
-                    &q[row * w..][..w],
-                    &reference.values[(y + row) * reference.width + x..][..w],
-                )
-            })
+        let at = |row: usize| (y + row) * plane.width + x;
+        let products: f32 = (0..h)
+            .map(|row| dot(&q[row * w..][..w], &plane.values[at(row)..][..w]))
             .sum();
-        Some(dot / (w * h) as f32 / deviation)
+        let deviation = match &self.mask {
+            None => reference.sums.deviation(x, y, w, h),
+            Some((read, read_mirrored)) => {
+                let m = if mirrored { read_mirrored } else { read };
+                let (mut one, mut two) = (0f32, 0f32);
+                for row in 0..h {
+                    one += dot(&m[row * w..][..w], &plane.values[at(row)..][..w]);
+                    two += dot(&m[row * w..][..w], &reference.squares[at(row)..][..w]);
+                }
+                let n = self.kept as f32;
+                let mean = one / n;
+                (two / n - mean * mean).max(0.0).sqrt()
+            }
+        };
+        if deviation <= 1e-3 {
+            return None;
+        }
+        Some(products / self.kept as f32 / deviation)
     }
+}
+
+/// Where a query's high-passed values are read (step 6): one, and zero
+/// within `reach` of an outlier; `None` when it has none, is mostly flat
+/// (half its values within [`LEAST_TYPICAL`] of their median: edges
+/// alone, nothing left once they are left out), or would leave out more
+/// than [`MOST_LEFT_OUT`] of itself. An outlier is further from the
+/// median than [`OUTLIER`] deviations, the deviation read from the 90th
+/// percentile of the distances (as a normal distribution's: 1.645
+/// deviations), which an overlay on under a tenth of the query does not
+/// move.
+fn outliers(values: &[f32], w: usize, h: usize, reach: usize) -> Option<Vec<f32>> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f32::total_cmp);
+    let centre = sorted[sorted.len() / 2];
+    let mut distances: Vec<f32> = values.iter().map(|v| (v - centre).abs()).collect();
+    distances.sort_unstable_by(f32::total_cmp);
+    let n = distances.len();
+    let deviation = distances[n * 9 / 10] / 1.645;
+    if distances[n / 2] < LEAST_TYPICAL || deviation <= 1e-6 {
+        return None;
+    }
+    let far: Vec<bool> = values
+        .iter()
+        .map(|v| (v - centre).abs() > OUTLIER * deviation)
+        .collect();
+    if !far.contains(&true) {
+        return None;
+    }
+    let mut read = vec![1f32; w * h];
+    for (i, _) in far.iter().enumerate().filter(|(_, f)| **f) {
+        let (x, y) = (i % w, i / w);
+        for row in y.saturating_sub(reach)..(y + reach + 1).min(h) {
+            read[row * w..][x.saturating_sub(reach)..(x + reach + 1).min(w)].fill(0.0);
+        }
+    }
+    let left_out = read.iter().filter(|&&r| r == 0.0).count();
+    (left_out as f32 <= MOST_LEFT_OUT * (w * h) as f32).then_some(read)
 }
 
 /// The dot product of two slices of one length, in eight lanes (which
@@ -423,21 +554,35 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
+/// The columns of the query's window at `scale` of a `width`-wide
+/// reference.
+fn columns(scale: f32, width: usize) -> usize {
+    (scale * width as f32).round() as usize
+}
+
 /// The coarse search (step 5): for each of `scales` and each mirror, the
-/// best placement of `query` in `reference` over every offset.
-fn coarse_placements(query: &Luma, reference: &Plane, scales: &[f32]) -> Vec<Placement> {
-    let sums = reference.sums();
+/// best placement of `query` (its outliers left out or not) in `target`
+/// over every offset.
+fn coarse_placements(
+    query: &Prepared,
+    target: &Target,
+    scales: &[f32],
+    masked: bool,
+) -> Vec<Placement> {
+    let reference = &target.plane;
     let mut found = Vec::new();
     for &scale in scales {
-        let Some(sized) = Sized::new(query, reference, scale, COARSE_BOX) else {
+        let Some(sized) = query.sized(columns(scale, reference.width), COARSE_BOX, masked) else {
             continue;
         };
+        if sized.height > reference.height {
+            continue;
+        }
         for mirrored in [false, true] {
             let mut best: Option<Placement> = None;
             for y in 0..=reference.height - sized.height {
                 for x in 0..=reference.width - sized.width {
-                    let Some(correlation) = sized.correlation(reference, &sums, x, y, mirrored)
-                    else {
+                    let Some(correlation) = sized.correlation(target, x, y, mirrored) else {
                         continue;
                     };
                     if best.is_none_or(|b| correlation > b.correlation) {
@@ -460,26 +605,18 @@ fn coarse_placements(query: &Luma, reference: &Plane, scales: &[f32]) -> Vec<Pla
 /// The refined correlation of a coarse placement at [`SIDE`] (step 5):
 /// the best over the scales within [`FINE_SCALES`] steps of
 /// [`FINE_SCALE_STEP`] of its scale and the offsets within
-/// [`FINE_REACH`] of its offset doubled. `sized` keeps the query at each
-/// scale (in hundredths) for the next placement.
-fn refined(
-    query: &Luma,
-    reference: &Plane,
-    sums: &Sums,
-    start: &Placement,
-    sized: &mut std::collections::HashMap<i32, Option<Sized>>,
-) -> Option<f32> {
+/// [`FINE_REACH`] of its offset doubled.
+fn refined(query: &Prepared, reference: &Target, start: &Placement, masked: bool) -> Option<f32> {
     let mut best: Option<f32> = None;
     let reach = FINE_REACH as isize;
-    for k in -FINE_SCALES..=FINE_SCALES {
-        let scale = start.scale + k as f32 * FINE_SCALE_STEP;
-        if scale > 1.0 + 1e-6 {
-            continue;
-        }
-        let Some(at) = sized
-            .entry((scale * 100.0).round() as i32)
-            .or_insert_with(|| Sized::new(query, reference, scale, FINE_BOX))
-        else {
+    let mut widths: Vec<usize> = (-FINE_SCALES..=FINE_SCALES)
+        .map(|k| start.scale + k as f32 * FINE_SCALE_STEP)
+        .filter(|&scale| scale <= 1.0 + 1e-6)
+        .map(|scale| columns(scale, reference.plane.width))
+        .collect();
+    widths.dedup();
+    for width in widths {
+        let Some(at) = query.sized(width, FINE_BOX, masked) else {
             continue;
         };
         for dy in -reach..=reach {
@@ -490,7 +627,7 @@ fn refined(
                 ) else {
                     continue;
                 };
-                if let Some(c) = at.correlation(reference, sums, x, y, start.mirrored) {
+                if let Some(c) = at.correlation(reference, x, y, start.mirrored) {
                     best = Some(best.map_or(c, |b| b.max(c)));
                 }
             }
@@ -499,36 +636,156 @@ fn refined(
     best
 }
 
+/// A query's resampled size: its columns, its high-pass box, and whether
+/// its outliers are left out.
+type SizeKey = (usize, usize, bool);
+
+/// A layout ready to be compared (step 5): its complexity, worked out
+/// once, and, as a query, itself resampled to each width a reference
+/// asks for, kept for the next reference: most library pictures share a
+/// size (96 x 72, 96 x 54), so a search resamples its query a few dozen
+/// times, not a few dozen times a candidate. At most one kept a width,
+/// box and mask (4 x ([`SIDE`] + 1): a few megabytes at worst), each at
+/// most 4 planes of [`SIDE`] x [`SIDE`] values; whether it has outliers
+/// to leave out (step 6) is worked out once too.
+pub struct Prepared {
+    layout: Layout,
+    picture: Luma,
+    complexity: OnceLock<f32>,
+    masking: OnceLock<bool>,
+    sized: Mutex<HashMap<SizeKey, Option<Arc<Sized>>>>,
+}
+
+impl Prepared {
+    /// `layout`, ready.
+    pub fn new(layout: Layout) -> Prepared {
+        Prepared {
+            picture: layout.luma(),
+            layout,
+            complexity: OnceLock::new(),
+            masking: OnceLock::new(),
+            sized: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Its complexity (step 3).
+    fn complexity(&self) -> f32 {
+        *self.complexity.get_or_init(|| self.layout.complexity())
+    }
+
+    /// Whether its outliers are left out when it is a query (step 6):
+    /// when it has some, and what is left is complex enough.
+    pub fn masking(&self) -> bool {
+        *self.masking.get_or_init(|| {
+            let coarse = self.layout.coarse();
+            let (w, h) = (coarse.width, coarse.height);
+            outliers(&coarse.values, w, h, COARSE_BOX / 2).is_some_and(|read| {
+                let kept: Vec<f32> = coarse
+                    .values
+                    .iter()
+                    .zip(&read)
+                    .map(|(v, r)| v * r)
+                    .collect();
+                outside_two_components(&kept, w, h) >= MIN_QUERY_COMPLEXITY
+            })
+        })
+    }
+
+    /// The query at `width` columns high-passed over `size`, its
+    /// outliers left out or not (kept for the next reference).
+    fn sized(&self, width: usize, size: usize, masked: bool) -> Option<Arc<Sized>> {
+        let mut kept = self.sized.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.entry((width, size, masked))
+            .or_insert_with(|| Sized::new(&self.picture, width, size, masked).map(Arc::new))
+            .clone()
+    }
+
+    /// The best correlation of the query, its outliers left out or not,
+    /// with a window of the reference's coarse plane, refined in its
+    /// thumbnail (made when first needed) (step 5).
+    fn search(
+        &self,
+        coarse: &Target,
+        fine: &OnceCell<Target>,
+        reference: &Layout,
+        masked: bool,
+    ) -> Option<f32> {
+        let steps = ((1.0 - MIN_SCALE) / SCALE_STEP).round() as usize;
+        let scales: Vec<f32> = (0..=steps)
+            .map(|i| MIN_SCALE + i as f32 * SCALE_STEP)
+            .collect();
+        let mut found = coarse_placements(self, coarse, &scales, masked);
+        found.sort_by(|a, b| b.correlation.total_cmp(&a.correlation));
+        // A query that correlates this little at the coarse level is no
+        // copy: its coarse correlation is its answer (no copy of the
+        // corpus's went from under it to the match correlation at the fine
+        // level).
+        let best_coarse = found.first()?.correlation;
+        if best_coarse < COARSE_FLOOR {
+            return Some(best_coarse);
+        }
+        let fine = fine.get_or_init(|| Target::new(reference.fine()));
+        found
+            .iter()
+            .take(REFINED)
+            .filter_map(|c| refined(self, fine, c, masked))
+            .reduce(f32::max)
+    }
+
+    /// The best correlation of this layout, as a query, with any window
+    /// of `reference` (step 5), or `None` when either is not distinctive
+    /// or no window fits.
+    pub fn correlation(&self, reference: &Prepared) -> Option<f32> {
+        if self.complexity() < MIN_QUERY_COMPLEXITY || reference.complexity() < MIN_COMPLEXITY {
+            return None;
+        }
+        let coarse = Target::new(reference.layout.coarse());
+        let fine = OnceCell::new();
+        let whole = self.search(&coarse, &fine, &reference.layout, false);
+        if !self.masking() || whole.is_some_and(|c| c >= MATCH_CORRELATION) {
+            return whole;
+        }
+        // Fewer pixels carry a correlation with the outliers left out:
+        // its distance from 1 counts more, so that
+        // [`MASKED_MATCH_CORRELATION`] reads as [`MATCH_CORRELATION`].
+        let masked = self
+            .search(&coarse, &fine, &reference.layout, true)
+            .map(|c| {
+                1.0 - (1.0 - c) * (1.0 - MATCH_CORRELATION) / (1.0 - MASKED_MATCH_CORRELATION)
+            });
+        match (whole, masked) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+impl Clone for Prepared {
+    /// The same layout, its complexity if known; the kept sizes are not
+    /// copied.
+    fn clone(&self) -> Prepared {
+        Prepared {
+            complexity: self.complexity.clone(),
+            masking: self.masking.clone(),
+            ..Prepared::new(self.layout.clone())
+        }
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared")
+            .field("layout", &(self.layout.width, self.layout.height))
+            .field("complexity", &self.complexity.get())
+            .finish_non_exhaustive()
+    }
+}
+
 /// The best correlation of a query's layout with any window of a
 /// reference's (step 5), or `None` when either is not distinctive or no
-/// window fits.
+/// window fits: [`Prepared::correlation`], for one pair.
 pub fn correlation(query: &Layout, reference: &Layout) -> Option<f32> {
-    let coarse = reference.coarse();
-    if !query.distinctive(true) || coarse.complexity() < MIN_COMPLEXITY {
-        return None;
-    }
-    let steps = ((1.0 - MIN_SCALE) / SCALE_STEP).round() as usize;
-    let scales: Vec<f32> = (0..=steps)
-        .map(|i| MIN_SCALE + i as f32 * SCALE_STEP)
-        .collect();
-    let picture = query.luma();
-    let mut found = coarse_placements(&picture, &coarse, &scales);
-    found.sort_by(|a, b| b.correlation.total_cmp(&a.correlation));
-    // A query that correlates this little at the coarse level is no copy:
-    // its coarse correlation is its answer (no copy of the corpus's went
-    // from under it to the match correlation at the fine level).
-    let best_coarse = found.first()?.correlation;
-    if best_coarse < COARSE_FLOOR {
-        return Some(best_coarse);
-    }
-    let fine = reference.fine();
-    let sums = fine.sums();
-    let mut sized = std::collections::HashMap::new();
-    found
-        .iter()
-        .take(REFINED)
-        .filter_map(|c| refined(&picture, &fine, &sums, c, &mut sized))
-        .reduce(f32::max)
+    Prepared::new(query.clone()).correlation(&Prepared::new(reference.clone()))
 }
 
 #[cfg(test)]
@@ -655,6 +912,82 @@ mod tests {
             }
         }
     }
+
+    /// `picture` with a caption as the evaluation's `text_overlay` draws
+    /// one: a box darkened by 60% over the bottom fifth of its left
+    /// two-thirds, white strokes in it.
+    fn captioned(picture: &Luma) -> Luma {
+        let (w, h) = (picture.width as usize, picture.height as usize);
+        let mut pixels = picture.pixels.clone();
+        for y in h * 4 / 5..h * 23 / 25 {
+            for x in w / 20..w * 2 / 3 {
+                let stroke = x % 12 < 3 && (h * 41 / 50..h * 45 / 50).contains(&y);
+                let v = &mut pixels[y * w + x];
+                *v = if stroke {
+                    255
+                } else {
+                    (f32::from(*v) * 0.4) as u8
+                };
+            }
+        }
+        Luma::new(picture.width, picture.height, pixels)
+    }
+
+    /// A caption on a crop of a soft picture (step 6): its values are
+    /// the query's outliers, left out, and the crop is found; without
+    /// leaving them out it is not. A textured picture's caption is no
+    /// copy of the soft one (golden correlations).
+    #[test]
+    fn a_caption_on_a_soft_picture_is_left_out() {
+        let picture = soft_scene(512, 384);
+        let original = Prepared::new(of(&picture));
+        let copy = of(&captioned(&crop(
+            &picture,
+            Rect {
+                x: 40,
+                y: 30,
+                w: 430,
+                h: 322,
+            },
+        )));
+        let coarse = copy.coarse();
+        let read = outliers(&coarse.values, coarse.width, coarse.height, COARSE_BOX / 2)
+            .unwrap_or_default();
+        let left_out = |rows: std::ops::Range<usize>| {
+            rows.flat_map(|y| &read[y * coarse.width..][..coarse.width])
+                .filter(|&&r| r == 0.0)
+                .count()
+        };
+        // The caption's rows hold most of what is left out.
+        let caption = coarse.height * 3 / 4..coarse.height;
+        assert!(
+            left_out(caption.clone()) > 3 * left_out(0..caption.start),
+            "{read:?}"
+        );
+        let query = Prepared::new(copy.clone());
+        assert!(query.masking());
+        let found = query.correlation(&original).unwrap_or(0.0);
+        let unmasked = Prepared {
+            masking: OnceLock::from(false),
+            ..Prepared::new(copy)
+        }
+        .correlation(&original)
+        .unwrap_or(0.0);
+        assert!(found >= MATCH_CORRELATION, "{found}");
+        assert!(unmasked < MATCH_CORRELATION, "{unmasked}");
+        let textured = crate::matching::local::tests::corners(512, 384, 2_654_435_761);
+        let other = Prepared::new(of(&captioned(&textured)))
+            .correlation(&original)
+            .unwrap_or(0.0);
+        assert!(other < MATCH_CORRELATION, "{other}");
+        let rounded = |c: f32| (c * 1000.0).round();
+        assert_eq!(
+            (rounded(found), rounded(unmasked), rounded(other)),
+            GOLDEN_CAPTIONED
+        );
+    }
+
+    const GOLDEN_CAPTIONED: (f32, f32, f32) = (942.0, 560.0, 200.0);
 
     /// The complexity's two strongest components: a plane that is one
     /// row pattern times one column pattern is one component (nothing

@@ -235,7 +235,7 @@ fn high_pass(values: &[f32]) -> Vec<f32> {
 }
 
 /// Mean and population standard deviation.
-fn moments(values: &[f32]) -> (f32, f32) {
+pub(crate) fn moments(values: &[f32]) -> (f32, f32) {
     let n = values.len() as f32;
     let mean = values.iter().sum::<f32>() / n;
     let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;

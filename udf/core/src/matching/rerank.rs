@@ -36,7 +36,7 @@
 //!   evidence `profile`, the whole query its box); that verdict wins only
 //!   over one under the threshold, as the local features' over the global
 //!   hash's ([`local_wins`]).
-//!   A soft picture is also judged by its layout ([`layout::correlation`],
+//!   A soft picture is also judged by its layout ([`layout::Prepared::correlation`],
 //!   scored by [`layout_score`]: 0.3 at
 //!   [`MATCH_CORRELATION`](crate::fingerprint::layout::MATCH_CORRELATION);
 //!   evidence `layout`, the whole query its box), on the same terms, and
@@ -62,7 +62,7 @@ use std::collections::HashMap;
 use super::align::{Alignment, Hit, Segment, align, align_scaled};
 use super::local::{calibrated, verify};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
-use crate::fingerprint::layout::{self, Layout};
+use crate::fingerprint::layout;
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::profile::{self, Profile};
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
@@ -168,8 +168,9 @@ pub struct Prepared {
     pub triplets: Vec<(u32, u32)>,
     /// A picture's 1-D profiles.
     pub profiles: Vec<Profile>,
-    /// A picture's layout.
-    pub layout: Option<Layout>,
+    /// A picture's layout, ready to be compared (a query's keeps its
+    /// resampled sizes from one candidate to the next).
+    pub layout: Option<layout::Prepared>,
 }
 
 impl Prepared {
@@ -203,7 +204,9 @@ impl Prepared {
                 Payload::Profile(_) => {}
                 // One layout, as a picture keeps.
                 Payload::Layout(l) => {
-                    prepared.layout.get_or_insert_with(|| l.clone());
+                    prepared
+                        .layout
+                        .get_or_insert_with(|| layout::Prepared::new(l.clone()));
                 }
             }
         }
@@ -665,9 +668,9 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
         .as_ref()
         .is_none_or(|b| b.score < super::local::THRESHOLD_SCORE as f32);
     let layout = match (&query.layout, &reference.layout) {
-        (Some(q), Some(r)) if below => {
-            layout::correlation(q, r).map(|c| whole(layout_score(c), Evidence::Layout))
-        }
+        (Some(q), Some(r)) if below => q
+            .correlation(r)
+            .map(|c| whole(layout_score(c), Evidence::Layout)),
         _ => None,
     };
     let best = unless_surer(best, layout);

@@ -5,7 +5,7 @@ use clickprint_core::fingerprint::layout::{self, Layout};
 use clickprint_core::fingerprint::profile::{self, Profile};
 use clickprint_core::matching::local::MIN_INLIERS;
 use clickprint_core::records::Use;
-use clickprint_tests::{SOFT_SOURCES, STRIPED_SOURCES};
+use clickprint_tests::{CAPTION_FILTER, SOFT_SOURCES, STRIPED_SOURCES};
 
 use crate::media::{
     IMAGE_MATCH_DISTANCE, UNRELATED_DISTANCE, Workdir, fingerprint_for, picture, picture_distance,
@@ -251,7 +251,7 @@ fn striped_pictures_are_found_by_their_profiles() {
 const LAYOUT_ORIGINALS: &[(&str, &str)] = &[SOFT_ORIGINALS[1], SOFT_SOURCES[0], SOFT_SOURCES[1]];
 
 /// The copies of a soft picture its layout must find: heavy crops, off
-/// centre, mirrored, re-saved, brighter.
+/// centre, mirrored, re-saved, brighter, captioned.
 const LAYOUT_COPIES: &[(&str, &[&str], &str)] = &[
     (
         "crop-30%+jpeg",
@@ -259,6 +259,8 @@ const LAYOUT_COPIES: &[(&str, &[&str], &str)] = &[
         "jpg",
     ),
     ("crop-15%", &["-vf", "crop=iw*0.85:ih*0.85"], "png"),
+    // A caption: the layout leaves its outliers out.
+    ("caption", &["-vf", CAPTION_FILTER], "png"),
     (
         "crop-20%+hflip+brightness",
         &[
