@@ -292,16 +292,28 @@ struct Sums {
 }
 
 impl Sums {
-    /// The standard deviation of the `w` x `h` window at (`x`, `y`).
-    fn deviation(&self, x: usize, y: usize, w: usize, h: usize) -> f32 {
+    /// The sums of the values and of their squares over the `w` x `h`
+    /// window at (`x`, `y`).
+    fn window(&self, x: usize, y: usize, w: usize, h: usize) -> (f64, f64) {
         let s = self.stride;
         let rect = |t: &[f64]| {
             t[(y + h) * s + x + w] - t[y * s + x + w] - t[(y + h) * s + x] + t[y * s + x]
         };
-        let n = (w * h) as f64;
-        let mean = rect(&self.one) / n;
-        ((rect(&self.two) / n - mean * mean).max(0.0)).sqrt() as f32
+        (rect(&self.one), rect(&self.two))
     }
+
+    /// The standard deviation of the `w` x `h` window at (`x`, `y`).
+    fn deviation(&self, x: usize, y: usize, w: usize, h: usize) -> f32 {
+        let (one, two) = self.window(x, y, w, h);
+        deviation(one, two, w * h)
+    }
+}
+
+/// The standard deviation of `n` values from their sum and the sum of
+/// their squares.
+fn deviation(one: f64, two: f64, n: usize) -> f32 {
+    let mean = one / n as f64;
+    ((two / n as f64 - mean * mean).max(0.0)).sqrt() as f32
 }
 
 /// The share of a `w` x `h` plane's energy outside its two strongest
@@ -373,35 +385,56 @@ struct Placement {
     y: usize,
 }
 
-/// A reference plane as the query is compared with it: its values, the
-/// summed-area tables of its values and squares, and its squares (for a
-/// query with outliers left out).
+/// A reference plane as the query is compared with it: its values, and
+/// the summed-area tables of its values and squares.
 struct Target {
     plane: Plane,
     sums: Sums,
-    squares: Vec<f32>,
 }
 
 impl Target {
     fn new(plane: Plane) -> Target {
         Target {
             sums: plane.sums(),
-            squares: plane.values.iter().map(|v| v * v).collect(),
             plane,
         }
     }
 }
 
+/// A run of a row's values left out: its row, first column and length.
+type Run = (usize, usize, usize);
+
+/// The runs of zeros in a `width`-wide mask, row by row.
+fn runs(read: &[f32], width: usize) -> Vec<Run> {
+    let mut found = Vec::new();
+    for (y, row) in read.chunks_exact(width).enumerate() {
+        let mut x = 0;
+        while x < width {
+            if row[x] == 0.0 {
+                let start = x;
+                while x < width && row[x] == 0.0 {
+                    x += 1;
+                }
+                found.push((y, start, x - start));
+            } else {
+                x += 1;
+            }
+        }
+    }
+    found
+}
+
 /// The query at one scale of one reference plane: its high-passed values
 /// z-scored, and their mirror image, `width` x `height`; where it has
-/// outliers (step 6), they are left out: zero in the values, and a mask
-/// (one where read) with its mirror image.
+/// outliers (step 6), they are left out: zero in the values, and the runs
+/// left out (and their mirror image's) kept to take them out of the
+/// window's sums.
 struct Sized {
     width: usize,
     height: usize,
     values: Vec<f32>,
     mirrored: Vec<f32>,
-    mask: Option<(Vec<f32>, Vec<f32>)>,
+    left_out: Option<(Vec<Run>, Vec<Run>)>,
     kept: usize,
 }
 
@@ -427,7 +460,7 @@ impl Sized {
         } else {
             None
         };
-        let (values, mask, kept) = match found {
+        let (values, left_out, kept) = match found {
             None => (z_scores(&high), None, w * h),
             Some(read) => {
                 let kept: Vec<f32> = high
@@ -443,8 +476,12 @@ impl Sized {
                     .zip(&read)
                     .map(|(v, r)| if *r > 0.0 { (v - mean) / sd } else { 0.0 })
                     .collect();
-                let mirrored = mirror(&read, w);
-                (values, Some((read, mirrored)), kept.len())
+                let left_out = runs(&read, w);
+                let mirrored = left_out
+                    .iter()
+                    .map(|&(y, x, n)| (y, w - x - n, n))
+                    .collect();
+                (values, Some((left_out, mirrored)), kept.len())
             }
         };
         let mirrored = mirror(&values, w);
@@ -453,7 +490,7 @@ impl Sized {
             height: h,
             values,
             mirrored,
-            mask,
+            left_out,
             kept,
         })
     }
@@ -476,18 +513,21 @@ impl Sized {
         let products: f32 = (0..h)
             .map(|row| dot(&q[row * w..][..w], &plane.values[at(row)..][..w]))
             .sum();
-        let deviation = match &self.mask {
+        let deviation = match &self.left_out {
             None => reference.sums.deviation(x, y, w, h),
-            Some((read, read_mirrored)) => {
-                let m = if mirrored { read_mirrored } else { read };
-                let (mut one, mut two) = (0f32, 0f32);
-                for row in 0..h {
-                    one += dot(&m[row * w..][..w], &plane.values[at(row)..][..w]);
-                    two += dot(&m[row * w..][..w], &reference.squares[at(row)..][..w]);
+            Some((left_out, left_out_mirrored)) => {
+                let (mut one, mut two) = reference.sums.window(x, y, w, h);
+                let runs = if mirrored {
+                    left_out_mirrored
+                } else {
+                    left_out
+                };
+                for &(row, start, n) in runs {
+                    let (a, b) = reference.sums.window(x + start, y + row, n, 1);
+                    one -= a;
+                    two -= b;
                 }
-                let n = self.kept as f32;
-                let mean = one / n;
-                (two / n - mean * mean).max(0.0).sqrt()
+                deviation(one, two, self.kept)
             }
         };
         if deviation <= 1e-3 {
