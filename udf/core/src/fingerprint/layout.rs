@@ -1029,6 +1029,39 @@ mod tests {
 
     const GOLDEN_CAPTIONED: (f32, f32, f32) = (942.0, 560.0, 200.0);
 
+    /// A query prepared once answers each reference as a fresh pair
+    /// does, whatever the references before it (their sizes differ: the
+    /// sizes it keeps are looked up by width, and a wide reference's
+    /// width can be a tall one's too).
+    #[test]
+    fn a_prepared_query_answers_as_a_fresh_pair() {
+        let picture = soft_scene(512, 384);
+        let query = of(&captioned(&crop(
+            &picture,
+            Rect {
+                x: 60,
+                y: 40,
+                w: 400,
+                h: 300,
+            },
+        )));
+        let references: Vec<Layout> = [(512, 384), (384, 512), (512, 288), (300, 300)]
+            .iter()
+            .map(|&(w, h)| of(&soft_scene(w, h)))
+            .chain([of(&picture)])
+            .collect();
+        let prepared = Prepared::new(query.clone());
+        for reference in references.iter().chain(references.iter().rev()) {
+            assert_eq!(
+                prepared.correlation(&Prepared::new(reference.clone())),
+                correlation(&query, reference),
+                "{}x{}",
+                reference.width,
+                reference.height
+            );
+        }
+    }
+
     /// The complexity's two strongest components: a plane that is one
     /// row pattern times one column pattern is one component (nothing
     /// outside two), noise is many.
