@@ -205,6 +205,7 @@ pub fn layout(working: &Luma, faint: bool, query: bool) -> Option<Layout> {
 }
 
 /// Values on a grid, row by row.
+#[derive(Clone)]
 struct Plane {
     width: usize,
     height: usize,
@@ -301,12 +302,6 @@ impl Sums {
         };
         (rect(&self.one), rect(&self.two))
     }
-
-    /// The standard deviation of the `w` x `h` window at (`x`, `y`).
-    fn deviation(&self, x: usize, y: usize, w: usize, h: usize) -> f32 {
-        let (one, two) = self.window(x, y, w, h);
-        deviation(one, two, w * h)
-    }
 }
 
 /// The standard deviation of `n` values from their sum and the sum of
@@ -387,13 +382,13 @@ struct Placement {
 
 /// A reference plane as the query is compared with it: its values, and
 /// the summed-area tables of its values and squares.
-struct Target {
-    plane: Plane,
+struct Target<'a> {
+    plane: &'a Plane,
     sums: Sums,
 }
 
-impl Target {
-    fn new(plane: Plane) -> Target {
+impl<'a> Target<'a> {
+    fn new(plane: &'a Plane) -> Target<'a> {
         Target {
             sums: plane.sums(),
             plane,
@@ -404,15 +399,15 @@ impl Target {
 /// A run of a row's values left out: its row, first column and length.
 type Run = (usize, usize, usize);
 
-/// The runs of zeros in a `width`-wide mask, row by row.
-fn runs(read: &[f32], width: usize) -> Vec<Run> {
+/// The runs of values left out of a `width`-wide plane, row by row.
+fn runs(left_out: &[bool], width: usize) -> Vec<Run> {
     let mut found = Vec::new();
-    for (y, row) in read.chunks_exact(width).enumerate() {
+    for (y, row) in left_out.chunks_exact(width).enumerate() {
         let mut x = 0;
         while x < width {
-            if row[x] == 0.0 {
+            if row[x] {
                 let start = x;
-                while x < width && row[x] == 0.0 {
+                while x < width && row[x] {
                     x += 1;
                 }
                 found.push((y, start, x - start));
@@ -427,14 +422,15 @@ fn runs(read: &[f32], width: usize) -> Vec<Run> {
 /// The query at one scale of one reference plane: its high-passed values
 /// z-scored, and their mirror image, `width` x `height`; where it has
 /// outliers (step 6), they are left out: zero in the values, and the runs
-/// left out (and their mirror image's) kept to take them out of the
-/// window's sums.
+/// left out (and their mirror image's: none when nothing is) taken out of
+/// the window's sums; `kept` values are read.
 struct Sized {
     width: usize,
     height: usize,
     values: Vec<f32>,
     mirrored: Vec<f32>,
-    left_out: Option<(Vec<Run>, Vec<Run>)>,
+    left_out: Vec<Run>,
+    left_out_mirrored: Vec<Run>,
     kept: usize,
 }
 
@@ -461,29 +457,28 @@ impl Sized {
             None
         };
         let (values, left_out, kept) = match found {
-            None => (z_scores(&high), None, w * h),
-            Some(read) => {
+            None => (z_scores(&high), Vec::new(), w * h),
+            Some(out) => {
                 let kept: Vec<f32> = high
                     .iter()
-                    .zip(&read)
-                    .filter(|(_, r)| **r > 0.0)
+                    .zip(&out)
+                    .filter(|(_, o)| !**o)
                     .map(|(v, _)| *v)
                     .collect();
                 let (mean, sd) = moments(&kept);
                 let sd = sd.max(1e-6);
                 let values = high
                     .iter()
-                    .zip(&read)
-                    .map(|(v, r)| if *r > 0.0 { (v - mean) / sd } else { 0.0 })
+                    .zip(&out)
+                    .map(|(v, o)| if *o { 0.0 } else { (v - mean) / sd })
                     .collect();
-                let left_out = runs(&read, w);
-                let mirrored = left_out
-                    .iter()
-                    .map(|&(y, x, n)| (y, w - x - n, n))
-                    .collect();
-                (values, Some((left_out, mirrored)), kept.len())
+                (values, runs(&out, w), kept.len())
             }
         };
+        let left_out_mirrored = left_out
+            .iter()
+            .map(|&(y, x, n)| (y, w - x - n, n))
+            .collect();
         let mirrored = mirror(&values, w);
         Some(Sized {
             width: w,
@@ -491,6 +486,7 @@ impl Sized {
             values,
             mirrored,
             left_out,
+            left_out_mirrored,
             kept,
         })
     }
@@ -498,9 +494,15 @@ impl Sized {
     /// Its Pearson correlation with the window of `reference` at (`x`,
     /// `y`), mirrored or not, over the query's pixels read; `None` when
     /// the window is off the reference or flat.
-    fn correlation(&self, reference: &Target, x: usize, y: usize, mirrored: bool) -> Option<f32> {
+    fn correlation(
+        &self,
+        reference: &Target<'_>,
+        x: usize,
+        y: usize,
+        mirrored: bool,
+    ) -> Option<f32> {
         let (w, h) = (self.width, self.height);
-        let plane = &reference.plane;
+        let plane = reference.plane;
         if x + w > plane.width || y + h > plane.height {
             return None;
         }
@@ -513,23 +515,18 @@ impl Sized {
         let products: f32 = (0..h)
             .map(|row| dot(&q[row * w..][..w], &plane.values[at(row)..][..w]))
             .sum();
-        let deviation = match &self.left_out {
-            None => reference.sums.deviation(x, y, w, h),
-            Some((left_out, left_out_mirrored)) => {
-                let (mut one, mut two) = reference.sums.window(x, y, w, h);
-                let runs = if mirrored {
-                    left_out_mirrored
-                } else {
-                    left_out
-                };
-                for &(row, start, n) in runs {
-                    let (a, b) = reference.sums.window(x + start, y + row, n, 1);
-                    one -= a;
-                    two -= b;
-                }
-                deviation(one, two, self.kept)
-            }
+        let (mut one, mut two) = reference.sums.window(x, y, w, h);
+        let runs = if mirrored {
+            &self.left_out_mirrored
+        } else {
+            &self.left_out
         };
+        for &(row, start, n) in runs {
+            let (a, b) = reference.sums.window(x + start, y + row, n, 1);
+            one -= a;
+            two -= b;
+        }
+        let deviation = deviation(one, two, self.kept);
         if deviation <= 1e-3 {
             return None;
         }
@@ -537,7 +534,7 @@ impl Sized {
     }
 }
 
-/// Where a query's high-passed values are read (step 6): one, and zero
+/// Which of a query's high-passed values are left out (step 6): those
 /// within `reach` of an outlier; `None` when it has none, is mostly flat
 /// (half its values within [`LEAST_TYPICAL`] of their median: edges
 /// alone, nothing left once they are left out), or would leave out more
@@ -546,7 +543,7 @@ impl Sized {
 /// percentile of the distances (as a normal distribution's: 1.645
 /// deviations), which an overlay on under a tenth of the query does not
 /// move.
-fn outliers(values: &[f32], w: usize, h: usize, reach: usize) -> Option<Vec<f32>> {
+fn outliers(values: &[f32], w: usize, h: usize, reach: usize) -> Option<Vec<bool>> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable_by(f32::total_cmp);
     let centre = sorted[sorted.len() / 2];
@@ -564,15 +561,15 @@ fn outliers(values: &[f32], w: usize, h: usize, reach: usize) -> Option<Vec<f32>
     if !far.contains(&true) {
         return None;
     }
-    let mut read = vec![1f32; w * h];
+    let mut left_out = vec![false; w * h];
     for (i, _) in far.iter().enumerate().filter(|(_, f)| **f) {
         let (x, y) = (i % w, i / w);
         for row in y.saturating_sub(reach)..(y + reach + 1).min(h) {
-            read[row * w..][x.saturating_sub(reach)..(x + reach + 1).min(w)].fill(0.0);
+            left_out[row * w..][x.saturating_sub(reach)..(x + reach + 1).min(w)].fill(true);
         }
     }
-    let left_out = read.iter().filter(|&&r| r == 0.0).count();
-    (left_out as f32 <= MOST_LEFT_OUT * (w * h) as f32).then_some(read)
+    let count = left_out.iter().filter(|&&l| l).count();
+    (count as f32 <= MOST_LEFT_OUT * (w * h) as f32).then_some(left_out)
 }
 
 /// The dot product of two slices of one length, in eight lanes (which
@@ -605,11 +602,11 @@ fn columns(scale: f32, width: usize) -> usize {
 /// over every offset.
 fn coarse_placements(
     query: &Prepared,
-    target: &Target,
+    target: &Target<'_>,
     scales: &[f32],
     masked: bool,
 ) -> Vec<Placement> {
-    let reference = &target.plane;
+    let reference = target.plane;
     let mut found = Vec::new();
     for &scale in scales {
         let Some(sized) = query.sized(columns(scale, reference.width), COARSE_BOX, masked) else {
@@ -646,7 +643,12 @@ fn coarse_placements(
 /// the best over the scales within [`FINE_SCALES`] steps of
 /// [`FINE_SCALE_STEP`] of its scale and the offsets within
 /// [`FINE_REACH`] of its offset doubled.
-fn refined(query: &Prepared, reference: &Target, start: &Placement, masked: bool) -> Option<f32> {
+fn refined(
+    query: &Prepared,
+    reference: &Target<'_>,
+    start: &Placement,
+    masked: bool,
+) -> Option<f32> {
     let mut best: Option<f32> = None;
     let reach = FINE_REACH as isize;
     let mut widths: Vec<usize> = (-FINE_SCALES..=FINE_SCALES)
@@ -680,8 +682,8 @@ fn refined(query: &Prepared, reference: &Target, start: &Placement, masked: bool
 /// its outliers are left out.
 type SizeKey = (usize, usize, bool);
 
-/// A layout ready to be compared (step 5): its complexity, worked out
-/// once, and, as a query, itself resampled to each width a reference
+/// A layout ready to be compared (step 5): its coarse level and
+/// complexity, worked out once, and, as a query, itself resampled to each width a reference
 /// asks for, kept for the next reference: most library pictures share a
 /// size (96 x 72, 96 x 54), so a search resamples its query a few dozen
 /// times, not a few dozen times a candidate. At most one kept a width,
@@ -691,6 +693,7 @@ type SizeKey = (usize, usize, bool);
 pub struct Prepared {
     layout: Layout,
     picture: Luma,
+    coarse: OnceLock<Plane>,
     complexity: OnceLock<f32>,
     masking: OnceLock<bool>,
     sized: Mutex<HashMap<SizeKey, Option<Arc<Sized>>>>,
@@ -702,29 +705,35 @@ impl Prepared {
         Prepared {
             picture: layout.luma(),
             layout,
+            coarse: OnceLock::new(),
             complexity: OnceLock::new(),
             masking: OnceLock::new(),
             sized: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Its coarse level, high-passed (step 2).
+    fn coarse(&self) -> &Plane {
+        self.coarse.get_or_init(|| self.layout.coarse())
+    }
+
     /// Its complexity (step 3).
     fn complexity(&self) -> f32 {
-        *self.complexity.get_or_init(|| self.layout.complexity())
+        *self.complexity.get_or_init(|| self.coarse().complexity())
     }
 
     /// Whether its outliers are left out when it is a query (step 6):
     /// when it has some, and what is left is complex enough.
     pub fn masking(&self) -> bool {
         *self.masking.get_or_init(|| {
-            let coarse = self.layout.coarse();
+            let coarse = self.coarse();
             let (w, h) = (coarse.width, coarse.height);
-            outliers(&coarse.values, w, h, COARSE_BOX / 2).is_some_and(|read| {
+            outliers(&coarse.values, w, h, COARSE_BOX / 2).is_some_and(|out| {
                 let kept: Vec<f32> = coarse
                     .values
                     .iter()
-                    .zip(&read)
-                    .map(|(v, r)| v * r)
+                    .zip(&out)
+                    .map(|(v, o)| if *o { 0.0 } else { *v })
                     .collect();
                 outside_two_components(&kept, w, h) >= MIN_QUERY_COMPLEXITY
             })
@@ -745,8 +754,8 @@ impl Prepared {
     /// thumbnail (made when first needed) (step 5).
     fn search(
         &self,
-        coarse: &Target,
-        fine: &OnceCell<Target>,
+        coarse: &Target<'_>,
+        fine: &OnceCell<Plane>,
         reference: &Layout,
         masked: bool,
     ) -> Option<f32> {
@@ -764,11 +773,11 @@ impl Prepared {
         if best_coarse < COARSE_FLOOR {
             return Some(best_coarse);
         }
-        let fine = fine.get_or_init(|| Target::new(reference.fine()));
+        let fine = Target::new(fine.get_or_init(|| reference.fine()));
         found
             .iter()
             .take(REFINED)
-            .filter_map(|c| refined(self, fine, c, masked))
+            .filter_map(|c| refined(self, &fine, c, masked))
             .reduce(f32::max)
     }
 
@@ -779,7 +788,7 @@ impl Prepared {
         if self.complexity() < MIN_QUERY_COMPLEXITY || reference.complexity() < MIN_COMPLEXITY {
             return None;
         }
-        let coarse = Target::new(reference.layout.coarse());
+        let coarse = Target::new(reference.coarse());
         let fine = OnceCell::new();
         let whole = self.search(&coarse, &fine, &reference.layout, false);
         if !self.masking() || whole.is_some_and(|c| c >= MATCH_CORRELATION) {
@@ -801,10 +810,11 @@ impl Prepared {
 }
 
 impl Clone for Prepared {
-    /// The same layout, its complexity if known; the kept sizes are not
-    /// copied.
+    /// The same layout, its coarse level and complexity if known; the
+    /// kept sizes are not copied.
     fn clone(&self) -> Prepared {
         Prepared {
+            coarse: self.coarse.clone(),
             complexity: self.complexity.clone(),
             masking: self.masking.clone(),
             ..Prepared::new(self.layout.clone())
@@ -991,18 +1001,18 @@ mod tests {
             },
         )));
         let coarse = copy.coarse();
-        let read = outliers(&coarse.values, coarse.width, coarse.height, COARSE_BOX / 2)
+        let out = outliers(&coarse.values, coarse.width, coarse.height, COARSE_BOX / 2)
             .unwrap_or_default();
         let left_out = |rows: std::ops::Range<usize>| {
-            rows.flat_map(|y| &read[y * coarse.width..][..coarse.width])
-                .filter(|&&r| r == 0.0)
+            rows.flat_map(|y| &out[y * coarse.width..][..coarse.width])
+                .filter(|&&o| o)
                 .count()
         };
         // The caption's rows hold most of what is left out.
         let caption = coarse.height * 3 / 4..coarse.height;
         assert!(
             left_out(caption.clone()) > 3 * left_out(0..caption.start),
-            "{read:?}"
+            "{out:?}"
         );
         let query = Prepared::new(copy.clone());
         assert!(query.masking());
