@@ -7,6 +7,7 @@ use std::process::Command;
 
 use clickprint::clickhouse::Engine;
 use clickprint::clickhouse::library;
+use clickprint_core::fingerprint::blobs::BLOB_BAND;
 
 use crate::common::embedded_config;
 use clickprint_tests::data_dir;
@@ -243,9 +244,17 @@ fn path_of(library: &Library, id: u64) -> &Path {
 }
 
 pub async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
+    rows_where(engine, table, media_id, "1").await
+}
+
+/// Tenant 7's rows of `table` for `media_id` that meet `condition`.
+async fn rows_where(engine: &Engine, table: &str, media_id: u64, condition: &str) -> u64 {
     let out = engine
         .query_with_params(
-            &format!("SELECT count() FROM clickprint.{table} WHERE tenant_id = 7 AND media_id = {{m:UInt64}}"),
+            &format!(
+                "SELECT count() FROM clickprint.{table} \
+                 WHERE tenant_id = 7 AND media_id = {{m:UInt64}} AND ({condition})"
+            ),
             &[("m", media_id.to_string())],
         )
         .await
@@ -878,7 +887,8 @@ async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
 /// looked at; `images::crops_of_soft_pictures_are_found_by_their_layouts`
 /// shows the layout finds it with the caption left out); unrelated
 /// pictures are in the library beside them, and an unrelated picture
-/// finds nothing.
+/// finds nothing. The soft originals store blob keys, the unrelated
+/// pictures none.
 #[tokio::test]
 async fn crops_of_soft_pictures_are_found_by_their_layouts() {
     let dir = data_dir("search-soft");
@@ -911,6 +921,17 @@ async fn crops_of_soft_pictures_are_found_by_their_layouts() {
                     query.display()
                 ));
             }
+        }
+    }
+    // Blob keys (`clickprint_core::fingerprint::blobs`): the soft
+    // originals store them, the unrelated pictures (full of corners, no
+    // layout) none.
+    let blob_band = format!("band = {BLOB_BAND}");
+    for id in (1..=originals.len() as u64).chain(10..16) {
+        let rows = rows_where(&engine, "fp_keys", id, &blob_band).await;
+        eprintln!("media {id}: {rows} blob keys");
+        if (id < 10) != (rows > 0) {
+            failures.push(format!("media {id}: {rows} blob keys"));
         }
     }
     failures.extend(unrelated_finds_something(&engine, dir.path()).await);

@@ -19,6 +19,7 @@ use clickprint_core::fingerprint::profile;
 use clickprint_core::fingerprint::regions;
 use clickprint_core::fingerprint::still;
 use clickprint_core::fingerprint::visual::{self, Luma};
+use clickprint_core::keys;
 use clickprint_core::records::Use;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -194,7 +195,8 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
         let working = local::working_picture(&luma);
         let pyramid = local::Pyramid::new(&working);
         let soft_working = local::working_picture(&soft);
-        let parts: [(&str, &dyn Fn()); 8] = [
+        let soft_layout = layout::Layout::of(&soft_working);
+        let parts: [(&str, &dyn Fn()); 9] = [
             ("hash", &|| {
                 _ = black_box(visual::fingerprint(black_box(&luma)))
             }),
@@ -218,6 +220,9 @@ fn still_picture(c: &mut Criterion<ThreadCpuTime>) {
             }),
             ("layout", &|| {
                 _ = black_box(layout::layout(black_box(&working), true, true))
+            }),
+            ("layout's blob keys, soft", &|| {
+                _ = black_box(keys::layout_keys(black_box(&soft_layout)))
             }),
         ];
         for (name, part) in parts {

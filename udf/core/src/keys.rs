@@ -28,12 +28,19 @@
 //! (columns) or the next (rows); only pictures that vary one way store
 //! them, so the band holds few items and a key's rarity weighs its hits.
 //!
+//! A soft picture's layout ([`crate::fingerprint::layout`]) gives 18-bit
+//! keys of its blob triplets in band [`BLOB_BAND`]
+//! ([`crate::fingerprint::blobs`]); only pictures that keep a layout
+//! store them (faint, complex ones), so the band holds few items.
+//!
 //! Audio landmarks are keys already: their 23-bit pair hash, in band
 //! [`AUDIO_BAND`]; the speed-invariant triplet hashes live in the same
 //! band with bit 31 set
 //! ([`TRIPLET_FLAG`](crate::fingerprint::audio::TRIPLET_FLAG)), so the
 //! search's audio hits and the stop list carry both.
 
+use crate::fingerprint::blobs::{self, BLOB_BAND};
+use crate::fingerprint::layout::Layout;
 use crate::fingerprint::local::LocalFeatures;
 use crate::fingerprint::profile::Profile;
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint, VisualHash};
@@ -56,7 +63,7 @@ pub const EXTRACTOR_BANDS: std::ops::RangeInclusive<u8> = AUDIO_BAND + 1..=u8::M
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LookupKey {
     /// 0..16 for visual bands, 16..24 for local-feature bands, 24 and 25
-    /// for profiles, [`AUDIO_BAND`] for audio.
+    /// for profiles, 26 for layouts' blobs, [`AUDIO_BAND`] for audio.
     pub band: u8,
     /// The band's value (visual) or the landmark hash (audio).
     pub key: u32,
@@ -94,6 +101,22 @@ pub fn profile_keys(profile: &Profile, reversed: bool) -> Vec<LookupKey> {
             key,
         })
         .collect()
+}
+
+/// The keys of a layout's blob triplets (the same for a library picture
+/// and a query: a mirror keeps them).
+pub fn layout_keys(layout: &Layout) -> Vec<LookupKey> {
+    blobs::key_values(
+        &layout.pixels,
+        usize::from(layout.width),
+        usize::from(layout.height),
+    )
+    .into_iter()
+    .map(|key| LookupKey {
+        band: BLOB_BAND,
+        key,
+    })
+    .collect()
 }
 
 /// The keys of every keypoint of a picture, one list per keypoint (so a

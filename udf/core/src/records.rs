@@ -231,7 +231,7 @@ impl Record {
             }],
             Payload::Box(_) => Vec::new(),
             Payload::Profile(p) => keys::profile_keys(p, usage == Use::Query),
-            Payload::Layout(_) => Vec::new(),
+            Payload::Layout(l) => keys::layout_keys(l),
         }
     }
 }

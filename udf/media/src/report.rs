@@ -73,6 +73,7 @@ pub fn to_json(fp: &MediaFingerprint) -> Value {
             "width": l.width,
             "height": l.height,
             "complexity": l.complexity(),
+            "keys": keys::layout_keys(l).len(),
         })),
         "audio": audio,
         "elapsed_ms": fp.elapsed.as_secs_f64() * 1000.0,
@@ -125,10 +126,11 @@ pub fn to_text(fp: &MediaFingerprint) -> String {
     }
     if let Some(l) = &fp.layout {
         out += &format!(
-            "layout: {}x{}, complexity {:.2} (a soft picture)\n",
+            "layout: {}x{}, complexity {:.2}, {} blob keys (a soft picture)\n",
             l.width,
             l.height,
-            l.complexity()
+            l.complexity(),
+            keys::layout_keys(l).len()
         );
     }
     if let Some(audio) = &fp.audio {

@@ -29,8 +29,9 @@
 //! 4. Which pictures keep one: a library picture when it is faint (its
 //!    levels hold fewer FAST corners than the keypoints it may keep,
 //!    [`Pyramid::faint`](super::local::Pyramid::faint): a picture full of corners is found by
-//!    them) and complex enough; a query when complex enough. No lookup
-//!    key: the layout judges candidates the other keys found.
+//!    them) and complex enough; a query when complex enough. Its lookup
+//!    keys are its blob triplets ([`super::blobs`]): they make the
+//!    original a candidate, and the layout judges it.
 //! 5. Evidence: the query's thumbnail resampled to each width from
 //!    [`MIN_SCALE`] to 100% of the reference's at the coarse level (steps
 //!    of [`SCALE_STEP`], the query's own aspect), high-passed, z-scored,
