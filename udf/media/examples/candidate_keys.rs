@@ -16,6 +16,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use clickprint_core::fingerprint::blobs::BLOB_BAND;
 use clickprint_core::matching::local::THRESHOLD_SCORE;
 use clickprint_core::matching::rerank::{Prepared, rerank};
 use clickprint_core::records::{Payload, Record, Use, region_of};
@@ -38,6 +39,8 @@ struct Choice {
     name: &'static str,
     budget: LookupBudget,
     spread: bool,
+    /// Whether the layout's blob keys are looked up (session 33).
+    blobs: bool,
 }
 
 const fn budget(whole: u32, mirror: u32, region: u32) -> LookupBudget {
@@ -53,46 +56,61 @@ const CHOICES: &[Choice] = &[
         name: "24/24/16 finest first (session 20)",
         budget: budget(24, 24, 16),
         spread: false,
+        blobs: true,
     },
     Choice {
         name: "24/24/16 every level (session 21)",
         budget: budget(24, 24, 16),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "24/12/12 every level (the search)",
         budget: QUERY_LOOKUP,
         spread: true,
+        blobs: true,
+    },
+    Choice {
+        name: "24/12/12 every level, no blob keys (session 32)",
+        budget: QUERY_LOOKUP,
+        spread: true,
+        blobs: false,
     },
     Choice {
         name: "20/16/12 every level",
         budget: budget(20, 16, 12),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "16/16/12 every level",
         budget: budget(16, 16, 12),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "12/12/8 every level",
         budget: budget(12, 12, 8),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "8/8/8 every level",
         budget: budget(8, 8, 8),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "32/24/16 every level",
         budget: budget(32, 24, 16),
         spread: true,
+        blobs: true,
     },
     Choice {
         name: "48/48/32 every level",
         budget: budget(48, 48, 32),
         spread: true,
+        blobs: true,
     },
 ];
 
@@ -141,6 +159,7 @@ fn query_keys(records: &[Record], choice: &Choice) -> HashSet<(u8, u32)> {
         .zip(chosen)
         .filter(|(_, c)| *c)
         .flat_map(|(r, _)| r.keys(Use::Query))
+        .filter(|k| choice.blobs || k.band != BLOB_BAND)
         .map(|k| (k.band, k.key))
         .collect()
 }
