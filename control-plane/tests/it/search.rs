@@ -247,6 +247,28 @@ pub async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
     rows_where(engine, table, media_id, "1").await
 }
 
+/// How many of the blob keys (band 26) `clickprint_query` gives `query`
+/// tenant 7's `media_id` stores.
+async fn shared_blob_keys(engine: &Engine, query: &str, media_id: u64) -> u64 {
+    let out = engine
+        .query_with_params(
+            &format!(
+                "SELECT count() FROM clickprint.fp_keys \
+                 WHERE tenant_id = 7 AND media_id = {{m:UInt64}} AND band = {BLOB_BAND} \
+                 AND key IN (SELECT k.2 FROM \
+                    (SELECT arrayJoin(clickprint_query({{q:String}}).keys) AS k) \
+                    WHERE k.1 = {BLOB_BAND})"
+            ),
+            &[("m", media_id.to_string()), ("q", query.to_owned())],
+        )
+        .await
+        .expect("shared blob keys");
+    out.batches[0]
+        .column(0)
+        .as_primitive::<arrow::datatypes::UInt64Type>()
+        .value(0)
+}
+
 /// Tenant 7's rows of `table` for `media_id` that meet `condition`.
 async fn rows_where(engine: &Engine, table: &str, media_id: u64, condition: &str) -> u64 {
     let out = engine
@@ -888,7 +910,7 @@ async fn crops_and_a_caption_of_striped_artwork_are_found_by_its_profile() {
 /// shows the layout finds it with the caption left out); unrelated
 /// pictures are in the library beside them, and an unrelated picture
 /// finds nothing. The soft originals store blob keys, the unrelated
-/// pictures none.
+/// pictures none, and each copy's query shares some with its original.
 #[tokio::test]
 async fn crops_of_soft_pictures_are_found_by_their_layouts() {
     let dir = data_dir("search-soft");
@@ -914,10 +936,19 @@ async fn crops_of_soft_pictures_are_found_by_their_layouts() {
             let found = library::search(&engine, 7, query.to_str().unwrap(), 5, 0.3)
                 .await
                 .unwrap();
-            eprintln!("{}: {found:?}", query.display());
+            // The blob keys the engine's query extraction gives the copy
+            // that its original stores.
+            let shared = shared_blob_keys(&engine, query.to_str().unwrap(), want).await;
+            eprintln!("{}: {found:?}, {shared} blob keys shared", query.display());
             if found.first().map(|m| m.media_id) != Some(want) {
                 failures.push(format!(
                     "{}: expected {want} first, got {found:?}",
+                    query.display()
+                ));
+            }
+            if shared == 0 {
+                failures.push(format!(
+                    "{}: no blob key shared with {want}",
                     query.display()
                 ));
             }
