@@ -376,6 +376,37 @@ INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_cue_words.words'
 WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
+-- The blob keys (band 26, udf/core/src/fingerprint/blobs.rs) of layouts
+-- stored before layouts had lookup keys (fill 'fp_keys.blobs'; layouts
+-- were stored from 2026-12-05, their keys from session 33 on), once: each
+-- stored layout record ('T') is handed to the query extraction as a
+-- packed fingerprint of one record ('fp:' and its hex), which keys a
+-- layout as an ingest does (a layout's keys are the same for a query and
+-- a library item). Without it a library's soft pictures stored before
+-- would be no candidates by their layouts until re-ingested. It reads the
+-- layout records only (a soft picture's, about a fifth of the pictures),
+-- one extraction each (0.3 ms of keying). A key an ingest wrote meanwhile
+-- is written again, identical, and folds when parts merge (the candidate
+-- stage counts a media item's distinct hits, so it counts once
+-- meanwhile); a fill killed half way runs again in full at the next
+-- start, to the same effect.
+INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item)
+SELECT tenant_id, k.1, k.2, media_id, time_ms, item
+FROM
+(
+    SELECT tenant_id, media_id, time_ms, item, record
+    FROM clickprint.fp_media
+    WHERE kind = 'layout'
+        AND (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0
+)
+ARRAY JOIN clickprint_query('fp:' || hex(record)).keys AS k
+WHERE k.1 = 26
+SETTINGS distributed_foreground_insert = 1;
+
+INSERT INTO clickprint.schema_backfills (name)
+SELECT 'fp_keys.blobs'
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0;
+
 -- Which version of each extractor each item was extracted with: the
 -- plug-in's last row is an 'end' marker, as ours is, so a row here means
 -- its run finished. The ingest skips an (item, extractor, version) listed

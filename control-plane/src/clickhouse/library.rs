@@ -862,13 +862,16 @@ mod tests {
 
     #[test]
     fn a_cluster_whose_fills_are_unrecorded_is_named() {
-        assert_eq!(fills_unrecorded(SCHEMA, &[]), ["fp_cue_words.words"]);
         assert_eq!(
-            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words"])),
+            fills_unrecorded(SCHEMA, &[]),
+            ["fp_cue_words.words", "fp_keys.blobs"]
+        );
+        assert_eq!(
+            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words", "fp_keys.blobs"])),
             ["fp_cue_words.words"]
         );
         assert_eq!(
-            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words", "fp_cue_words.words"])),
+            fills_unrecorded(SCHEMA, &owned(&["fp_cue_words.words", "fp_keys.blobs"])),
             Vec::<String>::new()
         );
     }
@@ -876,12 +879,13 @@ mod tests {
     #[test]
     fn the_schemas_one_time_fills_are_found_by_their_name_and_step() {
         let fills: Vec<(String, String)> = statements(SCHEMA).filter_map(one_time_fill).collect();
-        let fill = |step: &str| ("fp_cue_words.words".to_owned(), step.to_owned());
+        let fill = |name: &str, step: &str| (name.to_owned(), step.to_owned());
         assert_eq!(
             fills,
             [
-                fill("INSERT INTO clickprint.fp_cue_words"),
-                fill("DELETE FROM clickprint.fp_cue_words")
+                fill("fp_cue_words.words", "INSERT INTO clickprint.fp_cue_words"),
+                fill("fp_cue_words.words", "DELETE FROM clickprint.fp_cue_words"),
+                fill("fp_keys.blobs", "INSERT INTO clickprint.fp_keys")
             ]
         );
         // Each is recorded under its name in schema_backfills.
@@ -907,7 +911,7 @@ mod tests {
     #[test]
     fn schema_splits_into_its_statements() {
         let all: Vec<&str> = statements(SCHEMA).collect();
-        assert_eq!(all.len(), 35, "{all:#?}");
+        assert_eq!(all.len(), 37, "{all:#?}");
         assert!(all[0].ends_with("CREATE DATABASE IF NOT EXISTS clickprint"));
     }
 }

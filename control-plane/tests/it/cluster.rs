@@ -216,7 +216,7 @@ async fn every_cluster_statement_parses() {
     .into_iter()
     .flat_map(statements)
     .collect();
-    assert_eq!(all.len(), 50 + 7 + 2 + 2);
+    assert_eq!(all.len(), 52 + 7 + 2 + 2);
     for statement in all {
         let out = engine
             .query_with_params(

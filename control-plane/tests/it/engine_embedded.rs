@@ -429,6 +429,69 @@ async fn cue_words_from_before_their_words_column_are_written_again() {
     assert_eq!(found.iter().map(|m| m.media_id).collect::<Vec<_>>(), [8]);
 }
 
+/// A library whose soft pictures' layouts were stored before layouts had
+/// lookup keys (before session 33): applying the schema writes their blob
+/// keys (band 26) once (fill `fp_keys.blobs`), the same keys an ingest
+/// writes, and a second start writes none again; the search still finds
+/// a crop of the picture.
+#[tokio::test]
+async fn blob_keys_of_layouts_stored_before_them_are_written_once() {
+    use clickprint::clickhouse::library::{self, apply_schema};
+    use clickprint_tests::{SOFT_SOURCES, ffmpeg};
+    let dir = data_dir("blob-keys-from-before");
+    let engine = crate::search::open(dir.path()).await;
+    let original = ffmpeg(
+        &["-f", "lavfi", "-i", SOFT_SOURCES[0].1, "-frames:v", "1"],
+        &dir.path().join("soft.png"),
+    );
+    library::ingest(&engine, 7, 1, original.to_str().unwrap())
+        .await
+        .unwrap();
+    let keys = "SELECT count() AS n, uniqExact(band, key, media_id, time_ms, item) AS distinct, \
+                groupArraySorted(1000)((band, key, media_id, time_ms, item)) AS keys \
+                FROM clickprint.fp_keys WHERE band = 26";
+    let ingested = rows(&engine, keys).await;
+    assert!(
+        ingested[0]["n"].as_u64().is_some_and(|n| n > 0),
+        "{ingested}"
+    );
+    // The library as it was: no band-26 row, the fill not recorded.
+    for statement in [
+        "DELETE FROM clickprint.fp_keys WHERE band = 26",
+        "DELETE FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs'",
+    ] {
+        engine
+            .query(statement)
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    }
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT count() AS n FROM clickprint.fp_keys WHERE band = 26"
+        )
+        .await,
+        serde_json::json!([{"n": 0}])
+    );
+    apply_schema(&engine).await.unwrap();
+    apply_schema(&engine).await.unwrap();
+    // The same keys, each once.
+    assert_eq!(rows(&engine, keys).await, ingested);
+    let copy = ffmpeg(
+        &[
+            "-i",
+            original.to_str().unwrap(),
+            "-vf",
+            "crop=iw*0.7:ih*0.7:iw*0.2:ih*0.1",
+        ],
+        &dir.path().join("crop.jpg"),
+    );
+    let found = library::search(&engine, 7, copy.to_str().unwrap(), 5, 0.3)
+        .await
+        .unwrap();
+    assert_eq!(found.first().map(|m| m.media_id), Some(1), "{found:?}");
+}
+
 /// A statement's lines that are not comments.
 fn code(statement: &str) -> String {
     statement

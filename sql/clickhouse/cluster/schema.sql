@@ -391,6 +391,28 @@ INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_cue_words.words'
 WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_words.words') = 0;
 
+-- The blob keys of layouts stored before layouts had lookup keys, once
+-- (fill 'fp_keys.blobs': sql/clickhouse/schema.sql says what it writes),
+-- through the Distributed tables: the layouts read from every shard, each
+-- key row sent to its tenant's shard; the query extraction runs on the
+-- node this file is run on (its UDFs installed, as for a search).
+INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item)
+SELECT tenant_id, k.1, k.2, media_id, time_ms, item
+FROM
+(
+    SELECT tenant_id, media_id, time_ms, item, record
+    FROM clickprint.fp_media
+    WHERE kind = 'layout'
+        AND (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0
+)
+ARRAY JOIN clickprint_query('fp:' || hex(record)).keys AS k
+WHERE k.1 = 26
+SETTINGS distributed_foreground_insert = 1;
+
+INSERT INTO clickprint.schema_backfills (name)
+SELECT 'fp_keys.blobs'
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0;
+
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
 TO clickprint.extractor_runs AS
 SELECT tenant_id, extractor, media_id, version, modality
