@@ -5,8 +5,8 @@
 CREATE DATABASE IF NOT EXISTS clickprint;
 
 -- Lookup keys, one row per (fingerprint record, key): global-hash bands
--- 0-15, keypoint-descriptor bands 16-23, picture profiles 24-25, audio
--- landmarks band 128 (see
+-- 0-15, keypoint-descriptor bands 16-23, picture profiles 24-25, a soft
+-- picture's layout's blob triplets 26, audio landmarks band 128 (see
 -- udf/core/README.md, "Lookup keys"). The search reads it by
 -- (tenant_id, band, key), so the sort key starts there: a search's reads
 -- are bounded by the tenant and by its keys, never by the table.
@@ -383,9 +383,9 @@ WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_word
 -- packed fingerprint of one record ('fp:' and its hex), which keys a
 -- layout as an ingest does (a layout's keys are the same for a query and
 -- a library item). Without it a library's soft pictures stored before
--- would be no candidates by their layouts until re-ingested. It reads the
--- layout records only (a soft picture's, about a fifth of the pictures),
--- one extraction each (0.3 ms of keying). A key an ingest wrote meanwhile
+-- would be no candidates by their layouts until re-ingested. It reads
+-- fp_media's `kind` column and its layout records (a soft picture's,
+-- about a fifth of the pictures), one extraction each (0.3 ms of keying). A key an ingest wrote meanwhile
 -- is written again, identical, and folds when parts merge (the candidate
 -- stage counts a media item's distinct hits, so it counts once
 -- meanwhile); a fill killed half way runs again in full at the next
@@ -403,9 +403,14 @@ ARRAY JOIN clickprint_query('fp:' || hex(record)).keys AS k
 WHERE k.1 = 26
 SETTINGS distributed_foreground_insert = 1;
 
+-- Recorded only once the keys are there (or there are no layouts to key):
+-- a clickprint_query of before keys no layout, and its fill, having
+-- written nothing, runs again at the next start rather than be recorded.
 INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_keys.blobs'
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0
+    AND ((SELECT count() FROM clickprint.fp_media WHERE kind = 'layout') = 0
+        OR (SELECT count() FROM clickprint.fp_keys WHERE band = 26) > 0);
 
 -- Which version of each extractor each item was extracted with: the
 -- plug-in's last row is an 'end' marker, as ours is, so a row here means

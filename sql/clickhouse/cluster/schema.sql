@@ -409,9 +409,14 @@ ARRAY JOIN clickprint_query('fp:' || hex(record)).keys AS k
 WHERE k.1 = 26
 SETTINGS distributed_foreground_insert = 1;
 
+-- Recorded only once the keys are there (or there are no layouts to key):
+-- a clickprint_query of before keys no layout, and its fill, having
+-- written nothing, runs again at the next start rather than be recorded.
 INSERT INTO clickprint.schema_backfills (name)
 SELECT 'fp_keys.blobs'
-WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0;
+WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_keys.blobs') = 0
+    AND ((SELECT count() FROM clickprint.fp_media WHERE kind = 'layout') = 0
+        OR (SELECT count() FROM clickprint.fp_keys WHERE band = 26) > 0);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS clickprint.extractor_runs_mv ON CLUSTER '{cluster}'
 TO clickprint.extractor_runs AS

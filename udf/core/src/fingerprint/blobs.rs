@@ -21,10 +21,14 @@
 //! 2. Blobs: a difference that is the largest or the smallest of its 3 x 3
 //!    x 3 neighbourhood (space and the neighbouring differences; edges
 //!    repeated, ties count) on the inner differences, at least
-//!    [`MIN_CONTRAST`] grey levels from zero; the [`BLOBS`] strongest
-//!    (ties by level, row, column).
+//!    [`MIN_CONTRAST`] grey levels from zero, placed to a fraction of a
+//!    pixel (the peak of a parabola through it and its two neighbours,
+//!    each way, within half a pixel); the [`BLOBS`] strongest (ties by
+//!    level, row, column).
 //! 3. Keys: for each blob and each pair `(a, b)` of its [`NEIGHBOURS`]
-//!    nearest blobs (`a` the nearer, ties by strength), the angle between
+//!    nearest blobs at least [`MIN_SPACING`] away (a blob that near, the
+//!    same spot at another level, has no direction; `a` the nearer, ties
+//!    by strength), the angle between
 //!    the directions to `a` and to `b` (0 to 180 degrees, unsigned so a
 //!    mirror keeps it, in [`ANGLE_STEPS`]), the ratio of the distances (in
 //!    [`RATIO_STEPS`]), the octaves from the blob's level to `a`'s and to
@@ -44,6 +48,8 @@ pub const MIN_CONTRAST: f32 = 1.0;
 pub const BLOBS: usize = 24;
 /// How many nearest blobs each blob is keyed with (in pairs).
 pub const NEIGHBOURS: usize = 4;
+/// The least distance of a neighbour, pixels.
+pub const MIN_SPACING: f32 = 1.0;
 /// The steps of the angle between two neighbours, over half a turn.
 pub const ANGLE_STEPS: u32 = 12;
 /// The steps of the ratio of two neighbours' distances.
@@ -159,21 +165,18 @@ pub fn blobs(pixels: &[u8], width: usize, height: usize) -> Vec<Blob> {
 /// The key values of blobs (step 3), sorted, without repeats.
 pub fn keys(blobs: &[Blob]) -> Vec<u32> {
     let mut keys = Vec::new();
-    for (i, blob) in blobs.iter().enumerate() {
+    for blob in blobs {
         let distance = |other: &Blob| (other.x - blob.x).hypot(other.y - blob.y);
         let mut nearest: Vec<(f32, usize)> = blobs
             .iter()
             .enumerate()
-            .filter(|&(j, _)| j != i)
             .map(|(j, other)| (distance(other), j))
+            .filter(|&(d, _)| d >= MIN_SPACING)
             .collect();
         nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         nearest.truncate(NEIGHBOURS);
         for (n, &(da, ja)) in nearest.iter().enumerate() {
             for &(db, jb) in &nearest[n + 1..] {
-                if db <= 1e-6 {
-                    continue;
-                }
                 let (a, b) = (&blobs[ja], &blobs[jb]);
                 let turn = (b.y - blob.y).atan2(b.x - blob.x) - (a.y - blob.y).atan2(a.x - blob.x);
                 let angle = (turn + std::f32::consts::PI).rem_euclid(std::f32::consts::TAU)
@@ -182,8 +185,12 @@ pub fn keys(blobs: &[Blob]) -> Vec<u32> {
                     .min(ANGLE_STEPS - 1);
                 let ratio_step = ((da / db * RATIO_STEPS as f32) as u32).min(RATIO_STEPS - 1);
                 // Octaves between levels (two levels an octave), rounded
-                // down: -1, 0 or 1, stored as 0, 1 or 2.
-                let octaves = |other: &Blob| ((other.level + 2 - blob.level) / 2) as u32;
+                // down: -1, 0 or 1 (the inner differences are two
+                // octaves), stored as 0, 1 or 2.
+                let octaves = |other: &Blob| {
+                    let levels = other.level as i64 - blob.level as i64;
+                    (levels.div_euclid(2).clamp(-1, 1) + 1) as u32
+                };
                 let signs = u32::from(blob.contrast > 0.0) << 2
                     | u32::from(a.contrast > 0.0) << 1
                     | u32::from(b.contrast > 0.0);
@@ -350,6 +357,41 @@ mod tests {
     }
 
     const GOLDEN_SPOTS: [(f32, f32, usize); 2] = [(300.0, 300.0, 2), (700.0, 400.0, 3)];
+
+    /// Three blobs placed by hand: each key's fields as step 3 packs them
+    /// (worked out by hand: for the first, its neighbours (10, 0) and
+    /// (-1, 15) away, 93.8 degrees apart (step 6 of 12), distances 10 and
+    /// 15.03 (10 of 16), one level finer and one coarser (0 and 1), the
+    /// signs bright, dark, bright); the mirror image gives the same keys,
+    /// and a blob at the same spot on another level is no neighbour.
+    #[test]
+    fn keys_pack_the_angle_the_ratio_the_octaves_and_the_signs() {
+        let blob = |x: f32, y: f32, level: usize, contrast: f32| Blob {
+            x,
+            y,
+            level,
+            contrast,
+        };
+        let three = [
+            blob(10.0, 10.0, 2, 5.0),
+            blob(20.0, 10.0, 1, -5.0),
+            blob(9.0, 25.0, 3, 5.0),
+        ];
+        let first = 6 << 14 | 10 << 10 | 1 << 4 | 0b101;
+        let second = 3 << 14 | 8 << 10 | 1 << 7 | 2 << 4 | 0b011;
+        let third = 2 << 14 | 12 << 10 | 0b110;
+        assert_eq!(keys(&three), [third, second, first]);
+        assert_eq!([third, second, first], [45_062, 57_507, 108_565]);
+        let mirrored: Vec<Blob> = three
+            .iter()
+            .map(|b| Blob {
+                x: 40.0 - b.x,
+                ..*b
+            })
+            .collect();
+        assert_eq!(keys(&mirrored), keys(&three));
+        assert!(keys(&[blob(10.0, 10.0, 1, 5.0), blob(10.4, 10.0, 3, -5.0)]).is_empty());
+    }
 
     /// A picture of soft spots, its 30% crop, that crop mirrored and the
     /// picture a quarter turn round share keys with it (step 3: a shift,
