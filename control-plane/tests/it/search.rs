@@ -250,37 +250,39 @@ pub async fn rows_of(engine: &Engine, table: &str, media_id: u64) -> u64 {
 /// How many of the blob keys (band 26) `clickprint_query` gives `query`
 /// tenant 7's `media_id` stores.
 async fn shared_blob_keys(engine: &Engine, query: &str, media_id: u64) -> u64 {
-    let out = engine
-        .query_with_params(
-            &format!(
-                "SELECT count() FROM clickprint.fp_keys \
+    count(
+        engine,
+        &format!(
+            "SELECT count() FROM clickprint.fp_keys \
                  WHERE tenant_id = 7 AND media_id = {{m:UInt64}} AND band = {BLOB_BAND} \
                  AND key IN (SELECT k.2 FROM \
                     (SELECT arrayJoin(clickprint_query({{q:String}}).keys) AS k) \
                     WHERE k.1 = {BLOB_BAND})"
-            ),
-            &[("m", media_id.to_string()), ("q", query.to_owned())],
-        )
-        .await
-        .expect("shared blob keys");
-    out.batches[0]
-        .column(0)
-        .as_primitive::<arrow::datatypes::UInt64Type>()
-        .value(0)
+        ),
+        &[("m", media_id.to_string()), ("q", query.to_owned())],
+    )
+    .await
 }
 
 /// Tenant 7's rows of `table` for `media_id` that meet `condition`.
 async fn rows_where(engine: &Engine, table: &str, media_id: u64, condition: &str) -> u64 {
+    count(
+        engine,
+        &format!(
+            "SELECT count() FROM clickprint.{table} \
+             WHERE tenant_id = 7 AND media_id = {{m:UInt64}} AND ({condition})"
+        ),
+        &[("m", media_id.to_string())],
+    )
+    .await
+}
+
+/// The one count `sql` (with `params`) answers.
+async fn count(engine: &Engine, sql: &str, params: &[(&str, String)]) -> u64 {
     let out = engine
-        .query_with_params(
-            &format!(
-                "SELECT count() FROM clickprint.{table} \
-                 WHERE tenant_id = 7 AND media_id = {{m:UInt64}} AND ({condition})"
-            ),
-            &[("m", media_id.to_string())],
-        )
+        .query_with_params(sql, params)
         .await
-        .expect("count");
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     out.batches[0]
         .column(0)
         .as_primitive::<arrow::datatypes::UInt64Type>()

@@ -79,8 +79,8 @@ pub fn blobs(pixels: &[u8], width: usize, height: usize) -> Vec<Blob> {
     if width == 0 || height == 0 || pixels.len() != width * height {
         return Vec::new();
     }
-    let mut level: Vec<f32> = pixels.iter().map(|&v| f32::from(v)).collect();
-    level = blurred(&level, width, height, SIGMAS[0]);
+    let grey: Vec<f32> = pixels.iter().map(|&v| f32::from(v)).collect();
+    let mut level = blurred(&grey, width, height, SIGMAS[0]);
     let mut differences = Vec::with_capacity(SIGMAS.len() - 1);
     for pair in SIGMAS.windows(2) {
         let next = blurred(
