@@ -133,7 +133,8 @@ pub fn area_resample(luma: &Luma, out_w: usize, out_h: usize) -> Vec<f32> {
     let columns = coverage(w, out_w);
     let rows = coverage(h, out_h);
     // Horizontal pass: h rows of out_w values. An output's taps are
-    // consecutive source pixels: its first one and their weights.
+    // consecutive source pixels: its first one and their weights; each
+    // output is its taps' products summed in order.
     let first: Vec<usize> = columns
         .iter()
         .map(|taps| taps.first().map_or(0, |&(i, _)| i))
@@ -142,18 +143,41 @@ pub fn area_resample(luma: &Luma, out_w: usize, out_h: usize) -> Vec<f32> {
         .iter()
         .map(|taps| taps.iter().map(|&(_, weight)| weight).collect())
         .collect();
+    // ROWS rows at a time, their pixels interleaved (column by column, a
+    // row's pixel each), so that one output's sums for all of them run
+    // side by side, one lane a row: the same additions in the same order
+    // as a row alone, but not each waiting on the one before (a 1920 px
+    // row's 64 sums of 30 taps were most of the global hash's time).
+    const ROWS: usize = 8;
+    let mut interleaved = vec![[0f32; ROWS]; w];
     let mut horizontal = vec![0f32; h * out_w];
-    for (src_row, out_row) in luma
+    for (band, out_band) in luma
         .pixels
-        .chunks_exact(w)
-        .zip(horizontal.chunks_exact_mut(out_w))
+        .chunks(ROWS * w)
+        .zip(horizontal.chunks_mut(ROWS * out_w))
     {
-        for ((out, &from), weights) in out_row.iter_mut().zip(&first).zip(&weights) {
-            *out = src_row[from..]
-                .iter()
-                .zip(weights)
-                .map(|(&p, &weight)| f32::from(p) * weight)
-                .sum();
+        // The last band's missing rows read its last row (their sums are
+        // not kept).
+        let last = band.len() / w - 1;
+        let lanes: [&[u8]; ROWS] = std::array::from_fn(|lane| {
+            let row = lane.min(last);
+            &band[row * w..(row + 1) * w]
+        });
+        for (x, column) in interleaved.iter_mut().enumerate() {
+            *column = std::array::from_fn(|lane| f32::from(lanes[lane][x]));
+        }
+        for (o, (&from, weights)) in first.iter().zip(&weights).enumerate() {
+            // A product is +0 or more, and either zero plus it is it, so
+            // starting from +0 gives the sum `Iterator::sum` gave.
+            let mut sums = [0f32; ROWS];
+            for (pixels, &weight) in interleaved[from..].iter().zip(weights) {
+                for (sum, &p) in sums.iter_mut().zip(pixels) {
+                    *sum += p * weight;
+                }
+            }
+            for (out_row, sum) in out_band.chunks_exact_mut(out_w).zip(sums) {
+                out_row[o] = sum;
+            }
         }
     }
     let mut out = vec![0f32; out_w * out_h];
