@@ -229,19 +229,40 @@ fn shrunk(luma: &Luma, k: u32) -> Luma {
         k as usize,
     );
     let stride = luma.width as usize;
-    let mut sums = vec![0u32; w];
-    let mut pixels = Vec::with_capacity(w * h);
-    for y in 0..h {
-        sums.fill(0);
+    // Integer sums, exact in any order: a row of blocks' columns summed
+    // down first, then each block's columns; the small factors (a 1920 px
+    // picture's is 2) with a block size the compiler knows, so that it
+    // vectorises the sums and divides by a constant.
+    let mut columns = vec![0u32; w * k];
+    let mut pixels = vec![0u8; w * h];
+    for (y, out) in pixels.chunks_exact_mut(w).enumerate() {
+        columns.fill(0);
         for row in luma.pixels[y * k * stride..].chunks(stride).take(k) {
-            for (sum, block) in sums.iter_mut().zip(row.chunks_exact(k)) {
-                *sum += block.iter().map(|&p| u32::from(p)).sum::<u32>();
+            for (sum, &p) in columns.iter_mut().zip(row) {
+                *sum += u32::from(p);
             }
         }
-        let area = (k * k) as u32;
-        pixels.extend(sums.iter().map(|&s| ((s + area / 2) / area) as u8));
+        match k {
+            2 => block_means::<2>(&columns, out),
+            3 => block_means::<3>(&columns, out),
+            4 => block_means::<4>(&columns, out),
+            _ => {
+                let area = (k * k) as u32;
+                for (out, block) in out.iter_mut().zip(columns.chunks_exact(k)) {
+                    *out = ((block.iter().sum::<u32>() + area / 2) / area) as u8;
+                }
+            }
+        }
     }
     Luma::new(w as u32, h as u32, pixels)
+}
+
+/// Each `K x K` block's rounded mean, from its columns' sums.
+fn block_means<const K: usize>(columns: &[u32], out: &mut [u8]) {
+    let area = (K * K) as u32;
+    for (out, block) in out.iter_mut().zip(columns.as_chunks::<K>().0) {
+        *out = ((block.iter().sum::<u32>() + area / 2) / area) as u8;
+    }
 }
 
 /// The longer side a query video's frame is looked at for an inset, px:
@@ -380,7 +401,8 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
     let (lines, len) = if vertical { (w, h) } else { (h, w) };
     let (line_step, position_step) = if vertical { (1, lines) } else { (len + 1, 1) };
     let mut counts = vec![0u16; lines * (len + 1)];
-    let edge = |step: i32| u16::from(step.abs() >= 2 * EDGE_STEP);
+    // In 16 bits (a step is within +-510), so that eight pixels go at once.
+    let edge = |step: i16| u16::from(step.unsigned_abs() >= 2 * EDGE_STEP as u16);
     let row = |y: usize| &luma.pixels[y * w..(y + 1) * w];
     // Row by row in both cases (the picture's memory order), the lines of
     // `Prefix::step` only, over whole rows of slices (no index arithmetic
@@ -391,8 +413,17 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
         for y in 0..h {
             let (done, rest) = counts.split_at_mut((y + 1) * w);
             let (above, here) = (&done[y * w..], &mut rest[..w]);
-            for ((out, up), p) in here[2..].iter_mut().zip(&above[2..]).zip(row(y).windows(4)) {
-                let step = i32::from(p[2]) + i32::from(p[3]) - i32::from(p[1]) - i32::from(p[0]);
+            let pixels = row(y);
+            let (a, b, c, d) = (pixels, &pixels[1..], &pixels[2..], &pixels[3..]);
+            for (((((out, up), a), b), c), d) in here[2..]
+                .iter_mut()
+                .zip(&above[2..])
+                .zip(a)
+                .zip(b)
+                .zip(c)
+                .zip(d)
+            {
+                let step = i16::from(*c) + i16::from(*d) - i16::from(*b) - i16::from(*a);
                 *out = up + edge(step);
             }
         }
@@ -402,7 +433,7 @@ fn edge_prefix(luma: &Luma, vertical: bool) -> Prefix<'_> {
         for y in 2..h.saturating_sub(1) {
             let (a, b, c, d) = (row(y - 2), row(y - 1), row(y), row(y + 1));
             for ((((flag, a), b), c), d) in flags.iter_mut().zip(a).zip(b).zip(c).zip(d) {
-                let step = i32::from(*c) + i32::from(*d) - i32::from(*b) - i32::from(*a);
+                let step = i16::from(*c) + i16::from(*d) - i16::from(*b) - i16::from(*a);
                 *flag = edge(step);
             }
             let line = &mut counts[y * (w + 1)..(y + 1) * (w + 1)];
