@@ -565,7 +565,9 @@ const CIRCLE: [(isize, isize); 16] = [
 ];
 
 /// Whether nine contiguous circle pixels are all brighter than `centre + t`
-/// or all darker than `centre - t`.
+/// or all darker than `centre - t`: FAST pixel by pixel, what the row
+/// test ([`FastRow`]) is checked against.
+#[cfg(test)]
 fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize, threshold: i16) -> bool {
     let centre = i16::from(pixels[y * w + x]);
     let at = |i: usize| {
@@ -588,6 +590,45 @@ fn is_fast_corner(pixels: &[u8], w: usize, x: usize, y: usize, threshold: i16) -
     };
     has_arc_of_nine(mask(&|v| v > centre + threshold))
         || has_arc_of_nine(mask(&|v| v < centre - threshold))
+}
+
+/// The FAST test (step 2) of a row's pixels at least [`BORDER`] inside
+/// the level, a whole row at a time: for each pixel, which circle pixels
+/// are brighter than `centre + t` (bit i: circle pixel i) and which darker
+/// than `centre - t`, each circle pixel compared along the row in turn (no
+/// branch inside, so the compiler vectorises it). A pixel is a corner
+/// when either holds an arc of nine ([`has_arc_of_nine`]): what FAST
+/// pixel by pixel (`is_fast_corner`, the test's reference) says of it.
+#[derive(Default)]
+struct FastRow {
+    bright: Vec<u16>,
+    dark: Vec<u16>,
+}
+
+impl FastRow {
+    fn test(&mut self, pixels: &[u8], w: usize, y: usize, threshold: i16) {
+        let n = w - 2 * BORDER;
+        let centre = &pixels[y * w + BORDER..][..n];
+        for masks in [&mut self.bright, &mut self.dark] {
+            masks.clear();
+            masks.resize(n, 0);
+        }
+        for (i, &(dx, dy)) in CIRCLE.iter().enumerate() {
+            let from = (y as isize + dy) as usize * w + (BORDER as isize + dx) as usize;
+            let ring = &pixels[from..][..n];
+            for (((bright, dark), &c), &v) in self
+                .bright
+                .iter_mut()
+                .zip(self.dark.iter_mut())
+                .zip(centre)
+                .zip(ring)
+            {
+                let (c, v) = (i16::from(c), i16::from(v));
+                *bright |= u16::from(v > c + threshold) << i;
+                *dark |= u16::from(v < c - threshold) << i;
+            }
+        }
+    }
 }
 
 /// Whether the 16-bit circular `mask` (bit i: circle pixel i) holds nine
@@ -630,17 +671,20 @@ impl Structure {
         for y in 0..h {
             let [xx, yy, xy] = &mut products;
             if (1..h.saturating_sub(1)).contains(&y) {
+                // Columns 1..w-1, each slice from the pixel it reads.
                 let (up, here, down) = (row(y - 1), row(y), row(y + 1));
-                for (x, ((xx, yy), xy)) in xx
+                let inner = 1..w.saturating_sub(1);
+                for ((((((xx, yy), xy), left), right), up), down) in xx[inner.clone()]
                     .iter_mut()
-                    .zip(yy.iter_mut())
-                    .zip(xy.iter_mut())
-                    .enumerate()
-                    .take(w.saturating_sub(1))
-                    .skip(1)
+                    .zip(&mut yy[inner.clone()])
+                    .zip(&mut xy[inner])
+                    .zip(here)
+                    .zip(&here[2..])
+                    .zip(&up[1..])
+                    .zip(&down[1..])
                 {
-                    let gx = i32::from(here[x + 1]) - i32::from(here[x - 1]);
-                    let gy = i32::from(down[x]) - i32::from(up[x]);
+                    let gx = i32::from(*right) - i32::from(*left);
+                    let gy = i32::from(*down) - i32::from(*up);
                     (*xx, *yy, *xy) = (gx * gx, gy * gy, gx * gy);
                 }
             } else {
@@ -683,9 +727,11 @@ impl Structure {
 fn ranked_corners(pixels: &[u8], w: usize, h: usize, threshold: i16) -> Vec<(f32, usize, usize)> {
     let mut response = vec![f32::NEG_INFINITY; w * h];
     let structure = Structure::new(pixels, w, h);
+    let mut fast = FastRow::default();
     for y in BORDER..h - BORDER {
-        for x in BORDER..w - BORDER {
-            if is_fast_corner(pixels, w, x, y, threshold) {
+        fast.test(pixels, w, y, threshold);
+        for ((x, &bright), &dark) in (BORDER..).zip(&fast.bright).zip(&fast.dark) {
+            if has_arc_of_nine(bright.into()) || has_arc_of_nine(dark.into()) {
                 response[y * w + x] = structure.harris(x, y);
             }
         }
@@ -869,6 +915,39 @@ mod tests {
             }
         }
         Luma::new(width, height, pixels)
+    }
+
+    /// The row test finds what FAST pixel by pixel finds, at both
+    /// thresholds, on a busy picture and on noise (every kind of arc).
+    #[test]
+    fn the_row_fast_test_is_fast_pixel_by_pixel() {
+        let mut state = 9u32;
+        let noise: Vec<u8> = (0..97 * 61)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                (state >> 24) as u8
+            })
+            .collect();
+        let busy = busy_scene(97, 61);
+        let mut fast = FastRow::default();
+        for pixels in [&noise, &busy.pixels] {
+            for threshold in [FAST_THRESHOLD, LOW_FAST_THRESHOLD] {
+                for y in BORDER..61 - BORDER {
+                    fast.test(pixels, 97, y, threshold);
+                    for (i, x) in (BORDER..97 - BORDER).enumerate() {
+                        let row = has_arc_of_nine(fast.bright[i].into())
+                            || has_arc_of_nine(fast.dark[i].into());
+                        assert_eq!(
+                            row,
+                            is_fast_corner(pixels, 97, x, y, threshold),
+                            "{x} {y} {threshold}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]
