@@ -194,10 +194,9 @@ struct View {
 }
 
 impl View {
-    /// `plane` rounded to grey levels, blurred, and its FAST corners at
-    /// `threshold`.
-    fn of(plane: &Plane, threshold: i16) -> View {
-        let bytes = plane.to_bytes();
+    /// `plane` as `bytes` (it rounded to grey levels), blurred, and its
+    /// FAST corners at `threshold`.
+    fn of(plane: &Plane, bytes: Vec<u8>, threshold: i16) -> View {
         View {
             corners: ranked_corners(&bytes, plane.width, plane.height, threshold),
             smooth: plane.binomial_blur().to_bytes(),
@@ -226,6 +225,13 @@ impl Pyramid {
             height: h0,
             pixels: base,
         };
+        // Level 0 rounded to grey levels, once: its own view's bytes, and
+        // what the smaller levels are resampled from.
+        let base_bytes = if (w0, h0) == (w, h) {
+            luma.clone()
+        } else {
+            Luma::new(w0 as u32, h0 as u32, base.to_bytes())
+        };
         let mut levels = (0..LEVELS)
             .filter_map(|level| {
                 let s = SCALE_STEP.powi(level as i32);
@@ -236,16 +242,21 @@ impl Pyramid {
                 if lw <= 2 * BORDER + 2 || lh <= 2 * BORDER + 2 {
                     return None;
                 }
-                let plane = if level == 0 {
-                    base.clone()
+                let own = if level == 0 {
+                    View::of(&base, base_bytes.pixels.clone(), FAST_THRESHOLD)
                 } else {
-                    base.resized(lw, lh)
+                    let plane = Plane {
+                        width: lw,
+                        height: lh,
+                        pixels: area_resample(&base_bytes, lw, lh),
+                    };
+                    View::of(&plane, plane.to_bytes(), FAST_THRESHOLD)
                 };
                 Some(Level {
                     scale: s,
                     width: lw,
                     height: lh,
-                    own: View::of(&plane, FAST_THRESHOLD),
+                    own,
                     normalised: None,
                 })
             })
@@ -277,7 +288,8 @@ impl Pyramid {
                     height: level.height,
                     pixels: normalised(&level.own.bytes, level.width, level.height),
                 };
-                level.normalised = Some(Box::new(View::of(&plane, FAST_THRESHOLD)));
+                level.normalised =
+                    Some(Box::new(View::of(&plane, plane.to_bytes(), FAST_THRESHOLD)));
             }
         }
         Pyramid {
@@ -418,15 +430,6 @@ impl Plane {
             // the cast saturates (and sends NaN to 0), so it needs no clamp.
             .map(|&p| (p + 0.5) as u8)
             .collect()
-    }
-
-    fn resized(&self, width: usize, height: usize) -> Plane {
-        let luma = Luma::new(self.width as u32, self.height as u32, self.to_bytes());
-        Plane {
-            width,
-            height,
-            pixels: area_resample(&luma, width, height),
-        }
     }
 
     /// Separable 7-tap binomial blur (sigma about 1.2), edges clamped.
