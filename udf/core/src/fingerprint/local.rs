@@ -924,18 +924,10 @@ mod tests {
     /// thresholds, on a busy picture and on noise (every kind of arc).
     #[test]
     fn the_row_fast_test_is_fast_pixel_by_pixel() {
-        let mut state = 9u32;
-        let noise: Vec<u8> = (0..97 * 61)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                (state >> 24) as u8
-            })
-            .collect();
+        let noise = crate::fingerprint::regions::tests::noise(97, 61, 9);
         let busy = busy_scene(97, 61);
         let mut fast = FastRow::default();
-        for pixels in [&noise, &busy.pixels] {
+        for pixels in [&noise.pixels, &busy.pixels] {
             for threshold in [FAST_THRESHOLD, LOW_FAST_THRESHOLD] {
                 for y in BORDER..61 - BORDER {
                     fast.test(pixels, 97, y, threshold);

@@ -677,7 +677,7 @@ pub(crate) mod tests {
 
     /// Every pixel drawn at random: edges everywhere, as in a photograph
     /// of grass or gravel.
-    fn noise(w: u32, h: u32, seed: u32) -> Luma {
+    pub(crate) fn noise(w: u32, h: u32, seed: u32) -> Luma {
         let mut state = seed.wrapping_mul(2_654_435_761) | 1;
         let pixels = (0..w * h)
             .map(|_| {
