@@ -385,11 +385,11 @@ WHERE (SELECT count() FROM clickprint.schema_backfills WHERE name = 'fp_cue_word
 -- a library item). Without it a library's soft pictures stored before
 -- would be no candidates by their layouts until re-ingested. It reads
 -- fp_media's `kind` column and its layout records (a soft picture's,
--- about a fifth of the pictures), one extraction each (0.3 ms of keying). A key an ingest wrote meanwhile
--- is written again, identical, and folds when parts merge (the candidate
--- stage counts a media item's distinct hits, so it counts once
--- meanwhile); a fill killed half way runs again in full at the next
--- start, to the same effect.
+-- about a fifth of the pictures), one extraction each (0.3 ms of
+-- keying). A key an ingest wrote meanwhile is written again, identical,
+-- and folds when parts merge (the candidate stage counts a media item's
+-- distinct hits, so it counts once meanwhile); a fill killed half way
+-- runs again in full at the next start, to the same effect.
 INSERT INTO clickprint.fp_keys (tenant_id, band, key, media_id, time_ms, item)
 SELECT tenant_id, k.1, k.2, media_id, time_ms, item
 FROM
