@@ -24,7 +24,7 @@ use clickprint_core::rows::{LookupBudget, QUERY_LOOKUP, looked_up};
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::{fingerprinted, name};
+use pairs::{fingerprinted, key_index, name};
 
 /// Candidates kept by the statement.
 const CANDIDATES: usize = 100;
@@ -177,18 +177,7 @@ fn main() {
         .iter()
         .map(|r| fingerprint(r, Use::Library))
         .collect();
-    let mut index: HashMap<(u8, u32), Vec<usize>> = HashMap::new();
-    for (i, recs) in library.iter().enumerate() {
-        let Some(recs) = recs else { continue };
-        let keys: HashSet<(u8, u32)> = recs
-            .iter()
-            .flat_map(|r| r.keys(Use::Library))
-            .map(|k| (k.band, k.key))
-            .collect();
-        for k in keys {
-            index.entry(k).or_default().push(i);
-        }
-    }
+    let index = key_index(&library);
     eprintln!(
         "{} references, {} distinct keys",
         references.len(),

@@ -2,6 +2,7 @@
 //! lists `clickprint-eval --corpus-only` writes, and every file of them
 //! fingerprinted and prepared for the rerank.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use clickprint_core::matching::rerank::{Prepared, frame_hits, local_wins};
@@ -52,6 +53,25 @@ pub fn combined(global: f32, local: f32) -> f32 {
         global
     }
     .min(1.0)
+}
+
+/// Every reference's stored keys in one index, as `fp_keys` holds them:
+/// each key's holders, in reference order.
+#[allow(dead_code, reason = "candidate_keys and inlier_rarity use it")]
+pub fn key_index(library: &[Option<Vec<Record>>]) -> HashMap<(u8, u32), Vec<usize>> {
+    let mut index: HashMap<(u8, u32), Vec<usize>> = HashMap::new();
+    for (i, records) in library.iter().enumerate() {
+        let Some(records) = records else { continue };
+        let keys: HashSet<(u8, u32)> = records
+            .iter()
+            .flat_map(|r| r.keys(Use::Library))
+            .map(|k| (k.band, k.key))
+            .collect();
+        for k in keys {
+            index.entry(k).or_default().push(i);
+        }
+    }
+    index
 }
 
 /// The file name of `path`.
