@@ -16,11 +16,13 @@ T = 0.3
 ap = argparse.ArgumentParser()
 ap.add_argument("pairs")
 ap.add_argument("--families", nargs=2, metavar=("REFERENCES", "SLOTS"))
+ap.add_argument("--references", metavar="REFERENCES", help="an answer is right when its file is the true reference's (a library holding a picture twice)")
 ap.add_argument("--list", type=int, metavar="K", help="list the unrelated answers left at rc8 >= K (fallback)")
 ap.add_argument("--rows", type=int, metavar="K", help="copies found first by row, product against rc8 >= K (fallback)")
 a = ap.parse_args()
 
 stem = lambda path: path.split("/")[-1].rsplit(".", 1)[0].replace(".flat", "")
+paths = [l.strip() for l in open(a.references)] if a.references else None
 fam = None
 if a.families:
     refs = [l.strip() for l in open(a.families[0])]
@@ -35,6 +37,10 @@ for line in open(a.pairs):
              t=t, qn=qn, rn=rn, score=float(score), ev=ev, wl=float(r[14]))
     if r[9] != "-":
         d.update(inl=int(r[9]), rl8=int(r[10]), rc8=int(r[11]), rl0=int(r[12]), rc0=int(r[13]))
+        # later columns: the hit keys no other reference holds, held by
+        # at most 2 others, rare among candidates but near-duplicates
+        if len(r) > 17:
+            d.update(uk=int(r[15]), fk=int(r[16]), rcd8=int(r[17]))
     Q[d["n"]].append(d)
 
 
@@ -63,7 +69,7 @@ def tally(rule, fallback):
         if truth is None:
             fp += b is not None
         elif fam is None or fam.get(truth) is not None:
-            if b and b[1]["i"] == truth:
+            if b and (b[1]["i"] == truth or (paths and paths[b[1]["i"]] == paths[truth])):
                 found += 1
                 rows[pairs[0]["t"]] += 1
             elif b:
@@ -72,14 +78,21 @@ def tally(rule, fallback):
 
 
 at = lambda key, k: (lambda p: p[key] >= k)
+has = lambda key: all(key in p for ps in Q.values() for p in ps if "inl" in p)
 rules = [("product", None)] + [(f"rc8 >= {k}", at("rc8", k)) for k in (1, 2, 3, 4, 5)] \
     + [(f"rc0 >= {k}", at("rc0", k)) for k in (3, 5, 6)] + [(f"rl8 >= {k}", at("rl8", k)) for k in (2, 3, 4)]
+if has("rcd8"):
+    rules += [(f"rcd8 >= {k}", at("rcd8", k)) for k in (2, 3, 4)]
+    # Key-level rarity, what the statement's candidate stage could count
+    # without the rerank: the answer's hit keys no other reference holds
+    # (uk), or at most 2 others (fk); a SQL filter cannot fall back.
+    rules += [(f"uk >= {k}", at("uk", k)) for k in (1, 2, 3)] + [(f"fk >= {k}", at("fk", k)) for k in (2, 5)]
 print(f"# {a.pairs}{' (family originals only)' if fam else ''}")
 print("| rule | when it fails | copies found first | wrong top-1 | unrelated answered |")
 print("| --- | --- | --- | --- | --- |")
 for fallback in (False, True):
     for name, rule in rules:
-        if rule is None and fallback:
+        if (rule is None or name[0] in "uf") and fallback:
             continue
         f, w, u, _ = tally(rule, fallback)
         how = "-" if rule is None else ("fall back" if fallback else "drop the pair")

@@ -27,7 +27,9 @@
 //! among the library (+0), among the candidates (+0) (`-` otherwise); and
 //! the rerank's score with the reference's local features left out; and
 //! the reference's hit keys (of the query's looked-up keys) that no other
-//! reference holds, and that at most 2 others hold.
+//! reference holds, and that at most 2 others hold; and the inliers rare
+//! among the candidates (+8) when the reference's near-duplicates (global
+//! hashes within the frame match distance) are not counted as others.
 //! On standard error, a `table` line a query: its keypoints (every
 //! feature set), its candidates, and the milliseconds a table of each
 //! keypoint's two nearest candidates took (one core, no index).
@@ -37,7 +39,9 @@ use std::collections::{HashMap, HashSet};
 use clickprint_core::bits::hamming;
 use clickprint_core::fingerprint::local::Keypoint;
 use clickprint_core::matching::local::{CHECKS, LocalMatch, THRESHOLD_SCORE, verify_with_inliers};
-use clickprint_core::matching::rerank::{Evidence, Prepared, rerank};
+use clickprint_core::matching::rerank::{
+    Evidence, FRAME_MATCH_DISTANCE, Prepared, picture_distance, rerank,
+};
 use clickprint_core::records::{Record, Use};
 use clickprint_core::rows::{QUERY_LOOKUP, looked_up};
 use clickprint_media::decode::Limits;
@@ -125,6 +129,16 @@ fn candidates(
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let chosen = order.into_iter().take(CANDIDATES).map(|(i, _)| i).collect();
     (chosen, rare)
+}
+
+/// Whether library items `a` and `b` are one picture: their first global
+/// hashes within the frame match distance.
+fn near_duplicates(library: &[Option<Prepared>], a: usize, b: usize) -> bool {
+    let first = |i: usize| library[i].as_ref().and_then(|p| p.frames.first());
+    match (first(a), first(b)) {
+        (Some((_, x)), Some((_, y))) => picture_distance(x, y) <= FRAME_MATCH_DISTANCE,
+        _ => false,
+    }
 }
 
 fn main() {
@@ -231,8 +245,22 @@ fn main() {
                 &[],
             )
             .map_or(0.0, |v| v.score);
+            // Rare among the candidates but the answer's near-duplicates
+            // (global hashes within the frame match distance: the same
+            // picture stored twice is one item here).
+            let mut rare_unlike = "-".to_owned();
             let local = match (verdict.evidence, best_local(&query, reference)) {
                 (Evidence::Local, Some((m, inliers))) => {
+                    let unlike: Vec<(usize, [u8; 32])> = candidate_index
+                        .iter()
+                        .filter(|(o, _)| !near_duplicates(&library, i, *o))
+                        .copied()
+                        .collect();
+                    rare_unlike = others(&unlike, i, &inliers, 8)
+                        .iter()
+                        .filter(|&&c| c == 0)
+                        .count()
+                        .to_string();
                     let rare = |within: &[(usize, [u8; 32])], slack| {
                         others(within, i, &inliers, slack)
                             .iter()
@@ -252,7 +280,7 @@ fn main() {
             };
             let truth = truth.map_or_else(|| "-".to_owned(), |t| t.to_string());
             println!(
-                "{n}\t{truth}\t{i}\t{}\t{transform}\t{}\t{}\t{:.3}\t{}\t{local}\t{without_local:.3}\t{}\t{}",
+                "{n}\t{truth}\t{i}\t{}\t{transform}\t{}\t{}\t{:.3}\t{}\t{local}\t{without_local:.3}\t{}\t{}\t{rare_unlike}",
                 u8::from(in_candidates.contains(&i)),
                 name(file),
                 name(&references[i]),
