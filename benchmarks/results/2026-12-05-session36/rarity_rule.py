@@ -17,8 +17,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("pairs")
 ap.add_argument("--families", nargs=2, metavar=("REFERENCES", "SLOTS"))
 ap.add_argument("--references", metavar="REFERENCES", help="an answer is right when its file is the true reference's (a library holding a picture twice)")
-ap.add_argument("--list", type=int, metavar="K", help="list the unrelated answers left at rc8 >= K (fallback)")
-ap.add_argument("--rows", type=int, metavar="K", help="copies found first by row, product against rc8 >= K (fallback)")
+ap.add_argument("--list", type=int, metavar="K", help="list the unrelated answers left at K rare inliers (fallback; the grouped table's when the pairs have it)")
+ap.add_argument("--rows", type=int, metavar="K", help="copies found first by row, product against K rare inliers (as --list)")
 a = ap.parse_args()
 
 stem = lambda path: path.split("/")[-1].rsplit(".", 1)[0].replace(".flat", "")
@@ -41,6 +41,9 @@ for line in open(a.pairs):
         # at most 2 others, rare among candidates but near-duplicates
         if len(r) > 17:
             d.update(uk=int(r[15]), fk=int(r[16]), rcd8=int(r[17]))
+        # last: rare by the table a search would build (grouped candidates)
+        if len(r) > 18:
+            d.update(rg8=int(r[18]))
     Q[d["n"]].append(d)
 
 
@@ -83,6 +86,8 @@ rules = [("product", None)] + [(f"rc8 >= {k}", at("rc8", k)) for k in (1, 2, 3, 
     + [(f"rc0 >= {k}", at("rc0", k)) for k in (3, 5, 6)] + [(f"rl8 >= {k}", at("rl8", k)) for k in (2, 3, 4)]
 if has("rcd8"):
     rules += [(f"rcd8 >= {k}", at("rcd8", k)) for k in (2, 3, 4)]
+if has("rg8"):
+    rules += [(f"rg8 >= {k}", at("rg8", k)) for k in (2, 3, 4)]
     # Key-level rarity, what the statement's candidate stage could count
     # without the rerank: the answer's hit keys no other reference holds
     # (uk), or at most 2 others (fk); a SQL filter cannot fall back.
@@ -97,17 +102,19 @@ for fallback in (False, True):
         f, w, u, _ = tally(rule, fallback)
         how = "-" if rule is None else ("fall back" if fallback else "drop the pair")
         print(f"| {name} | {how} | {f} | {w} | {u} |")
+# The rule to build: the grouped table's when the pairs carry it.
+key = "rg8" if has("rg8") else "rcd8" if has("rcd8") else "rc8"
 if a.rows:
     _, _, _, base = tally(None, False)
-    _, _, _, ruled = tally(at("rc8", a.rows), True)
-    print(f"\ncopies found first by row, product -> rc8 >= {a.rows} (fallback), rows that change:")
+    _, _, _, ruled = tally(at(key, a.rows), True)
+    print(f"\ncopies found first by row, product -> {key} >= {a.rows} (fallback), rows that change:")
     for t in sorted(base):
         if base[t] != ruled[t]:
             print(f"    {t}: {base[t]} -> {ruled[t]}")
 if a.list:
-    rule = at("rc8", a.list)
-    print(f"\nunrelated answers left at rc8 >= {a.list} (fallback): score, evidence, inliers, rare, query, answer")
+    rule = at(key, a.list)
+    print(f"\nunrelated answers left at {key} >= {a.list} (fallback): score, evidence, inliers, rare, query, answer")
     for n, pairs in sorted(Q.items()):
         if pairs[0]["truth"] is None and (b := top(pairs, rule, True)):
             p = b[1]
-            print(f"    {b[0]:.3f}\t{p['ev'] if b[0] == p['score'] else 'fallback'}\t{p.get('inl', '-')}\t{p.get('rc8', '-')}\t{p['qn']}\t{p['rn']}")
+            print(f"    {b[0]:.3f}\t{p['ev'] if b[0] == p['score'] else 'fallback'}\t{p.get('inl', '-')}\t{p.get(key, '-')}\t{p['qn']}\t{p['rn']}")

@@ -29,15 +29,19 @@
 //! the reference's hit keys (of the query's looked-up keys) that no other
 //! reference holds, and that at most 2 others hold; and the inliers rare
 //! among the candidates (+8) when the reference's near-duplicates (global
-//! hashes within the frame match distance) are not counted as others.
+//! hashes within the frame match distance) are not counted as others; and
+//! the inliers rare by the table a search would build (`Table`: the
+//! candidates grouped by global hash, each query keypoint's nearest group
+//! and the next group's distance), +8 bits.
 //! On standard error, a `table` line a query: its keypoints (every
-//! feature set), its candidates, and the milliseconds a table of each
-//! keypoint's two nearest candidates took (one core, no index).
+//! feature set), its candidates, and the milliseconds that table took
+//! (one core, no index).
 
 use std::collections::{HashMap, HashSet};
 
 use clickprint_core::bits::hamming;
 use clickprint_core::fingerprint::local::Keypoint;
+use clickprint_core::fingerprint::visual::VisualFingerprint;
 use clickprint_core::matching::local::{CHECKS, LocalMatch, THRESHOLD_SCORE, verify_with_inliers};
 use clickprint_core::matching::rerank::{
     Evidence, FRAME_MATCH_DISTANCE, Prepared, picture_distance, rerank,
@@ -52,22 +56,26 @@ use pairs::{fingerprinted, key_index, name};
 /// Candidates kept by the statement.
 const CANDIDATES: usize = 100;
 
-/// The strongest local match of `query` against `reference`, with its
-/// inliers.
-fn best_local(
-    query: &Prepared,
-    reference: &Prepared,
-) -> Option<(LocalMatch, Vec<(Keypoint, Keypoint)>)> {
-    let mut best: Option<(LocalMatch, Vec<(Keypoint, Keypoint)>)> = None;
-    for (_, _, _, q) in &query.local {
+/// A local match, its inliers, and the query feature set it is of (its
+/// index in `Prepared::local`).
+type Local = (LocalMatch, Vec<(Keypoint, Keypoint)>, usize);
+
+/// The strongest local match of `query` against `reference`.
+fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
+    let mut best: Option<Local> = None;
+    for (g, (_, _, _, q)) in query.local.iter().enumerate() {
         for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {
             let Some((m, inliers)) = verify_with_inliers(q, r, &CHECKS) else {
                 continue;
             };
-            if !m.is_evidence() || best.as_ref().is_some_and(|(b, _)| b.score() >= m.score()) {
+            if !m.is_evidence()
+                || best
+                    .as_ref()
+                    .is_some_and(|(b, _, _)| b.score() >= m.score())
+            {
                 continue;
             }
-            best = Some((m, inliers));
+            best = Some((m, inliers, g));
         }
     }
     best
@@ -131,6 +139,108 @@ fn candidates(
     (chosen, rare)
 }
 
+/// The search's table for one query (the design of
+/// `udf/README.md`, "Inliers another candidate could give as well"): the
+/// candidates grouped by their first global hash (each joins the first
+/// group whose first member is within the frame match distance), and for
+/// each keypoint of each query feature set its nearest group, that
+/// group's distance and the next group's.
+struct Table {
+    /// Each group's first member's global hash (`None`: no hash, a group
+    /// of its own).
+    groups: Vec<Option<VisualFingerprint>>,
+    /// By query feature set, by keypoint: (nearest group, its distance,
+    /// the distance of the nearest other group).
+    nearest: Vec<Vec<(usize, u32, u32)>>,
+}
+
+fn first_hash(p: &Prepared) -> Option<VisualFingerprint> {
+    p.frames.first().map(|(_, v)| *v)
+}
+
+/// The group of a picture with global hash `hash`: the first whose
+/// first member is within the frame match distance.
+fn group_of(
+    groups: &[Option<VisualFingerprint>],
+    hash: Option<VisualFingerprint>,
+) -> Option<usize> {
+    let hash = hash?;
+    groups
+        .iter()
+        .position(|g| g.is_some_and(|g| picture_distance(&g, &hash) <= FRAME_MATCH_DISTANCE))
+}
+
+fn table(query: &Prepared, candidates: &[&Prepared]) -> Table {
+    let mut groups: Vec<Option<VisualFingerprint>> = Vec::new();
+    let mut member_of = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let g = group_of(&groups, first_hash(c)).unwrap_or_else(|| {
+            groups.push(first_hash(c));
+            groups.len() - 1
+        });
+        member_of.push(g);
+    }
+    let nearest = query
+        .local
+        .iter()
+        .map(|(_, _, _, q)| {
+            q.keypoints
+                .iter()
+                .map(|k| {
+                    let mut by_group = vec![u32::MAX; groups.len()];
+                    for (c, &g) in candidates.iter().zip(&member_of) {
+                        let d = c
+                            .local
+                            .iter()
+                            .filter(|(_, mirror, region, _)| !mirror && region.is_none())
+                            .flat_map(|(_, _, _, f)| &f.keypoints)
+                            .map(|r| hamming(&k.descriptor, &r.descriptor))
+                            .min()
+                            .unwrap_or(u32::MAX);
+                        by_group[g] = by_group[g].min(d);
+                    }
+                    let (mut first, mut best, mut second) = (0, u32::MAX, u32::MAX);
+                    for (g, &d) in by_group.iter().enumerate() {
+                        if d < best {
+                            (first, best, second) = (g, d, best);
+                        } else if d < second {
+                            second = d;
+                        }
+                    }
+                    (first, best, second)
+                })
+                .collect()
+        })
+        .collect();
+    Table { groups, nearest }
+}
+
+/// The inliers of a local match of query feature set `set` against
+/// `answer` that the table calls rare: the nearest group other than the
+/// answer's is farther than the inlier's distance plus `slack`.
+fn rare_by_table(
+    table: &Table,
+    query: &Prepared,
+    set: usize,
+    answer: &Prepared,
+    inliers: &[(Keypoint, Keypoint)],
+    slack: u32,
+) -> usize {
+    let own = group_of(&table.groups, first_hash(answer));
+    let keypoints = &query.local[set].3.keypoints;
+    inliers
+        .iter()
+        .filter(|(q, r)| {
+            let Some(k) = keypoints.iter().position(|k| k == q) else {
+                return false;
+            };
+            let (first, best, second) = table.nearest[set][k];
+            let other = if Some(first) == own { second } else { best };
+            other > hamming(&q.descriptor, &r.descriptor) + slack
+        })
+        .count()
+}
+
 /// Whether library items `a` and `b` are one picture: their first global
 /// hashes within the frame match distance.
 fn near_duplicates(library: &[Option<Prepared>], a: usize, b: usize) -> bool {
@@ -183,33 +293,17 @@ fn main() {
             .filter(|(i, _)| in_candidates.contains(i))
             .copied()
             .collect();
-        // What a table of every query keypoint's two nearest candidates
-        // would cost (the search's way to know rarity: it sees the
+        // The search's table (its cost: the search sees the
         // candidates, not the library).
         let started = std::time::Instant::now();
-        let mut nearest = 0u64;
-        for (_, _, _, q) in &query.local {
-            for k in &q.keypoints {
-                let (mut best, mut second) = (u32::MAX, u32::MAX);
-                for &c in &cands {
-                    let Some(c) = &library[c] else { continue };
-                    let d = c
-                        .local
-                        .iter()
-                        .filter(|(_, mirror, region, _)| !mirror && region.is_none())
-                        .flat_map(|(_, _, _, f)| &f.keypoints)
-                        .map(|r| hamming(&k.descriptor, &r.descriptor))
-                        .min()
-                        .unwrap_or(u32::MAX);
-                    if d < best {
-                        (best, second) = (d, best);
-                    } else if d < second {
-                        second = d;
-                    }
-                }
-                nearest += u64::from(best.min(255)) + u64::from(second.min(255));
-            }
-        }
+        let prepared: Vec<&Prepared> = cands.iter().filter_map(|&c| library[c].as_ref()).collect();
+        let grouped = table(&query, &prepared);
+        let nearest: u64 = grouped
+            .nearest
+            .iter()
+            .flatten()
+            .map(|&(_, b, s)| u64::from(b.min(255)) + u64::from(s.min(255)))
+            .sum();
         eprintln!(
             "table\t{n}\t{}\t{}\t{:.2}\t{nearest}",
             query
@@ -249,8 +343,11 @@ fn main() {
             // (global hashes within the frame match distance: the same
             // picture stored twice is one item here).
             let mut rare_unlike = "-".to_owned();
+            let mut rare_grouped = "-".to_owned();
             let local = match (verdict.evidence, best_local(&query, reference)) {
-                (Evidence::Local, Some((m, inliers))) => {
+                (Evidence::Local, Some((m, inliers, set))) => {
+                    rare_grouped =
+                        rare_by_table(&grouped, &query, set, reference, &inliers, 8).to_string();
                     let unlike: Vec<(usize, [u8; 32])> = candidate_index
                         .iter()
                         .filter(|(o, _)| !near_duplicates(&library, i, *o))
@@ -280,7 +377,7 @@ fn main() {
             };
             let truth = truth.map_or_else(|| "-".to_owned(), |t| t.to_string());
             println!(
-                "{n}\t{truth}\t{i}\t{}\t{transform}\t{}\t{}\t{:.3}\t{}\t{local}\t{without_local:.3}\t{}\t{}\t{rare_unlike}",
+                "{n}\t{truth}\t{i}\t{}\t{transform}\t{}\t{}\t{:.3}\t{}\t{local}\t{without_local:.3}\t{}\t{}\t{rare_unlike}\t{rare_grouped}",
                 u8::from(in_candidates.contains(&i)),
                 name(file),
                 name(&references[i]),
