@@ -42,7 +42,7 @@ use std::collections::{HashMap, HashSet};
 use clickprint_core::bits::hamming;
 use clickprint_core::fingerprint::local::Keypoint;
 use clickprint_core::fingerprint::visual::VisualFingerprint;
-use clickprint_core::matching::local::{CHECKS, LocalMatch, THRESHOLD_SCORE, verify_with_inliers};
+use clickprint_core::matching::local::THRESHOLD_SCORE;
 use clickprint_core::matching::rerank::{
     Evidence, FRAME_MATCH_DISTANCE, Prepared, picture_distance, rerank,
 };
@@ -51,35 +51,10 @@ use clickprint_core::rows::{QUERY_LOOKUP, looked_up};
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::{fingerprinted, key_index, name};
+use pairs::{best_local, fingerprinted, key_index, name};
 
 /// Candidates kept by the statement.
 const CANDIDATES: usize = 100;
-
-/// A local match, its inliers, and the query feature set it is of (its
-/// index in `Prepared::local`).
-type Local = (LocalMatch, Vec<(Keypoint, Keypoint)>, usize);
-
-/// The strongest local match of `query` against `reference`.
-fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
-    let mut best: Option<Local> = None;
-    for (g, (_, _, _, q)) in query.local.iter().enumerate() {
-        for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {
-            let Some((m, inliers)) = verify_with_inliers(q, r, &CHECKS) else {
-                continue;
-            };
-            if !m.is_evidence()
-                || best
-                    .as_ref()
-                    .is_some_and(|(b, _, _)| b.score() >= m.score())
-            {
-                continue;
-            }
-            best = Some((m, inliers, g));
-        }
-    }
-    best
-}
 
 /// For each inlier, how many library items other than `answer` hold a
 /// keypoint within the inlier's own descriptor distance plus `slack`.

@@ -15,7 +15,7 @@
 //! before: several inliers on one corner or one small patch are one
 //! place).
 
-use clickprint_core::matching::local::{CHECKS, LocalMatch, THRESHOLD_SCORE, verify_with_inliers};
+use clickprint_core::matching::local::{LocalMatch, THRESHOLD_SCORE};
 use clickprint_core::matching::rerank::Prepared;
 use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
@@ -28,32 +28,17 @@ type Local = (LocalMatch, usize, usize);
 
 /// The strongest local match of `query` against `reference`.
 fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
-    let mut best: Option<Local> = None;
-    for (_, _, _, q) in &query.local {
-        for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {
-            let Some((m, inliers)) = verify_with_inliers(q, r, &CHECKS) else {
-                continue;
-            };
-            if !m.is_evidence()
-                || best
-                    .as_ref()
-                    .is_some_and(|(b, _, _)| b.score() >= m.score())
-            {
-                continue;
+    let (m, inliers, _) = pairs::best_local(query, reference)?;
+    let places = |radius: f32| {
+        let mut kept: Vec<(f32, f32)> = Vec::new();
+        for (_, k) in &inliers {
+            if kept.iter().all(|&(x, y)| (x - k.x).hypot(y - k.y) > radius) {
+                kept.push((k.x, k.y));
             }
-            let places = |radius: f32| {
-                let mut kept: Vec<(f32, f32)> = Vec::new();
-                for (_, k) in &inliers {
-                    if kept.iter().all(|&(x, y)| (x - k.x).hypot(y - k.y) > radius) {
-                        kept.push((k.x, k.y));
-                    }
-                }
-                kept.len()
-            };
-            best = Some((m, places(8.0), places(12.0)));
         }
-    }
-    best
+        kept.len()
+    };
+    Some((m, places(8.0), places(12.0)))
 }
 
 fn main() {

@@ -5,6 +5,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use clickprint_core::fingerprint::local::Keypoint;
+use clickprint_core::matching::local::{CHECKS, LocalMatch, verify_with_inliers};
 use clickprint_core::matching::rerank::{Prepared, frame_hits, local_wins};
 use clickprint_core::records::{Record, Use, records};
 use clickprint_media::decode::Limits;
@@ -53,6 +55,30 @@ pub fn combined(global: f32, local: f32) -> f32 {
         global
     }
     .min(1.0)
+}
+
+/// A local match, its inliers (query keypoint, reference keypoint), and
+/// the query feature set it is of (its index in `Prepared::local`).
+#[allow(dead_code, reason = "picture_evidence and inlier_rarity use it")]
+pub type Local = (LocalMatch, Vec<(Keypoint, Keypoint)>, usize);
+
+/// The strongest local match of any of `query`'s feature sets against
+/// `reference`'s own keypoints (not its mirror image's), as the search's
+/// checks verify it; evidence only (`LocalMatch::is_evidence`).
+#[allow(dead_code, reason = "picture_evidence and inlier_rarity use it")]
+pub fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
+    let mut best: Option<Local> = None;
+    for (set, (_, _, _, q)) in query.local.iter().enumerate() {
+        for (_, _, _, r) in reference.local.iter().filter(|(_, m, _, _)| !m) {
+            let Some((m, inliers)) = verify_with_inliers(q, r, &CHECKS) else {
+                continue;
+            };
+            if m.is_evidence() && best.as_ref().is_none_or(|(b, _, _)| b.score() < m.score()) {
+                best = Some((m, inliers, set));
+            }
+        }
+    }
+    best
 }
 
 /// Every reference's stored keys in one index, as `fp_keys` holds them:
