@@ -30,9 +30,10 @@
 //! reference holds, and that at most 2 others hold; and the inliers rare
 //! among the candidates (+8) when the reference's near-duplicates (global
 //! hashes within the frame match distance) are not counted as others; and
-//! the inliers rare by the table a search would build (`Table`: the
-//! candidates grouped by global hash, each query keypoint's nearest group
-//! and the next group's distance), +8 bits.
+//! the inliers rare by the table a search would build
+//! (`clickprint_core::matching::rarity`: the candidates grouped by global
+//! hash, each query keypoint's nearest group and the next group's
+//! distance), +8 bits.
 //! On standard error, a `table` line a query: its keypoints (every
 //! feature set), its candidates, and the milliseconds that table took
 //! (one core, no index).
@@ -41,8 +42,8 @@ use std::collections::{HashMap, HashSet};
 
 use clickprint_core::bits::hamming;
 use clickprint_core::fingerprint::local::Keypoint;
-use clickprint_core::fingerprint::visual::VisualFingerprint;
 use clickprint_core::matching::local::THRESHOLD_SCORE;
+use clickprint_core::matching::rarity::NearestTable;
 use clickprint_core::matching::rerank::{
     Evidence, FRAME_MATCH_DISTANCE, Prepared, picture_distance, rerank,
 };
@@ -114,108 +115,6 @@ fn candidates(
     (chosen, rare)
 }
 
-/// The search's table for one query (the design of
-/// `udf/README.md`, "Inliers another candidate could give as well"): the
-/// candidates grouped by their first global hash (each joins the first
-/// group whose first member is within the frame match distance), and for
-/// each keypoint of each query feature set its nearest group, that
-/// group's distance and the next group's.
-struct Table {
-    /// Each group's first member's global hash (`None`: no hash, a group
-    /// of its own).
-    groups: Vec<Option<VisualFingerprint>>,
-    /// By query feature set, by keypoint: (nearest group, its distance,
-    /// the distance of the nearest other group).
-    nearest: Vec<Vec<(usize, u32, u32)>>,
-}
-
-fn first_hash(p: &Prepared) -> Option<VisualFingerprint> {
-    p.frames.first().map(|(_, v)| *v)
-}
-
-/// The group of a picture with global hash `hash`: the first whose
-/// first member is within the frame match distance.
-fn group_of(
-    groups: &[Option<VisualFingerprint>],
-    hash: Option<VisualFingerprint>,
-) -> Option<usize> {
-    let hash = hash?;
-    groups
-        .iter()
-        .position(|g| g.is_some_and(|g| picture_distance(&g, &hash) <= FRAME_MATCH_DISTANCE))
-}
-
-fn table(query: &Prepared, candidates: &[&Prepared]) -> Table {
-    let mut groups: Vec<Option<VisualFingerprint>> = Vec::new();
-    let mut member_of = Vec::with_capacity(candidates.len());
-    for c in candidates {
-        let g = group_of(&groups, first_hash(c)).unwrap_or_else(|| {
-            groups.push(first_hash(c));
-            groups.len() - 1
-        });
-        member_of.push(g);
-    }
-    let nearest = query
-        .local
-        .iter()
-        .map(|(_, _, _, q)| {
-            q.keypoints
-                .iter()
-                .map(|k| {
-                    let mut by_group = vec![u32::MAX; groups.len()];
-                    for (c, &g) in candidates.iter().zip(&member_of) {
-                        let d = c
-                            .local
-                            .iter()
-                            .filter(|(_, mirror, region, _)| !mirror && region.is_none())
-                            .flat_map(|(_, _, _, f)| &f.keypoints)
-                            .map(|r| hamming(&k.descriptor, &r.descriptor))
-                            .min()
-                            .unwrap_or(u32::MAX);
-                        by_group[g] = by_group[g].min(d);
-                    }
-                    let (mut first, mut best, mut second) = (0, u32::MAX, u32::MAX);
-                    for (g, &d) in by_group.iter().enumerate() {
-                        if d < best {
-                            (first, best, second) = (g, d, best);
-                        } else if d < second {
-                            second = d;
-                        }
-                    }
-                    (first, best, second)
-                })
-                .collect()
-        })
-        .collect();
-    Table { groups, nearest }
-}
-
-/// The inliers of a local match of query feature set `set` against
-/// `answer` that the table calls rare: the nearest group other than the
-/// answer's is farther than the inlier's distance plus `slack`.
-fn rare_by_table(
-    table: &Table,
-    query: &Prepared,
-    set: usize,
-    answer: &Prepared,
-    inliers: &[(Keypoint, Keypoint)],
-    slack: u32,
-) -> usize {
-    let own = group_of(&table.groups, first_hash(answer));
-    let keypoints = &query.local[set].3.keypoints;
-    inliers
-        .iter()
-        .filter(|(q, r)| {
-            let Some(k) = keypoints.iter().position(|k| k == q) else {
-                return false;
-            };
-            let (first, best, second) = table.nearest[set][k];
-            let other = if Some(first) == own { second } else { best };
-            other > hamming(&q.descriptor, &r.descriptor) + slack
-        })
-        .count()
-}
-
 /// Whether library items `a` and `b` are one picture: their first global
 /// hashes within the frame match distance.
 fn near_duplicates(library: &[Option<Prepared>], a: usize, b: usize) -> bool {
@@ -272,12 +171,12 @@ fn main() {
         // candidates, not the library).
         let started = std::time::Instant::now();
         let prepared: Vec<&Prepared> = cands.iter().filter_map(|&c| library[c].as_ref()).collect();
-        let grouped = table(&query, &prepared);
+        let grouped = NearestTable::new(&query, &prepared);
         let nearest: u64 = grouped
             .nearest
             .iter()
             .flatten()
-            .map(|&(_, b, s)| u64::from(b.min(255)) + u64::from(s.min(255)))
+            .map(|n| u64::from(n.distance.min(255)) + u64::from(n.next.min(255)))
             .sum();
         eprintln!(
             "table\t{n}\t{}\t{}\t{:.2}\t{nearest}",
@@ -321,8 +220,9 @@ fn main() {
             let mut rare_grouped = "-".to_owned();
             let local = match (verdict.evidence, best_local(&query, reference)) {
                 (Evidence::Local, Some((m, inliers, set))) => {
-                    rare_grouped =
-                        rare_by_table(&grouped, &query, set, reference, &inliers, 8).to_string();
+                    rare_grouped = grouped
+                        .rare_inliers(&query, set, reference, &inliers)
+                        .to_string();
                     let unlike: Vec<(usize, [u8; 32])> = candidate_index
                         .iter()
                         .filter(|(o, _)| !near_duplicates(&library, i, *o))

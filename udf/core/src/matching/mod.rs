@@ -1,10 +1,12 @@
 //! Matching: hits between fingerprints and the temporal
 //! alignment that turns individual matches into one scored, time-ranged
-//! match per reference ([`align`](mod@align)); and text search's ranking
-//! of subtitle cues ([`text`]).
+//! match per reference ([`align`](mod@align)); how rare a local match's
+//! inliers are among the search's candidates ([`rarity`]); and text
+//! search's ranking of subtitle cues ([`text`]).
 
 pub mod align;
 pub mod local;
+pub mod rarity;
 pub mod rerank;
 pub mod text;
 
