@@ -43,10 +43,8 @@ use std::collections::{HashMap, HashSet};
 use clickprint_core::bits::hamming;
 use clickprint_core::fingerprint::local::Keypoint;
 use clickprint_core::matching::local::THRESHOLD_SCORE;
-use clickprint_core::matching::rarity::NearestTable;
-use clickprint_core::matching::rerank::{
-    Evidence, FRAME_MATCH_DISTANCE, Prepared, picture_distance, rerank,
-};
+use clickprint_core::matching::rarity::{NearestTable, first_hash, one_picture, own_keypoints};
+use clickprint_core::matching::rerank::{Evidence, Prepared, rerank};
 use clickprint_core::records::{Record, Use};
 use clickprint_core::rows::{QUERY_LOOKUP, looked_up};
 use clickprint_media::decode::Limits;
@@ -115,14 +113,13 @@ fn candidates(
     (chosen, rare)
 }
 
-/// Whether library items `a` and `b` are one picture: their first global
-/// hashes within the frame match distance.
+/// Whether library items `a` and `b` are one picture, as the search's
+/// table groups them (`rarity::one_picture` of their first global hashes).
 fn near_duplicates(library: &[Option<Prepared>], a: usize, b: usize) -> bool {
-    let first = |i: usize| library[i].as_ref().and_then(|p| p.frames.first());
-    match (first(a), first(b)) {
-        (Some((_, x)), Some((_, y))) => picture_distance(x, y) <= FRAME_MATCH_DISTANCE,
-        _ => false,
-    }
+    let first = |i: usize| library[i].as_ref().and_then(first_hash);
+    first(a)
+        .zip(first(b))
+        .is_some_and(|(x, y)| one_picture(&x, &y))
 }
 
 fn main() {
@@ -143,12 +140,7 @@ fn main() {
         .iter()
         .enumerate()
         .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
-        .flat_map(|(i, p)| {
-            p.local
-                .iter()
-                .filter(|(_, mirror, region, _)| !mirror && region.is_none())
-                .flat_map(move |(_, _, _, f)| f.keypoints.iter().map(move |k| (i, k.descriptor)))
-        })
+        .flat_map(|(i, p)| own_keypoints(p).map(move |k| (i, k.descriptor)))
         .collect();
     eprintln!("{} library keypoints", index.len());
     let threshold = THRESHOLD_SCORE as f32;
@@ -202,8 +194,8 @@ fn main() {
             if verdict.score < threshold && *truth != Some(i) {
                 continue;
             }
-            // The verdict were the local features left out: what the
-            // rerank would answer if a rule set them aside.
+            // The verdict with the reference's local features left out:
+            // what the rerank would answer if a rule set them aside.
             let without_local = rerank(
                 &query,
                 &Prepared {
@@ -228,17 +220,13 @@ fn main() {
                         .filter(|(o, _)| !near_duplicates(&library, i, *o))
                         .copied()
                         .collect();
-                    rare_unlike = others(&unlike, i, &inliers, 8)
-                        .iter()
-                        .filter(|&&c| c == 0)
-                        .count()
-                        .to_string();
                     let rare = |within: &[(usize, [u8; 32])], slack| {
                         others(within, i, &inliers, slack)
                             .iter()
                             .filter(|&&c| c == 0)
                             .count()
                     };
+                    rare_unlike = rare(&unlike, 8).to_string();
                     format!(
                         "{}\t{}\t{}\t{}\t{}",
                         m.inliers,

@@ -68,9 +68,16 @@ pub struct NearestTable {
     pub nearest: Vec<Vec<Nearest>>,
 }
 
-/// A picture's first global hash.
-fn first_hash(picture: &Prepared) -> Option<VisualFingerprint> {
+/// A picture's first global hash, the one step 1 groups it by.
+pub fn first_hash(picture: &Prepared) -> Option<VisualFingerprint> {
     picture.frames.first().map(|(_, v)| *v)
+}
+
+/// Whether two global hashes are one picture to step 1: within
+/// [`FRAME_MATCH_DISTANCE`] (a mirror image allowed, as the rerank
+/// compares them).
+pub fn one_picture(a: &VisualFingerprint, b: &VisualFingerprint) -> bool {
+    picture_distance(a, b) <= FRAME_MATCH_DISTANCE
 }
 
 impl NearestTable {
@@ -133,10 +140,9 @@ impl NearestTable {
     /// first whose first member is within [`FRAME_MATCH_DISTANCE`].
     pub fn group_of(&self, hash: Option<&VisualFingerprint>) -> Option<usize> {
         let hash = hash?;
-        self.groups.iter().position(|g| {
-            g.as_ref()
-                .is_some_and(|g| picture_distance(g, hash) <= FRAME_MATCH_DISTANCE)
-        })
+        self.groups
+            .iter()
+            .position(|g| g.as_ref().is_some_and(|g| one_picture(g, hash)))
     }
 
     /// Step 3: how many of `inliers`, a local match of the query's feature
@@ -179,7 +185,7 @@ impl NearestTable {
 
 /// A candidate's own keypoints: every feature set but mirror images and
 /// a query's regions.
-fn own_keypoints(picture: &Prepared) -> impl Iterator<Item = &Keypoint> {
+pub fn own_keypoints(picture: &Prepared) -> impl Iterator<Item = &Keypoint> {
     picture
         .local
         .iter()
