@@ -10,6 +10,8 @@ then runs growing prefixes of sql/clickhouse/search.sql with QUERY given as
   lookups     + the key list without stop-listed keys
   candidates  + the key lookup in fp_keys and the vote
   references  + the candidates' records from fp_media
+  nearest     + a picture's rare-inlier table (clickprint_nearest; a
+                search.sql without one has no such stage, "-")
   statement   the whole statement with the rerank replaced by a constant
   with rerank the whole statement
 Prints, per stage, the median processor time of this process (every chDB
@@ -88,20 +90,29 @@ no_rerank = (
     "speed Float32, segments Array(Tuple(UInt32, UInt32, UInt32, UInt32, Float32, Float32)), "
     "query_box Tuple(x UInt32, y UInt32, width UInt32, height UInt32))')"
 )
-rerank_call = "clickprint_rerank(q.fingerprint, r.reference, c.3)"
+# The rerank's call: the query with the rare-inlier table appended
+# (session 37 on), or the query alone (before).
+rerank_calls = ["clickprint_rerank(query_records, r.reference, c.3)", "clickprint_rerank(q.fingerprint, r.reference, c.3)"]
 
 
 def stages(search):
     """The stages' statements of one version of search.sql."""
-    assert rerank_call in search, "search.sql changed: update this script's stages"
+    call = next((c for c in rerank_calls if c in search), None)
+    assert call, "search.sql changed: update this script's stages"
     before = lambda marker: search[: search.index(marker)].rstrip().rstrip(",")  # noqa: E731
+    # The references as one scalar beside the rare-inlier table (session
+    # 37 on), or a CTE the rerank joins (before, and no `nearest` stage).
+    table = ") AS query_records" in search
     return {
         "q": "WITH (SELECT clickprint_query({query:String})) AS q SELECT length(q.keys)",
         # A version without a `lookups` scalar has no such stage ("-").
         "lookups": before("    -- The candidates") + "\nSELECT length(lookups)" if ") AS lookups" in search else None,
-        "candidates": before("    references AS") + "\nSELECT length(candidates)",
-        "references": before("    reranked AS") + "\nSELECT count(), sum(length(reference)) FROM references",
-        "statement": search.replace(rerank_call, no_rerank),
+        "candidates": before("    -- The candidates' records" if table else "    references AS") + "\nSELECT length(candidates)",
+        "references": before("    -- A query picture's rare-inlier table") + "\nSELECT length(references), arraySum(r -> length(r.2), references)"
+        if table
+        else before("    reranked AS") + "\nSELECT count(), sum(length(reference)) FROM references",
+        "nearest": before("    reranked AS") + "\nSELECT length(query_records)" if table else None,
+        "statement": search.replace(call, no_rerank),
         "with rerank": search,
     }
 

@@ -60,7 +60,8 @@ pub struct RawConfig {
     /// How many `clickprint_query` processes the embedded engine keeps
     /// warm (the UDF's `pool_size`): one per search decoding its query.
     pub udf_query_pool_size: usize,
-    /// How many `clickprint_rerank` processes it keeps warm.
+    /// How many `clickprint_rerank` processes it keeps warm (and as many
+    /// `clickprint_nearest`, a picture search's rare-inlier table).
     pub udf_rerank_pool_size: usize,
     /// An analyst statement's wall-clock time, s.
     pub analyst_max_execution_secs: u64,

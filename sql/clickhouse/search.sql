@@ -24,8 +24,10 @@
 -- reviewer marked as a false positive for this query; keep the 100 media
 -- whose distinct key hits weigh most (each 1 / the media holding its key);
 -- fetch their full records at the hit times from fp_media (primary key:
--- tenant_id, media_id, time_ms); rerank each with
--- exact distances and offset voting (clickprint_rerank, a warm UDF pool).
+-- tenant_id, media_id, time_ms); for a picture, build the table of which
+-- candidates hold keypoints near each of its own (clickprint_nearest);
+-- rerank each with exact distances and offset voting (clickprint_rerank,
+-- a warm UDF pool).
 -- Each match gives its best segment's ranges and speed, and `segments`:
 -- Array(Tuple(query_start_ms, query_end_ms, reference_start_ms,
 -- reference_end_ms, speed, score)), every stretch of the query copied
@@ -120,25 +122,45 @@ WITH
             -- candidate lookup: end
         )
     ) AS candidates,
-    references AS
+    -- The candidates' records at their hit times as one array, read once:
+    -- the rare-inlier table and the rerank both take them (a CTE named
+    -- twice would be read twice). (media_id, reference) per candidate.
     (
-        SELECT media_id, arrayStringConcat(groupArray(record)) AS reference
+        SELECT groupArray((media_id, reference))
         FROM
         (
-            SELECT DISTINCT media_id, time_ms, item, record
-            FROM clickprint.fp_media
-            WHERE tenant_id = {tenant:UInt32}
-                AND (media_id, time_ms) IN (
-                    SELECT c.1, arrayJoin(c.4) FROM (SELECT arrayJoin(candidates) AS c))
+            SELECT media_id, arrayStringConcat(groupArray(record)) AS reference
+            FROM
+            (
+                SELECT DISTINCT media_id, time_ms, item, record
+                FROM clickprint.fp_media
+                WHERE tenant_id = {tenant:UInt32}
+                    AND (media_id, time_ms) IN (
+                        SELECT c.1, arrayJoin(c.4) FROM (SELECT arrayJoin(candidates) AS c))
+            )
+            GROUP BY media_id
         )
-        GROUP BY media_id
-    ),
+    ) AS references,
+    -- A query picture's rare-inlier table among the candidates
+    -- (clickprint_nearest, once a search: udf/core/src/matching/rarity.rs),
+    -- appended to its fingerprint as records, so every rerank sees the
+    -- candidates it competes with: a local match then counts only on 3
+    -- inliers no other candidate (but the answer's near-duplicates) holds
+    -- a keypoint as near to. A template's corners, which every drawing of
+    -- the template holds, stop making its siblings matches. Measured on the
+    -- full evaluation (udf/README.md, "Inliers another candidate could give
+    -- as well"). Sound and video queries get no table (an empty list in,
+    -- nothing out): the rule is measured on pictures only.
+    (
+        SELECT concat(q.fingerprint, clickprint_nearest(q.fingerprint,
+            if(q.modality = 'image', arrayMap(r -> r.2, references), [])))
+    ) AS query_records,
     reranked AS
     (
         SELECT
             c.1 AS media_id,
             c.2 AS votes,
-            clickprint_rerank(q.fingerprint, r.reference, c.3) AS verdict,
+            clickprint_rerank(query_records, r.reference, c.3) AS verdict,
             -- A plug-in's evidence: the share of the query's plug-in keys
             -- the item holds (sql/README.md, "Plug-in extractors").
             if(
@@ -147,7 +169,10 @@ WITH
                 c.5 / length(arrayDistinct({extractor_keys:Array(Tuple(UInt8, UInt32))}))
             ) AS extractor_score
         FROM (SELECT arrayJoin(candidates) AS c) AS cs
-        LEFT JOIN references AS r ON r.media_id = c.1
+        LEFT JOIN
+        (
+            SELECT r.1 AS media_id, r.2 AS reference FROM (SELECT arrayJoin(references) AS r)
+        ) AS r ON r.media_id = c.1
     )
 SELECT
     media_id,

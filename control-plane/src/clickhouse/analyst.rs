@@ -158,8 +158,9 @@ const DENIED_FUNCTIONS: [&str; 9] = [
 /// The clickprint UDFs analysts may call: they compare fingerprints or
 /// rank cues given as values and read no file. Every other `clickprint*` function is
 /// refused (`clickprint_query` reads media by path or URL).
-pub const ALLOWED_UDFS: [&str; 4] = [
+pub const ALLOWED_UDFS: [&str; 5] = [
     "clickprint_rerank",
+    "clickprint_nearest",
     "clickprint_rerank_once",
     "clickprint_text_rank",
     "clickprint_version",

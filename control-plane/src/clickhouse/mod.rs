@@ -49,6 +49,10 @@ pub const FUNCTION_DEFINITIONS: &[(&str, &str)] = &[
         include_str!("../../../clickhouse-config/clickprint_rerank_function.xml"),
     ),
     (
+        "clickprint_nearest_function.xml",
+        include_str!("../../../clickhouse-config/clickprint_nearest_function.xml"),
+    ),
+    (
         "clickprint_text_rank_function.xml",
         include_str!("../../../clickhouse-config/clickprint_text_rank_function.xml"),
     ),
@@ -214,11 +218,12 @@ fn write_function_definitions(dir: &std::path::Path, pools: UdfPools) -> Result<
 }
 
 /// A function definition with the `pool_size` the settings give its pool
-/// (the query's and the rerank's; any other unchanged).
+/// (the query's, and the rerank's, which also sizes the rare-inlier
+/// table's: one call a search beside the rerank's; any other unchanged).
 fn with_pool_size(name: &str, text: &str, pools: UdfPools) -> String {
     let size = match name {
         "clickprint_query_function.xml" => pools.query,
-        "clickprint_rerank_function.xml" => pools.rerank,
+        "clickprint_rerank_function.xml" | "clickprint_nearest_function.xml" => pools.rerank,
         _ => return text.to_owned(),
     };
     let (Some(start), Some(end)) = (text.find("<pool_size>"), text.find("</pool_size>")) else {
@@ -256,7 +261,9 @@ mod tests {
                 .and_then(|rest| rest.split("</pool_size>").next());
             match *name {
                 "clickprint_query_function.xml" => assert_eq!(size, Some("3")),
-                "clickprint_rerank_function.xml" => assert_eq!(size, Some("7")),
+                "clickprint_rerank_function.xml" | "clickprint_nearest_function.xml" => {
+                    assert_eq!(size, Some("7"));
+                }
                 _ => assert_eq!(&written, text),
             }
             let around = |t: &str| {

@@ -14,6 +14,8 @@
 //! | `R` | a rectangle of a query in its own pixels (queries only) | x, y, width, height (u16 LE each) |
 //! | `P` | a picture's 1-D profile | axis (1: 0 columns, 1 rows), [`profile::SAMPLES`] z-scores x 32 (i8 each) |
 //! | `T` | a picture's layout | width, height (1 each, at most [`layout::SIDE`]), grey levels (width x height, row by row) |
+//! | `G` | a group of a search's candidates (queries only, [`rarity`]) | present (1: 0 for a group without a global hash), then as `V` |
+//! | `N` | a query feature set's nearest candidate groups (queries only, [`rarity`]) | count (u16 LE), then a keypoint each in the set's order: group (u16 LE), distance, next group's distance (1 each, bits; 255: none, or 255 and more) |
 //!
 //! `item` tells records at one time apart: 0 for a frame's global hash,
 //! 1 + index for its keypoints ([`MIRRORED_ITEM_BASE`] + 1 + index for a
@@ -21,7 +23,8 @@
 //! x region + 1 + index for the keypoints of a query picture's regions,
 //! in the region's own working pixels), [`PROFILE_ITEM_BASE`] + axis for
 //! a picture's profiles, [`LAYOUT_ITEM`] for its layout, the landmark's index among those
-//! at the same time for audio. A query's `R` records say where its
+//! at the same time for audio, a group's index for `G`, and for `N` the
+//! item of its feature set's first keypoint ([`set_item`]). A query's `R` records say where its
 //! pictures are, for the answer's `query_box`: item 0 the whole picture
 //! (frame), [`region_box_item`] a region. A packed fingerprint is records
 //! back to back.
@@ -32,6 +35,7 @@ use crate::fingerprint::local::Keypoint;
 use crate::fingerprint::profile::{self, Axis, Profile};
 use crate::fingerprint::visual::{VisualFingerprint, VisualHash};
 use crate::keys::{self, LookupKey};
+use crate::matching::rarity::{self, Nearest};
 use crate::media::MediaFingerprint;
 
 /// A picture's profiles are items from here on (plus their axis).
@@ -61,6 +65,23 @@ pub fn region_box_item(index: u32) -> u32 {
 /// picture's inset only): the last but one of its items.
 pub fn region_visual_item(index: u32) -> u32 {
     region_box_item(index) - 1
+}
+
+/// The item of the first keypoint of a feature set (the whole picture's,
+/// its mirror image's, or region `r`'s keypoints): what an `N` record of
+/// that set is keyed by.
+pub fn set_item(mirrored: bool, region: Option<u32>) -> u32 {
+    match (region, mirrored) {
+        (Some(r), _) => REGION_ITEM_BASE + REGION_ITEMS * r + 1,
+        (None, true) => MIRRORED_ITEM_BASE + 1,
+        (None, false) => 1,
+    }
+}
+
+/// Whether a keypoint's (or an `N` record's) item is of a query's mirror
+/// image.
+pub fn is_mirrored_item(item: u32) -> bool {
+    item > MIRRORED_ITEM_BASE && item <= REGION_ITEM_BASE
 }
 
 /// A rectangle in a query's own pixels.
@@ -96,6 +117,12 @@ pub enum Payload {
     Profile(Profile),
     /// A picture's layout.
     Layout(Layout),
+    /// A group of a search's candidates: its first member's global hash
+    /// (`None`: a member without one, a group of its own).
+    Group(Option<VisualFingerprint>),
+    /// The nearest candidate groups of a query feature set's keypoints,
+    /// in the set's order.
+    Nearest(Vec<Nearest>),
 }
 
 /// One record.
@@ -142,8 +169,8 @@ impl Record {
         }
     }
 
-    /// The record's kind: `visual`, `local`, `audio`, `box`, `profile` or
-    /// `layout`.
+    /// The record's kind: `visual`, `local`, `audio`, `box`, `profile`,
+    /// `layout`, `group` or `nearest`.
     pub fn kind(&self) -> &'static str {
         match self.payload {
             Payload::Visual(_) => "visual",
@@ -152,6 +179,8 @@ impl Record {
             Payload::Box(_) => "box",
             Payload::Profile(_) => "profile",
             Payload::Layout(_) => "layout",
+            Payload::Group(_) => "group",
+            Payload::Nearest(_) => "nearest",
         }
     }
 
@@ -167,15 +196,29 @@ impl Record {
             Payload::Box(_) => b'R',
             Payload::Profile(_) => b'P',
             Payload::Layout(_) => b'T',
+            Payload::Group(_) => b'G',
+            Payload::Nearest(_) => b'N',
         };
         out.push(tag);
         out.extend_from_slice(&self.time_ms.to_le_bytes());
         out.extend_from_slice(&self.item.to_le_bytes());
         match &self.payload {
-            Payload::Visual(v) => {
-                out.push(v.quality);
-                out.extend_from_slice(&v.hash.0);
-                out.extend_from_slice(&v.flipped.0);
+            Payload::Visual(v) => encode_visual(v, out),
+            Payload::Group(v) => {
+                out.push(u8::from(v.is_some()));
+                encode_visual(&v.unwrap_or(NO_VISUAL), out);
+            }
+            Payload::Nearest(set) => {
+                // At most u16::MAX keypoints, as `decode` reads them.
+                let count = set.len().min(usize::from(u16::MAX));
+                out.extend_from_slice(&(count as u16).to_le_bytes());
+                let bits = |d: u32| d.min(u32::from(rarity::FAR)) as u8;
+                for n in &set[..count] {
+                    let group = n.group.min(usize::from(u16::MAX)) as u16;
+                    out.extend_from_slice(&group.to_le_bytes());
+                    out.push(bits(n.distance));
+                    out.push(bits(n.next));
+                }
             }
             Payload::Local { keypoint: k, .. } => {
                 let fixed = |v: f32, scale: f32| (v * scale).round().clamp(0.0, 65535.0) as u16;
@@ -232,8 +275,23 @@ impl Record {
             Payload::Box(_) => Vec::new(),
             Payload::Profile(p) => keys::profile_keys(p, usage == Use::Query),
             Payload::Layout(l) => keys::layout_keys(l),
+            Payload::Group(_) | Payload::Nearest(_) => Vec::new(),
         }
     }
+}
+
+/// A `G` record's hash when its group has none.
+const NO_VISUAL: VisualFingerprint = VisualFingerprint {
+    hash: VisualHash([0; 32]),
+    flipped: VisualHash([0; 32]),
+    quality: 0,
+};
+
+/// A global hash's bytes: quality (1), hash (32), mirror hash (32).
+fn encode_visual(v: &VisualFingerprint, out: &mut Vec<u8>) {
+    out.push(v.quality);
+    out.extend_from_slice(&v.hash.0);
+    out.extend_from_slice(&v.flipped.0);
 }
 
 /// Why bytes are not a packed fingerprint.
@@ -250,6 +308,13 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
     while let Some(&tag) = bytes.first() {
         let payload_len = match tag {
             b'V' => 65,
+            b'G' => 66,
+            b'N' => {
+                let count = bytes
+                    .get(9..11)
+                    .map_or(0, |c| u16::from_le_bytes([c[0], c[1]]));
+                2 + 4 * usize::from(count)
+            }
             b'L' | b'M' => 40,
             b'A' => 4,
             b'R' => 8,
@@ -287,12 +352,31 @@ pub fn decode(mut bytes: &[u8]) -> Result<Vec<Record>, DecodeError> {
         let u32_at = |i: usize| u32::from_le_bytes(record[i..i + 4].try_into().expect("4 bytes"));
         let u16_at = |i: usize| u16::from_le_bytes(record[i..i + 2].try_into().expect("2 bytes"));
         let bytes32 = |i: usize| -> [u8; 32] { record[i..i + 32].try_into().expect("32 bytes") };
+        let visual = |i: usize| VisualFingerprint {
+            quality: record[i],
+            hash: VisualHash(bytes32(i + 1)),
+            flipped: VisualHash(bytes32(i + 33)),
+        };
+        let far = |d: u8| {
+            if d == rarity::FAR {
+                u32::MAX
+            } else {
+                u32::from(d)
+            }
+        };
         let payload = match tag {
-            b'V' => Payload::Visual(VisualFingerprint {
-                quality: record[9],
-                hash: VisualHash(bytes32(10)),
-                flipped: VisualHash(bytes32(42)),
-            }),
+            b'V' => Payload::Visual(visual(9)),
+            b'G' => Payload::Group((record[9] != 0).then(|| visual(10))),
+            b'N' => Payload::Nearest(
+                record[11..]
+                    .chunks_exact(4)
+                    .map(|n| Nearest {
+                        group: usize::from(u16::from_le_bytes([n[0], n[1]])),
+                        distance: far(n[2]),
+                        next: far(n[3]),
+                    })
+                    .collect(),
+            ),
             b'A' => Payload::Audio(u32_at(9)),
             b'P' => Payload::Profile(Profile {
                 axis: Axis::from_byte(record[9]).ok_or_else(|| {
@@ -533,6 +617,48 @@ mod tests {
                 pixels: vec![0, 50, 100, 150, 200, 255],
             }),
         ];
+        let nearest = |group, distance, next| Nearest {
+            group,
+            distance,
+            next,
+        };
+        let table = vec![
+            Record {
+                time_ms: 0,
+                item: 1,
+                payload: Payload::Group(None),
+            },
+            Record {
+                time_ms: 0,
+                item: 0,
+                payload: Payload::Group(Some(VisualFingerprint {
+                    hash: VisualHash([3; 32]),
+                    flipped: VisualHash([4; 32]),
+                    quality: 60,
+                })),
+            },
+            Record {
+                time_ms: 500,
+                item: set_item(true, None),
+                payload: Payload::Nearest(vec![nearest(1, 12, 30), nearest(0, 0, u32::MAX)]),
+            },
+        ];
+        let back = decode(&pack(&table)).unwrap();
+        assert_eq!(back, table);
+        assert_eq!((back[0].kind(), back[2].kind()), ("group", "nearest"));
+        assert!(is_mirrored_item(back[2].item) && region_of(back[2].item).is_none());
+        assert_eq!(region_of(set_item(false, Some(2))), Some(2));
+        // Distances of 255 bits and more read as none.
+        let far = Payload::Nearest(vec![nearest(3, 255, 256)]);
+        let far = decode(&pack(&[Record {
+            payload: far,
+            ..table[2].clone()
+        }]))
+        .unwrap();
+        assert_eq!(
+            far[0].payload,
+            Payload::Nearest(vec![nearest(3, u32::MAX, u32::MAX)])
+        );
         let decoded = decode(&pack(&records)).unwrap();
         assert_eq!(decoded[0], records[0]);
         assert_eq!(decoded[2], records[2]);
@@ -604,6 +730,21 @@ mod tests {
                 .to_string()
                 .contains("cut off")
         );
+        // A nearest-groups record holds as many keypoints as it says.
+        let mut set = pack(&[Record {
+            time_ms: 0,
+            item: 1,
+            payload: Payload::Nearest(vec![
+                Nearest {
+                    group: 0,
+                    distance: 1,
+                    next: 2
+                };
+                3
+            ]),
+        }]);
+        set[9] = 4;
+        assert!(decode(&set).unwrap_err().to_string().contains("cut off"));
         assert_eq!(decode(b"").unwrap(), Vec::new());
     }
 }

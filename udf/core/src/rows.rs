@@ -455,6 +455,37 @@ impl Reranker {
     }
 }
 
+/// `clickprint_nearest`'s work: the rare-inlier table
+/// ([`rarity::NearestTable`](crate::matching::rarity::NearestTable)) of a
+/// query among the search's candidates (each one's records, concatenated,
+/// as `clickprint_rerank` gets them), packed as the records the search
+/// appends to the query's bytes. Empty for a query that is not one
+/// picture with local features (the rule is measured on pictures only).
+///
+/// # Errors
+/// [`Error::Input`] for a malformed fingerprint, or more candidates than
+/// [`MAX_CANDIDATES`](crate::matching::rarity::MAX_CANDIDATES).
+pub fn nearest(query: &[u8], candidates: &[Vec<u8>]) -> Result<Vec<u8>> {
+    use crate::matching::rarity::{MAX_CANDIDATES, NearestTable};
+    if candidates.len() > MAX_CANDIDATES {
+        return Err(Error::Input(format!(
+            "{} candidates for a rare-inlier table, at most {MAX_CANDIDATES}",
+            candidates.len()
+        )));
+    }
+    let query = Prepared::new(&decode(query, "query")?);
+    if !query.is_one_picture() || query.local.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates = candidates
+        .iter()
+        .map(|c| Ok(Prepared::new(&decode(c, "candidate")?)))
+        .collect::<Result<Vec<Prepared>>>()?;
+    let candidates: Vec<&Prepared> = candidates.iter().collect();
+    let table = NearestTable::new(&query, &candidates);
+    Ok(records::pack(&table.records(&query)))
+}
+
 fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
     records::decode(bytes).map_err(|e| Error::Input(format!("{what} fingerprint: {e}")))
 }

@@ -34,6 +34,12 @@
 //!   reference_start_ms, reference_end_ms, speed, score))`) and the
 //!   query's rectangle whose evidence won (`query_box Tuple(x, y, width,
 //!   height)`, query pixels, zeros for none) out.
+//! - [`nearest`]: `clickprint_nearest(query String, candidates
+//!   Array(String))`, an `executable_pool` function: a query's packed
+//!   fingerprint and the search's candidates' records (each as
+//!   `clickprint_rerank` gets it) in; the query picture's rare-inlier
+//!   table as records to append to its fingerprint out (`String`, empty for
+//!   a query that is not one picture: [`clickprint_core::rows::nearest`]).
 //! - [`text_rank`]: `clickprint_text_rank(mode String, top_k UInt32,
 //!   sequence Array(String), phrases Array(String), items
 //!   Array(Tuple(UInt64, UInt64, Array(Tuple(UInt32, UInt32, String)))))`,
@@ -70,6 +76,8 @@ const MAX_SOURCE: usize = 64 * 1024;
 const MAX_FINGERPRINT: usize = 256 * 1024 * 1024;
 /// The most audio hits accepted per candidate.
 const MAX_AUDIO_HITS: usize = 10_000_000;
+/// The most candidate bytes one `clickprint_nearest` row takes, all told.
+const MAX_CANDIDATE_BYTES: usize = 1 << 30;
 /// The most matching cues a text search ranks in one call (a tenant's
 /// every cue at 10 million).
 const MAX_CUES: usize = 10_000_000;
@@ -249,6 +257,37 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
             let (x, y, width, height) = v.query_box;
             w.u32(x).u32(y).u32(width).u32(height);
         }
+        w.drain_to(output)?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// `clickprint_nearest`: per input row (a query and its search's
+/// candidates), the query's rare-inlier table as records.
+///
+/// # Errors
+/// On a malformed fingerprint, more candidates or bytes than a search
+/// gives, or a broken pipe.
+pub fn nearest(input: impl Read, output: &mut impl Write) -> Result<()> {
+    let mut reader = Reader::new(input);
+    let mut w = Writer::default();
+    while !reader.at_end()? {
+        let query = reader.string(MAX_FINGERPRINT)?;
+        let n = reader.length(clickprint_core::matching::rarity::MAX_CANDIDATES)?;
+        let mut candidates = Vec::with_capacity(n);
+        let mut total = 0;
+        for _ in 0..n {
+            let candidate = reader.string(MAX_FINGERPRINT)?;
+            total += candidate.len();
+            if total > MAX_CANDIDATE_BYTES {
+                return Err(Error::Input(format!(
+                    "the candidates of a rare-inlier table hold over {MAX_CANDIDATE_BYTES} bytes"
+                )));
+            }
+            candidates.push(candidate);
+        }
+        w.string(&clickprint_core::rows::nearest(&query, &candidates)?);
         w.drain_to(output)?;
         output.flush()?;
     }
@@ -493,6 +532,70 @@ mod tests {
         tail.push(0);
         tail.extend_from_slice(&[0; 16]);
         assert!(out.ends_with(&tail), "{out:?}");
+    }
+
+    #[test]
+    fn nearest_answers_a_pictures_table_and_nothing_for_sound() {
+        use clickprint_core::fingerprint::local::Keypoint;
+        use clickprint_core::matching::rarity::Nearest;
+        use clickprint_core::records::{Payload, Record};
+        let keypoint = |b: u8| Record {
+            time_ms: 0,
+            item: 1 + u32::from(b),
+            payload: Payload::Local {
+                keypoint: Keypoint {
+                    x: f32::from(b),
+                    y: 1.0,
+                    scale: 1.0,
+                    angle: 0.0,
+                    descriptor: [b; 32],
+                },
+                mirrored: false,
+            },
+        };
+        let picture = records::pack(&[records::sample_picture(), keypoint(1), keypoint(3)]);
+        let sound = records::pack(&[Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Audio(7),
+        }]);
+        let mut input = Writer::default();
+        input
+            .string(&picture)
+            .varint(2)
+            .string(&picture)
+            .string(&sound);
+        input.string(&sound).varint(1).string(&picture);
+        let mut out = Vec::new();
+        nearest(&input.bytes[..], &mut out).unwrap();
+        let mut r = Reader::new(&out[..]);
+        let table = records::decode(&r.string(1 << 20).unwrap()).unwrap();
+        let Payload::Visual(v) = records::sample_picture().payload else {
+            unreachable!("a picture's record")
+        };
+        // Two groups (the sound has no global hash: a group of its own),
+        // then each query keypoint's nearest: the picture itself, and no
+        // other group holds a keypoint.
+        let own = |descriptor_bits| Nearest {
+            group: 0,
+            distance: descriptor_bits,
+            next: u32::MAX,
+        };
+        let payloads: Vec<Payload> = table.into_iter().map(|r| r.payload).collect();
+        assert_eq!(
+            payloads,
+            [
+                Payload::Group(Some(v)),
+                Payload::Group(None),
+                Payload::Nearest(vec![own(0), own(0)])
+            ]
+        );
+        assert_eq!(r.string(1 << 20).unwrap(), b"", "sound gets no table");
+        assert!(r.at_end().unwrap());
+        let mut many = Writer::default();
+        many.string(&picture).varint(1_001);
+        let err = nearest(&many.bytes[..], &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("over the limit of 1000"), "{err}");
     }
 
     #[test]

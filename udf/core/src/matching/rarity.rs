@@ -26,25 +26,41 @@
 //!    [`MIN_RARE_INLIERS`] rare inliers; otherwise the other evidence
 //!    decides.
 //!
+//! The search builds the table once (`clickprint_nearest`, over every
+//! candidate's records) and hands it to each rerank inside the query's
+//! bytes: a `G` record a group and an `N` record a feature set
+//! ([`NearestTable::records`], read back by [`NearestTable::from_records`]
+//! when the rerank prepares the query), so the rerank's signature stays
+//! one query and one candidate. Distances of [`FAR`] bits or more travel
+//! as none, which no inlier (at most
+//! [`MAX_DESCRIPTOR_DISTANCE`](crate::matching::local::MAX_DESCRIPTOR_DISTANCE)
+//! bits) plus [`RARE_SLACK`] comes near.
+//!
 //! Measured (`benchmarks/results/2026-12-05-session36/`, the
 //! `inlier_rarity` example emulating the search's candidate stage and
 //! rerank): copies found first on the full evaluation 897 -> 897 of 936,
 //! false matches per 1,000 unrelated clip-art queries 143 -> 77 and, on a
 //! held-out draw, 83 -> 37; with every original stored twice 894 -> 894;
-//! on originals in families of five look-alikes 661 -> 627 of 910. Not yet
-//! part of the search: the statement gives the rerank one candidate a
-//! call (`udf/README.md`, "Inliers another candidate could give as well").
+//! on originals in families of five look-alikes 661 -> 627 of 910
+//! (`udf/README.md`, "Inliers another candidate could give as well").
+
+use std::collections::HashMap;
 
 use crate::bits::hamming;
-use crate::fingerprint::local::Keypoint;
+use crate::fingerprint::local::{Keypoint, LocalFeatures};
 use crate::fingerprint::visual::VisualFingerprint;
 use crate::matching::rerank::{FRAME_MATCH_DISTANCE, Prepared, picture_distance};
+use crate::records::{self, Payload, Record};
 
 /// Bits past an inlier's own distance within which another group's
 /// keypoint makes it common.
 pub const RARE_SLACK: u32 = 8;
 /// Rare inliers a local match needs to count.
 pub const MIN_RARE_INLIERS: usize = 3;
+/// A distance in an `N` record from which on it reads as none.
+pub const FAR: u8 = u8::MAX;
+/// The most candidates a table is built over (the search gives 100).
+pub const MAX_CANDIDATES: usize = 1_000;
 
 /// One query keypoint's nearest candidate groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +150,68 @@ impl NearestTable {
             })
             .collect();
         table
+    }
+
+    /// The table as records for the query's bytes: a `G` record a group
+    /// (item: its index), an `N` record a feature set of `query`, the one
+    /// the table was built for (at the set's time, keyed by its first
+    /// keypoint's item, [`records::set_item`]).
+    pub fn records(&self, query: &Prepared) -> Vec<Record> {
+        let groups = self.groups.iter().enumerate().map(|(g, hash)| Record {
+            time_ms: 0,
+            item: g as u32,
+            payload: Payload::Group(*hash),
+        });
+        let sets = query.local.iter().zip(&self.nearest).map(
+            |(&(time_ms, mirrored, region, _), nearest)| Record {
+                time_ms,
+                item: records::set_item(mirrored, region),
+                payload: Payload::Nearest(nearest.clone()),
+            },
+        );
+        groups.chain(sets).collect()
+    }
+
+    /// The table a query's records carry, its sets in the order of
+    /// `local` (the query's `Prepared::local`; a set without an `N` record,
+    /// or whose record does not hold as many keypoints, has no rare
+    /// inliers); `None` when they carry none.
+    pub fn from_records(
+        records: &[Record],
+        local: &[(u32, bool, Option<u32>, LocalFeatures)],
+    ) -> Option<NearestTable> {
+        let mut groups = Vec::new();
+        let mut sets: HashMap<(u32, bool, Option<u32>), &Vec<Nearest>> = HashMap::new();
+        for r in records {
+            match &r.payload {
+                Payload::Group(hash) => groups.push((r.item, *hash)),
+                Payload::Nearest(set) => {
+                    let key = (
+                        r.time_ms,
+                        records::is_mirrored_item(r.item),
+                        records::region_of(r.item),
+                    );
+                    sets.insert(key, set);
+                }
+                _ => {}
+            }
+        }
+        if groups.is_empty() && sets.is_empty() {
+            return None;
+        }
+        groups.sort_by_key(|&(g, _)| g);
+        let nearest = local
+            .iter()
+            .map(|(t, m, region, features)| {
+                sets.get(&(*t, *m, *region))
+                    .filter(|set| set.len() == features.keypoints.len())
+                    .map_or_else(Vec::new, |set| (*set).clone())
+            })
+            .collect();
+        Some(NearestTable {
+            groups: groups.into_iter().map(|(_, hash)| hash).collect(),
+            nearest,
+        })
     }
 
     /// The group of a picture whose first global hash is `hash`: the
@@ -323,6 +401,55 @@ mod tests {
         apart.frames[0].1.hash = VisualHash([0x55; 32]);
         let table = NearestTable::new(&q, &[&a, &apart]);
         assert_eq!(table.rare_inliers(&q, 0, &a, &inliers(&q, &a)), 0);
+    }
+
+    #[test]
+    fn the_table_travels_in_the_querys_records() {
+        let (q, a, t) = (query(), answer(), template(0xf0));
+        let table = NearestTable::new(&q, &[&a, &t]);
+        let carried = table.records(&q);
+        let kinds: Vec<&str> = carried.iter().map(Record::kind).collect();
+        assert_eq!(kinds, ["group", "group", "nearest"]);
+        // The query's own records and the table's, through bytes, as the
+        // rerank reads its query.
+        let (_, v) = q.frames[0];
+        let mut records = vec![Record {
+            time_ms: 0,
+            item: 0,
+            payload: Payload::Visual(v),
+        }];
+        for (k, keypoint) in q.local[0].3.keypoints.iter().enumerate() {
+            records.push(Record {
+                time_ms: 0,
+                item: 1 + k as u32,
+                payload: Payload::Local {
+                    keypoint: *keypoint,
+                    mirrored: false,
+                },
+            });
+        }
+        let bare = Prepared::new(&records);
+        assert_eq!(bare.local[0].3.keypoints, q.local[0].3.keypoints);
+        assert_eq!(bare.rarity, None);
+        records.extend(carried);
+        let bytes = records::pack(&records);
+        let read = Prepared::new(&records::decode(&bytes).expect("records"));
+        assert_eq!(read.rarity.as_ref(), Some(&table));
+        assert_eq!(
+            read.rarity
+                .expect("a table")
+                .rare_inliers(&q, 0, &a, &inliers(&q, &a)),
+            2
+        );
+        // A set whose record holds another number of keypoints has none.
+        let mut short = table.records(&q);
+        let Payload::Nearest(set) = &mut short[2].payload else {
+            panic!("{short:?}");
+        };
+        set.pop();
+        let read = NearestTable::from_records(&short, &q.local).expect("a table");
+        assert_eq!(read.nearest, vec![Vec::new()]);
+        assert_eq!(read.rare_inliers(&q, 0, &a, &inliers(&q, &a)), 0);
     }
 
     #[test]

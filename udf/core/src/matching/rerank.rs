@@ -26,7 +26,10 @@
 //!   calibrated on the check's significance
 //!   ([`LocalMatch::score`](super::local::LocalMatch::score): 0.3 where
 //!   chance would give [`MIN_SIGNIFICANCE`](super::local::MIN_SIGNIFICANCE)
-//!   false alarms' `-log10`, capped at 1). A global match wins (it pins
+//!   false alarms' `-log10`, capped at 1); when the query carries the
+//!   search's rare-inlier table ([`rarity`](super::rarity)), a local match
+//!   counts only on [`MIN_RARE_INLIERS`] inliers no other candidate could
+//!   give as well. A global match wins (it pins
 //!   the frame time best); among local matches, the frame with the most
 //!   significant one.
 //!   A picture that varies one way is also judged by its 1-D profile
@@ -60,10 +63,11 @@
 use std::collections::HashMap;
 
 use super::align::{Alignment, Hit, Segment, align, align_scaled};
-use super::local::{calibrated, verify};
+use super::local::{CHECKS, calibrated, verify_with_inliers};
+use super::rarity::{MIN_RARE_INLIERS, NearestTable};
 use crate::fingerprint::audio::{MS_PER_COLUMN, TRIPLET_FLAG};
 use crate::fingerprint::layout;
-use crate::fingerprint::local::LocalFeatures;
+use crate::fingerprint::local::{Keypoint, LocalFeatures};
 use crate::fingerprint::profile::{self, Profile};
 use crate::fingerprint::visual::{MIN_KEY_QUALITY, VisualFingerprint};
 use crate::records::{self, Payload, QueryBox, Record};
@@ -171,6 +175,10 @@ pub struct Prepared {
     /// A picture's layout, ready to be compared (a query's keeps its
     /// resampled sizes from one candidate to the next).
     pub layout: Option<layout::Prepared>,
+    /// A query picture's rare-inlier table among the search's candidates
+    /// (its `G` and `N` records, [`rarity`](super::rarity)): with it, a local match counts
+    /// only on [`MIN_RARE_INLIERS`] rare inliers.
+    pub rarity: Option<NearestTable>,
 }
 
 impl Prepared {
@@ -202,6 +210,8 @@ impl Prepared {
                     prepared.profiles.push(p.clone());
                 }
                 Payload::Profile(_) => {}
+                // The rare-inlier table, read whole below.
+                Payload::Group(_) | Payload::Nearest(_) => {}
                 // One layout, as a picture keeps.
                 Payload::Layout(l) => {
                     prepared
@@ -217,10 +227,12 @@ impl Prepared {
             .map(|((t, m, region), f)| (t, m, region, f))
             .collect();
         prepared.frames.sort_by_key(|&(t, _)| t);
+        prepared.rarity = NearestTable::from_records(records, &prepared.local);
         prepared
     }
 
-    fn is_one_picture(&self) -> bool {
+    /// Whether this is one still picture (no sound, one frame at most).
+    pub fn is_one_picture(&self) -> bool {
         self.landmarks.is_empty() && self.triplets.is_empty() && self.frames.len() <= 1
     }
 }
@@ -255,9 +267,16 @@ pub fn frame_hits(
     hits
 }
 
+/// Which verified local matches count: given the query's feature set (its
+/// index in `Prepared::local`) and the match's inliers.
+pub type Counts<'a> = &'a dyn Fn(usize, &[(Keypoint, Keypoint)]) -> bool;
+
+/// Every local match counts.
+pub const EVERY_MATCH: Counts<'static> = &|_, _| true;
+
 /// Every pair of query and reference local frames the geometric check
 /// accepts (the query's mirror image and regions allowed; `weak`: any
-/// evidence, else only copies), weighted by the calibrated score
+/// evidence, else only copies; and `counts` of it), weighted by the calibrated score
 /// ([`LocalMatch::score`](super::local::LocalMatch::score); not capped: a
 /// frame with more evidence is the better match; scores are capped at 1
 /// only at the end), each with the query region whose match it is
@@ -266,14 +285,15 @@ pub fn local_hits(
     query: &[(u32, bool, Option<u32>, LocalFeatures)],
     reference: &[(u32, bool, Option<u32>, LocalFeatures)],
     weak: bool,
+    counts: Counts<'_>,
 ) -> Vec<(Hit, Option<u32>)> {
     let mut best: HashMap<(u32, u32), (f32, Option<u32>)> = HashMap::new();
-    for (q_ms, _, region, q) in query {
+    for (set, (q_ms, _, region, q)) in query.iter().enumerate() {
         for (r_ms, _, _, r) in reference.iter().filter(|(_, mirrored, _, _)| !mirrored) {
-            let accepted = |m: &super::local::LocalMatch| {
-                if weak { m.is_evidence() } else { m.is_copy() }
+            let accepted = |(m, inliers): &(super::local::LocalMatch, Vec<_>)| {
+                (if weak { m.is_evidence() } else { m.is_copy() }) && counts(set, inliers)
             };
-            if let Some(m) = verify(q, r).filter(accepted) {
+            if let Some((m, _)) = verify_with_inliers(q, r, &CHECKS).filter(accepted) {
                 let score = best.entry((*q_ms, *r_ms)).or_insert((0.0, *region));
                 if m.score() > score.0 {
                     *score = (m.score(), *region);
@@ -413,7 +433,12 @@ pub fn align_frames(query: &Prepared, reference: &Prepared) -> Option<Alignment>
 /// so, at times that need not coincide in a copy and its original, hence
 /// the wider offset bins.
 pub fn align_local(query: &Prepared, reference: &Prepared) -> Option<Alignment> {
-    align_local_hits(&local_hits(&query.local, &reference.local, false))
+    align_local_hits(&local_hits(
+        &query.local,
+        &reference.local,
+        false,
+        EVERY_MATCH,
+    ))
 }
 
 fn align_local_hits(hits: &[(Hit, Option<u32>)]) -> Option<Alignment> {
@@ -500,7 +525,7 @@ pub fn rerank(
                 })
             });
         } else {
-            let hits = local_hits(&query.local, &reference.local, false);
+            let hits = local_hits(&query.local, &reference.local, false, EVERY_MATCH);
             if let Some(a) = align_local_hits(&hits) {
                 let score = weighed(a.score, local_times.len());
                 let region = winning_region(&a, &hits);
@@ -644,7 +669,14 @@ fn best_picture(query: &Prepared, reference: &Prepared) -> Option<Verdict> {
                 .collect::<Vec<_>>()
         }))
         .reduce(|a, b| if b.score > a.score { b } else { a });
-    let local = local_hits(&query.local, &reference.local, true)
+    // With the search's rare-inlier table, a local match counts only on
+    // enough inliers no other candidate could give as well (`rarity`).
+    let rare = |set: usize, inliers: &[(Keypoint, Keypoint)]| {
+        query.rarity.as_ref().is_none_or(|table| {
+            table.rare_inliers(query, set, reference, inliers) >= MIN_RARE_INLIERS
+        })
+    };
+    let local = local_hits(&query.local, &reference.local, true, &rare)
         .iter()
         .map(|(h, region)| at(h, Evidence::Local, *region))
         .max_by(|a, b| a.score.total_cmp(&b.score));
@@ -816,6 +848,30 @@ mod tests {
         let exact = rerank(&picture(4), &reference, &[]).expect("a verdict");
         assert_eq!(exact.evidence, Evidence::Visual, "{exact:?}");
         assert!((exact.score - (1.0 - 4.0 / 41.0)).abs() < 1e-6, "{exact:?}");
+    }
+
+    #[test]
+    fn with_the_searchs_table_a_local_match_counts_only_on_rare_inliers() {
+        let reference = picture(0);
+        // A crop: its global hash under the threshold, every keypoint the
+        // reference's.
+        let mut query = picture(35);
+        let found = |query: &Prepared| {
+            rerank(query, &reference, &[]).filter(|v| v.score >= THRESHOLD_SCORE as f32)
+        };
+        query.rarity = Some(NearestTable::new(&query, &[&reference]));
+        let alone = found(&query).expect("the only candidate");
+        assert_eq!((alone.evidence, alone.score), (Evidence::Local, 1.0));
+        // A template sibling: the same keypoints under another picture (its
+        // global hash 200 bits from the reference's). No inlier is rare.
+        let sibling = picture(200);
+        query.rarity = Some(NearestTable::new(&query, &[&reference, &sibling]));
+        assert_eq!(found(&query), None);
+        // The reference stored twice (20 bits apart: one picture): its
+        // twin's keypoints are the answer's own, and the crop is found.
+        let twin = picture(20);
+        query.rarity = Some(NearestTable::new(&query, &[&twin, &reference]));
+        assert_eq!(found(&query), Some(alone));
     }
 
     /// A crop of a striped picture (three corners, a global hash the crop

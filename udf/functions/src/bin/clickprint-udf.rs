@@ -5,7 +5,8 @@
 //!
 //! It is thin on purpose: it links no ffmpeg, so it starts in a few
 //! milliseconds instead of the ~40 ms that loading ffmpeg's libraries takes.
-//! It answers `version`, `rerank` and `text_rank` itself (pure Rust), and
+//! It answers `version`, `rerank`, `nearest` and `text_rank` itself (pure
+//! Rust; `nearest` always here, a search calls it once), and
 //! for `extract` and `query`:
 //! - with `CLICKPRINT_SIDECAR` set (ClickHouse starts it with its
 //!   environment), it sends the rows to that Arrow Flight sidecar, which
@@ -48,6 +49,10 @@ fn main() -> ExitCode {
             |_| clickprint_core::VERSION.to_owned(),
         ),
         "text_rank" => functions::text_rank(stdin().lock(), &mut stdout().lock()),
+        "nearest" => functions::nearest(
+            BufReader::with_capacity(1 << 16, stdin().lock()),
+            &mut stdout().lock(),
+        ),
         "extract" | "query" | "rerank" => match Sidecar::from_env() {
             Ok(Some(mut sidecar)) => {
                 let (input, output) = (stdin().lock(), &mut stdout().lock());
