@@ -36,7 +36,7 @@
 //!    of putative matches tried, times [`SEARCHED`] (query regions and
 //!    candidates per search); the significance is `-log10` of it.
 
-use crate::bits::hamming;
+use crate::bits::{Words, nearest_two, words};
 use crate::fingerprint::local::{Keypoint, LEVELS, LocalFeatures, SCALE_STEP};
 
 /// Descriptors farther apart than this never match, bits.
@@ -170,21 +170,17 @@ pub fn verify_with_inliers(
     reference: &LocalFeatures,
     checks: &Checks,
 ) -> Option<(LocalMatch, Vec<(Keypoint, Keypoint)>)> {
+    let among: Vec<Words> = reference
+        .keypoints
+        .iter()
+        .map(|r| words(&r.descriptor))
+        .collect();
     let mut putative: Vec<(u32, usize, &Keypoint, &Keypoint)> = query
         .keypoints
         .iter()
         .filter_map(|q| {
-            let (mut best, mut second) = ((u32::MAX, None), u32::MAX);
-            for (i, r) in reference.keypoints.iter().enumerate() {
-                let d = hamming(&q.descriptor, &r.descriptor);
-                if d < best.0 {
-                    second = best.0;
-                    best = (d, Some(i));
-                } else if d < second {
-                    second = d;
-                }
-            }
-            let (d, i) = (best.0, best.1?);
+            let (d, i, second) = nearest_two(&words(&q.descriptor), &among);
+            let i = i?;
             (d <= MAX_DESCRIPTOR_DISTANCE && (d as f32) < RATIO * second as f32).then_some((
                 d,
                 i,
