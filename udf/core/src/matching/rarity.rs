@@ -36,13 +36,14 @@
 //! [`MAX_DESCRIPTOR_DISTANCE`](crate::matching::local::MAX_DESCRIPTOR_DISTANCE)
 //! bits) plus [`RARE_SLACK`] comes near.
 //!
-//! Measured (`benchmarks/results/2026-12-05-session36/`, the
-//! `inlier_rarity` example emulating the search's candidate stage and
-//! rerank): copies found first on the full evaluation 897 -> 897 of 936,
-//! false matches per 1,000 unrelated clip-art queries 143 -> 77 and, on a
-//! held-out draw, 83 -> 37; with every original stored twice 894 -> 894;
-//! on originals in families of five look-alikes 661 -> 627 of 910
-//! (`udf/README.md`, "Inliers another candidate could give as well").
+//! Measured through the engine (`benchmarks/results/2026-12-06-session37/`,
+//! the full evaluation's picture mode): copies found first 897 -> 897 of
+//! 936, false matches per 1,000 unrelated clip-art queries 143 -> 83 and,
+//! on a held-out draw, 83 -> 40; on originals in families of five
+//! look-alikes 661 -> 632 of 910 copies found first, wrong top-1 67 -> 35.
+//! Emulated (`-session36/`, the `inlier_rarity` example): with every
+//! original stored twice 894 -> 894 (`udf/README.md`, "Inliers another
+//! candidate could give as well").
 
 use std::collections::HashMap;
 

@@ -176,8 +176,8 @@ pub struct Prepared {
     /// resampled sizes from one candidate to the next).
     pub layout: Option<layout::Prepared>,
     /// A query picture's rare-inlier table among the search's candidates
-    /// (its `G` and `N` records, [`rarity`](super::rarity)): with it, a local match counts
-    /// only on [`MIN_RARE_INLIERS`] rare inliers.
+    /// (its `G` and `N` records, [`rarity`](super::rarity)): with it, a
+    /// local match counts only on [`MIN_RARE_INLIERS`] rare inliers.
     pub rarity: Option<NearestTable>,
 }
 
@@ -276,7 +276,8 @@ pub const EVERY_MATCH: Counts<'static> = &|_, _| true;
 
 /// Every pair of query and reference local frames the geometric check
 /// accepts (the query's mirror image and regions allowed; `weak`: any
-/// evidence, else only copies; and `counts` of it), weighted by the calibrated score
+/// evidence, else only copies; and only those `counts` keeps), weighted
+/// by the calibrated score
 /// ([`LocalMatch::score`](super::local::LocalMatch::score); not capped: a
 /// frame with more evidence is the better match; scores are capped at 1
 /// only at the end), each with the query region whose match it is
