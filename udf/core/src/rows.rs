@@ -187,8 +187,12 @@ impl QueryAnswer {
                 "query fingerprint: the SHA-256 after `fp:HEX:` is 64 hex digits".into(),
             ));
         }
-        let records =
+        let mut records =
             records::decode(&bytes).map_err(|e| Error::Input(format!("query fingerprint: {e}")))?;
+        // A rare-inlier table another search built (a query's bytes as a
+        // rerank got them) is not the query's: the search builds its own
+        // over its own candidates, and two tables in one query would mix.
+        records.retain(|r| !matches!(r.payload, Payload::Group(_) | Payload::Nearest(_)));
         Ok(QueryAnswer {
             sha256: sha256.to_ascii_lowercase(),
             ..QueryAnswer::of_records(&records)
@@ -493,6 +497,32 @@ fn decode(bytes: &[u8], what: &str) -> Result<Vec<Record>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_packed_query_sheds_a_table_another_search_built() {
+        use crate::matching::rarity::Nearest;
+        let picture = records::sample_picture();
+        let table = [
+            Record {
+                time_ms: 0,
+                item: 0,
+                payload: Payload::Group(None),
+            },
+            Record {
+                time_ms: 0,
+                item: 1,
+                payload: Payload::Nearest(vec![Nearest {
+                    group: 0,
+                    distance: 3,
+                    next: 9,
+                }]),
+            },
+        ];
+        let mut carried = vec![picture.clone()];
+        carried.extend(table);
+        let answer = QueryAnswer::of_packed(&crate::bits::hex(&records::pack(&carried))).unwrap();
+        assert_eq!(answer.fingerprint, records::pack(&[picture]));
+    }
 
     #[test]
     fn a_packed_query_gives_keys_and_reranks_as_itself() {
