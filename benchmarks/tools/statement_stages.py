@@ -13,6 +13,8 @@ then runs growing prefixes of sql/clickhouse/search.sql with QUERY given as
   nearest     + a picture's rare-inlier table (clickprint_nearest; a
                 search.sql without one has no such stage, "-")
   statement   the whole statement with the rerank replaced by a constant
+              (and so, from session 37 on, without the table, which
+              nothing then uses: it can cost less than `nearest`)
   with rerank the whole statement
 Prints, per stage, the median processor time of this process (every chDB
 thread, not the UDF processes) and the median wall time over ROUNDS runs.

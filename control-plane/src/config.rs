@@ -594,7 +594,8 @@ pub struct EmbeddedOptions {
 pub struct UdfPools {
     /// `clickprint_query` (`udf_query_pool_size`).
     pub query: usize,
-    /// `clickprint_rerank` (`udf_rerank_pool_size`).
+    /// `clickprint_rerank`, and `clickprint_nearest` alike
+    /// (`udf_rerank_pool_size`).
     pub rerank: usize,
 }
 

@@ -67,15 +67,22 @@ pub fn region_visual_item(index: u32) -> u32 {
     region_box_item(index) - 1
 }
 
-/// The item of the first keypoint of a feature set (the whole picture's,
-/// its mirror image's, or region `r`'s keypoints): what an `N` record of
-/// that set is keyed by.
+/// The item of keypoint `k` of a feature set: the whole picture's, its
+/// mirror image's (`mirrored`, a query's) or region `r`'s (a query's; a
+/// region is never mirrored).
+pub fn keypoint_item(mirrored: bool, region: Option<u32>, k: u32) -> u32 {
+    1 + k
+        + match (region, mirrored) {
+            (Some(r), _) => REGION_ITEM_BASE + REGION_ITEMS * r,
+            (None, true) => MIRRORED_ITEM_BASE,
+            (None, false) => 0,
+        }
+}
+
+/// The item of the first keypoint of a feature set: what an `N` record
+/// of that set is keyed by.
 pub fn set_item(mirrored: bool, region: Option<u32>) -> u32 {
-    match (region, mirrored) {
-        (Some(r), _) => REGION_ITEM_BASE + REGION_ITEMS * r + 1,
-        (None, true) => MIRRORED_ITEM_BASE + 1,
-        (None, false) => 1,
-    }
+    keypoint_item(mirrored, region, 0)
 }
 
 /// Whether a keypoint's (or an `N` record's) item is of a query's mirror
@@ -167,6 +174,12 @@ impl Record {
             item: LAYOUT_ITEM,
             payload: Payload::Layout(layout),
         }
+    }
+
+    /// Whether the record is part of a search's rare-inlier table (`G`,
+    /// `N`), not of the media it came with.
+    pub fn is_search_table(&self) -> bool {
+        matches!(self.payload, Payload::Group(_) | Payload::Nearest(_))
     }
 
     /// The record's kind: `visual`, `local`, `audio`, `box`, `profile`,
@@ -440,7 +453,7 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
         for (k, keypoint) in features.keypoints.iter().enumerate() {
             out.push(Record {
                 time_ms,
-                item: 1 + k as u32 + if is_mirror { MIRRORED_ITEM_BASE } else { 0 },
+                item: keypoint_item(is_mirror, None, k as u32),
                 payload: Payload::Local {
                     keypoint: *keypoint,
                     mirrored: is_mirror,
@@ -474,7 +487,7 @@ pub fn records(fp: &MediaFingerprint, usage: Use) -> Vec<Record> {
             for (k, keypoint) in region.features.keypoints.iter().enumerate() {
                 out.push(Record {
                     time_ms: region.time_ms,
-                    item: REGION_ITEM_BASE + REGION_ITEMS * r as u32 + 1 + k as u32,
+                    item: keypoint_item(false, Some(r as u32), k as u32),
                     payload: Payload::Local {
                         keypoint: *keypoint,
                         mirrored: false,

@@ -192,7 +192,7 @@ impl QueryAnswer {
         // A rare-inlier table another search built (a query's bytes as a
         // rerank got them) is not the query's: the search builds its own
         // over its own candidates, and two tables in one query would mix.
-        records.retain(|r| !matches!(r.payload, Payload::Group(_) | Payload::Nearest(_)));
+        records.retain(|r| !r.is_search_table());
         Ok(QueryAnswer {
             sha256: sha256.to_ascii_lowercase(),
             ..QueryAnswer::of_records(&records)

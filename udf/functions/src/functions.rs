@@ -264,12 +264,20 @@ pub fn rerank(input: impl Read, output: &mut impl Write, backend: &mut dyn Ranke
 }
 
 /// `clickprint_nearest`: per input row (a query and its search's
-/// candidates), the query's rare-inlier table as records.
+/// candidates), the query's rare-inlier table as records. Candidates
+/// holding more than 1 GiB all told (a picture found in many long
+/// videos) get no table, not an error: the search then answers as
+/// without the rule, rather than fail.
 ///
 /// # Errors
-/// On a malformed fingerprint, more candidates or bytes than a search
-/// gives, or a broken pipe.
+/// On a malformed fingerprint, more candidates than a search gives, or a
+/// broken pipe.
 pub fn nearest(input: impl Read, output: &mut impl Write) -> Result<()> {
+    nearest_within(input, output, MAX_CANDIDATE_BYTES)
+}
+
+/// [`nearest`] with a byte budget of `budget` a row.
+fn nearest_within(input: impl Read, output: &mut impl Write, budget: usize) -> Result<()> {
     let mut reader = Reader::new(input);
     let mut w = Writer::default();
     while !reader.at_end()? {
@@ -278,16 +286,20 @@ pub fn nearest(input: impl Read, output: &mut impl Write) -> Result<()> {
         let mut candidates = Vec::with_capacity(n);
         let mut total = 0;
         for _ in 0..n {
+            // Read to the end of the row either way; past the budget, kept
+            // no longer.
             let candidate = reader.string(MAX_FINGERPRINT)?;
             total += candidate.len();
-            if total > MAX_CANDIDATE_BYTES {
-                return Err(Error::Input(format!(
-                    "the candidates of a rare-inlier table hold over {MAX_CANDIDATE_BYTES} bytes"
-                )));
+            if total <= budget {
+                candidates.push(candidate);
             }
-            candidates.push(candidate);
         }
-        w.string(&clickprint_core::rows::nearest(&query, &candidates)?);
+        let table = if total <= budget {
+            clickprint_core::rows::nearest(&query, &candidates)?
+        } else {
+            Vec::new()
+        };
+        w.string(&table);
         w.drain_to(output)?;
         output.flush()?;
     }
@@ -591,6 +603,22 @@ mod tests {
             ]
         );
         assert_eq!(r.string(1 << 20).unwrap(), b"", "sound gets no table");
+        assert!(r.at_end().unwrap());
+        // Candidates past the byte budget: no table, and the next row is
+        // read as a row of its own.
+        let mut large = Writer::default();
+        large
+            .string(&picture)
+            .varint(2)
+            .string(&picture)
+            .string(&picture);
+        large.string(&picture).varint(1).string(&picture);
+        let mut out = Vec::new();
+        let budget = picture.len() + 1;
+        nearest_within(&large.bytes[..], &mut out, budget).unwrap();
+        let mut r = Reader::new(&out[..]);
+        assert_eq!(r.string(1 << 20).unwrap(), b"", "over the budget");
+        assert!(!r.string(1 << 20).unwrap().is_empty(), "within it");
         assert!(r.at_end().unwrap());
         let mut many = Writer::default();
         many.string(&picture).varint(1_001);

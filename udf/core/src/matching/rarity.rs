@@ -208,7 +208,10 @@ impl NearestTable {
 
     /// Step 3: how many of `inliers`, a local match of the query's feature
     /// set `set` against `answer`, are rare. An inlier whose query
-    /// keypoint is not in that set counts as not rare.
+    /// keypoint is not in that set counts as not rare. An answer without
+    /// a global hash has no group to be found by, so its own keypoints
+    /// count against it (the library's records always carry one; only a
+    /// fingerprint handed in without it lacks it).
     pub fn rare_inliers(
         &self,
         query: &Prepared,
@@ -466,6 +469,60 @@ mod tests {
         let read = NearestTable::from_records(&short, &q.local).expect("a table");
         assert_eq!(read.nearest, vec![Vec::new()]);
         assert_eq!(read.rare_inliers(&q, 0, &a, &inliers(&q, &a)), 0);
+    }
+
+    #[test]
+    fn every_kind_of_feature_set_keeps_its_row_through_the_records() {
+        let (q, a, t) = (query(), answer(), template(0xf0));
+        // The query's picture, its mirror image and two regions, each of
+        // other keypoints (descriptors from another bit on), at time 0;
+        // and a second frame's picture at 2 s.
+        let mut query = q.clone();
+        let set = |from: usize| LocalFeatures {
+            width: 256,
+            height: 256,
+            keypoints: (0..3)
+                .map(|i| keypoint(i as f32, descriptor(from + 64 * i, 10)))
+                .collect(),
+        };
+        query.local.push((0, true, None, set(2)));
+        query.local.push((0, false, Some(0), set(4)));
+        query.local.push((0, false, Some(3), set(6)));
+        query.local.push((2_000, false, None, set(8)));
+        let table = NearestTable::new(&query, &[&a, &t]);
+        let mut records = Vec::new();
+        for (t_ms, mirrored, region, features) in &query.local {
+            for (k, keypoint) in features.keypoints.iter().enumerate() {
+                records.push(Record {
+                    time_ms: *t_ms,
+                    item: records::keypoint_item(*mirrored, *region, k as u32),
+                    payload: Payload::Local {
+                        keypoint: *keypoint,
+                        mirrored: *mirrored,
+                    },
+                });
+            }
+        }
+        records.extend(table.records(&query));
+        let read = Prepared::new(&records::decode(&records::pack(&records)).expect("records"));
+        // The sets come back in `Prepared`'s order, each with its row.
+        let sets = |p: &Prepared| -> Vec<(u32, bool, Option<u32>, usize)> {
+            p.local
+                .iter()
+                .map(|(t, m, r, f)| (*t, *m, *r, f.keypoints.len()))
+                .collect()
+        };
+        assert_eq!(sets(&read).len(), 5);
+        let back = read.rarity.as_ref().expect("a table");
+        for (i, (t_ms, mirrored, region, features)) in read.local.iter().enumerate() {
+            let at = query
+                .local
+                .iter()
+                .position(|(t, m, r, _)| (t, m, r) == (t_ms, mirrored, region))
+                .expect("the same set");
+            assert_eq!(back.nearest[i], table.nearest[at], "set {i}");
+            assert_eq!(back.nearest[i].len(), features.keypoints.len());
+        }
     }
 
     #[test]
