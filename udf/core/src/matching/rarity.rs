@@ -371,6 +371,25 @@ mod tests {
         )
     }
 
+    /// The keypoint records of every feature set of `picture`, as a
+    /// query's records hold them.
+    fn keypoint_records(picture: &Prepared) -> Vec<Record> {
+        let mut out = Vec::new();
+        for (time_ms, mirrored, region, features) in &picture.local {
+            for (k, keypoint) in features.keypoints.iter().enumerate() {
+                out.push(Record {
+                    time_ms: *time_ms,
+                    item: records::keypoint_item(*mirrored, *region, k as u32),
+                    payload: Payload::Local {
+                        keypoint: *keypoint,
+                        mirrored: *mirrored,
+                    },
+                });
+            }
+        }
+        out
+    }
+
     /// Each query keypoint paired with the answer's of the same place.
     fn inliers(q: &Prepared, a: &Prepared) -> Vec<(Keypoint, Keypoint)> {
         q.local[0]
@@ -437,16 +456,7 @@ mod tests {
             item: 0,
             payload: Payload::Visual(v),
         }];
-        for (k, keypoint) in q.local[0].3.keypoints.iter().enumerate() {
-            records.push(Record {
-                time_ms: 0,
-                item: 1 + k as u32,
-                payload: Payload::Local {
-                    keypoint: *keypoint,
-                    mirrored: false,
-                },
-            });
-        }
+        records.extend(keypoint_records(&q));
         let bare = Prepared::new(&records);
         assert_eq!(bare.local[0].3.keypoints, q.local[0].3.keypoints);
         assert_eq!(bare.rarity, None);
@@ -490,29 +500,11 @@ mod tests {
         query.local.push((0, false, Some(3), set(6)));
         query.local.push((2_000, false, None, set(8)));
         let table = NearestTable::new(&query, &[&a, &t]);
-        let mut records = Vec::new();
-        for (t_ms, mirrored, region, features) in &query.local {
-            for (k, keypoint) in features.keypoints.iter().enumerate() {
-                records.push(Record {
-                    time_ms: *t_ms,
-                    item: records::keypoint_item(*mirrored, *region, k as u32),
-                    payload: Payload::Local {
-                        keypoint: *keypoint,
-                        mirrored: *mirrored,
-                    },
-                });
-            }
-        }
+        let mut records = keypoint_records(&query);
         records.extend(table.records(&query));
         let read = Prepared::new(&records::decode(&records::pack(&records)).expect("records"));
         // The sets come back in `Prepared`'s order, each with its row.
-        let sets = |p: &Prepared| -> Vec<(u32, bool, Option<u32>, usize)> {
-            p.local
-                .iter()
-                .map(|(t, m, r, f)| (*t, *m, *r, f.keypoints.len()))
-                .collect()
-        };
-        assert_eq!(sets(&read).len(), 5);
+        assert_eq!(read.local.len(), 5);
         let back = read.rarity.as_ref().expect("a table");
         for (i, (t_ms, mirrored, region, features)) in read.local.iter().enumerate() {
             let at = query
