@@ -9,6 +9,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
+use crate::drawing::{Drawing, SAME_DRAWING};
+
 /// Photographs of `skimage/data` used as originals or as unrelated
 /// queries (the stereo pair `motorcycle_right` and the synthetic
 /// patterns are left out: they are near-copies of each other).
@@ -404,13 +406,11 @@ fn png_pixels(bytes: &[u8]) -> Option<u64> {
 /// with the groups known to share a drawing merged; exact duplicates
 /// under other folders are dropped by content hash), in
 /// a fixed pseudo-random order; the first `library` go into the library,
-/// the next `queries` are searched, so no query shares a series or a
-/// file with the library. Files over [`CLIPART_MAX_PIXELS`] are left out.
-pub fn clipart(
-    root: &Path,
-    library: usize,
-    queries: usize,
-) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+/// the next `queries` that are not the same drawing as a library picture
+/// ([`crate::drawing`]) are searched, so no query shares a series, a file
+/// or a drawing with the library. Files over [`CLIPART_MAX_PIXELS`] are
+/// left out.
+pub fn clipart(root: &Path, library: usize, queries: usize) -> Result<Clipart> {
     let mut files = Vec::new();
     let mut stack = vec![root.to_owned()];
     while let Some(dir) = stack.pop() {
@@ -455,8 +455,58 @@ pub fn clipart(
     }
     let mut picked = series.into_values();
     let library: Vec<PathBuf> = picked.by_ref().take(library).collect();
-    let queries: Vec<PathBuf> = picked.take(queries).collect();
-    Ok((library, queries))
+    let drawings = library
+        .iter()
+        .map(|p| Drawing::of(p))
+        .collect::<Result<Vec<_>>>()?;
+    let (mut taken, mut set_aside) = (Vec::new(), Vec::new());
+    for query in picked {
+        if taken.len() == queries {
+            break;
+        }
+        let drawing = Drawing::of(&query)?;
+        let nearest = drawings
+            .iter()
+            .map(|d| drawing.similarity(d))
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        match nearest {
+            Some((at, similarity)) if similarity >= SAME_DRAWING => set_aside.push(SetAside {
+                query,
+                library: library[at].clone(),
+                similarity,
+            }),
+            _ => taken.push(query),
+        }
+    }
+    Ok(Clipart {
+        library,
+        queries: taken,
+        set_aside,
+    })
+}
+
+/// The clip-art draw ([`clipart`]).
+#[derive(Debug)]
+pub struct Clipart {
+    /// The pictures in the library.
+    pub library: Vec<PathBuf>,
+    /// The unrelated queries.
+    pub queries: Vec<PathBuf>,
+    /// The candidates not taken as queries, being one drawing with a
+    /// library picture.
+    pub set_aside: Vec<SetAside>,
+}
+
+/// A clip-art picture not searched as an unrelated query.
+#[derive(Debug)]
+pub struct SetAside {
+    /// The picture.
+    pub query: PathBuf,
+    /// The library picture it is one drawing with (the most alike).
+    pub library: PathBuf,
+    /// Their similarity ([`Drawing::similarity`]).
+    pub similarity: f32,
 }
 
 // ---- end of issue 24's picture copies
@@ -1110,6 +1160,76 @@ mod clipart_tests {
         assert_eq!(png_pixels(&png[..20]), None);
         png[1] = b'J';
         assert_eq!(png_pixels(&png), None);
+    }
+
+    #[test]
+    fn a_query_that_is_a_library_pictures_drawing_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let save = |name: &str, f: &dyn Fn(u32, u32) -> [u8; 4]| {
+            let picture = image::RgbaImage::from_fn(240, 160, |x, y| image::Rgba(f(x, y)));
+            picture.save(root.join(format!("{name}.png"))).unwrap();
+        };
+        // A lamp: a red disc on a blue post, on transparency.
+        save("lamp", &|x, y| {
+            let (dx, dy) = (x as i32 - 80, y as i32 - 60);
+            if dx * dx + dy * dy < 35 * 35 {
+                [220, 40, 30, 255]
+            } else if (150..170).contains(&x) && (20..150).contains(&y) {
+                [30, 40, 200, 255]
+            } else {
+                [0, 0, 0, 0]
+            }
+        });
+        save("stripes", &|x, _| {
+            if x / 24 % 2 == 0 {
+                [0, 0, 0, 255]
+            } else {
+                [255; 4]
+            }
+        });
+        save("rings", &|x, y| {
+            let r = ((x as f32 - 120.0).hypot(y as f32 - 80.0) / 15.0) as u32;
+            if r.is_multiple_of(2) {
+                [0, 90, 0, 255]
+            } else {
+                [255; 4]
+            }
+        });
+        save("checks", &|x, y| {
+            if (x / 40 + y / 40) % 2 == 0 {
+                [0, 0, 0, 255]
+            } else {
+                [255; 4]
+            }
+        });
+        // The lamp mirrored and its colours turned, and at half size,
+        // by ffmpeg.
+        let lamp = root.join("lamp.png").display().to_string();
+        for (name, filter) in [
+            ("lamp_turned", "hflip,hue=h=150"),
+            ("lamp_small", "scale=120:80"),
+        ] {
+            let out = root.join(format!("{name}.png")).display().to_string();
+            ffmpeg(&["-i".into(), lamp.clone(), "-vf".into(), filter.into(), out]).unwrap();
+        }
+        // The draw's order (a hash of the names): lamp, lamp_turned,
+        // stripes, rings, checks, lamp_small. One library picture, four
+        // queries asked: the lamp's copies are set aside and the others
+        // take their places, until the draw runs out.
+        let draw = clipart(root, 1, 4).unwrap();
+        let names = |paths: &[PathBuf]| -> Vec<String> {
+            let stem = |p: &PathBuf| p.file_stem().unwrap().to_str().unwrap().to_owned();
+            paths.iter().map(stem).collect()
+        };
+        assert_eq!(names(&draw.library), ["lamp"]);
+        assert_eq!(names(&draw.queries), ["stripes", "rings", "checks"]);
+        let aside: Vec<PathBuf> = draw.set_aside.iter().map(|s| s.query.clone()).collect();
+        assert_eq!(names(&aside), ["lamp_turned", "lamp_small"]);
+        for s in &draw.set_aside {
+            assert_eq!(s.library, draw.library[0]);
+            assert!(s.similarity >= SAME_DRAWING, "{s:?}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod corpus;
 mod dialogue_run;
+mod drawing;
 mod methods;
 mod metrics;
 mod plot;
@@ -299,13 +300,32 @@ fn pictures(args: &Args, quick: bool, smoke: bool) -> Result<Corpus> {
         originals.extend(corpus::apply_all(&jobs, &flat_dir)?);
     }
     let mut queries = make_queries(&originals, &others, &transforms, &|_| Ok(None), &dir)?;
-    let (clipart, clipart_unrelated) =
-        corpus::clipart(&args.clipart, clipart_library, clipart_queries)?;
+    let corpus::Clipart {
+        library: clipart,
+        queries: clipart_unrelated,
+        set_aside,
+    } = corpus::clipart(&args.clipart, clipart_library, clipart_queries)?;
     anyhow::ensure!(
         clipart.len() == clipart_library && clipart_unrelated.len() == clipart_queries,
         "too few distinct pictures in {}",
         args.clipart.display()
     );
+    // The clip art set aside as one drawing with a library picture, for a
+    // look by eye: similarity, the picture, the library's.
+    let mut listed = String::from("similarity\tset aside\tlibrary picture\n");
+    for s in &set_aside {
+        listed += &format!(
+            "{:.3}\t{}\t{}\n",
+            s.similarity,
+            s.query.display(),
+            s.library.display()
+        );
+    }
+    std::fs::write(args.out.join("clipart_set_aside.tsv"), listed)?;
+    say(&format!(
+        "clip art: {} candidate queries set aside, one drawing with a library picture (clipart_set_aside.tsv)",
+        set_aside.len()
+    ));
     queries.extend(clipart_unrelated.iter().map(|file| Query {
         file: file.display().to_string(),
         transform: "unrelated_clipart",
