@@ -13,7 +13,9 @@
 //! chance (`chance`), and how many of the inliers stand in distinct places
 //! of the reference (at least 8 and 12 working pixels from every one kept
 //! before: several inliers on one corner or one small patch are one
-//! place).
+//! place), then the share of the query's keypoints' bounding box (of the
+//! feature set that matched: the picture, its mirror image or a region)
+//! and of the reference's that the inliers' bounding box covers.
 
 use clickprint_core::matching::local::{LocalMatch, THRESHOLD_SCORE};
 use clickprint_core::matching::rerank::Prepared;
@@ -23,12 +25,35 @@ use clickprint_media::decode::Limits;
 mod pairs;
 use pairs::{combined, global_score, name, prepared};
 
-/// A local match with its inliers' distinct places at 8 and 12 pixels.
-type Local = (LocalMatch, usize, usize);
+/// A local match with its inliers' distinct places at 8 and 12 pixels,
+/// and the share of the query's and of the reference's keypoints'
+/// bounding box the inliers' bounding box covers.
+type Local = (LocalMatch, usize, usize, f32, f32);
 
 /// The strongest local match of `query` against `reference`.
 fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
-    let (m, inliers, _) = pairs::best_local(query, reference)?;
+    let (m, inliers, set) = pairs::best_local(query, reference)?;
+    // The bounding box's area of some points.
+    let area = |points: &mut dyn Iterator<Item = (f32, f32)>| {
+        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+        for (x, y) in points {
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+        }
+        ((x1 - x0) * (y1 - y0)).max(0.0)
+    };
+    let q = &query.local[set].3;
+    let r = reference.local.iter().find(|l| !l.1).map(|l| &l.3)?;
+    // A set's frame: its keypoints' bounding box (the records keep no
+    // working size), so the share is of the picture's textured part.
+    let share = |inliers: f32, all: f32| if all > 0.0 { inliers / all } else { 0.0 };
+    let in_query = share(
+        area(&mut inliers.iter().map(|(k, _)| (k.x, k.y))),
+        area(&mut q.keypoints.iter().map(|k| (k.x, k.y))),
+    );
+    let in_reference = share(
+        area(&mut inliers.iter().map(|(_, k)| (k.x, k.y))),
+        area(&mut r.keypoints.iter().map(|k| (k.x, k.y))),
+    );
     let places = |radius: f32| {
         let mut kept: Vec<(f32, f32)> = Vec::new();
         for (_, k) in &inliers {
@@ -38,7 +63,7 @@ fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
         }
         kept.len()
     };
-    Some((m, places(8.0), places(12.0)))
+    Some((m, places(8.0), places(12.0), in_query, in_reference))
 }
 
 fn main() {
@@ -66,7 +91,7 @@ fn main() {
             };
             let global = global_score(&query, reference);
             let local = best_local(&query, reference);
-            let score = combined(global, local.as_ref().map_or(0.0, |(m, _, _)| m.score()));
+            let score = combined(global, local.as_ref().map_or(0.0, |(m, ..)| m.score()));
             if top.as_ref().is_none_or(|t| score > t.0) {
                 top = Some((score, i, global, local));
             }
@@ -77,9 +102,9 @@ fn main() {
         if truth.is_none() && score < threshold {
             continue;
         }
-        let local = local.map_or_else(String::new, |(m, at8, at12)| {
+        let local = local.map_or_else(String::new, |(m, at8, at12, in_q, in_r)| {
             format!(
-                "\t{:.3}\t{}\t{}\t{:.1}\t{:.3}\t{at8}\t{at12}",
+                "\t{:.3}\t{}\t{}\t{:.1}\t{:.3}\t{at8}\t{at12}\t{in_q:.3}\t{in_r:.3}",
                 m.score(),
                 m.inliers,
                 m.putative,
