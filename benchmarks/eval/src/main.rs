@@ -321,7 +321,8 @@ fn pictures(args: &Args, quick: bool, smoke: bool) -> Result<Corpus> {
             s.library.display()
         );
     }
-    std::fs::write(args.out.join("clipart_set_aside.tsv"), listed)?;
+    let list = args.out.join("clipart_set_aside.tsv");
+    std::fs::write(&list, listed).with_context(|| list.display().to_string())?;
     say(&format!(
         "clip art: {} candidate queries set aside, one drawing with a library picture (clipart_set_aside.tsv)",
         set_aside.len()

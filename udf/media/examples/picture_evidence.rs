@@ -33,15 +33,16 @@ type Local = (LocalMatch, usize, usize, f32, f32);
 /// The strongest local match of `query` against `reference`.
 fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
     let (m, inliers, set) = pairs::best_local(query, reference)?;
-    // The bounding box's area of some points.
+    // The bounding box's area of some points (0 for none).
     let area = |points: &mut dyn Iterator<Item = (f32, f32)>| {
         let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
         for (x, y) in points {
             (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
         }
-        ((x1 - x0) * (y1 - y0)).max(0.0)
+        if x1 < x0 { 0.0 } else { (x1 - x0) * (y1 - y0) }
     };
     let q = &query.local[set].3;
+    // A library picture has one own feature set (regions are a query's).
     let r = reference.local.iter().find(|l| !l.1).map(|l| &l.3)?;
     // A set's frame: its keypoints' bounding box (the records keep no
     // working size), so the share is of the picture's textured part.
