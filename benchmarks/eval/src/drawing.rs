@@ -7,7 +7,7 @@
 //! `knotify` and `playsound` (one note), the green and the brown leaves
 //! (`foglie_verdi`, `foglie_marroni`), one LED in several colours, the
 //! same telephone sign on green and on red, and its 100-pixel "stars"
-//! with 55 to 98 points that are all a thin circle to the eye
+//! with 26 to 98 points that are all a thin circle to the eye
 //! (`star_98pt03step`, `star_95pt03step`). A query that is the same
 //! drawing as a library picture is a copy by the evaluation's own rows
 //! (recoloured, mirrored, re-encoded), so every method should answer it;
