@@ -10,23 +10,25 @@ sys.path.insert(0, '.deps/eval-python')
 import numpy as np
 from PIL import Image
 
+def fit(im, side):
+    """`im` brought to `side` px on its longer side (Pillow's box filter
+    for the decoder's area resampling), and the scale."""
+    w, h = im.size
+    s = side / max(w, h)
+    return im.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BOX), s
+
 def working(path):
+    """The local features' working picture: the decoder hands a still
+    over at up to 1,024 px, the pyramid brings it to 256 px, a smaller
+    picture up too."""
     im = Image.open(path).convert('L')
-    w, h = im.size
-    if max(w, h) > 1024:
-        s = 1024 / max(w, h); im = im.resize((max(1, round(w*s)), max(1, round(h*s))), Image.BOX)
-    w, h = im.size
-    # The local features' pyramid brings every picture to 256 px on its
-    # longer side, a smaller one up too (area resampling: Pillow's box).
-    if max(w, h) != 256:
-        s = 256 / max(w, h); im = im.resize((max(1, round(w*s)), max(1, round(h*s))), Image.BOX)
-    return np.asarray(im, dtype=np.float64)
+    if max(im.size) > 1024:
+        im = fit(im, 1024)[0]
+    return np.asarray(fit(im, 256)[0], dtype=np.float64)
 
 def thumb(a, side):
     """The working picture as a side x side thumbnail (aspect kept), and its scale."""
-    h, w = a.shape
-    s = side / max(w, h)
-    im = Image.fromarray(a.astype(np.uint8)).resize((max(1, round(w*s)), max(1, round(h*s))), Image.BOX)
+    im, s = fit(Image.fromarray(a.astype(np.uint8)), side)
     return np.asarray(im, dtype=np.float64), s
 
 SIDE = int(sys.argv[2]) if len(sys.argv) > 2 else 0
