@@ -571,15 +571,20 @@ mod tests {
             item: 0,
             payload: Payload::Audio(7),
         }]);
-        let mut input = Writer::default();
-        input
-            .string(&picture)
-            .varint(2)
-            .string(&picture)
-            .string(&sound);
-        input.string(&sound).varint(1).string(&picture);
+        // `clickprint_nearest`'s input: rows of a query and its candidates.
+        let rows = |rows: &[(&[u8], &[&[u8]])]| {
+            let mut w = Writer::default();
+            for (query, candidates) in rows {
+                w.string(query).varint(candidates.len() as u64);
+                for candidate in *candidates {
+                    w.string(candidate);
+                }
+            }
+            w.bytes
+        };
+        let input = rows(&[(&picture, &[&picture, &sound]), (&sound, &[&picture])]);
         let mut out = Vec::new();
-        nearest(&input.bytes[..], &mut out).unwrap();
+        nearest(&input[..], &mut out).unwrap();
         let mut r = Reader::new(&out[..]);
         let table = records::decode(&r.string(1 << 20).unwrap()).unwrap();
         let Payload::Visual(v) = records::sample_picture().payload else {
@@ -606,16 +611,10 @@ mod tests {
         assert!(r.at_end().unwrap());
         // Candidates past the byte budget: no table, and the next row is
         // read as a row of its own.
-        let mut large = Writer::default();
-        large
-            .string(&picture)
-            .varint(2)
-            .string(&picture)
-            .string(&picture);
-        large.string(&picture).varint(1).string(&picture);
+        let large = rows(&[(&picture, &[&picture, &picture]), (&picture, &[&picture])]);
         let mut out = Vec::new();
         let budget = picture.len() + 1;
-        nearest_within(&large.bytes[..], &mut out, budget).unwrap();
+        nearest_within(&large[..], &mut out, budget).unwrap();
         let mut r = Reader::new(&out[..]);
         assert_eq!(r.string(1 << 20).unwrap(), b"", "over the budget");
         assert!(!r.string(1 << 20).unwrap().is_empty(), "within it");
