@@ -30,17 +30,18 @@ use pairs::{combined, global_score, name, prepared};
 /// bounding box the inliers' bounding box covers.
 type Local = (LocalMatch, usize, usize, f32, f32);
 
+/// The area of the bounding box of `points` (0 for none).
+fn area(points: impl Iterator<Item = (f32, f32)>) -> f32 {
+    let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
+    for (x, y) in points {
+        (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+    }
+    if x1 < x0 { 0.0 } else { (x1 - x0) * (y1 - y0) }
+}
+
 /// The strongest local match of `query` against `reference`.
 fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
     let (m, inliers, set) = pairs::best_local(query, reference)?;
-    // The bounding box's area of some points (0 for none).
-    let area = |points: &mut dyn Iterator<Item = (f32, f32)>| {
-        let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-        for (x, y) in points {
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-        }
-        if x1 < x0 { 0.0 } else { (x1 - x0) * (y1 - y0) }
-    };
     let q = &query.local[set].3;
     // A library picture has one own feature set (regions are a query's).
     let r = reference.local.iter().find(|l| !l.1).map(|l| &l.3)?;
@@ -48,12 +49,12 @@ fn best_local(query: &Prepared, reference: &Prepared) -> Option<Local> {
     // working size), so the share is of the picture's textured part.
     let share = |inliers: f32, all: f32| if all > 0.0 { inliers / all } else { 0.0 };
     let in_query = share(
-        area(&mut inliers.iter().map(|(k, _)| (k.x, k.y))),
-        area(&mut q.keypoints.iter().map(|k| (k.x, k.y))),
+        area(inliers.iter().map(|(k, _)| (k.x, k.y))),
+        area(q.keypoints.iter().map(|k| (k.x, k.y))),
     );
     let in_reference = share(
-        area(&mut inliers.iter().map(|(_, k)| (k.x, k.y))),
-        area(&mut r.keypoints.iter().map(|k| (k.x, k.y))),
+        area(inliers.iter().map(|(_, k)| (k.x, k.y))),
+        area(r.keypoints.iter().map(|k| (k.x, k.y))),
     );
     let places = |radius: f32| {
         let mut kept: Vec<(f32, f32)> = Vec::new();
