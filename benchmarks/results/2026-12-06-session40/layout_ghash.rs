@@ -2,20 +2,11 @@
 //! cells of the layout, a bit where the right cell is brighter) of every
 //! reference's and query's layout.
 use clickprint_core::fingerprint::layout::Layout;
-use clickprint_core::records::{Payload, Use};
+use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::fingerprinted;
-
-fn layout_of(path: &str, usage: Use, limits: &Limits) -> Option<Layout> {
-    fingerprinted(path, usage, limits)?
-        .into_iter()
-        .find_map(|r| match r.payload {
-            Payload::Layout(l) => Some(l),
-            _ => None,
-        })
-}
+use pairs::layout_of;
 
 /// Mean grey of cells (cols x rows) by area (fractional pixel overlap).
 fn cells(l: &Layout, cols: usize, rows: usize) -> Vec<f32> {

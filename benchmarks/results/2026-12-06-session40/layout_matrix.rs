@@ -1,20 +1,11 @@
 //! Session 40 (a measurement, not built; copy into udf/media/examples/ to run): every query's layout correlation
 //! with every reference that keeps a layout, as a matrix.
-use clickprint_core::fingerprint::layout::{self, Layout};
-use clickprint_core::records::{Payload, Use};
+use clickprint_core::fingerprint::layout;
+use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::fingerprinted;
-
-fn layout_of(path: &str, usage: Use, limits: &Limits) -> Option<Layout> {
-    fingerprinted(path, usage, limits)?
-        .into_iter()
-        .find_map(|r| match r.payload {
-            Payload::Layout(l) => Some(l),
-            _ => None,
-        })
-}
+use pairs::layout_of;
 
 fn main() {
     let (references, queries) = pairs::lists("layout_matrix");

@@ -18,21 +18,11 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use clickprint_core::fingerprint::layout::{self, Layout};
-use clickprint_core::records::{Payload, Use};
+use clickprint_core::records::Use;
 use clickprint_media::decode::Limits;
 
 mod pairs;
-use pairs::{fingerprinted, name};
-
-/// A file's layout for `usage`, if it keeps one.
-fn layout_of(path: &str, usage: Use, limits: &Limits) -> Option<Layout> {
-    fingerprinted(path, usage, limits)?
-        .into_iter()
-        .find_map(|r| match r.payload {
-            Payload::Layout(l) => Some(l),
-            _ => None,
-        })
-}
+use pairs::{layout_of, name};
 
 /// One query's line: the best reference and correlation, the true
 /// reference's correlation, the best other's, whether its outliers were

@@ -5,10 +5,11 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use clickprint_core::fingerprint::layout::Layout;
 use clickprint_core::fingerprint::local::Keypoint;
 use clickprint_core::matching::local::{CHECKS, LocalMatch, verify_with_inliers};
 use clickprint_core::matching::rerank::{Prepared, frame_hits, local_wins};
-use clickprint_core::records::{Record, Use, records};
+use clickprint_core::records::{Payload, Record, Use, records};
 use clickprint_media::decode::Limits;
 use clickprint_media::file::fingerprint_file;
 
@@ -26,6 +27,18 @@ pub fn fingerprinted(path: &str, usage: Use, limits: &Limits) -> Option<Vec<Reco
             None
         }
     }
+}
+
+/// The layout of the file `path` fingerprinted for `usage`, if it keeps
+/// one.
+#[allow(dead_code, reason = "layout_pairs uses it, not the others")]
+pub fn layout_of(path: &str, usage: Use, limits: &Limits) -> Option<Layout> {
+    fingerprinted(path, usage, limits)?
+        .into_iter()
+        .find_map(|r| match r.payload {
+            Payload::Layout(l) => Some(l),
+            _ => None,
+        })
 }
 
 /// The file `path` fingerprinted for `usage` and prepared; `None`, said,
