@@ -27,9 +27,18 @@
 //!    between [`MIN_SIDE`] and [`MAX_SIDE`] of the frame on each side is
 //!    tried; its four sides must each be at least [`MIN_COVERAGE`] edge
 //!    and [`MIN_CONTRAST`] more than the same span three pixels outside or
-//!    inside (one quiet side: a texture is as busy just inside its edge). The rectangle with the best weakest side wins (ties: the
-//!    larger); each side then moves (by 2 at most) to where the summed
-//!    boundary strength over its span is greatest.
+//!    inside (one quiet side: a texture is as busy just inside its edge).
+//!    The rectangle with the best weakest side wins (ties: the larger).
+//! 5. A straight line inside the inset (a stripe, a panel's edge) makes a
+//!    smaller rectangle with three of the inset's sides, and its weakest
+//!    side may beat the inset's own (a dark stripe over a dark
+//!    background): the winner grows, while a rectangle of step 4 holds it
+//!    and shares three of its sides, to the largest such. A window's
+//!    title bar and side panel grow a screenshot's picture to its window
+//!    the same way, so a still query is searched as both rectangles when
+//!    they differ (the winner first); a video frame as the winner alone.
+//! 6. Each side then moves (by 2 at most) to where the summed boundary
+//!    strength over its span is greatest.
 //!
 //! The centre band is rows `h/5 .. 4h/5` over the full width (what a top
 //! and a bottom caption leave). It is as wide as the picture, so it has the
@@ -101,15 +110,16 @@ pub struct Region {
     pub visual: Option<VisualFingerprint>,
 }
 
-/// The regions of a query picture: the inset when one is found, then the
+/// The regions of a query picture: the insets found (step 5 of the module
+/// doc: the winner, then what it grows to when that differs), then the
 /// centre band (none for a picture too small to hold either). `working` is
 /// the picture's own pyramid ([`local::Pyramid`]), which the band's
 /// features are chosen from.
 pub fn regions(luma: &Luma, working: &local::Pyramid) -> Vec<Region> {
-    let mut out = Vec::new();
-    if let Some(region) = inset(luma, 0, true) {
-        out.push(region);
-    }
+    let mut out: Vec<Region> = detected_insets(luma)
+        .into_iter()
+        .filter_map(|rect| inset(luma, rect, 0, true))
+        .collect();
     out.extend(centre_band(luma, working));
     out
 }
@@ -160,24 +170,22 @@ fn centre_band(luma: &Luma, working: &local::Pyramid) -> Option<Region> {
 /// centre band is for a still meme's captions, which no video row has,
 /// and would cost a second region's local features on every such frame.
 pub fn inset_region(luma: &Luma, time_ms: u32) -> Option<Region> {
-    inset(luma, time_ms, false)
+    detected_inset(luma).and_then(|rect| inset(luma, rect, time_ms, false))
 }
 
-/// The found inset of `luma` as a region with its local features, and its
+/// The inset `rect` of `luma` as a region with its local features, and its
 /// global hash when `with_hash`.
-fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
-    detected_inset(luma).and_then(|rect| {
-        let pixels = crop(luma, rect);
-        let visual = with_hash.then(|| visual::fingerprint(&pixels));
-        region(
-            luma,
-            RegionKind::Inset,
-            rect,
-            time_ms,
-            local::extract(&pixels),
-            visual,
-        )
-    })
+fn inset(luma: &Luma, rect: Rect, time_ms: u32, with_hash: bool) -> Option<Region> {
+    let pixels = crop(luma, rect);
+    let visual = with_hash.then(|| visual::fingerprint(&pixels));
+    region(
+        luma,
+        RegionKind::Inset,
+        rect,
+        time_ms,
+        local::extract(&pixels),
+        visual,
+    )
 }
 
 /// The longer side an inset is looked for at, px. A larger picture is
@@ -197,26 +205,35 @@ fn inset(luma: &Luma, time_ms: u32, with_hash: bool) -> Option<Region> {
 /// picture's 11.9.
 pub const INSET_DETECTION_SIDE: u32 = 1024;
 
-/// [`find_inset`] on `luma`, or on `luma` shrunk when it is larger than
-/// [`INSET_DETECTION_SIDE`], the rectangle in `luma`'s pixels.
+/// The first of [`detected_insets`] (the winner of step 4).
 pub fn detected_inset(luma: &Luma) -> Option<Rect> {
+    detected_insets(luma).into_iter().next()
+}
+
+/// [`find_insets`] on `luma`, or on `luma` shrunk when it is larger than
+/// [`INSET_DETECTION_SIDE`], the rectangles in `luma`'s pixels.
+pub fn detected_insets(luma: &Luma) -> Vec<Rect> {
     let k = luma.width.max(luma.height).div_ceil(INSET_DETECTION_SIDE);
     if k <= 1 {
-        return find_inset(luma);
+        return find_insets(luma);
     }
     if luma.width.min(luma.height) / k < 32 {
-        // A strip too thin to look at once shrunk (`find_inset` looks at no
+        // A strip too thin to look at once shrunk (`find_insets` looks at no
         // side under 32 px; a side under `k` would shrink to nothing).
-        return None;
+        return Vec::new();
     }
-    let found = find_inset(&shrunk(luma, k))?;
-    let (x, y) = (found.x * k, found.y * k);
-    Some(Rect {
-        x,
-        y,
-        w: (found.w * k).min(luma.width - x),
-        h: (found.h * k).min(luma.height - y),
-    })
+    find_insets(&shrunk(luma, k))
+        .into_iter()
+        .map(|found| {
+            let (x, y) = (found.x * k, found.y * k);
+            Rect {
+                x,
+                y,
+                w: (found.w * k).min(luma.width - x),
+                h: (found.h * k).min(luma.height - y),
+            }
+        })
+        .collect()
 }
 
 /// `luma` shrunk `k` times on each side, each pixel the rounded mean of a
@@ -507,12 +524,54 @@ fn side_strength(
     (c >= MIN_COVERAGE && c - quieter >= MIN_CONTRAST).then_some(c)
 }
 
-/// The inset rectangle of a picture: `x, y` its first column and row,
-/// `w, h` its size; `None` when no rectangle has four straight sides.
+/// A rectangle as the candidate lines of its sides: columns `x0 < x1`,
+/// rows `y0 < y1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lines {
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+}
+
+impl Lines {
+    fn area(&self) -> usize {
+        (self.x1 - self.x0) * (self.y1 - self.y0)
+    }
+
+    /// Whether `other` lies within this rectangle.
+    fn holds(&self, other: &Lines) -> bool {
+        self.x0 <= other.x0 && other.x1 <= self.x1 && self.y0 <= other.y0 && other.y1 <= self.y1
+    }
+
+    /// How many of the four sides are the same lines.
+    fn shared_sides(&self, other: &Lines) -> usize {
+        [
+            self.x0 == other.x0,
+            self.x1 == other.x1,
+            self.y0 == other.y0,
+            self.y1 == other.y1,
+        ]
+        .into_iter()
+        .filter(|&same| same)
+        .count()
+    }
+}
+
+/// The inset rectangle of a picture (the winner of step 4): `x, y` its
+/// first column and row, `w, h` its size; `None` when no rectangle has four
+/// straight sides.
 pub fn find_inset(luma: &Luma) -> Option<Rect> {
+    find_insets(luma).into_iter().next()
+}
+
+/// The inset rectangles of a picture: the winner of step 4, then the
+/// rectangle it grows to (step 5) when that is another; none when no
+/// rectangle has four straight sides.
+pub fn find_insets(luma: &Luma) -> Vec<Rect> {
     let (w, h) = (luma.width as usize, luma.height as usize);
     if w < 32 || h < 32 || w.max(h) > usize::from(u16::MAX) {
-        return None;
+        return Vec::new();
     }
     let columns = edge_prefix(luma, true);
     let rows = edge_prefix(luma, false);
@@ -521,7 +580,9 @@ pub fn find_inset(luma: &Luma) -> Option<Rect> {
     let fits = |side: usize, frame: usize| {
         side as f32 >= MIN_SIDE * frame as f32 && side as f32 <= frame as f32
     };
-    let mut best: Option<(f32, usize, Rect)> = None;
+    // Every rectangle with four straight sides (step 4), as its lines.
+    let mut found: Vec<Lines> = Vec::new();
+    let mut best: Option<(f32, usize, Lines)> = None;
     for (i, &y0) in ys.iter().enumerate() {
         for &y1 in &ys[i + 1..] {
             if !fits(y1 - y0, h) {
@@ -547,30 +608,38 @@ pub fn find_inset(luma: &Luma) -> Option<Rect> {
                         continue;
                     };
                     let weakest = left.min(right).min(top).min(bottom);
-                    let area = (x1 - x0) * (y1 - y0);
+                    let lines = Lines { x0, x1, y0, y1 };
+                    let area = lines.area();
                     let better = best
                         .as_ref()
                         .is_none_or(|&(s, a, _)| weakest > s || (weakest == s && area > a));
                     if better {
-                        best = Some((
-                            weakest,
-                            area,
-                            Rect {
-                                x: x0 as u32,
-                                y: y0 as u32,
-                                w: (x1 - x0) as u32,
-                                h: (y1 - y0) as u32,
-                            },
-                        ));
+                        best = Some((weakest, area, lines));
                     }
+                    found.push(lines);
                 }
             }
         }
     }
-    // Each side where its boundary is sharpest.
-    best.map(|(_, _, r)| {
-        let (x0, y0) = (r.x as usize, r.y as usize);
-        let (x1, y1) = (x0 + r.w as usize, y0 + r.h as usize);
+    let Some((_, _, winner)) = best else {
+        return Vec::new();
+    };
+    // Step 5: the largest rectangle reached by rectangles that hold the
+    // last and share three of its sides (each step is larger, so it ends).
+    let mut grown = winner;
+    while let Some(&larger) = found
+        .iter()
+        .filter(|r| r.holds(&grown) && r.shared_sides(&grown) == 3)
+        .max_by_key(|r| r.area())
+    {
+        grown = larger;
+    }
+    let mut insets = vec![winner];
+    if grown != winner {
+        insets.push(grown);
+    }
+    // Step 6: each side where its boundary is sharpest.
+    let sharpened = |Lines { x0, x1, y0, y1 }: Lines| {
         let (left, right) = (columns.sharpest(x0, y0, y1), columns.sharpest(x1, y0, y1));
         let (top, bottom) = (rows.sharpest(y0, x0, x1), rows.sharpest(y1, x0, x1));
         Rect {
@@ -579,7 +648,8 @@ pub fn find_inset(luma: &Luma) -> Option<Rect> {
             w: (right - left) as u32,
             h: (bottom - top) as u32,
         }
-    })
+    };
+    insets.into_iter().map(sharpened).collect()
 }
 
 #[cfg(test)]
@@ -673,6 +743,43 @@ pub(crate) mod tests {
         ] {
             assert!(got.abs_diff(want) <= 2, "{found:?}");
         }
+    }
+
+    /// A picture of two panels, dark (20) and light (125), pasted at (403,
+    /// 140) of a grey page (100) crossed by a band of the light panel's
+    /// grey (rows 300-359), as a dark stripe of `Stripes` over a dark car:
+    /// the light panel's edge meets no edge over the band (75% edge), the
+    /// panels' shared edge is edge along all of it, so the dark panel
+    /// alone has the best weakest side (step 4: 1.0 against 0.75). The
+    /// whole picture holds the dark panel and shares three of its sides, so
+    /// it is found too (step 5); without that step the dark panel alone was.
+    #[test]
+    fn a_line_inside_an_inset_does_not_cut_it() {
+        let (w, h) = (384u32, 240u32);
+        let panels = Luma::new(
+            w,
+            h,
+            (0..w * h)
+                .map(|i| if i % w < 190 { 20 } else { 125 })
+                .collect(),
+        );
+        let page = Luma::new(
+            960,
+            640,
+            (0..960 * 640)
+                .map(|i| {
+                    if (300..360).contains(&(i / 960)) {
+                        125
+                    } else {
+                        100
+                    }
+                })
+                .collect(),
+        );
+        let found = find_insets(&paste(&page, &panels, 403, 140));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_within_2px(found[0], (403, 140), (593, 380));
+        assert_within_2px(found[1], (403, 140), (787, 380));
     }
 
     /// Every pixel drawn at random: edges everywhere, as in a photograph
