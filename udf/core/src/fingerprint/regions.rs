@@ -755,27 +755,9 @@ pub(crate) mod tests {
     /// it is found too (step 5); without that step the dark panel alone was.
     #[test]
     fn a_line_inside_an_inset_does_not_cut_it() {
-        let (w, h) = (384u32, 240u32);
-        let panels = Luma::new(
-            w,
-            h,
-            (0..w * h)
-                .map(|i| if i % w < 190 { 20 } else { 125 })
-                .collect(),
-        );
-        let page = Luma::new(
-            960,
-            640,
-            (0..960 * 640)
-                .map(|i| {
-                    if (300..360).contains(&(i / 960)) {
-                        125
-                    } else {
-                        100
-                    }
-                })
-                .collect(),
-        );
+        let flat = |w: u32, h: u32, grey: u8| Luma::new(w, h, vec![grey; (w * h) as usize]);
+        let panels = paste(&flat(384, 240, 20), &flat(194, 240, 125), 190, 0);
+        let page = paste(&flat(960, 640, 100), &flat(960, 60, 125), 0, 300);
         let found = find_insets(&paste(&page, &panels, 403, 140));
         assert_eq!(found.len(), 2, "{found:?}");
         assert_within_2px(found[0], (403, 140), (593, 380));
